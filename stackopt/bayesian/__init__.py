@@ -1,0 +1,1 @@
+"""Bayesian multi-follower Stackelberg games (Personnat, Lin, Hossain, Parkes)."""

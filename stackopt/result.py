@@ -1,0 +1,60 @@
+"""One result shape for every method (cf. ``scipy.optimize.OptimizeResult``)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+STATUSES = (
+    "optimal",
+    "locally_optimal",
+    "feasible",
+    "infeasible",
+    "iteration_limit",
+    "time_limit",
+    "error",
+)
+
+
+@dataclass
+class Result:
+    """The outcome of :func:`stackopt.solve`, whatever the method.
+
+    ``leader_objective`` and ``violation`` are always evaluated at a follower equilibrium that is
+    recomputed for the returned leader decision; ``reported_objective`` is what the method believed.
+    """
+
+    status: str
+    leader_objective: float | None = None
+    reported_objective: float | None = None
+    violation: float | None = None
+    leader: dict[str, Any] = field(default_factory=dict)
+    followers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    wall_time: float = 0.0
+    history: list[dict[str, Any]] = field(default_factory=list)
+    method: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
+    message: str = ""
+    warnings: list[str] = field(default_factory=list)
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"unknown status {self.status!r}; expected one of {STATUSES}")
+
+    @property
+    def success(self) -> bool:
+        """True when the method returned a usable leader decision."""
+        return self.status in ("optimal", "locally_optimal", "feasible")
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain dictionary of every field (JSON-friendly apart from numpy scalars)."""
+        return asdict(self)
+
+    def __repr__(self) -> str:
+        obj = "None" if self.leader_objective is None else f"{self.leader_objective:.6g}"
+        vio = "None" if self.violation is None else f"{self.violation:.3g}"
+        return (
+            f"Result(status={self.status!r}, method={self.method!r}, leader_objective={obj}, "
+            f"violation={vio}, wall_time={self.wall_time:.3f}s)"
+        )

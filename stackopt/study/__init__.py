@@ -1,0 +1,1 @@
+"""Comparison studies: grids of games x seeds x methods, a durable store, executors."""
