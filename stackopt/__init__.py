@@ -4,17 +4,21 @@ Write one declarative Pyomo model (:class:`StackelbergGame` with :class:`Followe
 with :func:`solve` by any method; every method returns the same :class:`Result`.
 """
 
-from stackopt.errors import ModelError, SolverUnavailableError
+from stackopt.errors import ModelError, OptionError, SolverUnavailableError
 from stackopt.game import Follower, StackelbergGame
 from stackopt.result import Result
+from stackopt.solve import METHODS, solve
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Follower",
     "ModelError",
+    "OptionError",
     "Result",
     "SolverUnavailableError",
     "StackelbergGame",
     "__version__",
+    "solve",
+    "METHODS",
 ]

@@ -7,3 +7,7 @@ class ModelError(ValueError):
 
 class SolverUnavailableError(RuntimeError):
     """A requested solver, strategy or method cannot run on this machine."""
+
+
+class OptionError(ValueError):
+    """An option passed to ``solve`` (or a study) is unknown or out of range; the message names it."""

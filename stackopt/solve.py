@@ -1,0 +1,68 @@
+"""``stackopt.solve``: one entry point for every method, one honest Result out.
+
+Methods are looked up in :data:`METHODS`, a table from the method name to the ``module:function`` that
+runs it. A runner has the signature ``run(game, **options) -> Result``; it is imported only when it is
+used, so a method whose optional dependency is missing costs nothing until it is asked for. ``solve``
+times the call and turns any exception escaping a runner into an honest ``status="error"`` Result;
+model errors (:class:`stackopt.ModelError`), unknown options (``TypeError``, checked against the
+runner's signature before it runs), bad option values (:class:`stackopt.errors.OptionError`) and
+missing solvers are raised, since they are the caller's to fix before any solver runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import time
+import traceback
+from typing import Any, Callable
+
+from stackopt.errors import ModelError, OptionError, SolverUnavailableError
+from stackopt.result import Result
+
+METHODS: dict[str, str] = {
+    "mpec": "stackopt.backends.mpec:run",
+}
+
+
+def _runner(method: str) -> Callable[..., Result]:
+    if method not in METHODS:
+        known = ", ".join(sorted(METHODS))
+        raise OptionError(f"unknown method {method!r}; known methods: {known}")
+    module_name, func_name = METHODS[method].split(":")
+    return getattr(importlib.import_module(module_name), func_name)
+
+
+def solve(game: Any, method: str = "mpec", **options: Any) -> Result:
+    """Solve ``game`` by ``method`` and return a :class:`Result` evaluated honestly.
+
+    ``options`` are the method's own keywords (see ``stackopt.methods()`` and each method's docs).
+    Raises :class:`ModelError` for a malformed model, ``ValueError`` for an unknown method,
+    ``TypeError`` for an unknown option, :class:`OptionError` for a bad option value and
+    :class:`SolverUnavailableError` for a solver missing on this machine; every failure of the
+    solve itself is returned as a status.
+    """
+    run = _runner(method)
+    try:
+        inspect.signature(run).bind(game, **options)
+    except TypeError as exc:
+        raise TypeError(f"method {method!r}: {exc}") from None
+    start = time.perf_counter()
+    try:
+        result = run(game, **options)
+    except (ModelError, OptionError, SolverUnavailableError):
+        raise
+    except Exception as exc:  # a solver crash is a status, never an escaping exception
+        result = Result(
+            status="error",
+            message=f"{type(exc).__name__}: {exc}",
+            info={"traceback": traceback.format_exc()},
+        )
+    result.method = method
+    result.options = {k: v for k, v in options.items() if _is_plain(v)}
+    result.wall_time = time.perf_counter() - start
+    return result
+
+
+def _is_plain(value: Any) -> bool:
+    return isinstance(value, (str, int, float, bool, type(None), list, tuple, dict))
