@@ -1,1 +1,12 @@
-"""Comparison studies: grids of games x seeds x methods, a durable store, executors."""
+"""Comparison studies: grids of games x seeds x methods, a durable store, executors.
+
+:func:`compare` runs a study and returns its DataFrame; :class:`Game` pairs a factory with a
+parameter grid; :class:`Store` reads and exports a results file; :func:`load_study` reads a study
+from a TOML file.
+"""
+
+from stackopt.study.grid import Game
+from stackopt.study.runner import compare
+from stackopt.study.store import Store
+
+__all__ = ["Game", "Store", "compare"]

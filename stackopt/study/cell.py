@@ -1,0 +1,137 @@
+"""One study cell: a game instance (factory, parameters, seed) solved by one labelled method.
+
+A :class:`Cell` is plain data plus the factory. :func:`run_cell` builds the game, calls
+:func:`stackopt.solve` and returns the cell's row: a JSON-friendly dictionary holding the Result,
+the history in columnar form and the versions of everything that produced it. Workers return rows;
+only the parent writes them to the store.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import math
+import platform
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any
+
+from stackopt.result import Result
+from stackopt.solve import solve
+
+#: Distributions whose versions are recorded with every row.
+SOLVER_PACKAGES = ("pyomo", "cyipopt", "highspy", "pyscipopt")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One unit of work: ``factory(seed=seed, **params)`` solved by ``solve(game, **options)``."""
+
+    game: str
+    factory: Callable[..., Any] = field(compare=False, repr=False)
+    params: dict[str, Any]
+    seed: int
+    label: str
+    options: dict[str, Any]
+
+    @property
+    def key(self) -> str:
+        """A stable identity of the cell: the same study cell always has the same key."""
+        ident = [self.game, self.params, self.seed, self.label, self.options]
+        text = json.dumps(jsonable(ident), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with dictionary keys as strings, tuples as lists and numpy scalars as floats."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, range)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return repr(value)
+
+
+def columnar(history: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """A list of per-iteration dictionaries as one list per key (missing entries are ``None``)."""
+    keys: dict[str, None] = {}
+    for entry in history:
+        keys.update(dict.fromkeys(entry))
+    return {k: [jsonable(entry.get(k)) for entry in history] for k in keys}
+
+
+@functools.lru_cache(maxsize=1)
+def _versions() -> tuple[tuple[str, Any], ...]:
+    solvers = {}
+    for name in SOLVER_PACKAGES:
+        try:
+            solvers[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return (
+        ("stackopt_version", metadata.version("stackopt")),
+        ("solver_versions", solvers),
+        ("python_version", platform.python_version()),
+        ("host", socket.gethostname()),
+    )
+
+
+def versions() -> dict[str, Any]:
+    """The versions of stackopt, the solver packages and Python on this machine (and its name)."""
+    return dict(_versions())
+
+
+def row(cell: Cell, result: Result) -> dict[str, Any]:
+    """The store row of ``cell`` finished with ``result``."""
+    return {
+        "key": cell.key,
+        "game": cell.game,
+        "params": jsonable(cell.params),
+        "seed": cell.seed,
+        "method": cell.label,
+        "options": jsonable(cell.options),
+        "status": result.status,
+        "leader_objective": _number(result.leader_objective),
+        "reported_objective": _number(result.reported_objective),
+        "violation": _number(result.violation),
+        "wall_time": float(result.wall_time),
+        "message": result.message,
+        "warnings": jsonable(result.warnings),
+        "leader": jsonable(result.leader),
+        "followers": jsonable(result.followers),
+        "history": columnar(result.history),
+        **versions(),
+        "finished_at": time.time(),
+    }
+
+
+def run_cell(cell: Cell) -> dict[str, Any]:
+    """Build the cell's game, solve it, and return its row; any exception becomes an error row."""
+    start = time.perf_counter()
+    try:
+        game = cell.factory(seed=cell.seed, **cell.params)
+        result = solve(game, **cell.options)
+    except Exception as exc:
+        result = Result(status="error", message=f"{type(exc).__name__}: {exc}")
+        result.wall_time = time.perf_counter() - start
+    return row(cell, result)
+
+
+def failed_row(cell: Cell, status: str, message: str, wall_time: float) -> dict[str, Any]:
+    """The row of a cell whose process died (``"error"``) or ran too long (``"time_limit"``)."""
+    result = Result(status=status, message=message, wall_time=wall_time)
+    return row(cell, result)
+
+
+def _number(value: Any) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return None if math.isnan(value) else value

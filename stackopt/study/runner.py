@@ -1,0 +1,57 @@
+"""``stackopt.compare``: run a comparison study into a durable store and return its DataFrame."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from stackopt.errors import OptionError
+from stackopt.progress import progress_bar
+from stackopt.study.executors import make_executor
+from stackopt.study.grid import GameLike, cells
+from stackopt.study.store import Store
+
+#: The statuses of cells that failed to finish; they are retried only when asked.
+FAILED = ("error", "time_limit")
+
+
+def compare(
+    games: GameLike | Iterable[GameLike],
+    methods: Iterable[Mapping[str, Any]],
+    seeds: Iterable[int] = range(30),
+    store: str | Path = "results.sqlite",
+    executor: Any = "local",
+    timeout: float | None = None,
+    workers: int | None = None,
+    retry: bool | Iterable[str] = False,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Solve every game instance (each parameter combination and seed) by every method.
+
+    ``games`` is a factory (called as ``factory(seed=s, **params)``), a ``(factory, params_grid)``
+    pair, a :class:`stackopt.study.Game`, a library name, or a list of these. ``methods`` is a list
+    of :func:`stackopt.solve` keyword dictionaries, each with a ``label``. Each finished cell is
+    committed to the SQLite ``store`` at once; cells already stored are skipped, except failed ones
+    (status in ``retry``, or ``"error"``/``"time_limit"`` when ``retry=True``). A cell running
+    longer than ``timeout`` seconds is killed and stored as ``"time_limit"``; a cell whose process
+    dies is stored as ``"error"``. ``executor`` is ``"local"`` (``workers`` child processes, default
+    one per core), ``"dask://host:port"`` or a ``distributed.Client``.
+
+    Returns one row per cell of this study (columns: see :data:`stackopt.study.store.COLUMNS`).
+    """
+    if timeout is not None and not timeout > 0:
+        raise OptionError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    todo_statuses = set(FAILED if retry is True else (retry or ()))
+    grid = cells(games, methods, seeds)
+    runner = make_executor(executor, workers)
+    with Store(store) as db:
+        done = db.statuses()
+        todo = [c for c in grid if c.key not in done or done[c.key] in todo_statuses]
+        with progress_bar(len(todo), "cell", enabled=progress) as bar:
+            for row in runner.run(todo, timeout):
+                db.write(row)
+                bar.update(1)
+        return db.frame(c.key for c in grid)

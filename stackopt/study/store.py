@@ -1,0 +1,146 @@
+"""The results store: one SQLite file, one committed row per finished cell.
+
+The database runs in WAL mode with ``synchronous=FULL``, and each row is written and committed in
+its own transaction as its cell finishes, so a study killed at any moment (SIGKILL included) keeps
+every finished row and never leaves a half-written one. A row is keyed by its cell's identity
+(:attr:`stackopt.study.cell.Cell.key`); writing a cell again replaces its row (a retry). Nested
+values (parameters, options, decisions) are stored as JSON text, the history as zlib-compressed
+columnar JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import zlib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+#: The columns of the results table, in order, with their SQLite types.
+COLUMNS: dict[str, str] = {
+    "key": "TEXT PRIMARY KEY",
+    "game": "TEXT NOT NULL",
+    "params": "TEXT NOT NULL",
+    "seed": "INTEGER NOT NULL",
+    "method": "TEXT NOT NULL",
+    "options": "TEXT NOT NULL",
+    "status": "TEXT NOT NULL",
+    "leader_objective": "REAL",
+    "reported_objective": "REAL",
+    "violation": "REAL",
+    "wall_time": "REAL NOT NULL",
+    "message": "TEXT NOT NULL",
+    "warnings": "TEXT NOT NULL",
+    "leader": "TEXT NOT NULL",
+    "followers": "TEXT NOT NULL",
+    "history": "BLOB NOT NULL",
+    "stackopt_version": "TEXT NOT NULL",
+    "solver_versions": "TEXT NOT NULL",
+    "python_version": "TEXT NOT NULL",
+    "host": "TEXT NOT NULL",
+    "finished_at": "REAL NOT NULL",
+}
+JSON_COLUMNS = ("params", "options", "warnings", "leader", "followers", "solver_versions")
+SCHEMA_VERSION = 1
+
+
+class Store:
+    """A study's results in the SQLite file at ``path`` (created if missing)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if self.path.is_dir():
+            raise ValueError(f"store {str(self.path)!r} is a directory, not a SQLite file")
+        try:
+            self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._create()
+        except sqlite3.DatabaseError as exc:
+            raise ValueError(
+                f"store {str(self.path)!r} is not a stackopt results file: {exc}"
+            ) from None
+
+    def _create(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        tables = {
+            r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+        if version not in (0, SCHEMA_VERSION) or (version == 0 and tables):
+            raise ValueError(
+                f"store {str(self.path)!r} was not written by this version of stackopt "
+                f"(schema {version}, expected {SCHEMA_VERSION})"
+            )
+        columns = ", ".join(f"{name} {kind}" for name, kind in COLUMNS.items())
+        self._db.execute(f"CREATE TABLE IF NOT EXISTS results ({columns})")
+        self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def write(self, row: dict[str, Any]) -> None:
+        """Insert (or replace) one row and commit it."""
+        values = [_encode(name, row[name]) for name in COLUMNS]
+        marks = ", ".join("?" for _ in COLUMNS)
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute(f"INSERT OR REPLACE INTO results VALUES ({marks})", values)
+
+    def statuses(self) -> dict[str, str]:
+        """The status of every stored cell, by key."""
+        return dict(self._db.execute("SELECT key, status FROM results"))
+
+    def frame(self, keys: Iterable[str] | None = None) -> pd.DataFrame:
+        """The stored rows as a DataFrame (if ``keys`` is given: those rows, in that order)."""
+        cursor = self._db.execute(f"SELECT {', '.join(COLUMNS)} FROM results ORDER BY rowid")
+        rows = {r[0]: r for r in cursor}
+        selected = list(rows.values()) if keys is None else [rows[k] for k in keys if k in rows]
+        frame = pd.DataFrame(selected, columns=list(COLUMNS))
+        for name in (*JSON_COLUMNS, "history"):
+            frame[name] = [_decode(name, v) for v in frame[name]]
+        return frame
+
+    def export(self, path: str | Path) -> Path:
+        """Write every row to ``path``, as CSV or Parquet by its suffix (nested values as JSON)."""
+        path = Path(path)
+        frame = flat(self.frame())
+        if path.suffix == ".csv":
+            frame.to_csv(path, index=False)
+        elif path.suffix in (".parquet", ".pq"):
+            frame.to_parquet(path, index=False)
+        else:
+            raise ValueError(f"export {str(path)!r}: the suffix must be .csv or .parquet")
+        return path
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def flat(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a results DataFrame with the nested columns as JSON text (for CSV and Parquet)."""
+    frame = frame.copy()
+    for name in (*JSON_COLUMNS, "history"):
+        if name in frame:
+            frame[name] = [json.dumps(v, sort_keys=True) for v in frame[name]]
+    return frame
+
+
+def _encode(name: str, value: Any) -> Any:
+    if name == "history":
+        return zlib.compress(json.dumps(value).encode())
+    if name in JSON_COLUMNS:
+        return json.dumps(value, sort_keys=True)
+    return value
+
+
+def _decode(name: str, value: Any) -> Any:
+    if name == "history":
+        return json.loads(zlib.decompress(value))
+    return json.loads(value)
