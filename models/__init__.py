@@ -6,10 +6,18 @@ Every factory is called as ``factory(seed=s, **params)``; deterministic games ac
 
 from stackopt.models.bard1 import bard1
 from stackopt.models.cournot import cournot
+from stackopt.models.cyber_insurance import cyber_insurance
 from stackopt.models.duopoly import duopoly
+from stackopt.models.qre_subsidy import qre_subsidy
+from stackopt.models.security_game import security_game
+from stackopt.models.three_equilibria import three_equilibria
 
 __all__ = [
     "bard1",
     "cournot",
+    "cyber_insurance",
     "duopoly",
+    "qre_subsidy",
+    "security_game",
+    "three_equilibria",
 ]
