@@ -1,0 +1,91 @@
+"""The single-level MPEC: the leader's problem with every follower replaced by its KKT conditions.
+
+    min_{pi, x, lam, nu}  F(pi, x)  s.t.  G(pi, x) <= 0 (leader constraints),
+                          stationarity, h = 0, and  0 <= lam_j  _|_  s_j = -g_j >= 0.
+
+It lives on a clone of the game. A complementarity strategy (``backends/strategies``) rewrites the
+pairs (lam_j, s_j) into something a solver accepts, on the block ``stackopt_strategy``; values are
+mapped back to the user's names by :meth:`MPECProblem.values`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pyomo.environ as pyo
+from pyomo.core.base.var import VarData
+from pyomo.repn import generate_standard_repn
+
+from stackopt.game import StackelbergGame
+from stackopt.kkt import compile_kkt
+from stackopt.structure import analyze
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One complementarity pair: ``0 <= lam  _|_  slack >= 0`` (slack = -g, an expression)."""
+
+    name: str
+    lam: VarData
+    slack: Any
+
+
+class MPECProblem:
+    """The KKT reformulation of ``game`` on a clone, ready for a strategy.
+
+    With ``leader_fixed`` (a name -> value map) the leader's decision is fixed and its objective and
+    constraints are dropped: what remains is the followers' equilibrium problem alone.
+    """
+
+    def __init__(self, game: StackelbergGame, leader_fixed: dict[str, float] | None = None):
+        self.model = model = game.clone()
+        self.structure = analyze(model)
+        self.kkt = compile_kkt(self.structure)
+        for part in self.structure.followers:
+            part.objective.deactivate()
+        if leader_fixed is not None:
+            for v in self.structure.leader_vars:
+                v.fix(leader_fixed[v.name])
+            self.structure.objective.deactivate()
+            for c in self.structure.constraints:
+                c.deactivate()
+        self.pairs = [
+            Pair(q.name, lam, -q.expr) for q, lam in zip(self.kkt.inequalities, self.kkt.lam)
+        ]
+        model.stackopt_strategy = pyo.Block()
+
+    @property
+    def block(self) -> pyo.Block:
+        """Where strategies put their components."""
+        return self.model.stackopt_strategy
+
+    @property
+    def leader_objective(self):
+        return self.structure.objective
+
+    def is_linear(self) -> bool:
+        """True when every part but the complementarity products is linear (an LP/MILP family)."""
+        exprs = [self.structure.objective.expr]
+        exprs += [c.body for c in self.model.component_data_objects(pyo.Constraint, active=True)]
+        exprs += [p.slack for p in self.pairs]
+        return all(generate_standard_repn(e, quadratic=False).is_linear() for e in exprs)
+
+    def complementarity_gap(self) -> float:
+        """max_j min(lam_j, s_j) over the pairs, >= 0 up to rounding; 0 at a KKT point."""
+        gaps = [min(pyo.value(p.lam), pyo.value(p.slack)) for p in self.pairs]
+        return max([0.0, *gaps])
+
+    def values(self) -> dict[str, float]:
+        """Current values of the leader, follower and multiplier Vars, by fully qualified name."""
+        out = {}
+        for v in self.structure.leader_vars + self.kkt.z_vars:
+            if v.value is not None:
+                out[v.name] = float(v.value)
+        return out
+
+    def set_values(self, values: dict[str, float]) -> None:
+        """Set Var values by name (a warm start); names not in the model are ignored."""
+        for v in self.structure.leader_vars + self.kkt.z_vars:
+            if v.name in values and not v.fixed:
+                v.set_value(values[v.name], skip_validation=True)

@@ -1,0 +1,1 @@
+"""Equilibrium oracles: given the leader decision pi, find the followers' equilibrium."""

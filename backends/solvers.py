@@ -1,0 +1,112 @@
+"""Solver detection and one call convention for every Pyomo solver stackopt drives.
+
+``run_solver`` solves a Pyomo model and maps the solver's termination condition to a stackopt
+status; it never raises for a solver failure. Licensed solvers (Knitro, Gurobi) are detected, never
+required.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import pyomo.environ as pyo
+from pyomo.opt import TerminationCondition as TC
+
+from stackopt.errors import SolverUnavailableError
+
+#: stackopt solver name -> Pyomo SolverFactory name
+PYOMO_NAMES = {
+    "ipopt": "cyipopt",
+    "highs": "appsi_highs",
+    "scip": "scip_direct",
+    "knitro": "knitro_direct",
+    "gurobi": "gurobi_direct",
+}
+LOCAL_SOLVERS = ("ipopt", "knitro")
+GLOBAL_SOLVERS = ("highs", "scip", "gurobi")
+
+_STATUS = {
+    TC.optimal: "optimal",
+    TC.globallyOptimal: "optimal",
+    TC.locallyOptimal: "locally_optimal",
+    TC.feasible: "feasible",
+    TC.infeasible: "infeasible",
+    TC.invalidProblem: "error",
+    TC.maxIterations: "iteration_limit",
+    TC.maxTimeLimit: "time_limit",
+    TC.maxEvaluations: "iteration_limit",
+    TC.unbounded: "error",
+    TC.infeasibleOrUnbounded: "infeasible",
+}
+
+
+@dataclass
+class SolverRun:
+    """What one solver call returned: a stackopt status, the solver's message, whether values load."""
+
+    status: str
+    message: str
+    has_solution: bool
+
+
+@functools.cache
+def available(solver: str) -> bool:
+    """True if the stackopt solver name can run on this machine."""
+    name = PYOMO_NAMES.get(solver)
+    if name is None:
+        return False
+    try:
+        return bool(pyo.SolverFactory(name).available(exception_flag=False))
+    except Exception:  # a broken plugin is an unavailable solver
+        return False
+
+
+def require(solver: str) -> None:
+    """Raise :class:`SolverUnavailableError` naming the solver if it cannot run here."""
+    if solver not in PYOMO_NAMES:
+        raise SolverUnavailableError(
+            f"unknown solver {solver!r}; stackopt drives {', '.join(sorted(PYOMO_NAMES))}"
+        )
+    if not available(solver):
+        raise SolverUnavailableError(f"solver {solver!r} is not available on this machine")
+
+
+def run_solver(
+    model: pyo.Block, solver: str, options: dict | None = None, time_limit: float | None = None
+) -> SolverRun:
+    """Solve ``model`` with ``solver``; load the solution when there is one; map the status."""
+    opts = dict(options or {})
+    name = PYOMO_NAMES[solver]
+    if solver == "ipopt":
+        opts.setdefault("print_level", 0)
+        opts.setdefault("sb", "yes")
+        if time_limit is not None:
+            opts["max_cpu_time"] = float(time_limit)
+        try:
+            res = pyo.SolverFactory(name).solve(model, options=opts)
+        except Exception as exc:  # an evaluation error inside Ipopt ends this solve only
+            return SolverRun("error", f"ipopt: {type(exc).__name__}: {exc}", False)
+        tc = res.solver.termination_condition
+        status = _STATUS.get(tc, "error")
+        message = res.solver.message
+        if isinstance(message, bytes):
+            message = message.decode(errors="replace")
+        return SolverRun(status, str(message), True)
+    solver_obj = pyo.SolverFactory(name)
+    if time_limit is not None:
+        solver_obj.config.time_limit = float(time_limit)
+    for k, v in opts.items():
+        solver_obj.options[k] = v
+    try:
+        res = solver_obj.solve(model, load_solutions=False)
+    except Exception as exc:
+        return SolverRun("error", f"{solver}: {type(exc).__name__}: {exc}", False)
+    tc = res.solver.termination_condition
+    status = _STATUS.get(tc, "error")
+    has = len(res.solution) > 0 if hasattr(res, "solution") else False
+    if status in ("optimal", "feasible", "time_limit", "iteration_limit") and has:
+        model.solutions.load_from(res)
+    elif status == "optimal":
+        has = False
+    return SolverRun(status, str(tc), has)

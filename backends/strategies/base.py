@@ -1,0 +1,116 @@
+"""The contract of a complementarity strategy (after cvxpy's ``Reduction``).
+
+A strategy is a small value the user passes (``strategy=Scholtes(t_min=1e-10)``, as BilevelJuMP's
+modes). ``accepts`` checks the problem, ``apply`` rewrites the complementarity pairs of an
+:class:`~stackopt.backends.mpec_problem.MPECProblem` into solver-friendly components, ``solve``
+runs the solver (a continuation loop for the relaxations), and the solution is mapped back by the
+problem's names (``MPECProblem.values``), the same for every strategy.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import pyomo.environ as pyo
+from stackopt.backends.mpec_problem import MPECProblem
+from stackopt.backends.solvers import SolverRun, run_solver
+
+#: a pair counts as complementary when min(lam, s) is at most this
+COMPLEMENTARITY_TOL = 1e-6
+
+
+@dataclass
+class StrategyOutcome:
+    """The last solver run of a strategy, and one history row per solve of its continuation."""
+
+    run: SolverRun
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Strategy(ABC):
+    """A reformulation of the complementarity pairs; subclasses set ``name`` and ``exact``."""
+
+    name: ClassVar[str]
+    #: True for the exact disjunctive reformulations that need a global (MI)NLP solver
+    exact: ClassVar[bool] = False
+
+    def accepts(self, problem: MPECProblem) -> None:
+        """Raise :class:`stackopt.ModelError` if this strategy cannot reformulate ``problem``."""
+
+    @abstractmethod
+    def apply(self, problem: MPECProblem) -> None:
+        """Add the reformulation's components to ``problem.block``."""
+
+    def solve(
+        self, problem: MPECProblem, solver: str, options: dict, time_limit: float | None
+    ) -> StrategyOutcome:
+        """One solve of the reformulated model."""
+        run = run_solver(problem.model, solver, options, time_limit)
+        return StrategyOutcome(run, [self._row(problem, run)])
+
+    def _row(self, problem: MPECProblem, run: SolverRun, **extra: Any) -> dict[str, Any]:
+        obj = problem.leader_objective
+        try:
+            value = float(pyo.value(obj.expr)) if run.has_solution else None
+            gap = problem.complementarity_gap() if run.has_solution else None
+        except (ValueError, TypeError):  # a Var without a value
+            value, gap = None, None
+        return {"status": run.status, "objective": value, "complementarity": gap, **extra}
+
+
+class ContinuationStrategy(Strategy):
+    """A smooth family of NLPs indexed by a parameter driven to its limit (t -> 0, mu -> 0, ...).
+
+    Each NLP is warm-started from the previous point, even when the previous solve failed (a
+    tighter parameter often succeeds where a looser one did not). The result is the last NLP's
+    solution; its status is downgraded to "error" if the pairs are still not complementary.
+    """
+
+    parameter: ClassVar[str]
+    #: stop the schedule as soon as the pairs are complementary (for penalties that only grow)
+    stop_when_complementary: ClassVar[bool] = False
+
+    @abstractmethod
+    def schedule(self) -> list[float]:
+        """The parameter values, in order."""
+
+    @abstractmethod
+    def set_parameter(self, problem: MPECProblem, value: float) -> None:
+        """Put the parameter value into the model."""
+
+    def solve(
+        self, problem: MPECProblem, solver: str, options: dict, time_limit: float | None
+    ) -> StrategyOutcome:
+        history = []
+        run = None
+        for value in self.schedule():
+            self.set_parameter(problem, value)
+            run = run_solver(problem.model, solver, options, time_limit)
+            history.append(self._row(problem, run, **{self.parameter: value}))
+            if (
+                run.has_solution
+                and self.stop_when_complementary
+                and (problem.complementarity_gap() <= COMPLEMENTARITY_TOL)
+            ):
+                break
+        assert run is not None
+        if run.has_solution and problem.complementarity_gap() > COMPLEMENTARITY_TOL * 100:
+            gap = problem.complementarity_gap()
+            run = SolverRun(
+                "error",
+                f"{self.name}: complementarity gap {gap:.2e} at the end of the continuation",
+                True,
+            )
+        return StrategyOutcome(run, history)
+
+
+def geometric(start: float, factor: float, stop: float) -> list[float]:
+    """start, start*factor, ... down to (and including the first value below) ``stop``."""
+    if not (start > 0 and 0 < factor < 1 and stop > 0):
+        raise ValueError("a continuation needs start > 0, 0 < factor < 1 and stop > 0")
+    values = [start]
+    while values[-1] > stop:
+        values.append(values[-1] * factor)
+    return values

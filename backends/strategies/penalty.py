@@ -1,0 +1,50 @@
+"""Elastic mode: complementarity moved into the objective as an exact penalty.
+
+    min sign * F + rho * sum_j lam_j s_j,   lam >= 0, s >= 0
+
+Since lam, s >= 0 the penalty is the l1 norm of the products, exact for rho large enough under
+MPEC-LICQ (Anitescu 2005, "On using the elastic mode in nonlinear programming approaches to
+MPECs"). rho grows by ``factor`` until the pairs are complementary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import pyomo.environ as pyo
+from stackopt.backends.mpec_problem import MPECProblem
+from stackopt.backends.strategies.base import ContinuationStrategy
+
+
+@dataclass
+class Penalty(ContinuationStrategy):
+    """Penalty weight rho = rho0, rho0*factor, ..., up to rho_max (stops early once complementary)."""
+
+    rho0: float = 10.0
+    factor: float = 10.0
+    rho_max: float = 1e8
+    name: ClassVar[str] = "penalty"
+    parameter: ClassVar[str] = "rho"
+    stop_when_complementary: ClassVar[bool] = True
+
+    def schedule(self) -> list[float]:
+        if not (self.rho0 > 0 and self.factor > 1 and self.rho_max >= self.rho0):
+            raise ValueError("Penalty needs rho0 > 0, factor > 1 and rho_max >= rho0")
+        values = [self.rho0]
+        while values[-1] * self.factor <= self.rho_max:
+            values.append(values[-1] * self.factor)
+        return values
+
+    def apply(self, problem: MPECProblem) -> None:
+        b, pairs = problem.block, problem.pairs
+        b.rho = pyo.Param(mutable=True, initialize=self.rho0)
+        b.slack_nonneg = pyo.Constraint(range(len(pairs)), rule=lambda _, j: pairs[j].slack >= 0)
+        obj = problem.leader_objective
+        sign = 1.0 if obj.sense == pyo.minimize else -1.0
+        leader = sign * obj.expr if obj.active else 0.0
+        obj.deactivate()
+        b.penalized = pyo.Objective(expr=leader + b.rho * sum(p.lam * p.slack for p in pairs))
+
+    def set_parameter(self, problem: MPECProblem, value: float) -> None:
+        problem.block.rho.set_value(value)

@@ -1,0 +1,39 @@
+"""Scholtes' regularization: lam_j * s_j <= t, solved by an NLP solver for t -> 0.
+
+Scholtes (2001), "Convergence properties of a regularization scheme for MPECs": the relaxed NLPs
+are regular, and their solutions converge to a C-stationary point of the MPEC as t -> 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import pyomo.environ as pyo
+from stackopt.backends.mpec_problem import MPECProblem
+from stackopt.backends.strategies.base import ContinuationStrategy, geometric
+
+
+@dataclass
+class Scholtes(ContinuationStrategy):
+    """Relaxation lam * s <= t with t = t0, t0*factor, ..., down to t_min."""
+
+    t0: float = 1.0
+    factor: float = 0.1
+    t_min: float = 1e-9
+    name: ClassVar[str] = "scholtes"
+    parameter: ClassVar[str] = "t"
+
+    def schedule(self) -> list[float]:
+        return geometric(self.t0, self.factor, self.t_min)
+
+    def apply(self, problem: MPECProblem) -> None:
+        b, pairs = problem.block, problem.pairs
+        b.t = pyo.Param(mutable=True, initialize=self.t0)
+        b.slack_nonneg = pyo.Constraint(range(len(pairs)), rule=lambda _, j: pairs[j].slack >= 0)
+        b.relaxed = pyo.Constraint(
+            range(len(pairs)), rule=lambda _, j: pairs[j].lam * pairs[j].slack <= b.t
+        )
+
+    def set_parameter(self, problem: MPECProblem, value: float) -> None:
+        problem.block.t.set_value(value)

@@ -1,0 +1,41 @@
+"""The smoothed Fischer-Burmeister reformulation, solved by an NLP solver for mu -> 0.
+
+phi_mu(a, b) = a + b - sqrt(a^2 + b^2 + 2 mu) = 0  <=>  a > 0, b > 0, a b = mu
+(Kanzow 1996, "Some noninterior continuation methods for linear complementarity problems").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import pyomo.environ as pyo
+from stackopt.backends.mpec_problem import MPECProblem
+from stackopt.backends.strategies.base import ContinuationStrategy, geometric
+
+
+@dataclass
+class SmoothedFB(ContinuationStrategy):
+    """phi_mu(lam, s) = 0 with mu = mu0, mu0*factor, ..., down to mu_min."""
+
+    mu0: float = 1.0
+    factor: float = 0.1
+    mu_min: float = 1e-10
+    name: ClassVar[str] = "smoothed-fb"
+    parameter: ClassVar[str] = "mu"
+
+    def schedule(self) -> list[float]:
+        return geometric(self.mu0, self.factor, self.mu_min)
+
+    def apply(self, problem: MPECProblem) -> None:
+        b, pairs = problem.block, problem.pairs
+        b.mu = pyo.Param(mutable=True, initialize=self.mu0)
+
+        def smoothed(_, j):
+            lam, s = pairs[j].lam, pairs[j].slack
+            return lam + s - pyo.sqrt(lam**2 + s**2 + 2 * b.mu) == 0
+
+        b.smoothed_fb = pyo.Constraint(range(len(pairs)), rule=smoothed)
+
+    def set_parameter(self, problem: MPECProblem, value: float) -> None:
+        problem.block.mu.set_value(value)

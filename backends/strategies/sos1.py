@@ -1,0 +1,29 @@
+"""Special ordered sets of type 1: at most one of (lam_j, s_j) is nonzero, branched on natively.
+
+The slack gets a Var s_j = -g_j >= 0 and {lam_j, s_j} forms an SOS1 set (the reformulation of
+BilevelJuMP's ``SOS1Mode``); no big-M is needed. Needs a solver with SOS support (SCIP, Gurobi).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import pyomo.environ as pyo
+from stackopt.backends.mpec_problem import MPECProblem
+from stackopt.backends.strategies.base import Strategy
+
+
+@dataclass
+class SOS1(Strategy):
+    """One SOS1 constraint per complementarity pair."""
+
+    name: ClassVar[str] = "sos1"
+    exact: ClassVar[bool] = True
+
+    def apply(self, problem: MPECProblem) -> None:
+        b, pairs = problem.block, problem.pairs
+        idx = range(len(pairs))
+        b.s = pyo.Var(idx, bounds=(0, None))
+        b.s_def = pyo.Constraint(idx, rule=lambda _, j: b.s[j] == pairs[j].slack)
+        b.sos = pyo.SOSConstraint(idx, rule=lambda _, j: [pairs[j].lam, b.s[j]], sos=1)

@@ -1,0 +1,196 @@
+"""Read a :class:`StackelbergGame` into its parts, checking the modelling rules.
+
+Who owns a Var: a Var declared on a :class:`Follower` (or a block inside it) is that follower's
+decision; a Var declared directly on the game is a leader decision; any other Var used by the model
+is owned by nobody and rejected. Fixed Vars are constants. Every violation raises
+:class:`stackopt.ModelError` naming the offending component, before any solver runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyomo.environ as pyo
+from pyomo.core.base.constraint import ConstraintData
+from pyomo.core.base.objective import ObjectiveData
+from pyomo.core.base.var import VarData
+from pyomo.core.expr.numeric_expr import AbsExpression, Expr_ifExpression, UnaryFunctionExpression
+from pyomo.core.expr.visitor import identify_variables
+
+from stackopt.errors import ModelError
+from stackopt.game import FollowerData, StackelbergGame
+
+_NONSMOOTH_FUNCTIONS = {"floor", "ceil"}
+
+
+@dataclass
+class FollowerPart:
+    """One follower: its decisions, its objective as a minimisation (``sign * objective``)."""
+
+    name: str
+    block: FollowerData
+    vars: list[VarData]
+    objective: ObjectiveData
+    sign: float  # +1 for minimize, -1 for maximize: the follower minimizes sign * objective
+    constraints: list[ConstraintData]
+
+
+@dataclass
+class GameStructure:
+    """The parts of a game: leader decisions, objective, constraints, and the followers."""
+
+    game: StackelbergGame
+    leader_vars: list[VarData]
+    objective: ObjectiveData
+    constraints: list[ConstraintData]
+    followers: list[FollowerPart]
+
+    @property
+    def follower_vars(self) -> list[VarData]:
+        """All followers' decisions, stacked in follower order."""
+        return [v for f in self.followers for v in f.vars]
+
+    @property
+    def leader_sign(self) -> float:
+        """+1 if the leader minimizes, -1 if it maximizes."""
+        return 1.0 if self.objective.sense == pyo.minimize else -1.0
+
+
+def _owner(block, followers: set[int]) -> FollowerData | None:
+    """The follower whose block (or a block within it) is ``block``, else None."""
+    while block is not None:
+        if id(block) in followers:
+            return block
+        block = block.parent_block()
+    return None
+
+
+def _expression_nodes(expr):
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if hasattr(node, "is_expression_type") and node.is_expression_type():
+            yield node
+            stack.extend(node.args)
+
+
+def _check_smooth(component, expr) -> None:
+    for node in _expression_nodes(expr):
+        bad = None
+        if isinstance(node, AbsExpression):
+            bad = "abs()"
+        elif isinstance(node, Expr_ifExpression):
+            bad = "Expr_if()"
+        elif isinstance(node, UnaryFunctionExpression) and node.getname() in _NONSMOOTH_FUNCTIONS:
+            bad = f"{node.getname()}()"
+        if bad:
+            raise ModelError(
+                f"{component.name} uses {bad}, which is not twice differentiable; "
+                "reformulate it smoothly (e.g. with an auxiliary Var and constraints)"
+            )
+
+
+def analyze(game: StackelbergGame) -> GameStructure:
+    """Split ``game`` into leader and followers and check every modelling rule (DESIGN.md)."""
+    if not isinstance(game, StackelbergGame):
+        raise ModelError(f"expected a stackopt.StackelbergGame, got {type(game).__name__}")
+    follower_blocks = game.followers()
+    if not follower_blocks:
+        raise ModelError(
+            f"game {game.name!r} has no Follower; add one with g.F = stackopt.Follower()"
+        )
+    ids = {id(b) for b in follower_blocks}
+    for b in follower_blocks:
+        outer = _owner(b.parent_block(), ids)
+        if outer is not None:
+            raise ModelError(f"Follower {b.name} is nested inside Follower {outer.name}")
+
+    leader_objs, by_follower_objs = [], {id(b): [] for b in follower_blocks}
+    for obj in game.component_data_objects(pyo.Objective, active=True, descend_into=True):
+        owner = _owner(obj.parent_block(), ids)
+        (by_follower_objs[id(owner)] if owner is not None else leader_objs).append(obj)
+    if len(leader_objs) != 1:
+        found = ", ".join(o.name for o in leader_objs) or "none"
+        raise ModelError(
+            f"the leader needs exactly one active top-level Objective; found {len(leader_objs)} "
+            f"({found})"
+        )
+
+    def owner_of(var: VarData, component) -> FollowerData | None | str:
+        if var.model() is not game:
+            raise ModelError(
+                f"{component.name} uses Var {var.name!r}, which is owned by nobody: it belongs to "
+                "another model; declare it on the game (leader) or on a Follower"
+            )
+        owner = _owner(var.parent_block(), ids)
+        if owner is None and var.parent_block() is not game:
+            raise ModelError(
+                f"{component.name} uses Var {var.name!r}, which is owned by nobody: it is declared "
+                f"on block {var.parent_block().name!r}, which is neither the game nor a Follower"
+            )
+        return owner if owner is not None else "leader"
+
+    leader_vars: dict[int, VarData] = {}
+    followers: list[FollowerPart] = []
+    for b in follower_blocks:
+        objs = by_follower_objs[id(b)]
+        if len(objs) != 1:
+            found = ", ".join(o.name for o in objs) or "none"
+            raise ModelError(
+                f"Follower {b.name} needs exactly one active Objective; found {len(objs)} ({found})"
+            )
+        cons = list(b.component_data_objects(pyo.Constraint, active=True, descend_into=True))
+        used: set[int] = set()
+        for comp in [objs[0], *cons]:
+            expr = comp.expr
+            _check_smooth(comp, expr)
+            for v in identify_variables(expr, include_fixed=False):
+                owner = owner_of(v, comp)
+                if owner == "leader":
+                    leader_vars.setdefault(id(v), v)
+                elif owner is b:
+                    used.add(id(v))
+                elif comp is not objs[0]:
+                    raise ModelError(
+                        f"constraint {comp.name} of Follower {b.name} uses Var {v.name!r} of "
+                        f"Follower {owner.name}; a follower's constraints may use only its own "
+                        "Vars and the leader's"
+                    )
+        own = [
+            v
+            for v in b.component_data_objects(pyo.Var, active=True, descend_into=True)
+            if not v.fixed
+        ]
+        if not own:
+            raise ModelError(f"Follower {b.name} has no (unfixed) decision Var")
+        for v in own:
+            if not v.is_continuous():
+                raise ModelError(
+                    f"Var {v.name} of Follower {b.name} is {v.domain.name}; follower decisions "
+                    "must be continuous for the KKT conditions to hold"
+                )
+            if id(v) not in used:
+                raise ModelError(
+                    f"Var {v.name} of Follower {b.name} appears in neither its objective nor its "
+                    "constraints, so its value is undetermined; fix it or remove it"
+                )
+        sign = 1.0 if objs[0].sense == pyo.minimize else -1.0
+        followers.append(FollowerPart(b.name, b, own, objs[0], sign, cons))
+
+    leader_cons = [
+        c
+        for c in game.component_data_objects(pyo.Constraint, active=True, descend_into=True)
+        if _owner(c.parent_block(), ids) is None
+    ]
+    for comp in [leader_objs[0], *leader_cons]:
+        _check_smooth(comp, comp.expr)
+        for v in identify_variables(comp.expr, include_fixed=False):
+            if owner_of(v, comp) == "leader":
+                leader_vars.setdefault(id(v), v)
+    for v in game.component_data_objects(pyo.Var, active=True, descend_into=False):
+        if not v.fixed:
+            leader_vars.setdefault(id(v), v)
+    ordered = [
+        v for v in game.component_data_objects(pyo.Var, descend_into=False) if id(v) in leader_vars
+    ]
+    return GameStructure(game, ordered, leader_objs[0], leader_cons, followers)
