@@ -5,7 +5,7 @@ with :func:`solve` by any method; every method returns the same :class:`Result`.
 """
 
 from stackopt.errors import ModelError, OptionError, SolverUnavailableError
-from stackopt.game import Follower, StackelbergGame
+from stackopt.game import Follower, StackelbergGame  # noqa: F401  (Follower is made by a decorator)
 from stackopt.result import Result
 from stackopt.solve import METHODS, solve
 

@@ -34,8 +34,8 @@ class StackelbergGame(pyo.ConcreteModel):
     def followers(self) -> list[FollowerData]:
         """The followers, in declaration order (each element of an indexed Follower counts)."""
         return [
-            b for b in self.block_data_objects(active=True, sort=False) if isinstance(b, FollowerData)
+            b
+            for b in self.block_data_objects(active=True, sort=False)
+            if isinstance(b, FollowerData)
         ]
 
-
-__all__ = ["Follower", "FollowerData", "StackelbergGame"]
