@@ -8,5 +8,6 @@ from a TOML file.
 from stackopt.study.grid import Game
 from stackopt.study.runner import compare
 from stackopt.study.store import Store
+from stackopt.study.toml_study import Study, load_study
 
-__all__ = ["Game", "Store", "compare"]
+__all__ = ["Game", "Store", "Study", "compare", "load_study"]
