@@ -8,8 +8,6 @@ from stackopt.errors import ModelError, OptionError, SolverUnavailableError
 from stackopt.game import Follower, StackelbergGame  # noqa: F401  (Follower is made by a decorator)
 from stackopt.result import Result
 from stackopt.solve import METHODS, solve
-from stackopt.backends.strategies import SOS1, BigM, Penalty, PyomoNLP, Scholtes, SmoothedFB
-from stackopt.catalog import methods
 from stackopt.study import compare
 
 __version__ = "0.1.0"
@@ -22,13 +20,6 @@ __all__ = [
     "SolverUnavailableError",
     "StackelbergGame",
     "__version__",
-    "methods",
-    "SOS1",
-    "BigM",
-    "Penalty",
-    "PyomoNLP",
-    "Scholtes",
-    "SmoothedFB",
     "compare",
     "solve",
     "METHODS",
