@@ -360,3 +360,17 @@ def test_expected_objective_closed_form_and_the_selection_rules(C):
     best = table[2].mean()
     assert best - table[optimistic].mean() == pytest.approx(C - 1)
     assert best - table[pessimistic].mean() == pytest.approx((2 * C - 3) / 3)
+
+
+# ----------------------------------------------------------------------------- through the solver
+
+
+def test_mpec_solves_a_small_qre_subsidy_game_and_beats_no_subsidy():
+    g = qre_subsidy(n=3, actions=3, budget=1.0)
+    strategies = quantal_response_equilibrium(g.payoffs, g.entropy)
+    no_subsidy = np.einsum("abc,a,b,c->", g.payoffs.sum(axis=0), *strategies)
+    result = so.solve(g, method="mpec")
+    assert result.status in ("optimal", "locally_optimal")
+    assert np.isfinite(result.leader_objective)
+    assert result.violation <= 1e-6
+    assert result.leader_objective > no_subsidy
