@@ -1,0 +1,101 @@
+"""Exact solution through the vertices of the best-response arrangement (for small L).
+
+Every region R(W) is cut out of the simplex by the indifference hyperplanes
+(v_i(., a, k) - v_i(., b, k)) . x = 0 and the facets x_l = 0, so each per-region LP attains its
+maximum at a point where L - 1 of those hyperplanes meet (a vertex of the arrangement). Hence
+max_x U(x, D) = max over vertices p and assignments W tied at p of c_W . p. The table below stores,
+for each (p, W), the feature row phi(theta) = sum_l p_l u(l, W(theta)), so that c_W . p = phi . D for
+ANY type distribution D: the learners re-optimize against an estimated D by one matrix product.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from math import comb
+from typing import Any
+
+import numpy as np
+
+from stackopt.bayesian.best_response import assignments, tie_sets
+from stackopt.bayesian.game import BayesianStackelbergGame
+from stackopt.bayesian.outcome import require_game, strategy_result
+from stackopt.errors import OptionError
+from stackopt.result import Result
+
+VERTEX_TIE_TOL = 1e-9
+
+
+@dataclass
+class VertexTable:
+    """Rows (vertex, tied assignment): ``points[point_of_row[r]]`` with ``assignment[r]``."""
+
+    points: np.ndarray  # (P, L)
+    point_of_row: np.ndarray  # (R,)
+    assignment: np.ndarray  # (R, n, K)
+    features: np.ndarray  # (R, K**n): phi_r(theta) = sum_l p_l u(l, W_r(theta))
+
+    def best(self, distribution: np.ndarray) -> tuple[np.ndarray, float, int]:
+        """(x, value, row) maximizing phi . D over the rows, D a flat (K**n,) type distribution."""
+        values = self.features @ distribution
+        row = int(np.argmax(values))
+        return self.points[self.point_of_row[row]], float(values[row]), row
+
+
+def arrangement_points(game: BayesianStackelbergGame, max_systems: int) -> np.ndarray:
+    """All points of the simplex where L - 1 independent indifference hyperplanes or facets meet."""
+    n, L, A, K = game.shape
+    v = game.follower_utility
+    planes = [np.eye(L)]
+    for i, k in itertools.product(range(n), range(K)):
+        for a, b in itertools.combinations(range(A), 2):
+            d = v[i, :, a, k] - v[i, :, b, k]
+            if np.linalg.norm(d - d.mean()) > 1e-12:  # not constant on the simplex
+                planes.append((d / np.linalg.norm(d))[None, :])
+    H = np.vstack(planes)
+    systems = comb(len(H), L - 1)
+    if systems > max_systems:
+        raise OptionError(
+            f"the arrangement has {len(H)} hyperplanes, {systems} linear systems for L={L}, above "
+            f"max_systems={max_systems}; raise max_systems or use 'bayes-enumerate'"
+        )
+    subsets = np.array(list(itertools.combinations(range(len(H)), L - 1)), dtype=int)
+    matrices = np.concatenate(
+        [H[subsets].reshape(len(subsets), L - 1, L), np.ones((len(subsets), 1, L))], axis=1
+    )
+    regular = np.abs(np.linalg.det(matrices)) > 1e-10
+    rhs = np.zeros((int(regular.sum()), L, 1))
+    rhs[:, -1] = 1.0
+    x = np.linalg.solve(matrices[regular], rhs)[:, :, 0]
+    x = x[np.all(x >= -1e-9, axis=1)]
+    x = np.clip(x, 0.0, None)
+    return np.unique(np.round(x / x.sum(axis=1, keepdims=True), 12), axis=0)
+
+
+def vertex_table(game: BayesianStackelbergGame, max_systems: int = 200_000) -> VertexTable:
+    """The table of (vertex, tied assignment) rows with their features; independent of D."""
+    n = game.shape[0]
+    profiles = game.type_profiles
+    points = arrangement_points(game, max_systems)
+    point_of_row, rows, features = [], [], []
+    for p, x in enumerate(points):
+        payoff = np.tensordot(x, game.leader_utility, axes=1)  # sum_l x_l u(l, a), shape (A,)*n
+        for W in assignments(tie_sets(game, x, VERTEX_TIE_TOL)):
+            point_of_row.append(p)
+            rows.append(W)
+            features.append(payoff[tuple(W[i, profiles[i]] for i in range(n))])
+    return VertexTable(points, np.array(point_of_row), np.array(rows), np.array(features))
+
+
+def run(game: Any, max_systems: int = 200_000) -> Result:
+    """The best (vertex, assignment) row for the game's own type distribution."""
+    game = require_game(game, "bayes-vertices")
+    table = vertex_table(game, max_systems)
+    x, value, row = table.best(game.joint.ravel())
+    return strategy_result(
+        game,
+        x,
+        status="optimal",
+        reported=value,
+        info={"vertices": len(table.points), "rows": len(table.features)},
+    )
