@@ -11,6 +11,7 @@ import functools
 from dataclasses import dataclass
 
 import pyomo.environ as pyo
+from pyomo.mpec import Complementarity
 from pyomo.opt import TerminationCondition as TC
 
 from stackopt.errors import SolverUnavailableError
@@ -75,7 +76,16 @@ def require(solver: str) -> None:
 def run_solver(
     model: pyo.Block, solver: str, options: dict | None = None, time_limit: float | None = None
 ) -> SolverRun:
-    """Solve ``model`` with ``solver``; load the solution when there is one; map the status."""
+    """Solve ``model`` with ``solver``; load the solution when there is one; map the status.
+
+    A model that still holds an active Complementarity is refused: writers and solvers would
+    otherwise drop it silently.
+    """
+    left = next(model.component_data_objects(Complementarity, active=True), None)
+    if left is not None:
+        raise RuntimeError(
+            f"Complementarity {left.name} was not reformulated; refusing to hand it to {solver}"
+        )
     opts = dict(options or {})
     name = PYOMO_NAMES[solver]
     if solver == "ipopt":
@@ -93,13 +103,14 @@ def run_solver(
         if isinstance(message, bytes):
             message = message.decode(errors="replace")
         return SolverRun(status, str(message), True)
+    if solver == "scip":
+        opts.setdefault("limits/gap", 1e-9)
     solver_obj = pyo.SolverFactory(name)
+    kwargs = {"load_solutions": False, "options": opts}
     if time_limit is not None:
-        solver_obj.config.time_limit = float(time_limit)
-    for k, v in opts.items():
-        solver_obj.options[k] = v
+        kwargs["timelimit"] = float(time_limit)
     try:
-        res = solver_obj.solve(model, load_solutions=False)
+        res = solver_obj.solve(model, **kwargs)
     except Exception as exc:
         return SolverRun("error", f"{solver}: {type(exc).__name__}: {exc}", False)
     tc = res.solver.termination_condition

@@ -12,7 +12,9 @@ import pyomo.environ as pyo
 import stackopt as so
 
 
-def duopoly(A: float = 100.0, c1: float = 5.0, c2: float = 2.0, seed: int = 0) -> so.StackelbergGame:
+def duopoly(
+    A: float = 100.0, c1: float = 5.0, c2: float = 2.0, seed: int = 0
+) -> so.StackelbergGame:
     """Build the duopoly: leader quantity ``q0``, follower ``F.q`` (``seed`` is accepted, unused)."""
     g = so.StackelbergGame(name="duopoly")
     g.q0 = pyo.Var(bounds=(0, A), initialize=0.0)

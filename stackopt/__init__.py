@@ -4,15 +4,21 @@ Write one declarative Pyomo model (:class:`StackelbergGame` with :class:`Followe
 with :func:`solve` by any method; every method returns the same :class:`Result`.
 """
 
+from stackopt.bayesian import BayesianStackelbergGame
 from stackopt.errors import ModelError, OptionError, SolverUnavailableError
 from stackopt.game import Follower, StackelbergGame  # noqa: F401  (Follower is made by a decorator)
 from stackopt.result import Result
 from stackopt.solve import METHODS, solve
+from stackopt.backends.strategies import SOS1, BigM, Penalty, PyomoNLP, Scholtes, SmoothedFB
+from stackopt.catalog import methods
 from stackopt.study import compare
+
+from stackopt import models  # noqa: E402  (the library uses the API above)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BayesianStackelbergGame",
     "Follower",
     "ModelError",
     "OptionError",
@@ -20,6 +26,14 @@ __all__ = [
     "SolverUnavailableError",
     "StackelbergGame",
     "__version__",
+    "methods",
+    "models",
+    "SOS1",
+    "BigM",
+    "Penalty",
+    "PyomoNLP",
+    "Scholtes",
+    "SmoothedFB",
     "compare",
     "solve",
     "METHODS",

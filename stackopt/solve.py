@@ -15,13 +15,21 @@ import importlib
 import inspect
 import time
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from stackopt.errors import ModelError, OptionError, SolverUnavailableError
 from stackopt.result import Result
 
 METHODS: dict[str, str] = {
     "mpec": "stackopt.backends.mpec:run",
+    "bayes-enumerate": "stackopt.bayesian.enumeration:run",
+    "bayes-lp": "stackopt.bayesian.single_lp:run",
+    "bayes-milp": "stackopt.bayesian.dobss:run",
+    "bayes-vertices": "stackopt.bayesian.vertices:run",
+    "bayes-smoothed": "stackopt.bayesian.smoothed:run",
+    "bayes-learn": "stackopt.bayesian.simulation:run",
+    "initial": "stackopt.backends.initial:run",
 }
 
 

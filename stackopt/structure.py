@@ -16,6 +16,7 @@ from pyomo.core.base.objective import ObjectiveData
 from pyomo.core.base.var import VarData
 from pyomo.core.expr.numeric_expr import AbsExpression, Expr_ifExpression, UnaryFunctionExpression
 from pyomo.core.expr.visitor import identify_variables
+from pyomo.mpec import Complementarity
 
 from stackopt.errors import ModelError
 from stackopt.game import FollowerData, StackelbergGame
@@ -94,6 +95,12 @@ def analyze(game: StackelbergGame) -> GameStructure:
     """Split ``game`` into leader and followers and check every modelling rule (DESIGN.md)."""
     if not isinstance(game, StackelbergGame):
         raise ModelError(f"expected a stackopt.StackelbergGame, got {type(game).__name__}")
+    for comp in game.component_data_objects(Complementarity, active=True, descend_into=True):
+        raise ModelError(
+            f"Complementarity {comp.name} is not supported in a StackelbergGame: stackopt derives "
+            "the followers' complementarity conditions itself; model the follower as an "
+            "optimization problem instead"
+        )
     follower_blocks = game.followers()
     if not follower_blocks:
         raise ModelError(

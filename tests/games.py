@@ -21,3 +21,25 @@ def linear_bilevel() -> so.StackelbergGame:
     g.F.c4 = pyo.Constraint(expr=3 * g.x - 2 * g.F.y <= 4)
     g.cost = pyo.Objective(expr=g.x - 4 * g.F.y)
     return g
+
+
+def root_follower() -> so.StackelbergGame:
+    """A maximizing follower with a nonlinear constraint: max y s.t. y^2 <= x, so y = sqrt(x).
+    The leader maximizes y - x/4 = sqrt(x) - x/4: optimum x = 4, y = 2, value 1."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, 10), initialize=1.0)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, None), initialize=1.0)
+    g.F.gain = pyo.Objective(expr=g.F.y, sense=pyo.maximize)
+    g.F.disk = pyo.Constraint(expr=g.F.y**2 <= g.x)
+    g.value = pyo.Objective(expr=g.F.y - g.x / 4, sense=pyo.maximize)
+    return g
+
+
+def infeasible_duopoly() -> so.StackelbergGame:
+    """The duopoly with a leader constraint no equilibrium can meet: q0 + q1 >= 250 (both <= 100)."""
+    from stackopt.models import duopoly
+
+    g = duopoly()
+    g.too_much = pyo.Constraint(expr=g.q0 + g.F.q >= 250)
+    return g

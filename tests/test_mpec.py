@@ -1,0 +1,128 @@
+"""The MPEC path: every strategy on games with closed-form answers."""
+
+import pytest
+
+import stackopt as so
+from stackopt.models import bard1, cournot, duopoly
+
+from .games import infeasible_duopoly, linear_bilevel, root_follower
+
+LOCAL = ["scholtes", "smoothed-fb", "penalty", "nlp"]
+EXACT = [so.BigM(dual_big_M=200), so.SOS1()]
+ALL = LOCAL + EXACT
+
+
+@pytest.mark.parametrize("strategy", ALL, ids=str)
+def test_duopoly_stackelberg(strategy):
+    res = so.solve(duopoly(), method="mpec", strategy=strategy)
+    assert res.status in ("optimal", "locally_optimal")
+    assert res.leader["q0"] == pytest.approx(46, abs=1e-3)
+    assert res.followers["F"]["q"] == pytest.approx(26, abs=1e-3)
+    assert res.leader_objective == pytest.approx(1058, abs=1e-5)
+    assert res.violation == pytest.approx(0, abs=1e-9)
+    assert res.info["equilibrium_residual"] <= 1e-6
+
+
+@pytest.mark.parametrize("strategy", ALL, ids=str)
+def test_cournot_two_followers_at_nash(strategy):
+    res = so.solve(cournot(n=2), method="mpec", strategy=strategy)
+    assert res.status in ("optimal", "locally_optimal")
+    assert res.leader["q0"] == pytest.approx(45, abs=1e-3)
+    for name in ("F[1]", "F[2]"):
+        assert res.followers[name]["q"] == pytest.approx(15, abs=1e-3)
+    assert res.leader_objective == pytest.approx(675, abs=1e-5)
+
+
+@pytest.mark.parametrize("strategy", ["scholtes", "smoothed-fb", "penalty", "nlp", "sos1"])
+def test_bard1(strategy):
+    res = so.solve(bard1(), method="mpec", strategy=strategy)
+    assert res.status in ("optimal", "locally_optimal")
+    assert res.leader_objective == pytest.approx(17, abs=1e-6)
+    assert res.leader["x"] == pytest.approx(1, abs=1e-6)
+    assert res.followers["F"]["y"] == pytest.approx(0, abs=1e-6)
+
+
+def test_linear_bilevel_bigm_highs_matches_scholtes_ipopt():
+    exact = so.solve(linear_bilevel(), method="mpec", strategy=so.BigM(dual_big_M=100))
+    local = so.solve(linear_bilevel(), method="mpec", strategy="scholtes", solver="ipopt")
+    assert exact.info["solver"] == "highs" and exact.status == "optimal"
+    assert exact.leader_objective == pytest.approx(-12, abs=1e-9)
+    assert local.leader_objective == pytest.approx(exact.leader_objective, abs=1e-6)
+    assert local.leader["x"] == pytest.approx(exact.leader["x"], abs=1e-6)
+
+
+def test_multistart_escapes_local_optimum():
+    one = so.solve(linear_bilevel(), method="mpec", strategy="penalty")
+    many = so.solve(linear_bilevel(), method="mpec", strategy="penalty", multistart=6, seed=1)
+    assert one.leader_objective == pytest.approx(-7, abs=1e-6)  # the local optimum x = 1
+    assert many.leader_objective == pytest.approx(-12, abs=1e-6)
+    assert {row["start"] for row in many.history} == set(range(6))
+
+
+@pytest.mark.parametrize("strategy", ["scholtes", "smoothed-fb", "nlp", "sos1"])
+def test_nonlinear_constraint_and_maximizing_follower(strategy):
+    res = so.solve(root_follower(), method="mpec", strategy=strategy)
+    # the leader objective is flat at the optimum: 1e-7 in value is ~1e-3 in x for SCIP's tolerances
+    assert res.leader["x"] == pytest.approx(4, abs=2e-3)
+    assert res.followers["F"]["y"] == pytest.approx(2, abs=1e-3)
+    assert res.leader_objective == pytest.approx(1, abs=1e-7)
+
+
+@pytest.mark.parametrize("strategy", ["scholtes", so.SOS1()], ids=str)
+def test_infeasible_game_is_an_honest_status(strategy):
+    res = so.solve(infeasible_duopoly(), method="mpec", strategy=strategy)
+    assert res.status == "infeasible"
+
+
+def test_bigm_without_a_dual_bound_is_a_clear_error():
+    with pytest.raises(so.ModelError, match=r"multiplier of F\.c1\[upper\].*dual_big_M"):
+        so.solve(linear_bilevel(), method="mpec", strategy="bigm")
+
+
+def test_bigm_without_a_primal_bound_is_a_clear_error():
+    with pytest.raises(so.ModelError, match=r"upper bound on the slack of F\.c1\[lower\]"):
+        so.solve(bard1(), method="mpec", strategy=so.BigM(dual_big_M=100))
+
+
+def test_solver_and_strategy_must_match():
+    with pytest.raises(so.OptionError, match="needs a global solver"):
+        so.solve(duopoly(), method="mpec", strategy="sos1", solver="ipopt")
+    with pytest.raises(so.OptionError, match="needs a local NLP solver"):
+        so.solve(duopoly(), method="mpec", strategy="scholtes", solver="scip")
+    with pytest.raises(so.OptionError, match="'highs' takes linear models"):
+        so.solve(duopoly(), method="mpec", strategy=so.BigM(dual_big_M=10), solver="highs")
+    with pytest.raises(so.OptionError, match="unknown strategy 'magic'"):
+        so.solve(duopoly(), method="mpec", strategy="magic")
+    with pytest.raises(so.SolverUnavailableError, match="unknown solver 'cplex'"):
+        so.solve(duopoly(), method="mpec", solver="cplex")
+
+
+def test_unknown_method_and_option():
+    with pytest.raises(so.OptionError, match="unknown method 'nope'"):
+        so.solve(duopoly(), method="nope")
+    with pytest.raises(TypeError, match="method 'mpec'.*tolerance"):
+        so.solve(duopoly(), method="mpec", tolerance=1)
+
+
+def test_continuation_history_and_reported_objective():
+    res = so.solve(duopoly(), method="mpec", strategy=so.Scholtes(t0=1.0, factor=0.01, t_min=1e-8))
+    assert [row["t"] for row in res.history] == pytest.approx([1.0, 1e-2, 1e-4, 1e-6, 1e-8, 1e-10])
+    assert res.reported_objective == pytest.approx(1058, abs=1e-3)
+    assert res.wall_time > 0 and res.method == "mpec"
+
+
+def test_initial_method_evaluates_leader_start():
+    res = so.solve(cournot(n=2), method="initial")
+    # q0 = 0: the followers play the Cournot duopoly, q = 30 each; leader profit 0
+    assert res.followers["F[1]"]["q"] == pytest.approx(30, abs=1e-8)
+    assert res.leader_objective == pytest.approx(0, abs=1e-9)
+
+
+def test_methods_lists_what_runs_here():
+    rows = so.methods()
+    combos = {(r["method"], r["strategy"], r["solver"]) for r in rows}
+    assert ("mpec", "scholtes", "ipopt") in combos
+    assert ("mpec", "bigm", "highs") in combos
+    assert ("mpec", "sos1", "scip") in combos
+    assert ("mpec", "sos1", "highs") not in combos
+    assert ("mpec", "scholtes", "knitro") not in combos  # not licensed here
