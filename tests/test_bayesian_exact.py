@@ -1,0 +1,98 @@
+"""Exact methods agree with each other, with brute force over every W, and with closed forms."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+import stackopt as so
+from stackopt.bayesian import leader_value, lower_bound_game, random_game
+from stackopt.bayesian.best_response import assignment_coefficients
+from stackopt.bayesian.regions import region_lp
+from stackopt.errors import OptionError
+
+EXACT = ["bayes-enumerate", "bayes-lp", "bayes-milp", "bayes-vertices"]
+GAMES = [
+    dict(n=1, K=3, A=3, L=3, seed=0, independent=True),
+    dict(n=2, K=2, A=2, L=3, seed=1, independent=True),
+    dict(n=2, K=2, A=2, L=4, seed=2, independent=False),
+    dict(n=3, K=2, A=2, L=3, seed=3, independent=True),
+    dict(n=2, K=2, A=3, L=3, seed=4, independent=False),
+]
+
+
+def brute_force(game):
+    """max over EVERY assignment W of the LP over its closed region (no search, no pruning)."""
+    n, _, A, K = game.shape
+    best = -np.inf
+    for w in itertools.product(range(A), repeat=n * K):
+        W = np.array(w).reshape(n, K)
+        best = max(best, region_lp(game, W, assignment_coefficients(game, W))[2])
+    return best
+
+
+@pytest.mark.parametrize("spec", GAMES, ids=lambda s: "n{n}K{K}A{A}L{L}s{seed}".format(**s))
+def test_exact_methods_agree_with_brute_force(spec):
+    game = random_game(**spec)
+    expected = brute_force(game)
+    for method in EXACT:
+        res = so.solve(game, method=method)
+        assert res.status == "optimal", (method, res.message)
+        assert res.leader_objective == pytest.approx(expected, abs=1e-6), method
+        assert res.reported_objective == pytest.approx(expected, abs=1e-6), method
+        x = np.array(list(res.leader["x"].values()))
+        assert res.violation == 0.0 and x.min() >= 0 and x.sum() == pytest.approx(1, abs=1e-15)
+
+
+def test_no_grid_point_beats_the_optimum():
+    game = random_game(n=2, K=2, A=2, L=3, seed=7)
+    best = so.solve(game, method="bayes-enumerate").leader_objective
+    grid = [np.array([i, j, 40 - i - j]) / 40 for i in range(41) for j in range(41 - i)]
+    values = [leader_value(game, x) for x in grid]
+    assert max(values) <= best + 1e-9
+    assert max(values) > best - 0.05
+
+
+@pytest.mark.parametrize("n,K,signs", [(2, 2, [1, -1]), (1, 4, [-1, -1]), (3, 2, [1, 1, -1])])
+def test_lower_bound_family_has_its_closed_form_optimum(n, K, signs):
+    game = lower_bound_game(n, K, epsilon=0.2, signs=signs)
+    for method in EXACT:
+        res = so.solve(game, method=method)
+        assert res.leader_objective == pytest.approx(0.6, abs=1e-9), method
+    x = np.array(list(so.solve(game, method="bayes-lp").leader["x"].values()))
+    d = n * K // 2
+    for c, s in enumerate(signs):
+        assert (x[c + 1] >= 1 / d - 1e-9) if s > 0 else (x[c + 1] <= 1 / (2 * d) + 1e-9)
+
+
+def test_single_lp_recovers_x_from_a_nonzero_row():
+    game = random_game(n=2, K=2, A=2, L=3, seed=1)
+    res = so.solve(game, method="bayes-lp")
+    assert res.info["nonzero_rows"] >= 1 and res.info["assignments"] == 16
+    assert res.followers["F0"]["response_by_type"] == res.info["row"][0]
+
+
+def test_enumeration_visits_every_nonempty_region():
+    game = random_game(n=2, K=2, A=2, L=3, seed=5)
+    n, _, A, K = game.shape
+    nonempty = sum(
+        region_lp(game, np.array(w).reshape(n, K))[0]
+        for w in itertools.product(range(A), repeat=n * K)
+    )
+    assert so.solve(game, method="bayes-enumerate").info["regions"] == nonempty
+
+
+def test_size_limits_and_wrong_game_give_clear_errors():
+    game = random_game(n=2, K=3, A=2, L=3, seed=0)
+    with pytest.raises(OptionError, match="max_assignments=10"):
+        so.solve(game, method="bayes-lp", max_assignments=10)
+    with pytest.raises(OptionError, match="max_systems=5"):
+        so.solve(game, method="bayes-vertices", max_systems=5)
+    with pytest.raises(OptionError, match="max_regions must be a positive integer"):
+        so.solve(game, method="bayes-enumerate", max_regions=0)
+    res = so.solve(game, method="bayes-enumerate", max_regions=2)
+    assert res.status == "iteration_limit" and "max_regions=2" in res.message
+    with pytest.raises(
+        so.ModelError, match="'bayes-milp' needs a stackopt.BayesianStackelbergGame"
+    ):
+        so.solve(so.StackelbergGame(), method="bayes-milp")
