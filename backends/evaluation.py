@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
 from stackopt.backends.oracles.base import Equilibrium
 from stackopt.backends.oracles.ipopt_kkt import IpoptKKTOracle
 from stackopt.backends.oracles.newton import NewtonOracle
-
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
 from stackopt.result import Result

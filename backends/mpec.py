@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 import pyomo.environ as pyo
+
 from stackopt.backends.evaluation import honest_result
 from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.backends.solvers import GLOBAL_SOLVERS, LOCAL_SOLVERS, require
 from stackopt.backends.start_points import random_value
 from stackopt.backends.strategies import SOS1, STRATEGIES, Strategy
-
 from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator

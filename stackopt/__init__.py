@@ -4,18 +4,18 @@ Write one declarative Pyomo model (:class:`StackelbergGame` with :class:`Followe
 with :func:`solve` by any method; every method returns the same :class:`Result`.
 """
 
+from stackopt.backends.strategies import SOS1, BigM, Penalty, PyomoNLP, Scholtes, SmoothedFB
 from stackopt.bayesian import BayesianStackelbergGame
+from stackopt.catalog import methods
 from stackopt.errors import ModelError, OptionError, SolverUnavailableError
 from stackopt.game import Follower, StackelbergGame  # noqa: F401  (Follower is made by a decorator)
 from stackopt.result import Result
 from stackopt.solve import METHODS, solve
-from stackopt.backends.strategies import SOS1, BigM, Penalty, PyomoNLP, Scholtes, SmoothedFB
-from stackopt.catalog import methods
 from stackopt.study import compare
 
-from stackopt import models  # noqa: E402  (the library uses the API above)
-
 __version__ = "0.1.0"
+
+from stackopt import models  # noqa: E402  (the library builds on the API above)
 
 __all__ = [
     "BayesianStackelbergGame",

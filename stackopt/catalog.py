@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 
 from stackopt.backends.solvers import GLOBAL_SOLVERS, LOCAL_SOLVERS, available
-from stackopt.backends.strategies import STRATEGIES, SOS1
+from stackopt.backends.strategies import SOS1, STRATEGIES
 from stackopt.solve import METHODS
 
 

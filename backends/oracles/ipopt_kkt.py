@@ -9,11 +9,11 @@ filter line search, so it is the robust choice from a poor starting point.
 from __future__ import annotations
 
 import numpy as np
+
 from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.backends.oracles.base import Equilibrium
 from stackopt.backends.solvers import run_solver
 from stackopt.backends.strategies.penalty import Penalty
-
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
 

@@ -14,8 +14,8 @@ import warnings
 import numpy as np
 import scipy.sparse.linalg as spla
 from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
-from stackopt.backends.oracles.base import Equilibrium
 
+from stackopt.backends.oracles.base import Equilibrium
 from stackopt.kkt_evaluator import KKTEvaluator
 
 

@@ -15,9 +15,9 @@ from typing import ClassVar
 
 import pyomo.environ as pyo
 from pyomo.contrib.fbbt.fbbt import compute_bounds_on_expr
+
 from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.backends.strategies.base import Strategy
-
 from stackopt.errors import ModelError
 
 BigMHint = float | dict[str, float] | None

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import pyomo.environ as pyo
+
 from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.backends.strategies.base import ContinuationStrategy
 

@@ -12,6 +12,7 @@ from typing import ClassVar
 
 import pyomo.environ as pyo
 from pyomo.mpec import Complementarity, complements
+
 from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.backends.strategies.base import Strategy
 
