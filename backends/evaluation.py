@@ -1,7 +1,7 @@
 """Honest evaluation: every method's leader decision is judged at a recomputed equilibrium.
 
-For the returned leader decision pi the followers' equilibrium is recomputed (semismooth Newton from
-the method's own follower point; if that fails, Ipopt on the KKT system, then a Newton polish), and
+For the returned leader decision pi the followers' equilibrium is recomputed by the ``kkt`` oracle
+(semismooth Newton from the method's own follower point, rescued by Ipopt), and
 the leader's objective and constraint violation are evaluated there. The method's own belief stays
 in ``reported_objective``. If no equilibrium can be recomputed the Result says so (status "error"),
 and no objective is made up.
@@ -14,8 +14,7 @@ from typing import Any
 import numpy as np
 
 from stackopt.backends.oracles.base import Equilibrium
-from stackopt.backends.oracles.ipopt_kkt import IpoptKKTOracle
-from stackopt.backends.oracles.newton import NewtonOracle
+from stackopt.backends.oracles.kkt import KKTOracle
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
 from stackopt.result import Result
@@ -30,17 +29,8 @@ def recompute_equilibrium(
     z_guess: np.ndarray,
     tol: float = EQUILIBRIUM_TOL,
 ) -> Equilibrium:
-    """The followers' equilibrium at ``pi``, found from ``z_guess`` (see the module docstring)."""
-    newton = NewtonOracle(evaluator, tol)
-    first = newton(pi, z_guess)
-    if first.converged:
-        return first
-    rough = IpoptKKTOracle(game, evaluator, tol)(pi, z_guess)
-    if not np.isfinite(rough.residual):
-        return rough
-    polished = newton(pi, rough.z)
-    polished.oracle = "ipopt-kkt+kkt"
-    return polished if polished.residual <= rough.residual else rough
+    """The followers' equilibrium at ``pi``, found from ``z_guess`` by the ``kkt`` oracle."""
+    return KKTOracle(game, evaluator, tol)(pi, z_guess)
 
 
 def leader_violation(

@@ -37,7 +37,9 @@ def main(argv: list[str] | None = None) -> None:
         q0 = res.leader.get("q0", float("nan"))
         obj = float("nan") if res.leader_objective is None else res.leader_objective
         vio = float("nan") if res.violation is None else res.violation
-        print(f"{label:<26}{res.status:<17}{q0:>10.4f}{obj:>12.4f}{vio:>11.1e}{res.wall_time:>10.3f}")
+        print(
+            f"{label:<26}{res.status:<17}{q0:>10.4f}{obj:>12.4f}{vio:>11.1e}{res.wall_time:>10.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ METHODS: dict[str, str] = {
     "bayes-smoothed": "stackopt.bayesian.smoothed:run",
     "bayes-learn": "stackopt.bayesian.simulation:run",
     "initial": "stackopt.backends.initial:run",
+    "gradient": "stackopt.backends.gradient:run",
 }
 
 

@@ -1,0 +1,192 @@
+"""``method="gradient"``: equilibrium-flow gradient descent with an augmented Lagrangian.
+
+Wang et al. (2022), Algorithm 1. At each step the oracle returns a follower equilibrium z*(pi), the
+implicit function theorem gives the total gradient of the augmented Lagrangian (Eq. 5, adjoint mode,
+:mod:`stackopt.backends.sensitivity`), and the leader takes a projected SGD/Adam step:
+
+    L_mu(pi, s, y) = c(pi) + sum_j y_j (G_j(pi) + s_j) + mu/2 sum_j (G_j(pi) + s_j)^2,   s >= 0,
+
+where c = sign * leader objective, G_j <= 0 are the equilibrium-dependent leader constraints, the
+slack s is minimized in closed form, s_j = max(0, -G_j - y_j/mu), which leaves the gradient
+grad c + sum_j max(0, y_j + mu G_j) grad G_j, and the multipliers are updated every K steps,
+y <- max(0, y + mu G). Constraints on leader Vars alone are kept by projection
+(:mod:`stackopt.backends.projection`). With a sampling oracle each step differentiates through
+``samples`` sampled equilibria (Theorem 2) and records the gradient's sample variance.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from pyomo.core.expr.visitor import identify_variables
+from pyomo.repn import generate_standard_repn
+
+from stackopt.backends.evaluation import honest_result
+from stackopt.backends.optimizers import make_optimizer
+from stackopt.backends.oracles.registry import make_oracle
+from stackopt.backends.projection import LeaderProjection
+from stackopt.backends.sensitivity import Sensitivity
+from stackopt.backends.start_points import current_value
+from stackopt.errors import OptionError
+from stackopt.game import StackelbergGame
+from stackopt.kkt_evaluator import KKTEvaluation, KKTEvaluator
+from stackopt.result import Result
+
+
+class LeaderConstraints:
+    """The leader's constraints split into projected ones and augmented-Lagrangian rows G <= 0."""
+
+    def __init__(self, evaluator: KKTEvaluator):
+        structure = evaluator.kkt.structure
+        leader_ids = {id(v) for v in structure.leader_vars}
+        projected, rows, signs = [], [], []
+        for r, c in enumerate(structure.constraints):
+            own = all(id(v) in leader_ids for v in identify_variables(c.body, include_fixed=False))
+            if own and generate_standard_repn(c.body, quadratic=False).is_linear():
+                projected.append(c)
+                continue
+            for bound, sign in ((evaluator.leader_ub[r], 1.0), (evaluator.leader_lb[r], -1.0)):
+                if np.isfinite(bound):  # an equality gives both rows
+                    rows.append(r)
+                    signs.append(sign)
+        self.project = LeaderProjection(structure.leader_vars, projected)
+        self.rows, self.signs = np.array(rows, int), np.array(signs)
+        self.lb, self.ub = evaluator.leader_lb, evaluator.leader_ub
+        self.names = [structure.constraints[r].name for r in rows]
+
+    def values(self, ev: KKTEvaluation) -> np.ndarray:
+        """G_j at the evaluation (<= 0 is feasible)."""
+        body = ev.constraint_values[self.rows]
+        bound = np.where(self.signs > 0, self.ub[self.rows], self.lb[self.rows])
+        return self.signs * (body - bound)
+
+    def jacobians(self, ev: KKTEvaluation):
+        """Partial Jacobians of G w.r.t. z and pi."""
+        s = self.signs[:, None]
+        return (
+            s * ev.constraint_jac_z[self.rows].toarray(),
+            s * ev.constraint_jac_pi[self.rows].toarray(),
+        )
+
+
+def run(
+    game: StackelbergGame,
+    oracle: str | Callable = "kkt",
+    steps: int = 5000,
+    lr: float = 0.01,
+    optimizer: str = "adam",
+    K: int = 100,
+    mu: float = 10.0,
+    samples: int = 1,
+    seed: int = 0,
+    tol: float = 1e-6,
+    time_limit: float | None = None,
+    verbose: bool = False,
+) -> Result:
+    """Equilibrium-flow gradient descent (see the module docstring); an honest Result."""
+    for name, value in (("steps", steps), ("K", K), ("samples", samples)):
+        if not isinstance(value, int) or value < 1:
+            raise OptionError(f"{name} must be a positive integer, got {value!r}")
+    if not mu > 0:
+        raise OptionError(f"mu must be positive, got {mu!r}")
+    evaluator = KKTEvaluator(game)
+    structure = evaluator.kkt.structure
+    cons = LeaderConstraints(evaluator)
+    orc = make_oracle(oracle, game, evaluator, tol)
+    opt = make_optimizer(optimizer, lr)
+    rng = np.random.default_rng(seed)
+    start_values = {
+        v.name: current_value(v) for v in structure.leader_vars + structure.follower_vars
+    }
+    z, pi = evaluator.values_of(start_values)
+    pi = cons.project(pi)
+    y = np.zeros(len(cons.rows))
+    history: list[dict[str, Any]] = []
+    warnings: set[str] = set()
+    status, message = "iteration_limit", f"ran {steps} steps"
+    start = time.perf_counter()
+    progress = _progress(steps, verbose)
+    for k in range(steps):
+        t0 = time.perf_counter()
+        grads, residual, last = [], 0.0, None
+        for _ in range(samples):
+            eq = orc(pi, z, rng)
+            if not eq.converged:
+                status = "error"
+                message = f"the {eq.oracle} oracle failed at step {k}: {eq.message}"
+                break
+            z, residual = eq.z, max(residual, eq.residual)
+            last = evaluator.evaluate(z, pi)
+            sens = Sensitivity(last)
+            warnings.update(sens.warnings)
+            G = cons.values(last)
+            weights = np.maximum(0.0, y + mu * G)
+            gz, gpi = last.leader_cost_grad_z, last.leader_cost_grad_pi
+            if len(weights):
+                jz, jpi = cons.jacobians(last)
+                gz, gpi = gz + jz.T @ weights, gpi + jpi.T @ weights
+            grads.append(sens.adjoint(gz, gpi))
+        if status == "error":
+            break
+        grad = np.mean(grads, axis=0)
+        G = cons.values(last)
+        new_pi = cons.project(pi - opt.step(grad))
+        moved = float(np.max(np.abs(new_pi - pi), initial=0.0))
+        pi = new_pi
+        if (k + 1) % K == 0:
+            y = np.maximum(0.0, y + mu * G)
+        history.append(
+            {
+                "step": k,
+                "objective": structure.leader_sign * last.leader_cost,
+                "violation": float(np.max(G, initial=0.0)),
+                "multipliers": y.tolist(),
+                "residual": residual,
+                "grad_norm": float(np.linalg.norm(grad)),
+                "grad_variance": float(np.var(grads, axis=0, ddof=1).sum()) if samples > 1 else 0.0,
+                "step_time": time.perf_counter() - t0,
+            }
+        )
+        progress(k)
+        if (
+            moved <= 1e-12 * max(1.0, float(np.max(np.abs(pi), initial=0)))
+            and history[-1]["violation"] <= tol
+        ):
+            status, message = "locally_optimal", f"stationary after {k + 1} steps"
+            break
+        if time_limit is not None and time.perf_counter() - start > time_limit:
+            status, message = "time_limit", f"time limit after {k + 1} steps"
+            break
+    values = dict(zip(evaluator.leader_names, pi)) | dict(zip(evaluator.z_names, z))
+    reported = history[-1]["objective"] if history else None
+    if status == "iteration_limit" and history and history[-1]["violation"] <= 1e-3:
+        status = "feasible"
+    return honest_result(
+        game,
+        evaluator,
+        status=status,
+        values=values,
+        reported_objective=reported,
+        message=message,
+        history=history,
+        info={"oracle": getattr(orc, "name", "callable"), "constraints": cons.names},
+        warnings=sorted(warnings),
+    )
+
+
+def _progress(steps: int, verbose: bool) -> Callable[[int], None]:
+    if not verbose:
+        return lambda k: None
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=steps, desc="gradient steps", unit="step")
+
+    def tick(k: int) -> None:
+        bar.update(1)
+        if k == steps - 1:
+            bar.close()
+
+    return tick

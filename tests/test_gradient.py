@@ -1,0 +1,113 @@
+"""The differentiable path: implicit gradients against finite differences, and the gradient method."""
+
+import numpy as np
+import pytest
+
+import stackopt as so
+from stackopt.backends.oracles.kkt import KKTOracle
+from stackopt.backends.projection import LeaderProjection
+from stackopt.backends.sensitivity import Sensitivity
+from stackopt.kkt_evaluator import KKTEvaluator
+from stackopt.models import cournot, duopoly, qre_subsidy
+
+
+def _equilibrium_cost(game, pi):
+    ev = KKTEvaluator(game)
+    oracle = KKTOracle(game, ev)
+    start = {v.name: (v.value or 0.0) for v in ev.kkt.primal}
+    z0, _ = ev.values_of(start | dict(zip(ev.leader_names, pi)))
+    return ev, oracle, oracle(pi, z0)
+
+
+def _check_gradient(game, pi, h=1e-5):
+    ev, oracle, eq = _equilibrium_cost(game, pi)
+    assert eq.converged
+    at = ev.evaluate(eq.z, pi)
+    sens = Sensitivity(at)
+    grad = sens.adjoint(at.leader_cost_grad_z, at.leader_cost_grad_pi)
+
+    def cost(p):
+        return ev.evaluate(oracle(p, eq.z).z, p, derivatives=False).leader_cost
+
+    eye = np.eye(len(pi))
+    fd = np.array([(cost(pi + h * e) - cost(pi - h * e)) / (2 * h) for e in eye])
+    assert np.max(np.abs(grad - fd)) <= 1e-5 * max(1.0, np.max(np.abs(fd)))
+    # forward mode agrees with adjoint mode: d cost/d pi = g_pi + g_z . dz/dpi
+    forward = at.leader_cost_grad_pi + at.leader_cost_grad_z @ sens.forward()
+    assert forward == pytest.approx(grad, rel=1e-8, abs=1e-10)
+    return grad
+
+
+def test_duopoly_gradient_matches_closed_form_and_fd():
+    grad = _check_gradient(duopoly(), np.array([30.0]))
+    # leader profit (46 - q0/2) q0: d(-profit)/dq0 = q0 - 46
+    assert grad == pytest.approx([30.0 - 46.0], abs=1e-8)
+
+
+def test_cournot_gradient_with_two_followers():
+    grad = _check_gradient(cournot(n=2), np.array([20.0]))
+    # profit q0 (90 - q0)/3: d(-profit)/dq0 = (2 q0 - 90)/3
+    assert grad == pytest.approx([(40.0 - 90.0) / 3], abs=1e-8)
+
+
+def test_qre_subsidy_gradient_matches_finite_differences():
+    game = qre_subsidy(n=3, actions=3, budget=1.0, seed=0)
+    ev = KKTEvaluator(game)
+    pi = np.random.default_rng(1).uniform(0, 1, ev.n_pi)
+    _check_gradient(game, pi)
+
+
+def test_gradient_method_reaches_duopoly_stackelberg():
+    res = so.solve(duopoly(), method="gradient", optimizer="sgd", lr=0.5, steps=500)
+    assert res.status == "locally_optimal"
+    assert res.leader["q0"] == pytest.approx(46, abs=1e-3)
+    assert res.followers["F"]["q"] == pytest.approx(26, abs=1e-3)
+    assert res.leader_objective == pytest.approx(1058, abs=1e-6)
+    assert {"objective", "violation", "multipliers", "residual", "step_time"} <= set(res.history[0])
+
+
+def test_gradient_method_reaches_cournot_stackelberg():
+    res = so.solve(cournot(n=2), method="gradient", optimizer="adam", lr=1.0, steps=3000)
+    assert res.leader["q0"] == pytest.approx(45, abs=1e-3)
+    assert res.leader_objective == pytest.approx(675, abs=1e-5)
+
+
+def test_augmented_lagrangian_meets_the_budget():
+    game = qre_subsidy(n=3, actions=3, budget=0.5, seed=0)
+    res = so.solve(game, method="gradient", steps=1500, lr=0.01, K=100)
+    initial = so.solve(qre_subsidy(n=3, actions=3, budget=0.5, seed=0), method="initial")
+    assert res.violation <= 1e-3
+    assert res.leader_objective > initial.leader_objective + 0.1
+    assert res.history[-1]["multipliers"][0] > 0  # the budget binds
+
+
+def test_user_oracle_is_polished_to_the_kkt_point():
+    def best_response(leader):
+        return {"F.q": (98.0 - leader["q0"]) / 2}
+
+    res = so.solve(
+        duopoly(), method="gradient", oracle=best_response, optimizer="sgd", lr=0.5, steps=300
+    )
+    assert res.leader["q0"] == pytest.approx(46, abs=1e-3)
+    assert res.info["oracle"] == "callable"
+
+
+def test_simplex_projection_is_closed_form():
+    import pyomo.environ as pyo
+
+    g = so.StackelbergGame()
+    g.p = pyo.Var(range(3), bounds=(0, 1))
+    g.simplex = pyo.Constraint(expr=sum(g.p[i] for i in range(3)) == 1)
+    proj = LeaderProjection(list(g.p.values()), [g.simplex])
+    assert proj.simplices is not None
+    assert proj(np.array([0.5, 0.5, 0.5])) == pytest.approx([1 / 3] * 3)
+    assert proj(np.array([2.0, 0.0, -1.0])) == pytest.approx([1.0, 0.0, 0.0])
+
+
+def test_bad_gradient_options_are_named():
+    with pytest.raises(so.OptionError, match="unknown oracle 'psychic'"):
+        so.solve(duopoly(), method="gradient", oracle="psychic")
+    with pytest.raises(so.OptionError, match="steps must be a positive integer"):
+        so.solve(duopoly(), method="gradient", steps=0)
+    with pytest.raises(so.OptionError, match="unknown optimizer 'rmsprop'"):
+        so.solve(duopoly(), method="gradient", optimizer="rmsprop")
