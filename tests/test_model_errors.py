@@ -1,0 +1,144 @@
+"""Every modelling rule broken once: a ModelError naming the component, before any solver runs."""
+
+import pyomo.environ as pyo
+import pytest
+
+import stackopt as so
+from stackopt.structure import analyze
+
+
+def base():
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, 10))
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, 10))
+    g.F.cost = pyo.Objective(expr=(g.F.y - g.x) ** 2)
+    g.obj = pyo.Objective(expr=g.x + g.F.y)
+    return g
+
+
+def test_the_base_model_is_valid():
+    s = analyze(base())
+    assert [v.name for v in s.leader_vars] == ["x"]
+    assert [f.name for f in s.followers] == ["F"]
+
+
+def test_no_follower():
+    g = so.StackelbergGame()
+    g.x = pyo.Var()
+    g.obj = pyo.Objective(expr=g.x**2)
+    with pytest.raises(so.ModelError, match="has no Follower"):
+        so.solve(g)
+
+
+def test_follower_without_objective():
+    g = base()
+    g.F.cost.deactivate()
+    with pytest.raises(
+        so.ModelError, match=r"Follower F needs exactly one active Objective; found 0"
+    ):
+        so.solve(g)
+
+
+def test_follower_with_two_objectives():
+    g = base()
+    g.F.other = pyo.Objective(expr=g.F.y)
+    with pytest.raises(so.ModelError, match=r"Follower F .* found 2 \(F.cost, F.other\)"):
+        so.solve(g)
+
+
+def test_leader_with_two_objectives():
+    g = base()
+    g.obj2 = pyo.Objective(expr=g.x)
+    with pytest.raises(
+        so.ModelError, match=r"exactly one active top-level Objective; found 2 \(obj, obj2\)"
+    ):
+        so.solve(g)
+
+
+def test_leader_without_objective():
+    g = base()
+    g.obj.deactivate()
+    with pytest.raises(so.ModelError, match="found 0 \\(none\\)"):
+        so.solve(g)
+
+
+def test_follower_constraint_using_another_followers_var():
+    g = base()
+    g.G = so.Follower()
+    g.G.w = pyo.Var(bounds=(0, 1))
+    g.G.cost = pyo.Objective(expr=g.G.w**2 + g.G.w * g.F.y)  # objectives may use others' Vars
+    g.G.bad = pyo.Constraint(expr=g.G.w <= g.F.y)
+    with pytest.raises(
+        so.ModelError, match=r"constraint G.bad of Follower G uses Var 'F.y' of Follower F"
+    ):
+        so.solve(g)
+
+
+def test_var_owned_by_nobody_on_a_plain_block():
+    g = base()
+    g.b = pyo.Block()
+    g.b.z = pyo.Var()
+    g.F.c = pyo.Constraint(expr=g.F.y <= g.b.z)
+    with pytest.raises(so.ModelError, match=r"F.c uses Var 'b.z', which is owned by nobody"):
+        so.solve(g)
+
+
+def test_var_from_another_model():
+    other = pyo.ConcreteModel()
+    other.v = pyo.Var()
+    g = base()
+    g.link = pyo.Constraint(expr=g.x <= other.v)
+    with pytest.raises(
+        so.ModelError,
+        match=r"link uses Var 'v', which is owned by nobody: it belongs to another model",
+    ):
+        so.solve(g)
+
+
+def test_not_twice_differentiable():
+    g = base()
+    g.F.cost.set_value(abs(g.F.y - g.x))
+    with pytest.raises(
+        so.ModelError, match=r"F.cost uses abs\(\), which is not twice differentiable"
+    ):
+        so.solve(g)
+
+
+def test_integer_follower_decision():
+    g = base()
+    g.F.y.domain = pyo.Integers
+    with pytest.raises(so.ModelError, match=r"Var F.y of Follower F is Integers"):
+        so.solve(g)
+
+
+def test_unused_follower_var():
+    g = base()
+    g.F.idle = pyo.Var()
+    with pytest.raises(so.ModelError, match=r"Var F.idle of Follower F appears in neither"):
+        so.solve(g)
+
+
+def test_nested_follower():
+    g = base()
+    g.F.inner = so.Follower()
+    g.F.inner.v = pyo.Var()
+    g.F.inner.cost = pyo.Objective(expr=g.F.inner.v**2)
+    with pytest.raises(so.ModelError, match=r"Follower F.inner is nested inside Follower F"):
+        so.solve(g)
+
+
+def test_user_complementarity_is_rejected():
+    from pyomo.mpec import Complementarity, complements
+
+    g = base()
+    g.comp = Complementarity(expr=complements(g.x >= 0, g.F.y >= 0))
+    with pytest.raises(so.ModelError, match=r"Complementarity comp is not supported"):
+        so.solve(g)
+
+
+def test_not_a_game():
+    with pytest.raises(
+        so.ModelError, match="expected a stackopt.StackelbergGame, got ConcreteModel"
+    ):
+        so.solve(pyo.ConcreteModel())
