@@ -1,0 +1,73 @@
+"""Online learners against simulated followers: sublinear regret, runner output, size limits."""
+
+import numpy as np
+import pytest
+
+import stackopt as so
+from stackopt.bayesian import lower_bound_game, random_game
+from stackopt.bayesian.regret import loglog_slope, regret_curves
+from stackopt.bayesian.simulation import simulate
+from stackopt.bayesian.type_feedback import EmpiricalTypeLearner, ProductTypeLearner
+from stackopt.errors import OptionError
+
+TYPE_GAMES = {
+    "independent": random_game(2, 2, 2, 3, seed=1),
+    "joint": random_game(2, 2, 2, 3, seed=3, independent=False),
+    "lower-bound": lower_bound_game(2, 2, epsilon=0.1, signs=[1, -1]),
+}
+
+
+def test_loglog_slope_reads_the_growth_rate():
+    t = np.arange(1, 1001)
+    assert loglog_slope(np.sqrt(t)) == pytest.approx(0.5)
+    assert loglog_slope(3.0 * t) == pytest.approx(1.0)
+    assert loglog_slope(np.zeros(1000)) == 0.0
+
+
+@pytest.mark.parametrize("name", list(TYPE_GAMES))
+@pytest.mark.parametrize("learner", ["type-joint", "type-product"])
+def test_type_feedback_regret_is_sublinear(name, learner):
+    game = TYPE_GAMES[name]
+    curves = regret_curves(game, learner, T=3000, seeds=range(3))
+    assert np.all(np.diff(curves, axis=1) >= 0)  # per-round regret is never negative
+    assert loglog_slope(curves.mean(axis=0)) <= 0.6
+
+
+@pytest.mark.parametrize("learner", ["action-ucb", "action-linear"])
+def test_action_feedback_regret_is_sublinear(learner):
+    curves = regret_curves(random_game(2, 2, 2, 3, seed=0), learner, T=3000, seeds=range(2))
+    assert loglog_slope(curves.mean(axis=0)) <= 0.75
+
+
+def test_no_regret_when_every_guess_is_optimal():
+    game = lower_bound_game(2, 2, epsilon=0.0)
+    for learner in (EmpiricalTypeLearner(game), ProductTypeLearner(game)):
+        assert simulate(game, learner, T=200, seed=0).sum() == 0.0
+
+
+def test_product_estimate_is_the_product_of_empirical_marginals():
+    learner = ProductTypeLearner(random_game(2, 2, 2, 3, seed=0))
+    for types in ([0, 0], [0, 1], [1, 1], [0, 1]):
+        learner.observe(np.array(types), None)
+    np.testing.assert_allclose(learner.estimate(), np.outer([0.75, 0.25], [0.25, 0.75]).ravel())
+
+
+def test_learn_runner_reports_regret_checkpoints_and_the_final_strategy():
+    game = TYPE_GAMES["independent"]
+    res = so.solve(game, method="bayes-learn", learner="type-joint", T=500, seed=2)
+    assert res.status == "feasible" and res.info["algorithm"].startswith("Algorithm 1")
+    assert res.history[-1] == {"round": 500, "cumulative_regret": res.info["cumulative_regret"]}
+    assert len(res.history) <= 40
+    assert res.leader_objective == pytest.approx(res.info["optimal_value"], abs=1e-9)
+    joint = so.solve(TYPE_GAMES["joint"], method="bayes-learn", learner="type-product", T=5)
+    assert "assumes independent types" in joint.warnings[0]
+
+
+def test_learner_errors_name_the_option():
+    game = random_game(2, 3, 2, 3, seed=0)
+    with pytest.raises(OptionError, match="unknown learner 'ucb'; known learners: type-joint"):
+        so.solve(game, method="bayes-learn", learner="ucb")
+    with pytest.raises(OptionError, match="T must be a positive integer"):
+        so.solve(game, method="bayes-learn", T=0)
+    with pytest.raises(OptionError, match=r"'action-linear' needs K\*\*n <= 16 .* K=5, n=2 \(25\)"):
+        so.solve(random_game(2, 5, 2, 2, seed=0), method="bayes-learn", learner="action-linear")
