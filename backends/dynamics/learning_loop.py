@@ -1,8 +1,9 @@
 """The loop every dynamics shares: step, keep the point feasible, record, stop, judge honestly.
 
-A dynamics is a vector field v(k, x) on the joint point x = (x1, x2); the loop iterates
-x <- P(x - v(k, x)) with P the projection onto the Vars' bounds (and wrapping of periodic Vars),
-and stops when the projected field ||x - clip(x - v)||_inf is at most ``tol``.
+A dynamics is a vector field g(x) on the joint point x = (x1, x2) with per-coordinate step sizes
+gamma(k) and optional additive gradient noise w_k; the loop iterates x <- P(x - gamma(k) (g(x) + w_k))
+with P the projection onto the Vars' bounds (and wrapping of periodic Vars), and stops when the
+noise-free projected field ||x - clip(x - g(x))||_inf is at most ``tol``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
 from stackopt.result import Result
 
-Field = Callable[[int, np.ndarray], np.ndarray]
+# field(k, x) -> (g(x), gamma(k), noise w_k or 0.0)
+Field = Callable[[int, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray | float]]
 
 
 def start_point(derivatives: GameDerivatives, start: dict[str, float] | None) -> np.ndarray:
@@ -56,9 +58,9 @@ def learn(
     d = derivatives
     k, stationarity = 0, np.inf
     for k in range(1, max_iter + 1):
-        v = field(k, x)
-        stationarity = float(np.max(np.abs(x - np.clip(x - v, d.lb, d.ub))))
-        x = d.keep_feasible(x - v)
+        g, gamma, noise = field(k, x)
+        stationarity = float(np.max(np.abs(x - np.clip(x - g, d.lb, d.ub))))
+        x = d.keep_feasible(x - gamma * (g + noise))
         if k % record_every == 0 or stationarity <= tol:
             history.append({"iteration": k, "point": x.tolist(), "stationarity": stationarity})
         if stationarity <= tol:

@@ -1,0 +1,130 @@
+"""Stackelberg learning dynamics on the duopoly, the Cournot game and the torus location game.
+
+Closed forms (Fiez, Chasnov, Ratliff 2020): duopoly Stackelberg q = (46, 26) with profits
+(1058, 676), Nash q = (92/3, 101/3) with profits (940.44, 1133.44); Cournot with two followers
+q0 = 45, q_i = 15; LOLA's fixed point solves 95 - 2 q0 - q1 = -alpha q0, 98 - q0 - 2 q1 = 0.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import stackopt as so
+from stackopt.errors import OptionError
+from stackopt.models import cournot, duopoly, torus_location
+
+START = {"q0": 10.0, "F.q": 10.0}
+ANGLES = ("t0", "F.t")
+
+
+def follower_profit(r: so.Result, c2: float = 2.0) -> float:
+    q0, q1 = r.leader["q0"], r.followers["F"]["q"]
+    return (100.0 - q0 - q1 - c2) * q1
+
+
+def test_stackelberg_best_response_reaches_the_stackelberg_duopoly_outcome():
+    r = so.solve(duopoly(), "stackelberg-br", step=0.5, start=START)
+    assert r.status == "locally_optimal"
+    assert r.leader["q0"] == pytest.approx(46, abs=1e-5)
+    assert r.followers["F"]["q"] == pytest.approx(26, abs=1e-5)
+    assert r.leader_objective == pytest.approx(1058, abs=1e-6)
+    assert follower_profit(r) == pytest.approx(676, abs=1e-4)
+    assert r.history and r.history[-1]["stationarity"] <= 1e-6
+
+
+def test_simultaneous_gradient_play_reaches_the_nash_duopoly_outcome():
+    r = so.solve(duopoly(), "simgd", step=0.3, start=START)
+    assert r.status == "locally_optimal"
+    assert r.leader["q0"] == pytest.approx(92 / 3, abs=1e-5)
+    assert r.followers["F"]["q"] == pytest.approx(101 / 3, abs=1e-5)
+    assert r.leader_objective == pytest.approx(940.44, abs=5e-3)
+    assert follower_profit(r) == pytest.approx(1133.44, abs=5e-3)
+
+
+@pytest.mark.parametrize(("alpha", "q0"), [(0.1, 46 / 1.4), (0.5, 46.0)])
+def test_lola_reaches_its_shaped_fixed_point(alpha, q0):
+    r = so.solve(duopoly(), "lola", step=0.3, lookahead=alpha, start=START)
+    assert r.status == "locally_optimal"
+    assert r.leader["q0"] == pytest.approx(q0, abs=1e-5)
+    assert r.followers["F"]["q"] == pytest.approx((98 - q0) / 2, abs=1e-5)
+
+
+def test_two_timescale_reaches_the_stackelberg_outcome():
+    r = so.solve(
+        duopoly(), "two-timescale", leader_step=1.0, follower_step=0.9, start=START, max_iter=1000
+    )
+    assert r.status == "locally_optimal"
+    assert (r.leader["q0"], r.followers["F"]["q"]) == pytest.approx((46, 26), abs=1e-5)
+
+
+def test_two_timescale_with_gradient_noise_stays_near_the_stackelberg_outcome():
+    r = so.solve(
+        duopoly(),
+        "two-timescale",
+        leader_step=0.5,
+        follower_step=0.9,
+        leader_schedule="1/k",
+        noise=1.0,
+        seed=1,
+        start=START,
+        max_iter=800,
+    )
+    assert r.status == "iteration_limit"  # noise keeps it moving
+    assert r.leader["q0"] == pytest.approx(46, abs=0.5)
+    assert r.followers["F"]["q"] == pytest.approx((98 - r.leader["q0"]) / 2, abs=1e-5)
+
+
+def test_stackelberg_best_response_with_two_followers_at_nash():
+    r = so.solve(cournot(n=2), "stackelberg-br", step=0.5, start={"q0": 20.0})
+    assert r.status == "locally_optimal"
+    assert r.leader["q0"] == pytest.approx(45, abs=1e-5)
+    assert [r.followers[f"F[{i}]"]["q"] for i in (1, 2)] == pytest.approx([15, 15], abs=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("start", "dse", "dne"),
+    [
+        ((-1.0, 1.0), (-0.525, 1.246), (-0.783, 1.182)),
+        ((1.0, -1.0), (1.311, -0.461), (1.569, -0.397)),
+    ],
+)
+def test_torus_dynamics_reach_the_published_equilibria(start, dse, dne):
+    s = dict(zip(ANGLES, start))
+    br = so.solve(torus_location(), "stackelberg-br", step=0.5, start=s, periodic=ANGLES)
+    nash = so.solve(torus_location(), "simgd", step=0.3, start=s, periodic=ANGLES)
+    assert br.status == nash.status == "locally_optimal"
+    assert tuple(br.info["point"].values()) == pytest.approx(dse, abs=1e-3)
+    assert tuple(nash.info["point"].values()) == pytest.approx(dne, abs=1e-3)
+
+
+def test_periodic_angles_are_wrapped():
+    s = {"t0": -1.0 + 2 * math.pi, "F.t": 1.0 - 4 * math.pi}
+    r = so.solve(torus_location(), "stackelberg-br", step=0.5, start=s, periodic=ANGLES)
+    assert tuple(r.info["point"].values()) == pytest.approx((-0.525, 1.246), abs=1e-3)
+    assert -math.pi <= r.leader["t0"] < math.pi
+
+
+@pytest.mark.parametrize(
+    ("method", "options", "match"),
+    [
+        ("simgd", {"schedule": "1/k^2"}, "schedule must be one of"),
+        ("simgd", {"step": 0.0}, "step size must be > 0"),
+        ("simgd", {"max_iter": 0}, "max_iter must be > 0"),
+        ("simgd", {"periodic": ("theta",)}, "periodic names \\['theta'\\]"),
+        ("lola", {"lookahead": -1.0}, "lookahead must be >= 0"),
+        ("stackelberg-br", {"start": {"q": 1.0}}, "start names 'q'"),
+        ("stackelberg-br", {"eta": -1.0}, "eta must be >= 0"),
+        ("two-timescale", {"noise": -0.1}, "noise must be >= 0"),
+        (
+            "two-timescale",
+            {"leader_schedule": "1/sqrt(k)", "follower_schedule": "1/k"},
+            "leader_schedule '1/sqrt\\(k\\)' must decay faster",
+        ),
+        ("two-timescale", {"linear_solver": "lu"}, "linear_solver must be one of"),
+    ],
+)
+def test_bad_options_are_rejected_by_name(method, options, match):
+    with pytest.raises(OptionError, match=match):
+        so.solve(duopoly(), method, **options)
