@@ -11,6 +11,7 @@ from stackopt.models.duopoly import duopoly
 from stackopt.models.qre_subsidy import qre_subsidy
 from stackopt.models.security_game import security_game
 from stackopt.models.three_equilibria import three_equilibria
+from stackopt.models.torus_location import torus_location
 
 __all__ = [
     "bard1",
@@ -20,4 +21,5 @@ __all__ = [
     "qre_subsidy",
     "security_game",
     "three_equilibria",
+    "torus_location",
 ]

@@ -30,6 +30,10 @@ METHODS: dict[str, str] = {
     "bayes-smoothed": "stackopt.bayesian.smoothed:run",
     "bayes-learn": "stackopt.bayesian.simulation:run",
     "initial": "stackopt.backends.initial:run",
+    "stackelberg-br": "stackopt.backends.dynamics.stackelberg_br:run",
+    "two-timescale": "stackopt.backends.dynamics.two_timescale:run",
+    "simgd": "stackopt.backends.dynamics.simgd:run",
+    "lola": "stackopt.backends.dynamics.lola:run",
     "gradient": "stackopt.backends.gradient:run",
 }
 
