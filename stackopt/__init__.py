@@ -7,6 +7,7 @@ with :func:`solve` by any method; every method returns the same :class:`Result`.
 from stackopt.backends.strategies import SOS1, BigM, Penalty, PyomoNLP, Scholtes, SmoothedFB
 from stackopt.bayesian import BayesianStackelbergGame
 from stackopt.catalog import methods
+from stackopt.classify import Classification, classify
 from stackopt.errors import ModelError, OptionError, SolverUnavailableError
 from stackopt.game import Follower, StackelbergGame  # noqa: F401  (Follower is made by a decorator)
 from stackopt.result import Result
@@ -19,6 +20,8 @@ from stackopt import models  # noqa: E402  (the library builds on the API above)
 
 __all__ = [
     "BayesianStackelbergGame",
+    "Classification",
+    "classify",
     "Follower",
     "ModelError",
     "OptionError",
