@@ -6,6 +6,7 @@ Every factory is called as ``factory(seed=s, **params)``; deterministic games ac
 
 from stackopt.models.bard1 import bard1
 from stackopt.models.cournot import cournot
+from stackopt.models.covariance_game import covariance_game
 from stackopt.models.cyber_insurance import cyber_insurance
 from stackopt.models.duopoly import duopoly
 from stackopt.models.qre_subsidy import qre_subsidy
@@ -16,6 +17,7 @@ from stackopt.models.torus_location import torus_location
 __all__ = [
     "bard1",
     "cournot",
+    "covariance_game",
     "cyber_insurance",
     "duopoly",
     "qre_subsidy",
