@@ -71,3 +71,8 @@ def test_learner_errors_name_the_option():
         so.solve(game, method="bayes-learn", T=0)
     with pytest.raises(OptionError, match=r"'action-linear' needs K\*\*n <= 16 .* K=5, n=2 \(25\)"):
         so.solve(random_game(2, 5, 2, 2, seed=0), method="bayes-learn", learner="action-linear")
+
+
+def test_loglog_slope_on_checkpoints():
+    rounds = np.array([100, 400, 1600, 6400])
+    assert loglog_slope(2 * np.sqrt(rounds), rounds, start=100) == pytest.approx(0.5)
