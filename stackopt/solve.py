@@ -35,6 +35,8 @@ METHODS: dict[str, str] = {
     "simgd": "stackopt.backends.dynamics.simgd:run",
     "lola": "stackopt.backends.dynamics.lola:run",
     "gradient": "stackopt.backends.gradient:run",
+    "slsqp": "stackopt.backends.blackbox:run_slsqp",
+    "trust-constr": "stackopt.backends.blackbox:run_trust_constr",
 }
 
 

@@ -1,0 +1,100 @@
+"""``method="slsqp"`` and ``method="trust-constr"``: scipy with the equilibrium as a black box.
+
+The paper's baselines (Wang et al. 2022, Sec. 6): minimize c(pi) = sign * F(pi, x*(pi)) subject to
+G(pi, x*(pi)) <= 0 and the leader's bounds, where every function value recomputes the equilibrium
+x*(pi) with the ``kkt`` oracle and scipy differentiates by finite differences.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.optimize import Bounds, NonlinearConstraint, minimize
+
+from stackopt.backends.evaluation import honest_result
+from stackopt.backends.gradient import LeaderConstraints
+from stackopt.backends.oracles.kkt import KKTOracle
+from stackopt.backends.start_points import current_value
+from stackopt.errors import OptionError
+from stackopt.game import StackelbergGame
+from stackopt.kkt_evaluator import KKTEvaluator
+from stackopt.result import Result
+
+
+class _BlackBox:
+    """c(pi) and G(pi) at the equilibrium recomputed for pi, warm-started from the last one."""
+
+    def __init__(self, game: StackelbergGame, evaluator: KKTEvaluator, z0: np.ndarray):
+        self.evaluator, self.oracle, self.z = evaluator, KKTOracle(game, evaluator), z0
+        self.constraints = LeaderConstraints(evaluator)
+        self.history: list[dict[str, Any]] = []
+        self._cache: tuple[bytes, Any] | None = None
+
+    def _at(self, pi: np.ndarray):
+        key = np.asarray(pi, float).tobytes()
+        if self._cache is None or self._cache[0] != key:
+            eq = self.oracle(pi, self.z)
+            if not eq.converged:
+                raise RuntimeError(f"no equilibrium at a trial leader decision: {eq.message}")
+            self.z = eq.z
+            ev = self.evaluator.evaluate(eq.z, pi, derivatives=False)
+            self._cache = (key, ev)
+        return self._cache[1]
+
+    def cost(self, pi: np.ndarray) -> float:
+        ev = self._at(pi)
+        self.history.append({"objective": self.evaluator.leader_sign * ev.leader_cost})
+        return ev.leader_cost
+
+    def G(self, pi: np.ndarray) -> np.ndarray:
+        return self.constraints.values(self._at(pi))
+
+
+def _run(game: StackelbergGame, scipy_method: str, maxiter: int) -> Result:
+    if not isinstance(maxiter, int) or maxiter < 1:
+        raise OptionError(f"maxiter must be a positive integer, got {maxiter!r}")
+    evaluator = KKTEvaluator(game)
+    structure = evaluator.kkt.structure
+    start = {v.name: current_value(v) for v in structure.leader_vars + structure.follower_vars}
+    z0, pi0 = evaluator.values_of(start)
+    box = _BlackBox(game, evaluator, z0)
+    proj = box.constraints.project
+    pi0 = proj(pi0)
+    cons = []
+    if len(box.constraints.rows):
+        cons.append(NonlinearConstraint(box.G, -np.inf, 0.0))
+    if len(proj.A):
+        cons.append(NonlinearConstraint(lambda p: proj.A @ p, proj.lo, proj.hi))
+    out = minimize(
+        box.cost,
+        pi0,
+        method=scipy_method,
+        bounds=Bounds(proj.lb, proj.ub),
+        constraints=cons,
+        options={"maxiter": maxiter},
+    )
+    status = (
+        "locally_optimal" if out.success else "iteration_limit" if out.nit >= maxiter else "error"
+    )
+    values = dict(zip(evaluator.leader_names, out.x)) | dict(zip(evaluator.z_names, box.z))
+    return honest_result(
+        game,
+        evaluator,
+        status=status,
+        values=values,
+        reported_objective=evaluator.leader_sign * float(out.fun),
+        message=str(out.message),
+        history=box.history,
+        info={"nit": int(out.nit), "nfev": int(out.nfev)},
+    )
+
+
+def run_slsqp(game: StackelbergGame, maxiter: int = 100) -> Result:
+    """SLSQP with finite-difference gradients through the black-box equilibrium."""
+    return _run(game, "SLSQP", maxiter)
+
+
+def run_trust_constr(game: StackelbergGame, maxiter: int = 200) -> Result:
+    """trust-constr with finite-difference gradients through the black-box equilibrium."""
+    return _run(game, "trust-constr", maxiter)

@@ -1,0 +1,25 @@
+"""The paper's black-box baselines: scipy with finite differences through the equilibrium."""
+
+import pytest
+
+import stackopt as so
+from stackopt.models import cournot, duopoly
+
+
+@pytest.mark.parametrize("method", ["slsqp", "trust-constr"])
+def test_blackbox_baselines_reach_the_duopoly_optimum(method):
+    res = so.solve(duopoly(), method=method)
+    assert res.status == "locally_optimal"
+    assert res.leader["q0"] == pytest.approx(46, abs=1e-3)
+    assert res.leader_objective == pytest.approx(1058, abs=1e-5)
+    assert res.info["nfev"] > 0 and res.history
+
+
+def test_slsqp_on_cournot_with_two_followers():
+    res = so.solve(cournot(n=2), method="slsqp")
+    assert res.leader["q0"] == pytest.approx(45, abs=1e-3)
+
+
+def test_maxiter_is_checked():
+    with pytest.raises(so.OptionError, match="maxiter must be a positive integer"):
+        so.solve(duopoly(), method="slsqp", maxiter=0)
