@@ -7,8 +7,10 @@ import pytest
 
 import stackopt as so
 from stackopt.bayesian import leader_value, lower_bound_game, random_game
-from stackopt.bayesian.best_response import assignment_coefficients
+from stackopt.bayesian.action_feedback import playable_regions
+from stackopt.bayesian.best_response import assignment_coefficients, respond
 from stackopt.bayesian.regions import region_lp
+from stackopt.bayesian.vertices import vertex_table
 from stackopt.errors import OptionError
 
 EXACT = ["bayes-enumerate", "bayes-lp", "bayes-milp", "bayes-vertices"]
@@ -96,3 +98,23 @@ def test_size_limits_and_wrong_game_give_clear_errors():
         so.ModelError, match="'bayes-milp' needs a stackopt.BayesianStackelbergGame"
     ):
         so.solve(so.StackelbergGame(), method="bayes-milp")
+
+
+def test_vertex_table_features_are_the_region_utilities():
+    """phi_r . D = c_W . p for every (vertex p, tied assignment W) row, for any distribution D."""
+    game = random_game(n=2, K=2, A=2, L=3, seed=2, independent=False)
+    table = vertex_table(game)
+    for r in range(len(table.features)):
+        point = table.points[table.point_of_row[r]]
+        expected = assignment_coefficients(game, table.assignment[r]) @ point
+        assert table.features[r] @ game.joint.ravel() == pytest.approx(expected, abs=1e-12)
+
+
+def test_playable_regions_are_the_full_dimensional_ones():
+    game = random_game(n=2, K=2, A=2, L=3, seed=1)
+    regions = playable_regions(game, vertex_table(game))
+    for W, centre in zip(regions.assignments, regions.centres, strict=True):
+        assert respond(game, centre)[0].tolist() == W.tolist()  # strictly inside: no tie
+    grid = [np.array([i, j, 60 - i - j]) / 60 for i in range(61) for j in range(61 - i)]
+    seen = {respond(game, x)[0].tobytes() for x in grid}
+    assert seen <= {W.tobytes() for W in regions.assignments}

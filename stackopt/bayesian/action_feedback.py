@@ -1,4 +1,4 @@
-"""Action feedback, Algorithm 3: UCB over best-response regions (paper, Sec. 5).
+"""Action feedback, Algorithm 3 of the paper: UCB over best-response regions.
 
 The leader sees only the joint action a = W(theta). Playing strictly inside R(W) reveals a sample of
 q_W, hence an unbiased sample u(., a) of the region's utility vector c_W. Each full-dimensional region

@@ -3,7 +3,7 @@
 A type-to-action assignment W (an (n, K) integer array, W[i, k] = action of follower i of type k) is
 a weak best response at x when every W[i, k] maximizes sum_l x_l v_i(l, a, k). Among those, the
 followers play the W that maximizes the leader's expected utility (ties in the leader's favour):
-U(x, D) = max_W c_W . x, with c_W(l) = E_theta u(l, W(theta)) (the paper's U(x, D), Sec. 2).
+U(x, D) = max_W c_W . x, with c_W(l) = E_theta u(l, W(theta)) (the paper's U(x, D)).
 Two payoffs closer than ``TIE_TOL`` (relative to the largest |v|) count as a tie, which absorbs the
 feasibility tolerance of the LP and MILP solvers.
 """

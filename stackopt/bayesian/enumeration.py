@@ -1,4 +1,4 @@
-"""Exact solution by enumeration of best-response regions (the paper's offline algorithm, Sec. 3).
+"""Exact solution by enumeration of best-response regions (the paper's offline algorithm).
 
 A breadth-first search over assignments W that differ in one follower-type entry visits every W whose
 closed region R(W) is non-empty (a feasibility LP each); then max_x U(x, D) = max over those W of the

@@ -1,6 +1,6 @@
 """The model: a leader with L actions facing n followers with K private types and A actions each.
 
-Personnat, Lin, Hossain, Parkes, "Learning to play multi-follower Bayesian Stackelberg games", Sec. 2:
+Personnat, Lin, Hossain, Parkes, "Learning to play multi-follower Bayesian Stackelberg games":
 the leader commits to x in the simplex over L actions; follower i of type theta_i plays a best
 response to x under v_i(l, a_i, theta_i); the leader earns u(l, a) for the joint follower action a.
 The type profile theta ~ D is a product of marginals or a general joint table.

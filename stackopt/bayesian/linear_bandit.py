@@ -1,4 +1,4 @@
-"""Action feedback, Algorithm 5: the linear-bandit approach, for tiny n and K (paper, Sec. 5).
+"""Action feedback, Algorithm 5 of the paper: the linear-bandit approach, for tiny n and K.
 
 U(x, D) = phi(x) . D with the known feature phi(x)(theta) = sum_l x_l u(l, W_x(theta)), so the
 leader faces a linear bandit in dimension K**n. Arms are the arrangement's (vertex, region) rows of

@@ -1,4 +1,4 @@
-"""Type-feedback learners: the leader sees the type profile after each round (paper, Sec. 4).
+"""Type feedback, Algorithms 1 and 2 of the paper: the leader sees the type profile each round.
 
 Algorithm 1 plays a best response to the empirical joint type distribution; Algorithm 2, for
 independent types, to the product of the empirical marginals. Both re-optimize exactly every round:
