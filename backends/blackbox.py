@@ -7,6 +7,7 @@ x*(pi) with the ``kkt`` oracle and scipy differentiates by finite differences.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -66,14 +67,9 @@ def _run(game: StackelbergGame, scipy_method: str, maxiter: int) -> Result:
         cons.append(NonlinearConstraint(box.G, -np.inf, 0.0))
     if len(proj.A):
         cons.append(NonlinearConstraint(lambda p: proj.A @ p, proj.lo, proj.hi))
-    out = minimize(
-        box.cost,
-        pi0,
-        method=scipy_method,
-        bounds=Bounds(proj.lb, proj.ub),
-        constraints=cons,
-        options={"maxiter": maxiter},
-    )
+    with warnings.catch_warnings():  # trust-constr's BFGS notes flat directions; not a failure
+        warnings.filterwarnings("ignore", "delta_grad == 0.0", UserWarning)
+        out = _minimize(box, pi0, scipy_method, proj, cons, maxiter)
     status = (
         "locally_optimal" if out.success else "iteration_limit" if out.nit >= maxiter else "error"
     )
@@ -87,6 +83,17 @@ def _run(game: StackelbergGame, scipy_method: str, maxiter: int) -> Result:
         message=str(out.message),
         history=box.history,
         info={"nit": int(out.nit), "nfev": int(out.nfev)},
+    )
+
+
+def _minimize(box, pi0, scipy_method, proj, cons, maxiter):
+    return minimize(
+        box.cost,
+        pi0,
+        method=scipy_method,
+        bounds=Bounds(proj.lb, proj.ub),
+        constraints=cons,
+        options={"maxiter": maxiter},
     )
 
 

@@ -18,6 +18,9 @@ ROUTES = [
     ("mpec nlp/ipopt", dict(method="mpec", strategy="nlp")),
     ("mpec bigm/scip", dict(method="mpec", strategy=so.BigM(dual_big_M=200))),
     ("mpec sos1/scip", dict(method="mpec", strategy="sos1")),
+    ("gradient (kkt oracle, sgd)", dict(method="gradient", optimizer="sgd", lr=1.0, steps=500)),
+    ("slsqp (black box)", dict(method="slsqp")),
+    ("trust-constr (black box)", dict(method="trust-constr")),
 ]
 
 
@@ -29,7 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Cournot leader with {args.n} followers at Nash (P = 100 - Q, unit cost 10)")
     n = args.n
     print(f"closed form: q0 = 45, q_i = {45 / (n + 1):.6g}, leader profit {2025 / (n + 1):.6g}\n")
-    header = f"{'route':<26}{'status':<17}{'q0':>10}{'profit':>12}{'violation':>11}{'time [s]':>10}"
+    header = f"{'route':<28}{'status':<17}{'q0':>10}{'profit':>12}{'violation':>11}{'time [s]':>10}"
     print(header)
     print("-" * len(header))
     for label, kwargs in ROUTES:
@@ -38,7 +41,7 @@ def main(argv: list[str] | None = None) -> None:
         obj = float("nan") if res.leader_objective is None else res.leader_objective
         vio = float("nan") if res.violation is None else res.violation
         print(
-            f"{label:<26}{res.status:<17}{q0:>10.4f}{obj:>12.4f}{vio:>11.1e}{res.wall_time:>10.3f}"
+            f"{label:<28}{res.status:<17}{q0:>10.4f}{obj:>12.4f}{vio:>11.1e}{res.wall_time:>10.3f}"
         )
 
 
