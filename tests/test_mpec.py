@@ -126,3 +126,18 @@ def test_methods_lists_what_runs_here():
     assert ("mpec", "sos1", "scip") in combos
     assert ("mpec", "sos1", "highs") not in combos
     assert ("mpec", "scholtes", "knitro") not in combos  # not licensed here
+
+
+def test_a_complementarity_is_never_handed_to_a_solver_unreformulated():
+    import pyomo.environ as pyo
+    from pyomo.mpec import Complementarity, complements
+
+    from stackopt.backends.solvers import run_solver
+
+    m = pyo.ConcreteModel()
+    m.a = pyo.Var(bounds=(0, None))
+    m.b = pyo.Var(bounds=(0, None))
+    m.c = Complementarity(expr=complements(m.a >= 0, m.b >= 0))
+    m.o = pyo.Objective(expr=(m.a - 1) ** 2 + (m.b - 1) ** 2)
+    with pytest.raises(RuntimeError, match="Complementarity c was not reformulated"):
+        run_solver(m, "ipopt")
