@@ -1,0 +1,114 @@
+"""stackopt.report: the numbers behind each plot, and the PNG files."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+import stackopt as so  # noqa: E402
+from stackopt import report  # noqa: E402
+from stackopt.models import duopoly  # noqa: E402
+
+
+def frame() -> pd.DataFrame:
+    """Two instances, three methods: a is best and fastest on seed 0, b on seed 1, c fails."""
+    rows = [
+        # seed, method, status, objective, violation, time
+        (0, "a", "optimal", 10.0, 0.0, 1.0),
+        (0, "b", "locally_optimal", 9.0, 0.0, 2.0),
+        (0, "c", "error", None, None, 0.5),
+        (1, "a", "feasible", 20.0, 1e-3, 1.0),
+        (1, "b", "locally_optimal", 19.99999, 0.0, 4.0),
+        (1, "c", "locally_optimal", 20.0, 0.0, 8.0),
+    ]
+    return pd.DataFrame(
+        [
+            dict(
+                game="g",
+                params={"B": seed + 1},
+                seed=seed,
+                method=m,
+                status=s,
+                sense="max",
+                leader_objective=o,
+                violation=v,
+                wall_time=t,
+                history={"step": [0, 1, 2], "objective": [1.0, 2.0, o or 0.0]},
+            )
+            for seed, m, s, o, v, t in rows
+        ]
+    )
+
+
+def test_solved_needs_success_no_violation_and_the_best_objective():
+    solved = report.solved_cells(frame())
+    assert solved["solved"].tolist() == [True, False, False, False, True, True]
+
+
+def test_the_performance_profile_counts_instances_within_a_factor_of_the_best_time():
+    fig = report.performance_profile(frame())
+    curves = {line.get_label(): line for line in fig.axes[0].get_lines()}
+    taus = curves["a"].get_xdata()
+
+    def share(method, tau):
+        return curves[method].get_ydata()[np.searchsorted(taus, tau, side="right") - 1]
+
+    # instance 0: only a solves (time 1, best 1); instance 1: b (4, best) and c (8 = 2x best)
+    assert share("a", 1.0) == 0.5 and share("a", 8.0) == 0.5
+    assert share("b", 1.0) == 0.5
+    assert share("c", 1.9) == 0.0 and share("c", 2.0) == 0.5
+
+
+def test_objective_against_a_parameter_plots_the_mean_per_method():
+    fig = report.objective_vs_param(frame(), "B")
+    data = {c.get_label(): c for c in fig.axes[0].containers}
+    assert set(data) == {"a", "b", "c"}
+    x, y = data["b"].lines[0].get_data()
+    assert list(x) == [1, 2] and list(y) == pytest.approx([9.0, 19.99999])
+    with pytest.raises(ValueError, match="no game of this study has a parameter 'n'"):
+        report.objective_vs_param(frame(), "n")
+
+
+def test_summary_counts_statuses_per_method():
+    table = report.summary(frame())
+    assert table.loc[("g", "c"), "cells"] == 2 and table.loc[("g", "c"), "solved"] == 1
+    assert table.loc[("g", "c"), "error"] == 1
+    assert table.loc[("g", "a"), "objective_mean"] == 15.0
+
+
+def test_convergence_needs_a_history():
+    no_history = frame().assign(history=[{}] * 6)
+    with pytest.raises(ValueError, match="no cell of this study has a history"):
+        report.convergence(no_history)
+    fig = report.convergence(frame())
+    assert fig.axes[0].get_ylabel() == "objective"
+
+
+def test_report_of_a_real_study_saves_every_plot_as_png(tmp_path):
+    store = tmp_path / "r.sqlite"
+    so.compare(
+        (duopoly, {"A": [90, 100]}),
+        [dict(label="gd", method="gradient", steps=20), dict(label="initial", method="initial")],
+        seeds=[0, 1],
+        store=store,
+        timeout=120,
+        progress=False,
+    )
+    figures = report.report(store, tmp_path / "plots", param="A")
+    assert set(figures) == {
+        "violation",
+        "runtime",
+        "performance_profile",
+        "objective_vs_A",
+        "convergence",
+    }
+    for name in figures:
+        data = (tmp_path / "plots" / f"{name}.png").read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
+    assert figures["runtime"].axes[0].get_yscale() == "log"
+    report.close(figures.values())
