@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
+from pyomo.environ import Objective, maximize
+
 from stackopt.result import Result
 from stackopt.solve import solve
 
@@ -88,8 +90,8 @@ def versions() -> dict[str, Any]:
     return dict(_versions())
 
 
-def row(cell: Cell, result: Result) -> dict[str, Any]:
-    """The store row of ``cell`` finished with ``result``."""
+def row(cell: Cell, result: Result, sense: str = "") -> dict[str, Any]:
+    """The store row of ``cell`` finished with ``result`` (``sense``: the leader's, max or min)."""
     return {
         "key": cell.key,
         "game": cell.game,
@@ -98,6 +100,7 @@ def row(cell: Cell, result: Result) -> dict[str, Any]:
         "method": cell.label,
         "options": jsonable(cell.options),
         "status": result.status,
+        "sense": sense,
         "leader_objective": _number(result.leader_objective),
         "reported_objective": _number(result.reported_objective),
         "violation": _number(result.violation),
@@ -115,13 +118,23 @@ def row(cell: Cell, result: Result) -> dict[str, Any]:
 def run_cell(cell: Cell) -> dict[str, Any]:
     """Build the cell's game, solve it, and return its row; any exception becomes an error row."""
     start = time.perf_counter()
+    sense = ""
     try:
         game = cell.factory(seed=cell.seed, **cell.params)
+        sense = leader_sense(game)
         result = solve(game, **cell.options)
     except Exception as exc:
         result = Result(status="error", message=f"{type(exc).__name__}: {exc}")
         result.wall_time = time.perf_counter() - start
-    return row(cell, result)
+    return row(cell, result, sense)
+
+
+def leader_sense(game: Any) -> str:
+    """``"max"`` or ``"min"``: the sense of the leader's objective (``""`` if it has none)."""
+    objectives = list(game.component_data_objects(Objective, active=True, descend_into=False))
+    if not objectives:
+        return ""
+    return "max" if objectives[0].sense == maximize else "min"
 
 
 def failed_row(cell: Cell, status: str, message: str, wall_time: float) -> dict[str, Any]:

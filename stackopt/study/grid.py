@@ -74,7 +74,7 @@ def check_method(index: int, spec: Mapping[str, Any]) -> tuple[str, dict[str, An
         raise OptionError(f"{where}.method: unknown method {method!r}; known methods: {known}")
     module_name, func_name = METHODS[method].split(":")
     runner = getattr(importlib.import_module(module_name), func_name)
-    _bind(runner, where, None, **{k: v for k, v in options.items() if k != "method"})
+    check_call(runner, where, None, **{k: v for k, v in options.items() if k != "method"})
     return label, options
 
 
@@ -98,14 +98,14 @@ def cells(
         if "seed" in game.params:
             raise OptionError(f"game {game.name!r}: 'seed' is not a parameter; use seeds")
         for params in instances:
-            _bind(game.factory, f"game {game.name!r}", seed=0, **params)
+            check_call(game.factory, f"game {game.name!r}", seed=0, **params)
         for params, seed, (label, options) in itertools.product(instances, seed_list, method_list):
             out.append(Cell(game.name, game.factory, params, seed, label, options))
     return out
 
 
-def _bind(func: Callable[..., Any], where: str, *args: Any, **kwargs: Any) -> None:
-    """Check that ``func`` accepts these arguments, without calling it."""
+def check_call(func: Callable[..., Any], where: str, *args: Any, **kwargs: Any) -> None:
+    """Check that ``func`` accepts these arguments, without calling it; errors name ``where``."""
     try:
         signature = inspect.signature(func)
     except (TypeError, ValueError):  # builtins without a signature: checked when called

@@ -28,6 +28,7 @@ COLUMNS: dict[str, str] = {
     "method": "TEXT NOT NULL",
     "options": "TEXT NOT NULL",
     "status": "TEXT NOT NULL",
+    "sense": "TEXT NOT NULL",
     "leader_objective": "REAL",
     "reported_objective": "REAL",
     "violation": "REAL",

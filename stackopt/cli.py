@@ -1,0 +1,235 @@
+"""The ``stackopt`` command line: solve a game, run a study, report on it, list the methods.
+
+::
+
+    stackopt solve MODEL [--param k=v ...] [--seed N] --method M [--json] [--OPTION VALUE ...]
+    stackopt compare STUDY.toml [--store PATH] [--executor X] [--workers N] [--timeout S] [--retry]
+    stackopt report RESULTS.sqlite [--out DIR] [--param NAME] [--export FILE.csv|.parquet ...]
+    stackopt methods
+
+MODEL is a library game (``stackopt.models``), a ``.py`` file defining ``build(**params)``, or
+``module:function``. Values (``--param A=90``, ``--steps 300``) are read as TOML values (numbers,
+booleans, ``[lists]``, ``{inline = tables}``), else as plain strings. An error is one line on stderr
+and a non-zero exit; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from stackopt.errors import ModelError, OptionError, SolverUnavailableError
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+CLEAR_ERRORS = (OptionError, ModelError, SolverUnavailableError, FileNotFoundError, ValueError)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line on ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    argv = [a for a in argv if a != "--debug"]
+    args, extra = parser().parse_known_args(argv)
+    if extra and args.command != "solve":
+        parser().error(f"unrecognized arguments: {' '.join(extra)}")
+    try:
+        return args.run(args, extra)
+    except KeyboardInterrupt:
+        print("stackopt: interrupted; every finished cell is in the store", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if debug:
+            raise
+        text = str(exc) if isinstance(exc, CLEAR_ERRORS) else f"{type(exc).__name__}: {exc}"
+        print(f"stackopt: error: {text}", file=sys.stderr)
+        return 1
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    top = argparse.ArgumentParser(
+        prog="stackopt",
+        description="Stackelberg games with several followers.",
+        epilog="--debug (anywhere): show the traceback of an error",
+    )
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    solve = sub.add_parser(
+        "solve", help="solve one game; any --OPTION VALUE goes to the method", allow_abbrev=False
+    )
+    solve.add_argument("model", help="library game, path to a .py file with build(), or mod:func")
+    solve.add_argument(
+        "--param", action="append", default=[], metavar="K=V", help="a game parameter (repeatable)"
+    )
+    solve.add_argument("--seed", type=int, default=0, help="the instance seed (default 0)")
+    solve.add_argument("--method", required=True, help="a method name (see `stackopt methods`)")
+    solve.add_argument("--json", action="store_true", help="print the whole Result as JSON")
+    solve.set_defaults(run=run_solve)
+
+    compare = sub.add_parser("compare", help="run (or resume) a study written as TOML")
+    compare.add_argument("study", type=Path, help="the study file")
+    compare.add_argument("--store", type=Path, help="results file (overrides the study's)")
+    compare.add_argument("--executor", help="local or dask://host:port (overrides the study's)")
+    compare.add_argument("--workers", type=int, help="local worker processes")
+    compare.add_argument("--timeout", type=float, help="seconds per cell")
+    compare.add_argument(
+        "--retry",
+        action="store_true",
+        default=None,
+        help="run failed cells (error, time_limit) again",
+    )
+    compare.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    compare.set_defaults(run=run_compare)
+
+    report = sub.add_parser("report", help="tables and plots of a results file")
+    report.add_argument("results", type=Path, help="the SQLite results file")
+    report.add_argument(
+        "--out", type=Path, help="folder for the PNG plots (default: RESULTS_report)"
+    )
+    report.add_argument("--param", help="a game parameter to plot the objective against")
+    report.add_argument("--history-key", help="the history entry to plot (default: the objective)")
+    report.add_argument(
+        "--export",
+        type=Path,
+        action="append",
+        default=[],
+        help="also write the rows to FILE.csv or FILE.parquet (repeatable)",
+    )
+    report.set_defaults(run=run_report)
+
+    methods = sub.add_parser("methods", help="the methods, strategies and solvers runnable here")
+    methods.set_defaults(run=run_methods)
+    return top
+
+
+def value(text: str) -> Any:
+    """``text`` read as a TOML value (``3``, ``0.5``, ``true``, ``[1, 2]``), else as a string."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def pairs(items: Sequence[str], what: str) -> dict[str, Any]:
+    """``["k=v", ...]`` as a dictionary of values."""
+    out = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not key:
+            raise OptionError(f"{what} {item!r}: expected KEY=VALUE")
+        out[key.strip()] = value(text.strip())
+    return out
+
+
+def options(extra: Sequence[str]) -> dict[str, Any]:
+    """``--name value`` / ``--name=value`` pairs as method options (dashes become underscores)."""
+    out, items = {}, list(extra)
+    while items:
+        token = items.pop(0)
+        if not token.startswith("--") or len(token) < 3:
+            raise OptionError(f"unexpected argument {token!r}: method options are --NAME VALUE")
+        name, sep, text = token[2:].partition("=")
+        if not sep:
+            if not items or items[0].startswith("--"):
+                raise OptionError(f"option --{name} needs a value")
+            text = items.pop(0)
+        out[name.replace("-", "_")] = value(text)
+    return out
+
+
+def run_solve(args: argparse.Namespace, extra: Sequence[str]) -> int:
+    """``stackopt solve``: build the game, solve it, print the Result."""
+    from stackopt.solve import solve
+    from stackopt.study.factories import resolve_factory
+    from stackopt.study.grid import check_call
+
+    name, factory = resolve_factory(args.model)
+    params = pairs(args.param, "--param")
+    check_call(factory, f"game {name!r}", seed=args.seed, **params)
+    game = factory(seed=args.seed, **params)
+    result = solve(game, method=args.method, **options(extra))
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, default=str))
+    else:
+        print(_result_table(result))
+    return 1 if result.status == "error" else 0
+
+
+def _result_table(result: Any) -> str:
+    rows = [
+        ("status", result.status),
+        ("leader objective", result.leader_objective),
+        ("reported objective", result.reported_objective),
+        ("violation", result.violation),
+        ("wall time", f"{result.wall_time:.3f} s"),
+        ("leader", _decisions(result.leader)),
+        *((name, _decisions(values)) for name, values in result.followers.items()),
+        ("message", result.message),
+    ]
+    return "\n".join(f"{name:<20}{text}" for name, text in rows)
+
+
+def _decisions(values: dict[str, Any]) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in values.items())
+
+
+def run_compare(args: argparse.Namespace, extra: Sequence[str]) -> int:
+    """``stackopt compare``: run or resume the study, then print its summary."""
+    from stackopt.report import summary
+    from stackopt.study.toml_study import load_study
+
+    study = load_study(args.study)
+    df = study.run(
+        store=args.store,
+        executor=args.executor,
+        workers=args.workers,
+        timeout=args.timeout,
+        retry=args.retry,
+        progress=not args.no_progress,
+    )
+    print(summary(df).to_string())
+    store = args.store or study.settings.get("store", "results.sqlite")
+    print(f"{len(df)} cells in {store}")
+    return 0
+
+
+def run_report(args: argparse.Namespace, extra: Sequence[str]) -> int:
+    """``stackopt report``: print the summary, save the plots, export the rows."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from stackopt import report
+    from stackopt.study.store import Store
+
+    df = report.load(args.results)
+    print(report.summary(df).to_string())
+    out = args.out or args.results.with_name(f"{args.results.stem}_report")
+    figures = report.report(df, out, param=args.param, history_key=args.history_key)
+    report.close(figures.values())
+    print(f"plots: {', '.join(str(out / f'{name}.png') for name in figures)}")
+    with Store(args.results) as store:
+        for path in args.export:
+            print(f"exported: {store.export(path)}")
+    return 0
+
+
+def run_methods(args: argparse.Namespace, extra: Sequence[str]) -> int:
+    """``stackopt methods``: one line per runnable method / strategy / solver."""
+    import pandas as pd
+
+    from stackopt.catalog import methods
+
+    print(pd.DataFrame(methods()).fillna("-").to_string(index=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

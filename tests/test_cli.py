@@ -1,0 +1,187 @@
+"""The ``stackopt`` command line, end to end on a small study, and its one-line errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from stackopt.cli import main
+
+STACKOPT = Path(sys.executable).with_name("stackopt")
+STUDY = """
+[study]
+seeds = 2
+store = "results.sqlite"
+workers = 2
+timeout = 60
+
+[[games]]
+model = "duopoly"
+params = { A = [90, 100] }
+
+[[methods]]
+label = "penalty"
+method = "mpec"
+strategy = "penalty"
+
+[[methods]]
+label = "initial"
+method = "initial"
+"""
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(STACKOPT), *args], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_compare_then_report_end_to_end(tmp_path):
+    (tmp_path / "study.toml").write_text(STUDY)
+    first = run("compare", "study.toml", "--no-progress", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "8 cells in" in first.stdout
+    with sqlite3.connect(tmp_path / "results.sqlite") as db:
+        rows = db.execute("SELECT method, status, leader_objective FROM results ORDER BY rowid")
+        rows = rows.fetchall()
+    assert len(rows) == 8
+    penalty = sorted(obj for method, _, obj in rows if method == "penalty")
+    assert penalty == pytest.approx([(90 - 8) ** 2 / 8] * 2 + [(100 - 8) ** 2 / 8] * 2)
+    assert {status for method, status, _ in rows if method == "initial"} == {"feasible"}
+
+    again = run("compare", "study.toml", "--no-progress", cwd=tmp_path)
+    assert again.returncode == 0 and "8 cells in" in again.stdout
+
+    out = run(
+        "report",
+        "results.sqlite",
+        "--param",
+        "A",
+        "--out",
+        "plots",
+        "--export",
+        "rows.csv",
+        "--export",
+        "rows.parquet",
+        cwd=tmp_path,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "penalty" in out.stdout and "initial" in out.stdout
+    plots = {p.name for p in (tmp_path / "plots").glob("*.png")}
+    required = {"violation.png", "runtime.png", "performance_profile.png", "objective_vs_A.png"}
+    assert required <= plots <= required | {"convergence.png"}
+    csv, parquet = pd.read_csv(tmp_path / "rows.csv"), pd.read_parquet(tmp_path / "rows.parquet")
+    assert len(csv) == len(parquet) == 8
+    assert csv["leader_objective"].tolist() == pytest.approx(parquet["leader_objective"].tolist())
+    assert json.loads(parquet["params"][0]) in ({"A": 90}, {"A": 100})
+
+
+def test_solve_a_library_game_with_params_and_options(capsys):
+    code = main(
+        [
+            "solve",
+            "duopoly",
+            "--param",
+            "A=90",
+            "--method",
+            "mpec",
+            "--strategy",
+            "penalty",
+            "--json",
+        ]
+    )
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["status"] == "locally_optimal"
+    assert result["leader_objective"] == pytest.approx((90 - 8) ** 2 / 8)
+    assert result["options"] == {"strategy": "penalty"}
+
+
+def test_solve_a_game_file_defining_build(tmp_path, capsys):
+    (tmp_path / "mygame.py").write_text(
+        "from stackopt.models import duopoly\n\n\n"
+        "def build(A=100.0, seed=0):\n    return duopoly(A=A, c1=0.0, c2=0.0)\n"
+    )
+    code = main(
+        [
+            "solve",
+            str(tmp_path / "mygame.py"),
+            "--param",
+            "A=120",
+            "--method",
+            "mpec",
+            "--strategy=sos1",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.splitlines()[0].split() == ["status", "optimal"]
+    assert float(out.splitlines()[1].split()[-1]) == pytest.approx(120**2 / 8)
+
+
+def test_methods_lists_the_mpec_strategies(capsys):
+    assert main(["methods"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["method", "strategy", "solver"]
+    assert ["mpec", "scholtes", "ipopt"] in [line.split() for line in lines]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["solve", "duopoly", "--method", "nope"], "unknown method 'nope'; known methods: "),
+        (["solve", "nogame", "--method", "mpec"], "unknown game 'nogame': not a library game"),
+        (
+            ["solve", "duopoly", "--param", "B=1", "--method", "mpec"],
+            "game 'duopoly': got an unexpected keyword argument 'B'",
+        ),
+        (
+            ["solve", "duopoly", "--param", "A", "--method", "mpec"],
+            "--param 'A': expected KEY=VALUE",
+        ),
+        (["solve", "duopoly", "--method", "mpec", "--steps"], "option --steps needs a value"),
+        (["report", "missing.sqlite"], "results file 'missing.sqlite' does not exist"),
+        (["compare", "missing.toml"], "missing.toml: cannot read the study file"),
+    ],
+)
+def test_errors_are_one_line_and_a_nonzero_exit(args, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("stackopt: error: ") and message in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_malformed_toml_is_one_line_through_the_console_script(tmp_path):
+    (tmp_path / "bad.toml").write_text("[study]\nseeds = \n")
+    proc = run("compare", "bad.toml", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("stackopt: error: bad.toml: invalid TOML: ")
+    assert proc.stderr.count("\n") == 1 and proc.stdout == ""
+
+
+def test_unknown_method_in_a_study_names_the_field(tmp_path):
+    (tmp_path / "study.toml").write_text(STUDY.replace('method = "initial"', 'method = "newton"'))
+    proc = run("compare", "study.toml", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith(
+        "stackopt: error: study.toml: methods[1].method: unknown method 'newton'; known methods: "
+    )
+    assert not (tmp_path / "results.sqlite").exists()
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    proc = run("--debug", "solve", "duopoly", "--method", "nope", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "Traceback" in proc.stderr and "OptionError: unknown method 'nope'" in proc.stderr
+
+
+def test_the_console_script_is_installed():
+    assert shutil.which(str(STACKOPT)), "pip install -e . installs the stackopt console script"

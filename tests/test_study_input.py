@@ -1,0 +1,155 @@
+"""Study input: the grid, the TOML file and the errors that name the bad field."""
+
+from __future__ import annotations
+
+import pytest
+
+import stackopt as so
+from stackopt.models import cournot, duopoly
+from stackopt.study import Game, load_study
+from stackopt.study.grid import cells
+
+PENALTY = dict(label="penalty", method="mpec", strategy="penalty")
+
+
+def test_the_grid_is_games_x_params_x_seeds_x_methods():
+    grid = cells(
+        [(duopoly, {"A": [90, 100], "c1": 5.0}), Game(cournot, name="c")],
+        [PENALTY, dict(label="init", method="initial")],
+        seeds=range(3),
+    )
+    assert len(grid) == (2 + 1) * 3 * 2
+    assert [(c.game, c.params, c.seed, c.label) for c in grid[:3]] == [
+        ("duopoly", {"A": 90, "c1": 5.0}, 0, "penalty"),
+        ("duopoly", {"A": 90, "c1": 5.0}, 0, "init"),
+        ("duopoly", {"A": 90, "c1": 5.0}, 1, "penalty"),
+    ]
+    assert grid[0].options == {"method": "mpec", "strategy": "penalty"}
+    assert len({c.key for c in grid}) == len(grid)
+    by_name = cells("duopoly", [PENALTY], [0])[0]
+    assert by_name.key == cells(duopoly, [PENALTY], [0])[0].key  # a name is the same game
+
+
+@pytest.mark.parametrize(
+    "games, methods, seeds, message",
+    [
+        (duopoly, [dict(method="mpec")], [0], "methods[0].label is missing"),
+        (
+            duopoly,
+            [dict(label="x", method="newton")],
+            [0],
+            "methods[0].method: unknown method 'newton'; known methods: ",
+        ),
+        (
+            duopoly,
+            [dict(label="x", method="mpec", stepz=3)],
+            [0],
+            "methods[0]: got an unexpected keyword argument 'stepz'",
+        ),
+        (
+            (duopoly, {"B": [1, 2]}),
+            [PENALTY],
+            [0],
+            "game 'duopoly': got an unexpected keyword argument 'B'",
+        ),
+        ((duopoly, {"seed": [1]}), [PENALTY], [0], "'seed' is not a parameter; use seeds"),
+        ((duopoly, {"A": []}), [PENALTY], [0], "parameter 'A' has no values"),
+        ([duopoly, duopoly], [PENALTY], [0], "game names must be unique; repeated: duopoly"),
+        (duopoly, [PENALTY, PENALTY], [0], "method labels must be unique; repeated: penalty"),
+        (duopoly, [PENALTY], [0.5], "seeds: 0.5 is not an integer"),
+        ("nogame", [PENALTY], [0], "unknown game 'nogame'"),
+    ],
+)
+def test_bad_input_is_refused_before_anything_runs(games, methods, seeds, message, tmp_path):
+    store = tmp_path / "r.sqlite"
+    with pytest.raises(so.OptionError) as err:
+        so.compare(games, methods, seeds=seeds, store=store, progress=False)
+    assert message in str(err.value)
+    assert not store.exists()
+
+
+STUDY = """
+[study]
+seeds = {seeds}
+store = "out/r.sqlite"
+timeout = 60
+
+[[games]]
+model = "{model}"
+params = {{ A = [90, 100] }}
+
+[[methods]]
+label = "penalty"
+method = "mpec"
+strategy = "penalty"
+"""
+
+
+def write(tmp_path, text):
+    path = tmp_path / "study.toml"
+    path.write_text(text)
+    return path
+
+
+def test_a_toml_study_runs_like_the_same_python_study(tmp_path):
+    (tmp_path / "out").mkdir()
+    study = load_study(write(tmp_path, STUDY.format(seeds="[0, 3]", model="duopoly")))
+    assert study.settings == {"seeds": [0, 3], "store": tmp_path / "out/r.sqlite", "timeout": 60}
+    from_toml = study.run(progress=False)
+    from_python = so.compare(
+        (duopoly, {"A": [90, 100]}),
+        [PENALTY],
+        seeds=[0, 3],
+        store=tmp_path / "py.sqlite",
+        progress=False,
+    )
+    same = ["key", "game", "params", "seed", "method", "status", "leader_objective"]
+    assert from_toml[same].to_dict("records") == from_python[same].to_dict("records")
+
+
+def test_a_toml_study_can_name_a_game_file_relative_to_it(tmp_path):
+    (tmp_path / "g.py").write_text("from stackopt.models import duopoly as build\n")
+    study = load_study(write(tmp_path, STUDY.format(seeds=1, model="g.py")))
+    assert study.games[0].name == "g" and study.games[0].factory is duopoly
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[study\nseeds = 1", "invalid TOML: "),
+        (
+            STUDY.format(seeds=0, model="duopoly"),
+            "study.seeds must be a positive integer or a list",
+        ),
+        (STUDY.format(seeds='"all"', model="duopoly"), "study.seeds must be a positive integer"),
+        (STUDY.format(seeds=1, model="nogame"), "games[0].model: unknown game 'nogame'"),
+        (STUDY.format(seeds=1, model="nofile.py"), "games[0].model: game file "),
+        (
+            STUDY.format(seeds=1, model="duopoly").replace("timeout", "timeuot"),
+            "study: unknown key 'timeuot'; allowed keys: seeds, store, executor",
+        ),
+        (
+            STUDY.format(seeds=1, model="duopoly").replace('label = "penalty"\n', ""),
+            "methods[0].label is missing",
+        ),
+        (
+            STUDY.format(seeds=1, model="duopoly").replace("[[methods]]", "[[method]]"),
+            "top level: unknown key 'method'",
+        ),
+        (
+            STUDY.format(seeds=1, model="duopoly").replace("params = {", "parms = {"),
+            "games[0]: unknown key 'parms'",
+        ),
+        (
+            STUDY.format(seeds=1, model="duopoly").replace("A = [", "B = ["),
+            "game 'duopoly': got an unexpected keyword argument 'B'",
+        ),
+        ('[study]\nseeds = 1\n[[methods]]\nlabel = "x"\n', "[[games]] is missing"),
+    ],
+)
+def test_a_bad_study_file_names_the_file_and_the_field(tmp_path, text, message):
+    path = write(tmp_path, text)
+    with pytest.raises(so.OptionError) as err:
+        load_study(path)
+    assert str(err.value).startswith(f"{path}: ")
+    assert message in str(err.value)

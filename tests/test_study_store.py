@@ -1,0 +1,70 @@
+"""The SQLite store: WAL mode, round trips, versions, exports, refusing foreign files."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pandas as pd
+import pytest
+
+import stackopt as so
+from stackopt.models import duopoly
+from stackopt.study import Store
+
+METHODS = [dict(label="gd", method="gradient", steps=20), dict(label="initial", method="initial")]
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    store = tmp_path_factory.mktemp("store") / "r.sqlite"
+    df = so.compare(
+        (duopoly, {"A": [90, 100]}), METHODS, seeds=[0], store=store, timeout=120, progress=False
+    )
+    return store, df
+
+
+def test_rows_round_trip_with_versions_and_a_compact_history(study):
+    store, df = study
+    assert len(df) == 4
+    with sqlite3.connect(store) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        blob = db.execute("SELECT history FROM results WHERE method = 'gd'").fetchone()[0]
+    assert isinstance(blob, bytes)
+    gd = df[df["method"] == "gd"].iloc[0]
+    steps = len(next(iter(gd["history"].values())))
+    assert all(len(v) == steps for v in gd["history"].values()) and steps > 0
+    assert df["history"][df["method"] == "initial"].tolist() == [{}, {}]
+    assert gd["options"] == {"method": "gradient", "steps": 20}
+    assert gd["params"] in ({"A": 90}, {"A": 100}) and gd["sense"] == "max"
+    assert set(df["stackopt_version"]) == {so.__version__}
+    assert set(gd["solver_versions"]) >= {"pyomo"}
+    assert gd["python_version"].count(".") == 2
+    with Store(store) as again:
+        assert again.frame(df["key"]).to_dict("records") == df.to_dict("records")
+        assert sorted(again.frame()["key"]) == sorted(df["key"])
+
+
+def test_exports_to_csv_and_parquet_agree(study, tmp_path):
+    store, df = study
+    with Store(store) as db:
+        csv = pd.read_csv(db.export(tmp_path / "r.csv"))
+        parquet = pd.read_parquet(db.export(tmp_path / "r.parquet"))
+        with pytest.raises(ValueError, match="the suffix must be .csv or .parquet"):
+            db.export(tmp_path / "r.xlsx")
+    assert list(csv.columns) == list(parquet.columns) == list(df.columns)
+    assert csv["key"].tolist() == parquet["key"].tolist()
+    assert sorted(csv["key"]) == sorted(df["key"])
+    expected = df.set_index("key").loc[parquet["key"], "leader_objective"].tolist()
+    assert parquet["leader_objective"].tolist() == csv["leader_objective"].tolist() == expected
+
+
+def test_a_file_that_is_not_a_results_store_is_refused(tmp_path):
+    other = tmp_path / "other.sqlite"
+    with sqlite3.connect(other) as db:
+        db.execute("CREATE TABLE t (x)")
+    with pytest.raises(ValueError, match="was not written by this version of stackopt"):
+        Store(other)
+    text = tmp_path / "notes.sqlite"
+    text.write_text("not a database at all, just some text " * 100)
+    with pytest.raises(ValueError, match="is not a stackopt results file"):
+        Store(text)
