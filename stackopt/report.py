@@ -145,7 +145,8 @@ def performance_profile(
 ) -> Figure:
     """Dolan-Moré profile: the share of instances each method solves within a factor of the best
     time. A cell counts as solved when its status is a success, its violation is at most ``tol``
-    and its leader objective is within ``rtol`` (relative) of the best one found on that instance.
+    and its leader objective is within ``rtol`` (relative) of the best one found on that instance
+    (when the objective's sense is unknown, the first two conditions only).
     """
     df = solved_cells(load(source), tol, rtol)
     instances = df.groupby(["game", "instance"]).ngroups or 1
@@ -176,7 +177,7 @@ def solved_cells(df: pd.DataFrame, tol: float = 1e-6, rtol: float = 1e-3) -> pd.
     signed = df["leader_objective"].where(df["sense"] == "min", -df["leader_objective"])
     best = signed.where(ok).groupby([df["game"], df["instance"]]).transform("min")
     close = (signed - best) <= rtol * np.maximum(1.0, best.abs())
-    return df.assign(solved=ok & close)
+    return df.assign(solved=ok & (close | (df["sense"] == "")))
 
 
 def report(

@@ -50,6 +50,11 @@ def test_solved_needs_success_no_violation_and_the_best_objective():
     assert solved["solved"].tolist() == [True, False, False, False, True, True]
 
 
+def test_without_a_known_sense_solved_needs_success_and_no_violation_only():
+    solved = report.solved_cells(frame().assign(sense=""))
+    assert solved["solved"].tolist() == [True, True, False, False, True, True]
+
+
 def test_the_performance_profile_counts_instances_within_a_factor_of_the_best_time():
     fig = report.performance_profile(frame())
     curves = {line.get_label(): line for line in fig.axes[0].get_lines()}

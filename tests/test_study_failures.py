@@ -49,15 +49,15 @@ def test_a_cell_past_the_timeout_is_killed_and_recorded(tmp_path):
         [SCHOLTES],
         seeds=[0, 1, 2],
         store=tmp_path / "r.sqlite",
-        timeout=2,
+        timeout=5,
         workers=2,
         progress=False,
     )
     assert time.monotonic() - start < 30
     assert list(df["status"]) == ["locally_optimal", "time_limit", "locally_optimal"]
-    assert df["message"][1] == "cell ran past the study timeout of 2 s and was killed"
-    assert 2 <= df["wall_time"][1] < 10
-    assert df["leader_objective"][1] is None or df["leader_objective"].isna()[1]
+    assert df["message"][1] == "cell ran past the study timeout of 5 s and was killed"
+    assert 5 <= df["wall_time"][1] < 15
+    assert df["leader_objective"].isna().tolist() == [False, True, False]
 
 
 def test_failed_cells_are_retried_only_when_asked(tmp_path):

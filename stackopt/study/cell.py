@@ -130,7 +130,10 @@ def run_cell(cell: Cell) -> dict[str, Any]:
 
 
 def leader_sense(game: Any) -> str:
-    """``"max"`` or ``"min"``: the sense of the leader's objective (``""`` if it has none)."""
+    """``"max"`` or ``"min"``: the sense of the leader's objective (``""`` if unknown: not a
+    Pyomo model, or no objective)."""
+    if not hasattr(game, "component_data_objects"):
+        return ""
     objectives = list(game.component_data_objects(Objective, active=True, descend_into=False))
     if not objectives:
         return ""
