@@ -64,6 +64,12 @@ def test_a_file_that_is_not_a_results_store_is_refused(tmp_path):
         db.execute("CREATE TABLE t (x)")
     with pytest.raises(ValueError, match="was not written by this version of stackopt"):
         Store(other)
+    older = tmp_path / "older.sqlite"
+    with sqlite3.connect(older) as db:
+        db.execute("CREATE TABLE results (key TEXT PRIMARY KEY, status TEXT)")
+        db.execute("PRAGMA user_version = 1")
+    with pytest.raises(ValueError, match="has the columns of another stackopt version"):
+        Store(older)
     text = tmp_path / "notes.sqlite"
     text.write_text("not a database at all, just some text " * 100)
     with pytest.raises(ValueError, match="is not a stackopt results file"):

@@ -78,6 +78,12 @@ class Store:
         columns = ", ".join(f"{name} {kind}" for name, kind in COLUMNS.items())
         self._db.execute(f"CREATE TABLE IF NOT EXISTS results ({columns})")
         self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        found = [r[1] for r in self._db.execute("PRAGMA table_info(results)")]
+        if found != list(COLUMNS):
+            raise ValueError(
+                f"store {str(self.path)!r} has the columns of another stackopt version; "
+                "use a new results file"
+            )
 
     def write(self, row: dict[str, Any]) -> None:
         """Insert (or replace) one row and commit it."""
