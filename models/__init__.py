@@ -5,6 +5,7 @@ Every factory is called as ``factory(seed=s, **params)``; deterministic games ac
 """
 
 from stackopt.models.bard1 import bard1
+from stackopt.models.continuum_equilibria import continuum_equilibria
 from stackopt.models.cournot import cournot
 from stackopt.models.covariance_game import covariance_game
 from stackopt.models.cyber_insurance import cyber_insurance
@@ -16,6 +17,7 @@ from stackopt.models.torus_location import torus_location
 
 __all__ = [
     "bard1",
+    "continuum_equilibria",
     "cournot",
     "covariance_game",
     "cyber_insurance",

@@ -37,6 +37,7 @@ METHODS: dict[str, str] = {
     "gradient": "stackopt.backends.gradient:run",
     "slsqp": "stackopt.backends.blackbox:run_slsqp",
     "trust-constr": "stackopt.backends.blackbox:run_trust_constr",
+    "tikhonov-zo": "stackopt.backends.tikhonov:run",
 }
 
 
