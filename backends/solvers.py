@@ -105,6 +105,9 @@ def run_solver(
         return SolverRun(status, str(message), True)
     if solver == "scip":
         opts.setdefault("limits/gap", 1e-9)
+        # Pyomo captures SCIP's log through a pipe that a thread drains, but SCIP's optimize holds
+        # the GIL: a long log fills the pipe and deadlocks. Keep SCIP quiet.
+        opts.setdefault("display/verblevel", 0)
     solver_obj = pyo.SolverFactory(name)
     kwargs = {"load_solutions": False, "options": opts}
     if time_limit is not None:
