@@ -45,6 +45,21 @@ class KKTEvaluation:
     weakly_active: np.ndarray  # indices j with lam_j = 0 = g_j (within tolerance)
 
 
+class _Scatter:
+    """A fixed sparsity pattern filled from a vector of entry values by one fancy-indexing step."""
+
+    def __init__(self, rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]):
+        n = len(rows)
+        order = sp.csc_matrix((np.arange(1.0, n + 1.0), (rows, cols)), shape=shape)
+        if order.nnz != n:
+            raise ValueError("duplicate entries in a KKT sparsity pattern")
+        self.perm = order.data.astype(int) - 1
+        self.indices, self.indptr, self.shape = order.indices, order.indptr, shape
+
+    def __call__(self, values: np.ndarray) -> sp.csc_matrix:
+        return sp.csc_matrix((values[self.perm], self.indices, self.indptr), shape=self.shape)
+
+
 class KKTEvaluator:
     """Compile ``game``'s joint KKT system once; evaluate it and its derivatives many times.
 
@@ -99,6 +114,46 @@ class KKTEvaluator:
         self._rhs = np.where(np.isfinite(ub), ub, lb)
         self.leader_lb, self.leader_ub = lb[self._leader_rows], ub[self._leader_rows]
         self._full = nlp.get_primals().copy()
+        self._patterns(nlp.evaluate_jacobian())
+
+    def _patterns(self, jac: sp.coo_matrix) -> None:
+        """Precompute where each Jacobian entry of the NLP lands in dF/dz, dF/dpi and dG/d(z, pi)."""
+        n_con = self.nlp.n_constraints()
+        group = np.full(n_con, -1)  # 0: stationarity/equality rows, 1: g rows, 2: leader rows
+        pos = np.zeros(n_con, dtype=int)
+        top = np.concatenate([self._stat_rows, self._h_rows])
+        for kind, rows in ((0, top), (1, self._g_rows), (2, self._leader_rows)):
+            group[rows], pos[rows] = kind, np.arange(len(rows))
+        self._n_top = n_top = len(top)
+        g, p = group[jac.row], pos[jac.row]
+        kind, cpos = self._col_block[jac.col], self._col_pos[jac.col]
+        n_rows, lam = n_top + self.n_lam, np.arange(self.n_lam)
+        sel = {}
+        for name, rg, ck in (
+            ("top_z", 0, 0),
+            ("g_z", 1, 0),
+            ("top_pi", 0, 1),
+            ("g_pi", 1, 1),
+            ("c_z", 2, 0),
+            ("c_pi", 2, 1),
+        ):
+            sel[name] = np.flatnonzero((g == rg) & (kind == ck))
+        self._sel = sel
+        self._g_of = {k: p[sel[k]] for k in ("g_z", "g_pi")}
+        off = {k: (p[sel[k]] + (n_top if k.startswith("g") else 0)) for k in sel}
+        self._jz = _Scatter(
+            np.concatenate([off["top_z"], off["g_z"], n_top + lam]),
+            np.concatenate([cpos[sel["top_z"]], cpos[sel["g_z"]], self.n_x + lam]),
+            (n_rows, self.n_z),
+        )
+        self._jpi = _Scatter(
+            np.concatenate([off["top_pi"], off["g_pi"]]),
+            np.concatenate([cpos[sel["top_pi"]], cpos[sel["g_pi"]]]),
+            (n_rows, self.n_pi),
+        )
+        n_lead = len(self._leader_rows)
+        self._cz = _Scatter(off["c_z"], cpos[sel["c_z"]], (n_lead, self.n_z))
+        self._cpi = _Scatter(off["c_pi"], cpos[sel["c_pi"]], (n_lead, self.n_pi))
 
     def values_of(self, model_vars: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
         """(z, pi) from a name -> value map (missing multipliers default to 0)."""
@@ -113,16 +168,6 @@ class KKTEvaluator:
         m = self._pi_col >= 0
         full[self._pi_col[m]] = pi[m]
         self.nlp.set_primals(full)
-
-    def _split_columns(self, jac: sp.coo_matrix, rows: np.ndarray):
-        """Restrict ``jac`` to ``rows`` (renumbered 0..) and split its columns into z and pi."""
-        jac = jac.tocsr()[rows].tocoo()
-        block, pos = self._col_block[jac.col], self._col_pos[jac.col]
-        out = []
-        for kind, n in ((0, self.n_z), (1, self.n_pi)):
-            m = block == kind
-            out.append(sp.csr_matrix((jac.data[m], (jac.row[m], pos[m])), shape=(len(rows), n)))
-        return out
 
     def evaluate(
         self, z: np.ndarray, pi: np.ndarray, derivatives: bool = True, tol: float = 1e-9
@@ -143,21 +188,17 @@ class KKTEvaluator:
             return KKTEvaluation(
                 residual, None, None, leader_obj, None, None, leader_cons, None, None, weak
             )
-        jac = nlp.evaluate_jacobian()
-        top = np.concatenate([self._stat_rows, self._h_rows])
-        jz_top, jpi_top = self._split_columns(jac, top)
-        jz_g, jpi_g = self._split_columns(jac, self._g_rows)
+        data = nlp.evaluate_jacobian().data
+        sel = self._sel
         safe = np.where(r > tol, r, 1.0)
         da = np.where(r > tol, 1.0 - a / safe, _ZERO_DIRECTION)
         db = np.where(r > tol, 1.0 - b / safe, _ZERO_DIRECTION)
-        lam_cols = sp.csr_matrix(
-            (da, (np.arange(self.n_lam), self.n_x + np.arange(self.n_lam))),
-            shape=(self.n_lam, self.n_z),
+        jac_z = self._jz(
+            np.concatenate([data[sel["top_z"]], -db[self._g_of["g_z"]] * data[sel["g_z"]], da])
         )
-        jz_fb = lam_cols - sp.diags(db) @ jz_g
-        jpi_fb = -(sp.diags(db) @ jpi_g)
-        jac_z = sp.vstack([jz_top, jz_fb]).tocsc()
-        jac_pi = sp.vstack([jpi_top, jpi_fb]).tocsc()
+        jac_pi = self._jpi(
+            np.concatenate([data[sel["top_pi"]], -db[self._g_of["g_pi"]] * data[sel["g_pi"]]])
+        )
         grad = nlp.evaluate_grad_objective()
         gz = np.zeros(self.n_z)
         gpi = np.zeros(self.n_pi)
@@ -165,7 +206,7 @@ class KKTEvaluator:
         gz[m] = grad[self._z_col[m]]
         m = self._pi_col >= 0
         gpi[m] = grad[self._pi_col[m]]
-        cjz, cjpi = self._split_columns(jac, self._leader_rows)
+        cjz, cjpi = self._cz(data[sel["c_z"]]), self._cpi(data[sel["c_pi"]])
         return KKTEvaluation(
             residual, jac_z, jac_pi, leader_obj, gz, gpi, leader_cons, cjz, cjpi, weak
         )
