@@ -10,6 +10,7 @@ from stackopt.catalog import methods
 from stackopt.classify import Classification, classify
 from stackopt.errors import ModelError, OptionError, SolverUnavailableError
 from stackopt.game import Follower, StackelbergGame  # noqa: F401  (Follower is made by a decorator)
+from stackopt.markov import MarkovStackelbergGame
 from stackopt.result import Result
 from stackopt.solve import METHODS, solve
 from stackopt.study import compare
@@ -23,6 +24,7 @@ __all__ = [
     "Classification",
     "classify",
     "Follower",
+    "MarkovStackelbergGame",
     "ModelError",
     "OptionError",
     "Result",

@@ -38,6 +38,8 @@ METHODS: dict[str, str] = {
     "slsqp": "stackopt.backends.blackbox:run_slsqp",
     "trust-constr": "stackopt.backends.blackbox:run_trust_constr",
     "tikhonov-zo": "stackopt.backends.tikhonov:run",
+    "implicit-pg": "stackopt.markov.implicit_pg:run",
+    "markov-nlp": "stackopt.markov.nlp:run",
 }
 
 

@@ -1,0 +1,92 @@
+"""``method="markov-nlp"``: the follower's soft-Bellman system as constraints, solved by Ipopt.
+
+The reformulation twin of ``"implicit-pg"``: the leader's policy pi1 is the decision, and the
+follower's regularized best response is replaced by its optimality system (Das et al., the
+entropy-regularized follower of Sec. 2), written smoothly as
+
+    Q2(s, b) = sum_a pi1(a|s) [R2(s, a, b) + gamma sum_s' P(s'|s, a, b) V2(s')],
+    pi2(s, b) = exp((Q2(s, b) - V2(s)) / lam),   sum_b pi2(s, b) = 1,
+
+which is V2 = lam log sum_b exp(Q2 / lam) and pi2 = softmax(Q2 / lam). The leader's values satisfy
+V1 = r1_pi + gamma P_pi V1 and the objective is max rho . V1. Ipopt (cyipopt) finds a local optimum,
+started at the uniform leader policy and the follower's exact response to it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyomo.environ as pyo
+
+from stackopt.backends.solvers import require, run_solver
+from stackopt.markov.game import MarkovStackelbergGame
+from stackopt.markov.outcome import policy_result, require_game
+from stackopt.markov.soft_bellman import soft_best_response
+from stackopt.result import Result
+
+
+def build_model(game: MarkovStackelbergGame, pi1: np.ndarray) -> pyo.ConcreteModel:
+    """The Pyomo NLP, initialized at leader policy pi1 and the follower's exact response."""
+    S, A1, A2 = game.shape
+    P, R1, R2, gamma, lam = game.P, game.R1, game.R2, game.gamma, game.lam
+    pi2, V2 = soft_best_response(game, pi1)
+    m = pyo.ConcreteModel(name="markov_nlp")
+    m.S, m.A1, m.A2 = pyo.RangeSet(0, S - 1), pyo.RangeSet(0, A1 - 1), pyo.RangeSet(0, A2 - 1)
+    m.pi1 = pyo.Var(m.S, m.A1, bounds=(0, 1), initialize=lambda m, s, a: pi1[s, a])
+    m.pi2 = pyo.Var(m.S, m.A2, initialize=lambda m, s, b: pi2[s, b])
+    m.V2 = pyo.Var(m.S, initialize=lambda m, s: V2[s])
+    m.Q2 = pyo.Var(m.S, m.A2, initialize=lambda m, s, b: lam * np.log(pi2[s, b]) + V2[s])
+    V1 = np.linalg.solve(
+        np.eye(S) - gamma * np.einsum("sa,sb,sabt->st", pi1, pi2, P),
+        np.einsum("sa,sb,sab->s", pi1, pi2, R1),
+    )
+    m.V1 = pyo.Var(m.S, initialize=lambda m, s: V1[s])
+    m.leader_simplex = pyo.Constraint(m.S, rule=lambda m, s: sum(m.pi1[s, a] for a in m.A1) == 1)
+    m.soft_q = pyo.Constraint(
+        m.S,
+        m.A2,
+        rule=lambda m, s, b: (
+            m.Q2[s, b]
+            == sum(
+                m.pi1[s, a] * (R2[s, a, b] + gamma * sum(P[s, a, b, t] * m.V2[t] for t in m.S))
+                for a in m.A1
+            )
+        ),
+    )
+    m.softmax = pyo.Constraint(
+        m.S, m.A2, rule=lambda m, s, b: m.pi2[s, b] == pyo.exp((m.Q2[s, b] - m.V2[s]) / lam)
+    )
+    m.follower_simplex = pyo.Constraint(m.S, rule=lambda m, s: sum(m.pi2[s, b] for b in m.A2) == 1)
+    m.leader_bellman = pyo.Constraint(
+        m.S,
+        rule=lambda m, s: (
+            m.V1[s]
+            == sum(
+                m.pi1[s, a]
+                * m.pi2[s, b]
+                * (R1[s, a, b] + gamma * sum(P[s, a, b, t] * m.V1[t] for t in m.S))
+                for a in m.A1
+                for b in m.A2
+            )
+        ),
+    )
+    m.value = pyo.Objective(expr=sum(game.rho[s] * m.V1[s] for s in m.S), sense=pyo.maximize)
+    return m
+
+
+def run(game: MarkovStackelbergGame, tol: float = 1e-9, max_iter: int = 3000) -> Result:
+    """Solve the single-level NLP with Ipopt; the returned pi1 is re-evaluated exactly."""
+    game = require_game(game, "markov-nlp")
+    require("ipopt")
+    S, A1, _ = game.shape
+    model = build_model(game, np.full((S, A1), 1.0 / A1))
+    solved = run_solver(model, "ipopt", {"tol": tol, "max_iter": max_iter})
+    if not solved.has_solution:
+        return Result(status="error", message=solved.message)
+    pi1 = np.array([[model.pi1[s, a].value for a in model.A1] for s in model.S])
+    return policy_result(
+        game,
+        pi1,
+        status=solved.status if solved.status != "optimal" else "locally_optimal",
+        reported=float(pyo.value(model.value)),
+        info={"ipopt": solved.message},
+    )

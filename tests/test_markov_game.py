@@ -1,0 +1,90 @@
+"""Markov Stackelberg games: input validation, exact derivatives, the follower's soft best response.
+
+Derivatives are checked against central finite differences; the one-state soft best response
+against its closed form pi2 = softmax(R2^T pi1 / lam), V2 = lam logsumexp(R2^T pi1 / lam) / (1 - gamma).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.special import logsumexp, softmax
+
+import stackopt as so
+from stackopt.markov import random_markov_game
+from stackopt.markov.policy import logits, probabilities
+from stackopt.markov.soft_bellman import soft_best_response
+from stackopt.markov.values import JointPolicy
+
+
+def one_state(R1=((1.0, -0.5), (-2.0, 0.0)), R2=((-3.0, 0.0), (1.0, 0.0)), gamma=0.5, lam=0.2):
+    """An inspection game: the leader inspects (action 0) at a cost, the follower cheats (0) or not."""
+    R1, R2 = np.array(R1)[None], np.array(R2)[None]
+    return so.MarkovStackelbergGame(np.ones((1, 2, 2, 1)), R1, R2, gamma, [1.0], lam)
+
+
+GOOD = dict(
+    P=np.full((2, 2, 3, 2), 0.5), R1=np.zeros((2, 2, 3)), R2=np.zeros((2, 2, 3)), rho=[0.3, 0.7]
+)
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        ({"P": np.full((2, 2, 3, 3), 1 / 3)}, "P must have shape"),
+        ({"P": np.full((2, 2, 3, 2), 0.6)}, "P must be stochastic"),
+        ({"R1": np.zeros((2, 3, 2))}, r"R1 must have shape \(S, A1, A2\) = \(2, 2, 3\)"),
+        ({"R2": np.full((2, 2, 3), np.nan)}, "R2 has non-finite entries"),
+        ({"rho": [0.5, 0.6]}, "rho must be a probability distribution"),
+        ({"rho": [1.0]}, "rho must have shape"),
+        ({"gamma": 1.0}, r"gamma must be in \[0, 1\)"),
+        ({"lam": 0.0}, "lam .* must be > 0"),
+    ],
+)
+def test_invalid_inputs_are_refused_naming_the_field(change, match):
+    args = {**GOOD, "gamma": 0.9, "lam": 1.0, **change}
+    with pytest.raises(so.ModelError, match=match):
+        so.MarkovStackelbergGame(**args)
+
+
+def test_pinned_logits_round_trip():
+    pi = np.array([[0.2, 0.5, 0.3], [0.6, 0.1, 0.3]])
+    np.testing.assert_allclose(probabilities(logits(pi)), pi, atol=1e-15)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_value_gradients_and_hessian_match_finite_differences(seed):
+    game = random_markov_game(states=3, leader_actions=2, follower_actions=3, seed=seed)
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=3 + 6)
+
+    def value(x, hessian=False):
+        joint = JointPolicy(game, x[:3].reshape(3, 1), x[3:].reshape(3, 2))
+        return joint.value(game.R2, game.lam, hessian=hessian)
+
+    exact, h = value(x, hessian=True), 1e-6
+    steps = np.eye(len(x)) * h
+    fd_grad = [(value(x + e).J - value(x - e).J) / (2 * h) for e in steps]
+    fd_hess = [(value(x + e).grad - value(x - e).grad) / (2 * h) for e in steps]
+    np.testing.assert_allclose(exact.grad, fd_grad, atol=1e-7)
+    np.testing.assert_allclose(exact.hess, fd_hess, atol=1e-7)
+
+
+def test_one_state_soft_best_response_is_the_closed_form():
+    game = one_state()
+    pi1 = np.array([[0.3, 0.7]])
+    pi2, V2 = soft_best_response(game, pi1)
+    payoff = pi1[0] @ game.R2[0] / game.lam
+    np.testing.assert_allclose(pi2[0], softmax(payoff), atol=1e-12)
+    assert V2[0] == pytest.approx(game.lam * logsumexp(payoff) / (1 - game.gamma), abs=1e-10)
+
+
+def test_soft_best_response_solves_the_soft_bellman_system():
+    game = random_markov_game(states=3, follower_actions=3, gamma=0.9, seed=4)
+    pi1 = np.random.default_rng(4).dirichlet(np.ones(2), size=3)
+    pi2, V2 = soft_best_response(game, pi1)
+    Q2 = np.einsum("sa,sab->sb", pi1, game.R2 + game.gamma * game.P @ V2)
+    np.testing.assert_allclose(V2, game.lam * logsumexp(Q2 / game.lam, axis=1), atol=1e-9)
+    np.testing.assert_allclose(pi2, softmax(Q2 / game.lam, axis=1), atol=1e-12)
+    gradient = JointPolicy(game, logits(pi1), logits(pi2)).value(game.R2, game.lam).grad
+    np.testing.assert_allclose(gradient[3:], 0.0, atol=1e-9)
