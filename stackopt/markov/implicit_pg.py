@@ -1,4 +1,4 @@
-"""``method="implicit-pg"``: the two-timescale implicit policy gradient (Das et al., Sec. 4).
+"""``method="implicit-pg"``: the two-timescale implicit policy gradient (Das et al.).
 
 With x = (theta1, theta2) the free logits, J1 the leader's value and J2 the follower's entropy-
 regularized value, the follower ascends J2 on the fast timescale and the leader ascends the total

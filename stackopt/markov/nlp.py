@@ -2,7 +2,7 @@
 
 The reformulation twin of ``"implicit-pg"``: the leader's policy pi1 is the decision, and the
 follower's regularized best response is replaced by its optimality system (Das et al., the
-entropy-regularized follower of Sec. 2), written smoothly as
+entropy-regularized follower), written smoothly as
 
     Q2(s, b) = sum_a pi1(a|s) [R2(s, a, b) + gamma sum_s' P(s'|s, a, b) V2(s')],
     pi2(s, b) = exp((Q2(s, b) - V2(s)) / lam),   sum_b pi2(s, b) = 1,

@@ -8,7 +8,7 @@ lam sum pi2 log pi2 for the entropy-regularized follower) and P_pi(s, s') = sum 
     d^2 J_kl = d . (r_kl + gamma P_kl V + gamma P_k dV_l + gamma P_l dV_k),   d = M^T rho,
 
 obtained by differentiating V = r + gamma P_pi V twice (Das et al., the value and policy-gradient
-expressions of Sec. 3). Derivatives are in x = (theta1, theta2), the free logits of
+expressions). Derivatives are in x = (theta1, theta2), the free logits of
 :mod:`stackopt.markov.policy`.
 """
 
