@@ -119,7 +119,7 @@ def run(
                 message = f"the {eq.oracle} oracle failed at step {k}: {eq.message}"
                 break
             z, residual = eq.z, max(residual, eq.residual)
-            last = evaluator.evaluate(z, pi)
+            last = eq.evaluation if eq.evaluation is not None else evaluator.evaluate(z, pi)
             sens = Sensitivity(last)
             warnings.update(sens.warnings)
             G = cons.values(last)

@@ -14,7 +14,7 @@ Jacobian of the active-set system, which is what the implicit function theorem n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pyomo.environ as pyo
@@ -29,20 +29,63 @@ from stackopt.structure import analyze
 _ZERO_DIRECTION = 1.0 - 1.0 / np.sqrt(2.0)  # generalized derivative of phi at (0, 0) along (1, 1)
 
 
-@dataclass
 class KKTEvaluation:
-    """F(z, pi), its Jacobians, and the leader's objective/constraints at (z, pi)."""
+    """F(z, pi) and the leader's objective/constraints at (z, pi); Jacobians built on first use.
 
-    residual: np.ndarray
-    jac_z: sp.csc_matrix | None
-    jac_pi: sp.csc_matrix | None
-    leader_cost: float  # the leader objective in minimization form, sign * objective
-    leader_cost_grad_z: np.ndarray | None
-    leader_cost_grad_pi: np.ndarray | None
-    constraint_values: np.ndarray  # leader constraint bodies
-    constraint_jac_z: sp.csr_matrix | None
-    constraint_jac_pi: sp.csr_matrix | None
-    weakly_active: np.ndarray  # indices j with lam_j = 0 = g_j (within tolerance)
+    The raw derivative values are read from the NLP when the evaluation is made (``derivatives``);
+    the sparse matrices are assembled only when asked for, so a Newton step that needs only dF/dz
+    does not pay for dF/dpi.
+    """
+
+    def __init__(self, evaluator, residual, leader_cost, constraint_values, weakly_active, raw):
+        self.residual: np.ndarray = residual
+        self.leader_cost: float = leader_cost  # the leader objective in minimization form
+        self.constraint_values: np.ndarray = constraint_values  # leader constraint bodies
+        self.weakly_active: np.ndarray = weakly_active  # j with lam_j = 0 = g_j (within tol)
+        self._ev, self._raw = evaluator, raw
+
+    def _need(self):
+        if self._raw is None:
+            raise ValueError("this evaluation was made with derivatives=False")
+        return self._raw
+
+    @cached_property
+    def jac_z(self) -> sp.csc_matrix:
+        data, da, db, _ = self._need()
+        ev, sel = self._ev, self._ev._sel
+        top, g = data[sel["top_z"]], -db[ev._g_of["g_z"]] * data[sel["g_z"]]
+        return ev._jz(np.concatenate([top, g, da]))
+
+    @cached_property
+    def jac_pi(self) -> sp.csc_matrix:
+        data, _, db, _ = self._need()
+        ev, sel = self._ev, self._ev._sel
+        top, g = data[sel["top_pi"]], -db[ev._g_of["g_pi"]] * data[sel["g_pi"]]
+        return ev._jpi(np.concatenate([top, g]))
+
+    @cached_property
+    def leader_cost_grad_z(self) -> np.ndarray:
+        grad, ev = self._need()[3], self._ev
+        out = np.zeros(ev.n_z)
+        m = ev._z_col >= 0
+        out[m] = grad[ev._z_col[m]]
+        return out
+
+    @cached_property
+    def leader_cost_grad_pi(self) -> np.ndarray:
+        grad, ev = self._need()[3], self._ev
+        out = np.zeros(ev.n_pi)
+        m = ev._pi_col >= 0
+        out[m] = grad[ev._pi_col[m]]
+        return out
+
+    @cached_property
+    def constraint_jac_z(self) -> sp.csc_matrix:
+        return self._ev._cz(self._need()[0][self._ev._sel["c_z"]])
+
+    @cached_property
+    def constraint_jac_pi(self) -> sp.csc_matrix:
+        return self._ev._cpi(self._need()[0][self._ev._sel["c_pi"]])
 
 
 class _Scatter:
@@ -184,29 +227,10 @@ class KKTEvaluator:
         weak = np.flatnonzero(r <= tol)
         leader_obj = float(nlp.evaluate_objective())
         leader_cons = cons[self._leader_rows] + self._rhs[self._leader_rows]
-        if not derivatives:
-            return KKTEvaluation(
-                residual, None, None, leader_obj, None, None, leader_cons, None, None, weak
-            )
-        data = nlp.evaluate_jacobian().data
-        sel = self._sel
-        safe = np.where(r > tol, r, 1.0)
-        da = np.where(r > tol, 1.0 - a / safe, _ZERO_DIRECTION)
-        db = np.where(r > tol, 1.0 - b / safe, _ZERO_DIRECTION)
-        jac_z = self._jz(
-            np.concatenate([data[sel["top_z"]], -db[self._g_of["g_z"]] * data[sel["g_z"]], da])
-        )
-        jac_pi = self._jpi(
-            np.concatenate([data[sel["top_pi"]], -db[self._g_of["g_pi"]] * data[sel["g_pi"]]])
-        )
-        grad = nlp.evaluate_grad_objective()
-        gz = np.zeros(self.n_z)
-        gpi = np.zeros(self.n_pi)
-        m = self._z_col >= 0
-        gz[m] = grad[self._z_col[m]]
-        m = self._pi_col >= 0
-        gpi[m] = grad[self._pi_col[m]]
-        cjz, cjpi = self._cz(data[sel["c_z"]]), self._cpi(data[sel["c_pi"]])
-        return KKTEvaluation(
-            residual, jac_z, jac_pi, leader_obj, gz, gpi, leader_cons, cjz, cjpi, weak
-        )
+        raw = None
+        if derivatives:
+            safe = np.where(r > tol, r, 1.0)
+            da = np.where(r > tol, 1.0 - a / safe, _ZERO_DIRECTION)
+            db = np.where(r > tol, 1.0 - b / safe, _ZERO_DIRECTION)
+            raw = (nlp.evaluate_jacobian().data, da, db, nlp.evaluate_grad_objective())
+        return KKTEvaluation(self, residual, leader_obj, leader_cons, weak, raw)

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from stackopt.kkt_evaluator import KKTEvaluation
+
 
 @dataclass
 class Equilibrium:
@@ -17,3 +19,5 @@ class Equilibrium:
     iterations: int = 0
     oracle: str = ""
     message: str = ""
+    #: the KKT evaluation (with derivatives) at z, when the oracle has one: saves re-evaluating
+    evaluation: KKTEvaluation | None = None

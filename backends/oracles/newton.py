@@ -16,7 +16,7 @@ import scipy.sparse.linalg as spla
 from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
 
 from stackopt.backends.oracles.base import Equilibrium
-from stackopt.kkt_evaluator import KKTEvaluator
+from stackopt.kkt_evaluator import KKTEvaluation, KKTEvaluator
 
 
 class NewtonOracle:
@@ -30,12 +30,13 @@ class NewtonOracle:
         """Converged when ||F||_inf <= tol; iterates on towards ``target`` while Newton makes progress."""
         self.evaluator, self.tol, self.max_iter, self.target = evaluator, tol, max_iter, target
 
-    def _residual(self, z: np.ndarray, pi: np.ndarray) -> np.ndarray | None:
+    def _try(self, z: np.ndarray, pi: np.ndarray) -> KKTEvaluation | None:
+        """The evaluation at a trial point (with derivatives, reused if accepted), or None."""
         try:
-            res = self.evaluator.evaluate(z, pi, derivatives=False).residual
+            ev = self.evaluator.evaluate(z, pi)
         except (PyNumeroEvaluationError, ArithmeticError):
             return None
-        return res if np.all(np.isfinite(res)) else None
+        return ev if np.all(np.isfinite(ev.residual)) else None
 
     def __call__(self, pi: np.ndarray, z0: np.ndarray) -> Equilibrium:
         z = np.asarray(z0, dtype=float).copy()
@@ -55,16 +56,20 @@ class NewtonOracle:
                 dz = spla.lsqr(ev.jac_z, -res, atol=1e-12, btol=1e-12)[0]
             merit, t = 0.5 * res @ res, 1.0
             while t > 1e-10:
-                trial = self._residual(z + t * dz, pi)
-                if trial is not None and 0.5 * trial @ trial <= (1 - 1e-4 * t) * merit:
+                trial = self._try(z + t * dz, pi)
+                if (
+                    trial is not None
+                    and 0.5 * trial.residual @ trial.residual <= (1 - 1e-4 * t) * merit
+                ):
                     break
                 t *= 0.5
             else:
-                return self._done(z, norm, it, "line search failed")
-            z = z + t * dz
-            ev = self.evaluator.evaluate(z, pi)
-        return self._done(z, norm, it, "iteration limit")
+                return self._done(z, norm, it, "line search failed", ev)
+            z, ev = z + t * dz, trial
+        return self._done(z, norm, it, "iteration limit", ev)
 
-    def _done(self, z: np.ndarray, norm: float, it: int, why: str) -> Equilibrium:
+    def _done(
+        self, z: np.ndarray, norm: float, it: int, why: str, ev: KKTEvaluation
+    ) -> Equilibrium:
         converged = norm <= self.tol
-        return Equilibrium(z, norm, converged, it, self.name, "" if converged else why)
+        return Equilibrium(z, norm, converged, it, self.name, "" if converged else why, ev)
