@@ -27,7 +27,7 @@ from pyomo.repn import generate_standard_repn
 from stackopt.backends.evaluation import honest_result
 from stackopt.backends.optimizers import make_optimizer
 from stackopt.backends.oracles.registry import make_oracle
-from stackopt.backends.projection import LeaderProjection
+from stackopt.backends.projection import LinearSetProjection
 from stackopt.backends.sensitivity import Sensitivity
 from stackopt.backends.start_points import current_value
 from stackopt.errors import OptionError
@@ -52,7 +52,7 @@ class LeaderConstraints:
                 if np.isfinite(bound):  # an equality gives both rows
                     rows.append(r)
                     signs.append(sign)
-        self.project = LeaderProjection(structure.leader_vars, projected)
+        self.project = LinearSetProjection(structure.leader_vars, projected)
         self.rows, self.signs = np.array(rows, int), np.array(signs)
         self.lb, self.ub = evaluator.leader_lb, evaluator.leader_ub
         self.names = [structure.constraints[r].name for r in rows]
@@ -75,6 +75,7 @@ class LeaderConstraints:
 def run(
     game: StackelbergGame,
     oracle: str | Callable = "kkt",
+    oracle_options: dict | None = None,
     steps: int = 5000,
     lr: float = 0.01,
     optimizer: str = "adam",
@@ -95,7 +96,7 @@ def run(
     evaluator = KKTEvaluator(game)
     structure = evaluator.kkt.structure
     cons = LeaderConstraints(evaluator)
-    orc = make_oracle(oracle, game, evaluator, tol)
+    orc = make_oracle(oracle, game, evaluator, tol, oracle_options)
     opt = make_optimizer(optimizer, lr)
     rng = np.random.default_rng(seed)
     start_values = {

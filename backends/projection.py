@@ -1,7 +1,7 @@
-"""Projection onto the leader's equilibrium-independent feasible set.
+"""Euclidean projection onto a box intersected with linear constraints on the same Vars.
 
-The set is the leader Vars' box intersected with the leader's linear constraints that involve only
-leader Vars. Euclidean projection is in closed form for a box (clipping) and for disjoint simplices
+It keeps the leader's equilibrium-independent constraints (its Vars' box and its linear
+constraints on its own Vars), and a follower's own feasible set in projected gradient play. Euclidean projection is in closed form for a box (clipping) and for disjoint simplices
 {x >= 0, sum_{i in S} x_i = c} (Duchi et al. 2008, the sort-based algorithm); any other polyhedron
 is projected by a QP in cvxpy.
 """
@@ -24,8 +24,8 @@ def _simplex(y: np.ndarray, total: float) -> np.ndarray:
     return np.maximum(y - css[rho] / (rho + 1.0), 0.0)
 
 
-class LeaderProjection:
-    """``project(y)``: the closest point to ``y`` in the leader's equilibrium-independent set."""
+class LinearSetProjection:
+    """``project(y)``: the closest point to ``y`` in {lb <= x <= ub, lo <= A x <= hi}."""
 
     def __init__(self, leader_vars: list[VarData], constraints: list[ConstraintData]):
         n = len(leader_vars)
@@ -35,8 +35,11 @@ class LeaderProjection:
         rows, lo, hi = [], [], []
         for c in constraints:
             repn = generate_standard_repn(c.body, quadratic=False)
-            if not repn.is_linear():
-                raise ModelError(f"{c.name} is not linear; it cannot be kept by projection")
+            if not repn.is_linear() or any(id(v) not in col for v in repn.linear_vars):
+                raise ModelError(
+                    f"{c.name} is not linear in the projected Vars alone; it cannot be kept by "
+                    "projection"
+                )
             a = np.zeros(n)
             for v, coef in zip(repn.linear_vars, repn.linear_coefs):
                 a[col[id(v)]] += coef
@@ -85,5 +88,5 @@ class LeaderProjection:
                 cons.append(sign * (self.A[m] @ x) >= sign * bound[m])
         cp.Problem(cp.Minimize(cp.sum_squares(x - y)), cons).solve()
         if x.value is None:
-            raise ModelError("the leader's linear constraints on its own Vars are infeasible")
+            raise ModelError("the linear constraints kept by projection are infeasible")
         return np.asarray(x.value, float)

@@ -5,7 +5,7 @@ import pytest
 
 import stackopt as so
 from stackopt.backends.oracles.kkt import KKTOracle
-from stackopt.backends.projection import LeaderProjection
+from stackopt.backends.projection import LinearSetProjection
 from stackopt.backends.sensitivity import Sensitivity
 from stackopt.kkt_evaluator import KKTEvaluator
 from stackopt.models import cournot, duopoly, qre_subsidy
@@ -98,7 +98,7 @@ def test_simplex_projection_is_closed_form():
     g = so.StackelbergGame()
     g.p = pyo.Var(range(3), bounds=(0, 1))
     g.simplex = pyo.Constraint(expr=sum(g.p[i] for i in range(3)) == 1)
-    proj = LeaderProjection(list(g.p.values()), [g.simplex])
+    proj = LinearSetProjection(list(g.p.values()), [g.simplex])
     assert proj.simplices is not None
     assert proj(np.array([0.5, 0.5, 0.5])) == pytest.approx([1 / 3] * 3)
     assert proj(np.array([2.0, 0.0, -1.0])) == pytest.approx([1.0, 0.0, 0.0])

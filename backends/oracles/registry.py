@@ -3,24 +3,41 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+from stackopt.backends.oracles.dynamics import DynamicsOracle
 from stackopt.backends.oracles.kkt import KKTOracle
+from stackopt.backends.oracles.relaxation import RelaxationOracle
 from stackopt.backends.oracles.user import UserOracle
 from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
 
-ORACLES = ("kkt",)
+ORACLES: dict[str, type] = {
+    "kkt": KKTOracle,
+    "relaxation": RelaxationOracle,
+    "dynamics": DynamicsOracle,
+}
 
 
 def make_oracle(
-    oracle: str | Callable, game: StackelbergGame, evaluator: KKTEvaluator, tol: float
+    oracle: str | Callable,
+    game: StackelbergGame,
+    evaluator: KKTEvaluator,
+    tol: float,
+    options: dict[str, Any] | None = None,
 ) -> Callable:
-    """An ``oracle(pi, z0, rng) -> Equilibrium`` for ``game``."""
+    """An ``oracle(pi, z0, rng) -> Equilibrium`` for ``game``; ``options`` go to its constructor."""
+    options = dict(options or {})
     if callable(oracle):
+        if options:
+            raise OptionError("oracle_options apply to named oracles, not to a callable")
         return UserOracle(oracle, evaluator, tol)
-    if oracle == "kkt":
-        return KKTOracle(game, evaluator, tol)
-    raise OptionError(
-        f"unknown oracle {oracle!r}; choose one of {', '.join(ORACLES)} or a callable"
-    )
+    if oracle not in ORACLES:
+        raise OptionError(
+            f"unknown oracle {oracle!r}; choose one of {', '.join(ORACLES)} or a callable"
+        )
+    try:
+        return ORACLES[oracle](game, evaluator, tol, **options)
+    except TypeError as exc:
+        raise OptionError(f"oracle {oracle!r}: {exc}") from None

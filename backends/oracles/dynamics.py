@@ -1,0 +1,82 @@
+"""``oracle="dynamics"``: projected gradient play from a random start, a sampling oracle.
+
+Each follower moves along its own negative gradient, projected on its own feasible set,
+
+    x_i <- Proj_{X_i}(x_i - eta * grad_{x_i} (sign_i f_i)(x, pi)),
+
+all followers simultaneously, from a start drawn uniformly in the followers' boxes, until the step
+is below ``tol``; the multipliers are then completed and the point polished by the ``kkt`` oracle.
+Different seeds can land on different equilibria, each in proportion to its basin of attraction:
+the stochastic equilibrium selection of Wang et al. (2022, Sec. 4, Theorem 2). The followers'
+constraints must be linear in their own Vars and not involve the leader's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from stackopt.backends.oracles.base import Equilibrium
+from stackopt.backends.oracles.kkt import KKTOracle
+from stackopt.backends.projection import LinearSetProjection
+from stackopt.errors import OptionError
+from stackopt.game import StackelbergGame
+from stackopt.kkt_evaluator import KKTEvaluator
+
+
+class DynamicsOracle:
+    """``oracle(pi, z0, rng) -> Equilibrium`` by projected gradient play from a random start."""
+
+    name = "dynamics"
+
+    def __init__(
+        self,
+        game: StackelbergGame,
+        evaluator: KKTEvaluator,
+        tol: float = 1e-6,
+        eta: float = 0.1,
+        max_iter: int = 20000,
+    ):
+        if not eta > 0:
+            raise OptionError(f"eta must be positive, got {eta!r}")
+        structure = evaluator.kkt.structure
+        try:
+            self.projections = [
+                LinearSetProjection(part.vars, part.constraints) for part in structure.followers
+            ]
+        except Exception as exc:
+            raise OptionError(
+                f"the dynamics oracle cannot project the followers' sets: {exc}"
+            ) from exc
+        self.slices = evaluator.follower_slices
+        self.evaluator, self.eta, self.max_iter, self.tol = evaluator, eta, max_iter, tol
+        self.polish = KKTOracle(game, evaluator, tol)
+
+    def _start(self, rng: np.random.Generator) -> np.ndarray:
+        x = np.zeros(self.evaluator.n_x)
+        for proj, (a, b) in zip(self.projections, self.slices):
+            lo = np.where(np.isfinite(proj.lb), proj.lb, -1.0)
+            hi = np.where(np.isfinite(proj.ub), proj.ub, lo + 2.0)
+            x[a:b] = proj(rng.uniform(lo, hi))
+        return x
+
+    def __call__(
+        self, pi: np.ndarray, z0: np.ndarray, rng: np.random.Generator | None = None
+    ) -> Equilibrium:
+        rng = rng if rng is not None else np.random.default_rng()
+        ev, n_x = self.evaluator, self.evaluator.n_x
+        z = np.zeros(ev.n_z)
+        z[:n_x] = self._start(rng)
+        steps = 0
+        while steps < self.max_iter:
+            steps += 1
+            grad = ev.evaluate(z, pi, derivatives=False).residual[:n_x]  # stationarity at lam = 0
+            x = z[:n_x].copy()
+            for proj, (a, b) in zip(self.projections, self.slices):
+                x[a:b] = proj(x[a:b] - self.eta * grad[a:b])
+            step = float(np.max(np.abs(x - z[:n_x]), initial=0.0))
+            z[:n_x] = x
+            if step <= 1e-3 * self.tol:
+                break
+        eq = self.polish(pi, z)
+        eq.oracle, eq.iterations = self.name, steps
+        return eq

@@ -1,0 +1,103 @@
+"""``oracle="relaxation"``: the Uryasev-Rubinstein relaxation algorithm (damped best responses).
+
+    x^{k+1} = (1 - alpha) x^k + alpha BR(x^k, pi),   BR_i = argmin_{x_i in X_i(pi)} sign_i f_i(x_i, x_-i, pi)
+
+(Uryasev & Rubinstein 1994; the equilibrium oracle of Wang et al. 2022, Sec. 6), stopped when
+||BR(x^k) - x^k||_inf <= tol. Best responses are solved by Ipopt on the follower's own problem, or
+by a closed form given per follower in ``best_responses`` (name -> callable from the current values
+of every Var, by name, to the follower's new values). The multipliers are then completed and the
+point polished by the ``kkt`` oracle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from stackopt.backends.oracles.base import Equilibrium
+from stackopt.backends.oracles.kkt import KKTOracle
+from stackopt.backends.solvers import run_solver
+from stackopt.errors import OptionError
+from stackopt.game import StackelbergGame
+from stackopt.kkt_evaluator import KKTEvaluator
+from stackopt.structure import analyze
+
+BestResponse = Callable[[dict[str, float]], dict[str, float]]
+
+
+class RelaxationOracle:
+    """``oracle(pi, z0, rng) -> Equilibrium`` by damped simultaneous best responses."""
+
+    name = "relaxation"
+
+    def __init__(
+        self,
+        game: StackelbergGame,
+        evaluator: KKTEvaluator,
+        tol: float = 1e-6,
+        damping: float = 0.5,
+        max_iter: int = 500,
+        best_responses: dict[str, BestResponse] | None = None,
+    ):
+        if not 0 < damping <= 1:
+            raise OptionError(f"damping must be in (0, 1], got {damping!r}")
+        self.model = game.clone()
+        self.structure = analyze(self.model)
+        names = [part.name for part in self.structure.followers]
+        unknown = set(best_responses or {}) - set(names)
+        if unknown:
+            raise OptionError(f"best_responses names unknown followers {sorted(unknown)}")
+        self.closed = dict(best_responses or {})
+        self.structure.objective.deactivate()
+        for c in self.structure.constraints:
+            c.deactivate()
+        self.evaluator, self.tol, self.damping, self.max_iter = evaluator, tol, damping, max_iter
+        self.polish = KKTOracle(game, evaluator, tol)
+
+    def _best_response(self, i: int, values: dict[str, float]) -> np.ndarray:
+        part = self.structure.followers[i]
+        if part.name in self.closed:
+            new = self.closed[part.name](dict(values))
+            return np.array([new[v.name] for v in part.vars], float)
+        for j, other in enumerate(self.structure.followers):
+            other.objective.activate() if j == i else other.objective.deactivate()
+            for c in other.constraints:
+                c.activate() if j == i else c.deactivate()
+            for v in other.vars:
+                v.set_value(values[v.name], skip_validation=True)
+                v.unfix() if j == i else v.fix()
+        for v in self.structure.leader_vars:
+            v.fix(values[v.name])
+        run = run_solver(self.model, "ipopt")
+        if run.status not in ("optimal", "locally_optimal"):
+            raise RuntimeError(f"best response of {part.name} failed: {run.message}")
+        return np.array([v.value for v in part.vars], float)
+
+    def __call__(
+        self, pi: np.ndarray, z0: np.ndarray, rng: np.random.Generator | None = None
+    ) -> Equilibrium:
+        ev = self.evaluator
+        x = np.array(z0[: ev.n_x], float)
+        names = ev.z_names[: ev.n_x]
+        leader = dict(zip(ev.leader_names, map(float, pi)))
+        gap = np.inf
+        for it in range(self.max_iter):
+            values = leader | dict(zip(names, x))
+            try:
+                br = np.concatenate(
+                    [self._best_response(i, values) for i in range(len(ev.follower_slices))]
+                )
+            except RuntimeError as exc:
+                return Equilibrium(np.array(z0, float), np.inf, False, it, self.name, str(exc))
+            gap = float(np.max(np.abs(br - x), initial=0.0))
+            x = (1 - self.damping) * x + self.damping * br
+            if gap <= self.tol:
+                break
+        z = np.array(z0, float)
+        z[: ev.n_x] = x
+        eq = self.polish(pi, z)
+        eq.oracle, eq.iterations = self.name, it + 1
+        if gap > self.tol:
+            eq.converged, eq.message = False, f"best responses still move by {gap:.2e}"
+        return eq

@@ -1,0 +1,100 @@
+"""Equilibrium oracles: relaxation (damped best responses), projected gradient play as a sampling
+oracle, and the sampled gradient through randomly selected equilibria (Wang et al. 2022, Thm. 2)."""
+
+import numpy as np
+import pytest
+
+import stackopt as so
+from stackopt.backends.oracles.dynamics import DynamicsOracle
+from stackopt.backends.oracles.relaxation import RelaxationOracle
+from stackopt.backends.sensitivity import Sensitivity
+from stackopt.kkt_evaluator import KKTEvaluator
+from stackopt.models import cournot, duopoly, three_equilibria
+
+
+def test_relaxation_oracle_finds_the_cournot_nash_equilibrium_with_ipopt():
+    game = cournot(n=3)
+    ev = KKTEvaluator(game)
+    eq = RelaxationOracle(game, ev)(np.array([30.0]), np.zeros(ev.n_z))
+    assert eq.converged and eq.oracle == "relaxation"
+    assert eq.z[:3] == pytest.approx([15.0] * 3, abs=1e-7)  # (90 - 30) / 4
+
+
+def test_relaxation_with_a_closed_form_best_response_drives_the_gradient_method():
+    br = {"F": lambda v: {"F.q": (98.0 - v["q0"]) / 2}}
+    res = so.solve(
+        duopoly(),
+        method="gradient",
+        oracle="relaxation",
+        oracle_options={"best_responses": br},
+        optimizer="sgd",
+        lr=0.5,
+        steps=200,
+    )
+    assert res.leader["q0"] == pytest.approx(46, abs=1e-3)
+    assert res.info["oracle"] == "relaxation"
+
+
+def test_dynamics_oracle_lands_on_each_pure_equilibrium_and_the_sampled_gradient_is_unbiased():
+    C = 10.0
+    game = three_equilibria(C=C)
+    ev = KKTEvaluator(game)
+    oracle = DynamicsOracle(game, ev)
+    p = np.full(3, 1 / 3)
+    n = 150
+
+    def sample(leader, seed):
+        eq = oracle(leader, np.zeros(ev.n_z), np.random.default_rng(seed))
+        assert eq.converged
+        return eq, ev.evaluate(eq.z, leader)
+
+    grads, picks = [], []
+    for seed in range(n):
+        eq, at = sample(p, seed)
+        grads.append(-Sensitivity(at).adjoint(at.leader_cost_grad_z, at.leader_cost_grad_pi))
+        picks.append(int(np.argmax(eq.z[:3])))
+    grads = np.array(grads)
+    mean, se = grads.mean(0), grads.std(0, ddof=1) / np.sqrt(n)
+    counts = np.bincount(picks, minlength=3)
+    assert counts.min() > 0.25 * n  # all three pure equilibria are selected, roughly uniformly
+
+    # central finite differences of the expected objective, with common random numbers
+    h = 1e-4
+    fd = []
+    for l in range(3):
+        e = np.eye(3)[l] * h
+        up = np.mean([-sample(p + e, s)[1].leader_cost for s in range(n)])
+        down = np.mean([-sample(p - e, s)[1].leader_cost for s in range(n)])
+        fd.append((up - down) / (2 * h))
+    assert np.all(np.abs(mean - np.array(fd)) <= se + 1e-6)
+    # and the closed form of E(p) = -C/3 p0 + (2C - 3)/3 p2 lies within 3 standard errors
+    exact = np.array([-C / 3, 0.0, (2 * C - 3) / 3])
+    assert np.all(np.abs(mean - exact) <= 3 * se + 1e-9)
+
+
+def test_gradient_with_samples_records_the_sample_variance():
+    res = so.solve(
+        three_equilibria(C=10.0),
+        method="gradient",
+        oracle="dynamics",
+        samples=8,
+        steps=3,
+        lr=0.01,
+        seed=3,
+    )
+    assert all(row["grad_variance"] > 0 for row in res.history)
+    assert res.warnings  # the pure equilibria are degenerate: regularized solves are reported
+
+
+def test_oracle_options_are_checked():
+    with pytest.raises(so.OptionError, match="damping must be in"):
+        so.solve(duopoly(), method="gradient", oracle="relaxation", oracle_options={"damping": 2})
+    with pytest.raises(so.OptionError, match="oracle 'dynamics'.*speed"):
+        so.solve(duopoly(), method="gradient", oracle="dynamics", oracle_options={"speed": 1})
+    with pytest.raises(so.OptionError, match="best_responses names unknown followers"):
+        so.solve(
+            duopoly(),
+            method="gradient",
+            oracle="relaxation",
+            oracle_options={"best_responses": {"G": print}},
+        )
