@@ -54,11 +54,12 @@ def test_regularization_and_conjugate_gradients():
     np.testing.assert_allclose(TotalDerivative(eta=0.5, linear_solver="cg")(b), direct, atol=1e-9)
 
 
-def test_covariance_game_generator_matches_sigma_and_discriminator_vanishes():
-    g = covariance_game(m=3)
-    r = so.solve(g, "stackelberg-br", step=0.05, tol=1e-7)
+@pytest.mark.parametrize("m, step", [(3, 0.05), (9, 0.01)])
+def test_covariance_game_generator_matches_sigma_and_discriminator_vanishes(m, step):
+    g = covariance_game(m=m)
+    r = so.solve(g, "stackelberg-br", step=step, tol=1e-7, max_iter=5000)
     assert r.status == "locally_optimal"
-    V = np.array([[r.leader["V"][i, j] for j in range(3)] for i in range(3)])
-    W = np.array([[r.followers["F"]["W"][i, j] for j in range(3)] for i in range(3)])
+    V = np.array([[r.leader["V"][i, j] for j in range(m)] for i in range(m)])
+    W = np.array([[r.followers["F"]["W"][i, j] for j in range(m)] for i in range(m)])
     np.testing.assert_allclose(V @ V.T, g.sigma, atol=1e-6)
     np.testing.assert_allclose(W, 0.0, atol=1e-6)
