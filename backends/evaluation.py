@@ -49,7 +49,8 @@ def leader_violation(
     return float(max(parts))
 
 
-def _nested(vars_, values, relative_to=None) -> dict[str, Any]:
+def nested_values(vars_, values, relative_to=None) -> dict[str, Any]:
+    """{name: value} for scalar Vars and {name: {index: value}} for indexed ones."""
     out: dict[str, Any] = {}
     for v, value in zip(vars_, values):
         comp = v.parent_component()
@@ -88,7 +89,7 @@ def honest_result(
     z0, pi = evaluator.values_of(values)
     eq = recompute_equilibrium(game, evaluator, pi, z0)
     info.update(equilibrium_residual=eq.residual, equilibrium_oracle=eq.oracle)
-    leader = _nested(evaluator.leader_vars, pi)
+    leader = nested_values(evaluator.leader_vars, pi)
     if not eq.converged:
         return Result(
             status="error",
@@ -103,7 +104,7 @@ def honest_result(
         )
     ev = evaluator.evaluate(eq.z, pi, derivatives=False)
     followers = {
-        part.name: _nested(part.vars, eq.z[start:stop], relative_to=part.block)
+        part.name: nested_values(part.vars, eq.z[start:stop], relative_to=part.block)
         for part, (start, stop) in zip(evaluator.kkt.structure.followers, evaluator.follower_slices)
     }
     return Result(

@@ -24,6 +24,7 @@ import numpy as np
 from pyomo.core.expr.visitor import identify_variables
 from pyomo.repn import generate_standard_repn
 
+from stackopt.backends.cvxpy_path import run_cvxpy
 from stackopt.backends.evaluation import honest_result
 from stackopt.backends.optimizers import make_optimizer
 from stackopt.backends.oracles.registry import make_oracle
@@ -34,6 +35,7 @@ from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluation, KKTEvaluator
 from stackopt.result import Result
+from stackopt.structure import analyze
 
 
 class LeaderConstraints:
@@ -93,6 +95,15 @@ def run(
             raise OptionError(f"{name} must be a positive integer, got {value!r}")
     if not mu > 0:
         raise OptionError(f"mu must be positive, got {mu!r}")
+    structure = analyze(game)
+    cvxpy_parts = [part.cvxpy is not None for part in structure.followers]
+    if any(cvxpy_parts):
+        if not all(cvxpy_parts) or oracle != "kkt" or oracle_options or samples != 1:
+            raise OptionError(
+                "with followers written in cvxpy, every follower must be a cvxpy follower and the "
+                "oracle is cvxpy's best response (no oracle, oracle_options or samples)"
+            )
+        return run_cvxpy(structure, steps, lr, optimizer, tol, time_limit)
     evaluator = KKTEvaluator(game)
     structure = evaluator.kkt.structure
     cons = LeaderConstraints(evaluator)

@@ -8,6 +8,7 @@ from stackopt.backends.strategies import SOS1, BigM, Penalty, PyomoNLP, Scholtes
 from stackopt.bayesian import BayesianStackelbergGame
 from stackopt.catalog import methods
 from stackopt.classify import Classification, classify
+from stackopt.cvxpy_follower import cvxpy_follower
 from stackopt.errors import ModelError, OptionError, SolverUnavailableError
 from stackopt.game import Follower, StackelbergGame  # noqa: F401  (Follower is made by a decorator)
 from stackopt.markov import MarkovStackelbergGame
@@ -20,6 +21,7 @@ __version__ = "0.1.0"
 from stackopt import models  # noqa: E402  (the library builds on the API above)
 
 __all__ = [
+    "cvxpy_follower",
     "BayesianStackelbergGame",
     "Classification",
     "classify",

@@ -23,6 +23,7 @@ from pyomo.core.base.constraint import ConstraintData
 from pyomo.core.base.var import VarData
 from pyomo.core.expr.calculus.derivatives import Modes, differentiate
 
+from stackopt.errors import ModelError
 from stackopt.structure import FollowerPart, GameStructure
 
 KKT_BLOCK = "stackopt_kkt"
@@ -116,6 +117,12 @@ def compile_kkt(structure: GameStructure, name: str = KKT_BLOCK) -> KKTSystem:
     The game is modified in place (callers compile on a clone). Returns the :class:`KKTSystem`.
     """
     game = structure.game
+    for part in structure.followers:
+        if part.cvxpy is not None:
+            raise ModelError(
+                f"Follower {part.name} is given in cvxpy: its optimality conditions are cvxpy's, "
+                "so only method='gradient' can solve this game"
+            )
     inequalities: list[Inequality] = []
     equalities: list[Equality] = []
     for i, part in enumerate(structure.followers):

@@ -9,6 +9,7 @@ is owned by nobody and rejected. Fixed Vars are constants. Every violation raise
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pyomo.environ as pyo
 from pyomo.core.base.constraint import ConstraintData
@@ -34,6 +35,8 @@ class FollowerPart:
     objective: ObjectiveData
     sign: float  # +1 for minimize, -1 for maximize: the follower minimizes sign * objective
     constraints: list[ConstraintData]
+    #: for a follower written in cvxpy (:mod:`stackopt.cvxpy_follower`), its problem; else None
+    cvxpy: Any = None
 
 
 @dataclass
@@ -141,6 +144,15 @@ def analyze(game: StackelbergGame) -> GameStructure:
     followers: list[FollowerPart] = []
     for b in follower_blocks:
         objs = by_follower_objs[id(b)]
+        twin = getattr(b, "cvxpy_twin", None)
+        if twin is not None:
+            if objs:
+                raise ModelError(
+                    f"Follower {b.name} is given in cvxpy and must not have a Pyomo Objective"
+                )
+            own = [v for name in twin.decisions for v in b.component(name).values()]
+            followers.append(FollowerPart(b.name, b, own, None, 1.0, [], twin))
+            continue
         if len(objs) != 1:
             found = ", ".join(o.name for o in objs) or "none"
             raise ModelError(
