@@ -57,6 +57,32 @@ def test_qre_subsidy_gradient_matches_finite_differences():
     _check_gradient(game, pi)
 
 
+LIBRARY = {
+    "bard1": lambda: so.models.bard1(),
+    "security_game": lambda: so.models.security_game(
+        defenders=2, targets=8, patrol=6, resources=1.5, rationality=1.0, seed=0
+    ),
+    "cyber_insurance": lambda: so.models.cyber_insurance(agents=3, seed=0),
+    "torus_location": lambda: so.models.torus_location(),
+    "covariance_game": lambda: so.models.covariance_game(m=2, seed=1),
+    "cournot3": lambda: cournot(n=3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LIBRARY))
+def test_library_game_gradients_match_finite_differences(name):
+    """At a random leader decision inside the bounds (a unique, nondegenerate equilibrium)."""
+    game = LIBRARY[name]()
+    ev = KKTEvaluator(game)
+    lo = np.array([-1.0 if v.lb is None else v.lb for v in ev.leader_vars])
+    hi = np.array(
+        [lo[i] + 2 if v.ub is None else min(v.ub, lo[i] + 2) for i, v in enumerate(ev.leader_vars)]
+    )
+    pi = np.random.default_rng(0).uniform(lo, hi)
+    grad = _check_gradient(game, pi)
+    assert np.max(np.abs(grad)) > 1e-3  # a non-trivial gradient, not a flat corner
+
+
 def test_gradient_method_reaches_duopoly_stackelberg():
     res = so.solve(duopoly(), method="gradient", optimizer="sgd", lr=0.5, steps=500)
     assert res.status == "locally_optimal"

@@ -1,8 +1,11 @@
-"""``oracle="kkt"``: warm-started semismooth Newton on the joint KKT system, rescued by Ipopt.
+"""``oracle="kkt"``: warm-started semismooth Newton on the joint KKT system, with two rescues.
 
-Newton from the previous equilibrium converges in a few steps when the leader moved a little; when it
+Newton from the previous equilibrium converges in a few steps when the leader moved a little. When it
 fails (a poor start, a domain error), Ipopt solves the complementarity-gap problem and Newton polishes
-the result to the tolerance. The oracle that produced the point is recorded.
+the result; when that fails too (nonconvex stationarity equations can be locally infeasible for
+Ipopt), damped best responses (:mod:`stackopt.backends.oracles.relaxation`) approach the equilibrium
+through the followers' own problems and Newton polishes again. The oracle that produced the point
+is recorded.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import numpy as np
 from stackopt.backends.oracles.base import Equilibrium
 from stackopt.backends.oracles.ipopt_kkt import IpoptKKTOracle
 from stackopt.backends.oracles.newton import NewtonOracle
+from stackopt.backends.oracles.relaxation import RelaxationOracle
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
 
@@ -24,6 +28,8 @@ class KKTOracle:
     def __init__(self, game: StackelbergGame, evaluator: KKTEvaluator, tol: float = 1e-6):
         self.newton = NewtonOracle(evaluator, tol)
         self.rescue = IpoptKKTOracle(game, evaluator, tol)
+        self.game, self.evaluator, self.tol = game, evaluator, tol
+        self._relaxation: RelaxationOracle | None = None
 
     def __call__(
         self, pi: np.ndarray, z0: np.ndarray, rng: np.random.Generator | None = None
@@ -32,8 +38,13 @@ class KKTOracle:
         if first.converged:
             return first
         rough = self.rescue(pi, z0)
-        if not np.isfinite(rough.residual):
-            return rough
-        polished = self.newton(pi, rough.z)
-        polished.oracle = "ipopt-kkt+kkt"
-        return polished if polished.residual <= rough.residual else rough
+        if np.isfinite(rough.residual):
+            polished = self.newton(pi, rough.z)
+            polished.oracle = "ipopt-kkt+kkt"
+            if polished.converged:
+                return polished
+        if self._relaxation is None:
+            self._relaxation = RelaxationOracle(self.game, self.evaluator, self.tol)
+        last = self._relaxation(pi, z0)
+        last.oracle = "relaxation+kkt"
+        return last

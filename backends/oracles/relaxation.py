@@ -6,7 +6,7 @@
 ||BR(x^k) - x^k||_inf <= tol. Best responses are solved by Ipopt on the follower's own problem, or
 by a closed form given per follower in ``best_responses`` (name -> callable from the current values
 of every Var, by name, to the follower's new values). The multipliers are then completed and the
-point polished by the ``kkt`` oracle.
+point polished by semismooth Newton on the KKT system.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from stackopt.backends.oracles.base import Equilibrium
-from stackopt.backends.oracles.kkt import KKTOracle
+from stackopt.backends.oracles.newton import NewtonOracle
 from stackopt.backends.solvers import run_solver
 from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
@@ -53,7 +53,7 @@ class RelaxationOracle:
         for c in self.structure.constraints:
             c.deactivate()
         self.evaluator, self.tol, self.damping, self.max_iter = evaluator, tol, damping, max_iter
-        self.polish = KKTOracle(game, evaluator, tol)
+        self.polish = NewtonOracle(evaluator, tol)
 
     def _best_response(self, i: int, values: dict[str, float]) -> np.ndarray:
         part = self.structure.followers[i]
