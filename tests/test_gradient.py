@@ -137,3 +137,15 @@ def test_bad_gradient_options_are_named():
         so.solve(duopoly(), method="gradient", steps=0)
     with pytest.raises(so.OptionError, match="unknown optimizer 'rmsprop'"):
         so.solve(duopoly(), method="gradient", optimizer="rmsprop")
+
+
+def test_general_polyhedron_projection_by_cvxpy():
+    import pyomo.environ as pyo
+
+    g = so.StackelbergGame()
+    g.x = pyo.Var(range(2), bounds=(0, 5))
+    g.half = pyo.Constraint(expr=g.x[0] + 2 * g.x[1] <= 2)
+    proj = LinearSetProjection(list(g.x.values()), [g.half])
+    assert proj.simplices is None
+    # onto the half-space: y - (a.y - b) / |a|^2 a = (2, 2) - 4/5 (1, 2)
+    assert proj(np.array([2.0, 2.0])) == pytest.approx([1.2, 0.4], abs=1e-6)
