@@ -38,4 +38,3 @@ class StackelbergGame(pyo.ConcreteModel):
             for b in self.block_data_objects(active=True, sort=False)
             if isinstance(b, FollowerData)
         ]
-
