@@ -15,9 +15,9 @@ import pyomo.environ as pyo
 import pytest
 from pyomo.core.expr.calculus.derivatives import Modes, differentiate
 from scipy.optimize import minimize, minimize_scalar
-from stackopt.models import cyber_insurance, qre_subsidy, security_game, three_equilibria
 
 import stackopt as so
+from stackopt.models import cyber_insurance, qre_subsidy, security_game, three_equilibria
 
 
 def own_gradient(objective: pyo.Objective, variables: list) -> np.ndarray:
