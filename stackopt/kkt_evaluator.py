@@ -63,21 +63,19 @@ class KKTEvaluation:
         top, g = data[sel["top_pi"]], -db[ev._g_of["g_pi"]] * data[sel["g_pi"]]
         return ev._jpi(np.concatenate([top, g]))
 
-    @cached_property
-    def leader_cost_grad_z(self) -> np.ndarray:
-        grad, ev = self._need()[3], self._ev
-        out = np.zeros(ev.n_z)
-        m = ev._z_col >= 0
-        out[m] = grad[ev._z_col[m]]
+    def _objective_gradient(self, cols: np.ndarray, n: int) -> np.ndarray:
+        grad, out = self._need()[3], np.zeros(n)
+        present = cols >= 0
+        out[present] = grad[cols[present]]
         return out
 
     @cached_property
+    def leader_cost_grad_z(self) -> np.ndarray:
+        return self._objective_gradient(self._ev._z_col, self._ev.n_z)
+
+    @cached_property
     def leader_cost_grad_pi(self) -> np.ndarray:
-        grad, ev = self._need()[3], self._ev
-        out = np.zeros(ev.n_pi)
-        m = ev._pi_col >= 0
-        out[m] = grad[ev._pi_col[m]]
-        return out
+        return self._objective_gradient(self._ev._pi_col, self._ev.n_pi)
 
     @cached_property
     def constraint_jac_z(self) -> sp.csc_matrix:
