@@ -1,0 +1,475 @@
+"""Reproduce the experiments of Wang, Xu, Perrault, Reiter, Tambe (AAAI 2022) with stackopt.
+
+Three domains (library games of ``stackopt.models``), every applicable method, one resumable store:
+
+- QRE subsidy game, 3 followers x 10 actions, budgets 1..5 (paper: 30 instances);
+- security game, 5 defenders x 100 targets, budgets 0.2..1.0 (paper: 100 instances);
+- cyber insurance, 10 agents, risk aversion 0..0.5 (paper: 30 instances).
+
+Methods: ``initial`` (the all-zero leader), ``gradient`` (equilibrium-flow descent with the augmented
+Lagrangian, the paper's lr 0.01, 5,000 steps, K = 100), every MPEC strategy with Ipopt, SLSQP and
+trust-constr (finite differences through the equilibrium, capped by ``maxiter`` and the cell
+timeout), and the global SCIP reformulations on small instances only ("-small" games, time-limited).
+Every leader objective and violation is evaluated at a recomputed equilibrium (stackopt's Result).
+
+Usage::
+
+    python studies/reproduce_wang2022.py --quick --store /tmp/q.sqlite --out /tmp/q
+    python studies/reproduce_wang2022.py --full --phases qre-gradient --store wang2022.sqlite
+    python studies/reproduce_wang2022.py --full --report-only --store wang2022.sqlite
+    python studies/reproduce_wang2022.py --scaling --store wang2022_scaling.sqlite
+
+The store is resumable: rerunning skips every finished cell, so phases can be added one at a time.
+Outputs in ``--out`` (default ``results/wang2022``): ``cells.csv`` (one row per cell),
+``summary.csv`` (mean, standard error, violation and time per domain, parameter value and method,
+next to the paper's mean where it reports one) and PNG figures per domain.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+import stackopt as so
+from stackopt import report
+from stackopt.models import cyber_insurance, qre_subsidy, security_game
+from stackopt.study import Game, Store
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_OUT = ROOT / "results" / "wang2022"
+
+#: The paper's published means (its result logs averaged over seeds; see ../shared/DESIGN.md).
+#: (domain, method label) -> {parameter value: mean leader objective}.
+PAPER: dict[tuple[str, str], dict[float, float]] = {
+    ("qre", "initial"): {b: 15.27 for b in (1.0, 2.0, 3.0, 4.0, 5.0)},
+    ("qre", "gradient"): {1.0: 16.11, 2.0: 17.17, 3.0: 18.15, 4.0: 19.20, 5.0: 20.48},
+    ("qre", "slsqp"): {b: 15.27 for b in (1.0, 2.0, 3.0, 4.0, 5.0)},
+    ("security", "initial"): {b: -3.636 for b in (0.2, 0.4, 0.6, 0.8, 1.0)},
+    ("security", "gradient"): {0.2: -3.608, 0.4: -3.547, 0.6: -3.528, 0.8: -3.500, 1.0: -3.465},
+}
+
+
+@dataclass
+class Domain:
+    """One domain of the paper: its game(s), the swept parameter and the method groups."""
+
+    name: str
+    param: str
+    games: dict[str, Game]
+    #: phase name -> (game names, methods, cell timeout in seconds)
+    phases: dict[str, tuple[list[str], list[dict[str, Any]], float | None]] = field(
+        default_factory=dict
+    )
+    instances: int = 30
+
+
+def ipopt_strategies(time_limit: float) -> list[dict[str, Any]]:
+    """Every local MPEC strategy, with Ipopt and a time limit per solve."""
+    return [
+        dict(label=f"mpec-{s}", method="mpec", strategy=s, solver="ipopt", time_limit=time_limit)
+        for s in ("scholtes", "smoothed-fb", "penalty", "nlp")
+    ]
+
+
+def global_strategies(time_limit: float) -> list[dict[str, Any]]:
+    """The exact reformulations with SCIP (small instances only)."""
+    return [
+        dict(label=f"scip-{s}", method="mpec", strategy=s, solver="scip", time_limit=time_limit)
+        for s in ("bigm", "sos1")
+    ]
+
+
+def blackbox(maxiter: int) -> list[dict[str, Any]]:
+    """SLSQP and trust-constr with the equilibrium as a black box (finite differences)."""
+    return [
+        dict(label="slsqp", method="slsqp", maxiter=maxiter),
+        dict(label="trust-constr", method="trust-constr", maxiter=maxiter),
+    ]
+
+
+def gradient(steps: int, lr: float = 0.01, K: int = 100, mu: float = 10.0) -> dict[str, Any]:
+    """The paper's method with its settings (lr 0.01, 5,000 steps, K = 100)."""
+    return dict(label="gradient", method="gradient", steps=steps, lr=lr, K=K, mu=mu)
+
+
+INITIAL = dict(label="initial", method="initial")
+
+
+def plan(mode: str, instances: int | None, ssg_targets: int = 100) -> dict[str, Domain]:
+    """The domains, games and method phases of ``mode`` ("quick" or "full").
+
+    ``ssg_targets`` below the paper's 100 shrinks the security game with the paper's ratios
+    (patrol = targets / 2, resources = targets / 10) and renames it ``security_game-t<targets>``,
+    so that its results are never compared with the paper's numbers.
+    """
+    quick = mode == "quick"
+    steps = 20 if quick else 5000
+    ipopt_limit = 10.0 if quick else 300.0
+    maxiter = 2 if quick else 20
+    qre_budgets = [1.0, 3.0] if quick else [1.0, 2.0, 3.0, 4.0, 5.0]
+    ssg_budgets = [0.2, 1.0] if quick else [0.2, 0.4, 0.6, 0.8, 1.0]
+    risks = [0.1, 0.5] if quick else [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]
+    qre_size = dict(n=2, actions=3) if quick else dict(n=3, actions=10)
+    ssg_size = (
+        dict(defenders=2, targets=8, patrol=4, resources=2.0)
+        if quick
+        else dict(
+            defenders=5, targets=ssg_targets, patrol=ssg_targets // 2, resources=ssg_targets / 10
+        )
+    )
+    ssg_name = "security_game" if quick or ssg_targets == 100 else f"security_game-t{ssg_targets}"
+    cyber_size = dict(agents=3) if quick else dict(agents=10)
+    qre = Domain(
+        "qre",
+        "budget",
+        {
+            "qre_subsidy": Game(qre_subsidy, {**qre_size, "budget": qre_budgets}, "qre_subsidy"),
+            "qre_subsidy-small": Game(
+                qre_subsidy, {"n": 2, "actions": 3, "budget": qre_budgets}, "qre_subsidy-small"
+            ),
+        },
+    )
+    ssg = Domain(
+        "security",
+        "budget",
+        {
+            ssg_name: Game(security_game, {**ssg_size, "budget": ssg_budgets}, ssg_name),
+            "security_game-small": Game(
+                security_game,
+                {
+                    "defenders": 2,
+                    "targets": 6,
+                    "patrol": 3,
+                    "resources": 1.0,
+                    "budget": ssg_budgets,
+                },
+                "security_game-small",
+            ),
+        },
+    )
+    cyber = Domain(
+        "cyber",
+        "risk_aversion",
+        {
+            "cyber_insurance": Game(
+                cyber_insurance, {**cyber_size, "risk_aversion": risks}, "cyber_insurance"
+            ),
+            "cyber_insurance-small": Game(
+                cyber_insurance, {"agents": 2, "risk_aversion": risks}, "cyber_insurance-small"
+            ),
+        },
+    )
+    scip_limit = 10.0 if quick else 60.0
+    for d in (qre, ssg, cyber):
+        if quick:  # tiny instances: never compared with the paper's numbers
+            d.games = {
+                f"{k}-quick": Game(g.factory, g.params, f"{g.name}-quick")
+                for k, g in d.games.items()
+            }
+        big, small = list(d.games)
+        d.phases = {
+            f"{d.name}-gradient": ([big], [INITIAL, gradient(steps)], None),
+            f"{d.name}-mpec": ([big], ipopt_strategies(ipopt_limit), 2 * ipopt_limit + 60),
+            f"{d.name}-blackbox": ([big], blackbox(maxiter), 60.0 if quick else 300.0),
+            f"{d.name}-global-small": (
+                [small],
+                [INITIAL, gradient(steps), *ipopt_strategies(ipopt_limit)]
+                + global_strategies(scip_limit),
+                2 * scip_limit + 60,
+            ),
+        }
+        d.instances = instances or (2 if quick else 30)
+    return {d.name: d for d in (qre, ssg, cyber)}
+
+
+#: The order in which ``--full`` runs its phases: the paper's headline comparisons first.
+PHASE_ORDER = [
+    "qre-gradient",
+    "security-gradient",
+    "qre-mpec",
+    "cyber-gradient",
+    "cyber-mpec",
+    "security-mpec",
+    "qre-global-small",
+    "cyber-global-small",
+    "security-global-small",
+    "cyber-blackbox",
+    "qre-blackbox",
+    "security-blackbox",
+]
+
+
+def scaling_plan(instances: int | None) -> dict[str, Domain]:
+    """The appendix's scaling runs, as far as they are feasible here.
+
+    QRE with one subsidy per follower and joint action has n * m^n leader variables: 3 x 20 is
+    24,000 and 3 x 40 already 192,000, so this parametrization stops at 3 x 20 (3 x 200 would be
+    24 million). Cyber insurance has 2 leader variables per agent and runs 2..20 agents.
+    Each run is a short gradient run (200 steps) timed per step, like the paper's runtime logs.
+    """
+    steps = 200
+    qre = Domain(
+        "qre-scaling",
+        "actions",
+        {"qre_subsidy": Game(qre_subsidy, {"n": 3, "actions": [5, 10, 15, 20], "budget": 1.0})},
+    )
+    cyber = Domain(
+        "cyber-scaling",
+        "agents",
+        {
+            "cyber_insurance": Game(
+                cyber_insurance, {"agents": list(range(2, 21, 2)), "risk_aversion": 0.1}
+            )
+        },
+    )
+    for d in (qre, cyber):
+        d.phases = {
+            f"{d.name}-gradient": (list(d.games), [INITIAL, gradient(steps)], 1800.0),
+            f"{d.name}-mpec": (
+                list(d.games),
+                [dict(label="mpec-scholtes", method="mpec", strategy="scholtes", time_limit=600.0)],
+                900.0,
+            ),
+        }
+        d.instances = instances or 5
+    return {d.name: d for d in (qre, cyber)}
+
+
+def run_phases(
+    domains: dict[str, Domain],
+    phases: Sequence[str],
+    store: Path,
+    workers: int | None,
+    progress: bool,
+) -> None:
+    """Run each named phase with ``stackopt.compare`` into ``store`` (finished cells are skipped)."""
+    by_name = {p: (d, spec) for d in domains.values() for p, spec in d.phases.items()}
+    unknown = [p for p in phases if p not in by_name]
+    if unknown:
+        raise SystemExit(f"unknown phase(s) {unknown}; known: {sorted(by_name)}")
+    for phase in phases:
+        domain, (game_names, methods, timeout) = by_name[phase]
+        print(f"[{phase}] {len(methods)} method(s) x {domain.instances} instance(s)", flush=True)
+        so.compare(
+            [domain.games[g] for g in game_names],
+            methods,
+            seeds=range(domain.instances),
+            store=store,
+            executor="local",
+            timeout=timeout,
+            workers=workers,
+            progress=progress,
+        )
+
+
+def owner_of(game: str, domains: dict[str, Domain]) -> Domain | None:
+    """The domain a stored game belongs to: by name, or by its factory's name as prefix."""
+    for d in domains.values():
+        if game in d.games or any(game.startswith(g.split("-")[0]) for g in d.games):
+            return d
+    return None
+
+
+def cells_table(df: pd.DataFrame, domains: dict[str, Domain]) -> pd.DataFrame:
+    """One row per cell: domain, game, swept parameter and value, seed, method and the outcome."""
+    owner = {g: owner_of(g, domains) for g in df["game"].unique()}
+    owner = {g: d for g, d in owner.items() if d is not None}
+    df = df[df["game"].isin(owner)]
+    steps = df["history"].map(lambda h: len(h.get("step", [])) if isinstance(h, dict) else 0)
+    return pd.DataFrame(
+        {
+            "domain": df["game"].map(lambda g: owner[g].name),
+            "game": df["game"],
+            "param": df["game"].map(lambda g: owner[g].param),
+            "value": [p.get(owner[g].param) for g, p in zip(df["game"], df["params"])],
+            "params": df["params"].map(lambda p: ";".join(f"{k}={v}" for k, v in p.items())),
+            "seed": df["seed"],
+            "method": df["method"],
+            "status": df["status"],
+            "leader_objective": df["leader_objective"],
+            "reported_objective": df["reported_objective"],
+            "violation": df["violation"],
+            "wall_time": df["wall_time"],
+            "gradient_steps": steps,
+        }
+    ).reset_index(drop=True)
+
+
+def summary_table(cells: pd.DataFrame) -> pd.DataFrame:
+    """Per domain, game, parameter value and method: means with standard errors, and the paper's.
+
+    ``objective_mean`` averages the cells with a recomputed objective; ``objective_mean_conservative``
+    counts each failed cell as the initial (all-zero) leader's objective on that instance.
+    """
+    solved = cells["status"].isin(report.SOLVED)
+    key = ["game", "params", "seed"]
+    initial = cells[cells["method"] == "initial"].set_index(key)["leader_objective"]
+    fallback = cells.join(initial.rename("initial_objective"), on=key)["initial_objective"]
+    # a cell without a recomputed objective (an error) counted as the all-zero leader's objective
+    conservative = cells["leader_objective"].fillna(fallback)
+    rows = []
+    for (domain, game, value, method), g in cells.groupby(
+        ["domain", "game", "value", "method"], sort=False
+    ):
+        ok = solved.loc[g.index]
+        paper = PAPER.get((domain, method), {}).get(value) if "-" not in game else None
+        obj = g["leader_objective"]
+        rows.append(
+            {
+                "domain": domain,
+                "game": game,
+                "param": g["param"].iloc[0],
+                "value": value,
+                "method": method,
+                "cells": len(g),
+                "solved": int(ok.sum()),
+                "failed": int((~ok).sum()),
+                "objective_mean": obj.mean(),
+                "objective_sem": obj.sem(),
+                "objective_mean_conservative": conservative.loc[g.index].mean(),
+                "violation_mean": g["violation"].mean(),
+                "violation_max": g["violation"].max(),
+                "time_median": g["wall_time"].median(),
+                "time_mean": g["wall_time"].mean(),
+                "paper_mean": paper,
+                "minus_paper": obj.mean() - paper if paper is not None else np.nan,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def figures(cells: pd.DataFrame, domains: dict[str, Domain]) -> dict[str, plt.Figure]:
+    """Per game: objective and violation against the swept parameter (mean and s.e.), runtime."""
+    out = {}
+    for game in dict.fromkeys(cells["game"]):
+        rows = cells[(cells["game"] == game) & cells["leader_objective"].notna()]
+        if rows.empty:
+            continue
+        d = domains[rows["domain"].iloc[0]]
+        stem = game.replace("-", "_")
+        out[f"{stem}_objective"] = objective_figure(rows, d, game)
+        out[f"{stem}_violation"] = violation_figure(rows, d, game)
+        out[f"{stem}_runtime"] = runtime_figure(rows, game)
+    return out
+
+
+def objective_figure(rows: pd.DataFrame, domain: Domain, game: str) -> plt.Figure:
+    """The leader objective against the parameter, mean ± s.e. per method, as the paper's Fig. 3,
+    with the paper's published means as black crosses where it reports them."""
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for method, g in rows.groupby("method", sort=False):
+        stats = g.groupby("value")["leader_objective"].agg(["mean", "sem"]).sort_index()
+        ax.errorbar(
+            stats.index, stats["mean"], yerr=stats["sem"].fillna(0), marker="o", ms=4,
+            capsize=3, label=method,
+        )  # fmt: skip
+    if "-" not in game:  # the paper's own instance size
+        for (dom, method), means in PAPER.items():
+            if dom == domain.name and method in set(rows["method"]):
+                xs = sorted(means)
+                ax.plot(
+                    xs, [means[x] for x in xs], "kx--", lw=0.8, ms=7,
+                    label=f"paper: {method}",
+                )  # fmt: skip
+    n = rows.groupby(["value", "method"]).size().max()
+    ax.set(
+        xlabel=domain.param,
+        ylabel="leader objective at the equilibrium (mean ± s.e.)",
+        title=f"{game}: leader objective ({n} instances per point)",
+    )
+    ax.legend(fontsize=7, ncol=2)
+    return fig
+
+
+def violation_figure(rows: pd.DataFrame, domain: Domain, game: str) -> plt.Figure:
+    """The leader-constraint violation against the parameter, mean ± s.e., as the paper's Fig. 4."""
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    rows = rows.dropna(subset=["violation"])
+    for method, g in rows.groupby("method", sort=False):
+        stats = g.groupby("value")["violation"].agg(["mean", "sem"]).sort_index()
+        ax.errorbar(
+            stats.index, stats["mean"], yerr=stats["sem"].fillna(0), marker="o", ms=4,
+            capsize=3, label=method,
+        )  # fmt: skip
+    ax.axhline(1e-3, color="k", ls=":", lw=0.8, label="1e-3")
+    ax.set_yscale("symlog", linthresh=1e-6)
+    ax.set_ylim(bottom=0)
+    ax.set(
+        xlabel=domain.param,
+        ylabel="max leader-constraint violation (mean ± s.e.)",
+        title=f"{game}: constraint violation at the equilibrium",
+    )
+    ax.legend(fontsize=7, ncol=2)
+    return fig
+
+
+def runtime_figure(rows: pd.DataFrame, game: str) -> plt.Figure:
+    """Wall time per cell, per method (stackopt.report's box plot)."""
+    frame = rows.assign(method=rows["method"], wall_time=rows["wall_time"])
+    fig = report.runtime_per_method(frame)
+    fig.axes[0].set_title(f"{game}: wall time per run")
+    return fig
+
+
+def write_outputs(store: Path, out: Path, domains: dict[str, Domain]) -> pd.DataFrame:
+    """Read every cell of ``domains`` from the store; write cells.csv, summary.csv and the PNGs."""
+    with Store(store) as db:
+        df = db.frame()
+    cells = cells_table(df, domains)
+    out.mkdir(parents=True, exist_ok=True)
+    if cells.empty:
+        print("no finished cells yet", flush=True)
+        return cells
+    summary = summary_table(cells)
+    cells.to_csv(out / "cells.csv", index=False, float_format="%.6g")
+    summary.to_csv(out / "summary.csv", index=False, float_format="%.6g")
+    figs = figures(cells, domains)
+    report.save(figs, out)
+    report.close(figs.values())
+    print(f"wrote {len(cells)} cells, {len(summary)} summary rows, {len(figs)} figures to {out}")
+    return summary
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--quick", action="store_true", help="tiny instances, few steps")
+    mode.add_argument("--full", action="store_true", help="the paper's settings")
+    mode.add_argument("--scaling", action="store_true", help="the appendix's scaling runs")
+    parser.add_argument("--store", type=Path, required=True, help="SQLite results store")
+    parser.add_argument("--out", type=Path, default=None, help=f"output folder ({DEFAULT_OUT})")
+    parser.add_argument("--phases", default=None, help="comma-separated phases (default: all)")
+    parser.add_argument("--instances", type=int, default=None, help="seeds per parameter value")
+    parser.add_argument("--workers", type=int, default=None, help="worker processes")
+    parser.add_argument(
+        "--ssg-targets", type=int, default=100, help="security game size (paper: 100 targets)"
+    )
+    parser.add_argument("--report-only", action="store_true", help="write outputs, run nothing")
+    parser.add_argument("--no-progress", action="store_true")
+    args = parser.parse_args(argv)
+
+    if args.scaling:
+        domains = scaling_plan(args.instances)
+        order = [p for d in domains.values() for p in d.phases]
+        out = args.out or DEFAULT_OUT / "scaling"
+    else:
+        domains = plan("quick" if args.quick else "full", args.instances, args.ssg_targets)
+        order = PHASE_ORDER
+        out = args.out or DEFAULT_OUT
+    phases = args.phases.split(",") if args.phases else order
+    if not args.report_only:
+        run_phases(domains, phases, args.store, args.workers, not args.no_progress)
+    write_outputs(args.store, out, domains)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
