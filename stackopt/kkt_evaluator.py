@@ -10,6 +10,10 @@ whose zeros are exactly the KKT points (phi(a, b) = 0  <=>  a >= 0, b >= 0, a b 
 sparse (generalized) Jacobians dF/dz and dF/dpi. At a strictly complementary solution dF/dz is the
 Jacobian of the active-set system, which is what the implicit function theorem needs (Wang et al.
 2022, Eq. 5). It also evaluates the leader's objective and constraints and their gradients.
+
+The KKT system and the leader's functions are compiled as two separate NLPs, so that an
+equilibrium oracle, which evaluates F many times, never pays for the leader's functions (often the
+largest expressions of the model); those are evaluated only when an evaluation asks for them.
 """
 
 from __future__ import annotations
@@ -29,63 +33,6 @@ from stackopt.structure import analyze
 _ZERO_DIRECTION = 1.0 - 1.0 / np.sqrt(2.0)  # generalized derivative of phi at (0, 0) along (1, 1)
 
 
-class KKTEvaluation:
-    """F(z, pi) and the leader's objective/constraints at (z, pi); Jacobians built on first use.
-
-    The raw derivative values are read from the NLP when the evaluation is made (``derivatives``);
-    the sparse matrices are assembled only when asked for, so a Newton step that needs only dF/dz
-    does not pay for dF/dpi.
-    """
-
-    def __init__(self, evaluator, residual, leader_cost, constraint_values, weakly_active, raw):
-        self.residual: np.ndarray = residual
-        self.leader_cost: float = leader_cost  # the leader objective in minimization form
-        self.constraint_values: np.ndarray = constraint_values  # leader constraint bodies
-        self.weakly_active: np.ndarray = weakly_active  # j with lam_j = 0 = g_j (within tol)
-        self._ev, self._raw = evaluator, raw
-
-    def _need(self):
-        if self._raw is None:
-            raise ValueError("this evaluation was made with derivatives=False")
-        return self._raw
-
-    @cached_property
-    def jac_z(self) -> sp.csc_matrix:
-        data, da, db, _ = self._need()
-        ev, sel = self._ev, self._ev._sel
-        top, g = data[sel["top_z"]], -db[ev._g_of["g_z"]] * data[sel["g_z"]]
-        return ev._jz(np.concatenate([top, g, da]))
-
-    @cached_property
-    def jac_pi(self) -> sp.csc_matrix:
-        data, _, db, _ = self._need()
-        ev, sel = self._ev, self._ev._sel
-        top, g = data[sel["top_pi"]], -db[ev._g_of["g_pi"]] * data[sel["g_pi"]]
-        return ev._jpi(np.concatenate([top, g]))
-
-    def _objective_gradient(self, cols: np.ndarray, n: int) -> np.ndarray:
-        grad, out = self._need()[3], np.zeros(n)
-        present = cols >= 0
-        out[present] = grad[cols[present]]
-        return out
-
-    @cached_property
-    def leader_cost_grad_z(self) -> np.ndarray:
-        return self._objective_gradient(self._ev._z_col, self._ev.n_z)
-
-    @cached_property
-    def leader_cost_grad_pi(self) -> np.ndarray:
-        return self._objective_gradient(self._ev._pi_col, self._ev.n_pi)
-
-    @cached_property
-    def constraint_jac_z(self) -> sp.csc_matrix:
-        return self._ev._cz(self._need()[0][self._ev._sel["c_z"]])
-
-    @cached_property
-    def constraint_jac_pi(self) -> sp.csc_matrix:
-        return self._ev._cpi(self._need()[0][self._ev._sel["c_pi"]])
-
-
 class _Scatter:
     """A fixed sparsity pattern filled from a vector of entry values by one fancy-indexing step."""
 
@@ -99,6 +46,111 @@ class _Scatter:
 
     def __call__(self, values: np.ndarray) -> sp.csc_matrix:
         return sp.csc_matrix((values[self.perm], self.indices, self.indptr), shape=self.shape)
+
+
+class _Compiled:
+    """One PyNumero NLP of the model's active parts, with its columns mapped to z and pi."""
+
+    def __init__(self, model: pyo.Block, z_vars: list, pi_vars: list):
+        self.nlp = nlp = PyomoNLP(model)
+        col = ComponentMap((v, i) for i, v in enumerate(nlp.get_pyomo_variables()))
+        self.z_col = np.array([col.get(v, -1) for v in z_vars], dtype=int)
+        self.pi_col = np.array([col.get(v, -1) for v in pi_vars], dtype=int)
+        self.kind = np.full(nlp.n_primals(), -1)  # 0: a z column, 1: a pi column
+        self.pos = np.zeros(nlp.n_primals(), dtype=int)
+        for kind, cols in ((0, self.z_col), (1, self.pi_col)):
+            present = cols >= 0
+            self.kind[cols[present]] = kind
+            self.pos[cols[present]] = np.flatnonzero(present)
+        self.row = ComponentMap((c, i) for i, c in enumerate(nlp.get_pyomo_constraints()))
+        self.lb, self.ub = nlp.constraints_lb(), nlp.constraints_ub()
+        self._full = nlp.get_primals().copy()
+
+    def rows(self, constraints) -> np.ndarray:
+        return np.array([self.row[c] for c in constraints], dtype=int)
+
+    def set(self, z: np.ndarray, pi: np.ndarray) -> None:
+        for cols, values in ((self.z_col, z), (self.pi_col, pi)):
+            present = cols >= 0
+            self._full[cols[present]] = values[present]
+        self.nlp.set_primals(self._full)
+
+    def gradient(self, grad: np.ndarray, kind: int, n: int) -> np.ndarray:
+        cols = self.z_col if kind == 0 else self.pi_col
+        out = np.zeros(n)
+        present = cols >= 0
+        out[present] = grad[cols[present]]
+        return out
+
+
+class KKTEvaluation:
+    """F(z, pi) at one point; its Jacobians and the leader's functions are built on first use.
+
+    The KKT derivative values are read when the evaluation is made (``derivatives=True``); the
+    leader's functions are evaluated, at this evaluation's (z, pi), only when asked for.
+    """
+
+    def __init__(self, evaluator, z, pi, residual, weakly_active, raw):
+        self.residual: np.ndarray = residual
+        self.weakly_active: np.ndarray = weakly_active  # j with lam_j = 0 = g_j (within tol)
+        self._ev, self._z, self._pi, self._raw = evaluator, z, pi, raw
+
+    def _need(self):
+        if self._raw is None:
+            raise ValueError("this evaluation was made with derivatives=False")
+        return self._raw
+
+    @cached_property
+    def jac_z(self) -> sp.csc_matrix:
+        data, da, db = self._need()
+        ev, sel = self._ev, self._ev._sel
+        top, g = data[sel["top_z"]], -db[ev._g_of["g_z"]] * data[sel["g_z"]]
+        return ev._jz(np.concatenate([top, g, da]))
+
+    @cached_property
+    def jac_pi(self) -> sp.csc_matrix:
+        data, _, db = self._need()
+        ev, sel = self._ev, self._ev._sel
+        top, g = data[sel["top_pi"]], -db[ev._g_of["g_pi"]] * data[sel["g_pi"]]
+        return ev._jpi(np.concatenate([top, g]))
+
+    @cached_property
+    def _leader_values(self) -> tuple[float, np.ndarray]:
+        leader = self._ev._leader
+        leader.set(self._z, self._pi)
+        return float(leader.nlp.evaluate_objective()), leader.nlp.evaluate_constraints().copy()
+
+    @property
+    def leader_cost(self) -> float:
+        """The leader objective in minimization form, sign * objective."""
+        return self._leader_values[0]
+
+    @property
+    def constraint_values(self) -> np.ndarray:
+        """The leader's constraint bodies (compare with the evaluator's leader_lb/leader_ub)."""
+        return self._leader_values[1][self._ev._leader_rows]
+
+    @cached_property
+    def _leader_derivatives(self) -> tuple[np.ndarray, np.ndarray]:
+        leader = self._ev._leader
+        leader.set(self._z, self._pi)
+        return leader.nlp.evaluate_grad_objective().copy(), leader.nlp.evaluate_jacobian().data
+
+    @cached_property
+    def leader_cost_grad_z(self) -> np.ndarray:
+        return self._ev._leader.gradient(self._leader_derivatives[0], 0, self._ev.n_z)
+
+    @cached_property
+    def leader_cost_grad_pi(self) -> np.ndarray:
+        return self._ev._leader.gradient(self._leader_derivatives[0], 1, self._ev.n_pi)
+
+    @cached_property
+    def constraint_jac_z(self) -> sp.csc_matrix:
+        return self._ev._cz(self._leader_derivatives[1][self._ev._sel["c_z"]])
+
+    @cached_property
+    def constraint_jac_pi(self) -> sp.csc_matrix:
+        return self._ev._cpi(self._leader_derivatives[1][self._ev._sel["c_pi"]])
 
 
 class KKTEvaluator:
@@ -123,65 +175,56 @@ class KKTEvaluator:
         ev.g = pyo.Constraint(range(len(ineq)), rule=lambda b, j: ineq[j].expr <= 0)
         ev.h = pyo.Constraint(range(len(eq)), rule=lambda b, k: eq[k].expr == 0)
         self.model = model
-        self.nlp = nlp = PyomoNLP(model)
 
-        col = ComponentMap((v, i) for i, v in enumerate(nlp.get_pyomo_variables()))
         z_vars, pi_vars = self.kkt.z_vars, structure.leader_vars
         self.leader_vars = pi_vars
         self.z_names = [v.name for v in z_vars]
+        self.leader_names = [v.name for v in pi_vars]
         bounds = np.cumsum([0] + [len(part.vars) for part in structure.followers])
         self.follower_slices = list(zip(bounds[:-1], bounds[1:]))
-        self.leader_names = [v.name for v in pi_vars]
         self.n_x, self.n_lam = len(self.kkt.primal), len(ineq)
         self.n_z, self.n_pi = len(z_vars), len(pi_vars)
-        z_col = np.array([col.get(v, -1) for v in z_vars], dtype=int)
-        pi_col = np.array([col.get(v, -1) for v in pi_vars], dtype=int)
-        self._z_col, self._pi_col = z_col, pi_col
-        # column c of the NLP -> ("z" | "pi", position)
-        self._col_block = np.full(nlp.n_primals(), -1)
-        self._col_pos = np.zeros(nlp.n_primals(), dtype=int)
-        for kind, cols in ((0, z_col), (1, pi_col)):
-            for pos, c in enumerate(cols):
-                if c >= 0:
-                    self._col_block[c], self._col_pos[c] = kind, pos
 
-        row = ComponentMap((c, i) for i, c in enumerate(nlp.get_pyomo_constraints()))
-        self._stat_rows = np.array([row[c] for c in self.kkt.stationarity], dtype=int)
-        self._g_rows = np.array([row[c] for c in ev.g.values()], dtype=int)
-        self._h_rows = np.array([row[c] for c in ev.h.values()], dtype=int)
-        self._leader_rows = np.array([row[c] for c in structure.constraints], dtype=int)
+        # the KKT system alone (a constant objective), then the leader's functions alone
+        leader_parts = [structure.objective, *structure.constraints]
+        for c in leader_parts:
+            c.deactivate()
+        model.stackopt_no_objective = pyo.Objective(expr=0.0)
+        self._kkt = _Compiled(model, z_vars, pi_vars)
+        model.stackopt_no_objective.deactivate()
+        self.kkt.block.stationarity.deactivate()
+        ev.deactivate()
+        for c in leader_parts:
+            c.activate()
+        self._leader = _Compiled(model, z_vars, pi_vars)
+
+        kkt = self._kkt
+        self._stat_rows = kkt.rows(self.kkt.stationarity)
+        self._g_rows, self._h_rows = kkt.rows(ev.g.values()), kkt.rows(ev.h.values())
+        self._rhs = np.where(np.isfinite(kkt.ub), kkt.ub, kkt.lb)
+        self._leader_rows = self._leader.rows(structure.constraints)
         self.leader_constraint_names = [c.name for c in structure.constraints]
-        lb, ub = nlp.constraints_lb(), nlp.constraints_ub()
-        self._rhs = np.where(np.isfinite(ub), ub, lb)
-        self.leader_lb, self.leader_ub = lb[self._leader_rows], ub[self._leader_rows]
-        self._full = nlp.get_primals().copy()
-        self._patterns(nlp.evaluate_jacobian())
+        self.leader_lb = self._leader.lb[self._leader_rows]
+        self.leader_ub = self._leader.ub[self._leader_rows]
+        self._patterns(kkt.nlp.evaluate_jacobian(), self._leader.nlp.evaluate_jacobian())
 
-    def _patterns(self, jac: sp.coo_matrix) -> None:
-        """Precompute where each Jacobian entry of the NLP lands in dF/dz, dF/dpi and dG/d(z, pi)."""
-        n_con = self.nlp.n_constraints()
-        group = np.full(n_con, -1)  # 0: stationarity/equality rows, 1: g rows, 2: leader rows
-        pos = np.zeros(n_con, dtype=int)
+    def _patterns(self, jac: sp.coo_matrix, leader_jac: sp.coo_matrix) -> None:
+        """Precompute where each NLP Jacobian entry lands in dF/dz, dF/dpi and dG/d(z, pi)."""
+        group = np.full(self._kkt.nlp.n_constraints(), -1)  # 0: stationarity/h rows, 1: g rows
+        pos = np.zeros(len(group), dtype=int)
         top = np.concatenate([self._stat_rows, self._h_rows])
-        for kind, rows in ((0, top), (1, self._g_rows), (2, self._leader_rows)):
+        for kind, rows in ((0, top), (1, self._g_rows)):
             group[rows], pos[rows] = kind, np.arange(len(rows))
-        self._n_top = n_top = len(top)
+        n_top = len(top)
         g, p = group[jac.row], pos[jac.row]
-        kind, cpos = self._col_block[jac.col], self._col_pos[jac.col]
-        n_rows, lam = n_top + self.n_lam, np.arange(self.n_lam)
-        sel = {}
-        for name, rg, ck in (
-            ("top_z", 0, 0),
-            ("g_z", 1, 0),
-            ("top_pi", 0, 1),
-            ("g_pi", 1, 1),
-            ("c_z", 2, 0),
-            ("c_pi", 2, 1),
-        ):
-            sel[name] = np.flatnonzero((g == rg) & (kind == ck))
-        self._sel = sel
+        kind, cpos = self._kkt.kind[jac.col], self._kkt.pos[jac.col]
+        sel = {
+            name: np.flatnonzero((g == rg) & (kind == ck))
+            for name, rg, ck in (("top_z", 0, 0), ("g_z", 1, 0), ("top_pi", 0, 1), ("g_pi", 1, 1))
+        }
         self._g_of = {k: p[sel[k]] for k in ("g_z", "g_pi")}
-        off = {k: (p[sel[k]] + (n_top if k.startswith("g") else 0)) for k in sel}
+        off = {k: p[sel[k]] + (n_top if k.startswith("g") else 0) for k in sel}
+        n_rows, lam = n_top + self.n_lam, np.arange(self.n_lam)
         self._jz = _Scatter(
             np.concatenate([off["top_z"], off["g_z"], n_top + lam]),
             np.concatenate([cpos[sel["top_z"]], cpos[sel["g_z"]], self.n_x + lam]),
@@ -192,9 +235,16 @@ class KKTEvaluator:
             np.concatenate([cpos[sel["top_pi"]], cpos[sel["g_pi"]]]),
             (n_rows, self.n_pi),
         )
+        lead_pos = np.full(self._leader.nlp.n_constraints(), -1)
+        lead_pos[self._leader_rows] = np.arange(len(self._leader_rows))
+        lp = lead_pos[leader_jac.row]
+        lkind, lcpos = self._leader.kind[leader_jac.col], self._leader.pos[leader_jac.col]
+        for name, ck in (("c_z", 0), ("c_pi", 1)):
+            sel[name] = np.flatnonzero((lp >= 0) & (lkind == ck))
+        self._sel = sel
         n_lead = len(self._leader_rows)
-        self._cz = _Scatter(off["c_z"], cpos[sel["c_z"]], (n_lead, self.n_z))
-        self._cpi = _Scatter(off["c_pi"], cpos[sel["c_pi"]], (n_lead, self.n_pi))
+        self._cz = _Scatter(lp[sel["c_z"]], lcpos[sel["c_z"]], (n_lead, self.n_z))
+        self._cpi = _Scatter(lp[sel["c_pi"]], lcpos[sel["c_pi"]], (n_lead, self.n_pi))
 
     def values_of(self, model_vars: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
         """(z, pi) from a name -> value map (missing multipliers default to 0)."""
@@ -202,33 +252,35 @@ class KKTEvaluator:
         pi = np.array([model_vars[n] for n in self.leader_names], dtype=float)
         return z, pi
 
-    def _set(self, z: np.ndarray, pi: np.ndarray) -> None:
-        full = self._full
-        m = self._z_col >= 0
-        full[self._z_col[m]] = z[m]
-        m = self._pi_col >= 0
-        full[self._pi_col[m]] = pi[m]
-        self.nlp.set_primals(full)
+    def leader_hessian(self, z: np.ndarray, pi: np.ndarray) -> np.ndarray:
+        """The Hessian of the leader cost (minimization form) w.r.t. (pi, z), dense, pi first."""
+        leader = self._leader
+        leader.set(np.asarray(z, float), np.asarray(pi, float))
+        leader.nlp.set_duals(np.zeros(leader.nlp.n_constraints()))
+        leader.nlp.set_obj_factor(1.0)
+        hess = leader.nlp.evaluate_hessian_lag().toarray()
+        cols = np.concatenate([leader.pi_col, leader.z_col])
+        out = np.zeros((len(cols), len(cols)))
+        ok = cols >= 0
+        out[np.ix_(ok, ok)] = hess[np.ix_(cols[ok], cols[ok])]
+        return out
 
     def evaluate(
         self, z: np.ndarray, pi: np.ndarray, derivatives: bool = True, tol: float = 1e-9
     ) -> KKTEvaluation:
-        """Evaluate F, optionally its Jacobians, and the leader's functions at (z, pi)."""
-        self._set(z, pi)
-        nlp = self.nlp
+        """Evaluate F (and, with ``derivatives``, read its Jacobian values) at (z, pi)."""
+        z, pi = np.array(z, dtype=float), np.array(pi, dtype=float)
+        self._kkt.set(z, pi)
+        nlp = self._kkt.nlp
         cons = nlp.evaluate_constraints() - self._rhs
         stat, g, h = cons[self._stat_rows], cons[self._g_rows], cons[self._h_rows]
-        lam = z[self.n_x : self.n_x + self.n_lam]
-        a, b = lam, -g
+        a, b = z[self.n_x : self.n_x + self.n_lam], -g
         r = np.sqrt(a * a + b * b)
         residual = np.concatenate([stat, h, a + b - r])
-        weak = np.flatnonzero(r <= tol)
-        leader_obj = float(nlp.evaluate_objective())
-        leader_cons = cons[self._leader_rows] + self._rhs[self._leader_rows]
         raw = None
         if derivatives:
             safe = np.where(r > tol, r, 1.0)
             da = np.where(r > tol, 1.0 - a / safe, _ZERO_DIRECTION)
             db = np.where(r > tol, 1.0 - b / safe, _ZERO_DIRECTION)
-            raw = (nlp.evaluate_jacobian().data, da, db, nlp.evaluate_grad_objective())
-        return KKTEvaluation(self, residual, leader_obj, leader_cons, weak, raw)
+            raw = (nlp.evaluate_jacobian().data, da, db)
+        return KKTEvaluation(self, z, pi, residual, np.flatnonzero(r <= tol), raw)

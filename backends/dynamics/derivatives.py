@@ -55,10 +55,6 @@ class GameDerivatives:
         ub = [np.inf if v.ub is None else v.ub for v in model_vars]
         self.lb = np.where(self.periodic, -np.inf, lb)
         self.ub = np.where(self.periodic, np.inf, ub)
-        nlp = ev.nlp
-        nlp.set_duals(np.zeros(nlp.n_constraints()))
-        nlp.set_obj_factor(1.0)
-        self._cols = np.concatenate([ev._pi_col, ev._z_col[: ev.n_x]])
 
     def split(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(x1, x2) from the joint point."""
@@ -94,11 +90,8 @@ class GameDerivatives:
         x1, x2 = self.split(x)
         ev = self.evaluator
         e = ev.evaluate(self._z(x2), x1)
-        hess = ev.nlp.evaluate_hessian_lag().toarray()
-        sub = np.zeros((self.n1 + self.n2, self.n1 + self.n2))
-        ok = self._cols >= 0
-        sub[np.ix_(ok, ok)] = hess[np.ix_(self._cols[ok], self._cols[ok])]
         n1, n2 = self.n1, self.n2
+        sub = ev.leader_hessian(self._z(x2), x1)[: n1 + n2, : n1 + n2]
         return Blocks(
             d1f1=e.leader_cost_grad_pi,
             d2f1=e.leader_cost_grad_z[:n2],
