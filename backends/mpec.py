@@ -23,12 +23,17 @@ from stackopt.result import Result
 _BETTER = {"optimal": 0, "locally_optimal": 0, "feasible": 1}
 
 
-def resolve_strategy(strategy: str | Strategy) -> Strategy:
-    """A Strategy instance from a name (default parameters) or an instance."""
+def resolve_strategy(strategy: str | Strategy, options: dict | None = None) -> Strategy:
+    """A Strategy instance from a name (with ``options`` as its parameters) or an instance."""
     if isinstance(strategy, Strategy):
+        if options:
+            raise OptionError("strategy_options go with a strategy name, not a strategy object")
         return strategy
     if isinstance(strategy, str) and strategy in STRATEGIES:
-        return STRATEGIES[strategy]()
+        try:
+            return STRATEGIES[strategy](**(options or {}))
+        except TypeError as exc:
+            raise OptionError(f"strategy_options for {strategy!r}: {exc}") from None
     raise OptionError(
         f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)} "
         "or pass a strategy object such as stackopt.Scholtes(t_min=1e-10)"
@@ -74,9 +79,15 @@ def run(
     seed: int = 0,
     time_limit: float | None = None,
     solver_options: dict | None = None,
+    strategy_options: dict | None = None,
 ) -> Result:
-    """Solve the MPEC of ``game``; see the module docstring. Returns an honest Result."""
-    strat = resolve_strategy(strategy)
+    """Solve the MPEC of ``game``; see the module docstring. Returns an honest Result.
+
+    ``strategy_options`` are the named strategy's parameters, for callers that cannot build a
+    strategy object (studies in TOML, the command line): ``strategy="bigm",
+    strategy_options={"dual_big_M": 100}`` is ``strategy=stackopt.BigM(dual_big_M=100)``.
+    """
+    strat = resolve_strategy(strategy, strategy_options)
     if not isinstance(multistart, int) or multistart < 1:
         raise OptionError(f"multistart must be a positive integer, got {multistart!r}")
     if strat.exact and multistart > 1:

@@ -84,6 +84,15 @@ def test_bigm_without_a_primal_bound_is_a_clear_error():
         so.solve(bard1(), method="mpec", strategy=so.BigM(dual_big_M=100))
 
 
+def test_strategy_options_build_the_named_strategy():
+    res = so.solve(
+        linear_bilevel(), method="mpec", strategy="bigm", strategy_options={"dual_big_M": 100}
+    )
+    assert res.leader_objective == pytest.approx(-12, abs=1e-9)
+    with pytest.raises(so.OptionError, match="strategy_options for 'bigm'.*big_m"):
+        so.solve(linear_bilevel(), method="mpec", strategy="bigm", strategy_options={"big_m": 1})
+
+
 def test_solver_and_strategy_must_match():
     with pytest.raises(so.OptionError, match="needs a global solver"):
         so.solve(duopoly(), method="mpec", strategy="sos1", solver="ipopt")

@@ -46,7 +46,8 @@ class BigM(Strategy):
             if dual is None:
                 raise ModelError(
                     f"bigm needs a bound on the multiplier of {p.name}: pass "
-                    "strategy=stackopt.BigM(dual_big_M=...) (a float, or a dict by pair name)"
+                    "strategy=stackopt.BigM(dual_big_M=...) (a float, or a dict by pair name), "
+                    "or strategy_options={'dual_big_M': ...}"
                 )
             primal = _hint(self.primal_big_M, p.name)
             if primal is None:
@@ -54,7 +55,7 @@ class BigM(Strategy):
             if primal is None:
                 raise ModelError(
                     f"bigm needs an upper bound on the slack of {p.name}: bound the Vars it uses, "
-                    "or pass strategy=stackopt.BigM(primal_big_M=...)"
+                    "or pass strategy=stackopt.BigM(primal_big_M=...) (or strategy_options)"
                 )
             out.append((float(dual), float(primal)))
         return out
