@@ -42,6 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser().error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return args.run(args, extra)
+    except BrokenPipeError:  # the reader (``| head``) left: not an error of ours
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("stackopt: interrupted; every finished cell is in the store", file=sys.stderr)
         return 130
