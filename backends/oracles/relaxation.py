@@ -2,11 +2,13 @@
 
     x^{k+1} = (1 - alpha) x^k + alpha BR(x^k, pi),   BR_i = argmin_{x_i in X_i(pi)} sign_i f_i(x_i, x_-i, pi)
 
-(Uryasev & Rubinstein 1994; the equilibrium oracle of Wang et al. 2022, Sec. 6), stopped when
-||BR(x^k) - x^k||_inf <= tol. Best responses are solved by Ipopt on the follower's own problem, or
-by a closed form given per follower in ``best_responses`` (name -> callable from the current values
-of every Var, by name, to the follower's new values). The multipliers are then completed and the
-point polished by semismooth Newton on the KKT system.
+(Uryasev & Rubinstein 1994; the equilibrium oracle of Wang et al. 2022, Sec. 6). Once the best
+responses move by less than ``POLISH_FROM`` (relative), each iterate is polished by semismooth
+Newton on the KKT system, and the oracle stops as soon as the polished point has a KKT residual
+<= tol: the same test every oracle passes. (With nonconcave followers the best responses may keep
+jumping between local optima while a KKT point sits between them.) Best responses are solved by
+Ipopt on the follower's own problem, or by a closed form given per follower in ``best_responses``
+(name -> callable from the current values of every Var, by name, to the follower's new values).
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
 from stackopt.structure import analyze
+
+#: try the Newton polish once the best responses move by less than this (relative)
+POLISH_FROM = 1e-2
 
 BestResponse = Callable[[dict[str, float]], dict[str, float]]
 
@@ -81,23 +86,26 @@ class RelaxationOracle:
         x = np.array(z0[: ev.n_x], float)
         names = ev.z_names[: ev.n_x]
         leader = dict(zip(ev.leader_names, map(float, pi)))
-        gap = np.inf
-        for it in range(self.max_iter):
+        z = np.array(z0, float)
+        eq = None
+        for it in range(1, self.max_iter + 1):
             values = leader | dict(zip(names, x))
             try:
                 br = np.concatenate(
                     [self._best_response(i, values) for i in range(len(ev.follower_slices))]
                 )
             except RuntimeError as exc:
-                return Equilibrium(np.array(z0, float), np.inf, False, it, self.name, str(exc))
+                return Equilibrium(z, np.inf, False, it, self.name, str(exc))
             gap = float(np.max(np.abs(br - x), initial=0.0))
             x = (1 - self.damping) * x + self.damping * br
-            if gap <= self.tol:
-                break
-        z = np.array(z0, float)
-        z[: ev.n_x] = x
-        eq = self.polish(pi, z)
-        eq.oracle, eq.iterations = self.name, it + 1
-        if gap > self.tol:
-            eq.converged, eq.message = False, f"best responses still move by {gap:.2e}"
+            if gap <= POLISH_FROM * max(1.0, float(np.max(np.abs(x), initial=0.0))):
+                z[: ev.n_x] = x
+                eq = self.polish(pi, z)
+                if eq.converged:
+                    break
+        if eq is None:
+            eq = Equilibrium(z, np.inf, False, it, self.name, "")
+        eq.oracle, eq.iterations = self.name, it
+        if not eq.converged:
+            eq.message = f"no KKT point near the best responses (they still move by {gap:.2e})"
         return eq
