@@ -22,7 +22,8 @@ Usage::
 The store is resumable: rerunning skips every finished cell, so phases can be added one at a time.
 Outputs in ``--out`` (default ``results/wang2022``): ``cells.csv`` (one row per cell),
 ``summary.csv`` (mean, standard error, violation and time per domain, parameter value and method,
-next to the paper's mean where it reports one) and PNG figures per domain.
+next to the paper's mean where it reports one), ``paired.csv`` (each method against the gradient
+method on the instances both solved) and PNG figures per game.
 """
 
 from __future__ import annotations
@@ -79,11 +80,22 @@ def ipopt_strategies(time_limit: float) -> list[dict[str, Any]]:
     ]
 
 
-def global_strategies(time_limit: float) -> list[dict[str, Any]]:
-    """The exact reformulations with SCIP (small instances only)."""
+def global_strategies(time_limit: float, dual_big_M: float = 1e3) -> list[dict[str, Any]]:
+    """The exact reformulations with SCIP (small instances only). Big-M needs a bound on every
+    follower multiplier; ``dual_big_M`` is an assumed bound (payoffs are at most 10), not a proven
+    one, so bigm is exact only if no multiplier exceeds it. SOS1 needs no bound."""
     return [
-        dict(label=f"scip-{s}", method="mpec", strategy=s, solver="scip", time_limit=time_limit)
-        for s in ("bigm", "sos1")
+        dict(
+            label="scip-bigm",
+            method="mpec",
+            strategy="bigm",
+            strategy_options={"dual_big_M": dual_big_M},
+            solver="scip",
+            time_limit=time_limit,
+        ),
+        dict(
+            label="scip-sos1", method="mpec", strategy="sos1", solver="scip", time_limit=time_limit
+        ),
     ]
 
 
@@ -103,17 +115,21 @@ def gradient(steps: int, lr: float = 0.01, K: int = 100, mu: float = 10.0) -> di
 INITIAL = dict(label="initial", method="initial")
 
 
-def plan(mode: str, instances: int | None, ssg_targets: int = 100) -> dict[str, Domain]:
+def plan(
+    mode: str, instances: int | None, ssg_targets: int = 100, maxiter: int | None = None
+) -> dict[str, Domain]:
     """The domains, games and method phases of ``mode`` ("quick" or "full").
 
     ``ssg_targets`` below the paper's 100 shrinks the security game with the paper's ratios
     (patrol = targets / 2, resources = targets / 10) and renames it ``security_game-t<targets>``,
-    so that its results are never compared with the paper's numbers.
+    so that its results are never compared with the paper's numbers. ``maxiter`` caps SLSQP and
+    trust-constr (default 20; 2 in quick mode): each of their iterations differentiates through
+    the equilibrium by finite differences, one equilibrium solve per leader variable.
     """
     quick = mode == "quick"
     steps = 20 if quick else 5000
     ipopt_limit = 10.0 if quick else 300.0
-    maxiter = 2 if quick else 20
+    maxiter = maxiter or (2 if quick else 20)
     qre_budgets = [1.0, 3.0] if quick else [1.0, 2.0, 3.0, 4.0, 5.0]
     ssg_budgets = [0.2, 1.0] if quick else [0.2, 0.4, 0.6, 0.8, 1.0]
     risks = [0.1, 0.5] if quick else [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]
@@ -357,6 +373,32 @@ def summary_table(cells: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def paired_table(cells: pd.DataFrame, reference: str = "gradient") -> pd.DataFrame:
+    """Each method against ``reference`` on the instances both solved (same game, parameters and
+    seed): both means, and on how many instances each is better by more than 1e-3."""
+    key = ["game", "params", "seed"]
+    ref = cells[cells["method"] == reference].set_index(key)["leader_objective"]
+    rows = []
+    for (game, value, method), g in cells.groupby(["game", "value", "method"], sort=False):
+        if method == reference:
+            continue
+        both = g.join(ref.rename("ref"), on=key).dropna(subset=["leader_objective", "ref"])
+        diff = both["ref"] - both["leader_objective"]
+        rows.append(
+            {
+                "game": game,
+                "value": value,
+                "method": method,
+                "instances": len(both),
+                "method_mean": both["leader_objective"].mean(),
+                f"{reference}_mean": both["ref"].mean(),
+                f"{reference}_better": int((diff > 1e-3).sum()),
+                "method_better": int((diff < -1e-3).sum()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def figures(cells: pd.DataFrame, domains: dict[str, Domain]) -> dict[str, plt.Figure]:
     """Per game: objective and violation against the swept parameter (mean and s.e.), runtime."""
     out = {}
@@ -460,6 +502,8 @@ def write_outputs(store: Path, out: Path, domains: dict[str, Domain]) -> pd.Data
     summary = summary_table(cells)
     cells.to_csv(out / "cells.csv", index=False, float_format="%.6g")
     summary.to_csv(out / "summary.csv", index=False, float_format="%.6g")
+    paired_table(cells).to_csv(out / "paired.csv", index=False, float_format="%.6g")
+    plt.rcParams["figure.max_open_warning"] = 0  # one batch of figures, closed after saving
     figs = figures(cells, domains)
     report.save(figs, out)
     report.close(figs.values())
@@ -481,6 +525,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--ssg-targets", type=int, default=100, help="security game size (paper: 100 targets)"
     )
+    parser.add_argument(
+        "--blackbox-maxiter", type=int, default=None, help="SLSQP/trust-constr cap (20)"
+    )
     parser.add_argument("--report-only", action="store_true", help="write outputs, run nothing")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
@@ -490,7 +537,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         order = [p for d in domains.values() for p in d.phases]
         out = args.out or DEFAULT_OUT / "scaling"
     else:
-        domains = plan("quick" if args.quick else "full", args.instances, args.ssg_targets)
+        domains = plan(
+            "quick" if args.quick else "full",
+            args.instances,
+            args.ssg_targets,
+            args.blackbox_maxiter,
+        )
         order = PHASE_ORDER
         out = args.out or DEFAULT_OUT
     phases = args.phases.split(",") if args.phases else order

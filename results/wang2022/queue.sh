@@ -1,10 +1,21 @@
 #!/bin/sh
-# The second background queue of the reproduction (see README.md); runs after/alongside qre-gradient.
+# The commands that produced results/wang2022 (run from the repository root, at nice 10, on a
+# shared 2-core machine, several of them at the same time; see README.md). The store is
+# resumable, so each command only adds the cells that are missing.
 S=results/wang2022/wang2022.sqlite
-P=".venv/bin/python studies/reproduce_wang2022.py --full --store $S --workers 1 --no-progress"
-$P --phases qre-mpec --instances 5
-$P --phases security-gradient --instances 3 --ssg-targets 20
-$P --phases cyber-mpec --instances 3
-$P --phases qre-global-small,security-global-small,cyber-global-small --instances 3
-$P --phases cyber-gradient --instances 2
-$P --phases qre-blackbox --instances 1
+P=".venv/bin/python studies/reproduce_wang2022.py --full --store $S --no-progress"
+$P --workers 2 --phases qre-gradient                       # 30 instances x budgets 1..5
+$P --workers 1 --phases qre-mpec --instances 5             # all 4 Ipopt strategies, seeds 0..4
+$P --workers 1 --phases qre-mpec-fast --instances 30       # nlp and penalty, as far as time allowed
+$P --workers 1 --phases security-gradient --instances 3 --ssg-targets 20
+$P --workers 2 --phases cyber-mpec --instances 3
+$P --workers 2 --phases cyber-gradient --instances 1
+$P --workers 2 --phases qre-global-small,security-global-small,cyber-global-small --instances 1
+$P --workers 2 --phases cyber-blackbox,security-blackbox --instances 1 --ssg-targets 20
+$P --workers 2 --phases qre-blackbox --instances 1 --blackbox-maxiter 3
+.venv/bin/python studies/reproduce_wang2022.py --scaling --phases cyber-scaling,qre-scaling \
+    --store results/wang2022/wang2022_scaling.sqlite --workers 1 --no-progress
+# tables and figures from the stores
+$P --report-only --ssg-targets 20
+.venv/bin/python studies/reproduce_wang2022.py --scaling --report-only \
+    --store results/wang2022/wang2022_scaling.sqlite
