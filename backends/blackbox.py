@@ -33,7 +33,11 @@ class _BlackBox:
         self._cache: tuple[bytes, Any] | None = None
 
     def _at(self, pi: np.ndarray):
-        key = np.asarray(pi, float).tobytes()
+        # scipy may probe a hair outside the leader's bounds (trust-constr's finite differences);
+        # the game is only defined inside them, so a probe is evaluated at its nearest point there
+        proj = self.constraints.project
+        pi = np.clip(np.asarray(pi, float), proj.lb, proj.ub)
+        key = pi.tobytes()
         if self._cache is None or self._cache[0] != key:
             eq = self.oracle(pi, self.z)
             if not eq.converged:

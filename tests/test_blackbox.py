@@ -3,7 +3,7 @@
 import pytest
 
 import stackopt as so
-from stackopt.models import cournot, duopoly
+from stackopt.models import cournot, cyber_insurance, duopoly
 
 
 @pytest.mark.parametrize("method", ["slsqp", "trust-constr"])
@@ -23,3 +23,12 @@ def test_slsqp_on_cournot_with_two_followers():
 def test_maxiter_is_checked():
     with pytest.raises(so.OptionError, match="maxiter must be a positive integer"):
         so.solve(duopoly(), method="slsqp", maxiter=0)
+
+
+def test_probes_outside_the_leader_bounds_are_evaluated_inside_them():
+    # trust-constr's finite differences step past compensation <= L; this used to end in "error"
+    res = so.solve(
+        cyber_insurance(10, risk_aversion=0.2, seed=0), method="trust-constr", maxiter=20
+    )
+    assert res.status in ("locally_optimal", "iteration_limit")
+    assert res.violation == 0.0 and res.leader_objective > 0
