@@ -90,8 +90,9 @@ class KKTEvaluation:
     leader's functions are evaluated, at this evaluation's (z, pi), only when asked for.
     """
 
-    def __init__(self, evaluator, z, pi, residual, weakly_active, raw):
+    def __init__(self, evaluator, z, pi, residual, slack, weakly_active, raw):
         self.residual: np.ndarray = residual
+        self.slack: np.ndarray = slack  # s_j = -g_j(x, pi), >= 0 where feasible
         self.weakly_active: np.ndarray = weakly_active  # j with lam_j = 0 = g_j (within tol)
         self._ev, self._z, self._pi, self._raw = evaluator, z, pi, raw
 
@@ -283,4 +284,4 @@ class KKTEvaluator:
             da = np.where(r > tol, 1.0 - a / safe, _ZERO_DIRECTION)
             db = np.where(r > tol, 1.0 - b / safe, _ZERO_DIRECTION)
             raw = (nlp.evaluate_jacobian().data, da, db)
-        return KKTEvaluation(self, z, pi, residual, np.flatnonzero(r <= tol), raw)
+        return KKTEvaluation(self, z, pi, residual, b, np.flatnonzero(r <= tol), raw)

@@ -98,3 +98,12 @@ def test_oracle_options_are_checked():
             oracle="relaxation",
             oracle_options={"best_responses": {"G": print}},
         )
+
+
+def test_cold_start_of_a_nonconvex_game_is_rescued_by_gradient_play():
+    # 20 interdependent agents with sigmoid attack probabilities: Newton and Ipopt fail from x = 0,
+    # best responses oscillate; projected gradient play plus estimated multipliers converge
+    res = so.solve(so.models.cyber_insurance(20, risk_aversion=0.1, seed=0), method="initial")
+    assert res.status == "feasible"
+    assert res.info["equilibrium_oracle"] == "play+kkt"
+    assert res.info["equilibrium_residual"] <= 1e-6

@@ -4,8 +4,9 @@ Each follower moves along its own negative gradient, projected on its own feasib
 
     x_i <- Proj_{X_i}(x_i - eta * grad_{x_i} (sign_i f_i)(x, pi)),
 
-all followers simultaneously, from a start drawn uniformly in the followers' boxes, until the step
-is below ``tol``; the multipliers are then completed and the point polished by the ``kkt`` oracle.
+all followers simultaneously, from a start drawn uniformly in the followers' boxes (or, with
+``start="given"``, from the point it is handed), until the step is below ``tol``; the multipliers
+are then estimated (:mod:`.multipliers`) and the point polished by semismooth Newton.
 Different seeds can land on different equilibria, each in proportion to its basin of attraction:
 the stochastic equilibrium selection of Wang et al. (2022, Sec. 4, Theorem 2). The followers'
 constraints must be linear in their own Vars and not involve the leader's.
@@ -16,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 from stackopt.backends.oracles.base import Equilibrium
-from stackopt.backends.oracles.kkt import KKTOracle
+from stackopt.backends.oracles.multipliers import with_multipliers
+from stackopt.backends.oracles.newton import NewtonOracle
 from stackopt.backends.projection import LinearSetProjection
 from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
@@ -35,9 +37,13 @@ class DynamicsOracle:
         tol: float = 1e-6,
         eta: float = 0.1,
         max_iter: int = 20000,
+        start: str = "random",
     ):
         if not eta > 0:
             raise OptionError(f"eta must be positive, got {eta!r}")
+        if start not in ("random", "given"):
+            raise OptionError(f"start must be 'random' or 'given', got {start!r}")
+        self.start = start
         structure = evaluator.kkt.structure
         try:
             self.projections = [
@@ -49,7 +55,12 @@ class DynamicsOracle:
             ) from exc
         self.slices = evaluator.follower_slices
         self.evaluator, self.eta, self.max_iter, self.tol = evaluator, eta, max_iter, tol
-        self.polish = KKTOracle(game, evaluator, tol)
+        self.polish = NewtonOracle(evaluator, tol)
+
+    @property
+    def closed_form(self) -> bool:
+        """True when every follower's set is projected in closed form (boxes and simplices)."""
+        return all(proj.simplices is not None for proj in self.projections)
 
     def _start(self, rng: np.random.Generator) -> np.ndarray:
         x = np.zeros(self.evaluator.n_x)
@@ -65,7 +76,7 @@ class DynamicsOracle:
         rng = rng if rng is not None else np.random.default_rng()
         ev, n_x = self.evaluator, self.evaluator.n_x
         z = np.zeros(ev.n_z)
-        z[:n_x] = self._start(rng)
+        z[:n_x] = self._start(rng) if self.start == "random" else np.asarray(z0[:n_x], float)
         steps = 0
         while steps < self.max_iter:
             steps += 1
@@ -77,6 +88,6 @@ class DynamicsOracle:
             z[:n_x] = x
             if step <= 1e-3 * self.tol:
                 break
-        eq = self.polish(pi, z)
+        eq = self.polish(pi, with_multipliers(ev, z[:n_x], pi))
         eq.oracle, eq.iterations = self.name, steps
         return eq

@@ -1,11 +1,12 @@
-"""``oracle="kkt"``: warm-started semismooth Newton on the joint KKT system, with two rescues.
+"""``oracle="kkt"``: warm-started semismooth Newton on the joint KKT system, with rescues.
 
-Newton from the previous equilibrium converges in a few steps when the leader moved a little. When it
-fails (a poor start, a domain error), Ipopt solves the complementarity-gap problem and Newton polishes
-the result; when that fails too (nonconvex stationarity equations can be locally infeasible for
-Ipopt), damped best responses (:mod:`stackopt.backends.oracles.relaxation`) approach the equilibrium
-through the followers' own problems and Newton polishes again. The oracle that produced the point
-is recorded.
+Newton from the previous equilibrium converges in a few steps when the leader moved a little. When
+it fails (a poor start, a domain error), Ipopt solves the complementarity-gap problem and Newton
+polishes the result. When that fails too (nonconvex stationarity equations can be locally
+infeasible for Ipopt), projected gradient play from the same start (when the followers' sets
+project in closed form) and then damped best responses (:mod:`.relaxation`) approach the
+equilibrium through the followers' own problems, and Newton polishes again. The oracle that
+produced the point is recorded.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from __future__ import annotations
 import numpy as np
 
 from stackopt.backends.oracles.base import Equilibrium
+from stackopt.backends.oracles.dynamics import DynamicsOracle
 from stackopt.backends.oracles.ipopt_kkt import IpoptKKTOracle
 from stackopt.backends.oracles.newton import NewtonOracle
 from stackopt.backends.oracles.relaxation import RelaxationOracle
+from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
 
@@ -30,6 +33,7 @@ class KKTOracle:
         self.rescue = IpoptKKTOracle(game, evaluator, tol)
         self.game, self.evaluator, self.tol = game, evaluator, tol
         self._relaxation: RelaxationOracle | None = None
+        self._play: DynamicsOracle | bool | None = None
 
     def __call__(
         self, pi: np.ndarray, z0: np.ndarray, rng: np.random.Generator | None = None
@@ -43,6 +47,16 @@ class KKTOracle:
             polished.oracle = "ipopt-kkt+kkt"
             if polished.converged:
                 return polished
+        if self._play is None:
+            try:
+                self._play = DynamicsOracle(self.game, self.evaluator, self.tol, start="given")
+            except OptionError:  # followers' sets that projected gradient play cannot handle
+                self._play = False
+        if self._play and self._play.closed_form:
+            played = self._play(pi, z0)
+            if played.converged:
+                played.oracle = "play+kkt"
+                return played
         if self._relaxation is None:
             self._relaxation = RelaxationOracle(self.game, self.evaluator, self.tol)
         last = self._relaxation(pi, z0)

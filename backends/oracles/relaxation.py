@@ -18,6 +18,7 @@ from collections.abc import Callable
 import numpy as np
 
 from stackopt.backends.oracles.base import Equilibrium
+from stackopt.backends.oracles.multipliers import with_multipliers
 from stackopt.backends.oracles.newton import NewtonOracle
 from stackopt.backends.solvers import run_solver
 from stackopt.errors import OptionError
@@ -99,8 +100,7 @@ class RelaxationOracle:
             gap = float(np.max(np.abs(br - x), initial=0.0))
             x = (1 - self.damping) * x + self.damping * br
             if gap <= POLISH_FROM * max(1.0, float(np.max(np.abs(x), initial=0.0))):
-                z[: ev.n_x] = x
-                eq = self.polish(pi, z)
+                eq = self.polish(pi, with_multipliers(ev, x, pi))
                 if eq.converged:
                     break
         if eq is None:

@@ -1,8 +1,9 @@
 """A user-supplied oracle: any callable from the leader decision to the followers' decisions.
 
 ``oracle(leader) -> followers``, both dicts keyed by fully qualified Var names (``{"q0": 45.0}`` ->
-``{"F.q": 26.0}``). The multipliers are completed, and the point polished to the tolerance, by
-semismooth Newton on the KKT system, so the gradient is exact at what the callable found.
+``{"F.q": 26.0}``). The multipliers are estimated (:mod:`.multipliers`) and the point polished to
+the tolerance by semismooth Newton on the KKT system, so the gradient is exact at what the callable
+found.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from stackopt.backends.oracles.base import Equilibrium
+from stackopt.backends.oracles.multipliers import with_multipliers
 from stackopt.backends.oracles.newton import NewtonOracle
 from stackopt.kkt_evaluator import KKTEvaluator
 
@@ -30,10 +32,10 @@ class UserOracle:
     ) -> Equilibrium:
         ev = self.evaluator
         found = self.func(dict(zip(ev.leader_names, map(float, pi))))
-        z = np.array(z0, dtype=float)
+        x = np.array(z0[: ev.n_x], dtype=float)
         for i, name in enumerate(ev.z_names[: ev.n_x]):
             if name in found:
-                z[i] = found[name]
-        eq = self.polish(pi, z)
+                x[i] = found[name]
+        eq = self.polish(pi, with_multipliers(ev, x, pi))
         eq.oracle = self.name
         return eq
