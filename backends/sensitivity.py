@@ -75,13 +75,6 @@ class Sensitivity:
         w = self._solve(np.asarray(grad_z, float), transpose=True)
         return grad_pi - self.evaluation.jac_pi.T @ w
 
-    def adjoint_rows(self, jac_z: sp.spmatrix, jac_pi: sp.spmatrix) -> np.ndarray:
-        """Total Jacobian of several functions (rows) w.r.t. pi, one factorization for all."""
-        if jac_z.shape[0] == 0:
-            return np.zeros(jac_pi.shape)
-        w = self._solve(np.asarray(jac_z.T.todense()), transpose=True)
-        return np.asarray(jac_pi.todense()) - np.asarray((self.evaluation.jac_pi.T @ w).T)
-
     def forward(self) -> np.ndarray:
         """dz*/dpi = -J_z^{-1} J_pi, dense (n_z x n_pi); one solve per leader variable."""
         return -self._solve(np.asarray(self.evaluation.jac_pi.todense()), transpose=False)

@@ -204,7 +204,6 @@ class KKTEvaluator:
         self._g_rows, self._h_rows = kkt.rows(ev.g.values()), kkt.rows(ev.h.values())
         self._rhs = np.where(np.isfinite(kkt.ub), kkt.ub, kkt.lb)
         self._leader_rows = self._leader.rows(structure.constraints)
-        self.leader_constraint_names = [c.name for c in structure.constraints]
         self.leader_lb = self._leader.lb[self._leader_rows]
         self.leader_ub = self._leader.ub[self._leader_rows]
         self._patterns(kkt.nlp.evaluate_jacobian(), self._leader.nlp.evaluate_jacobian())
