@@ -1,9 +1,10 @@
 """Euclidean projection onto a box intersected with linear constraints on the same Vars.
 
 It keeps the leader's equilibrium-independent constraints (its Vars' box and its linear
-constraints on its own Vars), and a follower's own feasible set in projected gradient play. Euclidean projection is in closed form for a box (clipping) and for disjoint simplices
-{x >= 0, sum_{i in S} x_i = c} (Duchi et al. 2008, the sort-based algorithm); any other polyhedron
-is projected by a QP in cvxpy.
+constraints on its own Vars), and a follower's own feasible set in projected gradient play.
+Euclidean projection is in closed form for a box (clipping) and for disjoint capped simplices
+{l <= x <= u, sum_{i in S} x_i = c} (:func:`project_capped_simplex`); any other polyhedron is
+projected by a QP in cvxpy.
 """
 
 from __future__ import annotations
@@ -16,12 +17,44 @@ from pyomo.repn import generate_standard_repn
 from stackopt.errors import ModelError
 
 
-def _simplex(y: np.ndarray, total: float) -> np.ndarray:
-    """argmin ||x - y|| over {x >= 0, sum x = total} (Duchi et al. 2008, Fig. 1)."""
-    u = np.sort(y)[::-1]
-    css = np.cumsum(u) - total
-    rho = np.nonzero(u * np.arange(1, len(y) + 1) > css)[0][-1]
-    return np.maximum(y - css[rho] / (rho + 1.0), 0.0)
+def project_capped_simplex(
+    y: np.ndarray, total: float, lb: np.ndarray | float = 0.0, ub: np.ndarray | float = np.inf
+) -> np.ndarray:
+    """argmin ||x - y|| over {lb <= x <= ub, sum x = total}, exactly.
+
+    The KKT conditions give x = clip(y - tau, lb, ub) with one scalar tau solving
+    s(tau) = sum_i clip(y_i - tau, lb_i, ub_i) = total. s is continuous, non-increasing and
+    piecewise linear, with kinks at y_i - ub_i (x_i leaves ub) and y_i - lb_i (x_i reaches lb);
+    sorting the kinks and accumulating the slopes finds the linear piece where s crosses total
+    (the sort-based algorithm of Duchi et al. 2008, Fig. 1, extended to boxes, as in Held, Wolfe
+    and Crowder 1974). lb = 0, ub = inf is the simplex {x >= 0, sum x = total}.
+    """
+    y = np.asarray(y, float)
+    lb, ub = np.broadcast_to(lb, y.shape).astype(float), np.broadcast_to(ub, y.shape).astype(float)
+    if not lb.sum() <= total <= ub.sum():
+        raise ModelError(
+            f"no point in the box sums to {total} (bounds sum to {lb.sum()}..{ub.sum()})"
+        )
+    enter, leave = y - ub, y - lb  # x_i is strictly inside its box for enter_i < tau < leave_i
+    kinks = np.concatenate([enter[np.isfinite(enter)], leave[np.isfinite(leave)]])
+    change = np.concatenate([-np.ones(np.isfinite(enter).sum()), np.ones(np.isfinite(leave).sum())])
+    if kinks.size == 0:  # no bounds: a shift onto the hyperplane
+        return y - (y.sum() - total) / y.size
+    order = np.argsort(kinks, kind="stable")
+    kinks, change = kinks[order], change[order]
+    slope_left = -float(np.sum(~np.isfinite(ub)))  # coordinates free as tau -> -inf
+    slopes = slope_left + np.cumsum(change)  # slope of s right of each kink
+    s = np.clip(y - kinks[0], lb, ub).sum() + np.concatenate(
+        [[0.0], np.cumsum(slopes[:-1] * np.diff(kinks))]
+    )
+    j = int(np.searchsorted(-s, -total, side="right")) - 1  # last kink with s >= total
+    if j < 0:
+        tau = kinks[0] + (total - s[0]) / slope_left
+    elif slopes[j] == 0:
+        tau = kinks[j]
+    else:
+        tau = kinks[j] + (total - s[j]) / slopes[j]
+    return np.clip(y - tau, lb, ub)
 
 
 class LinearSetProjection:
@@ -52,14 +85,12 @@ class LinearSetProjection:
         self.simplices = self._as_simplices()
 
     def _as_simplices(self) -> list[tuple[np.ndarray, float]] | None:
-        """The disjoint unit-coefficient simplices the rows describe, or None if they do not."""
+        """The disjoint unit-coefficient sum rows (capped simplices), or None if not all rows are."""
         used = np.zeros(self.A.shape[1], bool)
         out = []
         for a, lo, hi in zip(self.A, self.lo, self.hi):
             idx = np.flatnonzero(a)
             if lo != hi or not np.all(a[idx] == 1.0) or used[idx].any():
-                return None
-            if np.any(self.lb[idx] != 0) or np.any(self.ub[idx] < hi):
                 return None
             used[idx] = True
             out.append((idx, float(hi)))
@@ -69,7 +100,7 @@ class LinearSetProjection:
         if self.simplices is not None:
             x = np.clip(y, self.lb, self.ub)
             for idx, total in self.simplices:
-                x[idx] = _simplex(y[idx], total)
+                x[idx] = project_capped_simplex(y[idx], total, self.lb[idx], self.ub[idx])
             return x
         return self._qp(y)
 

@@ -5,7 +5,7 @@ import pytest
 
 import stackopt as so
 from stackopt.bayesian import BayesianStackelbergGame, leader_value, random_game
-from stackopt.bayesian.smoothed import project_to_simplex, smoothed_value_and_gradient
+from stackopt.bayesian.smoothed import smoothed_value_and_gradient
 from stackopt.errors import OptionError
 
 
@@ -44,11 +44,6 @@ def test_the_true_objective_jumps_where_the_smoothed_one_cannot():
     assert leader_value(game, x) == 0.5
     for tau in (1e-2, 1e-4, 1e-6):
         assert smoothed_value_and_gradient(game, x, tau)[0] == pytest.approx(0.25)
-
-
-def test_projection_onto_the_simplex():
-    np.testing.assert_allclose(project_to_simplex(np.array([2.0, 0.0, -1.0])), [1.0, 0.0, 0.0])
-    np.testing.assert_allclose(project_to_simplex(np.array([0.5, 0.5, 0.5])), [1 / 3] * 3)
 
 
 def test_runner_anneals_and_never_beats_the_exact_optimum():

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from scipy.special import softmax
 
+from stackopt.backends.projection import project_capped_simplex
 from stackopt.bayesian.best_response import follower_payoffs, leader_value
 from stackopt.bayesian.game import BayesianStackelbergGame
 from stackopt.bayesian.outcome import require_game, strategy_result
@@ -51,14 +52,6 @@ def smoothed_value_and_gradient(
     return value, grad
 
 
-def project_to_simplex(y: np.ndarray) -> np.ndarray:
-    """The Euclidean projection of y onto the probability simplex (sort-based)."""
-    s = np.sort(y)[::-1]
-    cumulative = np.cumsum(s) - 1.0
-    rho = np.flatnonzero(s - cumulative / np.arange(1, len(y) + 1) > 0)[-1]
-    return np.maximum(y - cumulative[rho] / (rho + 1), 0.0)
-
-
 def anneal(
     game: BayesianStackelbergGame, x: np.ndarray, taus: np.ndarray, steps: int, lr: float
 ) -> tuple[np.ndarray, list[dict[str, float]]]:
@@ -67,7 +60,7 @@ def anneal(
     for tau in taus:
         for _ in range(steps):
             _, grad = smoothed_value_and_gradient(game, x, tau)
-            x = project_to_simplex(x + lr * grad / max(1.0, float(np.linalg.norm(grad))))
+            x = project_capped_simplex(x + lr * grad / max(1.0, float(np.linalg.norm(grad))), 1.0)
         smoothed = smoothed_value_and_gradient(game, x, tau)[0]
         history.append(
             {
