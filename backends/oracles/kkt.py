@@ -1,12 +1,16 @@
 """``oracle="kkt"``: warm-started semismooth Newton on the joint KKT system, with rescues.
 
 Newton from the previous equilibrium converges in a few steps when the leader moved a little. When
-it fails (a poor start, a domain error), Ipopt solves the complementarity-gap problem and Newton
-polishes the result. When that fails too (nonconvex stationarity equations can be locally
-infeasible for Ipopt), projected gradient play from the same start (when the followers' sets
-project in closed form) and then damped best responses (:mod:`.relaxation`) approach the
-equilibrium through the followers' own problems, and Newton polishes again. The oracle that
-produced the point is recorded.
+it fails (a poor start, a domain error), the rescues run from the same start, cheapest first, each
+polished by Newton:
+
+1. projected gradient play, when every follower's set projects in closed form (boxes and capped
+   simplices); it approaches a stable equilibrium through the followers' own gradients;
+2. Ipopt on the complementarity-gap problem (nonconvex stationarity equations can leave it at a
+   locally infeasible point);
+3. damped best responses (:mod:`.relaxation`), through the followers' own problems.
+
+The oracle that produced the point is recorded.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from stackopt.kkt_evaluator import KKTEvaluator
 
 
 class KKTOracle:
-    """``oracle(pi, z0) -> Equilibrium``: Newton, then Ipopt + Newton if Newton fails."""
+    """``oracle(pi, z0) -> Equilibrium``: Newton, then the rescues in turn until one converges."""
 
     name = "kkt"
 
@@ -41,12 +45,6 @@ class KKTOracle:
         first = self.newton(pi, z0)
         if first.converged:
             return first
-        rough = self.rescue(pi, z0)
-        if np.isfinite(rough.residual):
-            polished = self.newton(pi, rough.z)
-            polished.oracle = "ipopt-kkt+kkt"
-            if polished.converged:
-                return polished
         if self._play is None:
             try:
                 self._play = DynamicsOracle(self.game, self.evaluator, self.tol, start="given")
@@ -57,6 +55,12 @@ class KKTOracle:
             if played.converged:
                 played.oracle = "play+kkt"
                 return played
+        rough = self.rescue(pi, z0)
+        if np.isfinite(rough.residual):
+            polished = self.newton(pi, rough.z)
+            polished.oracle = "ipopt-kkt+kkt"
+            if polished.converged:
+                return polished
         if self._relaxation is None:
             self._relaxation = RelaxationOracle(self.game, self.evaluator, self.tol)
         last = self._relaxation(pi, z0)
