@@ -163,9 +163,11 @@ def run(
             }
         )
         progress(k)
-        if (
-            moved <= 1e-12 * max(1.0, float(np.max(np.abs(pi), initial=0)))
+        small = 1e-12 * max(1.0, float(np.max(np.abs(pi), initial=0)))
+        if (  # the optimizer's step vanished; a momentum pushing into a bound does not count
+            moved <= small
             and history[-1]["violation"] <= tol
+            and np.max(np.abs(pi - cons.project(pi - grad)), initial=0.0) <= small
         ):
             status, message = "locally_optimal", f"stationary after {k + 1} steps"
             break
