@@ -107,3 +107,12 @@ def test_cold_start_of_a_nonconvex_game_is_rescued_by_gradient_play():
     assert res.status == "feasible"
     assert res.info["equilibrium_oracle"] == "play+kkt"
     assert res.info["equilibrium_residual"] <= 1e-6
+
+
+def test_paper_size_security_game_equilibrium_by_play_on_capped_simplices():
+    # 5 defenders x 100 targets (the paper's size): Newton fails from the uniform patrol, and
+    # gradient play projects each patrol set {0 <= x <= 1, sum x = 10} in closed form
+    res = so.solve(so.models.security_game(budget=0.2, seed=0), method="initial")
+    assert res.status == "feasible"
+    assert res.info["equilibrium_oracle"] == "play+kkt"
+    assert res.info["equilibrium_residual"] <= 1e-6
