@@ -65,13 +65,13 @@ class LeaderConstraints:
         bound = np.where(self.signs > 0, self.ub[self.rows], self.lb[self.rows])
         return self.signs * (body - bound)
 
-    def jacobians(self, ev: KKTEvaluation):
-        """Partial Jacobians of G w.r.t. z and pi."""
-        s = self.signs[:, None]
-        return (
-            s * ev.constraint_jac_z[self.rows].toarray(),
-            s * ev.constraint_jac_pi[self.rows].toarray(),
-        )
+    def weighted_gradients(
+        self, ev: KKTEvaluation, weights: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The partial gradients of sum_j weights_j G_j w.r.t. z and pi."""
+        per_row = np.zeros(len(self.lb))
+        np.add.at(per_row, self.rows, self.signs * weights)  # an equality has two rows
+        return ev.constraint_vjp(per_row)
 
 
 def run(
@@ -138,8 +138,8 @@ def run(
             weights = np.maximum(0.0, y + mu * G)
             gz, gpi = last.leader_cost_grad_z, last.leader_cost_grad_pi
             if len(weights):
-                jz, jpi = cons.jacobians(last)
-                gz, gpi = gz + jz.T @ weights, gpi + jpi.T @ weights
+                wz, wpi = cons.weighted_gradients(last, weights)
+                gz, gpi = gz + wz, gpi + wpi
             grads.append(sens.adjoint(gz, gpi))
         if status == "error":
             break

@@ -14,7 +14,6 @@ warning is recorded (the paper's "degenerate approximation").
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,28 +34,21 @@ class Sensitivity:
     warnings: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        jz = self.evaluation.jac_z
+        ev = self.evaluation
         self._lu = None
-        if jz.shape[0] == 0:
+        if ev.jac_z.shape[0] == 0:
             return
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", spla.MatrixRankWarning)
-                self._lu = spla.splu(jz.tocsc())
-            if not np.all(np.isfinite(self._lu.U.diagonal())) or np.min(
-                np.abs(self._lu.U.diagonal())
-            ) < 1e-13 * max(1.0, np.max(np.abs(self._lu.U.diagonal()))):
-                raise RuntimeError("singular")
-        except (RuntimeError, spla.MatrixRankWarning):
-            self._lu = None
+        if ev.nonsingular:
+            self._lu = ev.lu  # the evaluation's own factorization, shared with the oracle
+        else:
             self.degenerate = True
             self.warnings.append(
                 "the KKT Jacobian is singular at this equilibrium (non-isolated equilibrium); "
                 "using a regularized least-squares solve"
             )
-        if len(self.evaluation.weakly_active):
+        if len(ev.weakly_active):
             self.warnings.append(
-                f"{len(self.evaluation.weakly_active)} weakly active follower constraint(s): "
+                f"{len(ev.weakly_active)} weakly active follower constraint(s): "
                 "the equilibrium is not differentiable there; a one-sided gradient is used"
             )
 

@@ -14,6 +14,9 @@ Jacobian of the active-set system, which is what the implicit function theorem n
 The KKT system and the leader's functions are compiled as two separate NLPs, so that an
 equilibrium oracle, which evaluates F many times, never pays for the leader's functions (often the
 largest expressions of the model); those are evaluated only when an evaluation asks for them.
+Derivatives are read on first use too, so that a trial point a line search rejects costs F alone,
+and the sparse LU factorization of dF/dz is made once per evaluation and shared by whoever solves
+with it (an oracle's Newton step, the implicit gradient).
 """
 
 from __future__ import annotations
@@ -23,29 +26,58 @@ from functools import cached_property
 import numpy as np
 import pyomo.environ as pyo
 import scipy.sparse as sp
+import scipy.sparse.linalg as spla
 from pyomo.common.collections import ComponentMap
 from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
+from scipy.linalg import lapack
 
 from stackopt.game import StackelbergGame
 from stackopt.kkt import KKTSystem, compile_kkt
 from stackopt.structure import analyze
 
 _ZERO_DIRECTION = 1.0 - 1.0 / np.sqrt(2.0)  # generalized derivative of phi at (0, 0) along (1, 1)
+_PIVOT_RATIO = 1e-13  # an LU pivot below this fraction of the largest one: numerically singular
+# J_z with fewer rows is factorized dense by LAPACK: at n = 93, 50 us against 115 us for SuperLU, and
+# n^2 < 10,000 keeps OpenBLAS's getrf on one thread (threads are slower on a busy machine)
+DENSE_LIMIT = 100
 
 
 class _Scatter:
-    """A fixed sparsity pattern filled from a vector of entry values by one fancy-indexing step."""
+    """A fixed sparsity pattern whose k-th entry is source[take[k]] * scale[by[k]] (one gather each)."""
 
-    def __init__(self, rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]):
+    def __init__(self, rows, cols, shape: tuple[int, int], take: np.ndarray, by: np.ndarray):
         n = len(rows)
         order = sp.csc_matrix((np.arange(1.0, n + 1.0), (rows, cols)), shape=shape)
         if order.nnz != n:
             raise ValueError("duplicate entries in a KKT sparsity pattern")
-        self.perm = order.data.astype(int) - 1
+        perm = order.data.astype(int) - 1
+        self.take, self.by = take[perm], by[perm]
         self.indices, self.indptr, self.shape = order.indices, order.indptr, shape
+        col = np.repeat(np.arange(shape[1]), np.diff(order.indptr))
+        self.flat = col * shape[0] + order.indices  # the entries' places in column-major order
 
-    def __call__(self, values: np.ndarray) -> sp.csc_matrix:
-        return sp.csc_matrix((values[self.perm], self.indices, self.indptr), shape=self.shape)
+    def __call__(self, source: np.ndarray, scale: np.ndarray) -> sp.csc_matrix:
+        values = source[self.take] * scale[self.by]
+        return sp.csc_matrix((values, self.indices, self.indptr), shape=self.shape)
+
+    def dense(self, source: np.ndarray, scale: np.ndarray) -> np.ndarray:
+        """The same matrix as a Fortran-ordered dense array (what LAPACK factorizes in place)."""
+        out = np.zeros(self.shape, order="F")
+        out.T.flat[self.flat] = source[self.take] * scale[self.by]
+        return out
+
+
+class _DenseLU:
+    """LAPACK's LU with partial pivoting of a small dense matrix, solved like scipy's SuperLU."""
+
+    def __init__(self, lu: np.ndarray, piv: np.ndarray):
+        self.lu, self.piv = lu, piv
+
+    def solve(self, rhs: np.ndarray, trans: str = "N") -> np.ndarray:
+        return lapack.dgetrs(self.lu, self.piv, rhs, trans=1 if trans == "T" else 0)[0]
+
+    def pivots(self) -> np.ndarray:
+        return self.lu.diagonal()
 
 
 class _Compiled:
@@ -65,61 +97,107 @@ class _Compiled:
         self.row = ComponentMap((c, i) for i, c in enumerate(nlp.get_pyomo_constraints()))
         self.lb, self.ub = nlp.constraints_lb(), nlp.constraints_ub()
         self._full = nlp.get_primals().copy()
+        self._z_in, self._pi_in = self.z_col >= 0, self.pi_col >= 0
+        self._z_at, self._pi_at = self.z_col[self._z_in], self.pi_col[self._pi_in]
+        self._jacobian = nlp.evaluate_jacobian()  # a buffer, refilled by jacobian_values
+        self.owner: object = None  # whoever set the current primals (an evaluation), if anyone
 
     def rows(self, constraints) -> np.ndarray:
         return np.array([self.row[c] for c in constraints], dtype=int)
 
-    def set(self, z: np.ndarray, pi: np.ndarray) -> None:
-        for cols, values in ((self.z_col, z), (self.pi_col, pi)):
-            present = cols >= 0
-            self._full[cols[present]] = values[present]
+    def set(self, z: np.ndarray, pi: np.ndarray, owner: object = None) -> None:
+        """Put the NLP at (z, pi); a later ``set`` with the same ``owner`` is skipped."""
+        if owner is not None and owner is self.owner:
+            return
+        self._full[self._z_at] = z[self._z_in]
+        self._full[self._pi_at] = pi[self._pi_in]
         self.nlp.set_primals(self._full)
+        self.owner = owner
+
+    def jacobian_values(self) -> np.ndarray:
+        """The constraint Jacobian's entries at the current primals, in PyNumero's order (a copy)."""
+        return self.nlp.evaluate_jacobian(out=self._jacobian).data.copy()
 
     def gradient(self, grad: np.ndarray, kind: int, n: int) -> np.ndarray:
-        cols = self.z_col if kind == 0 else self.pi_col
+        present, at = (self._z_in, self._z_at) if kind == 0 else (self._pi_in, self._pi_at)
         out = np.zeros(n)
-        present = cols >= 0
-        out[present] = grad[cols[present]]
+        out[present] = grad[at]
         return out
 
 
 class KKTEvaluation:
-    """F(z, pi) at one point; its Jacobians and the leader's functions are built on first use.
+    """F(z, pi) at one point; its Jacobians, their LU and the leader's functions are made on first use.
 
-    The KKT derivative values are read when the evaluation is made (``derivatives=True``); the
-    leader's functions are evaluated, at this evaluation's (z, pi), only when asked for.
+    Everything lazy is computed at this evaluation's (z, pi), whatever the evaluator did since.
     """
 
-    def __init__(self, evaluator, z, pi, residual, slack, weakly_active, raw):
+    def __init__(self, evaluator, z, pi, residual, slack, fischer, derivatives):
+        """``fischer`` = (a, b, sqrt(a^2 + b^2), tol) of the complementarity pairs."""
         self.residual: np.ndarray = residual
         self.slack: np.ndarray = slack  # s_j = -g_j(x, pi), >= 0 where feasible
-        self.weakly_active: np.ndarray = weakly_active  # j with lam_j = 0 = g_j (within tol)
-        self._ev, self._z, self._pi, self._raw = evaluator, z, pi, raw
+        self.z, self.pi = z, pi
+        self._ev, self._fischer, self._derivatives = evaluator, fischer, derivatives
 
-    def _need(self):
-        if self._raw is None:
+    @cached_property
+    def weakly_active(self) -> np.ndarray:
+        """j with lam_j = 0 = g_j (within the evaluator's tolerance)."""
+        return np.flatnonzero(self._fischer[2] <= self._fischer[3])
+
+    @cached_property
+    def _raw(self) -> tuple[np.ndarray, np.ndarray]:
+        """(the KKT NLP's Jacobian entries, then d phi/da; 1, then -d phi/db): what the Jacobians
+        of F gather from (a g_j row of the NLP is scaled by -d phi_j/db)."""
+        if not self._derivatives:
             raise ValueError("this evaluation was made with derivatives=False")
-        return self._raw
+        kkt = self._ev._kkt
+        kkt.set(self.z, self.pi, owner=self)
+        a, b, r, tol = self._fischer
+        safe = np.where(r > tol, r, 1.0)
+        da = np.where(r > tol, 1.0 - a / safe, _ZERO_DIRECTION)
+        db = np.where(r > tol, 1.0 - b / safe, _ZERO_DIRECTION)
+        return np.concatenate([kkt.jacobian_values(), da]), np.concatenate([[1.0], -db])
 
     @cached_property
     def jac_z(self) -> sp.csc_matrix:
-        data, da, db = self._need()
-        ev, sel = self._ev, self._ev._sel
-        top, g = data[sel["top_z"]], -db[ev._g_of["g_z"]] * data[sel["g_z"]]
-        return ev._jz(np.concatenate([top, g, da]))
+        return self._ev._jz(*self._raw)
 
     @cached_property
     def jac_pi(self) -> sp.csc_matrix:
-        data, _, db = self._need()
-        ev, sel = self._ev, self._ev._sel
-        top, g = data[sel["top_pi"]], -db[ev._g_of["g_pi"]] * data[sel["g_pi"]]
-        return ev._jpi(np.concatenate([top, g]))
+        return self._ev._jpi(*self._raw)
+
+    @cached_property
+    def lu(self) -> spla.SuperLU | _DenseLU | None:
+        """The LU factorization of jac_z (SuperLU, or LAPACK below DENSE_LIMIT rows), made once;
+        None when it is exactly singular. ``lu.solve(rhs, trans="N" or "T")`` solves with it."""
+        if self._ev.n_z < DENSE_LIMIT:
+            lu, piv, info = lapack.dgetrf(self._ev._jz.dense(*self._raw), overwrite_a=True)
+            return _DenseLU(lu, piv) if info == 0 else None
+        try:
+            return spla.splu(self.jac_z)
+        except RuntimeError:  # "Factor is exactly singular"
+            return None
+
+    @property
+    def factorized(self) -> bool:
+        """Whether ``lu`` has been computed already (then reusing it costs nothing)."""
+        return "lu" in self.__dict__
+
+    @cached_property
+    def nonsingular(self) -> bool:
+        """Whether jac_z is numerically nonsingular: finite LU pivots, none below 1e-13 x the largest."""
+        if self.lu is None:
+            return False
+        lu = self.lu
+        pivots = np.abs(lu.pivots() if isinstance(lu, _DenseLU) else lu.U.diagonal())
+        return bool(
+            np.all(np.isfinite(pivots)) and pivots.min() >= _PIVOT_RATIO * max(1.0, pivots.max())
+        )
 
     @cached_property
     def _leader_values(self) -> tuple[float, np.ndarray]:
         leader = self._ev._leader
-        leader.set(self._z, self._pi)
-        return float(leader.nlp.evaluate_objective()), leader.nlp.evaluate_constraints().copy()
+        leader.set(self.z, self.pi, owner=self)
+        return float(leader.nlp.evaluate_objective()), leader.nlp.evaluate_constraints()
 
     @property
     def leader_cost(self) -> float:
@@ -134,8 +212,8 @@ class KKTEvaluation:
     @cached_property
     def _leader_derivatives(self) -> tuple[np.ndarray, np.ndarray]:
         leader = self._ev._leader
-        leader.set(self._z, self._pi)
-        return leader.nlp.evaluate_grad_objective().copy(), leader.nlp.evaluate_jacobian().data
+        leader.set(self.z, self.pi, owner=self)
+        return leader.nlp.evaluate_grad_objective(), leader.jacobian_values()
 
     @cached_property
     def leader_cost_grad_z(self) -> np.ndarray:
@@ -145,13 +223,13 @@ class KKTEvaluation:
     def leader_cost_grad_pi(self) -> np.ndarray:
         return self._ev._leader.gradient(self._leader_derivatives[0], 1, self._ev.n_pi)
 
-    @cached_property
-    def constraint_jac_z(self) -> sp.csc_matrix:
-        return self._ev._cz(self._leader_derivatives[1][self._ev._sel["c_z"]])
-
-    @cached_property
-    def constraint_jac_pi(self) -> sp.csc_matrix:
-        return self._ev._cpi(self._leader_derivatives[1][self._ev._sel["c_pi"]])
+    def constraint_vjp(self, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The gradients of sum_i weights_i c_i (the leader's constraint bodies) w.r.t. z and pi."""
+        ev, values = self._ev, self._leader_derivatives[1]
+        return tuple(
+            np.bincount(col, values[take] * weights[row], minlength=n)
+            for take, row, col, n in ((*ev._c_z, ev.n_z), (*ev._c_pi, ev.n_pi))
+        )
 
 
 class KKTEvaluator:
@@ -209,42 +287,37 @@ class KKTEvaluator:
         self._patterns(kkt.nlp.evaluate_jacobian(), self._leader.nlp.evaluate_jacobian())
 
     def _patterns(self, jac: sp.coo_matrix, leader_jac: sp.coo_matrix) -> None:
-        """Precompute where each NLP Jacobian entry lands in dF/dz, dF/dpi and dG/d(z, pi)."""
-        group = np.full(self._kkt.nlp.n_constraints(), -1)  # 0: stationarity/h rows, 1: g rows
-        pos = np.zeros(len(group), dtype=int)
-        top = np.concatenate([self._stat_rows, self._h_rows])
-        for kind, rows in ((0, top), (1, self._g_rows)):
-            group[rows], pos[rows] = kind, np.arange(len(rows))
-        n_top = len(top)
-        g, p = group[jac.row], pos[jac.row]
+        """Precompute where each NLP Jacobian entry lands in dF/dz, dF/dpi and dG/d(z, pi).
+
+        Rows of F: stationarity and h, then one Fischer-Burmeister row per g_j, whose NLP entries
+        are scaled by -d phi_j/db (``scale[1 + j]``) and which has d phi_j/da in its lam_j column.
+        """
+        top, n_lam = np.concatenate([self._stat_rows, self._h_rows]), self.n_lam
+        n_top, lam = len(top), np.arange(n_lam)
+        out_row = np.full(self._kkt.nlp.n_constraints(), -1)
+        out_row[top], out_row[self._g_rows] = np.arange(n_top), n_top + lam
+        scale_of = np.zeros(len(out_row), dtype=int)
+        scale_of[self._g_rows] = 1 + lam
+        row, by = out_row[jac.row], scale_of[jac.row]
         kind, cpos = self._kkt.kind[jac.col], self._kkt.pos[jac.col]
-        sel = {
-            name: np.flatnonzero((g == rg) & (kind == ck))
-            for name, rg, ck in (("top_z", 0, 0), ("g_z", 1, 0), ("top_pi", 0, 1), ("g_pi", 1, 1))
-        }
-        self._g_of = {k: p[sel[k]] for k in ("g_z", "g_pi")}
-        off = {k: p[sel[k]] + (n_top if k.startswith("g") else 0) for k in sel}
-        n_rows, lam = n_top + self.n_lam, np.arange(self.n_lam)
+        z_e, pi_e = (np.flatnonzero((row >= 0) & (kind == k)) for k in (0, 1))
         self._jz = _Scatter(
-            np.concatenate([off["top_z"], off["g_z"], n_top + lam]),
-            np.concatenate([cpos[sel["top_z"]], cpos[sel["g_z"]], self.n_x + lam]),
-            (n_rows, self.n_z),
+            np.concatenate([row[z_e], n_top + lam]),
+            np.concatenate([cpos[z_e], self.n_x + lam]),
+            (n_top + n_lam, self.n_z),
+            np.concatenate([z_e, len(jac.data) + lam]),
+            np.concatenate([by[z_e], np.zeros(n_lam, dtype=int)]),
         )
-        self._jpi = _Scatter(
-            np.concatenate([off["top_pi"], off["g_pi"]]),
-            np.concatenate([cpos[sel["top_pi"]], cpos[sel["g_pi"]]]),
-            (n_rows, self.n_pi),
-        )
+        self._jpi = _Scatter(row[pi_e], cpos[pi_e], (n_top + n_lam, self.n_pi), pi_e, by[pi_e])
         lead_pos = np.full(self._leader.nlp.n_constraints(), -1)
         lead_pos[self._leader_rows] = np.arange(len(self._leader_rows))
         lp = lead_pos[leader_jac.row]
         lkind, lcpos = self._leader.kind[leader_jac.col], self._leader.pos[leader_jac.col]
-        for name, ck in (("c_z", 0), ("c_pi", 1)):
-            sel[name] = np.flatnonzero((lp >= 0) & (lkind == ck))
-        self._sel = sel
-        n_lead = len(self._leader_rows)
-        self._cz = _Scatter(lp[sel["c_z"]], lcpos[sel["c_z"]], (n_lead, self.n_z))
-        self._cpi = _Scatter(lp[sel["c_pi"]], lcpos[sel["c_pi"]], (n_lead, self.n_pi))
+        # (entries, their leader-constraint row, their z or pi column) of the leader's Jacobian
+        self._c_z, self._c_pi = (
+            (e, lp[e], lcpos[e])
+            for e in (np.flatnonzero((lp >= 0) & (lkind == ck)) for ck in (0, 1))
+        )
 
     def values_of(self, model_vars: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
         """(z, pi) from a name -> value map (missing multipliers default to 0)."""
@@ -268,19 +341,17 @@ class KKTEvaluator:
     def evaluate(
         self, z: np.ndarray, pi: np.ndarray, derivatives: bool = True, tol: float = 1e-9
     ) -> KKTEvaluation:
-        """Evaluate F (and, with ``derivatives``, read its Jacobian values) at (z, pi)."""
+        """Evaluate F at (z, pi); with ``derivatives`` its Jacobians can be asked for (on first use).
+
+        ``tol``: the Fischer-Burmeister pairs (lam_j, -g_j) within tol of (0, 0) are weakly active.
+        """
         z, pi = np.array(z, dtype=float), np.array(pi, dtype=float)
         self._kkt.set(z, pi)
-        nlp = self._kkt.nlp
-        cons = nlp.evaluate_constraints() - self._rhs
+        cons = self._kkt.nlp.evaluate_constraints() - self._rhs
         stat, g, h = cons[self._stat_rows], cons[self._g_rows], cons[self._h_rows]
         a, b = z[self.n_x : self.n_x + self.n_lam], -g
         r = np.sqrt(a * a + b * b)
         residual = np.concatenate([stat, h, a + b - r])
-        raw = None
-        if derivatives:
-            safe = np.where(r > tol, r, 1.0)
-            da = np.where(r > tol, 1.0 - a / safe, _ZERO_DIRECTION)
-            db = np.where(r > tol, 1.0 - b / safe, _ZERO_DIRECTION)
-            raw = (nlp.evaluate_jacobian().data, da, db)
-        return KKTEvaluation(self, z, pi, residual, b, np.flatnonzero(r <= tol), raw)
+        evaluation = KKTEvaluation(self, z, pi, residual, b, (a, b, r, tol), derivatives)
+        self._kkt.owner = evaluation  # the NLP is at this evaluation's point
+        return evaluation
