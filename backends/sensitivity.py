@@ -36,7 +36,7 @@ class Sensitivity:
     def __post_init__(self) -> None:
         ev = self.evaluation
         self._lu = None
-        if ev.jac_z.shape[0] == 0:
+        if ev.residual.size == 0:
             return
         if ev.nonsingular:
             self._lu = ev.lu  # the evaluation's own factorization, shared with the oracle
@@ -65,7 +65,7 @@ class Sensitivity:
     def adjoint(self, grad_z: np.ndarray, grad_pi: np.ndarray) -> np.ndarray:
         """Total gradient d phi/d pi of phi with partials ``grad_z``, ``grad_pi`` (one solve)."""
         w = self._solve(np.asarray(grad_z, float), transpose=True)
-        return grad_pi - self.evaluation.jac_pi.T @ w
+        return grad_pi - self.evaluation.jac_pi_t_dot(w)
 
     def forward(self) -> np.ndarray:
         """dz*/dpi = -J_z^{-1} J_pi, dense (n_z x n_pi); one solve per leader variable."""

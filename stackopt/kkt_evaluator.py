@@ -21,6 +21,7 @@ with it (an oracle's Newton step, the implicit gradient).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 
 import numpy as np
@@ -53,12 +54,22 @@ class _Scatter:
         perm = order.data.astype(int) - 1
         self.take, self.by = take[perm], by[perm]
         self.indices, self.indptr, self.shape = order.indices, order.indptr, shape
-        col = np.repeat(np.arange(shape[1]), np.diff(order.indptr))
-        self.flat = col * shape[0] + order.indices  # the entries' places in column-major order
+        self.cols = np.repeat(np.arange(shape[1]), np.diff(order.indptr))
+        self.flat = self.cols * shape[0] + order.indices  # the entries' places, column-major
 
     def __call__(self, source: np.ndarray, scale: np.ndarray) -> sp.csc_matrix:
         values = source[self.take] * scale[self.by]
         return sp.csc_matrix((values, self.indices, self.indptr), shape=self.shape)
+
+    def products(self, source: np.ndarray, scale: np.ndarray) -> tuple[Callable, Callable]:
+        """(v -> M v, w -> M^T w) without forming M: one gather and one bincount each."""
+        values = source[self.take] * scale[self.by]
+        n_rows, n_cols = self.shape
+        rows, cols = self.indices, self.cols
+        return (
+            lambda v: np.bincount(rows, values * v[cols], minlength=n_rows),
+            lambda w: np.bincount(cols, values * w[rows], minlength=n_cols),
+        )
 
     def dense(self, source: np.ndarray, scale: np.ndarray) -> np.ndarray:
         """The same matrix as a Fortran-ordered dense array (what LAPACK factorizes in place)."""
@@ -164,6 +175,18 @@ class KKTEvaluation:
     @cached_property
     def jac_pi(self) -> sp.csc_matrix:
         return self._ev._jpi(*self._raw)
+
+    @cached_property
+    def _jac_pi_products(self) -> tuple[Callable, Callable]:
+        return self._ev._jpi.products(*self._raw)
+
+    def jac_pi_dot(self, v: np.ndarray) -> np.ndarray:
+        """J_pi v, without forming J_pi."""
+        return self._jac_pi_products[0](v)
+
+    def jac_pi_t_dot(self, w: np.ndarray) -> np.ndarray:
+        """J_pi^T w, without forming J_pi."""
+        return self._jac_pi_products[1](w)
 
     @cached_property
     def lu(self) -> spla.SuperLU | _DenseLU | None:

@@ -59,7 +59,7 @@ class NewtonOracle:
         last = self._last
         if last is None or not last.factorized or last.lu is None or not np.array_equal(z, last.z):
             return None, None
-        linear = last.residual + last.jac_pi @ (pi - last.pi)
+        linear = last.residual + last.jac_pi_dot(pi - last.pi)
         dz = last.lu.solve(-linear)
         trial = self._try(z + dz, pi) if np.all(np.isfinite(dz)) else None
         if trial is not None and _norm(trial.residual) < _norm(linear):
