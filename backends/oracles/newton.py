@@ -52,12 +52,18 @@ class NewtonOracle:
         return ev if np.all(np.isfinite(ev.residual)) else None
 
     def _continued(self, pi: np.ndarray, z: np.ndarray) -> tuple[KKTEvaluation | None, object]:
-        """(the evaluation at the Euler predictor, or None; the chord LU) when ``z`` continues a path.
+        """(the evaluation at the Euler predictor, or None; the chord LU) when ``z`` continues a path:
+        it is the last equilibrium returned, and J_z there was factorized since and is nonsingular.
 
         The predictor is kept when its residual is below the linearized one at ``z``.
         """
         last = self._last
-        if last is None or not last.factorized or last.lu is None or not np.array_equal(z, last.z):
+        if not (
+            last is not None
+            and last.factorized
+            and np.array_equal(z, last.z)
+            and last.nonsingular  # at a degenerate equilibrium there is no tangent to follow
+        ):
             return None, None
         linear = last.residual + last.jac_pi_dot(pi - last.pi)
         dz = last.lu.solve(-linear)

@@ -1,0 +1,94 @@
+"""What one leader step reuses: lazy KKT derivatives, one LU per evaluation, J_pi products without
+J_pi, the leader constraints' vector-Jacobian product, and Newton's predictor-corrector continuation."""
+
+import numpy as np
+import pytest
+import scipy.sparse.linalg as spla
+
+from stackopt.backends.oracles.newton import NewtonOracle
+from stackopt.backends.sensitivity import Sensitivity
+from stackopt.kkt_evaluator import DENSE_LIMIT, KKTEvaluator
+from stackopt.models import qre_subsidy
+
+
+@pytest.fixture(scope="module")
+def setting():
+    """A small QRE subsidy game (a leader budget constraint on the equilibrium) at an equilibrium."""
+    ev = KKTEvaluator(qre_subsidy(n=2, actions=3, budget=1.0, seed=0))
+    pi = np.random.default_rng(1).uniform(0, 1, ev.n_pi)
+    z0, _ = ev.values_of({v.name: v.value for v in ev.kkt.primal} | dict(zip(ev.leader_names, pi)))
+    eq = NewtonOracle(ev)(pi, z0)
+    assert eq.converged and eq.residual <= 1e-10
+    return ev, pi, eq.z
+
+
+def test_a_lazy_jacobian_is_read_at_its_own_point(setting):
+    ev, pi, z = setting
+    early = ev.evaluate(z, pi)
+    ev.evaluate(z + 0.1, pi + 0.1)  # moves the compiled NLP elsewhere before early's Jacobians
+    fresh = ev.evaluate(z, pi)
+    fresh_jz, fresh_jpi = fresh.jac_z.toarray(), fresh.jac_pi.toarray()
+    assert np.array_equal(early.jac_z.toarray(), fresh_jz)
+    assert np.array_equal(early.jac_pi.toarray(), fresh_jpi)
+    with pytest.raises(ValueError):
+        _ = ev.evaluate(z, pi, derivatives=False).jac_z
+
+
+def test_one_factorization_is_shared_and_solves_like_superlu(setting):
+    ev, pi, z = setting
+    at = ev.evaluate(z, pi)
+    assert ev.n_z < DENSE_LIMIT and not at.factorized
+    sens = Sensitivity(at)
+    assert at.factorized and sens._lu is at.lu and at.nonsingular
+    rhs = np.random.default_rng(1).normal(size=ev.n_z)
+    reference = spla.splu(at.jac_z.tocsc())
+    for trans in ("N", "T"):
+        assert at.lu.solve(rhs, trans=trans) == pytest.approx(
+            reference.solve(rhs, trans=trans), rel=1e-10, abs=1e-12
+        )
+
+
+def test_jac_pi_products_and_constraint_vjp_match_the_matrices(setting):
+    ev, pi, z = setting
+    at = ev.evaluate(z, pi)
+    rng = np.random.default_rng(2)
+    v, w = rng.normal(size=ev.n_pi), rng.normal(size=ev.n_z)
+    assert at.jac_pi_dot(v) == pytest.approx(at.jac_pi @ v, abs=1e-12)
+    assert at.jac_pi_t_dot(w) == pytest.approx(at.jac_pi.T @ w, abs=1e-12)
+    # d/dt of the leader's constraint bodies along (dz, dpi), by central differences
+    weights = rng.normal(size=len(ev.leader_lb))
+    dz, dpi = rng.normal(size=ev.n_z), rng.normal(size=ev.n_pi)
+    gz, gpi = at.constraint_vjp(weights)
+    h = 1e-6
+    up = ev.evaluate(z + h * dz, pi + h * dpi, derivatives=False).constraint_values
+    down = ev.evaluate(z - h * dz, pi - h * dpi, derivatives=False).constraint_values
+    assert gz @ dz + gpi @ dpi == pytest.approx(weights @ (up - down) / (2 * h), rel=1e-6)
+
+
+def test_newton_continues_a_path_to_the_same_equilibria_without_refactorizing(setting):
+    ev, pi, z = setting
+    made = []
+    evaluate = ev.evaluate
+
+    def recorded(*args, **kwargs):
+        made.append(evaluate(*args, **kwargs))
+        return made[-1]
+
+    warm, cold = NewtonOracle(ev), NewtonOracle(ev)
+    eq = warm(pi, z)
+    step = 0.02 * np.random.default_rng(3).normal(size=ev.n_pi)
+    ev.evaluate = recorded
+    try:
+        for k in range(1, 6):
+            Sensitivity(eq.evaluation)  # the gradient method factorizes J_z at each equilibrium
+            p = np.clip(pi + k * step, 0.0, None)
+            made.clear()
+            reference = cold(p, eq.z)
+            assert sum(e.factorized for e in made) >= 1  # Newton steps
+            made.clear()
+            eq = warm(p, eq.z)
+            assert sum(e.factorized for e in made) == 0  # predictor and chord steps only
+            assert eq.converged and eq.residual <= 1e-10
+            assert eq.z == pytest.approx(reference.z, abs=1e-9)
+    finally:
+        del ev.evaluate
