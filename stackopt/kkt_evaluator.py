@@ -74,7 +74,7 @@ class _Scatter:
     def dense(self, source: np.ndarray, scale: np.ndarray) -> np.ndarray:
         """The same matrix as a Fortran-ordered dense array (what LAPACK factorizes in place)."""
         out = np.zeros(self.shape, order="F")
-        out.T.flat[self.flat] = source[self.take] * scale[self.by]
+        np.put(out.T, self.flat, source[self.take] * scale[self.by])  # out.T: C-ordered
         return out
 
 
