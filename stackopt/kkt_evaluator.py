@@ -15,8 +15,8 @@ The KKT system and the leader's functions are compiled as two separate NLPs, so 
 equilibrium oracle, which evaluates F many times, never pays for the leader's functions (often the
 largest expressions of the model); those are evaluated only when an evaluation asks for them.
 Derivatives are read on first use too, so that a trial point a line search rejects costs F alone,
-and the sparse LU factorization of dF/dz is made once per evaluation and shared by whoever solves
-with it (an oracle's Newton step, the implicit gradient).
+and the LU factorization of dF/dz is made once per evaluation and shared by whoever solves with it
+(an oracle's Newton step, the implicit gradient, the next leader step's predictor).
 """
 
 from __future__ import annotations
@@ -46,7 +46,14 @@ DENSE_LIMIT = 100
 class _Scatter:
     """A fixed sparsity pattern whose k-th entry is source[take[k]] * scale[by[k]] (one gather each)."""
 
-    def __init__(self, rows, cols, shape: tuple[int, int], take: np.ndarray, by: np.ndarray):
+    def __init__(
+        self,
+        rows: np.ndarray,
+        cols: np.ndarray,
+        shape: tuple[int, int],
+        take: np.ndarray,
+        by: np.ndarray,
+    ):
         n = len(rows)
         order = sp.csc_matrix((np.arange(1.0, n + 1.0), (rows, cols)), shape=shape)
         if order.nnz != n:
@@ -151,7 +158,7 @@ class KKTEvaluation:
 
     @cached_property
     def weakly_active(self) -> np.ndarray:
-        """j with lam_j = 0 = g_j (within the evaluator's tolerance)."""
+        """j with lam_j = 0 = g_j (within the ``tol`` the evaluation was made with)."""
         return np.flatnonzero(self._fischer[2] <= self._fischer[3])
 
     @cached_property
@@ -208,9 +215,9 @@ class KKTEvaluation:
     @cached_property
     def nonsingular(self) -> bool:
         """Whether jac_z is numerically nonsingular: finite LU pivots, none below 1e-13 x the largest."""
-        if self.lu is None:
-            return False
         lu = self.lu
+        if lu is None:
+            return False
         pivots = np.abs(lu.pivots() if isinstance(lu, _DenseLU) else lu.U.diagonal())
         return bool(
             np.all(np.isfinite(pivots)) and pivots.min() >= _PIVOT_RATIO * max(1.0, pivots.max())
