@@ -5,9 +5,10 @@ import numpy as np
 import pytest
 import scipy.sparse.linalg as spla
 
+from stackopt import kkt_evaluator
 from stackopt.backends.oracles.newton import NewtonOracle
 from stackopt.backends.sensitivity import Sensitivity
-from stackopt.kkt_evaluator import DENSE_LIMIT, KKTEvaluator
+from stackopt.kkt_evaluator import KKTEvaluator
 from stackopt.models import qre_subsidy
 
 
@@ -34,10 +35,19 @@ def test_a_lazy_jacobian_is_read_at_its_own_point(setting):
         _ = ev.evaluate(z, pi, derivatives=False).jac_z
 
 
-def test_one_factorization_is_shared_and_solves_like_superlu(setting):
+@pytest.fixture(params=["dense", "sparse"])
+def factorization(request, monkeypatch):
+    """J_z factorized by LAPACK (a small system) or by SuperLU (as a large one would be)."""
+    if request.param == "sparse":
+        monkeypatch.setattr(kkt_evaluator, "DENSE_LIMIT", 0)
+    return request.param
+
+
+def test_one_factorization_is_shared_and_solves_like_superlu(setting, factorization):
     ev, pi, z = setting
     at = ev.evaluate(z, pi)
-    assert ev.n_z < DENSE_LIMIT and not at.factorized
+    assert not at.factorized
+    assert isinstance(at.lu, spla.SuperLU) == (factorization == "sparse")
     sens = Sensitivity(at)
     assert at.factorized and sens._lu is at.lu and at.nonsingular
     rhs = np.random.default_rng(1).normal(size=ev.n_z)
@@ -65,7 +75,9 @@ def test_jac_pi_products_and_constraint_vjp_match_the_matrices(setting):
     assert gz @ dz + gpi @ dpi == pytest.approx(weights @ (up - down) / (2 * h), rel=1e-6)
 
 
-def test_newton_continues_a_path_to_the_same_equilibria_without_refactorizing(setting):
+def test_newton_continues_a_path_to_the_same_equilibria_without_refactorizing(
+    setting, factorization
+):
     ev, pi, z = setting
     made = []
     evaluate = ev.evaluate
