@@ -6,6 +6,7 @@ import pytest
 
 import stackopt as so
 from stackopt.backends.oracles.dynamics import DynamicsOracle
+from stackopt.backends.oracles.kkt import KKTOracle
 from stackopt.backends.oracles.relaxation import RelaxationOracle
 from stackopt.backends.sensitivity import Sensitivity
 from stackopt.kkt_evaluator import KKTEvaluator
@@ -116,3 +117,17 @@ def test_paper_size_security_game_equilibrium_by_play_on_capped_simplices():
     assert res.status == "feasible"
     assert res.info["equilibrium_oracle"] == "play+kkt"
     assert res.info["equilibrium_residual"] <= 1e-6
+
+
+def test_gradient_play_that_leaves_the_domain_hands_over_to_the_next_rescue():
+    # entropy terms: play from the default start steps onto a face where log(0) is undefined
+    game = so.models.qre_subsidy(n=2, actions=3, seed=0)
+    ev = KKTEvaluator(game)
+    z0, pi = ev.values_of(
+        {v.name: v.value for v in ev.kkt.primal} | dict.fromkeys(ev.leader_names, 0.0)
+    )
+    pi = np.random.default_rng(0).uniform(size=len(pi))
+    played = DynamicsOracle(game, ev, start="given")(pi, z0)
+    assert not played.converged and played.message.startswith("cannot evaluate")
+    eq = KKTOracle(game, ev)(pi, z0)
+    assert eq.converged and eq.oracle == "ipopt-kkt+kkt"

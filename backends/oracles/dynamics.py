@@ -15,6 +15,7 @@ constraints must be linear in their own Vars and not involve the leader's.
 from __future__ import annotations
 
 import numpy as np
+from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
 
 from stackopt.backends.oracles.base import Equilibrium
 from stackopt.backends.oracles.multipliers import with_multipliers
@@ -77,6 +78,18 @@ class DynamicsOracle:
         ev, n_x = self.evaluator, self.evaluator.n_x
         z = np.zeros(ev.n_z)
         z[:n_x] = self._start(rng) if self.start == "random" else np.asarray(z0[:n_x], float)
+        try:
+            steps = self._play(z, pi)
+            start = with_multipliers(ev, z[:n_x], pi)
+        except (PyNumeroEvaluationError, ArithmeticError) as exc:  # e.g. log(0) on a face
+            return Equilibrium(z, np.inf, False, 0, self.name, f"cannot evaluate: {exc}")
+        eq = self.polish(pi, start)
+        eq.oracle, eq.iterations = self.name, steps
+        return eq
+
+    def _play(self, z: np.ndarray, pi: np.ndarray) -> int:
+        """Projected gradient steps on z[:n_x] in place until the step is tiny; the step count."""
+        ev, n_x = self.evaluator, self.evaluator.n_x
         steps = 0
         while steps < self.max_iter:
             steps += 1
@@ -88,6 +101,4 @@ class DynamicsOracle:
             z[:n_x] = x
             if step <= 1e-3 * self.tol:
                 break
-        eq = self.polish(pi, with_multipliers(ev, z[:n_x], pi))
-        eq.oracle, eq.iterations = self.name, steps
-        return eq
+        return steps
