@@ -74,3 +74,9 @@ def test_a_file_that_is_not_a_results_store_is_refused(tmp_path):
     text.write_text("not a database at all, just some text " * 100)
     with pytest.raises(ValueError, match="is not a stackopt results file"):
         Store(text)
+
+
+def test_a_store_in_a_missing_folder_creates_the_folder(tmp_path):
+    path = tmp_path / "new" / "deeper" / "r.sqlite"
+    Store(path)
+    assert path.is_file()

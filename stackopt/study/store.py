@@ -49,12 +49,13 @@ SCHEMA_VERSION = 1
 
 
 class Store:
-    """A study's results in the SQLite file at ``path`` (created if missing)."""
+    """A study's results in the SQLite file at ``path`` (created, with its folder, if missing)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         if self.path.is_dir():
             raise ValueError(f"store {str(self.path)!r} is a directory, not a SQLite file")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
