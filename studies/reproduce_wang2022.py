@@ -269,8 +269,10 @@ def run_phases(
     store: Path,
     workers: int | None,
     progress: bool,
+    retry: bool = False,
 ) -> None:
-    """Run each named phase with ``stackopt.compare`` into ``store`` (finished cells are skipped)."""
+    """Run each named phase with ``stackopt.compare`` into ``store`` (finished cells are skipped;
+    with ``retry``, cells that ended in an error or a time limit run again)."""
     by_name = {p: (d, spec) for d in domains.values() for p, spec in d.phases.items()}
     unknown = [p for p in phases if p not in by_name]
     if unknown:
@@ -287,6 +289,7 @@ def run_phases(
             timeout=timeout,
             workers=workers,
             progress=progress,
+            retry=retry,
         )
 
 
@@ -529,6 +532,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--blackbox-maxiter", type=int, default=None, help="SLSQP/trust-constr cap (20)"
     )
     parser.add_argument("--report-only", action="store_true", help="write outputs, run nothing")
+    parser.add_argument("--retry", action="store_true", help="run errored or timed-out cells again")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
 
@@ -547,7 +551,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         out = args.out or DEFAULT_OUT
     phases = args.phases.split(",") if args.phases else order
     if not args.report_only:
-        run_phases(domains, phases, args.store, args.workers, not args.no_progress)
+        run_phases(domains, phases, args.store, args.workers, not args.no_progress, args.retry)
     write_outputs(args.store, out, domains)
     return 0
 
