@@ -270,15 +270,24 @@ def run_phases(
     workers: int | None,
     progress: bool,
     retry: bool = False,
+    labels: Sequence[str] | None = None,
 ) -> None:
     """Run each named phase with ``stackopt.compare`` into ``store`` (finished cells are skipped;
-    with ``retry``, cells that ended in an error or a time limit run again)."""
+    with ``retry``, cells that ended in an error or a time limit run again; with ``labels``, only
+    the phases' methods of those labels run)."""
     by_name = {p: (d, spec) for d in domains.values() for p, spec in d.phases.items()}
     unknown = [p for p in phases if p not in by_name]
     if unknown:
         raise SystemExit(f"unknown phase(s) {unknown}; known: {sorted(by_name)}")
+    offered = {m["label"] for p in phases for m in by_name[p][1][1]}
+    if labels is not None and set(labels) - offered:
+        missing = sorted(set(labels) - offered)
+        raise SystemExit(
+            f"method label(s) {missing} are in none of the phases; known: {sorted(offered)}"
+        )
     for phase in phases:
         domain, (game_names, methods, timeout) = by_name[phase]
+        methods = [m for m in methods if labels is None or m["label"] in labels]
         print(f"[{phase}] {len(methods)} method(s) x {domain.instances} instance(s)", flush=True)
         so.compare(
             [domain.games[g] for g in game_names],
@@ -533,6 +542,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--report-only", action="store_true", help="write outputs, run nothing")
     parser.add_argument("--retry", action="store_true", help="run errored or timed-out cells again")
+    parser.add_argument("--methods", default=None, help="comma-separated method labels to run")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
 
@@ -551,7 +561,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         out = args.out or DEFAULT_OUT
     phases = args.phases.split(",") if args.phases else order
     if not args.report_only:
-        run_phases(domains, phases, args.store, args.workers, not args.no_progress, args.retry)
+        labels = args.methods.split(",") if args.methods else None
+        run_phases(
+            domains, phases, args.store, args.workers, not args.no_progress, args.retry, labels
+        )
     write_outputs(args.store, out, domains)
     return 0
 
