@@ -15,7 +15,11 @@ $P --workers 2 --phases cyber-blackbox,security-blackbox --instances 1 --ssg-tar
 $P --workers 2 --phases qre-blackbox --instances 1 --blackbox-maxiter 3
 .venv/bin/python studies/reproduce_wang2022.py --scaling --phases cyber-scaling,qre-scaling \
     --store results/wang2022/wang2022_scaling.sqlite --workers 1 --no-progress
-# tables and figures from the stores
-$P --report-only --ssg-targets 20
+# second session, after the security-game fixes: the paper's size (5 x 100), 10 instances
+$P --workers 2 --phases security-gradient --instances 10
+$P --workers 2 --phases security-mpec --methods mpec-penalty --instances 10
+$P --workers 2 --phases qre-gradient --instances 30 --retry  # the one errored QRE cell
+# tables and figures from the stores (the paper-size and the reduced security games both appear)
+$P --report-only
 .venv/bin/python studies/reproduce_wang2022.py --scaling --report-only \
     --store results/wang2022/wang2022_scaling.sqlite
