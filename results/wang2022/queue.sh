@@ -19,6 +19,7 @@ $P --workers 2 --phases qre-blackbox --instances 1 --blackbox-maxiter 3
 $P --workers 2 --phases security-gradient --instances 10
 $P --workers 2 --phases security-mpec --methods mpec-penalty --instances 10
 $P --workers 2 --phases qre-gradient --instances 30 --retry  # the one errored QRE cell
+$P --workers 2 --phases cyber-gradient,cyber-mpec --instances 30
 # tables and figures from the stores (the paper-size and the reduced security games both appear)
 $P --report-only
 .venv/bin/python studies/reproduce_wang2022.py --scaling --report-only \
