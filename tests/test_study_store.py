@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
 
 import pandas as pd
 import pytest
@@ -10,6 +11,7 @@ import pytest
 import stackopt as so
 from stackopt.models import duopoly
 from stackopt.study import Store
+from stackopt.study.cell import source_revision
 
 METHODS = [dict(label="gd", method="gradient", steps=20), dict(label="initial", method="initial")]
 
@@ -36,7 +38,7 @@ def test_rows_round_trip_with_versions_and_a_compact_history(study):
     assert df["history"][df["method"] == "initial"].tolist() == [{}, {}]
     assert gd["options"] == {"method": "gradient", "steps": 20}
     assert gd["params"] in ({"A": 90}, {"A": 100}) and gd["sense"] == "max"
-    assert set(df["stackopt_version"]) == {so.__version__}
+    assert set(df["stackopt_version"]) == {so.__version__ + source_revision()}
     assert set(gd["solver_versions"]) >= {"pyomo"}
     assert gd["python_version"].count(".") == 2
     with Store(store) as again:
@@ -80,3 +82,28 @@ def test_a_store_in_a_missing_folder_creates_the_folder(tmp_path):
     path = tmp_path / "new" / "deeper" / "r.sqlite"
     Store(path)
     assert path.is_file()
+
+
+def test_source_revision_names_the_commit_and_local_changes(tmp_path):
+    assert source_revision(tmp_path) == ""  # not a git checkout
+    (tmp_path / "stackopt").mkdir()
+    (tmp_path / "stackopt" / "a.py").write_text("x = 1\n")
+    (tmp_path / "notes.txt").write_text("not a source\n")
+
+    def git(*args):
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+
+    git("init", "-q")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "c")
+    head = subprocess.run(
+        ["git", "-C", str(tmp_path), "rev-parse", "--short=12", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert source_revision(tmp_path) == f"+g{head}"
+    (tmp_path / "notes.txt").write_text("changed, but not a source\n")
+    assert source_revision(tmp_path) == f"+g{head}"
+    (tmp_path / "stackopt" / "a.py").write_text("x = 2\n")
+    assert source_revision(tmp_path) == f"+g{head}.dirty"

@@ -14,10 +14,12 @@ import json
 import math
 import platform
 import socket
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from pyomo.environ import Objective, maximize
@@ -27,6 +29,9 @@ from stackopt.solve import solve
 
 #: Distributions whose versions are recorded with every row.
 SOLVER_PACKAGES = ("pyomo", "cyipopt", "highspy", "pyscipopt")
+#: The source folders of an editable install whose revision is recorded with every row.
+SOURCE_FOLDERS = ("stackopt", "backends", "models")
+SOURCE_ROOT = Path(__file__).resolve().parents[2]  # the checkout, for an editable install
 
 
 @dataclass(frozen=True)
@@ -85,9 +90,30 @@ def _versions() -> tuple[tuple[str, Any], ...]:
     )
 
 
+def source_revision(root: Path = SOURCE_ROOT) -> str:
+    """``+g<commit>`` (``.dirty`` when its sources differ from it) when stackopt runs from a git
+    checkout at ``root``, else ``""``. Read for every row: a long study can outlive a commit."""
+    if not (root / ".git").exists():
+        return ""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    try:
+        commit = git("rev-parse", "--short=12", "HEAD")
+        changed = git("status", "--porcelain", "--untracked-files=no", "--", *SOURCE_FOLDERS)
+    except OSError:  # no git on this machine
+        return ""
+    return f"+g{commit}{'.dirty' if changed else ''}" if commit else ""
+
+
 def versions() -> dict[str, Any]:
-    """The versions of stackopt, the solver packages and Python on this machine (and its name)."""
-    return dict(_versions())
+    """The versions of stackopt (with its source revision), the solver packages and Python on
+    this machine (and its name)."""
+    found = dict(_versions())
+    found["stackopt_version"] += source_revision()
+    return found
 
 
 def row(cell: Cell, result: Result, sense: str = "") -> dict[str, Any]:
