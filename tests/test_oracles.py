@@ -129,5 +129,6 @@ def test_gradient_play_that_leaves_the_domain_hands_over_to_the_next_rescue():
     pi = np.random.default_rng(0).uniform(size=len(pi))
     played = DynamicsOracle(game, ev, start="given")(pi, z0)
     assert not played.converged and played.message.startswith("cannot evaluate")
+    assert played.iterations >= 1  # the steps played before the domain was left
     eq = KKTOracle(game, ev)(pi, z0)
     assert eq.converged and eq.oracle == "ipopt-kkt+kkt"

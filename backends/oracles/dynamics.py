@@ -78,22 +78,22 @@ class DynamicsOracle:
         ev, n_x = self.evaluator, self.evaluator.n_x
         z = np.zeros(ev.n_z)
         z[:n_x] = self._start(rng) if self.start == "random" else np.asarray(z0[:n_x], float)
+        played = [0]  # the steps taken, also when play stops at a point it cannot evaluate
         try:
-            steps = self._play(z, pi)
+            self._play(z, pi, played)
             start = with_multipliers(ev, z[:n_x], pi)
         except (PyNumeroEvaluationError, ArithmeticError) as exc:  # e.g. log(0) on a face
-            return Equilibrium(z, np.inf, False, 0, self.name, f"cannot evaluate: {exc}")
+            return Equilibrium(z, np.inf, False, played[0], self.name, f"cannot evaluate: {exc}")
         eq = self.polish(pi, start)
-        eq.oracle, eq.iterations = self.name, steps
+        eq.oracle, eq.iterations = self.name, played[0]
         return eq
 
-    def _play(self, z: np.ndarray, pi: np.ndarray) -> int:
-        """Projected gradient steps on z[:n_x] in place until the step is tiny; the step count."""
+    def _play(self, z: np.ndarray, pi: np.ndarray, played: list[int]) -> None:
+        """Projected gradient steps on z[:n_x] in place until the step is tiny, counted in played[0]."""
         ev, n_x = self.evaluator, self.evaluator.n_x
-        steps = 0
-        while steps < self.max_iter:
-            steps += 1
+        while played[0] < self.max_iter:
             grad = ev.evaluate(z, pi, derivatives=False).residual[:n_x]  # stationarity at lam = 0
+            played[0] += 1
             x = z[:n_x].copy()
             for proj, (a, b) in zip(self.projections, self.slices):
                 x[a:b] = proj(x[a:b] - self.eta * grad[a:b])
@@ -101,4 +101,3 @@ class DynamicsOracle:
             z[:n_x] = x
             if step <= 1e-3 * self.tol:
                 break
-        return steps
