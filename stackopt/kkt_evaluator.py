@@ -21,6 +21,7 @@ and the LU factorization of dF/dz is made once per evaluation and shared by whoe
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from functools import cached_property
 
@@ -41,6 +42,14 @@ _PIVOT_RATIO = 1e-13  # an LU pivot below this fraction of the largest one: nume
 # J_z with fewer rows is factorized dense by LAPACK: at n = 93, 50 us against 115 us for SuperLU, and
 # n^2 < 10,000 keeps OpenBLAS's getrf on one thread (threads are slower on a busy machine)
 DENSE_LIMIT = 100
+
+
+def _span(idx: np.ndarray) -> slice | np.ndarray:
+    """``idx`` as a slice when it is a run of consecutive indices (then indexing copies a block)."""
+    idx = np.asarray(idx, dtype=int)
+    if idx.size and np.array_equal(idx, np.arange(idx[0], idx[0] + idx.size)):
+        return slice(int(idx[0]), int(idx[0]) + idx.size)
+    return idx
 
 
 class _Scatter:
@@ -115,8 +124,15 @@ class _Compiled:
         self.row = ComponentMap((c, i) for i, c in enumerate(nlp.get_pyomo_constraints()))
         self.lb, self.ub = nlp.constraints_lb(), nlp.constraints_ub()
         self._full = nlp.get_primals().copy()
-        self._z_in, self._pi_in = self.z_col >= 0, self.pi_col >= 0
-        self._z_at, self._pi_at = self.z_col[self._z_in], self.pi_col[self._pi_in]
+        # z[z_from] and pi[pi_from] are the NLP's columns z_to and pi_to (slices where they can be)
+        self._z_from, self._z_to = (
+            _span(np.flatnonzero(self.z_col >= 0)),
+            _span(self.z_col[self.z_col >= 0]),
+        )
+        self._pi_from, self._pi_to = (
+            _span(np.flatnonzero(self.pi_col >= 0)),
+            _span(self.pi_col[self.pi_col >= 0]),
+        )
         self._jacobian = nlp.evaluate_jacobian()  # a buffer, refilled by jacobian_values
         self.owner: object = None  # whoever set the current primals (an evaluation), if anyone
 
@@ -127,8 +143,8 @@ class _Compiled:
         """Put the NLP at (z, pi); a later ``set`` with the same ``owner`` is skipped."""
         if owner is not None and owner is self.owner:
             return
-        self._full[self._z_at] = z[self._z_in]
-        self._full[self._pi_at] = pi[self._pi_in]
+        self._full[self._z_to] = z[self._z_from]
+        self._full[self._pi_to] = pi[self._pi_from]
         self.nlp.set_primals(self._full)
         self.owner = owner
 
@@ -137,9 +153,10 @@ class _Compiled:
         return self.nlp.evaluate_jacobian(out=self._jacobian).data.copy()
 
     def gradient(self, grad: np.ndarray, kind: int, n: int) -> np.ndarray:
-        present, at = (self._z_in, self._z_at) if kind == 0 else (self._pi_in, self._pi_at)
+        """The part of an NLP gradient ``grad`` on z (``kind`` 0) or pi (1), as a vector of size n."""
+        at, to = (self._z_from, self._z_to) if kind == 0 else (self._pi_from, self._pi_to)
         out = np.zeros(n)
-        out[present] = grad[at]
+        out[at] = grad[to]
         return out
 
 
@@ -164,16 +181,29 @@ class KKTEvaluation:
     @cached_property
     def _raw(self) -> tuple[np.ndarray, np.ndarray]:
         """(the KKT NLP's Jacobian entries, then d phi/da; 1, then -d phi/db): what the Jacobians
-        of F gather from (a g_j row of the NLP is scaled by -d phi_j/db)."""
+        of F gather from (a g_j row of the NLP is scaled by -d phi_j/db).
+
+        Where r = sqrt(a^2 + b^2) > tol, d phi/da = 1 - a/r and d phi/db = 1 - b/r; at a weakly
+        active pair (r <= tol) both are 1 - 1/sqrt(2), the derivative along the direction (1, 1).
+        """
         if not self._derivatives:
             raise ValueError("this evaluation was made with derivatives=False")
         kkt = self._ev._kkt
         kkt.set(self.z, self.pi, owner=self)
         a, b, r, tol = self._fischer
-        safe = np.where(r > tol, r, 1.0)
-        da = np.where(r > tol, 1.0 - a / safe, _ZERO_DIRECTION)
-        db = np.where(r > tol, 1.0 - b / safe, _ZERO_DIRECTION)
-        return np.concatenate([kkt.jacobian_values(), da]), np.concatenate([[1.0], -db])
+        nnz, n_lam = len(kkt._jacobian.data), len(a)
+        source, scale = np.empty(nnz + n_lam), np.empty(n_lam + 1)
+        source[:nnz] = kkt.nlp.evaluate_jacobian(out=kkt._jacobian).data
+        scale[0] = 1.0
+        if len(self.weakly_active) == 0:
+            np.subtract(1.0, a / r, out=source[nnz:])
+            np.subtract(b / r, 1.0, out=scale[1:])
+        else:
+            smooth = r > tol
+            safe = np.where(smooth, r, 1.0)
+            source[nnz:] = np.where(smooth, 1.0 - a / safe, _ZERO_DIRECTION)
+            scale[1:] = np.where(smooth, b / safe - 1.0, -_ZERO_DIRECTION)
+        return source, scale
 
     @cached_property
     def jac_z(self) -> sp.csc_matrix:
@@ -219,9 +249,8 @@ class KKTEvaluation:
         if lu is None:
             return False
         pivots = np.abs(lu.pivots() if isinstance(lu, _DenseLU) else lu.U.diagonal())
-        return bool(
-            np.all(np.isfinite(pivots)) and pivots.min() >= _PIVOT_RATIO * max(1.0, pivots.max())
-        )
+        low, high = float(pivots.min()), float(pivots.max())  # NaN if any pivot is NaN
+        return math.isfinite(high) and low >= _PIVOT_RATIO * max(1.0, high)
 
     @cached_property
     def _leader_values(self) -> tuple[float, np.ndarray]:
@@ -310,7 +339,12 @@ class KKTEvaluator:
         kkt = self._kkt
         self._stat_rows = kkt.rows(self.kkt.stationarity)
         self._g_rows, self._h_rows = kkt.rows(ev.g.values()), kkt.rows(ev.h.values())
-        self._rhs = np.where(np.isfinite(kkt.ub), kkt.ub, kkt.lb)
+        rhs = np.where(np.isfinite(kkt.ub), kkt.ub, kkt.lb)
+        self._n_top = len(self._stat_rows) + len(self._h_rows)
+        self._order = np.concatenate([self._stat_rows, self._h_rows, self._g_rows])
+        self._order_rhs = rhs[self._order]
+        self._lam = slice(self.n_x, self.n_x + self.n_lam)
+        self._cons = np.empty(kkt.nlp.n_constraints())  # a buffer for the NLP's constraints
         self._leader_rows = self._leader.rows(structure.constraints)
         self.leader_lb = self._leader.lb[self._leader_rows]
         self.leader_ub = self._leader.ub[self._leader_rows]
@@ -376,12 +410,14 @@ class KKTEvaluator:
         ``tol``: the Fischer-Burmeister pairs (lam_j, -g_j) within tol of (0, 0) are weakly active.
         """
         z, pi = np.array(z, dtype=float), np.array(pi, dtype=float)
-        self._kkt.set(z, pi)
-        cons = self._kkt.nlp.evaluate_constraints() - self._rhs
-        stat, g, h = cons[self._stat_rows], cons[self._g_rows], cons[self._h_rows]
-        a, b = z[self.n_x : self.n_x + self.n_lam], -g
+        kkt, top = self._kkt, self._n_top
+        kkt.set(z, pi)
+        # [stationarity; h; g] in one gather, then phi(lam_j, -g_j) in place of g
+        residual = kkt.nlp.evaluate_constraints(out=self._cons)[self._order]
+        residual -= self._order_rhs
+        a, b = z[self._lam], -residual[top:]
         r = np.sqrt(a * a + b * b)
-        residual = np.concatenate([stat, h, a + b - r])
+        np.subtract(a + b, r, out=residual[top:])
         evaluation = KKTEvaluation(self, z, pi, residual, b, (a, b, r, tol), derivatives)
-        self._kkt.owner = evaluation  # the NLP is at this evaluation's point
+        kkt.owner = evaluation  # the NLP is at this evaluation's point
         return evaluation
