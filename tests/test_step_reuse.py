@@ -104,3 +104,33 @@ def test_newton_continues_a_path_to_the_same_equilibria_without_refactorizing(
             assert eq.z == pytest.approx(reference.z, abs=1e-9)
     finally:
         del ev.evaluate
+
+
+def test_a_path_target_stops_at_the_predictor_once_it_is_accurate_enough(setting):
+    ev, pi, z = setting
+    made = []
+    evaluate = ev.evaluate
+
+    def recorded(*args, **kwargs):
+        made.append(evaluate(*args, **kwargs))
+        return made[-1]
+
+    loose = NewtonOracle(ev, path_target=1e-6)
+    eq = loose(pi, z)
+    assert eq.residual <= 1e-10  # not continuing a path: the default target
+    step = 1e-4 * np.random.default_rng(4).normal(size=ev.n_pi)  # predictor residuals ~ 1e-7
+    ev.evaluate = recorded
+    try:
+        for k in range(1, 6):
+            Sensitivity(eq.evaluation)
+            p = np.clip(pi + k * step, 0.0, None)
+            made.clear()
+            eq = loose(p, eq.z)
+            # the predictor alone: one evaluation, no chord step, no factorization
+            assert len(made) == 1 and eq.evaluation is made[0] and not made[0].factorized
+            assert eq.converged and eq.iterations == 0 and 1e-10 < eq.residual <= 1e-6
+            exact = NewtonOracle(ev)(p, eq.z)
+            assert exact.residual <= 1e-10
+            assert eq.z == pytest.approx(exact.z, abs=1e-6)
+    finally:
+        del ev.evaluate
