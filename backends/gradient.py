@@ -27,6 +27,7 @@ from pyomo.repn import generate_standard_repn
 from stackopt.backends.cvxpy_path import run_cvxpy
 from stackopt.backends.evaluation import honest_result
 from stackopt.backends.optimizers import make_optimizer
+from stackopt.backends.oracles.kkt import KKTOracle
 from stackopt.backends.oracles.registry import make_oracle
 from stackopt.backends.projection import LinearSetProjection
 from stackopt.backends.sensitivity import Sensitivity
@@ -57,20 +58,19 @@ class LeaderConstraints:
         self.project = LinearSetProjection(structure.leader_vars, projected)
         self.rows, self.signs = np.array(rows, int), np.array(signs)
         self.lb, self.ub = evaluator.leader_lb, evaluator.leader_ub
+        self.bounds = np.where(self.signs > 0, self.ub[self.rows], self.lb[self.rows])
         self.names = [structure.constraints[r].name for r in rows]
 
     def values(self, ev: KKTEvaluation) -> np.ndarray:
-        """G_j at the evaluation (<= 0 is feasible)."""
-        body = ev.constraint_values[self.rows]
-        bound = np.where(self.signs > 0, self.ub[self.rows], self.lb[self.rows])
-        return self.signs * (body - bound)
+        """G_j = sign_j (c_j - bound_j) at the evaluation (<= 0 is feasible)."""
+        return self.signs * (ev.constraint_values[self.rows] - self.bounds)
 
     def weighted_gradients(
         self, ev: KKTEvaluation, weights: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """The partial gradients of sum_j weights_j G_j w.r.t. z and pi."""
-        per_row = np.zeros(len(self.lb))
-        np.add.at(per_row, self.rows, self.signs * weights)  # an equality has two rows
+        # an equality has two rows
+        per_row = np.bincount(self.rows, self.signs * weights, minlength=len(self.lb))
         return ev.constraint_vjp(per_row)
 
 
@@ -108,6 +108,8 @@ def run(
     structure = evaluator.kkt.structure
     cons = LeaderConstraints(evaluator)
     orc = make_oracle(oracle, game, evaluator, tol, oracle_options)
+    if isinstance(orc, KKTOracle):  # along the leader's path, equilibria to tol, not polished
+        orc.newton.path_target = tol
     opt = make_optimizer(optimizer, lr)
     rng = np.random.default_rng(seed)
     start_values = {
@@ -143,31 +145,30 @@ def run(
             grads.append(sens.adjoint(gz, gpi))
         if status == "error":
             break
-        grad = np.mean(grads, axis=0)
-        G = cons.values(last)
+        grad = grads[0] if samples == 1 else np.mean(grads, axis=0)
         new_pi = cons.project(pi - opt.step(grad))
-        moved = float(np.max(np.abs(new_pi - pi), initial=0.0))
+        moved = float(np.abs(new_pi - pi).max(initial=0.0))
         pi = new_pi
         if (k + 1) % K == 0:
             y = np.maximum(0.0, y + mu * G)
         history.append(
             {
                 "step": k,
-                "objective": structure.leader_sign * last.leader_cost,
-                "violation": float(np.max(G, initial=0.0)),
+                "objective": evaluator.leader_sign * last.leader_cost,
+                "violation": float(G.max(initial=0.0)),
                 "multipliers": y.tolist(),
                 "residual": residual,
-                "grad_norm": float(np.linalg.norm(grad)),
+                "grad_norm": float(np.sqrt(grad @ grad)),
                 "grad_variance": float(np.var(grads, axis=0, ddof=1).sum()) if samples > 1 else 0.0,
                 "step_time": time.perf_counter() - t0,
             }
         )
         progress(k)
-        small = 1e-12 * max(1.0, float(np.max(np.abs(pi), initial=0)))
+        small = 1e-12 * max(1.0, float(np.abs(pi).max(initial=0.0)))
         if (  # the optimizer's step vanished; a momentum pushing into a bound does not count
             moved <= small
             and history[-1]["violation"] <= tol
-            and np.max(np.abs(pi - cons.project(pi - grad)), initial=0.0) <= small
+            and np.abs(pi - cons.project(pi - grad)).max(initial=0.0) <= small
         ):
             status, message = "locally_optimal", f"stationary after {k + 1} steps"
             break

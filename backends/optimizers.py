@@ -29,11 +29,14 @@ class Adam:
         if self.m is None:
             self.m, self.v = np.zeros_like(g), np.zeros_like(g)
         self.t += 1
-        self.m = self.beta1 * self.m + (1 - self.beta1) * g
-        self.v = self.beta2 * self.v + (1 - self.beta2) * g * g
-        m_hat = self.m / (1 - self.beta1**self.t)
-        v_hat = self.v / (1 - self.beta2**self.t)
-        return self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        m, v = self.m, self.v  # updated in place: m <- beta1 m + (1 - beta1) g, v likewise with g^2
+        m *= self.beta1
+        m += (1 - self.beta1) * g
+        v *= self.beta2
+        v += (1 - self.beta2) * g * g
+        denominator = np.sqrt(v / (1 - self.beta2**self.t))
+        denominator += self.eps
+        return self.lr * (m / (1 - self.beta1**self.t)) / denominator
 
 
 def make_optimizer(name: str, lr: float) -> SGD | Adam:

@@ -174,6 +174,11 @@ class KKTEvaluation:
         self._ev, self._fischer, self._derivatives = evaluator, fischer, derivatives
 
     @cached_property
+    def norm(self) -> float:
+        """||F(z, pi)||_inf, NaN when F has a NaN entry."""
+        return float(np.abs(self.residual).max(initial=0.0))
+
+    @cached_property
     def weakly_active(self) -> np.ndarray:
         """j with lam_j = 0 = g_j (within the ``tol`` the evaluation was made with)."""
         return np.flatnonzero(self._fischer[2] <= self._fischer[3])
