@@ -139,7 +139,7 @@ def run(
             G = cons.values(last)
             weights = np.maximum(0.0, y + mu * G)
             gz, gpi = last.leader_cost_grad_z, last.leader_cost_grad_pi
-            if len(weights):
+            if weights.any():  # no penalty gradient while every weight is 0
                 wz, wpi = cons.weighted_gradients(last, weights)
                 gz, gpi = gz + wz, gpi + wpi
             grads.append(sens.adjoint(gz, gpi))

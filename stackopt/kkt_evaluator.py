@@ -53,7 +53,11 @@ def _span(idx: np.ndarray) -> slice | np.ndarray:
 
 
 class _Scatter:
-    """A fixed sparsity pattern whose k-th entry is source[take[k]] * scale[by[k]] (one gather each)."""
+    """A fixed sparsity pattern whose k-th entry is source[take[k]] * scale[by[k]] (one gather each).
+
+    scale[0] is 1: entries with by = 0 are not scaled, and a pattern of such entries alone skips the
+    scaling.
+    """
 
     def __init__(
         self,
@@ -69,17 +73,21 @@ class _Scatter:
             raise ValueError("duplicate entries in a KKT sparsity pattern")
         perm = order.data.astype(int) - 1
         self.take, self.by = take[perm], by[perm]
+        self.scaled = bool(self.by.any())
         self.indices, self.indptr, self.shape = order.indices, order.indptr, shape
         self.cols = np.repeat(np.arange(shape[1]), np.diff(order.indptr))
         self.flat = self.cols * shape[0] + order.indices  # the entries' places, column-major
 
+    def values(self, source: np.ndarray, scale: np.ndarray) -> np.ndarray:
+        """The entries, in CSC order."""
+        return source[self.take] * scale[self.by] if self.scaled else source[self.take]
+
     def __call__(self, source: np.ndarray, scale: np.ndarray) -> sp.csc_matrix:
-        values = source[self.take] * scale[self.by]
-        return sp.csc_matrix((values, self.indices, self.indptr), shape=self.shape)
+        return sp.csc_matrix((self.values(source, scale), self.indices, self.indptr), self.shape)
 
     def products(self, source: np.ndarray, scale: np.ndarray) -> tuple[Callable, Callable]:
         """(v -> M v, w -> M^T w) without forming M: one gather and one bincount each."""
-        values = source[self.take] * scale[self.by]
+        values = self.values(source, scale)
         n_rows, n_cols = self.shape
         rows, cols = self.indices, self.cols
         return (
@@ -89,9 +97,9 @@ class _Scatter:
 
     def dense(self, source: np.ndarray, scale: np.ndarray) -> np.ndarray:
         """The same matrix as a Fortran-ordered dense array (what LAPACK factorizes in place)."""
-        out = np.zeros(self.shape, order="F")
-        np.put(out.T, self.flat, source[self.take] * scale[self.by])  # out.T: C-ordered
-        return out
+        out = np.zeros(self.shape[0] * self.shape[1])
+        out[self.flat] = self.values(source, scale)
+        return out.reshape(self.shape, order="F")
 
 
 class _DenseLU:
@@ -274,22 +282,29 @@ class KKTEvaluation:
         return self._leader_values[1][self._ev._leader_rows]
 
     @cached_property
-    def _leader_derivatives(self) -> tuple[np.ndarray, np.ndarray]:
+    def _leader_gradient(self) -> np.ndarray:
         leader = self._ev._leader
         leader.set(self.z, self.pi, owner=self)
-        return leader.nlp.evaluate_grad_objective(), leader.jacobian_values()
+        return leader.nlp.evaluate_grad_objective()
+
+    @cached_property
+    def _leader_jacobian(self) -> np.ndarray:
+        """The leader constraints' Jacobian entries (read only by ``constraint_vjp``)."""
+        leader = self._ev._leader
+        leader.set(self.z, self.pi, owner=self)
+        return leader.jacobian_values()
 
     @cached_property
     def leader_cost_grad_z(self) -> np.ndarray:
-        return self._ev._leader.gradient(self._leader_derivatives[0], 0, self._ev.n_z)
+        return self._ev._leader.gradient(self._leader_gradient, 0, self._ev.n_z)
 
     @cached_property
     def leader_cost_grad_pi(self) -> np.ndarray:
-        return self._ev._leader.gradient(self._leader_derivatives[0], 1, self._ev.n_pi)
+        return self._ev._leader.gradient(self._leader_gradient, 1, self._ev.n_pi)
 
     def constraint_vjp(self, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The gradients of sum_i weights_i c_i (the leader's constraint bodies) w.r.t. z and pi."""
-        ev, values = self._ev, self._leader_derivatives[1]
+        ev, values = self._ev, self._leader_jacobian
         return tuple(
             np.bincount(col, values[take] * weights[row], minlength=n)
             for take, row, col, n in ((*ev._c_z, ev.n_z), (*ev._c_pi, ev.n_pi))
