@@ -42,6 +42,7 @@ import pandas as pd
 import stackopt as so
 from stackopt import report
 from stackopt.models import cyber_insurance, qre_subsidy, security_game
+from stackopt.result import STATUSES
 from stackopt.study import Game, Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -269,12 +270,13 @@ def run_phases(
     store: Path,
     workers: int | None,
     progress: bool,
-    retry: bool = False,
+    retry: bool | Sequence[str] = False,
     labels: Sequence[str] | None = None,
 ) -> None:
     """Run each named phase with ``stackopt.compare`` into ``store`` (finished cells are skipped;
-    with ``retry``, cells that ended in an error or a time limit run again; with ``labels``, only
-    the phases' methods of those labels run)."""
+    with ``retry``, cells that ended in an error or a time limit run again, or with a list of
+    statuses those that ended in one of them; with ``labels``, only the phases' methods of those
+    labels run)."""
     by_name = {p: (d, spec) for d in domains.values() for p, spec in d.phases.items()}
     unknown = [p for p in phases if p not in by_name]
     if unknown:
@@ -541,7 +543,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--blackbox-maxiter", type=int, default=None, help="SLSQP/trust-constr cap (20)"
     )
     parser.add_argument("--report-only", action="store_true", help="write outputs, run nothing")
-    parser.add_argument("--retry", action="store_true", help="run errored or timed-out cells again")
+    parser.add_argument(
+        "--retry",
+        nargs="?",
+        const="error,time_limit",
+        default=None,
+        metavar="STATUSES",
+        help="run the cells that ended in these statuses again (default: error,time_limit)",
+    )
     parser.add_argument("--methods", default=None, help="comma-separated method labels to run")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
@@ -562,9 +571,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     phases = args.phases.split(",") if args.phases else order
     if not args.report_only:
         labels = args.methods.split(",") if args.methods else None
-        run_phases(
-            domains, phases, args.store, args.workers, not args.no_progress, args.retry, labels
-        )
+        retry = args.retry.split(",") if args.retry else False
+        if retry and set(retry) - set(STATUSES):
+            raise SystemExit(f"unknown status(es) {sorted(set(retry) - set(STATUSES))}: {STATUSES}")
+        run_phases(domains, phases, args.store, args.workers, not args.no_progress, retry, labels)
     write_outputs(args.store, out, domains)
     return 0
 

@@ -10,6 +10,7 @@ the committed per-cell table and checked against the paper's numbers written in 
 from __future__ import annotations
 
 import importlib.util
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -97,3 +98,20 @@ def test_plans_cover_every_method_and_the_scaling_limit(script):
     scaling = script.scaling_plan(None)
     qre = scaling["qre-scaling"].games["qre_subsidy"].instances()
     assert max(p["n"] * p["actions"] ** p["n"] for p in qre) <= 200_000
+
+
+def test_retry_reruns_the_cells_of_the_named_statuses_only(script, tmp_path):
+    store, out = tmp_path / "retry.sqlite", tmp_path / "out"
+    argv = ["--quick", "--store", str(store), "--out", str(out), "--no-progress"]
+    argv += ["--phases", "qre-gradient", "--instances", "1", "--workers", "1"]
+    assert script.main(argv) == 0
+    with sqlite3.connect(store) as db:  # pretend one run stopped early, under an older version
+        key = db.execute("SELECT key FROM results WHERE method = 'gradient' LIMIT 1").fetchone()[0]
+        db.execute("UPDATE results SET status = 'locally_optimal' WHERE key = ?", (key,))
+        before = dict(db.execute("SELECT key, finished_at FROM results"))
+    with pytest.raises(SystemExit, match=r"unknown status\(es\) \['stationary'\]"):
+        script.main([*argv, "--retry", "stationary"])
+    assert script.main([*argv, "--retry", "locally_optimal"]) == 0
+    with sqlite3.connect(store) as db:
+        after = dict(db.execute("SELECT key, finished_at FROM results"))
+    assert [k for k in before if after[k] != before[k]] == [key]
