@@ -33,10 +33,16 @@ class Adam:
         m *= self.beta1
         m += (1 - self.beta1) * g
         v *= self.beta2
-        v += (1 - self.beta2) * g * g
-        denominator = np.sqrt(v / (1 - self.beta2**self.t))
+        square = (1 - self.beta2) * g
+        square *= g
+        v += square
+        denominator = np.divide(v, 1 - self.beta2**self.t, out=square)  # sqrt(v_hat) + eps
+        np.sqrt(denominator, out=denominator)
         denominator += self.eps
-        return self.lr * (m / (1 - self.beta1**self.t)) / denominator
+        step = m / (1 - self.beta1**self.t)  # lr m_hat / (sqrt(v_hat) + eps)
+        step *= self.lr
+        step /= denominator
+        return step
 
 
 def make_optimizer(name: str, lr: float) -> SGD | Adam:

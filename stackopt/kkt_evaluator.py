@@ -436,7 +436,7 @@ class KKTEvaluator:
         residual = kkt.nlp.evaluate_constraints(out=self._cons)[self._order]
         residual -= self._order_rhs
         a, b = z[self._lam], -residual[top:]
-        r = np.sqrt(a * a + b * b)
+        r = np.hypot(a, b)
         np.subtract(a + b, r, out=residual[top:])
         evaluation = KKTEvaluation(self, z, pi, residual, b, (a, b, r, tol), derivatives)
         kkt.owner = evaluation  # the NLP is at this evaluation's point
