@@ -11,7 +11,10 @@ slack s is minimized in closed form, s_j = max(0, -G_j - y_j/mu), which leaves t
 grad c + sum_j max(0, y_j + mu G_j) grad G_j, and the multipliers are updated every K steps,
 y <- max(0, y + mu G). Constraints on leader Vars alone are kept by projection
 (:mod:`stackopt.backends.projection`). With a sampling oracle each step differentiates through
-``samples`` sampled equilibria (Theorem 2) and records the gradient's sample variance.
+``samples`` sampled equilibria (Theorem 2) and records the gradient's sample variance. Along the
+leader's path the ``kkt`` oracle stops once ||F||_inf <= tol instead of polishing each equilibrium
+to 1e-10 (Newton's ``path_target``, :mod:`stackopt.backends.oracles.newton`): the implicit gradient
+is then exact up to O(tol).
 """
 
 from __future__ import annotations

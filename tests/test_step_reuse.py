@@ -1,10 +1,12 @@
 """What one leader step reuses: lazy KKT derivatives, one LU per evaluation, J_pi products without
-J_pi, the leader constraints' vector-Jacobian product, and Newton's predictor-corrector continuation."""
+J_pi, the leader constraints' vector-Jacobian product, and Newton's predictor-corrector continuation
+(with the gradient method's looser target along its path)."""
 
 import numpy as np
 import pytest
 import scipy.sparse.linalg as spla
 
+import stackopt as so
 from stackopt import kkt_evaluator
 from stackopt.backends.oracles.newton import NewtonOracle
 from stackopt.backends.sensitivity import Sensitivity
@@ -134,3 +136,13 @@ def test_a_path_target_stops_at_the_predictor_once_it_is_accurate_enough(setting
             assert eq.z == pytest.approx(exact.z, abs=1e-6)
     finally:
         del ev.evaluate
+
+
+def test_the_gradient_method_follows_the_path_to_its_own_tolerance():
+    game = qre_subsidy(n=2, actions=3, budget=1.0, seed=0)
+    for tol in (1e-6, 1e-12):
+        res = so.solve(game, method="gradient", steps=20, lr=0.01, tol=tol)
+        residuals = [h["residual"] for h in res.history]
+        assert max(residuals) <= tol  # every step's equilibrium meets the method's tolerance
+        # and at 1e-6 predictors are accepted unpolished, instead of being iterated to 1e-10
+        assert (max(residuals[1:]) > 1e-10) == (tol > 1e-10)
