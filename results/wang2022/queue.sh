@@ -25,7 +25,7 @@ $P --report-only
 .venv/bin/python studies/reproduce_wang2022.py --scaling --report-only \
     --store results/wang2022/wang2022_scaling.sqlite
 # third session: security seeds 10..29 from a clone frozen at 044ed19 (PYTHONPATH pointing at it;
-# stopped at 23 instances of budget 1.0); the first session's stationary QRE runs rerun on aa1fba1;
+# stopped at 29 instances of budget 1.0); the first session's stationary QRE runs rerun on aa1fba1;
 # the 20-agent scaling cell rerun
 $P --workers 2 --phases security-gradient --instances 30
 $P --workers 1 --phases qre-gradient --methods gradient --instances 30 --retry locally_optimal
