@@ -77,65 +77,56 @@ def test_jac_pi_products_and_constraint_vjp_match_the_matrices(setting):
     assert gz @ dz + gpi @ dpi == pytest.approx(weights @ (up - down) / (2 * h), rel=1e-6)
 
 
-def test_newton_continues_a_path_to_the_same_equilibria_without_refactorizing(
-    setting, factorization
-):
-    ev, pi, z = setting
-    made = []
-    evaluate = ev.evaluate
+@pytest.fixture
+def made(setting, monkeypatch):
+    """The evaluations the evaluator makes while a test runs, in order."""
+    ev, made, evaluate = setting[0], [], setting[0].evaluate
 
     def recorded(*args, **kwargs):
         made.append(evaluate(*args, **kwargs))
         return made[-1]
 
+    monkeypatch.setattr(ev, "evaluate", recorded)
+    return made
+
+
+def test_newton_continues_a_path_to_the_same_equilibria_without_refactorizing(
+    setting, factorization, made
+):
+    ev, pi, z = setting
     warm, cold = NewtonOracle(ev), NewtonOracle(ev)
     eq = warm(pi, z)
     step = 0.02 * np.random.default_rng(3).normal(size=ev.n_pi)
-    ev.evaluate = recorded
-    try:
-        for k in range(1, 6):
-            Sensitivity(eq.evaluation)  # the gradient method factorizes J_z at each equilibrium
-            p = np.clip(pi + k * step, 0.0, None)
-            made.clear()
-            reference = cold(p, eq.z)
-            assert sum(e.factorized for e in made) >= 1  # Newton steps
-            made.clear()
-            eq = warm(p, eq.z)
-            assert sum(e.factorized for e in made) == 0  # predictor and chord steps only
-            assert eq.converged and eq.residual <= 1e-10
-            assert eq.z == pytest.approx(reference.z, abs=1e-9)
-    finally:
-        del ev.evaluate
+    for k in range(1, 6):
+        Sensitivity(eq.evaluation)  # the gradient method factorizes J_z at each equilibrium
+        p = np.clip(pi + k * step, 0.0, None)
+        made.clear()
+        reference = cold(p, eq.z)
+        assert sum(e.factorized for e in made) >= 1  # Newton steps
+        made.clear()
+        eq = warm(p, eq.z)
+        assert sum(e.factorized for e in made) == 0  # predictor and chord steps only
+        assert eq.converged and eq.residual <= 1e-10
+        assert eq.z == pytest.approx(reference.z, abs=1e-9)
 
 
-def test_a_path_target_stops_at_the_predictor_once_it_is_accurate_enough(setting):
+def test_a_path_target_stops_at_the_predictor_once_it_is_accurate_enough(setting, made):
     ev, pi, z = setting
-    made = []
-    evaluate = ev.evaluate
-
-    def recorded(*args, **kwargs):
-        made.append(evaluate(*args, **kwargs))
-        return made[-1]
-
     loose = NewtonOracle(ev, path_target=1e-6)
     eq = loose(pi, z)
     assert eq.residual <= 1e-10  # not continuing a path: the default target
     step = 1e-4 * np.random.default_rng(4).normal(size=ev.n_pi)  # predictor residuals ~ 1e-7
-    ev.evaluate = recorded
-    try:
-        for k in range(1, 6):
-            Sensitivity(eq.evaluation)
-            p = np.clip(pi + k * step, 0.0, None)
-            made.clear()
-            eq = loose(p, eq.z)
-            # the predictor alone: one evaluation, no chord step, no factorization
-            assert len(made) == 1 and eq.evaluation is made[0] and not made[0].factorized
-            assert eq.converged and eq.iterations == 0 and 1e-10 < eq.residual <= 1e-6
-            exact = NewtonOracle(ev)(p, eq.z)
-            assert exact.residual <= 1e-10
-            assert eq.z == pytest.approx(exact.z, abs=1e-6)
-    finally:
-        del ev.evaluate
+    for k in range(1, 6):
+        Sensitivity(eq.evaluation)
+        p = np.clip(pi + k * step, 0.0, None)
+        made.clear()
+        eq = loose(p, eq.z)
+        # the predictor alone: one evaluation, no chord step, no factorization
+        assert len(made) == 1 and eq.evaluation is made[0] and not made[0].factorized
+        assert eq.converged and eq.iterations == 0 and 1e-10 < eq.residual <= 1e-6
+        exact = NewtonOracle(ev)(p, eq.z)
+        assert exact.residual <= 1e-10
+        assert eq.z == pytest.approx(exact.z, abs=1e-6)
 
 
 def test_the_gradient_method_follows_the_path_to_its_own_tolerance():
