@@ -68,13 +68,13 @@ class LeaderConstraints:
         """G_j = sign_j (c_j - bound_j) at the evaluation (<= 0 is feasible)."""
         return self.signs * (ev.constraint_values[self.rows] - self.bounds)
 
-    def weighted_gradients(
+    def penalized_gradients(
         self, ev: KKTEvaluation, weights: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """The partial gradients of sum_j weights_j G_j w.r.t. z and pi."""
+        """The partial gradients of c + sum_j weights_j G_j w.r.t. z and pi."""
         # an equality has two rows
         per_row = np.bincount(self.rows, self.signs * weights, minlength=len(self.lb))
-        return ev.constraint_vjp(per_row)
+        return ev.leader_vjp(1.0, per_row)
 
 
 def run(
@@ -141,11 +141,7 @@ def run(
             warnings.update(sens.warnings)
             G = cons.values(last)
             weights = np.maximum(0.0, y + mu * G)
-            gz, gpi = last.leader_cost_grad_z, last.leader_cost_grad_pi
-            if weights.any():  # no penalty gradient while every weight is 0
-                wz, wpi = cons.weighted_gradients(last, weights)
-                gz, gpi = gz + wz, gpi + wpi
-            grads.append(sens.adjoint(gz, gpi))
+            grads.append(sens.adjoint(*cons.penalized_gradients(last, weights)))
         if status == "error":
             break
         grad = grads[0] if samples == 1 else np.mean(grads, axis=0)

@@ -63,8 +63,8 @@ def main() -> None:
             f()
         return (time.perf_counter() - t) / reps
 
-    def leader(at):  # what a step reads of the leader: c, G, their gradients (a vjp for G)
-        return at.leader_cost, at.leader_cost_grad_pi, at.constraint_vjp(weights)
+    def leader(at):  # what a step reads of the leader: c, G, the gradients of c + w G
+        return at.leader_cost, at.constraint_values, at.leader_vjp(1.0, weights)
 
     weights = np.ones(len(ev.leader_lb))
     parts = {

@@ -33,6 +33,7 @@ from pyomo.common.collections import ComponentMap
 from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
 from scipy.linalg import lapack
 
+from stackopt.asl_functions import ASLFunctions
 from stackopt.game import StackelbergGame
 from stackopt.kkt import KKTSystem, compile_kkt
 from stackopt.structure import analyze
@@ -131,7 +132,7 @@ class _Compiled:
             self.pos[cols[present]] = np.flatnonzero(present)
         self.row = ComponentMap((c, i) for i, c in enumerate(nlp.get_pyomo_constraints()))
         self.lb, self.ub = nlp.constraints_lb(), nlp.constraints_ub()
-        self._full = nlp.get_primals().copy()
+        self.functions = ASLFunctions(nlp)  # evaluated at the primals in functions.x
         # z[z_from] and pi[pi_from] are the NLP's columns z_to and pi_to (slices where they can be)
         self._z_from, self._z_to = (
             _span(np.flatnonzero(self.z_col >= 0)),
@@ -141,7 +142,6 @@ class _Compiled:
             _span(np.flatnonzero(self.pi_col >= 0)),
             _span(self.pi_col[self.pi_col >= 0]),
         )
-        self._jacobian = nlp.evaluate_jacobian()  # a buffer, refilled by jacobian_values
         self.owner: object = None  # whoever set the current primals (an evaluation), if anyone
 
     def rows(self, constraints) -> np.ndarray:
@@ -151,14 +151,10 @@ class _Compiled:
         """Put the NLP at (z, pi); a later ``set`` with the same ``owner`` is skipped."""
         if owner is not None and owner is self.owner:
             return
-        self._full[self._z_to] = z[self._z_from]
-        self._full[self._pi_to] = pi[self._pi_from]
-        self.nlp.set_primals(self._full)
+        x = self.functions.x
+        x[self._z_to] = z[self._z_from]
+        x[self._pi_to] = pi[self._pi_from]
         self.owner = owner
-
-    def jacobian_values(self) -> np.ndarray:
-        """The constraint Jacobian's entries at the current primals, in PyNumero's order (a copy)."""
-        return self.nlp.evaluate_jacobian(out=self._jacobian).data.copy()
 
     def gradient(self, grad: np.ndarray, kind: int, n: int) -> np.ndarray:
         """The part of an NLP gradient ``grad`` on z (``kind`` 0) or pi (1), as a vector of size n."""
@@ -204,9 +200,10 @@ class KKTEvaluation:
         kkt = self._ev._kkt
         kkt.set(self.z, self.pi, owner=self)
         a, b, r, tol = self._fischer
-        nnz, n_lam = len(kkt._jacobian.data), len(a)
+        entries = kkt.functions.jacobian()
+        nnz, n_lam = len(entries), len(a)
         source, scale = np.empty(nnz + n_lam), np.empty(n_lam + 1)
-        source[:nnz] = kkt.nlp.evaluate_jacobian(out=kkt._jacobian).data
+        source[:nnz] = entries
         scale[0] = 1.0
         if len(self.weakly_active) == 0:
             np.subtract(1.0, a / r, out=source[nnz:])
@@ -266,49 +263,51 @@ class KKTEvaluation:
         return math.isfinite(high) and low >= _PIVOT_RATIO * max(1.0, high)
 
     @cached_property
-    def _leader_values(self) -> tuple[float, np.ndarray]:
+    def _leader_values(self) -> np.ndarray:
+        """The leader's vector [c; constraint bodies] (c = sign * objective) in the NLP's order."""
         leader = self._ev._leader
         leader.set(self.z, self.pi, owner=self)
-        return float(leader.nlp.evaluate_objective()), leader.nlp.evaluate_constraints()
+        return leader.functions.constraints().copy()
 
     @property
     def leader_cost(self) -> float:
-        """The leader objective in minimization form, sign * objective."""
-        return self._leader_values[0]
+        """The leader objective in minimization form, c = sign * objective."""
+        return float(self._leader_values[self._ev._cost_row])
 
     @property
     def constraint_values(self) -> np.ndarray:
         """The leader's constraint bodies (compare with the evaluator's leader_lb/leader_ub)."""
-        return self._leader_values[1][self._ev._leader_rows]
-
-    @cached_property
-    def _leader_gradient(self) -> np.ndarray:
-        leader = self._ev._leader
-        leader.set(self.z, self.pi, owner=self)
-        return leader.nlp.evaluate_grad_objective()
+        return self._leader_values[self._ev._leader_rows]
 
     @cached_property
     def _leader_jacobian(self) -> np.ndarray:
-        """The leader constraints' Jacobian entries (read only by ``constraint_vjp``)."""
+        """The Jacobian entries of the leader's vector [c; constraint bodies] (read by leader_vjp)."""
         leader = self._ev._leader
         leader.set(self.z, self.pi, owner=self)
-        return leader.jacobian_values()
+        return leader.functions.jacobian().copy()
 
-    @cached_property
-    def leader_cost_grad_z(self) -> np.ndarray:
-        return self._ev._leader.gradient(self._leader_gradient, 0, self._ev.n_z)
-
-    @cached_property
-    def leader_cost_grad_pi(self) -> np.ndarray:
-        return self._ev._leader.gradient(self._leader_gradient, 1, self._ev.n_pi)
-
-    def constraint_vjp(self, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The gradients of sum_i weights_i c_i (the leader's constraint bodies) w.r.t. z and pi."""
+    def leader_vjp(self, cost: float, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The partial gradients w.r.t. z and pi of cost * c + sum_i weights_i c_i, where c is the
+        leader cost and c_i the leader's constraint bodies (one pass over the Jacobian entries)."""
         ev, values = self._ev, self._leader_jacobian
+        per_row = np.empty(len(weights) + 1)
+        per_row[0], per_row[1:] = cost, weights
         return tuple(
-            np.bincount(col, values[take] * weights[row], minlength=n)
+            np.bincount(col, values[take] * per_row[row], minlength=n)
             for take, row, col, n in ((*ev._c_z, ev.n_z), (*ev._c_pi, ev.n_pi))
         )
+
+    @cached_property
+    def _leader_cost_gradients(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.leader_vjp(1.0, np.zeros(len(self._ev._leader_rows)))
+
+    @property
+    def leader_cost_grad_z(self) -> np.ndarray:
+        return self._leader_cost_gradients[0]
+
+    @property
+    def leader_cost_grad_pi(self) -> np.ndarray:
+        return self._leader_cost_gradients[1]
 
 
 class KKTEvaluator:
@@ -343,17 +342,21 @@ class KKTEvaluator:
         self.n_x, self.n_lam = len(self.kkt.primal), len(ineq)
         self.n_z, self.n_pi = len(z_vars), len(pi_vars)
 
-        # the KKT system alone (a constant objective), then the leader's functions alone
-        leader_parts = [structure.objective, *structure.constraints]
-        for c in leader_parts:
+        # the KKT system alone (a constant objective); then the leader's vector [c; its constraint
+        # bodies] alone, with c = sign * objective as an equality row, so that one ASL call gives
+        # the whole vector and one more its Jacobian
+        structure.objective.deactivate()
+        for c in structure.constraints:
             c.deactivate()
         model.stackopt_no_objective = pyo.Objective(expr=0.0)
         self._kkt = _Compiled(model, z_vars, pi_vars)
-        model.stackopt_no_objective.deactivate()
         self.kkt.block.stationarity.deactivate()
         ev.deactivate()
-        for c in leader_parts:
+        for c in structure.constraints:
             c.activate()
+        model.stackopt_leader_cost = pyo.Constraint(
+            expr=structure.leader_sign * structure.objective.expr == 0
+        )
         self._leader = _Compiled(model, z_vars, pi_vars)
 
         kkt = self._kkt
@@ -364,14 +367,14 @@ class KKTEvaluator:
         self._order = np.concatenate([self._stat_rows, self._h_rows, self._g_rows])
         self._order_rhs = rhs[self._order]
         self._lam = slice(self.n_x, self.n_x + self.n_lam)
-        self._cons = np.empty(kkt.nlp.n_constraints())  # a buffer for the NLP's constraints
         self._leader_rows = self._leader.rows(structure.constraints)
+        self._cost_row = int(self._leader.rows([model.stackopt_leader_cost])[0])
         self.leader_lb = self._leader.lb[self._leader_rows]
         self.leader_ub = self._leader.ub[self._leader_rows]
         self._patterns(kkt.nlp.evaluate_jacobian(), self._leader.nlp.evaluate_jacobian())
 
     def _patterns(self, jac: sp.coo_matrix, leader_jac: sp.coo_matrix) -> None:
-        """Precompute where each NLP Jacobian entry lands in dF/dz, dF/dpi and dG/d(z, pi).
+        """Precompute where each NLP Jacobian entry lands in dF/dz, dF/dpi and d[c; G]/d(z, pi).
 
         Rows of F: stationarity and h, then one Fischer-Burmeister row per g_j, whose NLP entries
         are scaled by -d phi_j/db (``scale[1 + j]``) and which has d phi_j/da in its lam_j column.
@@ -393,11 +396,12 @@ class KKTEvaluator:
             np.concatenate([by[z_e], np.zeros(n_lam, dtype=int)]),
         )
         self._jpi = _Scatter(row[pi_e], cpos[pi_e], (n_top + n_lam, self.n_pi), pi_e, by[pi_e])
-        lead_pos = np.full(self._leader.nlp.n_constraints(), -1)
-        lead_pos[self._leader_rows] = np.arange(len(self._leader_rows))
+        lead_pos = np.full(self._leader.nlp.n_constraints(), -1)  # 0: c, 1 + i: constraint i
+        lead_pos[self._cost_row] = 0
+        lead_pos[self._leader_rows] = 1 + np.arange(len(self._leader_rows))
         lp = lead_pos[leader_jac.row]
         lkind, lcpos = self._leader.kind[leader_jac.col], self._leader.pos[leader_jac.col]
-        # (entries, their leader-constraint row, their z or pi column) of the leader's Jacobian
+        # (entries, their place in [c; constraints], their z or pi column) of the leader's Jacobian
         self._c_z, self._c_pi = (
             (e, lp[e], lcpos[e])
             for e in (np.flatnonzero((lp >= 0) & (lkind == ck)) for ck in (0, 1))
@@ -413,8 +417,11 @@ class KKTEvaluator:
         """The Hessian of the leader cost (minimization form) w.r.t. (pi, z), dense, pi first."""
         leader = self._leader
         leader.set(np.asarray(z, float), np.asarray(pi, float))
-        leader.nlp.set_duals(np.zeros(leader.nlp.n_constraints()))
-        leader.nlp.set_obj_factor(1.0)
+        leader.nlp.set_primals(leader.functions.x)
+        duals = np.zeros(leader.nlp.n_constraints())
+        duals[self._cost_row] = 1.0  # the Hessian of the Lagrangian is then that of the c row
+        leader.nlp.set_duals(duals)
+        leader.nlp.set_obj_factor(0.0)
         hess = leader.nlp.evaluate_hessian_lag().toarray()
         cols = np.concatenate([leader.pi_col, leader.z_col])
         out = np.zeros((len(cols), len(cols)))
@@ -433,7 +440,7 @@ class KKTEvaluator:
         kkt, top = self._kkt, self._n_top
         kkt.set(z, pi)
         # [stationarity; h; g] in one gather, then phi(lam_j, -g_j) in place of g
-        residual = kkt.nlp.evaluate_constraints(out=self._cons)[self._order]
+        residual = kkt.functions.constraints()[self._order]
         residual -= self._order_rhs
         a, b = z[self._lam], -residual[top:]
         r = np.hypot(a, b)

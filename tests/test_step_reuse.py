@@ -60,21 +60,21 @@ def test_one_factorization_is_shared_and_solves_like_superlu(setting, factorizat
         )
 
 
-def test_jac_pi_products_and_constraint_vjp_match_the_matrices(setting):
+def test_jac_pi_products_and_leader_vjp_match_the_matrices_and_differences(setting):
     ev, pi, z = setting
     at = ev.evaluate(z, pi)
     rng = np.random.default_rng(2)
     v, w = rng.normal(size=ev.n_pi), rng.normal(size=ev.n_z)
     assert at.jac_pi_dot(v) == pytest.approx(at.jac_pi @ v, abs=1e-12)
     assert at.jac_pi_t_dot(w) == pytest.approx(at.jac_pi.T @ w, abs=1e-12)
-    # d/dt of the leader's constraint bodies along (dz, dpi), by central differences
+    # d/dt of 0.7 c + weights . (constraint bodies) along (dz, dpi), by central differences
     weights = rng.normal(size=len(ev.leader_lb))
     dz, dpi = rng.normal(size=ev.n_z), rng.normal(size=ev.n_pi)
-    gz, gpi = at.constraint_vjp(weights)
+    gz, gpi = at.leader_vjp(0.7, weights)
     h = 1e-6
-    up = ev.evaluate(z + h * dz, pi + h * dpi, derivatives=False).constraint_values
-    down = ev.evaluate(z - h * dz, pi - h * dpi, derivatives=False).constraint_values
-    assert gz @ dz + gpi @ dpi == pytest.approx(weights @ (up - down) / (2 * h), rel=1e-6)
+    ends = [ev.evaluate(z + t * dz, pi + t * dpi, derivatives=False) for t in (h, -h)]
+    up, down = (0.7 * e.leader_cost + weights @ e.constraint_values for e in ends)
+    assert gz @ dz + gpi @ dpi == pytest.approx((up - down) / (2 * h), rel=1e-6)
 
 
 @pytest.fixture

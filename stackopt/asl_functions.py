@@ -1,0 +1,109 @@
+"""The functions of a compiled PyNumero NLP, called straight into its AMPL Solver Library interface.
+
+PyNumero's ``AmplNLP`` evaluates f(x), grad f(x), g(x) and the entries of dg/dx through the C
+functions of its ``pynumero_ASL`` library, with per-call checks (argument types, sizes, a cache
+and a copy into ``out``) that cost about 13 us a call. The gradient method evaluates a few of these
+functions per leader step on systems of ~100 rows, where that overhead is a sixth of the step.
+This module calls the same C functions, on the same ASL object the NLP built, with the argument
+checks done once: the primals live in one buffer owned here, and each function fills a buffer
+owned here.
+
+The values are exactly PyNumero's: constraint bodies minus PyNumero's right-hand side (the bound of
+an equality; 0 for an inequality), so that ``constraints()`` equals ``nlp.evaluate_constraints()``
+(tested). This relies on two attributes PyNumero keeps private (``AmplNLP._asl`` and
+``AmplInterface._obj``); a Pyomo release that renames them fails here loudly, at construction.
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+import numpy as np
+from pyomo.contrib.pynumero.asl import AmplInterface
+from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
+from pyomo.contrib.pynumero.interfaces.ampl_nlp import AmplNLP
+
+_POINTER, _INT = ctypes.c_void_p, ctypes.c_int
+_SIGNATURES = {  # (ASL object, arrays and their sizes) -> success
+    "eval_f": [_POINTER, _POINTER, _INT, _POINTER],
+    "eval_deriv_f": [_POINTER, _POINTER, _POINTER, _INT],
+    "eval_g": [_POINTER, _POINTER, _INT, _POINTER, _INT],
+    "eval_jac_g": [_POINTER, _POINTER, _INT, _POINTER, _INT],
+}
+_library: ctypes.CDLL | None = None
+
+
+def _functions() -> ctypes.CDLL:
+    """PyNumero's ASL library, opened once more with plain-pointer signatures of our own (the
+    function objects of PyNumero's handle keep their checked signatures)."""
+    global _library
+    if _library is None:
+        if not AmplInterface.available():
+            raise RuntimeError("Cannot load the PyNumero ASL interface (pynumero_ASL)")
+        lib = ctypes.CDLL(AmplInterface.libname)
+        for name, argtypes in _SIGNATURES.items():
+            function = getattr(lib, f"EXTERNAL_AmplInterface_{name}")
+            function.argtypes, function.restype = argtypes, ctypes.c_bool
+        _library = lib
+    return _library
+
+
+class ASLFunctions:
+    """f, grad f, g - rhs and the entries of dg/dx of ``nlp`` at the primals in ``self.x``.
+
+    Write the point into ``x`` (in the NLP's variable order), then call. Each call returns a buffer
+    that the next call of the same function overwrites; copy what must outlive it.
+    """
+
+    def __init__(self, nlp: AmplNLP):
+        try:
+            handle = nlp._asl._obj
+            rhs = nlp._con_full_rhs
+        except AttributeError as exc:  # a Pyomo release with another PyNumero layout
+            raise RuntimeError(
+                f"this Pyomo's PyNumero has no {exc.name!r}; stackopt's direct ASL calls need "
+                "a Pyomo release whose AmplNLP keeps _asl and _con_full_rhs"
+            ) from exc
+        self._nlp = nlp  # owns the ASL object, which it frees when collected
+        self.x = nlp.get_primals().astype(float)
+        self._rhs = np.array(rhs, dtype=float)
+        n, m, nnz = nlp.n_primals(), nlp.n_constraints(), nlp.nnz_jacobian()
+        self._g, self._jac, self._grad = np.empty(m), np.empty(nnz), np.empty(n)
+        self._f = ctypes.c_double()
+        x, lib = self.x.ctypes.data, _functions()
+        arguments = {  # each function's arguments, fixed once
+            "eval_f": (handle, x, n, ctypes.byref(self._f)),
+            "eval_deriv_f": (handle, x, self._grad.ctypes.data, n),
+            "eval_g": (handle, x, n, self._g.ctypes.data, m),
+            "eval_jac_g": (handle, x, n, self._jac.ctypes.data, nnz),
+        }
+        self._calls = {
+            name: (getattr(lib, f"EXTERNAL_AmplInterface_{name}"), args)
+            for name, args in arguments.items()
+        }
+
+    def _call(self, name: str) -> None:
+        function, args = self._calls[name]
+        if not function(*args):
+            raise PyNumeroEvaluationError(f"Error in AMPL evaluation ({name})")
+
+    def objective(self) -> float:
+        """f(x)."""
+        self._call("eval_f")
+        return self._f.value
+
+    def gradient(self) -> np.ndarray:
+        """grad f(x), in the NLP's variable order."""
+        self._call("eval_deriv_f")
+        return self._grad
+
+    def constraints(self) -> np.ndarray:
+        """g(x) - rhs, what ``nlp.evaluate_constraints()`` returns."""
+        self._call("eval_g")
+        self._g -= self._rhs
+        return self._g
+
+    def jacobian(self) -> np.ndarray:
+        """The entries of dg/dx, in the order of ``nlp.evaluate_jacobian()``'s COO entries."""
+        self._call("eval_jac_g")
+        return self._jac
