@@ -13,8 +13,8 @@ y <- max(0, y + mu G). Constraints on leader Vars alone are kept by projection
 (:mod:`stackopt.backends.projection`). With a sampling oracle each step differentiates through
 ``samples`` sampled equilibria (Theorem 2) and records the gradient's sample variance. Along the
 leader's path the ``kkt`` oracle stops once ||F||_inf <= tol instead of polishing each equilibrium
-to 1e-10 (Newton's ``path_target``, :mod:`stackopt.backends.oracles.newton`): the implicit gradient
-is then exact up to O(tol).
+to 1e-10 (Newton's ``path_target``, :mod:`stackopt.backends.oracles.newton`; pass
+``oracle_options={"path_target": None}`` to polish): the implicit gradient is then exact up to O(tol).
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from pyomo.repn import generate_standard_repn
 from stackopt.backends.cvxpy_path import run_cvxpy
 from stackopt.backends.evaluation import honest_result
 from stackopt.backends.optimizers import make_optimizer
-from stackopt.backends.oracles.kkt import KKTOracle
 from stackopt.backends.oracles.registry import make_oracle
 from stackopt.backends.projection import LinearSetProjection
 from stackopt.backends.sensitivity import Sensitivity
@@ -110,9 +109,9 @@ def run(
     evaluator = KKTEvaluator(game)
     structure = evaluator.kkt.structure
     cons = LeaderConstraints(evaluator)
+    if oracle == "kkt":  # along the leader's path, equilibria to tol, not polished (overridable)
+        oracle_options = {"path_target": tol} | (oracle_options or {})
     orc = make_oracle(oracle, game, evaluator, tol, oracle_options)
-    if isinstance(orc, KKTOracle):  # along the leader's path, equilibria to tol, not polished
-        orc.newton.path_target = tol
     opt = make_optimizer(optimizer, lr)
     rng = np.random.default_rng(seed)
     start_values = {

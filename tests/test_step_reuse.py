@@ -137,3 +137,10 @@ def test_the_gradient_method_follows_the_path_to_its_own_tolerance():
         assert max(residuals) <= tol  # every step's equilibrium meets the method's tolerance
         # and at 1e-6 predictors are accepted unpolished, instead of being iterated to 1e-10
         assert (max(residuals[1:]) > 1e-10) == (tol > 1e-10)
+
+
+def test_oracle_options_can_ask_the_gradient_method_to_polish_every_equilibrium():
+    game = qre_subsidy(n=2, actions=3, budget=1.0, seed=0)
+    opts = {"oracle_options": {"path_target": None}}
+    res = so.solve(game, method="gradient", steps=20, lr=0.01, tol=1e-6, **opts)
+    assert max(h["residual"] for h in res.history) <= 1e-10

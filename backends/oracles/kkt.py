@@ -32,8 +32,15 @@ class KKTOracle:
 
     name = "kkt"
 
-    def __init__(self, game: StackelbergGame, evaluator: KKTEvaluator, tol: float = 1e-6):
-        self.newton = NewtonOracle(evaluator, tol)
+    def __init__(
+        self,
+        game: StackelbergGame,
+        evaluator: KKTEvaluator,
+        tol: float = 1e-6,
+        path_target: float | None = None,
+    ):
+        """``path_target``: Newton's target when continuing a path (:mod:`.newton`)."""
+        self.newton = NewtonOracle(evaluator, tol, path_target=path_target)
         self.rescue = IpoptKKTOracle(game, evaluator, tol)
         self.game, self.evaluator, self.tol = game, evaluator, tol
         self._relaxation: RelaxationOracle | None = None
