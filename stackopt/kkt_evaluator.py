@@ -113,7 +113,19 @@ class _DenseLU:
         return lapack.dgetrs(self.lu, self.piv, rhs, trans=1 if trans == "T" else 0)[0]
 
     def pivots(self) -> np.ndarray:
+        """The diagonal of U."""
         return self.lu.diagonal()
+
+
+class _SparseLU:
+    """scipy's SuperLU of a larger matrix, with the same two methods as :class:`_DenseLU`."""
+
+    def __init__(self, lu: spla.SuperLU):
+        self.superlu, self.solve = lu, lu.solve
+
+    def pivots(self) -> np.ndarray:
+        """The diagonal of U."""
+        return self.superlu.U.diagonal()
 
 
 class _Compiled:
@@ -236,14 +248,14 @@ class KKTEvaluation:
         return self._jac_pi_products[1](w)
 
     @cached_property
-    def lu(self) -> spla.SuperLU | _DenseLU | None:
+    def lu(self) -> _DenseLU | _SparseLU | None:
         """The LU factorization of jac_z (SuperLU, or LAPACK below DENSE_LIMIT rows), made once;
         None when it is exactly singular. ``lu.solve(rhs, trans="N" or "T")`` solves with it."""
         if self._ev.n_z < DENSE_LIMIT:
             lu, piv, info = lapack.dgetrf(self._ev._jz.dense(*self._raw), overwrite_a=True)
             return _DenseLU(lu, piv) if info == 0 else None
         try:
-            return spla.splu(self.jac_z)
+            return _SparseLU(spla.splu(self.jac_z))
         except RuntimeError:  # "Factor is exactly singular"
             return None
 
@@ -258,7 +270,7 @@ class KKTEvaluation:
         lu = self.lu
         if lu is None:
             return False
-        pivots = np.abs(lu.pivots() if isinstance(lu, _DenseLU) else lu.U.diagonal())
+        pivots = np.abs(lu.pivots())
         low, high = float(pivots.min()), float(pivots.max())  # NaN if any pivot is NaN
         return math.isfinite(high) and low >= _PIVOT_RATIO * max(1.0, high)
 

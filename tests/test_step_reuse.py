@@ -49,7 +49,7 @@ def test_one_factorization_is_shared_and_solves_like_superlu(setting, factorizat
     ev, pi, z = setting
     at = ev.evaluate(z, pi)
     assert not at.factorized
-    assert isinstance(at.lu, spla.SuperLU) == (factorization == "sparse")
+    assert isinstance(at.lu, kkt_evaluator._SparseLU) == (factorization == "sparse")
     sens = Sensitivity(at)
     assert at.factorized and sens._lu is at.lu and at.nonsingular
     rhs = np.random.default_rng(1).normal(size=ev.n_z)
