@@ -14,7 +14,9 @@ y <- max(0, y + mu G). Constraints on leader Vars alone are kept by projection
 ``samples`` sampled equilibria (Theorem 2) and records the gradient's sample variance. Along the
 leader's path the ``kkt`` oracle stops once ||F||_inf <= tol instead of polishing each equilibrium
 to 1e-10 (Newton's ``path_target``, :mod:`stackopt.backends.oracles.newton`; pass
-``oracle_options={"path_target": None}`` to polish): the implicit gradient is then exact up to O(tol).
+``oracle_options={"path_target": None}`` to polish): the implicit gradient is then exact up to O(tol). If the oracle fails at step k > 0 (an equilibrium branch that ends,
+for instance), the method stops with status "error" and returns the leader decision of step k - 1,
+the last one whose equilibrium was found, evaluated honestly like any other.
 """
 
 from __future__ import annotations
@@ -120,6 +122,7 @@ def run(
     z, pi = evaluator.values_of(start_values)
     pi = cons.project(pi)
     y = np.zeros(len(cons.rows))
+    solved: np.ndarray | None = None  # the decision of the last step whose equilibrium was found
     history: list[dict[str, Any]] = []
     warnings: set[str] = set()
     status, message = "iteration_limit", f"ran {steps} steps"
@@ -133,6 +136,9 @@ def run(
             if not eq.converged:
                 status = "error"
                 message = f"the {eq.oracle} oracle failed at step {k}: {eq.message}"
+                if solved is not None:  # return the last decision with an equilibrium, not pi
+                    pi = solved
+                    message += f"; returned the leader decision of step {k - 1}"
                 break
             z, residual = eq.z, max(residual, eq.residual)
             last = eq.evaluation if eq.evaluation is not None else evaluator.evaluate(z, pi)
@@ -144,6 +150,7 @@ def run(
         if status == "error":
             break
         grad = grads[0] if samples == 1 else np.mean(grads, axis=0)
+        solved = pi
         new_pi = cons.project(pi - opt.step(grad))
         moved = float(np.abs(new_pi - pi).max(initial=0.0))
         pi = new_pi

@@ -149,3 +149,22 @@ def test_general_polyhedron_projection_by_cvxpy():
     assert proj.simplices is None
     # onto the half-space: y - (a.y - b) / |a|^2 a = (2, 2) - 4/5 (1, 2)
     assert proj(np.array([2.0, 2.0])) == pytest.approx([1.2, 0.4], abs=1e-6)
+
+
+def test_an_oracle_failure_returns_the_last_decision_with_an_equilibrium():
+    asked = []
+
+    def best_response(leader):  # loses the equilibrium at the fourth call (step 3)
+        asked.append(leader["q0"])
+        return {"F.q": (98.0 - leader["q0"]) / 2 if len(asked) < 4 else float("nan")}
+
+    res = so.solve(
+        duopoly(), method="gradient", oracle=best_response, optimizer="sgd", lr=0.5, steps=300
+    )
+    assert res.status == "error" and len(res.history) == 3
+    assert "failed at step 3" in res.message
+    assert res.message.endswith("returned the leader decision of step 2")
+    q0 = asked[2]
+    assert asked[3] != q0 and res.leader["q0"] == q0
+    # evaluated honestly, at the follower's best response q = (98 - q0) / 2
+    assert res.leader_objective == pytest.approx((95 - q0 - (98 - q0) / 2) * q0, rel=1e-9)
