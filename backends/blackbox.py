@@ -2,12 +2,14 @@
 
 The paper's baselines (Wang et al. 2022, Sec. 6): minimize c(pi) = sign * F(pi, x*(pi)) subject to
 G(pi, x*(pi)) <= 0 and the leader's bounds, where every function value recomputes the equilibrium
-x*(pi) with the ``kkt`` oracle and scipy differentiates by finite differences.
+x*(pi) with the ``kkt`` oracle and scipy differentiates by finite differences. scipy differentiates
+c and G separately, with the same probe points; each probe's equilibrium is solved once.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -24,36 +26,43 @@ from stackopt.result import Result
 
 
 class _BlackBox:
-    """c(pi) and G(pi) at the equilibrium recomputed for pi, warm-started from the last one."""
+    """c(pi) and G(pi) at the equilibrium recomputed for pi, warm-started from the last one.
+
+    The values at the last 2 n + 2 points (n leader variables) are kept: one finite-difference
+    sweep for c and one for G around the same point.
+    """
 
     def __init__(self, game: StackelbergGame, evaluator: KKTEvaluator, z0: np.ndarray):
         self.evaluator, self.oracle, self.z = evaluator, KKTOracle(game, evaluator), z0
         self.constraints = LeaderConstraints(evaluator)
         self.history: list[dict[str, Any]] = []
-        self._cache: tuple[bytes, Any] | None = None
+        self._seen: OrderedDict[bytes, tuple[float, np.ndarray]] = OrderedDict()
+        self._capacity = 2 * evaluator.n_pi + 2
 
-    def _at(self, pi: np.ndarray):
+    def _at(self, pi: np.ndarray) -> tuple[float, np.ndarray]:
         # scipy may probe a hair outside the leader's bounds (trust-constr's finite differences);
         # the game is only defined inside them, so a probe is evaluated at its nearest point there
         proj = self.constraints.project
         pi = np.clip(np.asarray(pi, float), proj.lb, proj.ub)
         key = pi.tobytes()
-        if self._cache is None or self._cache[0] != key:
+        if key not in self._seen:
             eq = self.oracle(pi, self.z)
             if not eq.converged:
                 raise RuntimeError(f"no equilibrium at a trial leader decision: {eq.message}")
             self.z = eq.z
             ev = self.evaluator.evaluate(eq.z, pi, derivatives=False)
-            self._cache = (key, ev)
-        return self._cache[1]
+            self._seen[key] = (ev.leader_cost, self.constraints.values(ev))
+            if len(self._seen) > self._capacity:
+                self._seen.popitem(last=False)
+        return self._seen[key]
 
     def cost(self, pi: np.ndarray) -> float:
-        ev = self._at(pi)
-        self.history.append({"objective": self.evaluator.leader_sign * ev.leader_cost})
-        return ev.leader_cost
+        cost = self._at(pi)[0]
+        self.history.append({"objective": self.evaluator.leader_sign * cost})
+        return cost
 
     def G(self, pi: np.ndarray) -> np.ndarray:
-        return self.constraints.values(self._at(pi))
+        return self._at(pi)[1]
 
 
 def _run(game: StackelbergGame, scipy_method: str, maxiter: int) -> Result:

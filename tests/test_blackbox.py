@@ -1,9 +1,11 @@
 """The paper's black-box baselines: scipy with finite differences through the equilibrium."""
 
+import numpy as np
 import pytest
 
 import stackopt as so
-from stackopt.models import cournot, cyber_insurance, duopoly
+from stackopt.backends.oracles.kkt import KKTOracle
+from stackopt.models import cournot, cyber_insurance, duopoly, qre_subsidy
 
 
 @pytest.mark.parametrize("method", ["slsqp", "trust-constr"])
@@ -27,8 +29,24 @@ def test_maxiter_is_checked():
 
 def test_probes_outside_the_leader_bounds_are_evaluated_inside_them():
     # trust-constr's finite differences step past compensation <= L; this used to end in "error"
-    res = so.solve(
-        cyber_insurance(10, risk_aversion=0.2, seed=0), method="trust-constr", maxiter=20
-    )
-    assert res.status in ("locally_optimal", "iteration_limit")
-    assert res.violation == 0.0 and res.leader_objective > 0
+    game = cyber_insurance(10, risk_aversion=0.2, seed=0)
+    res = so.solve(game, method="trust-constr", maxiter=20)
+    assert res.status in ("locally_optimal", "iteration_limit") and res.leader_objective > 0
+    compensation = res.leader["compensation"]
+    assert all(0 <= compensation[i] <= game.losses[i] for i in range(10))
+
+
+@pytest.mark.parametrize("method", ["slsqp", "trust-constr"])
+def test_each_probe_equilibrium_is_solved_once(method, monkeypatch):
+    # scipy differentiates the cost and the budget constraint separately, at the same probes
+    solved, solve = [], KKTOracle.__call__
+
+    def recorded(self, pi, z0, rng=None):
+        solved.append(np.asarray(pi, float).tobytes())
+        return solve(self, pi, z0, rng)
+
+    monkeypatch.setattr(KKTOracle, "__call__", recorded)
+    res = so.solve(qre_subsidy(n=2, actions=2, budget=0.5, seed=1), method=method, maxiter=3)
+    assert res.status in ("locally_optimal", "iteration_limit") and res.leader_objective
+    honest = 1  # the final evaluation at the returned decision solves again
+    assert len(solved) - honest == len(set(solved[:-honest])) > 8
