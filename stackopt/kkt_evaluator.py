@@ -13,7 +13,10 @@ Jacobian of the active-set system, which is what the implicit function theorem n
 
 The KKT system and the leader's functions are compiled as two separate NLPs, so that an
 equilibrium oracle, which evaluates F many times, never pays for the leader's functions (often the
-largest expressions of the model); those are evaluated only when an evaluation asks for them.
+largest expressions of the model); those are evaluated only when an evaluation asks for them. The
+leader's NLP is the vector [c; leader constraint bodies], c = sign * objective as one more row, so
+one call gives all of it and one more its Jacobian (:meth:`KKTEvaluation.leader_vjp`). Both NLPs
+are called straight into their ASL functions (:mod:`stackopt.asl_functions`).
 Derivatives are read on first use too, so that a trial point a line search rejects costs F alone,
 and the LU factorization of dF/dz is made once per evaluation and shared by whoever solves with it
 (an oracle's Newton step, the implicit gradient, the next leader step's predictor).

@@ -32,3 +32,17 @@ $P --workers 1 --phases qre-gradient --methods gradient --instances 30 --retry l
 .venv/bin/python studies/reproduce_wang2022.py --scaling --phases cyber-scaling --retry \
     --store results/wang2022/wang2022_scaling.sqlite --workers 1 --no-progress
 $P --report-only
+# fourth session: cyber black-box baselines on 30 instances (and the first session's failed cells),
+# mpec-penalty on security seeds 10..29, the missing security cell (budget 1.0, seed 29), the other
+# Ipopt strategies on security seeds 0..9 (scholtes 0..2), QRE scholtes and smoothed-fb on more seeds,
+# the errored cyber gradient cells, security slsqp/trust-constr on seeds 0..2 (each from a clone of the
+# then-current commit; /work/runs/queue4.sh .. queue6.sh)
+$P --workers 1 --phases cyber-blackbox --instances 30 --retry
+$P --workers 1 --phases security-mpec --methods mpec-penalty --instances 30
+$P --workers 1 --phases security-gradient --instances 30
+$P --workers 1 --phases security-mpec --methods mpec-nlp,mpec-smoothed-fb --instances 10
+$P --workers 1 --phases security-mpec --methods mpec-scholtes --instances 3
+$P --workers 1 --phases qre-mpec --methods mpec-smoothed-fb,mpec-scholtes --instances 30
+$P --workers 1 --phases cyber-gradient --methods gradient --instances 30 --retry error
+$P --workers 1 --phases security-blackbox --instances 3
+$P --report-only
