@@ -14,9 +14,10 @@ y <- max(0, y + mu G). Constraints on leader Vars alone are kept by projection
 ``samples`` sampled equilibria (Theorem 2) and records the gradient's sample variance. Along the
 leader's path the ``kkt`` oracle stops once ||F||_inf <= tol instead of polishing each equilibrium
 to 1e-10 (Newton's ``path_target``, :mod:`stackopt.backends.oracles.newton`; pass
-``oracle_options={"path_target": None}`` to polish): the implicit gradient is then exact up to O(tol). If the oracle fails at step k > 0 (an equilibrium branch that ends,
-for instance), the method stops with status "error" and returns the leader decision of step k - 1,
-the last one whose equilibrium was found, evaluated honestly like any other.
+``oracle_options={"path_target": None}`` to polish): the implicit gradient is then exact up to
+O(tol). If the oracle fails at step k > 0 (an equilibrium branch that ends, for instance), the
+method stops with status "error" and returns the leader decision of step k - 1, the last one whose
+equilibrium was found, evaluated honestly like any other.
 """
 
 from __future__ import annotations
