@@ -39,17 +39,20 @@ from scipy.linalg import lapack
 from stackopt.asl_functions import ASLFunctions
 from stackopt.game import StackelbergGame
 from stackopt.kkt import KKTSystem, compile_kkt
+from stackopt.reduced_lu import Elimination, ReducedLU
 from stackopt.structure import analyze
 
 _ZERO_DIRECTION = 1.0 - 1.0 / np.sqrt(2.0)  # generalized derivative of phi at (0, 0) along (1, 1)
 _PIVOT_RATIO = 1e-13  # an LU pivot below this fraction of the largest one: numerically singular
-# J_z with fewer rows is factorized dense by LAPACK: at n = 93, 50 us against 115 us for SuperLU, and
-# n^2 < 10,000 keeps OpenBLAS's getrf on one thread (threads are slower on a busy machine)
+# The reduced matrix S (:mod:`stackopt.reduced_lu`) is factorized dense by LAPACK when it has fewer
+# rows than DENSE_LIMIT (at n = 93, 50 us against 115 us for SuperLU) or at least DENSE_SHARE n^2
+# entries: on the paper-size security game S is 411 x 411 with 63,000 entries, 2.3 ms dense against
+# 4 ms for SuperLU (benchmarks/security_step.py)
 DENSE_LIMIT = 100
-# SuperLU's column ordering for larger J_z: minimum degree on the structure of J^T + J, which suits
-# KKT matrices (structurally nearly symmetric). On the paper-size security game (755 x 755, 64,500
+DENSE_SHARE = 0.1
+# SuperLU's column ordering otherwise: minimum degree on the structure of J^T + J, which suits KKT
+# matrices (structurally nearly symmetric). On the security game's whole J_z (755 x 755, 64,500
 # nonzeros) it factorizes in 5.8 ms against 17 ms with scipy's default COLAMD
-# (benchmarks/security_step.py)
 SPARSE_ORDERING = "MMD_AT_PLUS_A"
 
 
@@ -85,7 +88,6 @@ class _Scatter:
         self.scaled = bool(self.by.any())
         self.indices, self.indptr, self.shape = order.indices, order.indptr, shape
         self.cols = np.repeat(np.arange(shape[1]), np.diff(order.indptr))
-        self.flat = self.cols * shape[0] + order.indices  # the entries' places, column-major
 
     def values(self, source: np.ndarray, scale: np.ndarray) -> np.ndarray:
         """The entries, in CSC order."""
@@ -103,12 +105,6 @@ class _Scatter:
             lambda v: np.bincount(rows, values * v[cols], minlength=n_rows),
             lambda w: np.bincount(cols, values * w[rows], minlength=n_cols),
         )
-
-    def dense(self, source: np.ndarray, scale: np.ndarray) -> np.ndarray:
-        """The same matrix as a Fortran-ordered dense array (what LAPACK factorizes in place)."""
-        out = np.zeros(self.shape[0] * self.shape[1])
-        out[self.flat] = self.values(source, scale)
-        return out.reshape(self.shape, order="F")
 
 
 class _DenseLU:
@@ -134,6 +130,23 @@ class _SparseLU:
     def pivots(self) -> np.ndarray:
         """The diagonal of U."""
         return self.superlu.U.diagonal()
+
+
+def _factorization(
+    n: int, rows: np.ndarray, cols: np.ndarray, values: np.ndarray
+) -> _DenseLU | _SparseLU | None:
+    """The LU of the n x n matrix with these entries (duplicates summed), by LAPACK when it is
+    small or dense (DENSE_LIMIT, DENSE_SHARE) and by SuperLU otherwise; None when it is exactly
+    singular."""
+    if n < DENSE_LIMIT or len(values) >= DENSE_SHARE * n * n:
+        dense = np.bincount(cols * n + rows, values, minlength=n * n).reshape((n, n), order="F")
+        lu, piv, info = lapack.dgetrf(dense, overwrite_a=True)
+        return _DenseLU(lu, piv) if info == 0 else None
+    try:
+        matrix = sp.csc_matrix((values, (rows, cols)), shape=(n, n))
+        return _SparseLU(spla.splu(matrix, permc_spec=SPARSE_ORDERING))
+    except RuntimeError:  # "Factor is exactly singular"
+        return None
 
 
 class _Compiled:
@@ -256,16 +269,11 @@ class KKTEvaluation:
         return self._jac_pi_products[1](w)
 
     @cached_property
-    def lu(self) -> _DenseLU | _SparseLU | None:
-        """The LU factorization of jac_z (SuperLU, or LAPACK below DENSE_LIMIT rows), made once;
-        None when it is exactly singular. ``lu.solve(rhs, trans="N" or "T")`` solves with it."""
-        if self._ev.n_z < DENSE_LIMIT:
-            lu, piv, info = lapack.dgetrf(self._ev._jz.dense(*self._raw), overwrite_a=True)
-            return _DenseLU(lu, piv) if info == 0 else None
-        try:
-            return _SparseLU(spla.splu(self.jac_z, permc_spec=SPARSE_ORDERING))
-        except RuntimeError:  # "Factor is exactly singular"
-            return None
+    def lu(self) -> ReducedLU | None:
+        """The LU factorization of jac_z, made once, with the clearly inactive constraints
+        eliminated first (:mod:`stackopt.reduced_lu`); None when it is exactly singular.
+        ``lu.solve(rhs, trans="N" or "T")`` solves with it."""
+        return self._ev._elimination.factorize(self._ev._jz.values(*self._raw))
 
     @property
     def factorized(self) -> bool:
@@ -416,6 +424,9 @@ class KKTEvaluator:
             np.concatenate([by[z_e], np.zeros(n_lam, dtype=int)]),
         )
         self._jpi = _Scatter(row[pi_e], cpos[pi_e], (n_top + n_lam, self.n_pi), pi_e, by[pi_e])
+        self._elimination = Elimination(
+            self._jz.indices, self._jz.cols, self.n_z, self.n_x, n_top, n_lam, _factorization
+        )
         lead_pos = np.full(self._leader.nlp.n_constraints(), -1)  # 0: c, 1 + i: constraint i
         lead_pos[self._cost_row] = 0
         lead_pos[self._leader_rows] = 1 + np.arange(len(self._leader_rows))

@@ -42,6 +42,7 @@ def factorization(request, monkeypatch):
     """J_z factorized by LAPACK (a small system) or by SuperLU (as a large one would be)."""
     if request.param == "sparse":
         monkeypatch.setattr(kkt_evaluator, "DENSE_LIMIT", 0)
+        monkeypatch.setattr(kkt_evaluator, "DENSE_SHARE", float("inf"))
     return request.param
 
 
@@ -49,7 +50,7 @@ def test_one_factorization_is_shared_and_solves_like_superlu(setting, factorizat
     ev, pi, z = setting
     at = ev.evaluate(z, pi)
     assert not at.factorized
-    assert isinstance(at.lu, kkt_evaluator._SparseLU) == (factorization == "sparse")
+    assert isinstance(at.lu.lu, kkt_evaluator._SparseLU) == (factorization == "sparse")
     sens = Sensitivity(at)
     assert at.factorized and sens._lu is at.lu and at.nonsingular
     rhs = np.random.default_rng(1).normal(size=ev.n_z)
