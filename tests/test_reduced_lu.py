@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 import scipy.sparse.linalg as spla
 
-from stackopt import kkt_evaluator
 from stackopt.backends.oracles.kkt import KKTOracle
 from stackopt.backends.start_points import current_value
 from stackopt.kkt_evaluator import KKTEvaluator
@@ -37,15 +36,6 @@ def _at_equilibrium(game):
     eq = KKTOracle(game, ev)(pi, z)
     assert eq.converged
     return ev.evaluate(eq.z, pi)
-
-
-@pytest.fixture(params=["dense", "sparse"])
-def factorization(request, monkeypatch):
-    """S factorized by LAPACK (a small system) or by SuperLU (as a large one would be)."""
-    if request.param == "sparse":
-        monkeypatch.setattr(kkt_evaluator, "DENSE_LIMIT", 0)
-        monkeypatch.setattr(kkt_evaluator, "DENSE_SHARE", float("inf"))
-    return request.param
 
 
 @pytest.mark.parametrize("name", GAMES)

@@ -37,15 +37,6 @@ def test_a_lazy_jacobian_is_read_at_its_own_point(setting):
         _ = ev.evaluate(z, pi, derivatives=False).jac_z
 
 
-@pytest.fixture(params=["dense", "sparse"])
-def factorization(request, monkeypatch):
-    """J_z factorized by LAPACK (a small system) or by SuperLU (as a large one would be)."""
-    if request.param == "sparse":
-        monkeypatch.setattr(kkt_evaluator, "DENSE_LIMIT", 0)
-        monkeypatch.setattr(kkt_evaluator, "DENSE_SHARE", float("inf"))
-    return request.param
-
-
 def test_one_factorization_is_shared_and_solves_like_superlu(setting, factorization):
     ev, pi, z = setting
     at = ev.evaluate(z, pi)
