@@ -73,27 +73,26 @@ class Elimination:
             pj.append(np.full(len(uj) * len(vj), j))
         empty = np.zeros(0, int)
         self.pu, self.pv, self.pj = (np.concatenate(p) if p else empty for p in (pu, pv, pj))
+        self._layout: tuple[bytes, Layout] | None = None
 
     def factorize(self, values: np.ndarray) -> ReducedLU | None:
         """The LU of J_z (entries ``values``) through S; None when it is singular."""
         d = values[self.diag]
         eliminated = self.eligible & (np.abs(d) >= ELIMINATED_FROM)
-        row_out, col_out = np.zeros(self.n, bool), np.zeros(self.n, bool)
-        row_out[self.fb_rows[eliminated]] = True
-        col_out[self.lam_cols[eliminated]] = True
-        row_map, col_map = np.cumsum(~row_out) - 1, np.cumsum(~col_out) - 1
-        keep = ~row_out[self.rows] & ~col_out[self.cols]
-        pairs = eliminated[self.pj]
-        pu, pv = self.pu[pairs], self.pv[pairs]
+        key = eliminated.tobytes()  # along a path the eliminated set rarely changes
+        if self._layout is None or self._layout[0] != key:
+            self._layout = (key, Layout(self, eliminated))
+        layout = self._layout[1]
+        d_e = d[eliminated]
         lu = self.factor(
-            self.n - int(eliminated.sum()),
-            np.concatenate([row_map[self.rows[keep]], row_map[self.rows[pu]]]),
-            np.concatenate([col_map[self.cols[keep]], col_map[self.cols[pv]]]),
-            np.concatenate([values[keep], -values[pu] * values[pv] / d[self.pj[pairs]]]),
+            len(layout.keep_rows),
+            layout.s_rows,
+            layout.s_cols,
+            np.concatenate(
+                [values[layout.kept], -values[layout.pu] * values[layout.pv] / d[layout.pj]]
+            ),
         )
-        if lu is None:
-            return None
-        return ReducedLU(self, lu, values, d, eliminated, row_map, col_map, row_out, col_out)
+        return None if lu is None else ReducedLU(layout, lu, values, d_e)
 
 
 def _grouped(entries: np.ndarray, of: np.ndarray, n: int) -> list[np.ndarray]:
@@ -102,20 +101,41 @@ def _grouped(entries: np.ndarray, of: np.ndarray, n: int) -> list[np.ndarray]:
     return np.split(entries[order], np.cumsum(np.bincount(of, minlength=n))[:-1])
 
 
+class Layout:
+    """Where everything lies once the set of eliminated constraints is known."""
+
+    def __init__(self, elim: Elimination, eliminated: np.ndarray):
+        self.n = elim.n
+        row_out, col_out = np.zeros(elim.n, bool), np.zeros(elim.n, bool)
+        row_out[elim.fb_rows[eliminated]] = True
+        col_out[elim.lam_cols[eliminated]] = True
+        row_map, col_map = np.cumsum(~row_out) - 1, np.cumsum(~col_out) - 1
+        self.kept = np.flatnonzero(~row_out[elim.rows] & ~col_out[elim.cols])
+        pairs = eliminated[elim.pj]
+        self.pu, self.pv, self.pj = elim.pu[pairs], elim.pv[pairs], elim.pj[pairs]
+        # the entries of S: the kept entries of J_z, then one correction per pair
+        self.s_rows = np.concatenate([row_map[elim.rows[self.kept]], row_map[elim.rows[self.pu]]])
+        self.s_cols = np.concatenate([col_map[elim.cols[self.kept]], col_map[elim.cols[self.pv]]])
+        self.keep_rows, self.keep_cols = np.flatnonzero(~row_out), np.flatnonzero(~col_out)
+        self.e_rows, self.e_cols = elim.fb_rows[eliminated], elim.lam_cols[eliminated]
+        slot = np.cumsum(eliminated) - 1  # the place of an eliminated constraint among E
+        u, v = eliminated[elim.u_of], eliminated[elim.v_of]
+        # B and C as (the entry, its row or column in S, its constraint's place in E)
+        self.b = (elim.u[u], row_map[elim.rows[elim.u[u]]], slot[elim.u_of[u]])
+        self.c = (elim.v[v], col_map[elim.cols[elim.v[v]]], slot[elim.v_of[v]])
+
+
 class ReducedLU:
     """Solves with J_z through the LU of S (the module docstring's formulas)."""
 
-    def __init__(self, elim, lu, values, d, eliminated, row_map, col_map, row_out, col_out):
-        self.lu, self.n = lu, elim.n
-        self.d = d[eliminated]
-        slot = np.cumsum(eliminated) - 1  # the place of an eliminated constraint among E
-        self.keep_rows, self.keep_cols = np.flatnonzero(~row_out), np.flatnonzero(~col_out)
-        self.e_rows, self.e_cols = elim.fb_rows[eliminated], elim.lam_cols[eliminated]
+    def __init__(self, layout: Layout, lu, values: np.ndarray, d: np.ndarray):
+        self.lu, self.layout, self.d = lu, layout, d
+        self.n = layout.n
+        self.keep_rows = layout.keep_rows
         # B D^{-1} and D^{-1} C as (its row or column in S, its constraint's place in E, value)
-        u, v = eliminated[elim.u_of], eliminated[elim.v_of]
-        u_slot, v_slot = slot[elim.u_of[u]], slot[elim.v_of[v]]
-        self.b = (row_map[elim.rows[elim.u[u]]], u_slot, values[elim.u[u]] / self.d[u_slot])
-        self.c = (col_map[elim.cols[elim.v[v]]], v_slot, values[elim.v[v]] / self.d[v_slot])
+        (b, b_at, b_of), (c, c_at, c_of) = layout.b, layout.c
+        self.b = (b_at, b_of, values[b] / d[b_of])
+        self.c = (c_at, c_of, values[c] / d[c_of])
 
     def solve(self, rhs: np.ndarray, trans: str = "N") -> np.ndarray:
         """J_z^{-1} rhs (``trans="N"``) or J_z^{-T} rhs (``"T"``); a 2-D rhs column by column."""
@@ -124,13 +144,14 @@ class ReducedLU:
             for i in range(rhs.shape[1]):
                 out[:, i] = self.solve(rhs[:, i], trans)
             return out
-        k, e = len(self.keep_rows), len(self.d)
+        lay = self.layout
+        k, e = len(lay.keep_rows), len(self.d)
         if trans == "T":
-            head, tail, near, far = self.keep_cols, self.e_cols, self.c, self.b
-            out_head, out_tail = self.keep_rows, self.e_rows
+            head, tail, near, far = lay.keep_cols, lay.e_cols, self.c, self.b
+            out_head, out_tail = lay.keep_rows, lay.e_rows
         else:
-            head, tail, near, far = self.keep_rows, self.e_rows, self.b, self.c
-            out_head, out_tail = self.keep_cols, self.e_cols
+            head, tail, near, far = lay.keep_rows, lay.e_rows, self.b, self.c
+            out_head, out_tail = lay.keep_cols, lay.e_cols
         ends = rhs[tail]
         at, of, value = near  # value / d_j
         reduced = rhs[head] - np.bincount(at, value * ends[of], minlength=k)
