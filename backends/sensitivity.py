@@ -7,7 +7,8 @@ mode with ONE sparse solve, whatever the number of leader variables:
     J_z^T w = d phi/dz,      d phi/d pi (total) = d phi/d pi - J_pi^T w.
 
 Inactive constraints drop out and active ones are held at zero automatically through the generalized
-Jacobian of the Fischer-Burmeister rows; weakly active ones (lam_j = 0 = g_j) are reported. When J_z
+Jacobian of the Fischer-Burmeister rows (the clearly inactive ones are eliminated before J_z is
+factorized, :mod:`stackopt.reduced_lu`); weakly active ones (lam_j = 0 = g_j) are reported. When J_z
 is singular (a non-isolated equilibrium) a Tikhonov-regularized least-squares solve is used and a
 warning is recorded (the paper's "degenerate approximation").
 """
