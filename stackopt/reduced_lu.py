@@ -28,15 +28,17 @@ from collections.abc import Callable
 import numpy as np
 
 ELIMINATED_FROM = 0.5  # d_j at least this: the pivot of the eliminated pair is safe
-MAX_CORRECTION = 10_000
+MAX_CORRECTION = 10_000  # entries of one constraint's outer product (|dg_j/dx|^2 for one g_j)
 
 
 class Elimination:
     """Where each constraint's pair lies among J_z's entries (fixed by the sparsity pattern).
 
     ``rows``, ``cols``: the row and column of each entry of J_z, in the order of its values.
-    ``factor(n, values)``: factorize an n x n matrix given (rows, cols, values), duplicates summed;
-    returns an object with ``solve(rhs, trans)`` and ``pivots()``, or None if it is singular.
+    ``factor(n, rows, cols, values)``: the LU of the n x n matrix with these entries (duplicates
+    summed), an object with ``solve(rhs, trans)`` and ``pivots()``, or None if it is singular.
+    The layout of S is computed once per set of eliminated constraints and kept while the set
+    stays the same, as it does along a path of leader decisions.
     """
 
     def __init__(
