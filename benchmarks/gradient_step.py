@@ -45,27 +45,27 @@ def main() -> None:
     values = {v.name: v.value for v in ev.kkt.primal}
     z0, pi = ev.values_of(values | {n: 0.0 for n in ev.leader_names})
     at = ev.evaluate(oracle(pi, z0).z, pi)
-    reps = 200
     jac = at.jac_z.tocsc()
     print(f"the KKT Jacobian J_z: {jac.shape[0]}x{jac.shape[1]}, nnz {jac.nnz}")
+
+    def timed(f, reps: int = 300) -> float:
+        """The median time of one call, the statistic of the step time too."""
+        times = []
+        for _ in range(reps):
+            t = time.perf_counter()
+            f()
+            times.append(time.perf_counter() - t)
+        return statistics.median(times)
+
     lus = {}
     for ordering, whose in (("COLAMD", "scipy's default"), (SPARSE_ORDERING, "stackopt's")):
-        t = time.perf_counter()
-        for _ in range(reps):
-            spla.splu(jac, permc_spec=ordering)
-        lus[ordering] = (time.perf_counter() - t) / reps
+        lus[ordering] = timed(lambda ordering=ordering: spla.splu(jac, permc_spec=ordering))
         print(
             f"one sparse LU (SuperLU, {ordering}, {whose} ordering): {1e6 * lus[ordering]:.1f} us; "
             f"step / factorization: {median / lus[ordering]:.1f}   (target < 5)"
         )
     lu = lus[SPARSE_ORDERING]
     z = at.z
-
-    def timed(f) -> float:
-        t = time.perf_counter()
-        for _ in range(reps):
-            f()
-        return (time.perf_counter() - t) / reps
 
     def leader(at):  # what a step reads of the leader: c, G, the gradients of c + w G
         return at.leader_cost, at.constraint_values, at.leader_vjp(1.0, weights)
