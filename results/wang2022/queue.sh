@@ -32,17 +32,18 @@ $P --workers 1 --phases qre-gradient --methods gradient --instances 30 --retry l
 .venv/bin/python studies/reproduce_wang2022.py --scaling --phases cyber-scaling --retry \
     --store results/wang2022/wang2022_scaling.sqlite --workers 1 --no-progress
 $P --report-only
-# fourth session: cyber black-box baselines on 30 instances (and the first session's failed cells),
-# mpec-penalty on security seeds 10..29, the missing security cell (budget 1.0, seed 29), the other
-# Ipopt strategies on security seeds 0..9 (scholtes 0..2), QRE scholtes and smoothed-fb on more seeds,
-# the errored cyber gradient cells, security slsqp/trust-constr on seeds 0..2 (each from a clone of the
-# then-current commit; /work/runs/queue4.sh .. queue6.sh)
+# fourth session, each command from a clone of the then-current commit (PYTHONPATH pointing at it):
+# on 4102a48 the cyber black-box baselines on 30 instances (retrying the first session's failed cells)
+# and mpec-penalty on security seeds 10..29; on 66a6936 the missing security cell (budget 1.0, seed 19),
+# mpec-nlp and mpec-smoothed-fb on the first security seeds (stopped when the session ended), the
+# errored cyber gradient cells, slsqp/trust-constr on security seeds 0..9 and the all-zero leader on
+# up to 100 security seeds (stopped when the session ended); one mpec-scholtes security cell ran
+# before that strategy was dropped for time (about 6 minutes a run)
 $P --workers 1 --phases cyber-blackbox --instances 30 --retry
 $P --workers 1 --phases security-mpec --methods mpec-penalty --instances 30
 $P --workers 1 --phases security-gradient --instances 30
 $P --workers 1 --phases security-mpec --methods mpec-nlp,mpec-smoothed-fb --instances 10
-$P --workers 1 --phases security-mpec --methods mpec-scholtes --instances 3
-$P --workers 1 --phases qre-mpec --methods mpec-smoothed-fb,mpec-scholtes --instances 30
 $P --workers 1 --phases cyber-gradient --methods gradient --instances 30 --retry error
-$P --workers 1 --phases security-blackbox --instances 3
+$P --workers 1 --phases security-blackbox --instances 10
+$P --workers 1 --phases security-gradient --methods initial --instances 100
 $P --report-only
