@@ -1,6 +1,6 @@
 """The functions of a compiled PyNumero NLP, called straight into its AMPL Solver Library interface.
 
-PyNumero's ``AmplNLP`` evaluates f(x), grad f(x), g(x) and the entries of dg/dx through the C
+PyNumero's ``AmplNLP`` evaluates g(x) and the entries of dg/dx through the C
 functions of its ``pynumero_ASL`` library, with per-call checks (argument types, sizes, a cache
 and a copy into ``out``) that cost about 13 us a call. The gradient method evaluates a few of these
 functions per leader step on systems of ~100 rows, where that overhead is a sixth of the step.
@@ -25,8 +25,6 @@ from pyomo.contrib.pynumero.interfaces.ampl_nlp import AmplNLP
 
 _POINTER, _INT = ctypes.c_void_p, ctypes.c_int
 _SIGNATURES = {  # (ASL object, arrays and their sizes) -> success
-    "eval_f": [_POINTER, _POINTER, _INT, _POINTER],
-    "eval_deriv_f": [_POINTER, _POINTER, _POINTER, _INT],
     "eval_g": [_POINTER, _POINTER, _INT, _POINTER, _INT],
     "eval_jac_g": [_POINTER, _POINTER, _INT, _POINTER, _INT],
 }
@@ -49,7 +47,8 @@ def _functions() -> ctypes.CDLL:
 
 
 class ASLFunctions:
-    """f, grad f, g - rhs and the entries of dg/dx of ``nlp`` at the primals in ``self.x``.
+    """g - rhs and the entries of dg/dx of ``nlp`` at the primals in ``self.x`` (stackopt's NLPs
+    carry every function it reads as a constraint row: the leader's cost is one).
 
     Write the point into ``x`` (in the NLP's variable order), then call. Each call returns a buffer
     that the next call of the same function overwrites; copy what must outlive it.
@@ -68,12 +67,9 @@ class ASLFunctions:
         self.x = nlp.get_primals().astype(float)
         self._rhs = np.array(rhs, dtype=float)
         n, m, nnz = nlp.n_primals(), nlp.n_constraints(), nlp.nnz_jacobian()
-        self._g, self._jac, self._grad = np.empty(m), np.empty(nnz), np.empty(n)
-        self._f = ctypes.c_double()
+        self._g, self._jac = np.empty(m), np.empty(nnz)
         x, lib = self.x.ctypes.data, _functions()
         arguments = {  # each function's arguments, fixed once
-            "eval_f": (handle, x, n, ctypes.byref(self._f)),
-            "eval_deriv_f": (handle, x, self._grad.ctypes.data, n),
             "eval_g": (handle, x, n, self._g.ctypes.data, m),
             "eval_jac_g": (handle, x, n, self._jac.ctypes.data, nnz),
         }
@@ -86,16 +82,6 @@ class ASLFunctions:
         function, args = self._calls[name]
         if not function(*args):
             raise PyNumeroEvaluationError(f"Error in AMPL evaluation ({name})")
-
-    def objective(self) -> float:
-        """f(x)."""
-        self._call("eval_f")
-        return self._f.value
-
-    def gradient(self) -> np.ndarray:
-        """grad f(x), in the NLP's variable order."""
-        self._call("eval_deriv_f")
-        return self._grad
 
     def constraints(self) -> np.ndarray:
         """g(x) - rhs, what ``nlp.evaluate_constraints()`` returns."""

@@ -189,13 +189,6 @@ class _Compiled:
         x[self._pi_to] = pi[self._pi_from]
         self.owner = owner
 
-    def gradient(self, grad: np.ndarray, kind: int, n: int) -> np.ndarray:
-        """The part of an NLP gradient ``grad`` on z (``kind`` 0) or pi (1), as a vector of size n."""
-        at, to = (self._z_from, self._z_to) if kind == 0 else (self._pi_from, self._pi_to)
-        out = np.zeros(n)
-        out[at] = grad[to]
-        return out
-
 
 class KKTEvaluation:
     """F(z, pi) at one point; its Jacobians, their LU and the leader's functions are made on first use.
