@@ -3,8 +3,8 @@
 It keeps the leader's equilibrium-independent constraints (its Vars' box and its linear
 constraints on its own Vars), and a follower's own feasible set in projected gradient play.
 Euclidean projection is in closed form for a box (clipping) and for disjoint capped simplices
-{l <= x <= u, sum_{i in S} x_i = c} (:func:`project_capped_simplex`); any other polyhedron is
-projected by a QP in cvxpy.
+{l <= x <= u, sum_{i in S} x_i = c} (:func:`project_capped_simplices`, all of them at once); any
+other polyhedron is projected by a QP in cvxpy.
 """
 
 from __future__ import annotations
@@ -17,44 +17,72 @@ from pyomo.repn import generate_standard_repn
 from stackopt.errors import ModelError
 
 
+def project_capped_simplices(
+    y: np.ndarray, group: np.ndarray, totals: np.ndarray, lb: np.ndarray, ub: np.ndarray
+) -> np.ndarray:
+    """argmin ||x - y|| over {lb <= x <= ub, sum_{i: group_i = k} x_i = totals_k for every k}.
+
+    The groups are disjoint, so the problem splits into one capped simplex per group, all solved
+    at once. For each group the KKT conditions give x_i = clip(y_i - tau_k, lb_i, ub_i) with one
+    scalar tau_k solving s_k(tau) = sum_{i in k} clip(y_i - tau, lb_i, ub_i) = totals_k. s_k is
+    continuous, non-increasing and piecewise linear, with kinks at y_i - ub_i (x_i leaves ub) and
+    y_i - lb_i (x_i reaches lb); sorting the kinks within each group and accumulating the slopes
+    finds the linear piece where s_k crosses totals_k (the sort-based algorithm of Duchi et al.
+    2008, Fig. 1, extended to boxes, as in Held, Wolfe and Crowder 1974).
+    """
+    n_groups = len(totals)
+    low, high = (np.bincount(group, bound, minlength=n_groups) for bound in (lb, ub))
+    for k in np.flatnonzero(~((low <= totals) & (totals <= high))):
+        raise ModelError(
+            f"no point in the box sums to {totals[k]} (bounds sum to {low[k]}..{high[k]})"
+        )
+    enter, leave = y - ub, y - lb  # x_i is strictly inside its box for enter_i < tau < leave_i
+    finite_enter, finite_leave = np.isfinite(enter), np.isfinite(leave)
+    kinks = np.concatenate([enter[finite_enter], leave[finite_leave]])
+    of = np.concatenate([group[finite_enter], group[finite_leave]])
+    change = np.repeat([-1.0, 1.0], [finite_enter.sum(), finite_leave.sum()])
+    order = np.lexsort((kinks, of))  # by group, then by kink
+    kinks, of, change = kinks[order], of[order], change[order]
+    count = np.bincount(of, minlength=n_groups)
+    start = np.cumsum(count) - count  # each group's first kink
+    has = count > 0
+    first = np.zeros(n_groups)
+    first[has] = kinks[start[has]]
+    at_first = np.bincount(group, np.clip(y - first[group], lb, ub), minlength=n_groups)
+    slope_left = -np.bincount(group, ~np.isfinite(ub), minlength=n_groups)  # as tau -> -inf
+    changed = np.cumsum(change)
+    before = np.zeros(n_groups)
+    before[has] = changed[start[has]] - change[start[has]]
+    slopes = slope_left[of] + changed - before[of]  # the slope of s_k right of each kink
+    rise = np.zeros(len(kinks))
+    same = of[1:] == of[:-1]
+    rise[1:][same] = (slopes[:-1] * np.diff(kinks))[same]
+    rose = np.cumsum(rise)
+    s = at_first[of] + rose - rose[start[of]]  # s_k at each kink
+    above = np.bincount(of, s >= totals[of], minlength=n_groups).astype(int)
+    tau = np.empty(n_groups)
+    left = has & (above == 0)  # s_k crosses left of its first kink
+    tau[left] = first[left] + (totals[left] - at_first[left]) / slope_left[left]
+    inside = above > 0
+    j = start[inside] + above[inside] - 1  # the last kink with s_k >= totals_k
+    flat = slopes[j] == 0
+    tau[inside] = kinks[j] + np.divide(
+        totals[inside] - s[j], slopes[j], out=np.zeros(len(j)), where=~flat
+    )
+    free = ~has  # no finite bound in the group: a shift onto the hyperplane
+    sizes = np.bincount(group, minlength=n_groups)
+    tau[free] = (np.bincount(group, y, minlength=n_groups)[free] - totals[free]) / sizes[free]
+    return np.clip(y - tau[group], lb, ub)
+
+
 def project_capped_simplex(
     y: np.ndarray, total: float, lb: np.ndarray | float = 0.0, ub: np.ndarray | float = np.inf
 ) -> np.ndarray:
-    """argmin ||x - y|| over {lb <= x <= ub, sum x = total}, exactly.
-
-    The KKT conditions give x = clip(y - tau, lb, ub) with one scalar tau solving
-    s(tau) = sum_i clip(y_i - tau, lb_i, ub_i) = total. s is continuous, non-increasing and
-    piecewise linear, with kinks at y_i - ub_i (x_i leaves ub) and y_i - lb_i (x_i reaches lb);
-    sorting the kinks and accumulating the slopes finds the linear piece where s crosses total
-    (the sort-based algorithm of Duchi et al. 2008, Fig. 1, extended to boxes, as in Held, Wolfe
-    and Crowder 1974). lb = 0, ub = inf is the simplex {x >= 0, sum x = total}.
-    """
+    """argmin ||x - y|| over {lb <= x <= ub, sum x = total}, exactly (one group of
+    :func:`project_capped_simplices`); lb = 0, ub = inf is the simplex {x >= 0, sum x = total}."""
     y = np.asarray(y, float)
-    lb, ub = np.broadcast_to(lb, y.shape).astype(float), np.broadcast_to(ub, y.shape).astype(float)
-    if not lb.sum() <= total <= ub.sum():
-        raise ModelError(
-            f"no point in the box sums to {total} (bounds sum to {lb.sum()}..{ub.sum()})"
-        )
-    enter, leave = y - ub, y - lb  # x_i is strictly inside its box for enter_i < tau < leave_i
-    kinks = np.concatenate([enter[np.isfinite(enter)], leave[np.isfinite(leave)]])
-    change = np.concatenate([-np.ones(np.isfinite(enter).sum()), np.ones(np.isfinite(leave).sum())])
-    if kinks.size == 0:  # no bounds: a shift onto the hyperplane
-        return y - (y.sum() - total) / y.size
-    order = np.argsort(kinks, kind="stable")
-    kinks, change = kinks[order], change[order]
-    slope_left = -float(np.sum(~np.isfinite(ub)))  # coordinates free as tau -> -inf
-    slopes = slope_left + np.cumsum(change)  # slope of s right of each kink
-    s = np.clip(y - kinks[0], lb, ub).sum() + np.concatenate(
-        [[0.0], np.cumsum(slopes[:-1] * np.diff(kinks))]
-    )
-    j = int(np.searchsorted(-s, -total, side="right")) - 1  # last kink with s >= total
-    if j < 0:
-        tau = kinks[0] + (total - s[0]) / slope_left
-    elif slopes[j] == 0:
-        tau = kinks[j]
-    else:
-        tau = kinks[j] + (total - s[j]) / slopes[j]
-    return np.clip(y - tau, lb, ub)
+    lb, ub = (np.broadcast_to(b, y.shape).astype(float) for b in (lb, ub))
+    return project_capped_simplices(y, np.zeros(len(y), int), np.array([float(total)]), lb, ub)
 
 
 class LinearSetProjection:
@@ -83,6 +111,12 @@ class LinearSetProjection:
         self.A = np.array(rows).reshape(len(rows), n)
         self.lo, self.hi = np.array(lo, float), np.array(hi, float)
         self.simplices = self._as_simplices()
+        if self.simplices:  # (their coordinates, the simplex of each, the totals)
+            self._groups = (
+                np.concatenate([idx for idx, _ in self.simplices]),
+                np.repeat(np.arange(len(self.simplices)), [len(i) for i, _ in self.simplices]),
+                np.array([total for _, total in self.simplices]),
+            )
 
     def _as_simplices(self) -> list[tuple[np.ndarray, float]] | None:
         """The disjoint unit-coefficient sum rows (capped simplices), or None if not all rows are."""
@@ -97,12 +131,13 @@ class LinearSetProjection:
         return out
 
     def __call__(self, y: np.ndarray) -> np.ndarray:
-        if self.simplices is not None:
-            x = np.minimum(np.maximum(y, self.lb), self.ub)  # np.clip, without its overhead
-            for idx, total in self.simplices:
-                x[idx] = project_capped_simplex(y[idx], total, self.lb[idx], self.ub[idx])
-            return x
-        return self._qp(y)
+        if self.simplices is None:
+            return self._qp(y)
+        x = np.minimum(np.maximum(y, self.lb), self.ub)  # np.clip, without its overhead
+        if self.simplices:
+            at, group, totals = self._groups
+            x[at] = project_capped_simplices(y[at], group, totals, self.lb[at], self.ub[at])
+        return x
 
     def _qp(self, y: np.ndarray) -> np.ndarray:
         import cvxpy as cp
