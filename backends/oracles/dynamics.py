@@ -5,8 +5,13 @@ Each follower moves along its own negative gradient, projected on its own feasib
     x_i <- Proj_{X_i}(x_i - eta * grad_{x_i} (sign_i f_i)(x, pi)),
 
 all followers simultaneously, from a start drawn uniformly in the followers' boxes (or, with
-``start="given"``, from the point it is handed), until the step is below ``tol``; the multipliers
-are then estimated (:mod:`.multipliers`) and the point polished by semismooth Newton.
+``start="given"``, from the point it is handed). Once the step is below ``POLISH_FROM``, and again
+at every tenfold smaller step down to 1e-3 tol, the multipliers are estimated (:mod:`.multipliers`)
+and the point is polished by semismooth Newton. A polished equilibrium is returned when it is where
+play is going: play contracts by a rate rho per step (the ratio of its last two steps), so the rest
+of its path from x is at most about step * rho / (1 - rho) long (Aitken's estimate), and the
+equilibrium must lie within twice that of x. Otherwise play goes on; at the last threshold the
+polished point is returned whatever it is.
 Different seeds can land on different equilibria, each in proportion to its basin of attraction:
 the stochastic equilibrium selection of Wang et al. (2022, Sec. 4, Theorem 2). The followers'
 constraints must be linear in their own Vars and not involve the leader's.
@@ -24,6 +29,9 @@ from stackopt.backends.projection import LinearSetProjection
 from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
+
+#: play's step length at which polishing is first tried, then at every tenfold smaller one
+POLISH_FROM = 1e-3
 
 
 class DynamicsOracle:
@@ -46,30 +54,30 @@ class DynamicsOracle:
             raise OptionError(f"start must be 'random' or 'given', got {start!r}")
         self.start = start
         structure = evaluator.kkt.structure
-        try:
-            self.projections = [
-                LinearSetProjection(part.vars, part.constraints) for part in structure.followers
-            ]
+        try:  # each follower's own set (its constraints on its own Vars alone)
+            for part in structure.followers:
+                LinearSetProjection(part.vars, part.constraints)
         except Exception as exc:
             raise OptionError(
                 f"the dynamics oracle cannot project the followers' sets: {exc}"
             ) from exc
-        self.slices = evaluator.follower_slices
+        # the followers' sets form a product, projected onto all at once
+        self.projection = LinearSetProjection(
+            structure.follower_vars, [c for part in structure.followers for c in part.constraints]
+        )
         self.evaluator, self.eta, self.max_iter, self.tol = evaluator, eta, max_iter, tol
         self.polish = NewtonOracle(evaluator, tol)
 
     @property
     def closed_form(self) -> bool:
         """True when every follower's set is projected in closed form (boxes and simplices)."""
-        return all(proj.simplices is not None for proj in self.projections)
+        return self.projection.simplices is not None
 
     def _start(self, rng: np.random.Generator) -> np.ndarray:
-        x = np.zeros(self.evaluator.n_x)
-        for proj, (a, b) in zip(self.projections, self.slices):
-            lo = np.where(np.isfinite(proj.lb), proj.lb, -1.0)
-            hi = np.where(np.isfinite(proj.ub), proj.ub, lo + 2.0)
-            x[a:b] = proj(rng.uniform(lo, hi))
-        return x
+        proj = self.projection
+        lo = np.where(np.isfinite(proj.lb), proj.lb, -1.0)
+        hi = np.where(np.isfinite(proj.ub), proj.ub, lo + 2.0)
+        return proj(rng.uniform(lo, hi))
 
     def __call__(
         self, pi: np.ndarray, z0: np.ndarray, rng: np.random.Generator | None = None
@@ -79,25 +87,45 @@ class DynamicsOracle:
         z = np.zeros(ev.n_z)
         z[:n_x] = self._start(rng) if self.start == "random" else np.asarray(z0[:n_x], float)
         played = [0]  # the steps taken, also when play stops at a point it cannot evaluate
-        try:
-            self._play(z, pi, played)
-            start = with_multipliers(ev, z[:n_x], pi)
-        except (PyNumeroEvaluationError, ArithmeticError) as exc:  # e.g. log(0) on a face
-            return Equilibrium(z, np.inf, False, played[0], self.name, f"cannot evaluate: {exc}")
-        eq = self.polish(pi, start)
+        final, until = 1e-3 * self.tol, max(POLISH_FROM, 1e-3 * self.tol)
+        while True:
+            try:
+                step, rate = self._play(z, pi, played, until)
+                start = with_multipliers(ev, z[:n_x], pi)
+            except (PyNumeroEvaluationError, ArithmeticError) as exc:  # e.g. log(0) on a face
+                return Equilibrium(
+                    z, np.inf, False, played[0], self.name, f"cannot evaluate: {exc}"
+                )
+            eq = self.polish(pi, start)
+            if until <= final or played[0] >= self.max_iter:
+                break
+            if eq.converged and self._is_limit(eq.z[:n_x], z[:n_x], step, rate):
+                break
+            until = max(until / 10, final)
         eq.oracle, eq.iterations = self.name, played[0]
         return eq
 
-    def _play(self, z: np.ndarray, pi: np.ndarray, played: list[int]) -> None:
-        """Projected gradient steps on z[:n_x] in place until the step is tiny, counted in played[0]."""
+    def _is_limit(self, x_eq: np.ndarray, x: np.ndarray, step: float, rate: float) -> bool:
+        """Whether the polished x_eq is where play, contracting by ``rate`` per step, ends from x:
+        within twice its remaining path step * rate / (1 - rate) (Aitken's estimate) plus tol."""
+        if not rate < 1.0:
+            return False
+        tail = step * rate / (1.0 - rate)
+        return float(np.abs(x_eq - x).max(initial=0.0)) <= 2.0 * tail + self.tol
+
+    def _play(
+        self, z: np.ndarray, pi: np.ndarray, played: list[int], until: float
+    ) -> tuple[float, float]:
+        """Projected gradient steps on z[:n_x] in place until the step is at most ``until``,
+        counted in played[0]; (the last step's length, its ratio to the one before)."""
         ev, n_x = self.evaluator, self.evaluator.n_x
+        step = previous = np.inf
         while played[0] < self.max_iter:
             grad = ev.evaluate(z, pi, derivatives=False).residual[:n_x]  # stationarity at lam = 0
             played[0] += 1
-            x = z[:n_x].copy()
-            for proj, (a, b) in zip(self.projections, self.slices):
-                x[a:b] = proj(x[a:b] - self.eta * grad[a:b])
-            step = float(np.max(np.abs(x - z[:n_x]), initial=0.0))
+            x = self.projection(z[:n_x] - self.eta * grad)
+            previous, step = step, float(np.max(np.abs(x - z[:n_x]), initial=0.0))
             z[:n_x] = x
-            if step <= 1e-3 * self.tol:
+            if step <= until:
                 break
+        return step, step / previous if previous > 0 else 0.0
