@@ -5,13 +5,13 @@ Each follower moves along its own negative gradient, projected on its own feasib
     x_i <- Proj_{X_i}(x_i - eta * grad_{x_i} (sign_i f_i)(x, pi)),
 
 all followers simultaneously, from a start drawn uniformly in the followers' boxes (or, with
-``start="given"``, from the point it is handed). Once the step is below ``POLISH_FROM``, and again
-at every tenfold smaller step down to 1e-3 tol, the multipliers are estimated (:mod:`.multipliers`)
-and the point is polished by semismooth Newton. A polished equilibrium is returned when it is where
-play is going: play contracts by a rate rho per step (the ratio of its last two steps), so the rest
-of its path from x is at most about step * rho / (1 - rho) long (Aitken's estimate), and the
-equilibrium must lie within twice that of x. Otherwise play goes on; at the last threshold the
-polished point is returned whatever it is.
+``start="given"``, from the point it is handed). Whenever play's step has shrunk tenfold (and is
+below ``POLISH_FROM``), and at the latest when it is below 1e-3 tol, the multipliers are estimated
+(:mod:`.multipliers`) and the point is polished by semismooth Newton. A polished equilibrium is
+returned when it is where play is going: play contracts by a rate rho per step (the ratio of its
+last two steps), so the rest of its path from x is at most about step * rho / (1 - rho) long
+(Aitken's estimate), and the equilibrium must lie within twice that of x. Otherwise play goes on;
+below 1e-3 tol the polished point is returned whatever it is.
 Different seeds can land on different equilibria, each in proportion to its basin of attraction:
 the stochastic equilibrium selection of Wang et al. (2022, Sec. 4, Theorem 2). The followers'
 constraints must be linear in their own Vars and not involve the leader's.
@@ -30,7 +30,7 @@ from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
 
-#: play's step length at which polishing is first tried, then at every tenfold smaller one
+#: play's step length below which polishing is tried, each time the step has shrunk tenfold
 POLISH_FROM = 1e-3
 
 
@@ -87,21 +87,20 @@ class DynamicsOracle:
         z = np.zeros(ev.n_z)
         z[:n_x] = self._start(rng) if self.start == "random" else np.asarray(z0[:n_x], float)
         played = [0]  # the steps taken, also when play stops at a point it cannot evaluate
-        final, until = 1e-3 * self.tol, max(POLISH_FROM, 1e-3 * self.tol)
+        final = 1e-3 * self.tol
         while True:
             try:
-                step, rate = self._play(z, pi, played, until)
+                step, rate = self._play(z, pi, played, final)
                 start = with_multipliers(ev, z[:n_x], pi)
             except (PyNumeroEvaluationError, ArithmeticError) as exc:  # e.g. log(0) on a face
                 return Equilibrium(
                     z, np.inf, False, played[0], self.name, f"cannot evaluate: {exc}"
                 )
             eq = self.polish(pi, start)
-            if until <= final or played[0] >= self.max_iter:
+            if step <= final or played[0] >= self.max_iter:
                 break
             if eq.converged and self._is_limit(eq.z[:n_x], z[:n_x], step, rate):
                 break
-            until = max(until / 10, final)
         eq.oracle, eq.iterations = self.name, played[0]
         return eq
 
@@ -114,18 +113,21 @@ class DynamicsOracle:
         return float(np.abs(x_eq - x).max(initial=0.0)) <= 2.0 * tail + self.tol
 
     def _play(
-        self, z: np.ndarray, pi: np.ndarray, played: list[int], until: float
+        self, z: np.ndarray, pi: np.ndarray, played: list[int], final: float
     ) -> tuple[float, float]:
-        """Projected gradient steps on z[:n_x] in place until the step is at most ``until``,
-        counted in played[0]; (the last step's length, its ratio to the one before)."""
+        """Projected gradient steps on z[:n_x] in place, counted in played[0], until the step is
+        at most a tenth of this call's first one and at most ``POLISH_FROM``, or at most ``final``;
+        (the last step's length, its ratio to the one before)."""
         ev, n_x = self.evaluator, self.evaluator.n_x
-        step = previous = np.inf
+        step = previous = until = np.inf
         while played[0] < self.max_iter:
             grad = ev.evaluate(z, pi, derivatives=False).residual[:n_x]  # stationarity at lam = 0
             played[0] += 1
             x = self.projection(z[:n_x] - self.eta * grad)
             previous, step = step, float(np.max(np.abs(x - z[:n_x]), initial=0.0))
             z[:n_x] = x
+            if previous == np.inf:  # this call's first step
+                until = max(final, min(POLISH_FROM, step / 10))
             if step <= until:
                 break
         return step, step / previous if previous > 0 else 0.0
