@@ -21,10 +21,12 @@ D_it and P_t are uniform on (-payoff_max, 0]. The defenders' game is not concave
 equilibria can exist. Paper's setting: 5 defenders, 100 targets, 50 per patrol, 10 resources,
 rationality 5, budgets 0.2..1.0.
 
-v_t, the attacker's weights and their normalizer are named Pyomo ``Expression`` components: the
-symbolic KKT rows then refer to them instead of repeating them, and the NL writer passes them to the
-ASL as shared defined variables. At the paper's size this makes compiling 40x and evaluating the
-KKT system 30x faster than with inline expressions.
+v_t, the attacker's weights, their normalizer and each defender's expected loss
+sum_{t in S_i} q_t v_t (D_it + pi_it) times the normalizer are named Pyomo ``Expression``
+components: the symbolic KKT rows then refer to them instead of repeating them, and the NL writer
+passes them to the ASL as shared defined variables. At the paper's size this makes compiling 40x and
+evaluating the KKT system 30x faster than with inline expressions, and the MPEC reformulations lift
+them into variables (:mod:`stackopt.backends.mpec_problem`), which keeps their Hessian sparse.
 """
 
 from __future__ import annotations
@@ -99,11 +101,13 @@ def security_game(
     unprotected, weight, normalizer = g.unprotected, g.weight, g.normalizer
 
     for i in g.F:
-        loss = pyo.quicksum(
-            weight[t] * unprotected[t] * (float(defender_payoffs[i, t]) + g.reimbursement[i, t])
-            for t in g.F[i].x
+        g.F[i].loss = pyo.Expression(
+            expr=pyo.quicksum(
+                weight[t] * unprotected[t] * (float(defender_payoffs[i, t]) + g.reimbursement[i, t])
+                for t in g.F[i].x
+            )
         )
-        g.F[i].utility = pyo.Objective(expr=loss / normalizer, sense=pyo.maximize)
+        g.F[i].utility = pyo.Objective(expr=g.F[i].loss / normalizer, sense=pyo.maximize)
 
     attacked = pyo.quicksum(
         weight[t] * unprotected[t] * float(target_payoffs[t]) for t in range(targets)
