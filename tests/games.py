@@ -43,3 +43,15 @@ def infeasible_duopoly() -> so.StackelbergGame:
     g = duopoly()
     g.too_much = pyo.Constraint(expr=g.q0 + g.F.q >= 250)
     return g
+
+
+def named_price_duopoly() -> so.StackelbergGame:
+    """The library duopoly (q = (46, 26), leader profit 1058) with its price a named Expression."""
+    g = so.StackelbergGame(name="named_price_duopoly")
+    g.q0 = pyo.Var(bounds=(0, 100), initialize=0.0)
+    g.F = so.Follower()
+    g.F.q = pyo.Var(bounds=(0, 100), initialize=0.0)
+    g.price = pyo.Expression(expr=100 - g.q0 - g.F.q)
+    g.F.profit = pyo.Objective(expr=(g.price - 2) * g.F.q, sense=pyo.maximize)
+    g.profit = pyo.Objective(expr=(g.price - 5) * g.q0, sense=pyo.maximize)
+    return g

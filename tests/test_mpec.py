@@ -1,11 +1,13 @@
 """The MPEC path: every strategy on games with closed-form answers."""
 
+import pyomo.environ as pyo
 import pytest
 
 import stackopt as so
+from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.models import bard1, cournot, duopoly
 
-from .games import infeasible_duopoly, linear_bilevel, root_follower
+from .games import infeasible_duopoly, linear_bilevel, named_price_duopoly, root_follower
 
 LOCAL = ["scholtes", "smoothed-fb", "penalty", "nlp"]
 EXACT = [so.BigM(dual_big_M=200), so.SOS1()]
@@ -150,3 +152,29 @@ def test_a_complementarity_is_never_handed_to_a_solver_unreformulated():
     m.o = pyo.Objective(expr=(m.a - 1) ** 2 + (m.b - 1) ** 2)
     with pytest.raises(RuntimeError, match="Complementarity c was not reformulated"):
         run_solver(m, "ipopt")
+
+
+@pytest.mark.parametrize("strategy", ALL, ids=str)
+def test_named_expressions_are_lifted_into_variables(strategy):
+    # the price is a named Expression: the MPEC replaces it by a Var with a defining constraint,
+    # and every strategy still finds the duopoly's Stackelberg point
+    problem = MPECProblem(named_price_duopoly())
+    (y,) = problem.model.stackopt_lifted.y.values()
+    assert y.value == pytest.approx(100.0)  # the price at the starting point q = 0
+    for c in problem.model.component_data_objects(pyo.Constraint, active=True):
+        assert not any(e.is_named_expression_type() for e in _nodes(c.expr))
+    res = so.solve(named_price_duopoly(), method="mpec", strategy=strategy)
+    assert res.status in ("optimal", "locally_optimal")
+    assert res.leader["q0"] == pytest.approx(46, abs=1e-3)
+    assert res.leader_objective == pytest.approx(1058, abs=1e-5)
+
+
+def _nodes(expr):
+    """The expression nodes of a Pyomo expression tree (named expressions are not descended into)."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if getattr(node, "is_expression_type", lambda: False)():
+            yield node
+            if not node.is_named_expression_type():
+                stack.extend(node.args)
