@@ -149,3 +149,21 @@ def test_play_is_polished_early_at_the_equilibrium_it_is_heading_for(monkeypatch
     assert early.converged and late.converged
     assert early.z == pytest.approx(late.z, abs=1e-9)
     assert early.iterations < 0.7 * late.iterations  # 115 against 198 steps
+
+
+def test_an_ended_equilibrium_branch_is_rescued_by_play_from_random_starts():
+    # cyber insurance (seed 7, risk aversion 0.3) at the leader decision where the gradient
+    # method's equilibrium branch ended: Newton, play and Ipopt from the last equilibrium fail
+    # (play cycles), and another equilibrium is found by play from a random start
+    game = so.models.cyber_insurance(agents=10, risk_aversion=0.3, seed=7)
+    ev = KKTEvaluator(game)
+    compensation = [35.3743, 36.3476, 34.04, 34.6445, 37.439, 34.8484, 38.8887, 38.2318, 34.3978]
+    premium = [4.5636, 9.0388, 4.8582, 11.0218, 3.1133, 14.5142, 9.5625, 3.7513, 6.5297]
+    pi = np.array(compensation + [38.6191] + premium + [14.3026])
+    x0 = [0.8001, 0.1884, 1.3958, 0.5161, 1.4642, 0.0, 0.1793, 0.7945, 0.0, 0.0]
+    z0 = np.concatenate([x0, np.zeros(ev.n_z - ev.n_x)])
+    assert not DynamicsOracle(game, ev, start="given")(pi, z0).converged
+    eq = KKTOracle(game, ev)(pi, z0, np.random.default_rng(0))
+    assert eq.converged and eq.oracle == "play-random+kkt"
+    assert eq.residual <= 1e-6
+    assert eq.z[[1, 9]] == pytest.approx([0.0, 0.1858], abs=1e-4)  # the other equilibrium
