@@ -47,3 +47,13 @@ $P --workers 1 --phases cyber-gradient --methods gradient --instances 30 --retry
 $P --workers 1 --phases security-blackbox --instances 10
 $P --workers 1 --phases security-gradient --methods initial --instances 100
 $P --report-only
+# fifth session: on fedaa10 the all-zero leader on 100 security seeds and the QRE continuation
+# strategies and security black-box baselines (both stopped to make room); on 511fec1 (the lifted
+# MPEC) every Ipopt strategy on the 30 security instances, the old security MPEC cells rerun; on
+# abe3a94 the errored cyber gradient cells
+$P --workers 1 --phases security-gradient --methods initial --instances 100
+$P --workers 1 --phases qre-mpec --methods mpec-scholtes,mpec-smoothed-fb --instances 30
+$P --workers 2 --phases security-mpec --instances 30 \
+    --retry optimal,locally_optimal,feasible,infeasible,iteration_limit,time_limit,error
+$P --workers 1 --phases cyber-gradient --methods gradient --instances 30 --retry error
+$P --report-only
