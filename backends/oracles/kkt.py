@@ -30,7 +30,7 @@ from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
 
-#: random starts of projected gradient play, the last rescue
+#: random starts of projected gradient play, the third rescue
 RANDOM_STARTS = 3
 
 
