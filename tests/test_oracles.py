@@ -8,6 +8,8 @@ import stackopt as so
 from stackopt.backends.oracles import dynamics
 from stackopt.backends.oracles.dynamics import DynamicsOracle
 from stackopt.backends.oracles.kkt import KKTOracle
+from stackopt.backends.oracles.multipliers import with_multipliers
+from stackopt.backends.oracles.newton import NewtonOracle
 from stackopt.backends.oracles.relaxation import RelaxationOracle
 from stackopt.backends.sensitivity import Sensitivity
 from stackopt.kkt_evaluator import KKTEvaluator
@@ -167,3 +169,18 @@ def test_an_ended_equilibrium_branch_is_rescued_by_play_from_random_starts():
     assert eq.converged and eq.oracle == "play-random+kkt"
     assert eq.residual <= 1e-6
     assert eq.z[[1, 9]] == pytest.approx([0.0, 0.1858], abs=1e-4)  # the other equilibrium
+
+
+def test_multipliers_of_an_interior_point_best_response_at_a_bound():
+    # duopoly with q0 = 100 > A - c2: the follower's best response is q = 0 with multiplier
+    # -(A - c2 - q0) = 2 on q >= 0 (and 0 on q <= A); Ipopt returns it as q ~ 1e-7, inside by its
+    # barrier parameter
+    game = duopoly()
+    ev = KKTEvaluator(game)
+    pi, x = np.array([100.0]), np.array([1e-7])
+    z = with_multipliers(ev, x, pi, tol=1e-6)
+    assert z[ev.n_x :] == pytest.approx([2.0, 0.0], abs=1e-6)
+    eq = NewtonOracle(ev)(pi, z)
+    assert eq.converged and eq.z == pytest.approx([0.0, 2.0, 0.0], abs=1e-9)
+    # a slack above the tolerance is an inactive constraint: no multiplier
+    assert with_multipliers(ev, x, pi, tol=1e-8)[ev.n_x :] == pytest.approx([0.0, 0.0])

@@ -91,7 +91,7 @@ class DynamicsOracle:
         while True:
             try:
                 step, rate = self._play(z, pi, played, final)
-                start = with_multipliers(ev, z[:n_x], pi)
+                start = with_multipliers(ev, z[:n_x], pi, self.tol)
             except (PyNumeroEvaluationError, ArithmeticError) as exc:  # e.g. log(0) on a face
                 return Equilibrium(
                     z, np.inf, False, played[0], self.name, f"cannot evaluate: {exc}"

@@ -100,7 +100,7 @@ class RelaxationOracle:
             gap = float(np.max(np.abs(br - x), initial=0.0))
             x = (1 - self.damping) * x + self.damping * br
             if gap <= POLISH_FROM * max(1.0, float(np.max(np.abs(x), initial=0.0))):
-                eq = self.polish(pi, with_multipliers(ev, x, pi))
+                eq = self.polish(pi, with_multipliers(ev, x, pi, self.tol))
                 if eq.converged:
                     break
         if eq is None:

@@ -36,6 +36,6 @@ class UserOracle:
         for i, name in enumerate(ev.z_names[: ev.n_x]):
             if name in found:
                 x[i] = found[name]
-        eq = self.polish(pi, with_multipliers(ev, x, pi))
+        eq = self.polish(pi, with_multipliers(ev, x, pi, self.polish.tol))
         eq.oracle = self.name
         return eq
