@@ -4,7 +4,10 @@ For the returned leader decision pi the followers' equilibrium is recomputed by 
 (semismooth Newton from the method's own follower point, rescued by Ipopt), and
 the leader's objective and constraint violation are evaluated there. The method's own belief stays
 in ``reported_objective``. If no equilibrium can be recomputed the Result says so (status "error"),
-and no objective is made up.
+and no objective is made up. A method's claim of success (optimal, locally optimal, feasible) is
+checked the same way: a decision whose recomputed violation exceeds ``FEASIBILITY_TOL`` takes the
+status the method names for that case ("infeasible" unless it says otherwise), and the message
+says why.
 """
 
 from __future__ import annotations
@@ -20,6 +23,10 @@ from stackopt.kkt_evaluator import KKTEvaluator
 from stackopt.result import Result
 
 EQUILIBRIUM_TOL = 1e-6
+#: the largest violation of the leader's constraints, at the recomputed equilibrium, of a decision
+#: that counts as feasible (the violation target of Wang et al. 2022's experiments)
+FEASIBILITY_TOL = 1e-3
+SUCCESS = ("optimal", "locally_optimal", "feasible")
 
 
 def recompute_equilibrium(
@@ -73,8 +80,13 @@ def honest_result(
     history: list[dict[str, Any]] | None = None,
     info: dict[str, Any] | None = None,
     warnings: list[str] | None = None,
+    if_violated: str = "infeasible",
 ) -> Result:
-    """Build the Result for leader decision ``values`` (a name -> value map) honestly."""
+    """Build the Result for leader decision ``values`` (a name -> value map) honestly.
+
+    ``status`` is the method's claim; a claimed success whose recomputed violation exceeds
+    ``FEASIBILITY_TOL`` becomes ``if_violated``.
+    """
     info = dict(info or {})
     history = history or []
     if any(n not in values for n in evaluator.leader_names):
@@ -107,11 +119,18 @@ def honest_result(
         part.name: nested_values(part.vars, eq.z[start:stop], relative_to=part.block)
         for part, (start, stop) in zip(evaluator.kkt.structure.followers, evaluator.follower_slices)
     }
+    violation = leader_violation(evaluator, ev.constraint_values, pi)
+    if status in SUCCESS and violation > FEASIBILITY_TOL:
+        message = (f"{message}; " if message else "") + (
+            f"the leader's constraints are violated by {violation:.2e} > {FEASIBILITY_TOL:g} at "
+            f"the recomputed equilibrium (the method claimed {status})"
+        )
+        status = if_violated
     return Result(
         status=status,
         leader_objective=evaluator.leader_sign * ev.leader_cost,
         reported_objective=reported_objective,
-        violation=leader_violation(evaluator, ev.constraint_values, pi),
+        violation=violation,
         leader=leader,
         followers=followers,
         history=history,

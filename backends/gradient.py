@@ -17,7 +17,9 @@ to 1e-10 (Newton's ``path_target``, :mod:`stackopt.backends.oracles.newton`; pas
 ``oracle_options={"path_target": None}`` to polish): the implicit gradient is then exact up to
 O(tol). If the oracle fails at step k > 0 (an equilibrium branch that ends, for instance), the
 method stops with status "error" and returns the leader decision of step k - 1, the last one whose
-equilibrium was found, evaluated honestly like any other.
+equilibrium was found, evaluated honestly like any other. A run that takes all its steps ends
+"feasible" when the returned decision violates the leader's constraints by at most 1e-3 at its
+recomputed equilibrium (:mod:`stackopt.backends.evaluation`), else "iteration_limit".
 """
 
 from __future__ import annotations
@@ -183,12 +185,13 @@ def run(
             break
     values = dict(zip(evaluator.leader_names, pi)) | dict(zip(evaluator.z_names, z))
     reported = history[-1]["objective"] if history else None
-    if status == "iteration_limit" and history and history[-1]["violation"] <= 1e-3:
-        status = "feasible"
+    # after every step: "feasible" if the returned decision is, at its recomputed equilibrium
+    ran_out = status == "iteration_limit" and bool(history)
     return honest_result(
         game,
         evaluator,
-        status=status,
+        status="feasible" if ran_out else status,
+        if_violated="iteration_limit" if ran_out else "infeasible",
         values=values,
         reported_objective=reported,
         message=message,

@@ -93,7 +93,8 @@ def run(
 
     ``eps0 = 0`` turns the regularization off: the leader then differentiates whatever equilibrium
     the warm-started oracle returns. A zeroth-order method cannot certify stationarity, so the
-    status is "feasible" after ``max_iter`` steps.
+    status is "feasible" after ``max_iter`` steps ("iteration_limit" if the decision violates the
+    leader's constraints at its recomputed equilibrium).
     """
     _check(step, radius, eps0, eps_decay, max_iter)
     eta = Schedule(schedule, step)
@@ -147,6 +148,7 @@ def run(
         game,
         original,
         status="feasible",
+        if_violated="iteration_limit",
         values=values,
         reported_objective=original.leader_sign * value,
         history=history,

@@ -1,0 +1,27 @@
+"""A method's claim of success is judged at the recomputed equilibrium (backends/evaluation.py)."""
+
+import pytest
+
+import stackopt as so
+from stackopt.models import duopoly
+
+from .games import infeasible_duopoly
+
+
+def test_an_initial_decision_that_violates_the_leader_constraints_is_infeasible():
+    res = so.solve(infeasible_duopoly(), method="initial")
+    # q0 = 0: the follower's best response is q = (A - c2) / 2 = 49, and q0 + q >= 250 fails by 201
+    assert res.status == "infeasible" and not res.success
+    assert res.violation == pytest.approx(201.0, abs=1e-6)
+    assert res.leader_objective == pytest.approx(0.0, abs=1e-9)  # still evaluated honestly
+    assert "violated by 2.01e+02 > 0.001 at the recomputed equilibrium (the method claimed " in (
+        res.message
+    )
+
+
+def test_a_gradient_run_that_takes_all_its_steps_is_judged_at_its_returned_decision():
+    res = so.solve(infeasible_duopoly(), method="gradient", steps=3)
+    assert res.status == "iteration_limit" and "(the method claimed feasible)" in res.message
+    assert res.violation > 1e-3
+    ok = so.solve(duopoly(), method="gradient", steps=3)
+    assert ok.status == "feasible" and ok.violation == 0.0 and ok.message == "ran 3 steps"
