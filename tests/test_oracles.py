@@ -184,3 +184,12 @@ def test_multipliers_of_an_interior_point_best_response_at_a_bound():
     assert eq.converged and eq.z == pytest.approx([0.0, 2.0, 0.0], abs=1e-9)
     # a slack above the tolerance is an inactive constraint: no multiplier
     assert with_multipliers(ev, x, pi, tol=1e-8)[ev.n_x :] == pytest.approx([0.0, 0.0])
+
+
+def test_a_bad_start_of_play_is_named():
+    game = duopoly()
+    ev = KKTEvaluator(game)
+    with pytest.raises(so.OptionError, match="start must be 'random' or 'given', got 'middle'"):
+        DynamicsOracle(game, ev, start="middle")
+    with pytest.raises(so.OptionError, match="got 'centre'"):
+        DynamicsOracle(game, ev)(np.array([10.0]), np.zeros(ev.n_z), start="centre")

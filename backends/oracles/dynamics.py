@@ -50,9 +50,7 @@ class DynamicsOracle:
     ):
         if not eta > 0:
             raise OptionError(f"eta must be positive, got {eta!r}")
-        if start not in ("random", "given"):
-            raise OptionError(f"start must be 'random' or 'given', got {start!r}")
-        self.start = start
+        self.start = _checked_start(start)
         structure = evaluator.kkt.structure
         try:  # each follower's own set (its constraints on its own Vars alone)
             for part in structure.followers:
@@ -80,23 +78,29 @@ class DynamicsOracle:
         return proj(rng.uniform(lo, hi))
 
     def __call__(
-        self, pi: np.ndarray, z0: np.ndarray, rng: np.random.Generator | None = None
+        self,
+        pi: np.ndarray,
+        z0: np.ndarray,
+        rng: np.random.Generator | None = None,
+        start: str | None = None,
     ) -> Equilibrium:
+        """Play from z0 or a random point (``start``, by default the oracle's own) and polish."""
+        start = _checked_start(start or self.start)
         rng = rng if rng is not None else np.random.default_rng()
         ev, n_x = self.evaluator, self.evaluator.n_x
         z = np.zeros(ev.n_z)
-        z[:n_x] = self._start(rng) if self.start == "random" else np.asarray(z0[:n_x], float)
+        z[:n_x] = self._start(rng) if start == "random" else np.asarray(z0[:n_x], float)
         played = [0]  # the steps taken, also when play stops at a point it cannot evaluate
         final = 1e-3 * self.tol
         while True:
             try:
                 step, rate = self._play(z, pi, played, final)
-                start = with_multipliers(ev, z[:n_x], pi, self.tol)
+                estimate = with_multipliers(ev, z[:n_x], pi, self.tol)
             except (PyNumeroEvaluationError, ArithmeticError) as exc:  # e.g. log(0) on a face
                 return Equilibrium(
                     z, np.inf, False, played[0], self.name, f"cannot evaluate: {exc}"
                 )
-            eq = self.polish(pi, start)
+            eq = self.polish(pi, estimate)
             if step <= final or played[0] >= self.max_iter:
                 break
             if eq.converged and self._is_limit(eq.z[:n_x], z[:n_x], step, rate):
@@ -131,3 +135,9 @@ class DynamicsOracle:
             if step <= until:
                 break
         return step, step / previous if previous > 0 else 0.0
+
+
+def _checked_start(start: str) -> str:
+    if start not in ("random", "given"):
+        raise OptionError(f"start must be 'random' or 'given', got {start!r}")
+    return start

@@ -52,7 +52,6 @@ class KKTOracle:
         self.game, self.evaluator, self.tol = game, evaluator, tol
         self._relaxation: RelaxationOracle | None = None
         self._play: DynamicsOracle | bool | None = None
-        self._scatter: DynamicsOracle | None = None  # play from random starts
 
     def __call__(
         self, pi: np.ndarray, z0: np.ndarray, rng: np.random.Generator | None = None
@@ -77,11 +76,9 @@ class KKTOracle:
             if polished.converged:
                 return polished
         if self._play and self._play.closed_form:
-            if self._scatter is None:
-                self._scatter = DynamicsOracle(self.game, self.evaluator, self.tol, start="random")
             rng = rng if rng is not None else np.random.default_rng(0)
             for _ in range(RANDOM_STARTS):
-                scattered = self._scatter(pi, z0, rng)
+                scattered = self._play(pi, z0, rng, start="random")
                 if scattered.converged:
                     scattered.oracle = "play-random+kkt"
                     return scattered
