@@ -57,3 +57,17 @@ $P --workers 2 --phases security-mpec --instances 30 \
     --retry optimal,locally_optimal,feasible,infeasible,iteration_limit,time_limit,error
 $P --workers 1 --phases cyber-gradient --methods gradient --instances 30 --retry error
 $P --report-only
+# sixth session, on 07bb77c (honest statuses; multiplier estimates within the oracle's tolerance):
+# the black-box baselines on the security seeds 10..29 and on QRE seeds 1..9 (maxiter 3, as seed 0),
+# then a rerun of the 24 cells whose stored status the honest-status rule changes (deleted first)
+# and of the errored cyber gradient cells
+$P --workers 1 --phases security-blackbox --instances 30
+$P --workers 1 --phases qre-blackbox --blackbox-maxiter 3 --instances 10
+sqlite3 $S "DELETE FROM results WHERE (status IN ('optimal', 'locally_optimal', 'feasible')
+    AND violation > 1e-3) OR (method = 'gradient' AND status = 'iteration_limit'
+    AND violation <= 1e-3)"
+$P --workers 1 --phases cyber-gradient --methods gradient --instances 30 --retry error
+$P --workers 1 --phases qre-gradient --methods gradient --instances 30
+$P --workers 1 --phases security-mpec --methods mpec-scholtes,mpec-nlp --instances 30
+$P --workers 1 --phases security-gradient --methods gradient --instances 30
+$P --report-only
