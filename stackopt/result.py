@@ -22,6 +22,8 @@ class Result:
 
     ``leader_objective`` and ``violation`` are always evaluated at a follower equilibrium that is
     recomputed for the returned leader decision; ``reported_objective`` is what the method believed.
+    A success status (optimal, locally_optimal, feasible) also holds there: a decision whose
+    violation exceeds 1e-3 at that equilibrium never carries one.
     """
 
     status: str
