@@ -27,8 +27,7 @@ from pyomo.core.expr.visitor import replace_expressions
 from pyomo.repn import generate_standard_repn
 
 from stackopt.game import StackelbergGame
-from stackopt.kkt import compile_kkt
-from stackopt.structure import analyze
+from stackopt.kkt_transformation import replace_followers
 
 
 def _lift_named_expressions(model: pyo.Block) -> dict[int, VarData]:
@@ -71,10 +70,8 @@ class MPECProblem:
 
     def __init__(self, game: StackelbergGame, leader_fixed: dict[str, float] | None = None):
         self.model = model = game.clone()
-        self.structure = analyze(model)
-        self.kkt = compile_kkt(self.structure)
-        for part in self.structure.followers:
-            part.objective.deactivate()
+        self.kkt = replace_followers(model)
+        self.structure = self.kkt.structure
         if leader_fixed is not None:
             for v in self.structure.leader_vars:
                 v.fix(leader_fixed[v.name])

@@ -11,6 +11,7 @@ from stackopt.classify import Classification, classify
 from stackopt.cvxpy_follower import cvxpy_follower
 from stackopt.errors import ModelError, OptionError, SolverUnavailableError
 from stackopt.game import Follower, StackelbergGame  # noqa: F401  (Follower is made by a decorator)
+from stackopt.kkt_transformation import KKTTransformation
 from stackopt.markov import MarkovStackelbergGame
 from stackopt.result import Result
 from stackopt.solve import METHODS, solve
@@ -26,6 +27,7 @@ __all__ = [
     "Classification",
     "classify",
     "Follower",
+    "KKTTransformation",
     "MarkovStackelbergGame",
     "ModelError",
     "OptionError",
