@@ -19,8 +19,8 @@ import pyomo.environ as pyo
 from pyomo.core.base.transformation import Transformation, TransformationFactory
 from pyomo.mpec import Complementarity, complements
 
-from stackopt.errors import OptionError
-from stackopt.kkt import KKTSystem, compile_kkt
+from stackopt.errors import ModelError, OptionError
+from stackopt.kkt import KKT_BLOCK, KKTSystem, compile_kkt
 from stackopt.structure import analyze
 
 
@@ -42,6 +42,10 @@ class KKTTransformation(Transformation):
         if kwds:
             raise OptionError(
                 f"the stackopt.kkt transformation takes no options, got {sorted(kwds)}"
+            )
+        if model.component(KKT_BLOCK) is not None:
+            raise ModelError(
+                f"{model.name} already holds a KKT system ({KKT_BLOCK}): apply stackopt.kkt once"
             )
         kkt = replace_followers(model)
         rows = kkt.inequalities

@@ -38,3 +38,7 @@ def test_the_kkt_transformation_names_what_it_cannot_take():
         pyo.TransformationFactory("stackopt.kkt").apply_to(pyo.ConcreteModel())
     with pytest.raises(so.OptionError, match=r"takes no options, got \['tol'\]"):
         pyo.TransformationFactory("stackopt.kkt").apply_to(duopoly(), tol=1e-6)
+    twice = duopoly()
+    pyo.TransformationFactory("stackopt.kkt").apply_to(twice)
+    with pytest.raises(so.ModelError, match=r"already holds a KKT system \(stackopt_kkt\)"):
+        pyo.TransformationFactory("stackopt.kkt").apply_to(twice)
