@@ -70,4 +70,6 @@ $P --workers 1 --phases cyber-gradient --methods gradient --instances 30 --retry
 $P --workers 1 --phases qre-gradient --methods gradient --instances 30
 $P --workers 1 --phases security-mpec --methods mpec-scholtes,mpec-nlp --instances 30
 $P --workers 1 --phases security-gradient --methods gradient --instances 30
+$P --workers 2 --phases qre-blackbox --blackbox-maxiter 3 --instances 20
+$P --workers 2 --phases qre-blackbox --blackbox-maxiter 3 --instances 30   # stopped: session end
 $P --report-only
