@@ -20,13 +20,12 @@ from stackopt.backends.oracles.base import Equilibrium
 from stackopt.backends.oracles.kkt import KKTOracle
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
-from stackopt.result import Result
+from stackopt.result import SUCCESS, Result
 
 EQUILIBRIUM_TOL = 1e-6
 #: the largest violation of the leader's constraints, at the recomputed equilibrium, of a decision
 #: that counts as feasible (the violation target of Wang et al. 2022's experiments)
 FEASIBILITY_TOL = 1e-3
-SUCCESS = ("optimal", "locally_optimal", "feasible")
 
 
 def recompute_equilibrium(

@@ -186,7 +186,7 @@ def run(
     values = dict(zip(evaluator.leader_names, pi)) | dict(zip(evaluator.z_names, z))
     reported = history[-1]["objective"] if history else None
     # after every step: "feasible" if the returned decision is, at its recomputed equilibrium
-    ran_out = status == "iteration_limit" and bool(history)
+    ran_out = status == "iteration_limit"
     return honest_result(
         game,
         evaluator,

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from stackopt.result import SUCCESS
 from stackopt.study.store import Store
 
-SOLVED = ("optimal", "locally_optimal", "feasible")
 #: History keys tried, in order, for the convergence plot when none is given.
 HISTORY_KEYS = ("leader_objective", "objective", "lagrangian", "f", "violation")
 
@@ -38,7 +38,7 @@ def summary(source: pd.DataFrame | str | Path) -> pd.DataFrame:
     grouped = df.groupby(["game", "method"], sort=False)
     table = grouped.agg(
         cells=("status", "size"),
-        solved=("status", lambda s: int(s.isin(SOLVED).sum())),
+        solved=("status", lambda s: int(s.isin(SUCCESS).sum())),
         objective_mean=("leader_objective", "mean"),
         objective_std=("leader_objective", "std"),
         violation_max=("violation", "max"),
@@ -173,7 +173,7 @@ def performance_profile(
 def solved_cells(df: pd.DataFrame, tol: float = 1e-6, rtol: float = 1e-3) -> pd.DataFrame:
     """``df`` with an ``instance`` key and a ``solved`` flag (see :func:`performance_profile`)."""
     df = df.assign(instance=df["params"].map(str) + " seed " + df["seed"].map(str))
-    ok = df["status"].isin(SOLVED) & (df["violation"].fillna(np.inf) <= tol)
+    ok = df["status"].isin(SUCCESS) & (df["violation"].fillna(np.inf) <= tol)
     signed = df["leader_objective"].where(df["sense"] == "min", -df["leader_objective"])
     best = signed.where(ok).groupby([df["game"], df["instance"]]).transform("min")
     close = (signed - best) <= rtol * np.maximum(1.0, best.abs())

@@ -14,6 +14,8 @@ STATUSES = (
     "time_limit",
     "error",
 )
+#: the statuses of a usable leader decision
+SUCCESS = ("optimal", "locally_optimal", "feasible")
 
 
 @dataclass
@@ -47,7 +49,7 @@ class Result:
     @property
     def success(self) -> bool:
         """True when the method returned a usable leader decision."""
-        return self.status in ("optimal", "locally_optimal", "feasible")
+        return self.status in SUCCESS
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dictionary of every field (JSON-friendly apart from numpy scalars)."""

@@ -42,7 +42,7 @@ import pandas as pd
 import stackopt as so
 from stackopt import report
 from stackopt.models import cyber_insurance, qre_subsidy, security_game
-from stackopt.result import STATUSES
+from stackopt.result import STATUSES, SUCCESS
 from stackopt.study import Game, Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -349,7 +349,7 @@ def summary_table(cells: pd.DataFrame) -> pd.DataFrame:
     ``objective_mean`` averages the cells with a recomputed objective; ``objective_mean_conservative``
     counts each failed cell as the initial (all-zero) leader's objective on that instance.
     """
-    solved = cells["status"].isin(report.SOLVED)
+    solved = cells["status"].isin(SUCCESS)
     key = ["game", "params", "seed"]
     initial = cells[cells["method"] == "initial"].set_index(key)["leader_objective"]
     fallback = cells.join(initial.rename("initial_objective"), on=key)["initial_objective"]
