@@ -18,13 +18,13 @@ from collections.abc import Callable
 import numpy as np
 
 from stackopt.backends.oracles.base import Equilibrium
+from stackopt.backends.oracles.best_response import BestResponseNLP
 from stackopt.backends.oracles.multipliers import with_multipliers
 from stackopt.backends.oracles.newton import NewtonOracle
-from stackopt.backends.solvers import run_solver
 from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
-from stackopt.structure import analyze
+from stackopt.structure import FollowerPart, analyze
 
 #: try the Newton polish once the best responses move by less than this (relative)
 POLISH_FROM = 1e-2
@@ -58,27 +58,28 @@ class RelaxationOracle:
         self.structure.objective.deactivate()
         for c in self.structure.constraints:
             c.deactivate()
+        self.solvers: dict[str, BestResponseNLP] = {}
+        for part in self.structure.followers:
+            if part.name not in self.closed:
+                self.solvers[part.name] = self._compiled(part)
         self.evaluator, self.tol, self.damping, self.max_iter = evaluator, tol, damping, max_iter
         self.polish = NewtonOracle(evaluator, tol)
+
+    def _compiled(self, part: FollowerPart) -> BestResponseNLP:
+        """Follower ``part``'s own problem, compiled once (the other followers' parts inactive)."""
+        for other in self.structure.followers:
+            active = other is part
+            other.objective.activate() if active else other.objective.deactivate()
+            for c in other.constraints:
+                c.activate() if active else c.deactivate()
+        return BestResponseNLP(self.model, part.vars, part.name)
 
     def _best_response(self, i: int, values: dict[str, float]) -> np.ndarray:
         part = self.structure.followers[i]
         if part.name in self.closed:
             new = self.closed[part.name](dict(values))
             return np.array([new[v.name] for v in part.vars], float)
-        for j, other in enumerate(self.structure.followers):
-            other.objective.activate() if j == i else other.objective.deactivate()
-            for c in other.constraints:
-                c.activate() if j == i else c.deactivate()
-            for v in other.vars:
-                v.set_value(values[v.name], skip_validation=True)
-                v.unfix() if j == i else v.fix()
-        for v in self.structure.leader_vars:
-            v.fix(values[v.name])
-        run = run_solver(self.model, "ipopt")
-        if run.status not in ("optimal", "locally_optimal"):
-            raise RuntimeError(f"best response of {part.name} failed: {run.message}")
-        return np.array([v.value for v in part.vars], float)
+        return self.solvers[part.name](values)
 
     def __call__(
         self, pi: np.ndarray, z0: np.ndarray, rng: np.random.Generator | None = None

@@ -1,0 +1,90 @@
+"""One follower's best response by Ipopt, on an NLP compiled once and reused every round.
+
+The best response of follower i to the others' actions x_-i and the leader's decision pi,
+
+    BR_i(x_-i, pi) = argmin_{x_i in X_i(x_-i, pi)} sign_i f_i(x_i, x_-i, pi),
+
+is one NLP whose data (x_-i, pi) change from round to round. Handing Ipopt a freshly written
+Pyomo model each round costs about 13 ms of Pyomo's own work per solve (the NL file, PyNumero's
+set-up, output capture) against about 5 ms in Ipopt. Here the follower's problem is compiled once
+into a PyNumero NLP in which the other players' Vars stay variables; each round fixes them by
+equal bounds lb = ub = their current values, which Ipopt removes from the problem
+(``fixed_variable_treatment``: make_parameter), and calls cyipopt on the same NLP.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.common.collections import ComponentSet
+from pyomo.contrib.pynumero.interfaces.cyipopt_interface import CyIpoptNLP
+from pyomo.contrib.pynumero.interfaces.nlp_projections import _BaseNLPDelegator
+from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
+
+#: Ipopt's return codes that deliver a best response: solved, solved to an acceptable level
+SOLVED = (0, 1)
+
+
+class _Round(_BaseNLPDelegator):
+    """The compiled NLP with this round's bounds and starting point (everything else delegated)."""
+
+    def __init__(self, nlp: PyomoNLP, lb: np.ndarray, ub: np.ndarray, x0: np.ndarray):
+        super().__init__(nlp)
+        self._lb, self._ub, self._x0 = lb, ub, x0
+
+    def primals_lb(self) -> np.ndarray:
+        return self._lb.copy()
+
+    def primals_ub(self) -> np.ndarray:
+        return self._ub.copy()
+
+    def init_primals(self) -> np.ndarray:
+        return self._x0.copy()
+
+
+class BestResponseNLP:
+    """``br(values) -> x_i``: follower ``own``'s best response with every other Var at ``values``.
+
+    Built from ``model`` with exactly one active objective (the follower's) and only the
+    follower's constraints active; the Vars that appear in them are the NLP's columns.
+    """
+
+    def __init__(self, model: pyo.Block, own: list, name: str, options: dict | None = None):
+        self.nlp = PyomoNLP(model)
+        columns = self.nlp.get_pyomo_variables()
+        mine = ComponentSet(own)
+        self.names = [v.name for v in columns]
+        self.free = np.array([v in mine for v in columns], dtype=bool)
+        position = {id(v): k for k, v in enumerate(columns)}
+        self.own = np.array([position.get(id(v), -1) for v in own], dtype=int)
+        self.own_names = [v.name for v in own]
+        self.lb, self.ub = self.nlp.primals_lb(), self.nlp.primals_ub()
+        self.name = name
+        self.options = {"print_level": 0, "sb": "yes"} | (options or {})
+
+    def __call__(self, values: dict[str, float]) -> np.ndarray:
+        """The follower's new values, in the order of ``own`` (a Var that appears in none of its
+        functions keeps its value); RuntimeError naming the follower when Ipopt fails."""
+        x0 = np.array([values[n] for n in self.names], dtype=float)
+        fixed = ~self.free
+        lb, ub = self.lb.copy(), self.ub.copy()
+        lb[fixed] = ub[fixed] = x0[fixed]
+        x0 = np.clip(x0, lb, ub)
+        try:
+            problem = CyIpoptNLP(_Round(self.nlp, lb, ub, x0))
+            for key, value in self.options.items():
+                problem.add_option(key, value)
+            x, info = problem.solve(x0)
+        except Exception as exc:  # an evaluation error ends this best response only
+            raise RuntimeError(
+                f"best response of {self.name} failed: ipopt: {type(exc).__name__}: {exc}"
+            ) from exc
+        if info["status"] not in SOLVED:
+            message = info["status_msg"]
+            if isinstance(message, bytes):
+                message = message.decode(errors="replace")
+            raise RuntimeError(f"best response of {self.name} failed: {message}")
+        own = np.array([values[n] for n in self.own_names], dtype=float)
+        present = self.own >= 0
+        own[present] = x[self.own[present]]
+        return own
