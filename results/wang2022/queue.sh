@@ -73,3 +73,6 @@ $P --workers 1 --phases security-gradient --methods gradient --instances 30
 $P --workers 2 --phases qre-blackbox --blackbox-maxiter 3 --instances 20
 $P --workers 2 --phases qre-blackbox --blackbox-maxiter 3 --instances 30   # stopped: session end
 $P --report-only
+# seventh session, on 9831726: the remaining QRE black-box cells (slsqp / trust-constr, maxiter 3)
+$P --workers 2 --phases qre-blackbox --blackbox-maxiter 3 --instances 30
+$P --report-only
