@@ -18,19 +18,20 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.collections import ComponentSet
 from pyomo.contrib.pynumero.interfaces.cyipopt_interface import CyIpoptNLP
-from pyomo.contrib.pynumero.interfaces.nlp_projections import _BaseNLPDelegator
 from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
 
 #: Ipopt's return codes that deliver a best response: solved, solved to an acceptable level
 SOLVED = (0, 1)
 
 
-class _Round(_BaseNLPDelegator):
+class _Round:
     """The compiled NLP with this round's bounds and starting point (everything else delegated)."""
 
     def __init__(self, nlp: PyomoNLP, lb: np.ndarray, ub: np.ndarray, x0: np.ndarray):
-        super().__init__(nlp)
-        self._lb, self._ub, self._x0 = lb, ub, x0
+        self._nlp, self._lb, self._ub, self._x0 = nlp, lb, ub, x0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._nlp, name)
 
     def primals_lb(self) -> np.ndarray:
         return self._lb.copy()
