@@ -96,8 +96,9 @@ def test_plans_cover_every_method_and_the_scaling_limit(script):
     gradient = next(m for m in full["qre"].phases["qre-gradient"][1] if m["label"] == "gradient")
     assert (gradient["steps"], gradient["lr"], gradient["K"]) == (5000, 0.01, 100)
     scaling = script.scaling_plan(None)
-    qre = scaling["qre-scaling"].games["qre_subsidy"].instances()
+    qre = [p for g in scaling["qre-scaling"].games.values() for p in g.instances()]
     assert max(p["n"] * p["actions"] ** p["n"] for p in qre) <= 200_000
+    assert max(p["actions"] for p in qre) == 200  # the paper's largest size, with 2 followers
 
 
 def test_retry_reruns_the_cells_of_the_named_statuses_only(script, tmp_path):
