@@ -76,3 +76,8 @@ $P --report-only
 # seventh session, on 9831726: the remaining QRE black-box cells (slsqp / trust-constr, maxiter 3)
 $P --workers 2 --phases qre-blackbox --blackbox-maxiter 3 --instances 30
 $P --report-only
+# seventh session, on ec87207: the paper's 20..200 actions with 2 followers
+.venv/bin/python studies/reproduce_wang2022.py --scaling --phases qre-scaling-n2 \
+    --store results/wang2022/wang2022_scaling.sqlite --workers 1 --no-progress
+.venv/bin/python studies/reproduce_wang2022.py --scaling --report-only \
+    --store results/wang2022/wang2022_scaling.sqlite
