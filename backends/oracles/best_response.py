@@ -22,6 +22,8 @@ from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
 
 #: Ipopt's return codes that deliver a best response: solved, solved to an acceptable level
 SOLVED = (0, 1)
+#: quiet: no iteration log and no banner
+IPOPT_OPTIONS = {"print_level": 0, "sb": "yes"}
 
 
 class _Round:
@@ -50,7 +52,7 @@ class BestResponseNLP:
     follower's constraints active; the Vars that appear in them are the NLP's columns.
     """
 
-    def __init__(self, model: pyo.Block, own: list, name: str, options: dict | None = None):
+    def __init__(self, model: pyo.Block, own: list, name: str):
         self.nlp = PyomoNLP(model)
         columns = self.nlp.get_pyomo_variables()
         mine = ComponentSet(own)
@@ -61,7 +63,6 @@ class BestResponseNLP:
         self.own_names = [v.name for v in own]
         self.lb, self.ub = self.nlp.primals_lb(), self.nlp.primals_ub()
         self.name = name
-        self.options = {"print_level": 0, "sb": "yes"} | (options or {})
 
     def __call__(self, values: dict[str, float]) -> np.ndarray:
         """The follower's new values, in the order of ``own`` (a Var that appears in none of its
@@ -73,7 +74,7 @@ class BestResponseNLP:
         x0 = np.clip(x0, lb, ub)
         try:
             problem = CyIpoptNLP(_Round(self.nlp, lb, ub, x0))
-            for key, value in self.options.items():
+            for key, value in IPOPT_OPTIONS.items():
                 problem.add_option(key, value)
             x, info = problem.solve(x0)
         except Exception as exc:  # an evaluation error ends this best response only
