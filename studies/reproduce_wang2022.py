@@ -18,6 +18,8 @@ Usage::
     python studies/reproduce_wang2022.py --full --phases qre-gradient --store wang2022.sqlite
     python studies/reproduce_wang2022.py --full --report-only --store wang2022.sqlite
     python studies/reproduce_wang2022.py --scaling --store wang2022_scaling.sqlite
+    python studies/reproduce_wang2022.py --full --phases security-gradient --methods gradient \
+        --seeds 30-99 --values 1.0 --store security100.sqlite   # extend a grid: these cells only
 
 The store is resumable: rerunning skips every finished cell, so phases can be added one at a time.
 Outputs in ``--out`` (default ``results/wang2022``): ``cells.csv`` (one row per cell),
@@ -31,7 +33,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -284,11 +286,12 @@ def run_phases(
     progress: bool,
     retry: bool | Sequence[str] = False,
     labels: Sequence[str] | None = None,
+    seeds: Sequence[int] | None = None,
 ) -> None:
     """Run each named phase with ``stackopt.compare`` into ``store`` (finished cells are skipped;
     with ``retry``, cells that ended in an error or a time limit run again, or with a list of
     statuses those that ended in one of them; with ``labels``, only the phases' methods of those
-    labels run)."""
+    labels run; ``seeds`` instead of each domain's first ``instances`` seeds)."""
     by_name = {p: (d, spec) for d in domains.values() for p, spec in d.phases.items()}
     unknown = [p for p in phases if p not in by_name]
     if unknown:
@@ -302,11 +305,12 @@ def run_phases(
     for phase in phases:
         domain, (game_names, methods, timeout) = by_name[phase]
         methods = [m for m in methods if labels is None or m["label"] in labels]
-        print(f"[{phase}] {len(methods)} method(s) x {domain.instances} instance(s)", flush=True)
+        phase_seeds = list(seeds) if seeds is not None else list(range(domain.instances))
+        print(f"[{phase}] {len(methods)} method(s) x {len(phase_seeds)} instance(s)", flush=True)
         so.compare(
             [domain.games[g] for g in game_names],
             methods,
-            seeds=range(domain.instances),
+            seeds=phase_seeds,
             store=store,
             executor="local",
             timeout=timeout,
@@ -314,6 +318,37 @@ def run_phases(
             progress=progress,
             retry=retry,
         )
+
+
+def restrict(domains: dict[str, Domain], values: Sequence[float]) -> dict[str, Domain]:
+    """The plan with only ``values`` of each domain's swept parameter (budget, risk aversion,
+    actions) in its games' grids; SystemExit naming a value that no grid has."""
+    found: set[float] = set()
+    kept_domains = {}
+    for key, d in domains.items():
+        games = {}
+        for name, g in d.games.items():
+            grid = g.params.get(d.param)
+            if isinstance(grid, list):
+                grid = [v for v in grid if v in values]
+                found.update(grid)
+            games[name] = Game(g.factory, {**g.params, d.param: grid}, g.name)
+        kept_domains[key] = replace(d, games=games)
+    if set(values) - found:
+        raise SystemExit(f"--values {sorted(set(values) - found)} are in no grid of this plan")
+    return kept_domains
+
+
+def seed_range(text: str) -> range:
+    """``"A-B"`` (inclusive) or ``"A"`` as a range of seeds; SystemExit on anything else."""
+    first, _, last = text.partition("-")
+    try:
+        lo, hi = int(first), int(last or first)
+    except ValueError:
+        raise SystemExit(f"--seeds takes A-B or A (non-negative integers), got {text!r}") from None
+    if lo < 0 or hi < lo:
+        raise SystemExit(f"--seeds takes A-B with 0 <= A <= B, got {text!r}")
+    return range(lo, hi + 1)
 
 
 def owner_of(game: str, domains: dict[str, Domain]) -> Domain | None:
@@ -564,6 +599,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="run the cells that ended in these statuses again (default: error,time_limit)",
     )
     parser.add_argument("--methods", default=None, help="comma-separated method labels to run")
+    parser.add_argument(
+        "--seeds", default=None, help="seeds A-B (inclusive) instead of the first --instances"
+    )
+    parser.add_argument(
+        "--values",
+        default=None,
+        help="comma-separated values of the swept parameter (budget, ...) to run, of the plan's",
+    )
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
 
@@ -586,7 +629,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         retry = args.retry.split(",") if args.retry else False
         if retry and set(retry) - set(STATUSES):
             raise SystemExit(f"unknown status(es) {sorted(set(retry) - set(STATUSES))}: {STATUSES}")
-        run_phases(domains, phases, args.store, args.workers, not args.no_progress, retry, labels)
+        seeds = seed_range(args.seeds) if args.seeds else None
+        running = domains
+        if args.values:
+            running = restrict(domains, [float(v) for v in args.values.split(",")])
+        run_phases(
+            running, phases, args.store, args.workers, not args.no_progress, retry, labels, seeds
+        )
     write_outputs(args.store, out, domains)
     return 0
 

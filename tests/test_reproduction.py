@@ -116,3 +116,19 @@ def test_retry_reruns_the_cells_of_the_named_statuses_only(script, tmp_path):
     with sqlite3.connect(store) as db:
         after = dict(db.execute("SELECT key, finished_at FROM results"))
     assert [k for k in before if after[k] != before[k]] == [key]
+
+
+def test_seeds_and_values_extend_a_grid_by_the_cells_asked_for(script, tmp_path):
+    store, out = tmp_path / "extend.sqlite", tmp_path / "out"
+    argv = ["--quick", "--store", str(store), "--out", str(out), "--no-progress", "--workers", "1"]
+    argv += ["--phases", "qre-gradient", "--methods", "initial"]
+    assert script.main([*argv, "--seeds", "3-4", "--values", "3.0"]) == 0
+    with sqlite3.connect(store) as db:
+        cells = db.execute("SELECT seed, json_extract(params, '$.budget') FROM results").fetchall()
+    assert sorted(cells) == [(3, 3.0), (4, 3.0)]
+    with pytest.raises(SystemExit, match=r"--values \[2.5\] are in no grid"):
+        script.main([*argv, "--values", "2.5"])
+    with pytest.raises(SystemExit, match=r"--seeds takes A-B with 0 <= A <= B, got '4-3'"):
+        script.main([*argv, "--seeds", "4-3"])
+    with pytest.raises(SystemExit, match=r"--seeds takes A-B or A .* got 'x'"):
+        script.main([*argv, "--seeds", "x"])
