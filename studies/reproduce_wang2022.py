@@ -18,8 +18,8 @@ Usage::
     python studies/reproduce_wang2022.py --full --phases qre-gradient --store wang2022.sqlite
     python studies/reproduce_wang2022.py --full --report-only --store wang2022.sqlite
     python studies/reproduce_wang2022.py --scaling --store wang2022_scaling.sqlite
-    python studies/reproduce_wang2022.py --full --phases security-gradient --methods gradient \
-        --seeds 30-99 --values 1.0 --store security100.sqlite   # extend a grid: these cells only
+    python studies/reproduce_wang2022.py --full --phases security-gradient --methods gradient
+        --seeds 30-99 --values 1.0 --store security100.sqlite   (one command: these cells only)
 
 The store is resumable: rerunning skips every finished cell, so phases can be added one at a time.
 Outputs in ``--out`` (default ``results/wang2022``): ``cells.csv`` (one row per cell),
