@@ -81,3 +81,10 @@ $P --report-only
     --store results/wang2022/wang2022_scaling.sqlite --workers 1 --no-progress
 .venv/bin/python studies/reproduce_wang2022.py --scaling --report-only \
     --store results/wang2022/wang2022_scaling.sqlite
+# seventh session, on 096eb1c/eee0824: the security game's gradient method on the paper's 100
+# instances (seeds 30..99 added to 0..29), budget by budget, into a store of its own
+for b in 1.0 0.6 0.2 0.8 0.4; do
+$P --workers 2 --phases security-gradient --methods gradient --seeds 30-99 --values $b \
+    --store results/wang2022/security100.sqlite
+done
+sqlite3 -header -csv results/wang2022/security100.sqlite "SELECT seed, json_extract(params, '$.budget') AS budget, method, status, leader_objective, violation, wall_time, stackopt_version FROM results ORDER BY budget, method, seed" > results/wang2022/security100_cells.csv
