@@ -83,7 +83,7 @@ $P --report-only
     --store results/wang2022/wang2022_scaling.sqlite
 # seventh session, on 096eb1c/eee0824: the security game's gradient method on the paper's 100
 # instances (seeds 30..99 added to 0..29), budget by budget, into a store of its own
-for b in 1.0 0.6 0.2 0.8 0.4; do
+for b in 1.0 0.6 0.2 0.8 0.4; do   # 0.8: seeds 30..41 only (stopped at the session end)
 $P --workers 2 --phases security-gradient --methods gradient --seeds 30-99 --values $b \
     --store results/wang2022/security100.sqlite
 done
