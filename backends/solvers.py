@@ -73,6 +73,11 @@ def require(solver: str) -> None:
         raise SolverUnavailableError(f"solver {solver!r} is not available on this machine")
 
 
+def solver_message(message: str | bytes) -> str:
+    """A solver's status message as text (cyipopt returns bytes)."""
+    return message.decode(errors="replace") if isinstance(message, bytes) else str(message)
+
+
 def run_solver(
     model: pyo.Block, solver: str, options: dict | None = None, time_limit: float | None = None
 ) -> SolverRun:
@@ -99,10 +104,7 @@ def run_solver(
             return SolverRun("error", f"ipopt: {type(exc).__name__}: {exc}", False)
         tc = res.solver.termination_condition
         status = _STATUS.get(tc, "error")
-        message = res.solver.message
-        if isinstance(message, bytes):
-            message = message.decode(errors="replace")
-        return SolverRun(status, str(message), True)
+        return SolverRun(status, solver_message(res.solver.message), True)
     if solver == "scip":
         opts.setdefault("limits/gap", 1e-9)
         # Pyomo captures SCIP's log through a pipe that a thread drains, but SCIP's optimize holds

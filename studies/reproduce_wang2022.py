@@ -332,7 +332,8 @@ def restrict(domains: dict[str, Domain], values: Sequence[float]) -> dict[str, D
             if isinstance(grid, list):
                 grid = [v for v in grid if v in values]
                 found.update(grid)
-            games[name] = Game(g.factory, {**g.params, d.param: grid}, g.name)
+                g = Game(g.factory, {**g.params, d.param: grid}, g.name)
+            games[name] = g
         kept_domains[key] = replace(d, games=games)
     if set(values) - found:
         raise SystemExit(f"--values {sorted(set(values) - found)} are in no grid of this plan")

@@ -27,20 +27,10 @@ def test_relaxation_oracle_finds_the_cournot_nash_equilibrium_with_ipopt():
     assert eq.z[:3] == pytest.approx([15.0] * 3, abs=1e-7)  # (90 - 30) / 4
 
 
-def _only_follower_active(game, k):
-    structure = analyze(game)
-    structure.objective.deactivate()
-    for i, part in enumerate(structure.followers):
-        part.objective.activate() if i == k else part.objective.deactivate()
-        for c in part.constraints:
-            c.activate() if i == k else c.deactivate()
-    return structure.followers[k]
-
-
 def test_a_compiled_best_response_is_reused_with_new_data_each_round():
     game = cournot(n=3)  # F[1] maximizes (90 - q0 - q2 - q3 - q1) q1: q1 = max(0, (90 - rest) / 2)
-    part = _only_follower_active(game, 0)
-    br = BestResponseNLP(game, part.vars, part.name)
+    structure = analyze(game)
+    br = BestResponseNLP(structure, structure.followers[0])
     values = {"q0": 30.0, "F[1].q": 50.0, "F[2].q": 10.0, "F[3].q": 20.0}
     assert br(values) == pytest.approx([15.0], abs=1e-6)
     assert br(values | {"F[3].q": 80.0}) == pytest.approx([0.0], abs=1e-6)  # 90 - 120 < 0
@@ -50,8 +40,8 @@ def test_a_compiled_best_response_is_reused_with_new_data_each_round():
 
 def test_a_failed_best_response_names_its_follower():
     game = root_follower()  # max y s.t. y^2 <= x: no y when x < 0
-    part = _only_follower_active(game, 0)
-    br = BestResponseNLP(game, part.vars, part.name)
+    structure = analyze(game)
+    br = BestResponseNLP(structure, structure.followers[0])
     assert br({"x": 4.0, "F.y": 1.0}) == pytest.approx([2.0], abs=1e-6)
     with pytest.raises(RuntimeError, match=r"best response of F failed: .*[Ii]nfeasible"):
         br({"x": -1.0, "F.y": 1.0})

@@ -15,10 +15,12 @@ equal bounds lb = ub = their current values, which Ipopt removes from the proble
 from __future__ import annotations
 
 import numpy as np
-import pyomo.environ as pyo
-from pyomo.common.collections import ComponentSet
+from pyomo.common.collections import ComponentMap
 from pyomo.contrib.pynumero.interfaces.cyipopt_interface import CyIpoptNLP
 from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
+
+from stackopt.backends.solvers import solver_message
+from stackopt.structure import FollowerPart, GameStructure
 
 #: Ipopt's return codes that deliver a best response: solved, solved to an acceptable level
 SOLVED = (0, 1)
@@ -46,29 +48,38 @@ class _Round:
 
 
 class BestResponseNLP:
-    """``br(values) -> x_i``: follower ``own``'s best response with every other Var at ``values``.
+    """``br(values) -> x_i``: follower ``part``'s best response with every other Var at ``values``.
 
-    Built from ``model`` with exactly one active objective (the follower's) and only the
-    follower's constraints active; the Vars that appear in them are the NLP's columns.
+    Compiled from ``structure``'s game with only the follower's objective and constraints active
+    (this leaves the leader's and the other followers' parts of that game deactivated); the Vars
+    that appear in them are the NLP's columns.
     """
 
-    def __init__(self, model: pyo.Block, own: list, name: str):
-        self.nlp = PyomoNLP(model)
+    def __init__(self, structure: GameStructure, part: FollowerPart):
+        structure.objective.deactivate()
+        for c in structure.constraints:
+            c.deactivate()
+        for other in structure.followers:
+            active = other is part
+            other.objective.activate() if active else other.objective.deactivate()
+            for c in other.constraints:
+                c.activate() if active else c.deactivate()
+        self.nlp = PyomoNLP(structure.game)
         columns = self.nlp.get_pyomo_variables()
-        mine = ComponentSet(own)
+        column = ComponentMap((v, k) for k, v in enumerate(columns))
         self.names = [v.name for v in columns]
-        self.free = np.array([v in mine for v in columns], dtype=bool)
-        position = {id(v): k for k, v in enumerate(columns)}
-        self.own = np.array([position.get(id(v), -1) for v in own], dtype=int)
-        self.own_names = [v.name for v in own]
+        self.own = np.array([column.get(v, -1) for v in part.vars], dtype=int)
+        self.fixed = np.ones(len(columns), dtype=bool)
+        self.fixed[self.own[self.own >= 0]] = False
+        self.own_names = [v.name for v in part.vars]
         self.lb, self.ub = self.nlp.primals_lb(), self.nlp.primals_ub()
-        self.name = name
+        self.name = part.name
 
     def __call__(self, values: dict[str, float]) -> np.ndarray:
         """The follower's new values, in the order of ``own`` (a Var that appears in none of its
         functions keeps its value); RuntimeError naming the follower when Ipopt fails."""
         x0 = np.array([values[n] for n in self.names], dtype=float)
-        fixed = ~self.free
+        fixed = self.fixed
         lb, ub = self.lb.copy(), self.ub.copy()
         lb[fixed] = ub[fixed] = x0[fixed]
         x0 = np.clip(x0, lb, ub)
@@ -82,9 +93,7 @@ class BestResponseNLP:
                 f"best response of {self.name} failed: ipopt: {type(exc).__name__}: {exc}"
             ) from exc
         if info["status"] not in SOLVED:
-            message = info["status_msg"]
-            if isinstance(message, bytes):
-                message = message.decode(errors="replace")
+            message = solver_message(info["status_msg"])
             raise RuntimeError(f"best response of {self.name} failed: {message}")
         own = np.array([values[n] for n in self.own_names], dtype=float)
         present = self.own >= 0

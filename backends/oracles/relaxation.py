@@ -24,7 +24,7 @@ from stackopt.backends.oracles.newton import NewtonOracle
 from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
-from stackopt.structure import FollowerPart, analyze
+from stackopt.structure import analyze
 
 #: try the Newton polish once the best responses move by less than this (relative)
 POLISH_FROM = 1e-2
@@ -48,31 +48,19 @@ class RelaxationOracle:
     ):
         if not 0 < damping <= 1:
             raise OptionError(f"damping must be in (0, 1], got {damping!r}")
-        self.model = game.clone()
-        self.structure = analyze(self.model)
+        self.structure = analyze(game.clone())
         names = [part.name for part in self.structure.followers]
         unknown = set(best_responses or {}) - set(names)
         if unknown:
             raise OptionError(f"best_responses names unknown followers {sorted(unknown)}")
         self.closed = dict(best_responses or {})
-        self.structure.objective.deactivate()
-        for c in self.structure.constraints:
-            c.deactivate()
-        self.solvers: dict[str, BestResponseNLP] = {}
-        for part in self.structure.followers:
-            if part.name not in self.closed:
-                self.solvers[part.name] = self._compiled(part)
+        self.solvers = {  # each compiled on the oracle's own clone of the game
+            part.name: BestResponseNLP(self.structure, part)
+            for part in self.structure.followers
+            if part.name not in self.closed
+        }
         self.evaluator, self.tol, self.damping, self.max_iter = evaluator, tol, damping, max_iter
         self.polish = NewtonOracle(evaluator, tol)
-
-    def _compiled(self, part: FollowerPart) -> BestResponseNLP:
-        """Follower ``part``'s own problem, compiled once (the other followers' parts inactive)."""
-        for other in self.structure.followers:
-            active = other is part
-            other.objective.activate() if active else other.objective.deactivate()
-            for c in other.constraints:
-                c.activate() if active else c.deactivate()
-        return BestResponseNLP(self.model, part.vars, part.name)
 
     def _best_response(self, i: int, values: dict[str, float]) -> np.ndarray:
         part = self.structure.followers[i]
