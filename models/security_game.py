@@ -10,13 +10,22 @@ the quantal response
     q_t = exp(a_t - rationality * (1 - v_t)) / sum_u exp(a_u - rationality * (1 - v_u)),
 
 a_t ~ N(0, 1) the target's attractiveness. Defender i loses D_it < 0 when t in S_i is attacked
-unprotected, and the coordinator reimburses pi_it >= 0 of it; defender i maximizes
+unprotected (D_it = 0 for t outside S_i), and the coordinator reimburses pi_it >= 0 of it on the
+targets t in R_i (below); defender i maximizes
 
-    f_i(x) = sum_{t in S_i} q_t v_t (D_it + pi_it).
+    f_i(x) = sum_{t in R_i} q_t v_t (D_it + pi_it).
 
 The coordinator maximizes the expected return sum_t q_t v_t P_t (P_t < 0 the target's penalty,
 reward 0 when protected) subject to the paper's reimbursement budget
-sum_i sum_{t in S_i} pi_it (1 - x_it) <= budget (``get_violation`` of the paper's code).
+sum_i sum_{t in R_i} pi_it (1 - x_it) <= budget (``get_violation`` of the paper's code), x_it = 0
+for t outside S_i.
+
+R_i, the targets on which defender i is reimbursed, is S_i with ``reimburse="patrol"`` (the default:
+only losses a defender can suffer) and all targets with ``reimburse="all"``, the leader's decision
+space in the paper's code, whose ``payoffs`` tensor is defenders x targets and adjustable
+everywhere. Off its patrol a defender loses nothing (D_it = 0) and cannot protect t, so pi_it there
+pays i when the attacker hits t, which rewards i for deflecting attacks from its own targets, at
+the full cost pi_it.
 D_it and P_t are uniform on (-payoff_max, 0]. The defenders' game is not concave: several
 equilibria can exist. Paper's setting: 5 defenders, 100 targets, 50 per patrol, 10 resources,
 rationality 5, budgets 0.2..1.0.
@@ -46,13 +55,14 @@ def security_game(
     resources: float = 10.0,
     rationality: float = 5.0,
     payoff_max: float = 10.0,
+    reimburse: str = "patrol",
 ) -> so.StackelbergGame:
     """Build the security game.
 
-    Leader: ``reimbursement[i, t] >= 0`` for t in S_i. Followers ``F[i]`` (i = 0..defenders-1) with
-    effort ``x[t]``, t in S_i. Instance data on the game: ``g.patrols`` (list of sorted target
-    arrays S_i), ``g.defender_payoffs`` (defenders x targets, zero off the patrols),
-    ``g.target_payoffs``, ``g.attractiveness``, and ``budget``, ``resources``, ``rationality``.
+    Leader: ``reimbursement[i, t] >= 0`` for t in R_i (``reimburse``: "patrol", R_i = S_i, or "all").
+    Followers ``F[i]`` (i = 0..defenders-1) with effort ``x[t]``, t in S_i. Instance data on the
+    game: ``g.patrols`` (list of sorted target arrays S_i), ``g.defender_payoffs`` (defenders x
+    targets, zero off the patrols), ``g.target_payoffs``, ``g.attractiveness``, and ``budget``, ``resources``, ``rationality``.
     """
     if defenders < 1:
         raise ValueError(f"defenders must be >= 1, got {defenders}")
@@ -66,6 +76,8 @@ def security_game(
         raise ValueError(f"rationality must be >= 0, got {rationality}")
     if payoff_max <= 0:
         raise ValueError(f"payoff_max must be > 0, got {payoff_max}")
+    if reimburse not in ("patrol", "all"):
+        raise ValueError(f'reimburse must be "patrol" or "all", got {reimburse!r}')
 
     rng = np.random.default_rng(seed)
     target_payoffs = -rng.uniform(0.0, payoff_max, size=targets)
@@ -79,7 +91,11 @@ def security_game(
     g.patrols, g.defender_payoffs = patrols, defender_payoffs
     g.target_payoffs, g.attractiveness = target_payoffs, attractiveness
     g.budget, g.resources, g.rationality = budget, resources, rationality
-    pairs = [(i, int(t)) for i, patrol_i in enumerate(patrols) for t in patrol_i]
+    reimbursed = [
+        [int(t) for t in patrol_i] if reimburse == "patrol" else list(range(targets))
+        for patrol_i in patrols
+    ]
+    pairs = [(i, t) for i, targets_i in enumerate(reimbursed) for t in targets_i]
     g.reimbursement = pyo.Var(pairs, bounds=(0, None), initialize=0.0)
     g.F = so.Follower(range(defenders))
     for i in g.F:
@@ -104,7 +120,7 @@ def security_game(
         g.F[i].loss = pyo.Expression(
             expr=pyo.quicksum(
                 weight[t] * unprotected[t] * (float(defender_payoffs[i, t]) + g.reimbursement[i, t])
-                for t in g.F[i].x
+                for t in reimbursed[i]
             )
         )
         g.F[i].utility = pyo.Objective(expr=g.F[i].loss / normalizer, sense=pyo.maximize)
@@ -113,6 +129,8 @@ def security_game(
         weight[t] * unprotected[t] * float(target_payoffs[t]) for t in range(targets)
     )
     g.expected_return = pyo.Objective(expr=attacked / normalizer, sense=pyo.maximize)
-    paid = pyo.quicksum(g.reimbursement[i, t] * (1 - g.F[i].x[t]) for i, t in pairs)
+    paid = pyo.quicksum(
+        g.reimbursement[i, t] * (1 - g.F[i].x[t] if t in g.F[i].x else 1.0) for i, t in pairs
+    )
     g.budget_limit = pyo.Constraint(expr=paid <= budget)
     return g

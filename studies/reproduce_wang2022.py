@@ -59,6 +59,8 @@ PAPER: dict[tuple[str, str], dict[float, float]] = {
     ("security", "initial"): {b: -3.636 for b in (0.2, 0.4, 0.6, 0.8, 1.0)},
     ("security", "gradient"): {0.2: -3.608, 0.4: -3.547, 0.6: -3.528, 0.8: -3.500, 1.0: -3.465},
 }
+#: The games at the paper's instance sizes, the only ones compared with its numbers.
+PAPER_GAMES = {"qre_subsidy", "security_game", "security_game-all", "cyber_insurance"}
 
 
 @dataclass
@@ -119,14 +121,20 @@ INITIAL = dict(label="initial", method="initial")
 
 
 def plan(
-    mode: str, instances: int | None, ssg_targets: int = 100, maxiter: int | None = None
+    mode: str,
+    instances: int | None,
+    ssg_targets: int = 100,
+    maxiter: int | None = None,
+    ssg_reimburse: str = "patrol",
 ) -> dict[str, Domain]:
     """The domains, games and method phases of ``mode`` ("quick" or "full").
 
     ``ssg_targets`` below the paper's 100 shrinks the security game with the paper's ratios
     (patrol = targets / 2, resources = targets / 10) and renames it ``security_game-t<targets>``,
-    so that its results are never compared with the paper's numbers. ``maxiter`` caps SLSQP and
-    trust-constr (default 20; 2 in quick mode): each of their iterations differentiates through
+    so that its results are never compared with the paper's numbers. ``ssg_reimburse="all"`` lets
+    the coordinator reimburse every defender on every target, the leader of the paper's code
+    (:func:`stackopt.models.security_game`), and adds ``-all`` to the game's name. ``maxiter``
+    caps SLSQP and trust-constr (default 20; 2 in quick mode): each of their iterations differentiates through
     the equilibrium by finite differences, one equilibrium solve per leader variable.
     """
     quick = mode == "quick"
@@ -145,6 +153,9 @@ def plan(
         )
     )
     ssg_name = "security_game" if quick or ssg_targets == 100 else f"security_game-t{ssg_targets}"
+    if ssg_reimburse != "patrol":  # the default stays out of the parameters: the stored cells' keys
+        ssg_size["reimburse"] = ssg_reimburse
+        ssg_name += f"-{ssg_reimburse}"
     cyber_size = dict(agents=3) if quick else dict(agents=10)
     qre = Domain(
         "qre",
@@ -408,7 +419,7 @@ def summary_table(cells: pd.DataFrame) -> pd.DataFrame:
         ["domain", "game", "value", "method"], sort=False
     ):
         ok = solved.loc[g.index]
-        paper = PAPER.get((domain, method), {}).get(value) if "-" not in game else None
+        paper = PAPER.get((domain, method), {}).get(value) if game in PAPER_GAMES else None
         obj = g["leader_objective"]
         rows.append(
             {
@@ -487,7 +498,7 @@ def objective_figure(rows: pd.DataFrame, domain: Domain, game: str) -> plt.Figur
             stats.index, stats["mean"], yerr=stats["sem"].fillna(0), marker="o", ms=4,
             capsize=3, label=f"{method} (n={stats['size'].max()})",
         )  # fmt: skip
-    if "-" not in game:  # the paper's own instance size
+    if game in PAPER_GAMES:
         styles = iter(["kx--", "k+:", "k1-."])
         for (dom, method), means in PAPER.items():
             if dom == domain.name and method in set(rows["method"]):
@@ -588,6 +599,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--ssg-targets", type=int, default=100, help="security game size (paper: 100 targets)"
     )
     parser.add_argument(
+        "--ssg-reimburse",
+        choices=("patrol", "all"),
+        default="patrol",
+        help="reimbursed targets: each defender's patrol, or all targets (the paper's code)",
+    )
+    parser.add_argument(
         "--blackbox-maxiter", type=int, default=None, help="SLSQP/trust-constr cap (20)"
     )
     parser.add_argument("--report-only", action="store_true", help="write outputs, run nothing")
@@ -621,6 +638,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.instances,
             args.ssg_targets,
             args.blackbox_maxiter,
+            args.ssg_reimburse,
         )
         order = PHASE_ORDER
         out = args.out or DEFAULT_OUT

@@ -98,6 +98,7 @@ def test_cyber_insurance_sizes_and_bounds():
         (security_game, {"budget": -0.1}, "budget"),
         (security_game, {"rationality": -1.0}, "rationality"),
         (security_game, {"payoff_max": -1.0}, "payoff_max"),
+        (security_game, {"reimburse": "patrols"}, "reimburse"),
         (cyber_insurance, {"agents": 0}, "agents"),
         (cyber_insurance, {"risk_aversion": -0.5}, "risk_aversion"),
         (cyber_insurance, {"loss_weight": -1.0}, "loss_weight"),
@@ -249,6 +250,28 @@ def test_security_game_leader_objective_is_the_expected_return():
     weight = np.exp(g.attractiveness - 5.0 * (1 - unprotected))
     expected = (weight * unprotected * g.target_payoffs).sum() / weight.sum()
     assert pyo.value(g.expected_return) == pytest.approx(expected, rel=1e-12)
+
+
+def test_security_game_reimbursing_every_target_is_the_papers_leader():
+    """reimburse="all": pi_it on every target, paid in full off the patrol (x_it = 0 there)."""
+    g = security_game(defenders=2, targets=6, patrol=4, resources=1.5, seed=7, reimburse="all")
+    assert len(g.reimbursement) == 12
+    rng = np.random.default_rng(5)
+    pi = rng.uniform(0, 2, size=(2, 6))
+    cover = np.zeros((2, 6))
+    for i, (f, patrol) in enumerate(zip(g.followers(), g.patrols, strict=True)):
+        cover[i, patrol] = rng.uniform(0, 1, size=4)
+        for var, value in zip(f.x.values(), cover[i, patrol], strict=True):
+            var.value = value
+        for t in range(6):
+            g.reimbursement[i, t].value = pi[i, t]
+    unprotected = np.prod(1 - cover, axis=0)
+    weight = np.exp(g.attractiveness - g.rationality * (1 - unprotected))
+    attack = weight / weight.sum()
+    for i, f in enumerate(g.followers()):
+        utility = attack @ (unprotected * (g.defender_payoffs[i] + pi[i]))
+        assert pyo.value(f.utility) == pytest.approx(utility, rel=1e-12)
+    assert pyo.value(g.budget_limit.body) == pytest.approx((pi * (1 - cover)).sum(), rel=1e-12)
 
 
 # ----------------------------------------------------------------------------- cyber insurance

@@ -95,6 +95,11 @@ def test_plans_cover_every_method_and_the_scaling_limit(script):
                 assert all(g.endswith("-small") for g in games)
     gradient = next(m for m in full["qre"].phases["qre-gradient"][1] if m["label"] == "gradient")
     assert (gradient["steps"], gradient["lr"], gradient["K"]) == (5000, 0.01, 100)
+    # the paper's leader reimburses every target: a game of its own, compared with the paper
+    games = script.plan("full", None, ssg_reimburse="all")["security"].games
+    assert games["security_game-all"].params["reimburse"] == "all"
+    assert "reimburse" not in full["security"].games["security_game"].params
+    assert "security_game-all" in script.PAPER_GAMES
     scaling = script.scaling_plan(None)
     qre = [p for g in scaling["qre-scaling"].games.values() for p in g.instances()]
     assert max(p["n"] * p["actions"] ** p["n"] for p in qre) <= 200_000
