@@ -134,8 +134,9 @@ def plan(
     so that its results are never compared with the paper's numbers. ``ssg_reimburse="all"`` lets
     the coordinator reimburse every defender on every target, the leader of the paper's code
     (:func:`stackopt.models.security_game`), and adds ``-all`` to the game's name. ``maxiter``
-    caps SLSQP and trust-constr (default 20; 2 in quick mode): each of their iterations differentiates through
-    the equilibrium by finite differences, one equilibrium solve per leader variable.
+    caps SLSQP and trust-constr (default 20; 2 in quick mode): each of their iterations
+    differentiates through the equilibrium by finite differences, one equilibrium solve per
+    leader variable.
     """
     quick = mode == "quick"
     steps = 20 if quick else 5000
