@@ -59,7 +59,8 @@ def security_game(
 ) -> so.StackelbergGame:
     """Build the security game.
 
-    Leader: ``reimbursement[i, t] >= 0`` for t in R_i (``reimburse``: "patrol", R_i = S_i, or "all").
+    Leader: ``reimbursement[i, t] >= 0`` for t in R_i (``reimburse``: "patrol", R_i = S_i, or
+    "all").
     Followers ``F[i]`` (i = 0..defenders-1) with effort ``x[t]``, t in S_i. Instance data on the
     game: ``g.patrols`` (list of sorted target arrays S_i), ``g.defender_payoffs`` (defenders x
     targets, zero off the patrols), ``g.target_payoffs``, ``g.attractiveness``, and ``budget``,

@@ -154,7 +154,8 @@ def plan(
         )
     )
     ssg_name = "security_game" if quick or ssg_targets == 100 else f"security_game-t{ssg_targets}"
-    if ssg_reimburse != "patrol":  # the default stays out of the parameters: the stored cells' keys
+    # the default stays out of the parameters, which keeps the stored cells' keys
+    if ssg_reimburse != "patrol":
         ssg_size["reimburse"] = ssg_reimburse
         ssg_name += f"-{ssg_reimburse}"
     cyber_size = dict(agents=3) if quick else dict(agents=10)

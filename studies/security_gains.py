@@ -1,11 +1,12 @@
 """The security game's gains over the all-zero leader under three counting rules, with the paper's.
 
 Wang et al. (2022) report the security game's means (-3.608, ..., -3.465 for budgets 0.2, ..., 1.0,
-from an initial -3.636) as plain means over the runs of their log ``ssg/exp/constrained_diffmulti.csv``
-(github.com/guaguakai/equilibrium_gradient, columns: seed, budget, initial objective, ..., final
-objective in column 7, final budget violation in column 8). Every run counts there, whatever its
-final violation. With c0_i the all-zero leader's objective on instance i and c_i a method's, the
-gain is g_i = c_i - c0_i, and three means are printed per budget and method:
+from an initial -3.636) as plain means over the runs of their log
+``ssg/exp/constrained_diffmulti.csv`` (github.com/guaguakai/equilibrium_gradient; columns: seed,
+budget, initial objective, ..., final objective in column 7, final budget violation in column 8).
+Every run counts there, whatever its final violation. With c0_i the all-zero leader's objective
+on instance i and c_i a method's, the gain is g_i = c_i - c0_i, and three means are printed per
+budget and method:
 
 - every run: mean_i g_i (the paper's rule);
 - feasible runs: the mean over the runs with violation <= 1e-3 and an objective;
