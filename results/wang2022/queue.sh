@@ -88,3 +88,21 @@ $P --workers 2 --phases security-gradient --methods gradient --seeds 30-99 --val
     --store results/wang2022/security100.sqlite
 done
 sqlite3 -header -csv results/wang2022/security100.sqlite "SELECT seed, json_extract(params, '$.budget') AS budget, method, status, leader_objective, violation, wall_time, stackopt_version FROM results ORDER BY budget, method, seed" > results/wang2022/security100_cells.csv
+# eighth session, on 46afd11: the gradient method on seeds 42..99 at budget 0.8 (the seventh
+# session's loop, resumed), then the paper's leader, who reimburses every defender on every target
+# (security_game-all, --ssg-reimburse all)
+$P --workers 2 --phases security-gradient --methods gradient --seeds 30-99 --values 0.8 \
+    --store results/wang2022/security100.sqlite
+A="--ssg-reimburse all"
+$P $A --workers 2 --phases security-gradient --instances 30 --values 0.4
+$P $A --workers 2 --phases security-mpec-fast --methods mpec-penalty --instances 30
+$P $A --workers 2 --phases security-mpec-fast --methods mpec-penalty --seeds 30-99 \
+    --store results/wang2022/security100.sqlite
+$P $A --workers 2 --phases security-gradient --instances 30 --values 1.0
+$P $A --workers 2 --phases security-gradient --methods gradient --seeds 30-99 --values 0.4 \
+    --store results/wang2022/security100.sqlite   # stopped at the session's end: seeds done below
+$P --report-only
+sqlite3 -header -csv results/wang2022/security100.sqlite "SELECT game, seed, json_extract(params, '$.budget') AS budget, method, status, leader_objective, violation, wall_time, stackopt_version FROM results ORDER BY game, budget, method, seed" > results/wang2022/security100_cells.csv
+# the gains under three counting rules (the paper's rows need its log, constrained_diffmulti.csv)
+.venv/bin/python studies/security_gains.py results/wang2022/wang2022.sqlite \
+    results/wang2022/security100.sqlite --paper-log constrained_diffmulti.csv
