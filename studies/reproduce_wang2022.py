@@ -3,7 +3,7 @@
 Three domains (library games of ``stackopt.models``), every applicable method, one resumable store:
 
 - QRE subsidy game, 3 followers x 10 actions, budgets 1..5 (paper: 30 instances);
-- security game, 5 defenders x 100 targets, budgets 0.2..1.0 (paper: 100 instances);
+- security game, 5 defenders x 100 targets, budgets 0.2..1.0 (paper: 100 instances; its log: 63);
 - cyber insurance, 10 agents, risk aversion 0..0.5 (paper: 30 instances).
 
 Methods: ``initial`` (the all-zero leader), ``gradient`` (equilibrium-flow descent with the augmented
