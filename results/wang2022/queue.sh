@@ -100,7 +100,9 @@ $P $A --workers 2 --phases security-mpec-fast --methods mpec-penalty --seeds 30-
     --store results/wang2022/security100.sqlite
 $P $A --workers 2 --phases security-gradient --instances 30 --values 1.0
 $P $A --workers 2 --phases security-gradient --methods gradient --seeds 30-99 --values 0.4 \
-    --store results/wang2022/security100.sqlite   # stopped at the session's end: seeds done below
+    --store results/wang2022/security100.sqlite
+$P $A --workers 2 --phases security-gradient --methods gradient --seeds 30-99 --values 1.0 \
+    --store results/wang2022/security100.sqlite   # stopped at the session's end: seeds 30-82
 $P --report-only
 sqlite3 -header -csv results/wang2022/security100.sqlite "SELECT game, seed, json_extract(params, '$.budget') AS budget, method, status, leader_objective, violation, wall_time, stackopt_version FROM results ORDER BY game, budget, method, seed" > results/wang2022/security100_cells.csv
 # the gains under three counting rules (the paper's rows need its log, constrained_diffmulti.csv)
