@@ -35,9 +35,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from stackopt.backends.evaluation import FEASIBILITY_TOL
 from stackopt.study import Store
 
-FEASIBLE = 1e-3  # the violation above which a run failed (as in the reproduction's tables)
 GAMES = {"security_game": "patrol", "security_game-all": "all targets"}
 PAPER = "paper's log"
 
@@ -92,7 +92,7 @@ def paper_runs(path: str | Path) -> pd.DataFrame:
             "budget": log[1].astype(float),
             "seed": log[0].astype(int),
             "gain": log[6] - log[2],
-            "failed": log[7] > FEASIBLE,
+            "failed": log[7] > FEASIBILITY_TOL,
         }
     )
 
@@ -119,7 +119,7 @@ def store_runs(paths: Sequence[str | Path]) -> pd.DataFrame:
             "budget": runs["budget"],
             "seed": runs["seed"],
             "gain": runs["leader_objective"] - runs["c0"],
-            "failed": (runs["status"] == "error") | ~(runs["violation"] <= FEASIBLE),
+            "failed": (runs["status"] == "error") | ~(runs["violation"] <= FEASIBILITY_TOL),
         }
     )
 
