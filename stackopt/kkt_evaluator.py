@@ -25,7 +25,6 @@ and the LU factorization of dF/dz is made once per evaluation and shared by whoe
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from functools import cached_property
 
 import numpy as np
@@ -35,6 +34,7 @@ import scipy.sparse.linalg as spla
 from pyomo.common.collections import ComponentMap
 from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
 from scipy.linalg import lapack
+from scipy.sparse import _sparsetools
 
 from stackopt.asl_functions import ASLFunctions
 from stackopt.game import StackelbergGame
@@ -68,7 +68,9 @@ class _Scatter:
     """A fixed sparsity pattern whose k-th entry is source[take[k]] * scale[by[k]] (one gather each).
 
     scale[0] is 1: entries with by = 0 are not scaled, and a pattern of such entries alone skips the
-    scaling.
+    scaling. Products with M are made by scipy's own sparse kernels (``scipy.sparse._sparsetools``)
+    on the pattern's CSC arrays: building a ``csc_matrix`` for each product would cost more than
+    the product (about 10 us against 3 for 3,000 entries).
     """
 
     def __init__(
@@ -96,15 +98,29 @@ class _Scatter:
     def __call__(self, source: np.ndarray, scale: np.ndarray) -> sp.csc_matrix:
         return sp.csc_matrix((self.values(source, scale), self.indices, self.indptr), self.shape)
 
-    def products(self, source: np.ndarray, scale: np.ndarray) -> tuple[Callable, Callable]:
-        """(v -> M v, w -> M^T w) without forming M: one gather and one bincount each."""
-        values = self.values(source, scale)
+    def dot(self, values: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """M v for M with these entries (CSC order), without forming M."""
+        out = np.zeros(self.shape[0])
+        v = _floats(v, self.shape[1])
+        _sparsetools.csc_matvec(*self.shape, self.indptr, self.indices, values, v, out)
+        return out
+
+    def t_dot(self, values: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """M^T w for M with these entries (CSC order, which is CSR order for M^T)."""
+        out = np.zeros(self.shape[1])
         n_rows, n_cols = self.shape
-        rows, cols = self.indices, self.cols
-        return (
-            lambda v: np.bincount(rows, values * v[cols], minlength=n_rows),
-            lambda w: np.bincount(cols, values * w[rows], minlength=n_cols),
-        )
+        w = _floats(w, n_rows)
+        _sparsetools.csr_matvec(n_cols, n_rows, self.indptr, self.indices, values, w, out)
+        return out
+
+
+def _floats(v: np.ndarray, n: int) -> np.ndarray:
+    """``v`` as the contiguous float64 vector of length n that scipy's sparse kernels take (they
+    do not check it); no copy if it is one."""
+    v = np.ascontiguousarray(v, dtype=float)
+    if v.shape != (n,):
+        raise ValueError(f"expected a vector of length {n}, got shape {v.shape}")
+    return v
 
 
 class _DenseLU:
@@ -250,16 +266,16 @@ class KKTEvaluation:
         return self._ev._jpi(*self._raw)
 
     @cached_property
-    def _jac_pi_products(self) -> tuple[Callable, Callable]:
-        return self._ev._jpi.products(*self._raw)
+    def _jac_pi_values(self) -> np.ndarray:
+        return self._ev._jpi.values(*self._raw)
 
     def jac_pi_dot(self, v: np.ndarray) -> np.ndarray:
         """J_pi v, without forming J_pi."""
-        return self._jac_pi_products[0](v)
+        return self._ev._jpi.dot(self._jac_pi_values, v)
 
     def jac_pi_t_dot(self, w: np.ndarray) -> np.ndarray:
         """J_pi^T w, without forming J_pi."""
-        return self._jac_pi_products[1](w)
+        return self._ev._jpi.t_dot(self._jac_pi_values, w)
 
     @cached_property
     def lu(self) -> ReducedLU | None:
@@ -310,13 +326,10 @@ class KKTEvaluation:
     def leader_vjp(self, cost: float, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The partial gradients w.r.t. z and pi of cost * c + sum_i weights_i c_i, where c is the
         leader cost and c_i the leader's constraint bodies (one pass over the Jacobian entries)."""
-        ev, values = self._ev, self._leader_jacobian
+        values = self._leader_jacobian
         per_row = np.empty(len(weights) + 1)
         per_row[0], per_row[1:] = cost, weights
-        return tuple(
-            np.bincount(col, values[take] * per_row[row], minlength=n)
-            for take, row, col, n in ((*ev._c_z, ev.n_z), (*ev._c_pi, ev.n_pi))
-        )
+        return tuple(part.t_dot(part.values(values, None), per_row) for part in self._ev._lead)
 
     @cached_property
     def _leader_cost_gradients(self) -> tuple[np.ndarray, np.ndarray]:
@@ -425,11 +438,14 @@ class KKTEvaluator:
         lead_pos[self._leader_rows] = 1 + np.arange(len(self._leader_rows))
         lp = lead_pos[leader_jac.row]
         lkind, lcpos = self._leader.kind[leader_jac.col], self._leader.pos[leader_jac.col]
-        # (entries, their place in [c; constraints], their z or pi column) of the leader's Jacobian
-        self._c_z, self._c_pi = (
-            (e, lp[e], lcpos[e])
-            for e in (np.flatnonzero((lp >= 0) & (lkind == ck)) for ck in (0, 1))
-        )
+        # the Jacobian of [c; constraints] w.r.t. z, then w.r.t. pi
+        parts = []
+        for kind, n in ((0, self.n_z), (1, self.n_pi)):
+            e = np.flatnonzero((lp >= 0) & (lkind == kind))
+            parts.append(
+                _Scatter(lp[e], lcpos[e], (1 + len(self._leader_rows), n), e, np.zeros_like(e))
+            )
+        self._lead = tuple(parts)
 
     def values_of(self, model_vars: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
         """(z, pi) from a name -> value map (missing multipliers default to 0)."""
