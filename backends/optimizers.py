@@ -27,21 +27,23 @@ class Adam:
 
     def step(self, g: np.ndarray) -> np.ndarray:
         if self.m is None:
-            self.m, self.v = np.zeros_like(g), np.zeros_like(g)
+            self.m, self.v, self._work = np.zeros_like(g), np.zeros_like(g), np.empty_like(g)
         self.t += 1
-        m, v = self.m, self.v  # updated in place: m <- beta1 m + (1 - beta1) g, v likewise with g^2
+        m, v, work = self.m, self.v, self._work  # in place, without temporaries:
+        m -= g  # m <- beta1 m + (1 - beta1) g = beta1 (m - g) + g
         m *= self.beta1
-        m += (1 - self.beta1) * g
+        m += g
+        np.multiply(g, g, out=work)  # v <- beta2 (v - g^2) + g^2
+        v -= work
         v *= self.beta2
-        square = (1 - self.beta2) * g
-        square *= g
-        v += square
-        denominator = np.divide(v, 1 - self.beta2**self.t, out=square)  # sqrt(v_hat) + eps
-        np.sqrt(denominator, out=denominator)
-        denominator += self.eps
-        step = m / (1 - self.beta1**self.t)  # lr m_hat / (sqrt(v_hat) + eps)
-        step *= self.lr
-        step /= denominator
+        v += work
+        # lr m_hat / (sqrt(v_hat) + eps) = lr sqrt(1 - beta2^t) / (1 - beta1^t) m / (sqrt(v) + eps'),
+        # eps' = eps sqrt(1 - beta2^t)
+        correction = np.sqrt(1 - self.beta2**self.t)
+        np.sqrt(v, out=work)
+        work += self.eps * correction
+        step = np.divide(m, work)
+        step *= self.lr * correction / (1 - self.beta1**self.t)
         return step
 
 
