@@ -25,20 +25,34 @@ import pyomo.environ as pyo
 import stackopt as so
 
 
-def _expectation(value: Callable[[tuple[int, ...]], object], strategies: Sequence, m: int):
+def _expectation(
+    value: Callable[[tuple[int, ...]], object], strategies: Sequence, m: int, first: int = 0
+):
     """E_{a ~ x}[value(a)] for independent mixed strategies, as a nested sum.
 
-    sum_{a_1} x_1[a_1] sum_{a_2} x_2[a_2] ... sum_{a_n} x_n[a_n] value(a): m^n leaf terms but only
-    one product per node, instead of n products per joint action.
+    sum_{a_f} x_f[a_f] sum_{a_2} x_2[a_2] ... sum_{a_n} x_n[a_n] value(a), with player f = ``first``
+    outermost and the others in order: m^n leaf terms but only one product per node, instead of n
+    products per joint action. The derivative in x_f[k] is then a nested sum too (the subtree of
+    a_f = k), whereas in an inner player's x it is a flat sum of m^(n-1) products of n - 1 factors,
+    about 1.7 times the expression nodes for the AMPL evaluator to run through.
     """
+    order = [first] + [j for j in range(len(strategies)) if j != first]
 
     def nest(prefix: tuple[int, ...]) -> object:
-        x = strategies[len(prefix)]
-        if len(prefix) == len(strategies) - 1:
-            return pyo.quicksum(value((*prefix, a)) * x[a] for a in range(m))
+        x = strategies[order[len(prefix)]]
+        if len(prefix) == len(order) - 1:
+            return pyo.quicksum(value(_joint((*prefix, a), order)) * x[a] for a in range(m))
         return pyo.quicksum(x[a] * nest((*prefix, a)) for a in range(m))
 
     return nest(())
+
+
+def _joint(actions: tuple[int, ...], order: list[int]) -> tuple[int, ...]:
+    """The joint action whose player ``order[k]`` plays ``actions[k]``."""
+    joint = [0] * len(order)
+    for player, action in zip(order, actions):
+        joint[player] = action
+    return tuple(joint)
 
 
 def qre_subsidy(
@@ -80,8 +94,8 @@ def qre_subsidy(
     strategies = [g.F[i].x for i in range(n)]
 
     for i in g.F:
-        utility = _expectation(
-            lambda a, i=i: float(payoffs[i][a]) + g.subsidy[(i, *a)], strategies, actions
+        utility = _expectation(  # x_i outermost: its stationarity rows are nested sums
+            lambda a, i=i: float(payoffs[i][a]) + g.subsidy[(i, *a)], strategies, actions, first=i
         )
         penalty = pyo.quicksum(x * pyo.log(x) for x in g.F[i].x.values())
         g.F[i].utility = pyo.Objective(expr=utility - entropy * penalty, sense=pyo.maximize)

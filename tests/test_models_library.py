@@ -162,7 +162,7 @@ def test_qre_is_a_first_order_equilibrium_of_the_followers(subsidized):
     assert (stationarity[0] < 1e-9) == (not subsidized)
 
 
-def test_qre_leader_objective_and_budget_are_the_expectations():
+def test_qre_utilities_leader_objective_and_budget_are_the_expectations():
     g = qre_subsidy(n=3, actions=4, seed=2)
     rng = np.random.default_rng(0)
     strategies = [rng.dirichlet(np.ones(4)) for _ in range(3)]
@@ -176,6 +176,10 @@ def test_qre_leader_objective_and_budget_are_the_expectations():
     assert pyo.value(g.welfare) == pytest.approx((g.payoffs.sum(axis=0) * joint).sum(), rel=1e-12)
     assert pyo.value(g.budget_limit.body) == pytest.approx((subsidy.sum(0) * joint).sum(), 1e-12)
     assert g.budget_limit.upper == g.budget == 1.0
+    # each follower's utility nests its own strategy outermost (models/qre_subsidy.py)
+    for i, (f, x) in enumerate(zip(g.followers(), strategies, strict=True)):
+        expected = ((g.payoffs[i] + subsidy[i]) * joint).sum() - g.entropy * (x * np.log(x)).sum()
+        assert pyo.value(f.utility) == pytest.approx(expected, rel=1e-12)
 
 
 # ----------------------------------------------------------------------------- security game
