@@ -2,7 +2,10 @@
 
 Targets (issue 3): median step <= 10 ms; a 5,000-step run <= 60 s (the paper: 466-4658 s per run);
 step time / one sparse LU factorization of the KKT Jacobian < 5. Prints times and ratios, and the
-step with the paper's own oracle (damped best responses) for comparison.
+step with the paper's own oracle (damped best responses) for comparison. The target's factorization
+is scipy's sparse LU as it comes (``splu``, SuperLU with its default COLAMD ordering); the ratio to
+SuperLU with the fastest ordering on this matrix (minimum degree on J^T + J, which stackopt uses
+for its own sparse factorizations) is printed too, as a stricter yardstick.
 
 The run is the paper's setting (lr 0.01, Adam, up to 5,000 steps; the method stops once it is
 stationary). This host's speed drifts by up to a factor of two within minutes, so step and LU are
@@ -26,7 +29,15 @@ import stackopt as so
 from stackopt.backends.oracles.kkt import KKTOracle
 from stackopt.kkt_evaluator import SPARSE_ORDERING, KKTEvaluator
 
-ORDERINGS = (("COLAMD", "scipy's default"), (SPARSE_ORDERING, "stackopt's"))
+# (SuperLU's column ordering, whose it is, how the ratio is read)
+ORDERINGS = (
+    ("COLAMD", "scipy's default", "target < 5"),
+    (
+        SPARSE_ORDERING,
+        "stackopt's",
+        "the fastest ordering on this matrix: stricter than the target",
+    ),
+)
 FIRST = 200  # the early steps, where the leader moves most, are also reported on their own
 
 
@@ -55,7 +66,7 @@ def main() -> None:
     print(f"the KKT Jacobian J_z: {jac.shape[0]}x{jac.shape[1]}, nnz {jac.nnz}")
     factorizations = {
         ordering: (lambda ordering=ordering: spla.splu(jac, permc_spec=ordering))
-        for ordering, _ in ORDERINGS
+        for ordering, _, _ in ORDERINGS
     }
 
     rows = []
@@ -81,13 +92,13 @@ def main() -> None:
         f"a 5,000-step run at that median: {5000 * median:.1f} s   (target <= 60 s: ratio "
         f"{5000 * median / 60:.2f}; paper 466-4658 s)"
     )
-    for ordering, whose in ORDERINGS:
+    for ordering, whose, reading in ORDERINGS:
         ratios = [row[1] / row[3][ordering] for row in rows]
         early = [row[2] / row[3][ordering] for row in rows]
         print(
             f"step / one sparse LU (SuperLU, {ordering}, {whose} ordering): "
             f"{statistics.median(ratios):.1f} (rounds {min(ratios):.1f}-{max(ratios):.1f}; "
-            f"first {FIRST} steps {statistics.median(early):.1f})   (target < 5)"
+            f"first {FIRST} steps {statistics.median(early):.1f})   ({reading})"
         )
 
     paper = so.solve(game, method="gradient", oracle="relaxation", steps=20, lr=0.01)
