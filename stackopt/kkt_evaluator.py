@@ -100,7 +100,8 @@ class _Scatter:
         if order.nnz != n:
             raise ValueError("duplicate entries in a KKT sparsity pattern")
         perm = order.data.astype(int) - 1
-        self.take, self.by = take[perm], by[perm]
+        self.by = by[perm]
+        self.take = _span(take[perm])  # a slice when consecutive: then unscaled values are a view
         self.scaled = bool(self.by.any())
         self.indices, self.indptr, self.shape = order.indices, order.indptr, shape
         self.cols = np.repeat(np.arange(shape[1]), np.diff(order.indptr))
