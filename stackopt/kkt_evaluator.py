@@ -71,7 +71,8 @@ class cached_property:  # noqa: N801 (functools' name)
 
 
 def _span(idx: np.ndarray) -> slice | np.ndarray:
-    """``idx`` as a slice when it is a run of consecutive indices (then indexing copies a block)."""
+    """``idx`` as a slice when it is a run of consecutive indices (then indexing with it reads or
+    writes a block, without a gather)."""
     idx = np.asarray(idx, dtype=int)
     if idx.size and np.array_equal(idx, np.arange(idx[0], idx[0] + idx.size)):
         return slice(int(idx[0]), int(idx[0]) + idx.size)
@@ -106,12 +107,14 @@ class _Scatter:
         self.indices, self.indptr, self.shape = order.indices, order.indptr, shape
         self.cols = np.repeat(np.arange(shape[1]), np.diff(order.indptr))
 
-    def values(self, source: np.ndarray, scale: np.ndarray) -> np.ndarray:
-        """The entries, in CSC order."""
+    def values(self, source: np.ndarray, scale: np.ndarray | None) -> np.ndarray:
+        """The entries, in CSC order (``scale`` is not read when the pattern is unscaled); a view of
+        ``source`` when they are a consecutive run of it."""
         return source[self.take] * scale[self.by] if self.scaled else source[self.take]
 
     def __call__(self, source: np.ndarray, scale: np.ndarray) -> sp.csc_matrix:
-        return sp.csc_matrix((self.values(source, scale), self.indices, self.indptr), self.shape)
+        entries = (self.values(source, scale), self.indices, self.indptr)
+        return sp.csc_matrix(entries, self.shape, copy=True)  # owns its arrays
 
     def dot(self, values: np.ndarray, v: np.ndarray) -> np.ndarray:
         """M v for M with these entries (CSC order), without forming M."""

@@ -61,6 +61,9 @@ def test_jac_pi_products_and_leader_vjp_match_the_matrices_and_differences(setti
     assert at.jac_pi_t_dot(w) == pytest.approx(at.jac_pi.T @ w, abs=1e-12)
     with pytest.raises(ValueError, match=f"expected a vector of length {ev.n_pi}"):
         at.jac_pi_dot(np.ones(ev.n_pi + 1))  # the sparse kernels would read past its end
+    before = at.jac_pi_dot(v)
+    at.jac_pi.data[:] = 0.0  # the matrix handed out owns its entries: the products do not change
+    assert np.array_equal(at.jac_pi_dot(v), before)
     # d/dt of 0.7 c + weights . (constraint bodies) along (dz, dpi), by central differences
     weights = rng.normal(size=len(ev.leader_lb))
     dz, dpi = rng.normal(size=ev.n_z), rng.normal(size=ev.n_pi)
