@@ -20,6 +20,13 @@ method stops with status "error" and returns the leader decision of step k - 1, 
 equilibrium was found, evaluated honestly like any other. A run that takes all its steps ends
 "feasible" when the returned decision violates the leader's constraints by at most 1e-3 at its
 recomputed equilibrium (:mod:`stackopt.backends.evaluation`), else "iteration_limit".
+
+Algorithm 1 returns its last decision, which an augmented Lagrangian can leave over a constraint
+(its multipliers are still moving). With ``returns="best-feasible"`` a run that stops short of a
+stationary point (step or time limit, oracle failure) returns instead the decision of the step with
+the best leader objective among those whose equilibrium violated the constraints by at most 1e-3
+(the last decision if no step did); the history is the same and the message names the step. A
+stationary point is still returned as it is: its violation is at most ``tol``.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ from pyomo.core.expr.visitor import identify_variables
 from pyomo.repn import generate_standard_repn
 
 from stackopt.backends.cvxpy_path import run_cvxpy
-from stackopt.backends.evaluation import honest_result
+from stackopt.backends.evaluation import FEASIBILITY_TOL, honest_result
 from stackopt.backends.optimizers import make_optimizer
 from stackopt.backends.oracles.registry import make_oracle
 from stackopt.backends.projection import LinearSetProjection
@@ -95,13 +102,19 @@ def run(
     tol: float = 1e-6,
     time_limit: float | None = None,
     verbose: bool = False,
+    returns: str = "last",
 ) -> Result:
-    """Equilibrium-flow gradient descent (see the module docstring); an honest Result."""
+    """Equilibrium-flow gradient descent (see the module docstring); an honest Result.
+
+    ``returns``: "last" (Algorithm 1) or "best-feasible" (the module docstring).
+    """
     for name, value in (("steps", steps), ("K", K), ("samples", samples)):
         if not isinstance(value, int) or value < 1:
             raise OptionError(f"{name} must be a positive integer, got {value!r}")
     if not mu > 0:
         raise OptionError(f"mu must be positive, got {mu!r}")
+    if returns not in ("last", "best-feasible"):
+        raise OptionError(f"returns must be 'last' or 'best-feasible', got {returns!r}")
     structure = analyze(game)
     cvxpy_parts = [part.cvxpy is not None for part in structure.followers]
     if any(cvxpy_parts):
@@ -126,6 +139,7 @@ def run(
     pi = cons.project(pi)
     y = np.zeros(len(cons.rows))
     solved: np.ndarray | None = None  # the decision of the last step whose equilibrium was found
+    best: tuple[float, int, np.ndarray, np.ndarray] | None = None  # (cost, step, pi, z), feasible
     history: list[dict[str, Any]] = []
     warnings: set[str] = set()
     status, message = "iteration_limit", f"ran {steps} steps"
@@ -154,6 +168,9 @@ def run(
             break
         grad = grads[0] if samples == 1 else np.mean(grads, axis=0)
         solved = pi
+        violation = float(G.max(initial=0.0))
+        if violation <= FEASIBILITY_TOL and (best is None or last.leader_cost < best[0]):
+            best = (last.leader_cost, k, pi, z)
         new_pi = cons.project(pi - opt.step(grad))
         moved = float(np.abs(new_pi - pi).max(initial=0.0))
         pi = new_pi
@@ -163,7 +180,7 @@ def run(
             {
                 "step": k,
                 "objective": evaluator.leader_sign * last.leader_cost,
-                "violation": float(G.max(initial=0.0)),
+                "violation": violation,
                 "multipliers": y.tolist(),
                 "residual": residual,
                 "grad_norm": float(np.sqrt(grad @ grad)),
@@ -183,8 +200,14 @@ def run(
         if time_limit is not None and time.perf_counter() - start > time_limit:
             status, message = "time_limit", f"time limit after {k + 1} steps"
             break
-    values = dict(zip(evaluator.leader_names, pi)) | dict(zip(evaluator.z_names, z))
     reported = history[-1]["objective"] if history else None
+    # a stationary point within the constraints is kept (best-feasible is for runs that stop short)
+    if returns == "best-feasible" and best is not None and status != "locally_optimal":
+        _, step, best_pi, best_z = best
+        if best_pi is not pi:
+            pi, z, reported = best_pi, best_z, history[step]["objective"]
+            message += f"; returned the best feasible decision, of step {step}"
+    values = dict(zip(evaluator.leader_names, pi)) | dict(zip(evaluator.z_names, z))
     # after every step: "feasible" if the returned decision is, at its recomputed equilibrium
     ran_out = status == "iteration_limit"
     return honest_result(

@@ -107,6 +107,28 @@ def test_augmented_lagrangian_meets_the_budget():
     assert res.history[-1]["multipliers"][0] > 0  # the budget binds
 
 
+def test_best_feasible_returns_the_best_step_within_the_budget():
+    # lr 0.05 with multiplier updates every 10 steps: the last decision is over the budget
+    def run(returns):
+        game = qre_subsidy(n=2, actions=3, budget=0.5, seed=0)
+        return so.solve(game, method="gradient", steps=60, lr=0.05, K=10, returns=returns)
+
+    last, best = run("last"), run("best-feasible")
+    assert last.status == "iteration_limit" and last.violation > 1e-3
+    feasible = [h for h in last.history if h["violation"] <= 1e-3]
+    chosen = max(feasible, key=lambda h: h["objective"])
+    assert [h["objective"] for h in best.history] == [h["objective"] for h in last.history]
+    assert best.status == "feasible" and best.violation <= 1e-3
+    assert f"returned the best feasible decision, of step {chosen['step']}" in best.message
+    assert best.reported_objective == chosen["objective"]
+    assert best.leader_objective == pytest.approx(chosen["objective"], abs=1e-6)  # recomputed
+    # a stationary point is returned as it is, although an earlier step may tie it to rounding
+    kept = so.solve(duopoly(), method="gradient", optimizer="sgd", lr=0.5, returns="best-feasible")
+    assert kept.status == "locally_optimal" and kept.leader["q0"] == pytest.approx(46, abs=1e-9)
+    with pytest.raises(so.OptionError, match="returns must be 'last' or 'best-feasible', got 'b'"):
+        so.solve(duopoly(), method="gradient", returns="b")
+
+
 def test_user_oracle_is_polished_to_the_kkt_point():
     def best_response(leader):
         return {"F.q": (98.0 - leader["q0"]) / 2}
