@@ -132,6 +132,7 @@ def honest_result(
         violation=violation,
         leader=leader,
         followers=followers,
+        duals=evaluator.kkt.duals(eq.z),
         history=history,
         message=message,
         info=info,

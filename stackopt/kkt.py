@@ -22,6 +22,7 @@ import pyomo.environ as pyo
 from pyomo.core.base.constraint import ConstraintData
 from pyomo.core.base.var import VarData
 from pyomo.core.expr.calculus.derivatives import Modes, differentiate
+from pyomo.core.expr.visitor import replace_expressions
 
 from stackopt.errors import ModelError
 from stackopt.structure import FollowerPart, GameStructure
@@ -30,21 +31,31 @@ KKT_BLOCK = "stackopt_kkt"
 
 
 @dataclass(frozen=True)
-class Inequality:
-    """``expr <= 0`` for follower ``follower`` (an index into the structure's followers)."""
+class Row:
+    """A constraint row ``expr <= 0`` or ``expr == 0`` binding the followers ``binds`` (indices into
+    the structure's followers).
+
+    A follower's own row binds that follower alone; a shared constraint's row binds every follower
+    whose Vars it uses, and its one multiplier enters follower ``binds[k]``'s stationarity divided
+    by ``weights[k]`` (:class:`stackopt.SharedConstraint`). ``constraint`` names the Pyomo
+    constraint the row comes from (None for a Var bound); ``rhs_slope`` is d expr / d rhs (-1 for an
+    upper bound or an equality, +1 for a lower bound).
+    """
 
     name: str
-    follower: int
+    binds: tuple[int, ...]
     expr: Any
+    constraint: str | None = None
+    rhs_slope: float = 0.0
+    weights: tuple[float, ...] = (1.0,)
 
 
-@dataclass(frozen=True)
-class Equality:
-    """``expr == 0`` for follower ``follower``."""
+class Inequality(Row):
+    """``expr <= 0``."""
 
-    name: str
-    follower: int
-    expr: Any
+
+class Equality(Row):
+    """``expr == 0``."""
 
 
 @dataclass
@@ -83,23 +94,63 @@ class KKTSystem:
         """The followers' primal-dual point z = (x, lam, nu), in that order."""
         return self.primal + self.lam + self.nu
 
+    def price_terms(self) -> dict[str, list[tuple[int, float]]]:
+        """Each follower constraint's shadow price as (position in z, coefficient) pairs, by name.
+
+        The price of constraint c of follower i is d f_i* / d rhs_c in the sense of f_i's own
+        objective: sign_i * sum over c's rows of rhs_slope * multiplier (the envelope theorem: the
+        Lagrangian's derivative in rhs), with sign_i = +1 for a minimizing follower and -1 for a
+        maximizing one; for a minimization this is Pyomo's sign convention for duals. A ranged
+        constraint's price is that of whichever side binds. A shared constraint's price is its
+        common multiplier in the convention of a minimizing follower of weight 1.
+        """
+        signs = [part.sign for part in self.structure.followers]
+        n_x, n_lam = len(self.primal), len(self.inequalities)
+        terms: dict[str, list[tuple[int, float]]] = {}
+        for rows, first in ((self.inequalities, n_x), (self.equalities, n_x + n_lam)):
+            for j, row in enumerate(rows):
+                if row.constraint is not None:
+                    sign = signs[row.binds[0]] if len(row.binds) == 1 else 1.0
+                    terms.setdefault(row.constraint, []).append((first + j, sign * row.rhs_slope))
+        return terms
+
+    def dual_expressions(self) -> dict[str, Any]:
+        """:meth:`price_terms` as linear expressions in the multiplier Vars."""
+        z = self.z_vars
+        return {name: sum(c * z[k] for k, c in terms) for name, terms in self.price_terms().items()}
+
+    def duals(self, z: Any) -> dict[str, float]:
+        """:meth:`price_terms` evaluated at the primal-dual point ``z`` (ordered as z_vars)."""
+        return {
+            name: float(sum(c * z[k] for k, c in terms))
+            for name, terms in self.price_terms().items()
+        }
+
+
+def _constraint_rows(c: ConstraintData, binds: tuple[int, ...], weights: tuple[float, ...]):
+    """The rows of Pyomo constraint ``c``: ``(inequalities, equalities)``."""
+    if c.equality:
+        return [], [Equality(c.name, binds, c.body - c.upper, c.name, -1.0, weights)]
+    ineq = []
+    if c.lower is not None:
+        ineq.append(Inequality(f"{c.name}[lower]", binds, c.lower - c.body, c.name, 1.0, weights))
+    if c.upper is not None:
+        ineq.append(Inequality(f"{c.name}[upper]", binds, c.body - c.upper, c.name, -1.0, weights))
+    return ineq, []
+
 
 def _follower_rows(part: FollowerPart, index: int) -> tuple[list[Inequality], list[Equality]]:
     ineq: list[Inequality] = []
     eq: list[Equality] = []
     for c in part.constraints:
-        if c.equality:
-            eq.append(Equality(c.name, index, c.body - c.upper))
-            continue
-        if c.lower is not None:
-            ineq.append(Inequality(f"{c.name}[lower]", index, c.lower - c.body))
-        if c.upper is not None:
-            ineq.append(Inequality(f"{c.name}[upper]", index, c.body - c.upper))
+        more_ineq, more_eq = _constraint_rows(c, (index,), (1.0,))
+        ineq += more_ineq
+        eq += more_eq
     for v in part.vars:
         if v.lb is not None:
-            ineq.append(Inequality(f"{v.name}[lb]", index, v.lb - v))
+            ineq.append(Inequality(f"{v.name}[lb]", (index,), v.lb - v))
         if v.ub is not None:
-            ineq.append(Inequality(f"{v.name}[ub]", index, v - v.ub))
+            ineq.append(Inequality(f"{v.name}[ub]", (index,), v - v.ub))
     return ineq, eq
 
 
@@ -111,10 +162,28 @@ def _is_zero(term: Any) -> bool:
     return isinstance(term, (int, float)) and term == 0
 
 
+def _substitute_duals(structure: GameStructure, prices: dict[str, Any]) -> None:
+    """Replace each ``stackopt.dual(c)`` placeholder in the leader's functions (and in the named
+    Expressions they may use) by c's price in the multipliers (:meth:`KKTSystem.dual_expressions`)."""
+    if not structure.duals:
+        return
+    sub = {id(ref.var): prices[ref.constraint.name] for ref in structure.duals}
+    game = structure.game
+    for e in game.component_data_objects(pyo.Expression, descend_into=True):
+        e.set_value(replace_expressions(e.expr, sub, remove_named_expressions=False))
+    obj = structure.objective
+    obj.set_value(replace_expressions(obj.expr, sub, remove_named_expressions=False))
+    for c in structure.constraints:
+        c.set_value(replace_expressions(c.expr, sub, remove_named_expressions=False))
+
+
 def compile_kkt(structure: GameStructure, name: str = KKT_BLOCK) -> KKTSystem:
     """Add the joint KKT system of ``structure``'s followers to its game as a block ``name``.
 
-    The game is modified in place (callers compile on a clone). Returns the :class:`KKTSystem`.
+    Shared constraints (:class:`stackopt.SharedConstraint`) add one row, with one multiplier, to
+    the stationarity of every follower they bind; ``stackopt.dual(c)`` in the leader's functions
+    becomes c's price in the multipliers. The game is modified in place (callers compile on a
+    clone). Returns the :class:`KKTSystem`.
     """
     game = structure.game
     for part in structure.followers:
@@ -129,6 +198,12 @@ def compile_kkt(structure: GameStructure, name: str = KKT_BLOCK) -> KKTSystem:
         ineq, eq = _follower_rows(part, i)
         inequalities += ineq
         equalities += eq
+    for shared in structure.shared:
+        ineq, eq = _constraint_rows(
+            shared.constraint, tuple(shared.followers), tuple(shared.weights)
+        )
+        inequalities += ineq
+        equalities += eq
 
     block = pyo.Block()
     game.add_component(name, block)
@@ -140,11 +215,14 @@ def compile_kkt(structure: GameStructure, name: str = KKT_BLOCK) -> KKTSystem:
         terms = [[t] for t in _gradient(part.sign * part.objective.expr, part.vars)]
         for mult, rows_of in ((block.lam, inequalities), (block.nu, equalities)):
             for j, row in enumerate(rows_of):
-                if row.follower != i:
+                if i not in row.binds:
                     continue
+                weight = row.weights[row.binds.index(i)]
                 for r, d in enumerate(_gradient(row.expr, part.vars)):
                     if not _is_zero(d):
-                        terms[r].append(mult[j] * d)
+                        terms[r].append(mult[j] * d if weight == 1.0 else mult[j] * d / weight)
         rows += [sum(t[1:], t[0]) for t in terms]
     block.stationarity = pyo.Constraint(range(len(rows)), rule=lambda b, r: rows[r] == 0)
-    return KKTSystem(structure, block, inequalities, equalities)
+    kkt = KKTSystem(structure, block, inequalities, equalities)
+    _substitute_duals(structure, kkt.dual_expressions())
+    return kkt

@@ -20,6 +20,7 @@ from typing import Any
 
 from stackopt.errors import ModelError, OptionError, SolverUnavailableError
 from stackopt.result import Result
+from stackopt.solution_loading import load_solution as load_solution_into
 
 METHODS: dict[str, str] = {
     "mpec": "stackopt.backends.mpec:run",
@@ -51,10 +52,13 @@ def _runner(method: str) -> Callable[..., Result]:
     return getattr(importlib.import_module(module_name), func_name)
 
 
-def solve(game: Any, method: str = "mpec", **options: Any) -> Result:
+def solve(game: Any, method: str = "mpec", load_solution: bool = True, **options: Any) -> Result:
     """Solve ``game`` by ``method`` and return a :class:`Result` evaluated honestly.
 
     ``options`` are the method's own keywords (see ``stackopt.methods()`` and each method's docs).
+    The returned point is loaded into the game's Vars and its follower multipliers into the
+    Suffix ``game.dual`` (:mod:`stackopt.solution_loading`) unless ``load_solution=False``; the
+    game is otherwise left as it was.
     Raises :class:`ModelError` for a malformed model, ``ValueError`` for an unknown method,
     ``TypeError`` for an unknown option, :class:`OptionError` for a bad option value and
     :class:`SolverUnavailableError` for a solver missing on this machine; every failure of the
@@ -79,6 +83,8 @@ def solve(game: Any, method: str = "mpec", **options: Any) -> Result:
     result.method = method
     result.options = {k: v for k, v in options.items() if _is_plain(v)}
     result.wall_time = time.perf_counter() - start
+    if load_solution:
+        load_solution_into(game, result)
     return result
 
 

@@ -2,13 +2,17 @@
 
 Who owns a Var: a Var declared on a :class:`Follower` (or a block inside it) is that follower's
 decision; a Var declared directly on the game is a leader decision; any other Var used by the model
-is owned by nobody and rejected. Fixed Vars are constants. Every violation raises
+is owned by nobody and rejected. A follower's Var that appears in neither its objective nor its
+constraints leaves that follower indifferent: every value within its bounds is a best response,
+and under the optimistic convention of the bilevel problem the leader picks it, so it is counted
+among the leader's decisions (after the game's own, in ``leader_vars`` and ``Result.leader``,
+under its full name such as ``"F.y"``); the other followers take it as a parameter. Fixed Vars are constants. Every violation raises
 :class:`stackopt.ModelError` naming the offending component, before any solver runs.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyomo.environ as pyo
@@ -20,7 +24,9 @@ from pyomo.core.expr.visitor import identify_variables
 from pyomo.mpec import Complementarity
 
 from stackopt.errors import ModelError
+from stackopt.follower_dual import placeholder_constraint
 from stackopt.game import FollowerData, StackelbergGame
+from stackopt.shared_constraint import is_shared
 
 _NONSMOOTH_FUNCTIONS = {"floor", "ceil"}
 
@@ -40,14 +46,38 @@ class FollowerPart:
 
 
 @dataclass
+class SharedPart:
+    """A constraint of a :class:`stackopt.SharedConstraint`, binding ``followers`` (indices into
+    the structure's followers, in order) with Rosen weights ``weights`` (all 1: variational)."""
+
+    constraint: ConstraintData
+    followers: list[int]
+    weights: list[float]
+
+
+@dataclass
+class DualRef:
+    """A ``stackopt.dual(constraint)`` placeholder ``var`` used in the leader's functions."""
+
+    var: VarData
+    constraint: ConstraintData
+
+
+@dataclass
 class GameStructure:
-    """The parts of a game: leader decisions, objective, constraints, and the followers."""
+    """The parts of a game: leader decisions, objective, constraints, and the followers.
+
+    ``shared`` lists the shared constraints with the followers each binds; ``duals`` the follower
+    prices the leader uses.
+    """
 
     game: StackelbergGame
     leader_vars: list[VarData]
     objective: ObjectiveData
     constraints: list[ConstraintData]
     followers: list[FollowerPart]
+    shared: list[SharedPart] = field(default_factory=list)
+    duals: list[DualRef] = field(default_factory=list)
 
     @property
     def follower_vars(self) -> list[VarData]:
@@ -126,7 +156,19 @@ def analyze(game: StackelbergGame) -> GameStructure:
             f"({found})"
         )
 
-    def owner_of(var: VarData, component) -> FollowerData | None | str:
+    prices: dict[int, DualRef] = {}
+
+    def owner_of(var: VarData, component, leader_side: bool = False) -> FollowerData | str:
+        """The follower owning ``var``, "leader", or "price" for a ``stackopt.dual`` term."""
+        price = placeholder_constraint(var, game)
+        if price is not None:
+            if not leader_side:
+                raise ModelError(
+                    f"{component.name} uses stackopt.dual({price.name}); a follower's price may "
+                    "appear only in the leader's objective and constraints"
+                )
+            prices.setdefault(id(var), DualRef(var, price))
+            return "price"
         if var.model() is not game:
             raise ModelError(
                 f"{component.name} uses Var {var.name!r}, which is owned by nobody: it belongs to "
@@ -141,6 +183,7 @@ def analyze(game: StackelbergGame) -> GameStructure:
         return owner if owner is not None else "leader"
 
     leader_vars: dict[int, VarData] = {}
+    indifferent: list[VarData] = []  # follower Vars in neither its objective nor its constraints
     followers: list[FollowerPart] = []
     for b in follower_blocks:
         objs = by_follower_objs[id(b)]
@@ -159,6 +202,12 @@ def analyze(game: StackelbergGame) -> GameStructure:
                 f"Follower {b.name} needs exactly one active Objective; found {len(objs)} ({found})"
             )
         cons = list(b.component_data_objects(pyo.Constraint, active=True, descend_into=True))
+        for c in cons:
+            if is_shared(c):
+                raise ModelError(
+                    f"SharedConstraint {c.name} is declared inside Follower {b.name}; declare it "
+                    "on the game itself"
+                )
         used: set[int] = set()
         for comp in [objs[0], *cons]:
             expr = comp.expr
@@ -173,43 +222,101 @@ def analyze(game: StackelbergGame) -> GameStructure:
                     raise ModelError(
                         f"constraint {comp.name} of Follower {b.name} uses Var {v.name!r} of "
                         f"Follower {owner.name}; a follower's constraints may use only its own "
-                        "Vars and the leader's"
+                        "Vars and the leader's: declare a constraint shared by several followers "
+                        "on the game as stackopt.SharedConstraint"
                     )
-        own = [
+        unfixed = [
             v
             for v in b.component_data_objects(pyo.Var, active=True, descend_into=True)
             if not v.fixed
         ]
+        own = [v for v in unfixed if id(v) in used]
+        indifferent += [v for v in unfixed if id(v) not in used]
         if not own:
-            raise ModelError(f"Follower {b.name} has no (unfixed) decision Var")
-        for v in own:
+            raise ModelError(
+                f"Follower {b.name} decides nothing: none of its (unfixed) Vars appears in its "
+                "objective or its constraints"
+            )
+        for v in unfixed:
             if not v.is_continuous():
                 raise ModelError(
                     f"Var {v.name} of Follower {b.name} is {v.domain.name}; follower decisions "
                     "must be continuous for the KKT conditions to hold"
                 )
-            if id(v) not in used:
-                raise ModelError(
-                    f"Var {v.name} of Follower {b.name} appears in neither its objective nor its "
-                    "constraints, so its value is undetermined; fix it or remove it"
-                )
         sign = 1.0 if objs[0].sense == pyo.minimize else -1.0
         followers.append(FollowerPart(b.name, b, own, objs[0], sign, cons))
 
-    leader_cons = [
+    top = [
         c
         for c in game.component_data_objects(pyo.Constraint, active=True, descend_into=True)
         if _owner(c.parent_block(), ids) is None
     ]
+    leader_cons = [c for c in top if not is_shared(c)]
     for comp in [leader_objs[0], *leader_cons]:
         _check_smooth(comp, comp.expr)
         for v in identify_variables(comp.expr, include_fixed=False):
-            if owner_of(v, comp) == "leader":
+            if owner_of(v, comp, leader_side=True) == "leader":
                 leader_vars.setdefault(id(v), v)
+    shared = [_shared_part(c, followers, owner_of, leader_vars) for c in top if is_shared(c)]
+    _check_prices(list(prices.values()), followers, shared)
     for v in game.component_data_objects(pyo.Var, active=True, descend_into=False):
         if not v.fixed:
             leader_vars.setdefault(id(v), v)
     ordered = [
         v for v in game.component_data_objects(pyo.Var, descend_into=False) if id(v) in leader_vars
     ]
-    return GameStructure(game, ordered, leader_objs[0], leader_cons, followers)
+    ordered += indifferent
+    return GameStructure(
+        game, ordered, leader_objs[0], leader_cons, followers, shared, list(prices.values())
+    )
+
+
+def _shared_part(
+    c: ConstraintData, followers: list[FollowerPart], owner_of, leader_vars
+) -> SharedPart:
+    """The followers that shared constraint ``c`` binds (those whose Vars it uses), with weights."""
+    _check_smooth(c, c.expr)
+    position = {id(part.block): i for i, part in enumerate(followers)}
+    bound: set[int] = set()
+    for v in identify_variables(c.expr, include_fixed=False):
+        owner = owner_of(v, c)
+        if owner == "leader":
+            leader_vars.setdefault(id(v), v)
+        else:
+            bound.add(position[id(owner)])
+    if not bound:
+        raise ModelError(
+            f"SharedConstraint {c.name} uses no follower's Var; a constraint on the leader's "
+            "Vars alone is an ordinary leader constraint (pyo.Constraint)"
+        )
+    binds = sorted(bound)
+    for i in binds:
+        if followers[i].cvxpy is not None:
+            raise ModelError(
+                f"SharedConstraint {c.name} binds Follower {followers[i].name}, which is given in "
+                "cvxpy: a cvxpy follower's problem cannot include a shared constraint"
+            )
+    weights = c.parent_component().weights
+    names = {followers[i].name for i in binds}
+    unknown = sorted(set(weights) - names)
+    if unknown:
+        raise ModelError(
+            f"SharedConstraint {c.name} has weights for {unknown}, which it does not bind "
+            f"(it binds {sorted(names)})"
+        )
+    return SharedPart(c, binds, [weights.get(followers[i].name, 1.0) for i in binds])
+
+
+def _check_prices(
+    prices: list[DualRef], followers: list[FollowerPart], shared: list[SharedPart]
+) -> None:
+    """Each ``stackopt.dual`` must price a follower's constraint or a shared constraint."""
+    priced = {id(c) for part in followers for c in part.constraints}
+    priced |= {id(s.constraint) for s in shared}
+    for ref in prices:
+        if id(ref.constraint) not in priced:
+            raise ModelError(
+                f"stackopt.dual({ref.constraint.name}): {ref.constraint.name} is not an active "
+                "constraint of a follower (nor a SharedConstraint); only those have a price in "
+                "the followers' problems"
+            )

@@ -112,10 +112,23 @@ def test_integer_follower_decision():
         so.solve(g)
 
 
-def test_unused_follower_var():
+def _second_follower(objective_of_z: bool) -> so.StackelbergGame:
     g = base()
-    g.F.idle = pyo.Var()
-    with pytest.raises(so.ModelError, match=r"Var F.idle of Follower F appears in neither"):
+    g.G = so.Follower()
+    g.G.z = pyo.Var(bounds=(0, 1))
+    g.G.cost = pyo.Objective(expr=g.G.z if objective_of_z else g.F.y)
+    return g
+
+
+def test_follower_deciding_nothing():
+    with pytest.raises(so.ModelError, match=r"Follower G decides nothing"):
+        so.solve(_second_follower(objective_of_z=False))
+
+
+def test_follower_constraint_using_another_followers_var_points_to_shared_constraints():
+    g = _second_follower(objective_of_z=True)
+    g.G.cap = pyo.Constraint(expr=g.G.z + g.F.y <= 1)
+    with pytest.raises(so.ModelError, match=r"G.cap .* stackopt.SharedConstraint"):
         so.solve(g)
 
 

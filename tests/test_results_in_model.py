@@ -1,0 +1,94 @@
+"""Results back in the model: Vars, the ``dual`` Suffix and ``res.duals``, and nothing else changed."""
+
+import pyomo.environ as pyo
+import pytest
+
+import stackopt as so
+from stackopt.models import cournot
+
+from .games import infeasible_duopoly, linear_bilevel, root_follower
+
+
+def _state(game: pyo.Block) -> list:
+    """Everything solve may not touch: components, activity, Var values/bounds/domains/fixing,
+    Param values."""
+    out = []
+    for c in game.component_objects(descend_into=True):
+        out.append((c.name, type(c).__name__, getattr(c, "active", None)))
+    for v in game.component_data_objects(pyo.Var, descend_into=True):
+        out.append((v.name, v.value, v.fixed, v.lb, v.ub, v.domain.name))
+    for p in game.component_data_objects(pyo.Param, descend_into=True):
+        out.append((p.name, pyo.value(p, exception=False)))
+    for c in game.component_data_objects(pyo.Constraint, descend_into=True):
+        out.append((c.name, str(c.expr), c.active))
+    return out
+
+
+METHODS = [
+    dict(method="mpec", strategy="scholtes", multistart=3),
+    dict(method="mpec", strategy="sos1"),
+    dict(method="mpec", strategy=so.BigM(dual_big_M=200)),
+    dict(method="mpec", strategy="penalty"),
+    dict(method="gradient"),
+    dict(method="slsqp"),
+    dict(method="initial"),
+]
+
+
+@pytest.mark.parametrize("options", METHODS, ids=lambda o: str(o.get("strategy", o["method"])))
+def test_solve_leaves_the_model_as_it_was(options):
+    g = cournot(n=2)
+    g.F[1].cap = pyo.Constraint(expr=g.F[1].q <= 40 + g.q0)
+    before = _state(g)
+    res = so.solve(g, load_solution=False, **options)
+    assert res.status != "error", res.message
+    assert _state(g) == before
+
+
+def test_the_returned_point_and_multipliers_are_loaded():
+    g = linear_bilevel()
+    res = so.solve(g, method="mpec", strategy="sos1")
+    assert pyo.value(g.x) == res.leader["x"] == pytest.approx(4)
+    assert pyo.value(g.F.y) == res.followers["F"]["y"] == pytest.approx(4)
+    assert pyo.value(g.cost) == pytest.approx(res.leader_objective)
+    # y = max((3x - 4)/2, 3 - x, 0): raising the right-hand side 4 of c4 by 1 lowers min y by 1/2
+    assert res.duals == pytest.approx({"F.c1": 0, "F.c2": 0, "F.c3": 0, "F.c4": -0.5})
+    assert g.dual.import_enabled()
+    assert {c.name: v for c, v in g.dual.items()} == res.duals
+
+
+def test_duals_agree_with_pyomos_own_solver_on_the_follower():
+    """Pyomo's HiGHS on the follower's LP at the returned leader decision gives the same duals."""
+    g = linear_bilevel()
+    res = so.solve(g, method="mpec", strategy="sos1")
+    follower = linear_bilevel()
+    follower.x.fix(res.leader["x"])
+    follower.cost.deactivate()
+    follower.dual = pyo.Suffix(direction=pyo.Suffix.IMPORT)
+    pyo.SolverFactory("appsi_highs").solve(follower)
+    for name, price in res.duals.items():
+        assert follower.dual[follower.find_component(name)] == pytest.approx(price, abs=1e-7)
+
+
+def test_a_maximizing_followers_price_is_in_the_sense_of_its_objective():
+    """max y s.t. y^2 <= x: y* = sqrt(rhs), d y*/d rhs = 1/(2 sqrt(4)) = 1/4 at x = 4."""
+    g = root_follower()
+    res = so.solve(g, method="mpec")
+    assert res.duals["F.disk"] == pytest.approx(0.25, abs=1e-5)
+    assert g.dual[g.F.disk] == pytest.approx(0.25, abs=1e-5)
+
+
+def test_indexed_followers_are_loaded_by_index():
+    g = cournot(n=2)
+    res = so.solve(g, method="mpec")
+    for i in (1, 2):
+        assert g.F[i].q.value == pytest.approx(res.followers[f"F[{i}]"]["q"])
+
+
+def test_a_failed_solve_loads_nothing():
+    g = infeasible_duopoly()
+    before = _state(g)
+    res = so.solve(g, method="mpec", strategy="sos1")
+    assert not res.success
+    assert _state(g) == before
+    assert g.component("dual") is None
