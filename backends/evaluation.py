@@ -1,13 +1,18 @@
 """Honest evaluation: every method's leader decision is judged at a recomputed equilibrium.
 
 For the returned leader decision pi the followers' equilibrium is recomputed by the ``kkt`` oracle
-(semismooth Newton from the method's own follower point, rescued by Ipopt), and
-the leader's objective and constraint violation are evaluated there. The method's own belief stays
-in ``reported_objective``. If no equilibrium can be recomputed the Result says so (status "error"),
-and no objective is made up. A method's claim of success (optimal, locally optimal, feasible) is
-checked the same way: a decision whose recomputed violation exceeds ``FEASIBILITY_TOL`` takes the
-status the method names for that case ("infeasible" unless it says otherwise), and the message
-says why.
+(semismooth Newton from the method's own follower point, rescued by Ipopt), and the leader's
+objective and constraint violation are evaluated there. The method's own belief stays in
+``reported_objective``. If no equilibrium can be recomputed the Result says so (status "error"),
+and no objective is made up.
+
+The method's status is only a claim: the certificate (:mod:`stackopt.certificate`) checks the
+recomputed point (each follower's Nash gap by a best-response solve, the leader's stationarity on
+the linearized MPEC, the leader's feasibility) and :func:`stackopt.certificate.derive_status`
+decides the status. When a follower can improve by deviating, the evaluation moves it to its better
+response and recomputes the equilibrium from there (at most ``MAX_REPAIRS`` times), so that the
+leader's decision is judged at a true equilibrium. ``so.solve(..., certify=False)`` skips the
+best-response solves and the stationarity LPs (the status is then at most "feasible").
 """
 
 from __future__ import annotations
@@ -16,16 +21,31 @@ from typing import Any
 
 import numpy as np
 
+from stackopt.backends.certification import NashGap, leader_stationarity
 from stackopt.backends.oracles.base import Equilibrium
 from stackopt.backends.oracles.kkt import KKTOracle
+from stackopt.backends.oracles.multipliers import with_multipliers
+from stackopt.certificate import (
+    FEASIBILITY_TOL,
+    SUCCESS,
+    Certificate,
+    EquilibriumCheck,
+    GlobalBound,
+    certificate_budget,
+    certifying,
+    derive_status,
+)
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
-from stackopt.result import SUCCESS, Result
+from stackopt.result import Result
 
 EQUILIBRIUM_TOL = 1e-6
-#: the largest violation of the leader's constraints, at the recomputed equilibrium, of a decision
-#: that counts as feasible (the violation target of Wang et al. 2022's experiments)
-FEASIBILITY_TOL = 1e-3
+#: rounds of moving a follower to its better response and recomputing the equilibrium
+MAX_REPAIRS = 3
+#: multipliers beyond this make a KKT residual untrustworthy (stationarity lost in rounding)
+MAX_MULTIPLIER = 1e10
+
+__all__ = ["FEASIBILITY_TOL", "honest_result", "recompute_equilibrium"]
 
 
 def recompute_equilibrium(
@@ -68,6 +88,73 @@ def nested_values(vars_, values, relative_to=None) -> dict[str, Any]:
     return out
 
 
+def check_equilibrium(
+    evaluator: KKTEvaluator, gaps: NashGap | None, eq: Equilibrium, pi: np.ndarray
+) -> EquilibriumCheck:
+    """Each follower's feasibility and Nash gap at the equilibrium ``eq`` for ``pi``.
+
+    Without ``gaps`` (``certify=False``, or a claim that is no success) only the size of the
+    multipliers is checked."""
+    multipliers = eq.z[evaluator.n_x :]
+    largest = float(np.abs(multipliers).max(initial=0.0))
+    check = EquilibriumCheck(True, None, residual=eq.residual, max_multiplier=largest)
+    if gaps is None:
+        if largest > MAX_MULTIPLIER:
+            check.holds = False
+            check.message = f"multipliers of size {largest:.2g}: the KKT residual is not trusted"
+        return check
+    check.followers = gaps(np.concatenate([pi, eq.z[: evaluator.n_x]]))
+    computed = [f.gap for f in check.followers if f.gap is not None]
+    check.gap = max(computed) if len(computed) == len(check.followers) else None
+    check.exact = all(f.exact for f in check.followers)
+    failures = [f for f in check.followers if f.infeasibility > FEASIBILITY_TOL]
+    if failures:
+        f = failures[0]
+        check.message = (
+            f"{f.name} has no feasible response at the leader's decision: its constraints are "
+            f"violated by {f.infeasibility:.3g} at the recomputed point"
+        )
+    elif check.gap is None:
+        check.message = next(f.message for f in check.followers if f.gap is None)
+    elif any(f.gap > f.tolerance() for f in check.followers):
+        check.message = next(f.message for f in check.followers if f.gap > f.tolerance())
+    elif not check.exact and largest > MAX_MULTIPLIER:
+        check.message = (
+            f"multipliers of size {largest:.2g}: the KKT residual is lost in rounding and the "
+            "best responses are only local"
+        )
+    check.holds = not check.message
+    return check
+
+
+def _repair(
+    game: StackelbergGame,
+    evaluator: KKTEvaluator,
+    gaps: NashGap,
+    eq: Equilibrium,
+    pi: np.ndarray,
+    check: EquilibriumCheck,
+) -> tuple[Equilibrium, EquilibriumCheck]:
+    """Move followers that can improve to their better responses and recompute the equilibrium."""
+    index = {name: k for k, name in enumerate(evaluator.z_names[: evaluator.n_x])}
+    for round_ in range(1, MAX_REPAIRS + 1):
+        deviations = [f.deviation for f in check.followers if f.deviation]
+        if check.holds or not deviations:
+            break
+        x = eq.z[: evaluator.n_x].copy()
+        for deviation in deviations:
+            for name, value in deviation.items():
+                x[index[name]] = value
+        z = with_multipliers(evaluator, x, pi, EQUILIBRIUM_TOL)
+        moved = recompute_equilibrium(game, evaluator, pi, z)
+        if not moved.converged:
+            break
+        moved_check = check_equilibrium(evaluator, gaps, moved, pi)
+        moved_check.repairs = round_
+        eq, check = moved, moved_check
+    return eq, check
+
+
 def honest_result(
     game: StackelbergGame,
     evaluator: KKTEvaluator,
@@ -80,14 +167,19 @@ def honest_result(
     info: dict[str, Any] | None = None,
     warnings: list[str] | None = None,
     if_violated: str = "infeasible",
+    global_bound: GlobalBound | None = None,
+    evidence: dict[str, Any] | None = None,
 ) -> Result:
-    """Build the Result for leader decision ``values`` (a name -> value map) honestly.
+    """Build the certified Result for leader decision ``values`` (a name -> value map).
 
-    ``status`` is the method's claim; a claimed success whose recomputed violation exceeds
-    ``FEASIBILITY_TOL`` becomes ``if_violated``.
+    ``status`` is the method's claim; ``global_bound`` what a global solver proved; ``evidence``
+    any numbers of the method's own that the certificate should carry. A claimed success that
+    fails a check takes the status :func:`stackopt.certificate.derive_status` gives
+    (``if_violated`` when the leader's constraints are violated).
     """
     info = dict(info or {})
     history = history or []
+    warnings = list(warnings or [])
     if any(n not in values for n in evaluator.leader_names):
         return Result(
             status="error" if status not in ("infeasible", "time_limit") else status,
@@ -95,13 +187,13 @@ def honest_result(
             message=message or "the method returned no leader decision",
             history=history,
             info=info,
-            warnings=list(warnings or []),
+            warnings=warnings,
         )
     z0, pi = evaluator.values_of(values)
     eq = recompute_equilibrium(game, evaluator, pi, z0)
-    info.update(equilibrium_residual=eq.residual, equilibrium_oracle=eq.oracle)
     leader = nested_values(evaluator.leader_vars, pi)
     if not eq.converged:
+        info.update(equilibrium_residual=eq.residual, equilibrium_oracle=eq.oracle)
         return Result(
             status="error",
             reported_objective=reported_objective,
@@ -111,23 +203,43 @@ def honest_result(
             f"(KKT residual {eq.residual:.2e}: {eq.message})",
             history=history,
             info=info,
-            warnings=list(warnings or []),
+            warnings=warnings,
         )
+    full = certifying() and status in SUCCESS
+    gaps = NashGap(game, certificate_budget()) if full else None
+    check = check_equilibrium(evaluator, gaps, eq, pi)
+    if gaps is not None and not check.holds:
+        eq, check = _repair(game, evaluator, gaps, eq, pi, check)
+        if check.repairs:
+            warnings.append(
+                f"the recomputed equilibrium was not a best response for every follower; moved to "
+                f"the better responses and recomputed ({check.repairs} round(s))"
+            )
+    info.update(equilibrium_residual=eq.residual, equilibrium_oracle=eq.oracle)
     ev = evaluator.evaluate(eq.z, pi, derivatives=False)
     followers = {
         part.name: nested_values(part.vars, eq.z[start:stop], relative_to=part.block)
         for part, (start, stop) in zip(evaluator.kkt.structure.followers, evaluator.follower_slices)
     }
     violation = leader_violation(evaluator, ev.constraint_values, pi)
-    if status in SUCCESS and violation > FEASIBILITY_TOL:
-        message = (f"{message}; " if message else "") + (
-            f"the leader's constraints are violated by {violation:.2e} > {FEASIBILITY_TOL:g} at "
-            f"the recomputed equilibrium (the method claimed {status})"
-        )
-        status = if_violated
+    objective = evaluator.leader_sign * ev.leader_cost
+    certificate = Certificate(
+        checked=gaps is not None,
+        equilibrium=check,
+        objective=objective,
+        violation=violation,
+        global_bound=global_bound,
+        claim=status,
+        evidence=dict(evidence or {}),
+    )
+    if gaps is not None and check.holds and status in ("optimal", "locally_optimal"):
+        certificate.stationarity = leader_stationarity(evaluator, eq.z, pi)
+    status, why = derive_status(status, certificate, if_violated)
+    if why:
+        message = f"{message}; {why}" if message else why
     return Result(
         status=status,
-        leader_objective=evaluator.leader_sign * ev.leader_cost,
+        leader_objective=objective,
         reported_objective=reported_objective,
         violation=violation,
         leader=leader,
@@ -136,5 +248,6 @@ def honest_result(
         history=history,
         message=message,
         info=info,
-        warnings=list(warnings or []),
+        warnings=warnings,
+        certificate=certificate,
     )

@@ -15,6 +15,7 @@ from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.backends.solvers import GLOBAL_SOLVERS, LOCAL_SOLVERS, require
 from stackopt.backends.start_points import random_value
 from stackopt.backends.strategies import SOS1, STRATEGIES, Strategy
+from stackopt.certificate import GlobalBound
 from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
@@ -118,6 +119,7 @@ def run(
     status = run_.status
     if status == "optimal" and not strat.exact:
         status = "locally_optimal"
+    proven = strat.exact and status == "optimal"
     return honest_result(
         game,
         evaluator,
@@ -127,4 +129,5 @@ def run(
         message=run_.message,
         history=history,
         info={"strategy": strat.name, "solver": chosen},
+        global_bound=GlobalBound(chosen, True, reported) if proven else None,
     )

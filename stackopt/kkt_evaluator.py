@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pyomo.environ as pyo
@@ -506,3 +507,49 @@ class KKTEvaluator:
         evaluation = KKTEvaluation(self, z, pi, residual, b, (a, b, r, tol), derivatives)
         kkt.owner = evaluation  # the NLP is at this evaluation's point
         return evaluation
+
+    def linearization(self, z: np.ndarray, pi: np.ndarray) -> Linearization:
+        """The Jacobians, w.r.t. (z, pi) stacked in that order, of the KKT system's rows at (z, pi):
+        the equalities (stationarity, then h), the follower inequalities g <= 0, and the leader's
+        vector [c; constraint bodies] (c = sign * objective), with the values of g and of that
+        vector. Used to linearize the MPEC (the leader's stationarity check)."""
+        z, pi = np.asarray(z, float), np.asarray(pi, float)
+        n = self.n_z + self.n_pi
+
+        def jacobian(compiled: _Compiled, rows: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
+            compiled.set(z, pi)
+            compiled.owner = None
+            compiled.nlp.set_primals(compiled.functions.x)
+            jac = compiled.nlp.evaluate_jacobian().tocoo()
+            values = compiled.nlp.evaluate_constraints()
+            col = np.where(compiled.kind[jac.col] == 0, 0, self.n_z) + compiled.pos[jac.col]
+            keep = compiled.kind[jac.col] >= 0
+            out_row = np.full(compiled.nlp.n_constraints(), -1)
+            out_row[rows] = np.arange(len(rows))
+            keep &= out_row[jac.row] >= 0
+            mat = sp.csr_matrix(
+                (jac.data[keep], (out_row[jac.row[keep]], col[keep])), shape=(len(rows), n)
+            )
+            return mat, values[rows]
+
+        eq, _ = jacobian(self._kkt, np.concatenate([self._stat_rows, self._h_rows]))
+        # the NL writer moves constant terms into the bounds: g_j = body - ub on a "<= ub" row,
+        # and c = body - ub on the cost row "c == 0"; the leader's constraint bodies stay as they
+        # are, comparable with leader_lb / leader_ub
+        g, g_values = jacobian(self._kkt, self._g_rows)
+        g_values = g_values - self._kkt.ub[self._g_rows]
+        lead_rows = np.concatenate([[self._cost_row], self._leader_rows]).astype(int)
+        lead, lead_values = jacobian(self._leader, lead_rows)
+        lead_values[0] -= self._leader.ub[self._cost_row]
+        return Linearization(eq, g, g_values, lead, lead_values)
+
+
+@dataclass
+class Linearization:
+    """Sparse Jacobians of the KKT rows and the leader's vector at one point, columns (z, pi)."""
+
+    eq: sp.csr_matrix
+    g: sp.csr_matrix
+    g_values: np.ndarray
+    leader: sp.csr_matrix
+    leader_values: np.ndarray

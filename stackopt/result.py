@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from stackopt.certificate import SUCCESS, Certificate
+
 STATUSES = (
     "optimal",
     "locally_optimal",
@@ -12,10 +14,9 @@ STATUSES = (
     "infeasible",
     "iteration_limit",
     "time_limit",
+    "interrupted",
     "error",
 )
-#: the statuses of a usable leader decision
-SUCCESS = ("optimal", "locally_optimal", "feasible")
 
 
 @dataclass
@@ -24,8 +25,11 @@ class Result:
 
     ``leader_objective`` and ``violation`` are always evaluated at a follower equilibrium that is
     recomputed for the returned leader decision; ``reported_objective`` is what the method believed.
-    A success status (optimal, locally_optimal, feasible) also holds there: a decision whose
-    violation exceeds 1e-3 at that equilibrium never carries one.
+    A success status (optimal, locally_optimal, feasible) is earned by ``certificate``
+    (:class:`stackopt.certificate.Certificate`): what was checked there, with numbers (each
+    follower's Nash gap, the leader's stationarity, the violation, a global bound), and
+    :func:`stackopt.certificate.derive_status` is the one rule that turns the method's claim into
+    the status. ``interrupted`` is a run stopped by Ctrl-C, with the best point found so far.
     """
 
     status: str
@@ -45,6 +49,7 @@ class Result:
     message: str = ""
     warnings: list[str] = field(default_factory=list)
     info: dict[str, Any] = field(default_factory=dict)
+    certificate: Certificate | None = None
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -64,5 +69,5 @@ class Result:
         vio = "None" if self.violation is None else f"{self.violation:.3g}"
         return (
             f"Result(status={self.status!r}, method={self.method!r}, leader_objective={obj}, "
-            f"violation={vio}, wall_time={self.wall_time:.3f}s)"
+            f"violation={vio}, wall_time={self.wall_time:.3f}s, certificate={self.certificate!r})"
         )

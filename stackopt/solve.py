@@ -18,6 +18,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from stackopt.certificate import certification
 from stackopt.errors import ModelError, OptionError, SolverUnavailableError
 from stackopt.result import Result
 from stackopt.solution_loading import load_solution as load_solution_into
@@ -52,10 +53,19 @@ def _runner(method: str) -> Callable[..., Result]:
     return getattr(importlib.import_module(module_name), func_name)
 
 
-def solve(game: Any, method: str = "mpec", load_solution: bool = True, **options: Any) -> Result:
+def solve(
+    game: Any,
+    method: str = "mpec",
+    load_solution: bool = True,
+    certify: bool = True,
+    **options: Any,
+) -> Result:
     """Solve ``game`` by ``method`` and return a :class:`Result` evaluated honestly.
 
     ``options`` are the method's own keywords (see ``stackopt.methods()`` and each method's docs).
+    The Result's status is earned by its certificate (:mod:`stackopt.certificate`);
+    ``certify=False`` skips the expensive checks (best-response solves, stationarity LPs), and the
+    status is then at most "feasible".
     The returned point is loaded into the game's Vars and its follower multipliers into the
     Suffix ``game.dual`` (:mod:`stackopt.solution_loading`) unless ``load_solution=False``; the
     game is otherwise left as it was.
@@ -69,9 +79,12 @@ def solve(game: Any, method: str = "mpec", load_solution: bool = True, **options
         inspect.signature(run).bind(game, **options)
     except TypeError as exc:
         raise TypeError(f"method {method!r}: {exc}") from None
+    if not isinstance(certify, bool):
+        raise OptionError(f"certify must be True or False, got {certify!r}")
     start = time.perf_counter()
     try:
-        result = run(game, **options)
+        with certification(certify):
+            result = run(game, **options)
     except (ModelError, OptionError, SolverUnavailableError):
         raise
     except Exception as exc:  # a solver crash is a status, never an escaping exception

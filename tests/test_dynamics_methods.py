@@ -36,7 +36,8 @@ def test_stackelberg_best_response_reaches_the_stackelberg_duopoly_outcome():
 
 def test_simultaneous_gradient_play_reaches_the_nash_duopoly_outcome():
     r = so.solve(duopoly(), "simgd", step=0.3, start=START)
-    assert r.status == "locally_optimal"
+    assert r.status == "feasible"  # the Nash point is no Stackelberg optimum (the certificate)
+    assert r.certificate.stationarity.kind == "none"
     assert r.leader["q0"] == pytest.approx(92 / 3, abs=1e-5)
     assert r.followers["F"]["q"] == pytest.approx(101 / 3, abs=1e-5)
     assert r.leader_objective == pytest.approx(940.44, abs=5e-3)
@@ -46,7 +47,8 @@ def test_simultaneous_gradient_play_reaches_the_nash_duopoly_outcome():
 @pytest.mark.parametrize(("alpha", "q0"), [(0.1, 46 / 1.4), (0.5, 46.0)])
 def test_lola_reaches_its_shaped_fixed_point(alpha, q0):
     r = so.solve(duopoly(), "lola", step=0.3, lookahead=alpha, start=START)
-    assert r.status == "locally_optimal"
+    # LOLA's fixed point is the Stackelberg optimum q0 = 46 only for alpha = 0.5
+    assert r.status == ("locally_optimal" if q0 == 46.0 else "feasible")
     assert r.leader["q0"] == pytest.approx(q0, abs=1e-5)
     assert r.followers["F"]["q"] == pytest.approx((98 - q0) / 2, abs=1e-5)
 
@@ -94,7 +96,7 @@ def test_torus_dynamics_reach_the_published_equilibria(start, dse, dne):
     s = dict(zip(ANGLES, start))
     br = so.solve(torus_location(), "stackelberg-br", step=0.5, start=s, periodic=ANGLES)
     nash = so.solve(torus_location(), "simgd", step=0.3, start=s, periodic=ANGLES)
-    assert br.status == nash.status == "locally_optimal"
+    assert (br.status, nash.status) == ("locally_optimal", "feasible")
     assert tuple(br.info["point"].values()) == pytest.approx(dse, abs=1e-3)
     assert tuple(nash.info["point"].values()) == pytest.approx(dne, abs=1e-3)
 

@@ -1,0 +1,173 @@
+"""Each follower's Nash gap at a point: how much it could gain by deviating alone.
+
+    gap_i = f_i(x_i, x_-i, pi) - min_{y_i in X_i(pi)} f_i(y_i, x_-i, pi)      (minimization form)
+
+The best response is computed on a clone of the game in which every Var but follower i's is fixed
+and only follower i's objective and constraints are active:
+
+- a linear follower (objective and constraints linear in its own Vars): HiGHS, an exact LP;
+- a small follower (at most ``GLOBAL_MAX_VARS`` Vars) whose functions SCIP can read (polynomials,
+  exp, log, ...): SCIP's spatial branch-and-bound, a proven global optimum;
+- otherwise Ipopt from the equilibrium point and up to ``LOCAL_STARTS`` random starts in the
+  follower's box, as many as the certificate's time budget allows
+  (:func:`stackopt.certificate.certificate_budget`): the best of them, so the gap is a lower
+  bound on the true one, and the method says how many starts ran.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.repn import generate_standard_repn
+
+from stackopt.backends.solvers import available, run_solver
+from stackopt.backends.start_points import random_value
+from stackopt.certificate import FollowerCheck
+from stackopt.game import StackelbergGame
+from stackopt.structure import FollowerPart, analyze
+
+#: followers with at most this many Vars get a global best response by SCIP
+GLOBAL_MAX_VARS = 30
+#: SCIP's time limit for one best response (seconds); beyond it Ipopt's local answer is used
+GLOBAL_TIME_LIMIT = 10.0
+#: random Ipopt starts besides the equilibrium point, for a follower with no global best response
+LOCAL_STARTS = 3
+
+
+def _linear(expr) -> bool:
+    return generate_standard_repn(expr, quadratic=False).is_linear()
+
+
+def _own_infeasibility(part: FollowerPart) -> float:
+    """max(0, lb - body, body - ub) over the follower's constraints and its Vars' bounds."""
+    worst = 0.0
+    for c in part.constraints:
+        body = pyo.value(c.body, exception=False)
+        if body is None or not np.isfinite(body):
+            return float("inf")
+        if c.lower is not None:
+            worst = max(worst, pyo.value(c.lower) - body)
+        if c.upper is not None:
+            worst = max(worst, body - pyo.value(c.upper))
+    for v in part.vars:
+        if v.lb is not None:
+            worst = max(worst, v.lb - v.value)
+        if v.ub is not None:
+            worst = max(worst, v.value - v.ub)
+    return float(worst)
+
+
+class NashGap:
+    """``gaps(pi, x) -> [FollowerCheck]`` on a clone of ``game``, compiled once."""
+
+    def __init__(self, game: StackelbergGame, budget: float = float("inf")):
+        """``budget``: seconds after which no more random restarts are tried."""
+        self.deadline = time.perf_counter() + budget
+        self.model = game.clone()
+        self.structure = analyze(self.model)
+        for c in self.model.component_data_objects(pyo.Constraint, active=True):
+            c.deactivate()
+        for o in self.model.component_data_objects(pyo.Objective, active=True):
+            o.deactivate()
+        self._all = self.structure.leader_vars + self.structure.follower_vars
+
+    def __call__(self, values: np.ndarray) -> list[FollowerCheck]:
+        """The check of every follower at ``values`` (leader Vars, then followers' Vars, in the
+        order of the game's structure)."""
+        for v, value in zip(self._all, values):
+            v.set_value(float(value), skip_validation=True)
+        return [self._check(part) for part in self.structure.followers]
+
+    def _check(self, part: FollowerPart) -> FollowerCheck:
+        if part.cvxpy is not None:  # a DCP problem: its KKT point is its best response
+            return FollowerCheck(part.name, 0.0, 0.0, 0.0, 0.0, "convex (cvxpy)", True)
+        value = pyo.value(part.objective.expr, exception=False)
+        objective = part.sign * float(np.nan if value is None else value)
+        check = FollowerCheck(part.name, objective, _own_infeasibility(part))
+        if not np.isfinite(objective):
+            check.message = "its objective is not finite at the equilibrium"
+            return check
+        point = [(v, v.value) for v in part.vars]
+        own = {id(v) for v in part.vars}
+        fixed = [v for v in self._all if not v.fixed and id(v) not in own]
+        for v in fixed:
+            v.fix()
+        part.objective.activate()
+        for c in part.constraints:
+            c.activate()
+        try:
+            self._best_response(part, check, point)
+        finally:
+            part.objective.deactivate()
+            for c in part.constraints:
+                c.deactivate()
+            for v in fixed:
+                v.unfix()
+            for v, value in point:
+                v.set_value(value, skip_validation=True)
+        return check
+
+    def _best_response(self, part: FollowerPart, check: FollowerCheck, point: list) -> None:
+        linear = _linear(part.objective.expr) and all(_linear(c.body) for c in part.constraints)
+        tries = []
+        if linear and available("highs"):
+            tries.append(("highs", True))
+        elif len(part.vars) <= GLOBAL_MAX_VARS and available("scip"):
+            tries.append(("scip", True))
+        tries.append(("ipopt", False))
+        for solver, exact in tries:
+            if solver == "ipopt":
+                best = self._local(part, point)
+            else:
+                found = self._solve(part, solver, GLOBAL_TIME_LIMIT, proven=True)
+                best = None if found is None else (*found, 1)
+            if best is None:
+                continue
+            value, response, starts = best
+            check.best_response, check.method, check.exact = value, solver, exact
+            if solver == "ipopt":
+                check.method = f"ipopt x {starts} start{'s' if starts > 1 else ''}"
+            check.gap = max(0.0, check.objective - value) if np.isfinite(value) else np.inf
+            if check.gap > check.tolerance():
+                check.deviation = response
+                check.message = (
+                    f"{part.name} improves its objective by {check.gap:.3g} by deviating "
+                    f"(best response by {check.method})"
+                )
+            return
+        check.message = f"no best response of {part.name} could be computed"
+
+    def _solve(
+        self, part: FollowerPart, solver: str, time_limit: float | None, proven: bool
+    ) -> tuple[float, dict[str, float]] | None:
+        """(best value in minimization form, the response) of one solve, or None."""
+        run = run_solver(self.model, solver, time_limit=time_limit)
+        if run.status == "error" and "nbounded" in run.message:
+            return -np.inf, {}
+        wanted = ("optimal",) if proven else ("optimal", "locally_optimal")
+        if run.status not in wanted or not run.has_solution:
+            return None
+        try:
+            value = part.sign * float(pyo.value(part.objective.expr))
+        except (ValueError, TypeError):
+            return None
+        if not np.isfinite(value) or _own_infeasibility(part) > 1e-6:
+            return None
+        return value, {v.name: float(v.value) for v in part.vars}
+
+    def _local(self, part: FollowerPart, point: list) -> tuple[float, dict[str, float], int] | None:
+        """(value, response, starts run) of the best of Ipopt's local solves, or None."""
+        rng = np.random.default_rng(0)
+        best, starts = None, 0
+        for start in range(1 + LOCAL_STARTS):
+            if start > 0 and time.perf_counter() > self.deadline:
+                break
+            starts += 1
+            for v, value in point:
+                v.set_value(value if start == 0 else random_value(v, rng), skip_validation=True)
+            found = self._solve(part, "ipopt", None, proven=False)
+            if found is not None and (best is None or found[0] < best[0]):
+                best = found
+        return None if best is None else (*best, starts)

@@ -1,0 +1,57 @@
+"""What certifying a Result costs, next to the solve it certifies (target: at most 20%).
+
+For each game the same solve runs with ``certify=False`` (the equilibrium is still recomputed, no
+best-response solves, no stationarity LP) and with ``certify=True``, alternating, and the script
+prints the median wall times and the ratio (certified - uncertified) / uncertified.
+Run: .venv/bin/python benchmarks/certificate_cost.py [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import stackopt as so
+
+CASES = {
+    "QRE subsidy 3 x 10, gradient (paper settings)": (
+        lambda: so.models.qre_subsidy(n=3, actions=10, budget=1.0, seed=0),
+        {"method": "gradient", "steps": 5000, "lr": 0.01},
+    ),
+    "QRE subsidy 3 x 10, mpec scholtes": (
+        lambda: so.models.qre_subsidy(n=3, actions=10, budget=1.0, seed=0),
+        {"method": "mpec", "strategy": "scholtes"},
+    ),
+    "security game 5 x 100, mpec penalty": (
+        lambda: so.models.security_game(budget=0.6, seed=3),
+        {"method": "mpec", "strategy": "penalty"},
+    ),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    print(f"{'game / method':48s} {'uncertified':>12s} {'certified':>10s} {'cost':>7s}  status")
+    for label, (build, options) in CASES.items():
+        times: dict[bool, list[float]] = {False: [], True: []}
+        status = ""
+        for _ in range(args.rounds):
+            for certify in (False, True):
+                game = build()
+                start = time.perf_counter()
+                res = so.solve(game, certify=certify, **options)
+                times[certify].append(time.perf_counter() - start)
+                if certify:
+                    status = f"{res.status} {res.certificate!r}"
+        plain, checked = (statistics.median(times[c]) for c in (False, True))
+        print(
+            f"{label:48s} {plain:10.2f} s {checked:8.2f} s {100 * (checked - plain) / plain:6.1f}%  "
+            f"{status}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,245 @@
+"""The certificate of a Result, and the one rule that turns a method's claim into a status.
+
+A success status is earned, never claimed. Every method hands its *claim* (what its own stopping
+test says) to the honest evaluation, which recomputes the followers' equilibrium at the returned
+leader decision pi and checks there:
+
+- **equilibrium**: each follower's own feasibility and its Nash gap
+  ``gap_i = f_i(x_i, x_-i, pi) - min_{y_i in X_i(pi)} f_i(y_i, x_-i, pi)`` (minimization form), with
+  the best response computed globally (HiGHS for a linear follower, SCIP for a small polynomial or
+  factorable one) or by Ipopt from several starts (then the gap is a lower bound and says so);
+- **stationarity** of the leader: the linearized MPEC at (pi, z) (Scheel and Scholtes 2000,
+  Eq. 2.4) has no descent direction, checked by one LP on the relaxed NLP (S-stationarity) and, if
+  that fails, one LP per branch of the biactive pairs (B-stationarity);
+- **feasibility** of the leader's constraints at the recomputed equilibrium;
+- **global**: a bound proven by a global solver, when one ran.
+
+:func:`derive_status` is the one place where a status is decided (issue: "one rule for statuses").
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+#: the largest violation of the leader's constraints, at the recomputed equilibrium, of a decision
+#: that counts as feasible (the violation target of Wang et al. 2022's experiments)
+FEASIBILITY_TOL = 1e-3
+#: a follower's Nash gap counts as zero when at most this times max(1, |f_i|)
+NASH_GAP_TOL = 1e-5
+#: the leader is stationary when the best first-order decrease over the scaled box is at most this
+#: times max(1, |leader objective|)
+STATIONARITY_TOL = 1e-5
+
+SUCCESS = ("optimal", "locally_optimal", "feasible")
+
+#: the share of the solve's own time that the optional parts of a certificate (random restarts of
+#: local best responses) may take; the exact checks always run
+CERTIFICATE_BUDGET = 0.2
+
+_CERTIFY: ContextVar[bool] = ContextVar("stackopt_certify", default=True)
+_STARTED: ContextVar[float | None] = ContextVar("stackopt_started", default=None)
+
+
+def certifying() -> bool:
+    """Whether the expensive checks run (``so.solve(..., certify=False)`` turns them off)."""
+    return _CERTIFY.get()
+
+
+def certificate_budget() -> float:
+    """Seconds the optional checks may take: CERTIFICATE_BUDGET x the solve's time so far (at
+    least 0.2 s; 1 s outside :func:`stackopt.solve`)."""
+    started = _STARTED.get()
+    if started is None:
+        return 1.0
+    return max(0.2, CERTIFICATE_BUDGET * (time.perf_counter() - started))
+
+
+@contextmanager
+def certification(enabled: bool) -> Iterator[None]:
+    """Run the expensive checks, or not, inside the ``with`` block (what ``certify=`` sets), and
+    time the solve for :func:`certificate_budget`."""
+    tokens = _CERTIFY.set(bool(enabled)), _STARTED.set(time.perf_counter())
+    try:
+        yield
+    finally:
+        _CERTIFY.reset(tokens[0])
+        _STARTED.reset(tokens[1])
+
+
+@dataclass
+class FollowerCheck:
+    """One follower at the recomputed equilibrium (its objective in minimization form)."""
+
+    name: str
+    objective: float
+    #: max violation of the follower's own constraints and bounds at the equilibrium
+    infeasibility: float
+    #: the best-response value found; None when no best response could be computed
+    best_response: float | None = None
+    #: objective - best_response (>= 0 up to rounding); a lower bound unless ``exact``
+    gap: float | None = None
+    #: how the best response was computed: "highs", "scip", "ipopt x k starts", "convex"
+    method: str = ""
+    #: True when the best response is a proven global optimum (the gap is then exact)
+    exact: bool = False
+    #: a better response {Var name: value} when the gap exceeds the tolerance, else None
+    deviation: dict[str, float] | None = None
+    message: str = ""
+
+    def tolerance(self) -> float:
+        return NASH_GAP_TOL * max(1.0, abs(self.objective))
+
+
+@dataclass
+class EquilibriumCheck:
+    """Whether the recomputed follower point is a Nash equilibrium at the leader's decision."""
+
+    holds: bool
+    #: max over followers of the Nash gap (None when a best response could not be computed)
+    gap: float | None
+    followers: list[FollowerCheck] = field(default_factory=list)
+    #: ||F||_inf of the KKT system at the point, and the largest multiplier
+    residual: float = 0.0
+    max_multiplier: float = 0.0
+    #: True when every gap is exact (every best response proven global)
+    exact: bool = False
+    #: rounds of moving a follower to its better response and recomputing the equilibrium
+    repairs: int = 0
+    message: str = ""
+
+
+@dataclass
+class StationarityCheck:
+    """First-order stationarity of the leader at the recomputed equilibrium.
+
+    ``kind`` is "S" (the relaxed-NLP LP has no descent direction), "B" (no branch of the biactive
+    pairs has one), "none" (a descent direction exists: ``value`` > tolerance) or "unchecked".
+    ``value`` is the best first-order decrease of the leader's objective over the box of
+    directions scaled by the variables' magnitudes, divided by max(1, |objective|): the scaled norm
+    of the projected total gradient when no pair is biactive.
+    """
+
+    kind: str
+    holds: bool
+    value: float | None = None
+    biactive: list[str] = field(default_factory=list)
+    branches: int = 0
+    message: str = ""
+
+
+@dataclass
+class GlobalBound:
+    """What a global solver proved: a bound on the leader's objective (its own sense)."""
+
+    solver: str
+    proven: bool
+    bound: float | None = None
+    gap: float | None = None
+
+
+@dataclass
+class Certificate:
+    """What was checked at the returned leader decision and its recomputed equilibrium."""
+
+    #: False when the expensive checks were skipped (``certify=False``)
+    checked: bool
+    equilibrium: EquilibriumCheck | None = None
+    stationarity: StationarityCheck | None = None
+    #: the leader's objective (its own sense) and constraint violation at the recomputed equilibrium
+    objective: float | None = None
+    violation: float | None = None
+    global_bound: GlobalBound | None = None
+    #: the method's own claim, before the rule
+    claim: str = ""
+    #: extra numbers a method adds (e.g. implicit-pg's policy-gradient norm)
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        parts = [f"claim={self.claim!r}"]
+        if self.equilibrium is not None:
+            eq = self.equilibrium
+            gap = "?" if eq.gap is None else f"{eq.gap:.2g}"
+            kind = "exact" if eq.exact else "lower bound"
+            parts.append(f"nash_gap={gap} ({kind}, {'ok' if eq.holds else 'FAILS'})")
+        if self.stationarity is not None:
+            st = self.stationarity
+            value = "?" if st.value is None else f"{st.value:.2g}"
+            parts.append(f"stationarity={st.kind}:{value}")
+        if self.violation is not None:
+            parts.append(f"violation={self.violation:.2g}")
+        if self.global_bound is not None:
+            parts.append(f"global={'proven' if self.global_bound.proven else 'unproven'}")
+        if not self.checked:
+            parts.append("checked=False")
+        return f"Certificate({', '.join(parts)})"
+
+
+def derive_status(
+    claim: str, certificate: Certificate, if_violated: str = "infeasible"
+) -> tuple[str, str]:
+    """The status a Result may carry, and a message naming the check that lowered it ("" if none).
+
+    An unsuccessful claim stands. A success claim needs, in turn: the leader's constraints within
+    FEASIBILITY_TOL (else ``if_violated``); a certified equilibrium ("infeasible" when a follower
+    has no feasible response, else "error"); then ``feasible`` is earned. ``locally_optimal`` also
+    needs leader stationarity; ``optimal`` also needs a proven global bound and exact Nash gaps.
+    Without the expensive checks (``certificate.checked`` False) the status is at most feasible.
+    """
+    if claim not in SUCCESS:
+        return claim, ""
+    violation = certificate.violation
+    if violation is None or violation > FEASIBILITY_TOL:
+        shown = "unknown" if violation is None else f"{violation:.2e}"
+        return if_violated, (
+            f"the leader's constraints are violated by {shown} > {FEASIBILITY_TOL:g} at the "
+            f"recomputed equilibrium (the method claimed {claim})"
+        )
+    eq = certificate.equilibrium
+    if eq is None or not eq.holds:
+        infeasible = eq is not None and any(f.infeasibility > FEASIBILITY_TOL for f in eq.followers)
+        why = eq.message if eq is not None else "no equilibrium check"
+        return ("infeasible" if infeasible else "error"), (
+            f"equilibrium not certified: {why} (the method claimed {claim})"
+        )
+    if claim == "feasible":
+        return "feasible", ""
+    if not certificate.checked:
+        return "feasible", f"not certified (certify=False): at most feasible (claimed {claim})"
+    if claim == "optimal":
+        gb = certificate.global_bound
+        if gb is None or not gb.proven:
+            why = "no proven global bound"
+        elif not eq.exact:
+            why = "a follower's best response is not proven global"
+        elif not _attains(certificate.objective, gb):
+            why = (
+                f"the objective at the recomputed equilibrium, {certificate.objective:.6g}, is not "
+                f"the proven bound {gb.bound:.6g} (the followers' response is not unique: the "
+                "recomputed one is worse for the leader than the solver's)"
+            )
+        else:
+            return "optimal", ""
+        st = certificate.stationarity
+        if st is not None and st.holds:
+            return "locally_optimal", f"not optimal: {why}"
+        return "feasible", f"not optimal: {why}"
+    st = certificate.stationarity
+    if st is not None and st.holds:
+        return "locally_optimal", ""
+    why = st.message if st is not None else "stationarity not checked"
+    return "feasible", f"leader stationarity not certified: {why} (the method claimed {claim})"
+
+
+def _attains(objective: float | None, bound: GlobalBound) -> bool:
+    """Whether the leader's objective reaches the proven bound (within the solver's gap)."""
+    if bound.bound is None:
+        return True
+    if objective is None:
+        return False
+    slack = abs(bound.gap or 0.0) + 1e-6 * max(1.0, abs(bound.bound))
+    return abs(objective - bound.bound) <= slack

@@ -1,0 +1,161 @@
+"""The certificate of a Result: Nash gaps by best-response solves, leader stationarity on the
+linearized MPEC, and the one rule that turns a method's claim into a status (issue 21)."""
+
+import numpy as np
+import pyomo.environ as pyo
+import pytest
+
+import stackopt as so
+from stackopt.backends.certification import leader_stationarity
+from stackopt.backends.evaluation import honest_result
+from stackopt.certificate import (
+    Certificate,
+    EquilibriumCheck,
+    FollowerCheck,
+    GlobalBound,
+    StationarityCheck,
+    derive_status,
+)
+from stackopt.kkt_evaluator import KKTEvaluator
+
+
+def _concave_follower(y0: float) -> so.StackelbergGame:
+    """The follower minimizes -(y - 1)^2 on [0, 3]: y = 1 is a KKT point and its WORST response;
+    the best response is y = 3 (value -4)."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, 1), initialize=0.5)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, 3), initialize=y0)
+    g.F.cost = pyo.Objective(expr=-((g.F.y - 1) ** 2) + 0.0 * g.x)
+    g.obj = pyo.Objective(expr=g.x + g.F.y)
+    return g
+
+
+def test_a_concave_followers_worst_response_is_repaired_to_its_best_response():
+    res = so.solve(_concave_follower(1.0), method="initial")
+    eq = res.certificate.equilibrium
+    assert res.status == "feasible"
+    assert eq.holds and eq.repairs == 1 and eq.exact
+    assert res.followers["F"]["y"] == pytest.approx(3.0, abs=1e-6)
+    assert res.leader_objective == pytest.approx(3.5, abs=1e-6)
+    assert eq.followers[0].method == "scip" and eq.gap == pytest.approx(0.0, abs=1e-6)
+    assert res.warnings and "better responses" in res.warnings[0]
+
+
+def _two_local_responses() -> so.StackelbergGame:
+    """min_y (y^2 - 1)^2 + 0.5 x y on [-2, 2]: local minima near y = +1 and y = -1; for x = 1 the
+    global one is near -1 (f = -0.5 + O(1/16)) and the one near +1 is worse (f = +0.5 - ...)."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0.5, 1), initialize=1.0)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(-2, 2), initialize=1.0)
+    g.F.cost = pyo.Objective(expr=(g.F.y**2 - 1) ** 2 + 0.5 * g.x * g.F.y)
+    g.obj = pyo.Objective(expr=g.F.y**2 + g.x)
+    return g
+
+
+def test_a_local_best_response_is_not_an_equilibrium():
+    g = _two_local_responses()
+    res = so.solve(g, method="initial")
+    y = res.followers["F"]["y"]
+    assert y < -0.9  # moved from the local minimum near +1 to the global one
+    grid = np.linspace(-2, 2, 400001)
+    brute = grid[np.argmin((grid**2 - 1) ** 2 + 0.5 * grid)]
+    assert y == pytest.approx(brute, abs=1e-4)
+    assert res.certificate.equilibrium.repairs >= 1 and res.status == "feasible"
+
+
+def test_a_follower_with_no_feasible_response_is_never_a_success():
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, 10), initialize=5.0)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, 1))
+    g.F.c = pyo.Constraint(expr=g.F.y >= g.x)  # no feasible y when x > 1
+    g.F.cost = pyo.Objective(expr=(g.F.y - g.x) ** 2)
+    g.obj = pyo.Objective(expr=g.x + g.F.y)
+    for method in ("initial", "slsqp"):
+        res = so.solve(g, method=method)
+        assert not res.success or res.leader["x"] <= 1 + 1e-6, method
+    res = so.solve(g, method="mpec", strategy="scholtes")
+    assert res.leader_objective == pytest.approx(0.0, abs=1e-6)
+
+
+def test_biactive_optimum_is_b_stationary_not_s_stationary():
+    """MacMPEC ralph1: min 2x - y s.t. 0 <= y _|_ y - x >= 0, x >= 0, the KKT system of the
+    follower min 0.5 y^2 - x y, y >= 0. At the optimum (0, 0) the pair is biactive; the relaxed
+    NLP has the descent direction (dx, dy, dlam) = (0, 1, 1), each branch has none."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, None))
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, None))
+    g.F.cost = pyo.Objective(expr=0.5 * g.F.y**2 - g.x * g.F.y)
+    g.obj = pyo.Objective(expr=2 * g.x - g.F.y)
+    ev = KKTEvaluator(g)
+    st = leader_stationarity(ev, np.zeros(ev.n_z), np.zeros(ev.n_pi))
+    assert (st.kind, st.holds, st.branches) == ("B", True, 2)
+    assert st.biactive == ["F.y[lb]"]
+    st = leader_stationarity(ev, np.array([0.5, 0.0]), np.array([0.5]))  # y = x = 0.5
+    assert st.kind == "none" and st.value == pytest.approx(1.0, rel=1e-6)  # dx = -1, dy = -1
+
+
+def test_a_nash_point_is_not_claimed_stackelberg():
+    """The duopoly's Nash point q = (92/3, 101/3) is no Stackelberg optimum: a claim of local
+    optimality there is lowered to feasible by the stationarity check."""
+    g = so.models.duopoly()
+    ev = KKTEvaluator(g)
+    res = honest_result(
+        g, ev, status="locally_optimal", values={"q0": 92 / 3}, reported_objective=None
+    )
+    st = res.certificate.stationarity
+    assert res.status == "feasible" and st.kind == "none" and st.value > 1e-3
+    assert "stationarity" in res.message
+    res = honest_result(
+        g, ev, status="locally_optimal", values={"q0": 46.0}, reported_objective=None
+    )
+    assert res.status == "locally_optimal" and res.leader_objective == pytest.approx(1058)
+
+
+def test_certify_false_skips_the_checks_and_caps_the_status():
+    res = so.solve(so.models.duopoly(), method="mpec", certify=False)
+    assert res.status == "feasible" and not res.certificate.checked
+    assert "certify=False" in res.message
+    with pytest.raises(so.OptionError, match="certify"):
+        so.solve(so.models.duopoly(), method="mpec", certify="no")
+
+
+def _cert(**kw) -> Certificate:
+    eq = EquilibriumCheck(True, 0.0, [FollowerCheck("F", 1.0, 0.0, 1.0, 0.0, "highs", True)])
+    eq.exact = True
+    base = dict(checked=True, equilibrium=eq, objective=-5.75, violation=0.0)
+    base["stationarity"] = StationarityCheck("S", True, 0.0)
+    base.update(kw)
+    return Certificate(**base)
+
+
+@pytest.mark.parametrize(
+    "claim, cert, expected",
+    [
+        ("optimal", _cert(global_bound=GlobalBound("highs", True, -5.75)), "optimal"),
+        # a tied follower response worse for the leader than the solver's (DempeLohse2011Ex31a)
+        (
+            "optimal",
+            _cert(objective=-0.977, global_bound=GlobalBound("highs", True, -5.75)),
+            "locally_optimal",
+        ),
+        ("optimal", _cert(), "locally_optimal"),  # no proven bound
+        ("locally_optimal", _cert(stationarity=StationarityCheck("none", False, 0.3)), "feasible"),
+        ("locally_optimal", _cert(violation=0.2), "infeasible"),
+        (
+            "feasible",
+            _cert(equilibrium=EquilibriumCheck(False, 0.5, message="F improves")),
+            "error",
+        ),
+        ("locally_optimal", _cert(checked=False), "feasible"),
+        ("time_limit", _cert(), "time_limit"),
+        ("interrupted", _cert(), "interrupted"),
+    ],
+)
+def test_one_rule_for_statuses(claim, cert, expected):
+    status, why = derive_status(claim, cert)
+    assert status == expected
+    assert bool(why) == (status != claim)
