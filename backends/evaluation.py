@@ -155,6 +155,32 @@ def _repair(
     return eq, check
 
 
+def _optimistic(
+    evaluator: KKTEvaluator,
+    gaps: NashGap,
+    eq: Equilibrium,
+    check: EquilibriumCheck,
+    z0: np.ndarray,
+    pi: np.ndarray,
+) -> tuple[Equilibrium, EquilibriumCheck]:
+    """The optimistic convention: where the followers' response is not unique, the leader is
+    judged at the response best for it. When the method's own follower point is better for the
+    leader than the recomputed equilibrium and is itself an equilibrium (every Nash gap within
+    tolerance), it is kept instead (multipliers by least squares, :mod:`.oracles.multipliers`)."""
+    n_x = evaluator.n_x
+    x0 = z0[:n_x]
+    if np.allclose(x0, eq.z[:n_x], rtol=1e-9, atol=1e-9):
+        return eq, check
+    recomputed = evaluator.evaluate(eq.z, pi, derivatives=False).leader_cost
+    own_z = with_multipliers(evaluator, x0, pi, EQUILIBRIUM_TOL)
+    own = evaluator.evaluate(own_z, pi, derivatives=False)
+    if not own.leader_cost < recomputed - 1e-9 * max(1.0, abs(recomputed)):
+        return eq, check
+    candidate = Equilibrium(own_z, own.norm, True, oracle="the method's own follower point")
+    own_check = check_equilibrium(evaluator, gaps, candidate, pi)
+    return (candidate, own_check) if own_check.holds else (eq, check)
+
+
 def honest_result(
     game: StackelbergGame,
     evaluator: KKTEvaluator,
@@ -215,6 +241,8 @@ def honest_result(
                 f"the recomputed equilibrium was not a best response for every follower; moved to "
                 f"the better responses and recomputed ({check.repairs} round(s))"
             )
+    if gaps is not None:
+        eq, check = _optimistic(evaluator, gaps, eq, check, z0, pi)
     info.update(equilibrium_residual=eq.residual, equilibrium_oracle=eq.oracle)
     ev = evaluator.evaluate(eq.z, pi, derivatives=False)
     followers = {

@@ -159,3 +159,67 @@ def test_one_rule_for_statuses(claim, cert, expected):
     status, why = derive_status(claim, cert)
     assert status == expected
     assert bool(why) == (status != claim)
+
+
+def _dempe_lohse_2011_ex31a() -> so.StackelbergGame:
+    """BOLIB DempeLohse2011Ex31a: min |x - 0.5|^2 - 3 y1 - 3 y2 over x, where y solves
+    min x1 y1 + x2 y2 s.t. y1 + y2 <= 2, y2 <= y1, y >= 0. At x1 = 0 every y1 in [0, 2] is a best
+    response; the optimistic one, y = (2, 0), gives -5.75 at x = (0, 0.5)."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var([1, 2], initialize=1.0, bounds=(-10, 10))
+    g.F = so.Follower()
+    g.F.y = pyo.Var([1, 2], bounds=(0, None), initialize=1.0)
+    g.F.cost = pyo.Objective(expr=g.x[1] * g.F.y[1] + g.x[2] * g.F.y[2])
+    g.F.total = pyo.Constraint(expr=g.F.y[1] + g.F.y[2] <= 2)
+    g.F.order = pyo.Constraint(expr=g.F.y[2] <= g.F.y[1])
+    g.obj = pyo.Objective(expr=sum((g.x[i] - 0.5) ** 2 for i in (1, 2)) - 3 * sum(g.F.y.values()))
+    return g
+
+
+@pytest.mark.parametrize("strategy", ["bigm", "scholtes"])
+def test_tied_follower_responses_are_judged_optimistically(strategy):
+    """The recomputed equilibrium may pick another of the tied responses (y1 = 0.87 gave -2.36);
+    the method's own follower point, an equilibrium better for the leader, is kept instead."""
+    big_m = {"strategy_options": {"dual_big_M": 100, "primal_big_M": 100}}
+    options = big_m if strategy == "bigm" else {}
+    res = so.solve(_dempe_lohse_2011_ex31a(), method="mpec", strategy=strategy, **options)
+    assert res.leader_objective == pytest.approx(-5.75, abs=1e-6)
+    assert res.status == {"bigm": "optimal", "scholtes": "locally_optimal"}[strategy]
+    assert res.certificate.equilibrium.gap <= 1e-6
+
+
+def _calamai_vicente_1994b() -> so.StackelbergGame:
+    """BOLIB CalamaiVicente1994b (known optimum 0.3125 at x = (1.25, 0.5, 1, 1), y = (0.25, 0.5))."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(range(4), initialize=1.0)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(range(2), initialize=1.0)
+    x, y = g.x, g.F.y
+    g.F.cost = pyo.Objective(expr=0.5 * (y[0] ** 2 + y[1] ** 2) - x[0] * y[0] - x[1] * y[1])
+    g.F.g = pyo.ConstraintList()
+    for e in (x[0] - y[0] - 1, x[1] - y[1] - 1, -x[0] - y[0] - 1, -x[1] - y[1] - 1):
+        g.F.g.add(e <= 0)
+    g.F.g.add(x[0] + y[0] <= 1.5)
+    g.F.g.add(x[0] + y[1] <= 3)
+    g.obj = pyo.Objective(
+        expr=0.5 * sum((x[i] - 1) ** 2 for i in range(4)) + 0.5 * sum(y[i] ** 2 for i in range(2))
+    )
+    return g
+
+
+def test_a_false_claim_of_stationarity_on_a_convex_follower_is_lowered():
+    """At x0 = 1 the follower's cap y0 <= 1.5 - x0 is strongly active, so raising x0 lowers the
+    leader's cost at rate 0.5 (the optimum has x0 = 1.25): no locally_optimal there."""
+    res = so.solve(_calamai_vicente_1994b(), method="gradient")
+    cert = res.certificate
+    if res.status == "locally_optimal":  # a method that reaches the optimum earns it
+        assert res.leader_objective == pytest.approx(0.3125, abs=1e-5)
+    else:
+        assert cert.equilibrium.holds and cert.stationarity.kind == "none"
+    exact = so.solve(
+        _calamai_vicente_1994b(),
+        method="mpec",
+        strategy="bigm",
+        strategy_options={"dual_big_M": 100, "primal_big_M": 100},
+    )
+    assert exact.leader_objective == pytest.approx(0.3125, abs=1e-3)
