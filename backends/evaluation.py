@@ -21,12 +21,13 @@ from typing import Any
 
 import numpy as np
 
-from stackopt.backends.certification import NashGap, leader_stationarity
+from stackopt.backends.certification import NashGap, leader_stationarity, reduced_curvatures
 from stackopt.backends.oracles.base import Equilibrium
 from stackopt.backends.oracles.kkt import KKTOracle
 from stackopt.backends.oracles.multipliers import with_multipliers
 from stackopt.certificate import (
     FEASIBILITY_TOL,
+    SECOND_ORDER_TOL,
     SUCCESS,
     Certificate,
     EquilibriumCheck,
@@ -104,6 +105,9 @@ def check_equilibrium(
             check.message = f"multipliers of size {largest:.2g}: the KKT residual is not trusted"
         return check
     check.followers = gaps(np.concatenate([pi, eq.z[: evaluator.n_x]]))
+    lin = evaluator.linearization(eq.z, pi)
+    for follower, curvature in zip(check.followers, reduced_curvatures(evaluator, lin, eq.z)):
+        follower.second_order = curvature
     computed = [f.gap for f in check.followers if f.gap is not None]
     check.gap = max(computed) if len(computed) == len(check.followers) else None
     check.exact = all(f.exact for f in check.followers)
@@ -118,6 +122,12 @@ def check_equilibrium(
         check.message = next(f.message for f in check.followers if f.gap is None)
     elif any(f.gap > f.tolerance() for f in check.followers):
         check.message = next(f.message for f in check.followers if f.gap > f.tolerance())
+    elif any(not f.exact and f.second_order < -SECOND_ORDER_TOL for f in check.followers):
+        f = next(f for f in check.followers if not f.exact and f.second_order < -SECOND_ORDER_TOL)
+        check.message = (
+            f"{f.name}'s reduced Hessian has the eigenvalue {f.second_order:.3g} < 0 (relative): "
+            "its point is a saddle or a maximum of its problem, not a best response"
+        )
     elif not check.exact and largest > MAX_MULTIPLIER:
         check.message = (
             f"multipliers of size {largest:.2g}: the KKT residual is lost in rounding and the "

@@ -31,6 +31,8 @@ from typing import Any
 FEASIBILITY_TOL = 1e-3
 #: a follower's Nash gap counts as zero when at most this times max(1, |f_i|)
 NASH_GAP_TOL = 1e-5
+#: a follower's relative reduced-Hessian eigenvalue below -SECOND_ORDER_TOL fails the check
+SECOND_ORDER_TOL = 1e-8
 #: the leader is stationary when the best first-order decrease over the scaled box is at most this
 #: times max(1, |leader objective|)
 STATIONARITY_TOL = 1e-5
@@ -89,6 +91,9 @@ class FollowerCheck:
     exact: bool = False
     #: a better response {Var name: value} when the gap exceeds the tolerance, else None
     deviation: dict[str, float] | None = None
+    #: the smallest eigenvalue of the follower's reduced Hessian of its Lagrangian on the null
+    #: space of its active constraints, relative to the Hessian's size (< 0: a saddle or maximum)
+    second_order: float | None = None
     message: str = ""
 
     def tolerance(self) -> float:

@@ -223,3 +223,16 @@ def test_a_false_claim_of_stationarity_on_a_convex_follower_is_lowered():
         strategy_options={"dual_big_M": 100, "primal_big_M": 100},
     )
     assert exact.leader_objective == pytest.approx(0.3125, abs=1e-3)
+
+
+def test_second_order_check_sees_a_maximum_of_the_followers_problem():
+    """-(y - 1)^2 at y = 1 (interior): reduced Hessian -2, relative -1; at the bound y = 3 no
+    direction is free."""
+    from stackopt.backends.certification import reduced_curvatures
+
+    ev = KKTEvaluator(_concave_follower(1.0))
+    pi = np.array([0.5])
+    z = np.array([1.0, 0.0, 0.0])  # y, lam[lb], lam[ub]
+    assert reduced_curvatures(ev, ev.linearization(z, pi), z) == pytest.approx([-1.0])
+    z = np.array([3.0, 0.0, 4.0])
+    assert reduced_curvatures(ev, ev.linearization(z, pi), z) == [float("inf")]

@@ -40,10 +40,10 @@ def _linear(expr) -> bool:
     return generate_standard_repn(expr, quadratic=False).is_linear()
 
 
-def _own_infeasibility(part: FollowerPart) -> float:
-    """max(0, lb - body, body - ub) over the follower's constraints and its Vars' bounds."""
+def _own_infeasibility(part: FollowerPart, constraints: list) -> float:
+    """max(0, lb - body, body - ub) over ``constraints`` and the follower's Vars' bounds."""
     worst = 0.0
-    for c in part.constraints:
+    for c in constraints:
         body = pyo.value(c.body, exception=False)
         if body is None or not np.isfinite(body):
             return float("inf")
@@ -78,14 +78,20 @@ class NashGap:
         order of the game's structure)."""
         for v, value in zip(self._all, values):
             v.set_value(float(value), skip_validation=True)
-        return [self._check(part) for part in self.structure.followers]
+        return [self._check(i, part) for i, part in enumerate(self.structure.followers)]
 
-    def _check(self, part: FollowerPart) -> FollowerCheck:
+    def _check(self, index: int, part: FollowerPart) -> FollowerCheck:
+        """Follower ``part``'s check; a shared constraint that binds it limits its deviation at
+        the others' fixed decisions, like its own constraints."""
+        shared = [
+            s.constraint for s in getattr(self.structure, "shared", []) if index in s.followers
+        ]
+        constraints = [*part.constraints, *shared]
         if part.cvxpy is not None:  # a DCP problem: its KKT point is its best response
             return FollowerCheck(part.name, 0.0, 0.0, 0.0, 0.0, "convex (cvxpy)", True)
         value = pyo.value(part.objective.expr, exception=False)
         objective = part.sign * float(np.nan if value is None else value)
-        check = FollowerCheck(part.name, objective, _own_infeasibility(part))
+        check = FollowerCheck(part.name, objective, _own_infeasibility(part, constraints))
         if not np.isfinite(objective):
             check.message = "its objective is not finite at the equilibrium"
             return check
@@ -95,13 +101,13 @@ class NashGap:
         for v in fixed:
             v.fix()
         part.objective.activate()
-        for c in part.constraints:
+        for c in constraints:
             c.activate()
         try:
-            self._best_response(part, check, point)
+            self._best_response(part, constraints, check, point)
         finally:
             part.objective.deactivate()
-            for c in part.constraints:
+            for c in constraints:
                 c.deactivate()
             for v in fixed:
                 v.unfix()
@@ -109,8 +115,10 @@ class NashGap:
                 v.set_value(value, skip_validation=True)
         return check
 
-    def _best_response(self, part: FollowerPart, check: FollowerCheck, point: list) -> None:
-        linear = _linear(part.objective.expr) and all(_linear(c.body) for c in part.constraints)
+    def _best_response(
+        self, part: FollowerPart, constraints: list, check: FollowerCheck, point: list
+    ) -> None:
+        linear = _linear(part.objective.expr) and all(_linear(c.body) for c in constraints)
         tries = []
         if linear and available("highs"):
             tries.append(("highs", True))
@@ -119,9 +127,9 @@ class NashGap:
         tries.append(("ipopt", False))
         for solver, exact in tries:
             if solver == "ipopt":
-                best = self._local(part, point)
+                best = self._local(part, constraints, point)
             else:
-                found = self._solve(part, solver, GLOBAL_TIME_LIMIT, proven=True)
+                found = self._solve(part, constraints, solver, GLOBAL_TIME_LIMIT, proven=True)
                 best = None if found is None else (*found, 1)
             if best is None:
                 continue
@@ -140,7 +148,12 @@ class NashGap:
         check.message = f"no best response of {part.name} could be computed"
 
     def _solve(
-        self, part: FollowerPart, solver: str, time_limit: float | None, proven: bool
+        self,
+        part: FollowerPart,
+        constraints: list,
+        solver: str,
+        time_limit: float | None,
+        proven: bool,
     ) -> tuple[float, dict[str, float]] | None:
         """(best value in minimization form, the response) of one solve, or None."""
         run = run_solver(self.model, solver, time_limit=time_limit)
@@ -153,11 +166,13 @@ class NashGap:
             value = part.sign * float(pyo.value(part.objective.expr))
         except (ValueError, TypeError):
             return None
-        if not np.isfinite(value) or _own_infeasibility(part) > 1e-6:
+        if not np.isfinite(value) or _own_infeasibility(part, constraints) > 1e-6:
             return None
         return value, {v.name: float(v.value) for v in part.vars}
 
-    def _local(self, part: FollowerPart, point: list) -> tuple[float, dict[str, float], int] | None:
+    def _local(
+        self, part: FollowerPart, constraints: list, point: list
+    ) -> tuple[float, dict[str, float], int] | None:
         """(value, response, starts run) of the best of Ipopt's local solves, or None."""
         rng = np.random.default_rng(0)
         best, starts = None, 0
@@ -167,7 +182,7 @@ class NashGap:
             starts += 1
             for v, value in point:
                 v.set_value(value if start == 0 else random_value(v, rng), skip_validation=True)
-            found = self._solve(part, "ipopt", None, proven=False)
+            found = self._solve(part, constraints, "ipopt", None, proven=False)
             if found is not None and (best is None or found[0] < best[0]):
                 best = found
         return None if best is None else (*best, starts)
