@@ -236,3 +236,26 @@ def test_second_order_check_sees_a_maximum_of_the_followers_problem():
     assert reduced_curvatures(ev, ev.linearization(z, pi), z) == pytest.approx([-1.0])
     z = np.array([3.0, 0.0, 4.0])
     assert reduced_curvatures(ev, ev.linearization(z, pi), z) == [float("inf")]
+
+
+def _disconnected() -> so.StackelbergGame:
+    """The follower (min y on [0, 1] with y >= 10 (x - 1)(2 - x)) has no feasible response for
+    x in (1.113, 1.887): the bilevel feasible set is [0, 1.113] u [1.887, 3]. The leader's
+    (x - 1.5)^2 + y has its optima 0.25 at x = 1 and x = 2."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, 3), initialize=1.5)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, 1), initialize=0.5)
+    g.F.floor = pyo.Constraint(expr=g.F.y >= 10 * (g.x - 1) * (2 - g.x))
+    g.F.cost = pyo.Objective(expr=g.F.y)
+    g.obj = pyo.Objective(expr=(g.x - 1.5) ** 2 + g.F.y)
+    return g
+
+
+def test_a_disconnected_feasible_region():
+    res = so.solve(_disconnected(), method="initial")  # x = 1.5: the follower has no response
+    assert not res.success
+    res = so.solve(_disconnected(), method="mpec", strategy="scholtes", multistart=3)
+    assert res.status == "locally_optimal"
+    assert res.leader_objective == pytest.approx(0.25, abs=1e-6)
+    assert min(abs(res.leader["x"] - 1), abs(res.leader["x"] - 2)) < 1e-5
