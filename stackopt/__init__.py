@@ -14,7 +14,7 @@ from stackopt.game import Follower, StackelbergGame  # noqa: F401  (Follower is 
 from stackopt.kkt_transformation import KKTTransformation
 from stackopt.markov import MarkovStackelbergGame
 from stackopt.result import Result
-from stackopt.solve import METHODS, solve
+from stackopt.solve import METHODS, certify, solve
 from stackopt.study import compare
 
 __version__ = "0.1.0"
@@ -25,6 +25,7 @@ __all__ = [
     "cvxpy_follower",
     "BayesianStackelbergGame",
     "Classification",
+    "certify",
     "classify",
     "Follower",
     "KKTTransformation",

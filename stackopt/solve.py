@@ -103,3 +103,11 @@ def solve(
 
 def _is_plain(value: Any) -> bool:
     return isinstance(value, (str, int, float, bool, type(None), list, tuple, dict))
+
+
+def certify(game: Any, result: Result) -> Result:
+    """Check ``result`` again on ``game``: a fresh Result for its point, with its status as the
+    claim, earned or lowered by a new certificate (:mod:`stackopt.backends.certification.recheck`).
+    """
+    recheck = importlib.import_module("stackopt.backends.certification.recheck")
+    return recheck.certify(game, result)

@@ -259,3 +259,13 @@ def test_a_disconnected_feasible_region():
     assert res.status == "locally_optimal"
     assert res.leader_objective == pytest.approx(0.25, abs=1e-6)
     assert min(abs(res.leader["x"] - 1), abs(res.leader["x"] - 2)) < 1e-5
+
+
+def test_certify_rechecks_a_result_and_lowers_an_unearned_status():
+    g = so.models.duopoly()
+    res = so.solve(g, method="mpec")
+    again = so.certify(g, res)
+    assert (again.status, again.leader_objective) == (res.status, pytest.approx(1058))
+    nash = so.solve(g, method="simgd", step=0.3, start={"q0": 10.0, "F.q": 10.0})
+    nash.status = "locally_optimal"  # a claim the certificate does not grant
+    assert so.certify(g, nash).status == "feasible"
