@@ -242,7 +242,9 @@ def honest_result(
             warnings=warnings,
         )
     full = certifying() and status in SUCCESS
-    gaps = NashGap(game, certificate_budget()) if full else None
+    # a claim of global optimality needs proven best responses, whatever they cost
+    budget = float("inf") if status == "optimal" else certificate_budget()
+    gaps = NashGap(game, budget) if full else None
     check = check_equilibrium(evaluator, gaps, eq, pi)
     if gaps is not None and not check.holds:
         eq, check = _repair(game, evaluator, gaps, eq, pi, check)

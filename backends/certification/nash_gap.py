@@ -7,7 +7,8 @@ and only follower i's objective and constraints are active:
 
 - a linear follower (objective and constraints linear in its own Vars): HiGHS, an exact LP;
 - a small follower (at most ``GLOBAL_MAX_VARS`` Vars) whose functions SCIP can read (polynomials,
-  exp, log, ...): SCIP's spatial branch-and-bound, a proven global optimum;
+  exp, log, ...): SCIP's spatial branch-and-bound, a proven global optimum, when it finishes
+  within what is left of the certificate's time budget;
 - otherwise Ipopt from the equilibrium point and up to ``LOCAL_STARTS`` random starts in the
   follower's box, as many as the certificate's time budget allows
   (:func:`stackopt.certificate.certificate_budget`): the best of them, so the gap is a lower
@@ -30,8 +31,11 @@ from stackopt.structure import FollowerPart, analyze
 
 #: followers with at most this many Vars get a global best response by SCIP
 GLOBAL_MAX_VARS = 30
-#: SCIP's time limit for one best response (seconds); beyond it Ipopt's local answer is used
+#: the longest a global best response may take (seconds); SCIP gets at most what is left of the
+#: certificate's budget, and Ipopt's local answer is used when it does not finish in it
 GLOBAL_TIME_LIMIT = 10.0
+#: a global solve is not started with less time than this left
+MIN_GLOBAL_TIME = 0.05
 #: random Ipopt starts besides the equilibrium point, for a follower with no global best response
 LOCAL_STARTS = 3
 
@@ -129,7 +133,11 @@ class NashGap:
             if solver == "ipopt":
                 best = self._local(part, constraints, point)
             else:
-                found = self._solve(part, constraints, solver, GLOBAL_TIME_LIMIT, proven=True)
+                left = self.deadline - time.perf_counter()
+                limit = GLOBAL_TIME_LIMIT if solver == "highs" else min(GLOBAL_TIME_LIMIT, left)
+                found = None
+                if limit > MIN_GLOBAL_TIME:
+                    found = self._solve(part, constraints, solver, limit, proven=True)
                 best = None if found is None else (*found, 1)
             if best is None:
                 continue
