@@ -10,10 +10,12 @@ from stackopt.catalog import methods
 from stackopt.classify import Classification, classify
 from stackopt.cvxpy_follower import cvxpy_follower
 from stackopt.errors import ModelError, OptionError, SolverUnavailableError
+from stackopt.follower_dual import dual
 from stackopt.game import Follower, StackelbergGame  # noqa: F401  (Follower is made by a decorator)
 from stackopt.kkt_transformation import KKTTransformation
 from stackopt.markov import MarkovStackelbergGame
 from stackopt.result import Result
+from stackopt.shared_constraint import SharedConstraint
 from stackopt.solve import METHODS, certify, solve
 from stackopt.study import compare
 
@@ -33,6 +35,8 @@ __all__ = [
     "ModelError",
     "OptionError",
     "Result",
+    "SharedConstraint",
+    "dual",
     "SolverUnavailableError",
     "StackelbergGame",
     "__version__",

@@ -102,7 +102,9 @@ class KKTSystem:
         Lagrangian's derivative in rhs), with sign_i = +1 for a minimizing follower and -1 for a
         maximizing one; for a minimization this is Pyomo's sign convention for duals. A ranged
         constraint's price is that of whichever side binds. A shared constraint's price is its
-        common multiplier in the convention of a minimizing follower of weight 1.
+        common multiplier as the price of a follower of weight 1, in the followers' sense when they
+        all minimize or all maximize, in a minimizer's otherwise; the copies of a non-variational
+        one are priced per follower, under ``"<name>@<follower>"``.
         """
         signs = [part.sign for part in self.structure.followers]
         n_x, n_lam = len(self.primal), len(self.inequalities)
@@ -110,7 +112,8 @@ class KKTSystem:
         for rows, first in ((self.inequalities, n_x), (self.equalities, n_x + n_lam)):
             for j, row in enumerate(rows):
                 if row.constraint is not None:
-                    sign = signs[row.binds[0]] if len(row.binds) == 1 else 1.0
+                    senses = {signs[i] for i in row.binds}
+                    sign = senses.pop() if len(senses) == 1 else 1.0
                     terms.setdefault(row.constraint, []).append((first + j, sign * row.rhs_slope))
         return terms
 
@@ -127,15 +130,18 @@ class KKTSystem:
         }
 
 
-def _constraint_rows(c: ConstraintData, binds: tuple[int, ...], weights: tuple[float, ...]):
-    """The rows of Pyomo constraint ``c``: ``(inequalities, equalities)``."""
+def _constraint_rows(
+    c: ConstraintData, binds: tuple[int, ...], weights: tuple[float, ...], name: str | None = None
+) -> tuple[list[Inequality], list[Equality]]:
+    """The rows of Pyomo constraint ``c``, priced under ``name`` (default: c's name)."""
+    name = name or c.name
     if c.equality:
-        return [], [Equality(c.name, binds, c.body - c.upper, c.name, -1.0, weights)]
+        return [], [Equality(name, binds, c.body - c.upper, name, -1.0, weights)]
     ineq = []
     if c.lower is not None:
-        ineq.append(Inequality(f"{c.name}[lower]", binds, c.lower - c.body, c.name, 1.0, weights))
+        ineq.append(Inequality(f"{name}[lower]", binds, c.lower - c.body, name, 1.0, weights))
     if c.upper is not None:
-        ineq.append(Inequality(f"{c.name}[upper]", binds, c.body - c.upper, c.name, -1.0, weights))
+        ineq.append(Inequality(f"{name}[upper]", binds, c.body - c.upper, name, -1.0, weights))
     return ineq, []
 
 
@@ -199,11 +205,16 @@ def compile_kkt(structure: GameStructure, name: str = KKT_BLOCK) -> KKTSystem:
         inequalities += ineq
         equalities += eq
     for shared in structure.shared:
-        ineq, eq = _constraint_rows(
-            shared.constraint, tuple(shared.followers), tuple(shared.weights)
-        )
-        inequalities += ineq
-        equalities += eq
+        c = shared.constraint
+        if shared.variational:
+            copies = [(c.name, tuple(shared.followers), tuple(shared.weights))]
+        else:
+            names = [structure.followers[i].name for i in shared.followers]
+            copies = [(f"{c.name}@{n}", (i,), (1.0,)) for n, i in zip(names, shared.followers)]
+        for priced_as, binds, weights in copies:
+            ineq, eq = _constraint_rows(c, binds, weights, priced_as)
+            inequalities += ineq
+            equalities += eq
 
     block = pyo.Block()
     game.add_component(name, block)

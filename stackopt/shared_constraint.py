@@ -13,7 +13,17 @@ constraint, common to every follower it binds, so that
 With ``weights={follower: r_i}`` it selects Rosen's normalized equilibrium instead (Rosen 1965,
 Econometrica 33, Eq. 3.4): follower i's multiplier is lam / r_i. Each follower still best-responds
 within the shared constraint at the others' decisions, so every such point is a generalized Nash
-equilibrium.
+equilibrium. With ``variational=False`` the constraint is duplicated in each follower's problem,
+with a multiplier of its own for each (the general GNE conditions): the followers' equilibria are
+then usually a continuum, and the MPEC path picks the leader's favourite among them (optimistic).
+In Harker's game (Facchinei & Kanzow 2007, Example 1: min x1^2 + 8/3 x1 x2 - 34 x1 and
+min x2^2 + 5/4 x1 x2 - 24.25 x2 over [0, 10]^2 with x1 + x2 <= 15) the variational equilibrium is
+(5, 9), while every (t, 15 - t), 9 <= t <= 10, is a GNE too; a leader who wants x1 large gets 5
+under the default and 10 with ``variational=False`` (``tests/test_shared_constraints.py``).
+The price (:func:`stackopt.dual`, ``Result.duals``) of a variational shared constraint is its common
+multiplier as d f*/d rhs of a follower of weight 1, in the sense of the followers' objectives when
+they all minimize or all maximize (Pyomo's minimization convention otherwise); a duplicated one has
+a price per follower, ``"cap@F[0]"``, ... in ``Result.duals`` and none for ``stackopt.dual``.
 
 Example (two firms sharing a pipeline of capacity 20; the leader sets a tariff)::
 
@@ -50,8 +60,10 @@ class SharedConstraint(pyo.Constraint):
     """A Pyomo Constraint (scalar or indexed) shared by the followers whose Vars it uses.
 
     ``weights``: {Follower block or its name: r_i > 0} for a normalized equilibrium (followers not
-    named weigh 1); by default every weight is 1, the variational equilibrium. Declared on the
-    game itself (not inside a Follower); see the module docstring for the meaning and an example.
+    named weigh 1); by default every weight is 1, the variational equilibrium.
+    ``variational=False``: a copy of the constraint in each follower's problem instead. Declared on
+    the game itself (not inside a Follower); see the module docstring for the meaning and an
+    example.
     """
 
     def __new__(cls, *args: Any, **kwds: Any):
@@ -61,7 +73,12 @@ class SharedConstraint(pyo.Constraint):
             return super().__new__(ScalarSharedConstraint)
         return super().__new__(IndexedSharedConstraint)
 
-    def __init__(self, *args: Any, weights: dict | None = None, **kwds: Any):
+    def __init__(
+        self, *args: Any, weights: dict | None = None, variational: bool = True, **kwds: Any
+    ):
+        if weights and not variational:
+            raise ModelError("SharedConstraint: weights go with a variational (normalized) one")
+        self.variational = bool(variational)
         self.weights = {}
         for key, value in (weights or {}).items():
             name = key if isinstance(key, str) else getattr(key, "name", None)

@@ -55,7 +55,9 @@ def load_solution(game: Any, result: Result) -> bool:
         game.dual = suffix = pyo.Suffix(direction=pyo.Suffix.IMPORT)
     if isinstance(suffix, pyo.Suffix):
         for name, price in result.duals.items():
-            suffix[game.find_component(name)] = price
+            constraint = game.find_component(name)  # None for a non-variational shared copy
+            if constraint is not None:
+                suffix[constraint] = price
     else:
         result.warnings.append(
             f"the game's component 'dual' is a {type(suffix).__name__}, not a Suffix: the "

@@ -53,6 +53,8 @@ class SharedPart:
     constraint: ConstraintData
     followers: list[int]
     weights: list[float]
+    #: False: a copy of the constraint, with its own multiplier, in each bound follower's problem
+    variational: bool = True
 
 
 @dataclass
@@ -296,15 +298,27 @@ def _shared_part(
                 f"SharedConstraint {c.name} binds Follower {followers[i].name}, which is given in "
                 "cvxpy: a cvxpy follower's problem cannot include a shared constraint"
             )
-    weights = c.parent_component().weights
     names = {followers[i].name for i in binds}
-    unknown = sorted(set(weights) - names)
+    unknown = sorted(set(c.parent_component().weights) - names)
     if unknown:
         raise ModelError(
             f"SharedConstraint {c.name} has weights for {unknown}, which it does not bind "
             f"(it binds {sorted(names)})"
         )
-    return SharedPart(c, binds, [weights.get(followers[i].name, 1.0) for i in binds])
+    component = c.parent_component()
+    weights = [component.weights.get(followers[i].name, 1.0) for i in binds]
+    return SharedPart(c, binds, weights, component.variational)
+
+
+def refuse_shared(structure: GameStructure, what: str) -> None:
+    """ModelError naming the first shared constraint if ``structure`` has one: for the methods
+    that solve each follower's own problem apart (best responses, projected play)."""
+    if structure.shared:
+        name = structure.shared[0].constraint.name
+        raise ModelError(
+            f"{what} cannot handle SharedConstraint {name}: it solves each follower's own "
+            "problem apart; use the kkt oracle or method='mpec'"
+        )
 
 
 def _check_prices(
@@ -312,11 +326,11 @@ def _check_prices(
 ) -> None:
     """Each ``stackopt.dual`` must price a follower's constraint or a shared constraint."""
     priced = {id(c) for part in followers for c in part.constraints}
-    priced |= {id(s.constraint) for s in shared}
+    priced |= {id(s.constraint) for s in shared if s.variational}
     for ref in prices:
         if id(ref.constraint) not in priced:
             raise ModelError(
                 f"stackopt.dual({ref.constraint.name}): {ref.constraint.name} is not an active "
-                "constraint of a follower (nor a SharedConstraint); only those have a price in "
-                "the followers' problems"
+                "constraint of a follower nor a variational SharedConstraint; only those have "
+                "one price in the followers' problems"
             )

@@ -19,6 +19,7 @@ from stackopt.backends.start_points import current_value
 from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
+from stackopt.structure import refuse_shared
 
 
 @dataclass
@@ -40,6 +41,7 @@ class GameDerivatives:
 
     def __init__(self, game: StackelbergGame, periodic: list[str] | tuple[str, ...] = ()):
         self.evaluator = ev = KKTEvaluator(game)
+        refuse_shared(ev.kkt.structure, "learning dynamics")
         self.n1, self.n2 = ev.n_pi, ev.n_x
         self.names = ev.leader_names + ev.z_names[: ev.n_x]
         self.follower_slices = ev.follower_slices

@@ -29,6 +29,7 @@ from stackopt.backends.projection import LinearSetProjection
 from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
+from stackopt.structure import refuse_shared
 
 #: play's step length below which polishing is tried, each time the step has shrunk tenfold
 POLISH_FROM = 1e-3
@@ -52,6 +53,7 @@ class DynamicsOracle:
             raise OptionError(f"eta must be positive, got {eta!r}")
         self.start = _checked_start(start)
         structure = evaluator.kkt.structure
+        refuse_shared(structure, "the dynamics oracle")
         try:  # each follower's own set (its constraints on its own Vars alone)
             for part in structure.followers:
                 LinearSetProjection(part.vars, part.constraints)

@@ -27,7 +27,7 @@ from stackopt.backends.oracles.dynamics import DynamicsOracle
 from stackopt.backends.oracles.ipopt_kkt import IpoptKKTOracle
 from stackopt.backends.oracles.newton import NewtonOracle
 from stackopt.backends.oracles.relaxation import RelaxationOracle
-from stackopt.errors import OptionError
+from stackopt.errors import ModelError, OptionError
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
 
@@ -63,7 +63,7 @@ class KKTOracle:
         if self._play is None:
             try:
                 self._play = DynamicsOracle(self.game, self.evaluator, self.tol, start="given")
-            except OptionError:  # followers' sets that projected gradient play cannot handle
+            except (OptionError, ModelError):  # sets that projected play cannot handle
                 self._play = False
         if self._play and self._play.closed_form:
             played = self._play(pi, z0)
@@ -83,6 +83,8 @@ class KKTOracle:
                 if scattered.converged:
                     scattered.oracle = "play-random+kkt"
                     return scattered
+        if self.evaluator.kkt.structure.shared:  # best responses apart cannot see them
+            return polished if np.isfinite(rough.residual) else rough
         if self._relaxation is None:
             self._relaxation = RelaxationOracle(self.game, self.evaluator, self.tol)
         last = self._relaxation(pi, z0)

@@ -24,7 +24,7 @@ from stackopt.backends.oracles.newton import NewtonOracle
 from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
-from stackopt.structure import analyze
+from stackopt.structure import analyze, refuse_shared
 
 #: try the Newton polish once the best responses move by less than this (relative)
 POLISH_FROM = 1e-2
@@ -49,6 +49,7 @@ class RelaxationOracle:
         if not 0 < damping <= 1:
             raise OptionError(f"damping must be in (0, 1], got {damping!r}")
         self.structure = analyze(game.clone())
+        refuse_shared(self.structure, "the relaxation oracle")
         names = [part.name for part in self.structure.followers]
         unknown = set(best_responses or {}) - set(names)
         if unknown:

@@ -1,0 +1,68 @@
+"""stackopt.dual: a follower's shadow price in the leader's problem, on both paths."""
+
+import pyomo.environ as pyo
+import pytest
+
+import stackopt as so
+
+
+def strategic_generator(bid0: float = 50.0) -> so.StackelbergGame:
+    """A generator (capacity 8, cost 10) bids ``bid`` into a market cleared at least cost against a
+    rival (capacity 6, cost 30) for a demand of 10; it earns the clearing price, the multiplier of
+    the balance. Bidding below 30 it runs at 8 but the rival sets the price: profit 20 * 8 = 160.
+    Bidding above 30 the rival runs at 6, the generator is marginal at 4 and sets the price at its
+    bid: profit (bid - 10) * 4, largest at the cap: bid = price = 100, profit 360."""
+    g = so.StackelbergGame()
+    g.bid = pyo.Var(bounds=(0, 100), initialize=bid0)
+    g.M = so.Follower()
+    g.M.g0 = pyo.Var(bounds=(0, 8), initialize=0.0)
+    g.M.g1 = pyo.Var(bounds=(0, 6), initialize=0.0)
+    g.M.cost = pyo.Objective(expr=g.bid * g.M.g0 + 30 * g.M.g1)
+    g.M.balance = pyo.Constraint(expr=g.M.g0 + g.M.g1 >= 10)
+    g.profit = pyo.Objective(expr=(so.dual(g.M.balance) - 10) * g.M.g0, sense=pyo.maximize)
+    return g
+
+
+@pytest.mark.parametrize(
+    "options",
+    [dict(method="mpec", strategy="sos1"), dict(method="gradient", lr=1.0)],
+    ids=["sos1", "gradient"],
+)
+def test_strategic_generator(options):
+    """The global MPEC and the gradient path (from a bid above the rival's cost) agree. (Every bid
+    below 30 is a flat local optimum of value 160, where a local MPEC solve may stop.)"""
+    g = strategic_generator()
+    res = so.solve(g, **options)
+    assert res.success, res.message
+    assert res.leader["bid"] == pytest.approx(100, abs=1e-3)
+    assert res.followers["M"] == {"g0": pytest.approx(4, abs=1e-4), "g1": pytest.approx(6)}
+    assert res.leader_objective == pytest.approx(360, abs=1e-2)
+    assert res.duals["M.balance"] == pytest.approx(100, abs=1e-3)
+    assert pyo.value(so.dual(g.M.balance)) == pytest.approx(100, abs=1e-3)
+    assert pyo.value(g.profit) == pytest.approx(res.leader_objective)
+
+
+def test_the_price_in_a_leader_constraint():
+    """A price cap of 60 in the leader's constraints: the best bid is 60, profit 200."""
+    g = strategic_generator()
+    g.price_cap = pyo.Constraint(expr=so.dual(g.M.balance) <= 60)
+    res = so.solve(g, method="mpec", strategy="sos1")
+    assert res.status == "optimal", res.message
+    assert res.leader["bid"] == pytest.approx(60, abs=1e-4)
+    assert res.leader_objective == pytest.approx(200, abs=1e-3)
+
+
+def test_a_price_is_refused_where_it_has_no_meaning():
+    g = strategic_generator()
+    g.M.cost.set_value(g.M.cost.expr + so.dual(g.M.balance) * g.M.g0)
+    with pytest.raises(so.ModelError, match=r"M.cost uses stackopt.dual\(M.balance\)"):
+        so.solve(g)
+    g = strategic_generator()
+    g.limit = pyo.Constraint(expr=g.bid <= 90)
+    g.profit.set_value(g.profit.expr + so.dual(g.limit))
+    with pytest.raises(so.ModelError, match=r"limit is not an active constraint of a follower"):
+        so.solve(g)
+    g = strategic_generator()
+    g.M.each = pyo.Constraint([1, 2], rule=lambda m, k: m.g0 <= 8)
+    with pytest.raises(so.ModelError, match=r"M.each is indexed: use stackopt.dual\(M.each\[index"):
+        so.dual(g.M.each)
