@@ -4,6 +4,7 @@ Write one declarative Pyomo model (:class:`StackelbergGame` with :class:`Followe
 with :func:`solve` by any method; every method returns the same :class:`Result`.
 """
 
+from stackopt.backends.leader_sensitivity import sensitivity
 from stackopt.backends.strategies import SOS1, BigM, Penalty, PyomoNLP, Scholtes, SmoothedFB
 from stackopt.bayesian import BayesianStackelbergGame
 from stackopt.catalog import methods
@@ -49,6 +50,7 @@ __all__ = [
     "Scholtes",
     "SmoothedFB",
     "compare",
+    "sensitivity",
     "solve",
     "METHODS",
 ]

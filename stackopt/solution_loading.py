@@ -33,7 +33,8 @@ def has_point(result: Result) -> bool:
     )
 
 
-def _set(block: pyo.Block, values: dict[str, Any]) -> None:
+def set_values(block: pyo.Block, values: dict[str, Any]) -> None:
+    """Set the Vars of ``block`` from a Result-shaped {name: value or {index: value}} map."""
     for name, value in values.items():
         var = block.find_component(name)
         if isinstance(value, dict):
@@ -47,9 +48,9 @@ def load_solution(game: Any, result: Result) -> bool:
     """Load ``result``'s point into ``game`` (module docstring); True if something was loaded."""
     if not isinstance(game, StackelbergGame) or not has_point(result):
         return False
-    _set(game, result.leader)
+    set_values(game, result.leader)
     for follower, values in result.followers.items():
-        _set(game.find_component(follower), values)
+        set_values(game.find_component(follower), values)
     suffix = game.component("dual")
     if suffix is None:
         game.dual = suffix = pyo.Suffix(direction=pyo.Suffix.IMPORT)

@@ -1,0 +1,166 @@
+"""``stackopt.sensitivity(game, result)``: total derivatives at a returned point, by name.
+
+At the result's leader decision pi the followers' equilibrium z*(pi) = (x, lam, nu) is recomputed
+(:func:`stackopt.backends.evaluation.recompute_equilibrium`), and the implicit function theorem on
+the joint KKT system F(z, pi) = 0 (Wang et al. 2022, Eq. 5; :mod:`stackopt.backends.sensitivity`)
+gives
+
+    dz*/dpi = -J_z^{-1} J_pi,     d phi(z*(pi), pi)/dpi = d phi/dpi + d phi/dz dz*/dpi
+
+for the leader's objective (in the model's own sense) and for each leader constraint body. Mutable
+Params count as parameters too: on a clone of the game each is replaced by a Var at its value,
+which joins pi. The implicit function theorem needs J_z nonsingular and strict complementarity; at
+a degenerate equilibrium (a singular J_z, or a follower constraint weakly active: lam_j = 0 = g_j,
+where z*(pi) has a kink) :class:`DegenerateEquilibrium` is raised instead of a one-sided number.
+
+Example::
+
+    res = so.solve(g, method="mpec")
+    s = so.sensitivity(g, res)
+    s.objective["q0"]              # d(leader objective)/d q0, total (through the equilibrium)
+    s.constraints["budget"]["q0"]  # d(budget body)/d q0
+    s.equilibrium["F.q"]["q0"]     # d(F.q at equilibrium)/d q0
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.core.expr.visitor import identify_mutable_parameters, replace_expressions
+
+from stackopt.backends.evaluation import recompute_equilibrium
+from stackopt.backends.sensitivity import Sensitivity
+from stackopt.errors import ModelError
+from stackopt.game import StackelbergGame
+from stackopt.kkt_evaluator import KKTEvaluator
+from stackopt.result import Result
+from stackopt.solution_loading import set_values
+
+PARAM_VARS = "stackopt_param_vars"
+
+
+class DegenerateEquilibrium(RuntimeError):
+    """The equilibrium is not differentiable at the point (module docstring)."""
+
+
+@dataclass
+class LeaderSensitivity:
+    """Total derivatives at one point; each map is {leader Var or mutable Param name: value}, with
+    {index: value} for an indexed one (as ``Result.leader``).
+
+    ``objective``: of the leader's objective, in the model's own sense; ``constraints[c]``: of the
+    body of leader constraint c; ``equilibrium[v]``: of follower Var v (full name, e.g. "F[1].q")
+    at the equilibrium.
+    """
+
+    objective: dict[str, Any]
+    constraints: dict[str, dict[str, Any]]
+    equilibrium: dict[str, dict[str, Any]]
+    warnings: list[str] = field(default_factory=list)
+
+
+def _params_as_vars(model: pyo.Block) -> list:
+    """Replace each mutable Param of ``model`` by a Var of the same value on the top-level
+    component ``PARAM_VARS`` (so that it becomes a leader decision); the Params, in order."""
+    params = [
+        p
+        for p in model.component_data_objects(pyo.Param, descend_into=True)
+        if p.parent_component().mutable
+    ]
+    if not params:
+        return []
+    for v in model.component_data_objects(pyo.Var, descend_into=True):
+        for bound in (v.lower, v.upper):
+            if bound is not None and list(identify_mutable_parameters(bound)):
+                raise ModelError(
+                    f"the bounds of Var {v.name} use a mutable Param: stackopt.sensitivity "
+                    "differentiates with respect to Params in objectives and constraints only; "
+                    "write the bound as a constraint"
+                )
+    model.add_component(PARAM_VARS, pyo.Var(range(len(params))))
+    pv = model.component(PARAM_VARS)
+    sub = {}
+    for k, p in enumerate(params):
+        pv[k].set_value(pyo.value(p))
+        sub[id(p)] = pv[k]
+    for e in model.component_data_objects(pyo.Expression, descend_into=True):
+        e.set_value(replace_expressions(e.expr, sub, remove_named_expressions=False))
+    for o in model.component_data_objects(pyo.Objective, descend_into=True):
+        o.set_value(replace_expressions(o.expr, sub, remove_named_expressions=False))
+    for c in model.component_data_objects(pyo.Constraint, descend_into=True):
+        c.set_value(replace_expressions(c.expr, sub, remove_named_expressions=False))
+    return params
+
+
+def _by_name(names: list, values: np.ndarray) -> dict[str, Any]:
+    """{name: value}, or {name: {index: value}} for the entries of an indexed component; ``names``
+    are (component name, index or None) pairs."""
+    out: dict[str, Any] = {}
+    for (name, index), value in zip(names, values):
+        if index is None:
+            out[name] = float(value)
+        else:
+            out.setdefault(name, {})[index] = float(value)
+    return out
+
+
+def _key(component_data) -> tuple[str, Any]:
+    comp = component_data.parent_component()
+    return comp.name, (component_data.index() if comp.is_indexed() else None)
+
+
+def sensitivity(game: StackelbergGame, result: Result) -> LeaderSensitivity:
+    """Total derivatives at ``result``'s point (module docstring).
+
+    Raises ValueError for a Result without a point, :class:`DegenerateEquilibrium` where the
+    equilibrium is not differentiable.
+    """
+    if result.leader_objective is None or not result.followers:
+        raise ValueError(
+            f"the Result (status {result.status!r}) has no point evaluated at an equilibrium"
+        )
+    model = game.clone()
+    set_values(model, result.leader)
+    for follower, values in result.followers.items():
+        set_values(model.find_component(follower), values)
+    params = _params_as_vars(model)
+    evaluator = KKTEvaluator(model)
+    current = {v.name: v.value for v in model.component_data_objects(pyo.Var, descend_into=True)}
+    z0, pi = evaluator.values_of(current)
+    eq = recompute_equilibrium(model, evaluator, pi, z0)
+    if not eq.converged:
+        raise DegenerateEquilibrium(
+            f"no follower equilibrium could be recomputed at the result's point: {eq.message}"
+        )
+    ev = evaluator.evaluate(eq.z, pi)
+    if len(ev.weakly_active):
+        rows = [evaluator.kkt.inequalities[j].name for j in ev.weakly_active]
+        raise DegenerateEquilibrium(
+            f"follower constraint(s) {rows} are weakly active (multiplier 0 and constraint "
+            "binding): the equilibrium has a kink here and no derivative"
+        )
+    sens = Sensitivity(ev)
+    if sens.degenerate:
+        raise DegenerateEquilibrium(
+            "the KKT Jacobian J_z is singular at this equilibrium (it is not isolated): the "
+            "implicit function theorem does not apply"
+        )
+    names = [
+        _key(params[v.index()]) if v.parent_component().name == PARAM_VARS else _key(v)
+        for v in evaluator.leader_vars
+    ]
+    sign = evaluator.leader_sign
+    objective = sign * sens.adjoint(ev.leader_cost_grad_z, ev.leader_cost_grad_pi)
+    n_con = len(ev.constraint_values)
+    constraints = {}
+    for i, c in enumerate(evaluator.kkt.structure.constraints):
+        weights = np.zeros(n_con)
+        weights[i] = 1.0
+        grad_z, grad_pi = ev.leader_vjp(0.0, weights)
+        constraints[c.name] = _by_name(names, sens.adjoint(grad_z, grad_pi))
+    jacobian = sens.forward()[: evaluator.n_x]
+    equilibrium = {v.name: _by_name(names, jacobian[r]) for r, v in enumerate(evaluator.kkt.primal)}
+    return LeaderSensitivity(_by_name(names, objective), constraints, equilibrium, sens.warnings)
