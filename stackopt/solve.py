@@ -87,6 +87,11 @@ def solve(
             result = run(game, **options)
     except (ModelError, OptionError, SolverUnavailableError):
         raise
+    except KeyboardInterrupt:  # a method that keeps a best point returns it as "interrupted"
+        result = Result(
+            status="interrupted",
+            message="interrupted (Ctrl-C) before the method had a point to return",
+        )
     except Exception as exc:  # a solver crash is a status, never an escaping exception
         result = Result(
             status="error",
