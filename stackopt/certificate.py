@@ -122,11 +122,14 @@ class EquilibriumCheck:
 class StationarityCheck:
     """First-order stationarity of the leader at the recomputed equilibrium.
 
-    ``kind`` is "S" (the relaxed-NLP LP has no descent direction), "B" (no branch of the biactive
-    pairs has one), "none" (a descent direction exists: ``value`` > tolerance) or "unchecked".
-    ``value`` is the best first-order decrease of the leader's objective over the box of
-    directions scaled by the variables' magnitudes, divided by max(1, |objective|): the scaled norm
-    of the projected total gradient when no pair is biactive.
+    ``kind`` is "S" (the relaxed-NLP LP has no descent direction) or "B" (no branch of the
+    biactive pairs has one): the point is stationary. Otherwise a descent direction exists and
+    ``kind`` names the strongest weaker type whose MPEC multipliers exist, "M" or "C" (typical
+    limits of relaxation methods that are no local minima), else "none"; "unchecked" when the LPs
+    could not decide. ``value`` is the best first-order decrease of the leader's objective over
+    the leader's moves in an l1-ball scaled by the variables' magnitudes, divided by
+    max(1, |objective|): the scaled inf-norm of the projected total gradient when no pair is
+    biactive.
     """
 
     kind: str

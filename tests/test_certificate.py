@@ -285,3 +285,20 @@ def test_no_false_success_on_random_nonconvex_followers(seed):
     assert res.success == (gap is not None and gap <= 1e-5)
     if res.success:
         assert brute_force_gap(coef, res) <= 1e-5
+
+
+@pytest.mark.parametrize(("a", "b", "kind"), [(-1, 2, "S"), (1, -2, "C"), (0, -1, "M")])
+def test_stationarity_types_at_a_biactive_point(a, b, kind):
+    """Leader a x + b y, follower min 0.5 y^2 - x y on y >= 0 (y = max(0, x)), at the biactive
+    origin. The MPEC multipliers are u = -a (of lam >= 0) and v = a + b (of y >= 0): S-stationary
+    when both are >= 0; (1, -2) gives u = v = -1 (C, not M); (0, -1) gives u = 0 (M, not S), and
+    both have the descent direction x > 0."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(-1, 1))
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, None))
+    g.F.cost = pyo.Objective(expr=0.5 * g.F.y**2 - g.x * g.F.y)
+    g.obj = pyo.Objective(expr=a * g.x + b * g.F.y)
+    ev = KKTEvaluator(g)
+    st = leader_stationarity(ev, np.zeros(ev.n_z), np.zeros(ev.n_pi))
+    assert (st.kind, st.holds) == (kind, kind == "S")

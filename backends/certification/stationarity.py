@@ -40,6 +40,8 @@ from stackopt.kkt_evaluator import KKTEvaluator
 ACTIVE_TOL = 1e-5
 #: the most biactive pairs whose 2^k branches are enumerated
 MAX_BIACTIVE = 6
+#: the most biactive pairs whose 3^k sign patterns are tried for M-stationarity
+MAX_BIACTIVE_M = 4
 #: |dz_k| <= Z_BOX * max(1, |z_k|) in the stationarity LP
 Z_BOX = 1e6
 
@@ -156,12 +158,83 @@ def leader_stationarity(
         worst = max(worst, value)
     if worst <= STATIONARITY_TOL:
         return StationarityCheck("B", True, worst, names, count)
+    kind = _multiplier_type(
+        gradient,
+        sp.vstack(rows_eq, format="csr"),
+        sp.vstack(rows_ub, format="csr"),
+        lower,
+        upper,
+        lin.g[biactive],
+        n_x + biactive,
+    )
+    weak = f"; the point is {kind}-stationary" if kind != "none" else ""
     return StationarityCheck(
-        "none",
+        kind,
         False,
         worst,
         names,
         count,
         f"a branch of the {len(biactive)} biactive pair(s) has a descent direction (scaled rate "
-        f"{worst:.3g})",
+        f"{worst:.3g}){weak}",
     )
+
+
+def _multiplier_type(
+    gradient: np.ndarray,
+    eq: sp.csr_matrix,
+    ub: sp.csr_matrix,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    g_bi: sp.csr_matrix,
+    lam_cols: np.ndarray,
+) -> str:
+    """ "M" or "C" when MPEC multipliers of that kind exist at a point that is not B-stationary,
+    else "none" (Scheel and Scholtes 2000, Def. 2.3-2.5).
+
+    The multipliers solve grad c + E^T a + U^T m - N_lo + N_hi - sum_j u_j e_{lam_j} +
+    sum_j v_j grad g_j = 0 with m, N >= 0 (E, U the kept rows, N the sign bounds); for the biactive
+    pairs C-stationarity asks u_j v_j >= 0 and M-stationarity u_j v_j = 0 or u_j, v_j > 0. Each
+    sign pattern is one LP minimizing the residual's inf-norm; the residual must be at most
+    STATIONARITY_TOL * max(1, ||grad c||_inf)."""
+    n = len(gradient)
+    fixed = (lower == 0) & (upper == 0)
+    low, high = (lower == 0) & ~fixed, (upper == 0) & ~fixed
+    identity = sp.identity(n, format="csr")
+    blocks = [eq.T, ub.T, identity[:, fixed], -identity[:, low], identity[:, high]]
+    signs = [None] * eq.shape[0] + [0.0] * ub.shape[0] + [None] * int(fixed.sum())
+    signs += [0.0] * int(low.sum() + high.sum())
+    k = len(lam_cols)
+    pairs = sp.hstack([-identity[:, lam_cols], g_bi.T], format="csr")  # u_j then v_j
+    m = sp.hstack([*blocks, pairs], format="csr")
+    n_y = m.shape[1]
+    tolerance = STATIONARITY_TOL * max(1.0, float(np.abs(gradient).max(initial=0.0)))
+
+    def residual(pair_bounds: list[tuple[float | None, float | None]]) -> float:
+        # variables (y, t): minimize t s.t. -t <= gradient + m y <= t
+        ones = np.ones((n, 1))
+        a_ub = sp.vstack([sp.hstack([m, -ones]), sp.hstack([-m, -ones])], format="csr")
+        b_ub = np.concatenate([-gradient, gradient])
+        bounds = [(lo_, None) for lo_ in signs] + pair_bounds + [(0, None)]
+        cost = np.zeros(n_y + 1)
+        cost[-1] = 1.0
+        res = linprog(cost, A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs")
+        return float(res.fun) if res.status == 0 else np.inf
+
+    def holds(cases: list[list[tuple]]) -> bool:
+        for pattern in itertools.product(*([cases] * k)):
+            u = [p[0] for p in pattern]
+            v = [p[1] for p in pattern]
+            if residual(u + v) <= tolerance:
+                return True
+        return False
+
+    both_pos, u_zero, v_zero = (
+        ((0, None), (0, None)),
+        ((0, 0), (None, None)),
+        ((None, None), (0, 0)),
+    )
+    if k <= MAX_BIACTIVE_M and holds([both_pos, u_zero, v_zero]):
+        return "M"
+    if holds([both_pos, ((None, 0), (None, 0))]):
+        return "C"
+    return "none"
