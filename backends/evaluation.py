@@ -43,6 +43,8 @@ from stackopt.result import Result
 EQUILIBRIUM_TOL = 1e-6
 #: rounds of moving a follower to its better response and recomputing the equilibrium
 MAX_REPAIRS = 5
+#: the relative gain for the leader that makes the method's own follower point another response
+TIE_GAIN = 1e-6
 #: multipliers beyond this make a KKT residual untrustworthy (stationarity lost in rounding)
 MAX_MULTIPLIER = 1e10
 
@@ -186,8 +188,8 @@ def _optimistic(
     recomputed = evaluator.evaluate(eq.z, pi, derivatives=False).leader_cost
     own_z = with_multipliers(evaluator, x0, pi, EQUILIBRIUM_TOL)
     own = evaluator.evaluate(own_z, pi, derivatives=False)
-    if not own.leader_cost < recomputed - 1e-9 * max(1.0, abs(recomputed)):
-        return eq, check
+    if not own.leader_cost < recomputed - TIE_GAIN * max(1.0, abs(recomputed)):
+        return eq, check  # no material gain: a rounding-level difference is no other response
     candidate = Equilibrium(own_z, own.norm, True, oracle="the method's own follower point")
     own_check = check_equilibrium(evaluator, gaps, candidate, pi)
     return (candidate, own_check) if own_check.holds else (eq, check)
