@@ -9,11 +9,11 @@ and only follower i's objective and constraints are active:
 - a small follower (at most ``GLOBAL_MAX_VARS`` Vars) whose functions SCIP can read (polynomials,
   exp, log, ...): SCIP's spatial branch-and-bound, a proven global optimum (its cost grows
   quickly with the number of Vars: about 0.4 s for a 10-action entropy-regularized follower);
-- otherwise, or when SCIP does not finish in ``GLOBAL_TIME_LIMIT``: Ipopt from the equilibrium
-  point and from ``MIN_LOCAL_STARTS`` to ``LOCAL_STARTS`` random starts in the follower's box, as
-  many as the certificate's time budget allows (:func:`stackopt.certificate.certificate_budget`):
-  the best of them, so the gap is a lower bound on the true one, and the method says how many
-  starts ran.
+- otherwise, or when SCIP does not finish in ``GLOBAL_TIME_LIMIT``: Ipopt from
+  ``MIN_LOCAL_STARTS`` to ``LOCAL_STARTS`` random starts in the follower's box, as many as the
+  certificate's time budget allows (:func:`stackopt.certificate.certificate_budget`), and from the
+  equilibrium point only if all of them fail: the best of them, so the gap is a lower bound on the
+  true one, and the method says how many starts ran.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ from stackopt.structure import FollowerPart, analyze
 GLOBAL_MAX_VARS = 4
 #: the longest a global best response may take (seconds); beyond it Ipopt's local answer is used
 GLOBAL_TIME_LIMIT = 10.0
-#: random Ipopt starts besides the equilibrium point, for a follower with no global best response:
-#: at least MIN_LOCAL_STARTS, then more while the certificate's time budget lasts
+#: random Ipopt starts for a follower with no global best response: at least MIN_LOCAL_STARTS,
+#: then more while the certificate's time budget lasts
 MIN_LOCAL_STARTS = 1
 LOCAL_STARTS = 3
 
@@ -83,6 +83,9 @@ class NashGap:
         for v, value in zip(self._all, values):
             v.set_value(float(value), skip_validation=True)
         return [self._check(i, part) for i, part in enumerate(self.structure.followers)]
+
+    def _late(self) -> bool:
+        return time.perf_counter() > self.deadline
 
     def _check(self, index: int, part: FollowerPart) -> FollowerCheck:
         """Follower ``part``'s check; a shared constraint that binds it limits its deviation at
@@ -177,15 +180,18 @@ class NashGap:
     def _local(
         self, part: FollowerPart, constraints: list, point: list
     ) -> tuple[float, dict[str, float], int] | None:
-        """(value, response, starts run) of the best of Ipopt's local solves, or None."""
+        """(value, response, starts run) of the best of Ipopt's local solves from random starts,
+        or None. The equilibrium point itself is a local minimum by its KKT conditions and the
+        second-order check, so Ipopt starts from it only when every random start failed."""
         rng = np.random.default_rng(0)
         best, starts = None, 0
-        for start in range(1 + LOCAL_STARTS):
-            if start > MIN_LOCAL_STARTS and time.perf_counter() > self.deadline:
+        for start in range(LOCAL_STARTS + 1):
+            last = start == LOCAL_STARTS
+            if best is not None and (last or starts >= MIN_LOCAL_STARTS and self._late()):
                 break
             starts += 1
             for v, value in point:
-                v.set_value(value if start == 0 else random_value(v, rng), skip_validation=True)
+                v.set_value(random_value(v, rng) if not last else value, skip_validation=True)
             found = self._solve(part, constraints, "ipopt", None, proven=False)
             if found is not None and (best is None or found[0] < best[0]):
                 best = found
