@@ -25,6 +25,7 @@ from stackopt.solution_loading import load_solution as load_solution_into
 
 METHODS: dict[str, str] = {
     "mpec": "stackopt.backends.mpec:run",
+    "value-function": "stackopt.backends.value_function:run",
     "bayes-enumerate": "stackopt.bayesian.enumeration:run",
     "bayes-lp": "stackopt.bayesian.single_lp:run",
     "bayes-milp": "stackopt.bayesian.dobss:run",

@@ -126,8 +126,11 @@ def _check_smooth(component, expr) -> None:
             )
 
 
-def analyze(game: StackelbergGame) -> GameStructure:
-    """Split ``game`` into leader and followers and check every modelling rule (DESIGN.md)."""
+def analyze(game: StackelbergGame, integer_followers: bool = False) -> GameStructure:
+    """Split ``game`` into leader and followers and check every modelling rule (DESIGN.md).
+
+    ``integer_followers``: admit integer follower decisions (for the methods that do not go
+    through the followers' KKT conditions, :mod:`stackopt.backends.value_function`)."""
     if not isinstance(game, StackelbergGame):
         raise ModelError(f"expected a stackopt.StackelbergGame, got {type(game).__name__}")
     for comp in game.component_data_objects(Complementarity, active=True, descend_into=True):
@@ -240,10 +243,11 @@ def analyze(game: StackelbergGame) -> GameStructure:
                 "objective or its constraints"
             )
         for v in unfixed:
-            if not v.is_continuous():
+            if not (v.is_continuous() or integer_followers):
                 raise ModelError(
                     f"Var {v.name} of Follower {b.name} is {v.domain.name}; follower decisions "
-                    "must be continuous for the KKT conditions to hold"
+                    "must be continuous for the KKT conditions to hold (method='value-function' "
+                    "solves mixed-integer linear followers)"
                 )
         sign = 1.0 if objs[0].sense == pyo.minimize else -1.0
         followers.append(FollowerPart(b.name, b, own, objs[0], sign, cons))
