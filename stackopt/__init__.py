@@ -2,11 +2,19 @@
 
 Write one declarative Pyomo model (:class:`StackelbergGame` with :class:`Follower` blocks) and solve it
 with :func:`solve` by any method; every method returns the same :class:`Result`.
+
+``import stackopt`` loads the modelling core only (Pyomo); the game families, the library of games,
+the studies and the classification load when first used (:data:`_LAZY`), so that a script pays for
+scipy, pandas or a game family only when it uses them.
 """
 
-from stackopt.backends.leader_sensitivity import sensitivity
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import TYPE_CHECKING, Any
+
 from stackopt.backends.strategies import SOS1, BigM, Penalty, PyomoNLP, Scholtes, SmoothedFB
-from stackopt.bayesian import BayesianStackelbergGame
 from stackopt.catalog import methods
 from stackopt.classify import Classification, classify
 from stackopt.cvxpy_follower import cvxpy_follower
@@ -14,15 +22,43 @@ from stackopt.errors import ModelError, OptionError, SolverUnavailableError
 from stackopt.follower_dual import dual
 from stackopt.game import Follower, StackelbergGame  # noqa: F401  (Follower is made by a decorator)
 from stackopt.kkt_transformation import KKTTransformation
-from stackopt.markov import MarkovStackelbergGame
 from stackopt.result import Result
 from stackopt.shared_constraint import SharedConstraint
 from stackopt.solve import METHODS, certify, solve
-from stackopt.study import compare
+
+if TYPE_CHECKING:
+    from stackopt import models
+    from stackopt.backends.leader_sensitivity import sensitivity
+    from stackopt.bayesian import BayesianStackelbergGame
+    from stackopt.markov import MarkovStackelbergGame
+    from stackopt.study import compare
 
 __version__ = "0.1.0"
 
-from stackopt import models  # noqa: E402  (the library builds on the API above)
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+#: public name -> the module that defines it, imported on first access (PEP 562)
+_LAZY = {
+    "BayesianStackelbergGame": "stackopt.bayesian",
+    "MarkovStackelbergGame": "stackopt.markov",
+    "compare": "stackopt.study",
+    "models": "stackopt.models",
+    "sensitivity": "stackopt.backends.leader_sensitivity",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'stackopt' has no attribute {name!r}")
+    module = importlib.import_module(_LAZY[name])
+    value = module if module.__name__ == f"{__name__}.{name}" else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "cvxpy_follower",

@@ -22,10 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse.linalg as spla
 
-from stackopt.backends.dynamics.derivatives import GameDerivatives
-from stackopt.backends.dynamics.total_derivative import TotalDerivative
 from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
 
@@ -54,6 +51,8 @@ class Classification:
 def _extremes(m: np.ndarray, eigen: str) -> tuple[float, float]:
     """(min, max) real part of the eigenvalues of m (ARPACK needs at least 3 rows)."""
     if eigen == "arpack" and len(m) >= 3:
+        import scipy.sparse.linalg as spla  # scipy loads on first use, not with stackopt
+
         lo = spla.eigs(m, k=1, which="SR", return_eigenvectors=False)
         hi = spla.eigs(m, k=1, which="LR", return_eigenvectors=False)
         return float(lo.real[0]), float(hi.real[0])
@@ -71,6 +70,9 @@ def classify(
     """Classify the joint ``point`` (Var name -> value for every leader and follower Var)."""
     if eigen not in EIGEN_SOLVERS:
         raise OptionError(f"eigen must be one of {EIGEN_SOLVERS}, got {eigen!r}")
+    from stackopt.backends.dynamics.derivatives import GameDerivatives  # loads scipy: on first use
+    from stackopt.backends.dynamics.total_derivative import TotalDerivative
+
     d = GameDerivatives(game)
     x = d.point(point)
     total = TotalDerivative()

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from stackopt import __version__
 from stackopt.errors import ModelError, OptionError, SolverUnavailableError
 
 try:
@@ -63,6 +64,7 @@ def parser() -> argparse.ArgumentParser:
         description="Stackelberg games with several followers.",
         epilog="--debug (anywhere): show the traceback of an error",
     )
+    top.add_argument("--version", action="version", version=f"stackopt {__version__}")
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     solve = sub.add_parser(
@@ -109,6 +111,7 @@ def parser() -> argparse.ArgumentParser:
     report.set_defaults(run=run_report)
 
     methods = sub.add_parser("methods", help="the methods, strategies and solvers runnable here")
+    methods.add_argument("name", nargs="?", help="a method: print its description and options")
     methods.set_defaults(run=run_methods)
     return top
 
@@ -206,7 +209,12 @@ def run_compare(args: argparse.Namespace, extra: Sequence[str]) -> int:
 
 def run_report(args: argparse.Namespace, extra: Sequence[str]) -> int:
     """``stackopt report``: print the summary, save the plots, export the rows."""
-    import matplotlib
+    try:
+        import matplotlib
+    except ModuleNotFoundError as exc:
+        from stackopt.catalog import install_hint
+
+        raise ImportError(f"stackopt report {install_hint(exc.name or 'matplotlib')}") from None
 
     matplotlib.use("Agg")
     from stackopt import report
@@ -225,12 +233,10 @@ def run_report(args: argparse.Namespace, extra: Sequence[str]) -> int:
 
 
 def run_methods(args: argparse.Namespace, extra: Sequence[str]) -> int:
-    """``stackopt methods``: one line per runnable method / strategy / solver."""
-    import pandas as pd
+    """``stackopt methods [NAME]``: the runnable methods, or one method's options."""
+    from stackopt.catalog import methods, options_text
 
-    from stackopt.catalog import methods
-
-    print(pd.DataFrame(methods()).fillna("-").to_string(index=False))
+    print(repr(methods()) if args.name is None else options_text(args.name))
     return 0
 
 

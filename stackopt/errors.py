@@ -11,3 +11,7 @@ class SolverUnavailableError(RuntimeError):
 
 class OptionError(ValueError):
     """An option passed to ``solve`` (or a study) is unknown or out of range; the message names it."""
+
+
+class UnknownOptionError(OptionError, TypeError):
+    """A keyword a method does not take (a ``TypeError`` too, like any unexpected keyword)."""

@@ -12,7 +12,6 @@ missing solvers are raised, since they are the caller's to fix before any solver
 from __future__ import annotations
 
 import importlib
-import inspect
 import time
 import traceback
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from typing import Any
 
 from stackopt.certificate import certification
 from stackopt.errors import ModelError, OptionError, SolverUnavailableError
+from stackopt.method_options import check_keywords
 from stackopt.result import Result
 from stackopt.solution_loading import load_solution as load_solution_into
 
@@ -71,15 +71,13 @@ def solve(
     Suffix ``game.dual`` (:mod:`stackopt.solution_loading`) unless ``load_solution=False``; the
     game is otherwise left as it was.
     Raises :class:`ModelError` for a malformed model, ``ValueError`` for an unknown method,
-    ``TypeError`` for an unknown option, :class:`OptionError` for a bad option value and
+    :class:`stackopt.errors.UnknownOptionError` (a ``TypeError``) for an unknown option, with the
+    nearest option names, :class:`OptionError` for a bad option value and
     :class:`SolverUnavailableError` for a solver missing on this machine; every failure of the
     solve itself is returned as a status.
     """
     run = _runner(method)
-    try:
-        inspect.signature(run).bind(game, **options)
-    except TypeError as exc:
-        raise TypeError(f"method {method!r}: {exc}") from None
+    check_keywords(method, run, options)
     if not isinstance(certify, bool):
         raise OptionError(f"certify must be True or False, got {certify!r}")
     start = time.perf_counter()

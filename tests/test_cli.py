@@ -129,8 +129,18 @@ def test_solve_a_game_file_defining_build(tmp_path, capsys):
 def test_methods_lists_the_mpec_strategies(capsys):
     assert main(["methods"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["method", "strategy", "solver"]
-    assert ["mpec", "scholtes", "ipopt"] in [line.split() for line in lines]
+    assert lines[0].split() == ["method", "strategy", "solver", "description"]
+    assert ["mpec", "scholtes", "ipopt"] in [line.split()[:3] for line in lines]
+
+
+def test_methods_name_prints_the_options_of_the_runner(capsys):
+    assert main(["methods", "mpec"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("mpec: ")
+    assert [line.split()[:3] for line in out.splitlines() if "multistart" in line] == [
+        ["multistart", "int", "1"]
+    ]
+    assert "strategy='scholtes' (Scholtes)" in out and "t_min" in out
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,108 @@
+"""The options of a method, read from its runner: names and defaults from the signature, types and
+one-line meanings from the ``Parameters`` section of its numpydoc docstring.
+
+One source for :func:`stackopt.methods`, ``stackopt methods NAME``, the documentation's option
+tables and the "did you mean" of an unknown keyword: the runner itself, never a second list.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from stackopt.errors import UnknownOptionError
+
+#: a numpydoc section header: a title line underlined by dashes
+_SECTION = re.compile(r"^(\w[\w ]*)\n-{3,}\n", re.MULTILINE)
+#: the first parameter of every runner is the game, not an option
+_NOT_OPTIONS = ("game",)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One keyword of a method: its name, type, default (``repr``; "required" if none), meaning."""
+
+    name: str
+    type: str
+    default: str
+    meaning: str
+
+    def to_dict(self) -> dict[str, str]:
+        """The option as a plain dictionary (a row of an options table)."""
+        return asdict(self)
+
+
+def summary(func: Callable) -> str:
+    """The first paragraph of ``func``'s docstring, on one line."""
+    doc = inspect.getdoc(func) or ""
+    return " ".join(doc.split("\n\n", 1)[0].split())
+
+
+def documented_parameters(func: Callable) -> dict[str, tuple[str, str]]:
+    """name -> (type, one-line meaning) from the ``Parameters`` section of ``func``'s docstring.
+
+    An entry is ``name : type`` (or ``a, b : type``) at the section's indentation, followed by an
+    indented description; its meaning is the description's first sentence.
+    """
+    doc = inspect.getdoc(func) or ""
+    sections = _SECTION.split(doc)
+    # split gives [before, title1, body1, title2, body2, ...]
+    bodies = dict(zip(sections[1::2], sections[2::2]))
+    out: dict[str, tuple[str, str]] = {}
+    names: list[str] = []
+    for line in bodies.get("Parameters", "").splitlines():
+        if line and not line[0].isspace():
+            head, _, kind = line.partition(":")
+            names = [n.strip() for n in head.split(",") if n.strip()]
+            for name in names:
+                out[name] = (kind.strip(), "")
+        elif line.strip() and names:
+            for name in names:
+                kind, meaning = out[name]
+                out[name] = (kind, f"{meaning} {line.strip()}".strip())
+    return {name: (kind, _first_sentence(meaning)) for name, (kind, meaning) in out.items()}
+
+
+def _first_sentence(text: str) -> str:
+    match = re.match(r"(.+?\.)(\s|$)", text)
+    return (match.group(1) if match else text).rstrip(".")
+
+
+def options(func: Callable) -> list[Option]:
+    """The keyword options of a runner (or of a strategy class), in signature order."""
+    documented = documented_parameters(func)
+    out = []
+    for param in inspect.signature(func).parameters.values():
+        if param.name in _NOT_OPTIONS or param.kind in (param.VAR_KEYWORD, param.VAR_POSITIONAL):
+            continue
+        kind, meaning = documented.get(param.name, ("", ""))
+        if not kind and param.annotation is not param.empty:
+            annotation = param.annotation
+            kind = (
+                annotation if isinstance(annotation, str) else inspect.formatannotation(annotation)
+            )
+        default = "required" if param.default is param.empty else repr(param.default)
+        out.append(Option(param.name, kind, default, meaning))
+    return out
+
+
+def check_keywords(method: str, func: Callable, keywords: dict[str, Any]) -> None:
+    """Raise :class:`UnknownOptionError` for a keyword ``func`` does not take, with the nearest
+    names it does take ("did you mean ...") and where to find them all."""
+    params = inspect.signature(func).parameters.values()
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        return
+    names = [o.name for o in options(func)]
+    for key in keywords:
+        if key in names:
+            continue
+        close = difflib.get_close_matches(key, names, n=3, cutoff=0.6)
+        hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+        raise UnknownOptionError(
+            f"method {method!r} has no option {key!r}{hint} "
+            f"(its options: {', '.join(names) or 'none'}; see stackopt.methods())"
+        )

@@ -1,0 +1,87 @@
+"""Options read from a runner's signature and numpydoc docstring; "did you mean" for a typo."""
+
+from __future__ import annotations
+
+import pytest
+
+import stackopt as so
+from stackopt.catalog import describe, install_hint, methods
+from stackopt.errors import UnknownOptionError
+from stackopt.method_options import Option, check_keywords, documented_parameters, options
+from stackopt.models import duopoly
+
+
+def runner(game, step: float = 0.5, max_iter: int = 300, start=None, *, verbose: bool = False):
+    """A runner for the tests.
+
+    Its second paragraph.
+
+    Parameters
+    ----------
+    step : float
+        The leader's step size. It is constant.
+    max_iter, verbose
+        Shared entry: the budget and the noise
+        (continued on a second line).
+    start
+        Where to start; None is the model's values.
+
+    Returns
+    -------
+    Result
+        Not an option.
+    """
+
+
+def test_numpydoc_parameters_are_read_with_their_first_sentence():
+    assert documented_parameters(runner) == {
+        "step": ("float", "The leader's step size"),
+        "max_iter": ("", "Shared entry: the budget and the noise (continued on a second line)"),
+        "verbose": ("", "Shared entry: the budget and the noise (continued on a second line)"),
+        "start": ("", "Where to start; None is the model's values"),
+    }
+
+
+def test_options_come_from_the_signature_with_the_docstring_meanings():
+    assert options(runner) == [
+        Option("step", "float", "0.5", "The leader's step size"),
+        Option("max_iter", "int", "300", documented_parameters(runner)["max_iter"][1]),
+        Option("start", "", "None", "Where to start; None is the model's values"),
+        Option("verbose", "bool", "False", documented_parameters(runner)["verbose"][1]),
+    ]
+
+
+def test_an_unknown_keyword_gets_the_nearest_names():
+    with pytest.raises(UnknownOptionError, match=r"no option 'max_iters'; did you mean 'max_iter'"):
+        check_keywords("demo", runner, {"step": 1, "max_iters": 3})
+    with pytest.raises(UnknownOptionError, match=r"no option 'zzz' \(its options: step, max_iter"):
+        check_keywords("demo", runner, {"zzz": 3})
+    check_keywords("demo", runner, {"step": 1, "verbose": True})
+
+
+def test_solve_refuses_a_typo_as_an_option_error_and_a_type_error():
+    with pytest.raises(UnknownOptionError, match="did you mean 'time_limit'") as info:
+        so.solve(duopoly(), method="mpec", time_limt=5)
+    assert isinstance(info.value, TypeError) and isinstance(info.value, so.OptionError)
+
+
+def test_methods_rows_carry_the_runner_description_and_options():
+    rows = methods()
+    row = next(r for r in rows if r["method"] == "mpec" and r["strategy"] == "scholtes")
+    assert row == {"method": "mpec", "strategy": "scholtes", "solver": "ipopt"} | describe(
+        "mpec", "scholtes"
+    )
+    names = [o["name"] for o in row["options"]]
+    assert names[:3] == ["strategy", "solver", "multistart"]
+    assert {o["name"]: o["default"] for o in row["strategy_options"]}["t_min"] == "1e-09"
+
+
+def test_methods_that_cannot_run_are_named_with_the_extra(monkeypatch):
+    monkeypatch.setattr("stackopt.catalog.available", lambda solver: solver != "highs")
+    rows = methods()
+    assert "bayes-milp" not in {r["method"] for r in rows}
+    assert (
+        rows.missing["bayes-milp"] == "solver highs: needs highspy: pip install 'stackopt[global]'"
+    )
+    assert "mpec bigm/highs" in rows.missing and "not runnable here" in repr(rows)
+    assert install_hint("cvxpy.atoms") == "needs cvxpy: pip install 'stackopt[cvxpy]'"
