@@ -36,6 +36,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "tikhonov-zo": ("ipopt",),
     "bayes-milp": ("highs",),
     "markov-nlp": ("ipopt",),
+    "value-function": ("scip", "highs"),
 }
 #: the Python package behind each open-source solver (licensed solvers have no extra)
 SOLVER_PACKAGES = {"ipopt": "cyipopt", "highs": "highspy", "scip": "pyscipopt"}
