@@ -111,10 +111,22 @@ def _minimize(box, pi0, scipy_method, proj, cons, maxiter):
 
 
 def run_slsqp(game: StackelbergGame, maxiter: int = 100) -> Result:
-    """SLSQP with finite-difference gradients through the black-box equilibrium."""
+    """SLSQP with finite-difference gradients through the black-box equilibrium.
+
+    Parameters
+    ----------
+    maxiter : int
+        scipy's iteration limit.
+    """
     return _run(game, "SLSQP", maxiter)
 
 
 def run_trust_constr(game: StackelbergGame, maxiter: int = 200) -> Result:
-    """trust-constr with finite-difference gradients through the black-box equilibrium."""
+    """trust-constr with finite-difference gradients through the black-box equilibrium.
+
+    Parameters
+    ----------
+    maxiter : int
+        scipy's iteration limit.
+    """
     return _run(game, "trust-constr", maxiter)

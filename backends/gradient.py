@@ -104,9 +104,43 @@ def run(
     verbose: bool = False,
     returns: str = "last",
 ) -> Result:
-    """Equilibrium-flow gradient descent (see the module docstring); an honest Result.
+    """Equilibrium-flow gradient descent (Wang et al. 2022, Algorithm 1); an honest Result.
 
-    ``returns``: "last" (Algorithm 1) or "best-feasible" (the module docstring).
+    The leader takes projected Adam/SGD steps on the augmented Lagrangian of its problem, with the
+    gradient through the followers' equilibrium by the implicit function theorem (module docstring).
+
+    Parameters
+    ----------
+    oracle : str or callable
+        How the followers' equilibrium is found: kkt (warm-started Newton with rescues), relaxation
+        (damped best responses), dynamics (projected gradient play, a sampling oracle) or a callable.
+    oracle_options : dict or None
+        Options of the oracle (for kkt: ``path_target``, the residual at which an equilibrium on the
+        leader's path is accepted).
+    steps : int
+        Number of gradient steps.
+    lr : float
+        Learning rate of the leader's optimizer.
+    optimizer : str
+        adam or sgd.
+    K : int
+        The augmented Lagrangian's multipliers are updated every K steps.
+    mu : float
+        Penalty weight of the augmented Lagrangian.
+    samples : int
+        Equilibria sampled per step with a sampling oracle; the gradient is their mean.
+    seed : int
+        Seed of the sampling oracle.
+    tol : float
+        Equilibrium tolerance of the oracle, and the run stops at a stationary point (projected
+        gradient and constraint violation at most tol).
+    time_limit : float or None
+        Wall-clock limit in seconds; the run stops with status "time_limit".
+    verbose : bool
+        Show a progress bar.
+    returns : str
+        "last" (Algorithm 1's last decision) or "best-feasible" (a run that stops short returns its
+        best step within the leader's constraints).
     """
     for name, value in (("steps", steps), ("K", K), ("samples", samples)):
         if not isinstance(value, int) or value < 1:

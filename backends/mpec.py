@@ -82,11 +82,31 @@ def run(
     solver_options: dict | None = None,
     strategy_options: dict | None = None,
 ) -> Result:
-    """Solve the MPEC of ``game``; see the module docstring. Returns an honest Result.
+    """Solve the KKT reformulation of ``game`` (an MPEC) with a complementarity strategy; an honest Result.
 
-    ``strategy_options`` are the named strategy's parameters, for callers that cannot build a
-    strategy object (studies in TOML, the command line): ``strategy="bigm",
-    strategy_options={"dual_big_M": 100}`` is ``strategy=stackopt.BigM(dual_big_M=100)``.
+    Local strategies run an NLP solver from the model's start and ``multistart - 1`` random ones and
+    keep the best; exact strategies run a global solver (module docstring).
+
+    Parameters
+    ----------
+    strategy : str or Strategy
+        The complementarity reformulation: scholtes, smoothed-fb, penalty, nlp, bigm or sos1, or a
+        strategy object with its own parameters (``stackopt.Scholtes(t_min=1e-10)``).
+    solver : str or None
+        ipopt or knitro for the smooth strategies; highs, scip or gurobi for the exact ones. None
+        picks Ipopt, or HiGHS for a linear big-M problem and SCIP otherwise.
+    multistart : int
+        Number of local solves (the model's start and random ones); the best is kept.
+    seed : int
+        Seed of the random starting points.
+    time_limit : float or None
+        Time limit in seconds, given to each solver call.
+    solver_options : dict or None
+        Options handed to the solver as they are (Ipopt's ``print_level``, SCIP's ``limits/gap``).
+    strategy_options : dict or None
+        The named strategy's parameters, for callers that cannot build a strategy object (TOML
+        studies, the command line). ``strategy="bigm", strategy_options={"dual_big_M": 100}`` is
+        ``strategy=stackopt.BigM(dual_big_M=100)``.
     """
     strat = resolve_strategy(strategy, strategy_options)
     if not isinstance(multistart, int) or multistart < 1:

@@ -89,12 +89,36 @@ def run(
     start: dict[str, float] | None = None,
     record_every: int = 10,
 ) -> Result:
-    """Zeroth-order leader against Tikhonov-regularized followers (step ``step`` on ``schedule``).
+    """Zeroth-order leader against Tikhonov-regularized followers (module docstring); an honest Result.
 
     ``eps0 = 0`` turns the regularization off: the leader then differentiates whatever equilibrium
     the warm-started oracle returns. A zeroth-order method cannot certify stationarity, so the
     status is "feasible" after ``max_iter`` steps ("iteration_limit" if the decision violates the
     leader's constraints at its recomputed equilibrium).
+
+    Parameters
+    ----------
+    step : float
+        The leader's step size eta_0.
+    schedule : str
+        How the step decays: constant, 1/sqrt(k), 1/k^(2/3), 1/k or exponential.
+    radius : float
+        Probe radius delta of the two-point gradient estimate.
+    eps0 : float
+        Initial weight of the Tikhonov term; 0 turns it off.
+    eps_decay : float
+        Decay exponent p of the weight, eps_k = eps0 / k^p.
+    max_iter : int
+        Number of leader steps.
+    seed : int
+        Seed of the random probe directions.
+    selection : callable or None
+        ``selection(game)`` returns the selection function phi as a Pyomo expression in the
+        followers' Vars; None is ||y||^2 / 2.
+    start : dict or None
+        The leader's starting decision (Var name -> value); None is the model's values.
+    record_every : int
+        Record a history row every this many steps.
     """
     _check(step, radius, eps0, eps_decay, max_iter)
     eta = Schedule(schedule, step)

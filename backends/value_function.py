@@ -268,7 +268,18 @@ def run(
     time_limit: float | None = None,
     tol: float = 1e-6,
 ) -> Result:
-    """Column-and-constraint generation (module docstring); an honest, certified Result."""
+    """Column-and-constraint generation on the value-function reformulation (module docstring); an
+    honest, certified Result.
+
+    Parameters
+    ----------
+    max_iter : int
+        Maximum number of master problems (integer parts enumerated).
+    time_limit : float or None
+        Wall-clock limit in seconds.
+    tol : float
+        Stop when the bounds meet, relative to max(1, abs(F)).
+    """
     if not isinstance(max_iter, int) or max_iter < 1:
         raise OptionError(f"max_iter must be a positive integer, got {max_iter!r}")
     if not tol > 0:

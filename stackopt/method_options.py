@@ -8,6 +8,7 @@ tables and the "did you mean" of an unknown keyword: the runner itself, never a 
 from __future__ import annotations
 
 import difflib
+import importlib
 import inspect
 import re
 from collections.abc import Callable
@@ -18,6 +19,8 @@ from stackopt.errors import UnknownOptionError
 
 #: a numpydoc section header: a title line underlined by dashes
 _SECTION = re.compile(r"^(\w[\w ]*)\n-{3,}\n", re.MULTILINE)
+#: a Parameters entry that refers to another function's: "As in :func:`pkg.module.function`."
+_AS_IN = re.compile(r"As in :\w+:`~?([\w.]+)`")
 #: the first parameter of every runner is the game, not an option
 _NOT_OPTIONS = ("game",)
 
@@ -46,7 +49,9 @@ def documented_parameters(func: Callable) -> dict[str, tuple[str, str]]:
     """name -> (type, one-line meaning) from the ``Parameters`` section of ``func``'s docstring.
 
     An entry is ``name : type`` (or ``a, b : type``) at the section's indentation, followed by an
-    indented description; its meaning is the description's first sentence.
+    indented description; its meaning is the description's first sentence. Options that several
+    runners share are documented once: an entry "As in :func:`module.function`." takes the type
+    and meaning from that function's own entry.
     """
     doc = inspect.getdoc(func) or ""
     sections = _SECTION.split(doc)
@@ -64,7 +69,17 @@ def documented_parameters(func: Callable) -> dict[str, tuple[str, str]]:
             for name in names:
                 kind, meaning = out[name]
                 out[name] = (kind, f"{meaning} {line.strip()}".strip())
-    return {name: (kind, _first_sentence(meaning)) for name, (kind, meaning) in out.items()}
+    return {name: _resolve(name, kind, meaning) for name, (kind, meaning) in out.items()}
+
+
+def _resolve(name: str, kind: str, meaning: str) -> tuple[str, str]:
+    """(type, first sentence); an entry "As in :func:`module.function`." is read from there."""
+    match = _AS_IN.match(meaning)
+    if match is None:
+        return kind, _first_sentence(meaning)
+    module, _, attribute = match.group(1).rpartition(".")
+    target = getattr(importlib.import_module(module), attribute)
+    return documented_parameters(target)[name]
 
 
 def _first_sentence(text: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import stackopt as so
+from stackopt.backends.strategies import STRATEGIES
 from stackopt.catalog import describe, install_hint, methods
 from stackopt.errors import UnknownOptionError
 from stackopt.method_options import Option, check_keywords, documented_parameters, options
@@ -85,3 +86,25 @@ def test_methods_that_cannot_run_are_named_with_the_extra(monkeypatch):
     )
     assert "mpec bigm/highs" in rows.missing and "not runnable here" in repr(rows)
     assert install_hint("cvxpy.atoms") == "needs cvxpy: pip install 'stackopt[cvxpy]'"
+
+
+@pytest.mark.parametrize("method", sorted(so.METHODS))
+def test_every_option_of_every_method_is_documented_by_its_runner(method):
+    row = describe(method)
+    assert row["description"]
+    assert [o["name"] for o in row["options"] if not o["meaning"]] == []
+
+
+def test_every_strategy_parameter_is_documented():
+    for name in STRATEGIES:
+        assert [
+            o["name"] for o in describe("mpec", name)["strategy_options"] if not o["meaning"]
+        ] == []
+
+
+def test_a_shared_option_is_read_from_the_runner_its_entry_names():
+    from stackopt.backends.dynamics import lola, simgd
+
+    assert "As in :func:`stackopt.backends.dynamics.simgd.run`" in lola.run.__doc__
+    assert documented_parameters(lola.run)["tol"] == documented_parameters(simgd.run)["tol"]
+    assert documented_parameters(lola.run)["tol"][1].startswith("Stop when the projected")

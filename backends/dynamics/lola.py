@@ -30,7 +30,17 @@ def run(
     periodic: tuple[str, ...] = (),
     record_every: int = 10,
 ) -> Result:
-    """LOLA leader (lookahead ``lookahead``) against a gradient-descending follower."""
+    """LOLA leader (lookahead ``lookahead``) against a gradient-descending follower.
+
+    Parameters
+    ----------
+    lookahead : float
+        The leader's lookahead alpha: the follower's step size it anticipates.
+    step, schedule
+        As in :func:`stackopt.backends.dynamics.simgd.run`.
+    max_iter, tol, start, periodic, record_every
+        As in :func:`stackopt.backends.dynamics.simgd.run`.
+    """
     check_iterations(max_iter, tol, record_every)
     if lookahead < 0:
         raise OptionError(f"lookahead must be >= 0, got {lookahead}")

@@ -26,7 +26,25 @@ def run(
     periodic: tuple[str, ...] = (),
     record_every: int = 10,
 ) -> Result:
-    """Simultaneous gradient descent of every player on its own cost."""
+    """Simultaneous gradient descent of every player on its own cost (gradient play).
+
+    Parameters
+    ----------
+    step : float
+        Every player's step size gamma_0.
+    schedule : str
+        How the step decays: constant, 1/sqrt(k), 1/k^(2/3), 1/k or exponential.
+    max_iter : int
+        Maximum number of steps.
+    tol : float
+        Stop when the projected vector field ||x - P(x - g(x))||_inf is at most tol.
+    start : dict or None
+        Starting point (Var name -> value, any player's Vars); None is the model's values.
+    periodic : tuple of str
+        Names of angle Vars, wrapped into [-pi, pi) instead of clipped to bounds.
+    record_every : int
+        Record a history row every this many steps.
+    """
     check_iterations(max_iter, tol, record_every)
     gamma = Schedule(schedule, step)
     d = GameDerivatives(game, periodic)

@@ -37,7 +37,20 @@ def run(
     periodic: tuple[str, ...] = (),
     record_every: int = 10,
 ) -> Result:
-    """Leader gradient descent on its total derivative against exact best responses."""
+    """Leader gradient descent on its total derivative against exact best responses (Eq. 3).
+
+    Parameters
+    ----------
+    step, schedule
+        As in :func:`stackopt.backends.dynamics.simgd.run`.
+    eta : float
+        Regularization of the followers' Hessian in the total derivative, (D2^2 f2 + eta I)^{-1}.
+    linear_solver : str
+        direct (sparse LU) or cg (warm-started conjugate gradients, for a symmetric positive
+        definite D2^2 f2 + eta I).
+    max_iter, tol, start, periodic, record_every
+        As in :func:`stackopt.backends.dynamics.simgd.run`.
+    """
     check_iterations(max_iter, tol, record_every)
     gamma = Schedule(schedule, step)
     d = GameDerivatives(game, periodic)

@@ -37,7 +37,30 @@ def run(
     periodic: tuple[str, ...] = (),
     record_every: int = 10,
 ) -> Result:
-    """Two-timescale Stackelberg gradient dynamics (``decay_rates`` only for "exponential")."""
+    """Two-timescale Stackelberg gradient dynamics (Eq. 4): a slow leader on Df1, fast followers.
+
+    Parameters
+    ----------
+    leader_step : float
+        The leader's step size gamma1(1).
+    follower_step : float
+        The followers' step size gamma2(1).
+    leader_schedule : str
+        How the leader's step decays (as ``schedule`` in :func:`stackopt.backends.dynamics.simgd.run`); it must decay faster than the
+        followers'.
+    follower_schedule : str
+        How the followers' step decays.
+    decay_rates : tuple of float
+        Rates (leader, followers) of the "exponential" schedules; ignored by the others.
+    noise : float
+        Standard deviation of additive Gaussian gradient noise.
+    seed : int
+        Seed of the gradient noise.
+    eta, linear_solver
+        As in :func:`stackopt.backends.dynamics.stackelberg_br.run`.
+    max_iter, tol, start, periodic, record_every
+        As in :func:`stackopt.backends.dynamics.simgd.run`.
+    """
     check_iterations(max_iter, tol, record_every)
     if noise < 0:
         raise OptionError(f"noise must be >= 0, got {noise}")

@@ -31,7 +31,15 @@ def _hint(hint: BigMHint, name: str) -> float | None:
 
 @dataclass
 class BigM(Strategy):
-    """Binary disjunction per pair with dual and primal big-M values (floats or dicts by pair)."""
+    """Binary disjunction per pair with dual and primal big-M values (floats or dicts by pair).
+
+    Parameters
+    ----------
+    dual_big_M : float, dict or None
+        Bound M^d on the multipliers (one value, or by pair name); required, there is no natural one.
+    primal_big_M : float, dict or None
+        Bound M^p on the slacks; None derives it from the Var bounds.
+    """
 
     dual_big_M: BigMHint = None
     primal_big_M: BigMHint = None

@@ -20,7 +20,17 @@ from stackopt.backends.strategies.base import ContinuationStrategy
 
 @dataclass
 class Penalty(ContinuationStrategy):
-    """Penalty weight rho = rho0, rho0*factor, ..., up to rho_max (stops early once complementary)."""
+    """Penalty weight rho = rho0, rho0*factor, ..., up to rho_max (stops early once complementary).
+
+    Parameters
+    ----------
+    rho0 : float
+        The first penalty weight.
+    factor : float
+        Each next rho is rho * factor, above 1.
+    rho_max : float
+        The largest rho tried.
+    """
 
     rho0: float = 10.0
     factor: float = 10.0

@@ -19,7 +19,13 @@ from stackopt.backends.strategies.base import Strategy
 
 @dataclass
 class PyomoNLP(Strategy):
-    """``mpec.simple_nonlinear`` with the products bounded by ``mpec_bound`` (0 is exact)."""
+    """``mpec.simple_nonlinear`` with the products bounded by ``mpec_bound`` (0 is exact).
+
+    Parameters
+    ----------
+    mpec_bound : float
+        Bound on each complementarity product, lam * s <= mpec_bound.
+    """
 
     mpec_bound: float = 0.0
     name: ClassVar[str] = "nlp"

@@ -17,7 +17,17 @@ from stackopt.backends.strategies.base import ContinuationStrategy, geometric
 
 @dataclass
 class Scholtes(ContinuationStrategy):
-    """Relaxation lam * s <= t with t = t0, t0*factor, ..., down to t_min."""
+    """Relaxation lam * s <= t with t = t0, t0*factor, ..., down to t_min.
+
+    Parameters
+    ----------
+    t0 : float
+        The first relaxation parameter.
+    factor : float
+        Each next t is t * factor, in (0, 1).
+    t_min : float
+        The last t.
+    """
 
     t0: float = 1.0
     factor: float = 0.1

@@ -17,7 +17,17 @@ from stackopt.backends.strategies.base import ContinuationStrategy, geometric
 
 @dataclass
 class SmoothedFB(ContinuationStrategy):
-    """phi_mu(lam, s) = 0 with mu = mu0, mu0*factor, ..., down to mu_min."""
+    """phi_mu(lam, s) = 0 with mu = mu0, mu0*factor, ..., down to mu_min.
+
+    Parameters
+    ----------
+    mu0 : float
+        The first smoothing parameter.
+    factor : float
+        Each next mu is mu * factor, in (0, 1).
+    mu_min : float
+        The last mu.
+    """
 
     mu0: float = 1.0
     factor: float = 0.1

@@ -81,7 +81,13 @@ def build_model(game: BayesianStackelbergGame) -> pyo.ConcreteModel:
 
 
 def run(game: Any, time_limit: float | None = None) -> Result:
-    """Build the MILP, solve it with ``appsi_highs`` (relative gap 1e-9), return x honestly."""
+    """Build the MILP, solve it with ``appsi_highs`` (relative gap 1e-9), return x honestly.
+
+    Parameters
+    ----------
+    time_limit : float or None
+        HiGHS's time limit in seconds.
+    """
     game = require_game(game, "bayes-milp")
     solver = pyo.SolverFactory("appsi_highs")
     if not solver.available(exception_flag=False):

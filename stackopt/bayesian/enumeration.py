@@ -51,7 +51,13 @@ def enumerate_regions(
 
 
 def run(game: Any, max_regions: int = 100_000) -> Result:
-    """Enumerate the regions, solve each region's LP, and return the best region's maximizer."""
+    """Enumerate the regions, solve each region's LP, and return the best region's maximizer.
+
+    Parameters
+    ----------
+    max_regions : int
+        Stop enumerating after this many best-response regions (the result then says so).
+    """
     game = require_game(game, "bayes-enumerate")
     if not isinstance(max_regions, int) or max_regions < 1:
         raise OptionError(f"max_regions must be a positive integer; got {max_regions!r}")

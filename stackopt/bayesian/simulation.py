@@ -79,6 +79,15 @@ def run(game: Any, learner: str = "type-joint", T: int = 1000, seed: int = 0) ->
     """Play ``learner`` for T rounds against simulated followers; return its final strategy.
 
     ``history`` holds log-spaced checkpoints of the cumulative regret; ``info`` its final value.
+
+    Parameters
+    ----------
+    learner : str
+        type-joint, type-product (type feedback), action-ucb or action-linear (action feedback).
+    T : int
+        Number of rounds.
+    seed : int
+        Seed of the followers' types.
     """
     game = require_game(game, "bayes-learn")
     if not isinstance(T, int) or T < 1:

@@ -28,7 +28,13 @@ ROW_TOL = 1e-9
 
 
 def run(game: Any, max_assignments: int = 4096) -> Result:
-    """Solve the single LP (16)-(17) with HiGHS and recover x* from its best non-zero row."""
+    """Solve the single LP (16)-(17) with HiGHS and recover x* from its best non-zero row.
+
+    Parameters
+    ----------
+    max_assignments : int
+        Refuse games with more follower assignments A^(n K) than this (the LP grows with them).
+    """
     game = require_game(game, "bayes-lp")
     n, L, A, K = game.shape
     count = A ** (n * K)

@@ -86,6 +86,23 @@ def run(
 
     Keeps the start with the best final smoothed value; reports U_tau there and returns the true
     U(x, D) as ``leader_objective``. ``history`` has one entry per tau.
+
+    Parameters
+    ----------
+    tau : float
+        Final temperature of the quantal responses.
+    tau0 : float
+        Initial temperature.
+    stages : int
+        Number of temperatures from tau0 to tau.
+    steps : int
+        Projected gradient steps per temperature.
+    lr : float
+        Step size of the projected gradient ascent.
+    starts : int
+        Number of random starting strategies.
+    seed : int
+        Seed of the starting strategies.
     """
     game = require_game(game, "bayes-smoothed")
     for name, value in {"tau": tau, "tau0": tau0, "lr": lr}.items():

@@ -88,7 +88,13 @@ def vertex_table(game: BayesianStackelbergGame, max_systems: int = 200_000) -> V
 
 
 def run(game: Any, max_systems: int = 200_000) -> Result:
-    """The best (vertex, assignment) row for the game's own type distribution."""
+    """The best (vertex, assignment) row for the game's own type distribution.
+
+    Parameters
+    ----------
+    max_systems : int
+        Refuse games whose hyperplane arrangement needs more linear systems than this.
+    """
     game = require_game(game, "bayes-vertices")
     table = vertex_table(game, max_systems)
     x, value, row = table.best(game.joint.ravel())

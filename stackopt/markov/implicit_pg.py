@@ -43,8 +43,23 @@ def run(
     tol: float = 1e-6,
     record_every: int = 50,
 ) -> Result:
-    """Simultaneous two-timescale steps from uniform policies; stops when both gradients are below
-    ``tol`` in the max norm."""
+    """Two-timescale implicit policy gradient from uniform policies (module docstring).
+
+    Stops when both gradients are below ``tol`` in the max norm.
+
+    Parameters
+    ----------
+    leader_step : float
+        The leader's step size alpha (at most the follower's).
+    follower_step : float
+        The follower's step size beta.
+    max_iter : int
+        Maximum number of steps.
+    tol : float
+        Stop when the leader's implicit gradient and the follower's gradient are at most tol.
+    record_every : int
+        Record a history row every this many steps.
+    """
     game = require_game(game, "implicit-pg")
     for name, value in (("leader_step", leader_step), ("follower_step", follower_step)):
         if not value > 0:

@@ -74,7 +74,15 @@ def build_model(game: MarkovStackelbergGame, pi1: np.ndarray) -> pyo.ConcreteMod
 
 
 def run(game: MarkovStackelbergGame, tol: float = 1e-9, max_iter: int = 3000) -> Result:
-    """Solve the single-level NLP with Ipopt; the returned pi1 is re-evaluated exactly."""
+    """Solve the single-level NLP with Ipopt; the returned pi1 is re-evaluated exactly.
+
+    Parameters
+    ----------
+    tol : float
+        Ipopt's convergence tolerance.
+    max_iter : int
+        Ipopt's iteration limit.
+    """
     game = require_game(game, "markov-nlp")
     require("ipopt")
     S, A1, _ = game.shape
