@@ -150,3 +150,26 @@ def test_indexed_shared_constraint():
     res = so.solve(g, method="mpec")
     assert res.leader["q0"] == pytest.approx(35, abs=1e-3)
     assert res.duals["caps[0]"] == pytest.approx(25, abs=1e-3)
+
+
+def test_tikhonov_zo_runs_through_the_kkt_system():
+    res = so.solve(capped_cournot(), method="tikhonov-zo")
+    assert res.success, res.message
+    assert res.leader["q0"] == pytest.approx(35, abs=1e-2)
+
+
+def test_a_cvxpy_follower_cannot_share_a_constraint():
+    import cvxpy as cp
+
+    g = so.StackelbergGame()
+    g.q0 = pyo.Var(bounds=(0, 100), initialize=0.0)
+    g.F = so.Follower()
+    g.F.q = pyo.Var(bounds=(0, 100))
+    g.F.profit = pyo.Objective(expr=(90 - g.q0 - g.F.q) * g.F.q, sense=pyo.maximize)
+    q, q0 = cp.Variable(), cp.Parameter()
+    problem = cp.Problem(cp.Maximize((90 - q0) * q - cp.square(q)), [q >= 0])
+    g.C = so.cvxpy_follower(problem, decisions={"q": q}, parameters={q0: g.q0})
+    g.cap = so.SharedConstraint(expr=g.F.q + g.C.q <= 20)
+    g.profit = pyo.Objective(expr=g.q0, sense=pyo.maximize)
+    with pytest.raises(so.ModelError, match=r"SharedConstraint cap binds Follower C, .* cvxpy"):
+        analyze(g)
