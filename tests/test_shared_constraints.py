@@ -99,8 +99,13 @@ def test_normalized_equilibrium():
     assert res.duals["cap"] == pytest.approx(40, abs=1e-4)
 
 
-@pytest.mark.parametrize("strategy", ["scholtes", "sos1"])
+@pytest.mark.parametrize(
+    "strategy",
+    ["scholtes", "smoothed-fb", "penalty", "nlp", so.BigM(dual_big_M=100), "sos1"],
+    ids=str,
+)
 def test_harkers_variational_equilibrium(strategy):
+    """Every MPEC strategy, through the KKT system with the shared multiplier."""
     res = so.solve(harker(), method="mpec", strategy=strategy)
     assert res.success, res.message
     assert res.followers["P[1]"]["x"] == pytest.approx(5, abs=1e-4)
