@@ -7,7 +7,8 @@ gives
 
     dz*/dpi = -J_z^{-1} J_pi,     d phi(z*(pi), pi)/dpi = d phi/dpi + d phi/dz dz*/dpi
 
-for the leader's objective (in the model's own sense) and for each leader constraint body. Mutable
+for the leader's objective (in the model's own sense), each leader constraint body and each follower
+constraint's shadow price (:meth:`stackopt.kkt.KKTSystem.price_terms`, linear in z). Mutable
 Params count as parameters too: on a clone of the game each is replaced by a Var at its value,
 which joins pi. The implicit function theorem needs J_z nonsingular and strict complementarity; at
 a degenerate equilibrium (a singular J_z, or a follower constraint weakly active: lam_j = 0 = g_j,
@@ -20,6 +21,7 @@ Example::
     s.objective["q0"]              # d(leader objective)/d q0, total (through the equilibrium)
     s.constraints["budget"]["q0"]  # d(budget body)/d q0
     s.equilibrium["F.q"]["q0"]     # d(F.q at equilibrium)/d q0
+    s.prices["F.cap"]["q0"]        # d(shadow price of F.cap)/d q0
 """
 
 from __future__ import annotations
@@ -53,12 +55,13 @@ class LeaderSensitivity:
 
     ``objective``: of the leader's objective, in the model's own sense; ``constraints[c]``: of the
     body of leader constraint c; ``equilibrium[v]``: of follower Var v (full name, e.g. "F[1].q")
-    at the equilibrium.
+    at the equilibrium; ``prices[c]``: of follower constraint c's shadow price (``Result.duals``).
     """
 
     objective: dict[str, Any]
     constraints: dict[str, dict[str, Any]]
     equilibrium: dict[str, dict[str, Any]]
+    prices: dict[str, dict[str, Any]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -161,6 +164,12 @@ def sensitivity(game: StackelbergGame, result: Result) -> LeaderSensitivity:
         weights[i] = 1.0
         grad_z, grad_pi = ev.leader_vjp(0.0, weights)
         constraints[c.name] = _by_name(names, sens.adjoint(grad_z, grad_pi))
-    jacobian = sens.forward()[: evaluator.n_x]
+    jacobian = sens.forward()
     equilibrium = {v.name: _by_name(names, jacobian[r]) for r, v in enumerate(evaluator.kkt.primal)}
-    return LeaderSensitivity(_by_name(names, objective), constraints, equilibrium, sens.warnings)
+    prices = {
+        c: _by_name(names, sum(coef * jacobian[k] for k, coef in terms))
+        for c, terms in evaluator.kkt.price_terms().items()
+    }
+    return LeaderSensitivity(
+        _by_name(names, objective), constraints, equilibrium, prices, sens.warnings
+    )

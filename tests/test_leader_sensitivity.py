@@ -107,6 +107,17 @@ def test_mutable_params_are_parameters_too():
     assert s.equilibrium["F.q"]["A"] == pytest.approx(0.5, abs=1e-10)
 
 
+def test_a_price_and_its_derivative():
+    """The strategic generator at bid 50: it is marginal at 4 units and sets the price at its bid,
+    so d price / d bid = 1 and d((price - 10) g0) / d bid = 4."""
+    from .test_follower_dual import strategic_generator
+
+    res = so.solve(strategic_generator(50.0), method="initial", load_solution=False)
+    s = so.sensitivity(strategic_generator(), res)
+    assert s.prices["M.balance"] == {"bid": pytest.approx(1, abs=1e-9)}
+    assert s.objective == {"bid": pytest.approx(4, abs=1e-9)}
+
+
 def test_a_weakly_active_constraint_is_degenerate():
     """At q0 = 98 the follower's best response (98 - q0)/2 is 0 with a zero multiplier: a kink."""
     res = _evaluate(duopoly, {"q0": 98.0})
