@@ -17,6 +17,7 @@ best-response solves and the stationarity LPs (the status is then at most "feasi
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -246,6 +247,7 @@ def honest_result(
             warnings=warnings,
         )
     full = certifying() and status in SUCCESS
+    started = time.perf_counter()
     gaps = NashGap(game, certificate_budget()) if full else None
     check = check_equilibrium(evaluator, gaps, eq, pi)
     if gaps is not None and not check.holds:
@@ -276,6 +278,7 @@ def honest_result(
     )
     if gaps is not None and check.holds and status in ("optimal", "locally_optimal"):
         certificate.stationarity = leader_stationarity(evaluator, eq.z, pi)
+    certificate.seconds = time.perf_counter() - started
     status, why = derive_status(status, certificate, if_violated)
     if why:
         message = f"{message}; {why}" if message else why

@@ -166,6 +166,8 @@ class Certificate:
     claim: str = ""
     #: extra numbers a method adds (e.g. implicit-pg's policy-gradient norm)
     evidence: dict[str, Any] = field(default_factory=dict)
+    #: wall-clock seconds the checks took (best responses, repairs, stationarity LPs)
+    seconds: float = 0.0
 
     def __repr__(self) -> str:
         parts = [f"claim={self.claim!r}"]
