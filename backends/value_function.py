@@ -80,7 +80,7 @@ VALUE_TOL = 1e-9
 
 
 @dataclass
-class Row:
+class FollowerRow:
     """One follower row ``const + a x + B y_R + c y_Z <= 0`` (coefficients by Var position)."""
 
     const: float
@@ -108,12 +108,13 @@ class _Follower:
                 f"method='value-function' takes one follower; {structure.game.name} has "
                 f"{len(structure.followers)}"
             )
-        for what, items in (
-            ("SharedConstraint", structure.shared),
-            ("stackopt.dual", structure.duals),
-        ):
-            if items:
-                raise ModelError(f"method='value-function' cannot take a {what} ({items[0]})")
+        named = [f"SharedConstraint {s.constraint.name}" for s in structure.shared]
+        named += [f"stackopt.dual({d.constraint.name})" for d in structure.duals]
+        if named:
+            raise ModelError(
+                f"method='value-function' cannot take {named[0]}: an integer follower has "
+                "neither a shared multiplier nor a price"
+            )
         part: FollowerPart = structure.followers[0]
         self.part, self.leader = part, structure.leader_vars
         self.yr = [v for v in part.vars if v.is_continuous()]
@@ -121,7 +122,7 @@ class _Follower:
         cols = {id(v): ("a", k) for k, v in enumerate(self.leader)}
         cols.update({id(v): ("b", k) for k, v in enumerate(self.yr)})
         cols.update({id(v): ("c", k) for k, v in enumerate(self.yz)})
-        self.rows: list[Row] = []
+        self.rows: list[FollowerRow] = []
         for c in part.constraints:
             repn = _linear(c.body, c)
             for bound, side in ((c.upper, 1.0), (c.lower, -1.0)):
@@ -129,9 +130,9 @@ class _Follower:
                     self.rows.append(self._row(repn, cols, side, pyo.value(bound)))
         for k, v in enumerate(self.yr):
             if v.lb is not None:
-                self.rows.append(Row(v.lb, {}, {k: -1.0}, {}))
+                self.rows.append(FollowerRow(v.lb, {}, {k: -1.0}, {}))
             if v.ub is not None:
-                self.rows.append(Row(-v.ub, {}, {k: 1.0}, {}))
+                self.rows.append(FollowerRow(-v.ub, {}, {k: 1.0}, {}))
         repn = _linear(part.sign * part.objective.expr, part.objective)
         self.d_r = np.zeros(len(self.yr))
         self.d_z = np.zeros(len(self.yz))
@@ -143,8 +144,8 @@ class _Follower:
                 self.d_z[k] += coef
 
     @staticmethod
-    def _row(repn: Any, cols: dict, side: float, bound: float) -> Row:
-        row = Row(side * (repn.constant - bound), {}, {}, {})
+    def _row(repn: Any, cols: dict, side: float, bound: float) -> FollowerRow:
+        row = FollowerRow(side * (repn.constant - bound), {}, {}, {})
         for v, coef in zip(repn.linear_vars, repn.linear_coefs):
             kind, k = cols[id(v)]
             part = getattr(row, kind)

@@ -12,6 +12,7 @@ under its full name such as ``"F.y"``); the other followers take it as a paramet
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -278,9 +279,13 @@ def analyze(game: StackelbergGame, integer_followers: bool = False) -> GameStruc
 
 
 def _shared_part(
-    c: ConstraintData, followers: list[FollowerPart], owner_of, leader_vars
+    c: ConstraintData,
+    followers: list[FollowerPart],
+    owner_of: Callable[[VarData, ConstraintData], Any],
+    leader_vars: dict[int, VarData],
 ) -> SharedPart:
-    """The followers that shared constraint ``c`` binds (those whose Vars it uses), with weights."""
+    """The followers that shared constraint ``c`` binds (those whose Vars it uses), with weights;
+    the leader Vars it uses join ``leader_vars``."""
     _check_smooth(c, c.expr)
     position = {id(part.block): i for i, part in enumerate(followers)}
     bound: set[int] = set()
@@ -302,14 +307,14 @@ def _shared_part(
                 f"SharedConstraint {c.name} binds Follower {followers[i].name}, which is given in "
                 "cvxpy: a cvxpy follower's problem cannot include a shared constraint"
             )
+    component = c.parent_component()
     names = {followers[i].name for i in binds}
-    unknown = sorted(set(c.parent_component().weights) - names)
+    unknown = sorted(set(component.weights) - names)
     if unknown:
         raise ModelError(
             f"SharedConstraint {c.name} has weights for {unknown}, which it does not bind "
             f"(it binds {sorted(names)})"
         )
-    component = c.parent_component()
     weights = [component.weights.get(followers[i].name, 1.0) for i in binds]
     return SharedPart(c, binds, weights, component.variational)
 
