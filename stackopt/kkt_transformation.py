@@ -7,7 +7,10 @@ as primal feasibility, its objective deactivated, and one ``pyomo.mpec`` pair pe
 
     complements(lam_j >= 0, -g_j(x, pi) >= 0)            on ``stackopt_kkt.complementarity``.
 
-The leader's objective and constraints become the MPEC's. The model then composes with Pyomo's own
+A shared constraint (:class:`stackopt.SharedConstraint`) stays as primal feasibility, with one
+pair and one multiplier that enters the stationarity of every follower it binds; each
+``stackopt.dual(c)`` in the leader's functions becomes c's multiplier expression. The leader's
+objective and constraints become the MPEC's. The model then composes with Pyomo's own
 MPEC transformations (``mpec.simple_nonlinear``, ``mpec.simple_disjunction``, ...) and solvers.
 ``stackopt.solve(game, method="mpec")`` builds the same system
 (:mod:`stackopt.backends.mpec_problem`) before its strategies reformulate the pairs.
