@@ -9,11 +9,12 @@ and only follower i's objective and constraints are active:
 - a small follower (at most ``GLOBAL_MAX_VARS`` Vars) whose functions SCIP can read (polynomials,
   exp, log, ...): SCIP's spatial branch-and-bound, a proven global optimum (its cost grows
   quickly with the number of Vars: about 0.4 s for a 10-action entropy-regularized follower);
-- otherwise, or when SCIP does not finish in ``GLOBAL_TIME_LIMIT``: Ipopt from
-  ``MIN_LOCAL_STARTS`` to ``LOCAL_STARTS`` random starts in the follower's box, as many as the
-  certificate's time budget allows (:func:`stackopt.certificate.certificate_budget`), and from the
-  equilibrium point only if all of them fail: the best of them, so the gap is a lower bound on the
-  true one, and the method says how many starts ran.
+- otherwise, or when SCIP does not finish in ``GLOBAL_TIME_LIMIT``: Ipopt from up to
+  ``LOCAL_STARTS`` random starts in the follower's box, as many as the certificate's time budget
+  allows (:func:`stackopt.certificate.certificate_budget`; for a large game's followers that may
+  be none, and the equilibrium's local optimality then rests on its KKT conditions and the
+  second-order check), and from the equilibrium point only if all of them fail: the best of
+  them, so the gap is a lower bound on the true one, and the method says how many starts ran.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ GLOBAL_MAX_VARS = 4
 GLOBAL_TIME_LIMIT = 10.0
 #: random Ipopt starts for a follower with no global best response: at least MIN_LOCAL_STARTS,
 #: then more while the certificate's time budget lasts
-MIN_LOCAL_STARTS = 1
+MIN_LOCAL_STARTS = 0
 LOCAL_STARTS = 3
 
 
@@ -143,7 +144,7 @@ class NashGap:
             value, response, starts = best
             check.best_response, check.method, check.exact = value, solver, exact
             if solver == "ipopt":
-                check.method = f"ipopt x {starts} start{'s' if starts > 1 else ''}"
+                check.method = f"ipopt from {starts} random start{'s' if starts != 1 else ''}"
             check.gap = max(0.0, check.objective - value) if np.isfinite(value) else np.inf
             if check.gap > check.tolerance():
                 check.deviation = response
@@ -180,19 +181,26 @@ class NashGap:
     def _local(
         self, part: FollowerPart, constraints: list, point: list
     ) -> tuple[float, dict[str, float], int] | None:
-        """(value, response, starts run) of the best of Ipopt's local solves from random starts,
-        or None. The equilibrium point itself is a local minimum by its KKT conditions and the
-        second-order check, so Ipopt starts from it only when every random start failed."""
+        """(value, response, random starts run) of the best of Ipopt's local solves from random
+        starts, while the budget lasts, or None. The equilibrium point itself is a local minimum
+        by its KKT conditions and the second-order check: with no random start run, its own value
+        is returned (a gap of 0, the weakest lower bound); Ipopt starts from it only when every
+        random start failed."""
         rng = np.random.default_rng(0)
         best, starts = None, 0
-        for start in range(LOCAL_STARTS + 1):
-            last = start == LOCAL_STARTS
-            if best is not None and (last or starts >= MIN_LOCAL_STARTS and self._late()):
+        for _ in range(LOCAL_STARTS):
+            if starts >= MIN_LOCAL_STARTS and self._late():
                 break
             starts += 1
-            for v, value in point:
-                v.set_value(random_value(v, rng) if not last else value, skip_validation=True)
+            for v, _value in point:
+                v.set_value(random_value(v, rng), skip_validation=True)
             found = self._solve(part, constraints, "ipopt", None, proven=False)
             if found is not None and (best is None or found[0] < best[0]):
                 best = found
+        for v, value in point:
+            v.set_value(value, skip_validation=True)
+        if best is None and starts == 0:
+            return part.sign * float(pyo.value(part.objective.expr)), {}, 0
+        if best is None:
+            best = self._solve(part, constraints, "ipopt", None, proven=False)
         return None if best is None else (*best, starts)
