@@ -49,7 +49,35 @@ class CvxpyTwin:
 def cvxpy_follower(
     problem: Any, decisions: dict[str, Any], parameters: dict[Any, Any]
 ) -> FollowerData:
-    """A Follower block backed by the DPP cvxpy ``problem`` (see the module docstring)."""
+    """A Follower block whose best response is the solution of the DPP cvxpy ``problem``.
+
+    The block gets one Pyomo Var per cvxpy decision Variable (same name; a vector Variable gives a
+    Var indexed 0..size-1), so the leader's objective and constraints can use them. The follower's
+    best response is ``problem``'s solution at the current values of the Vars its Parameters stand
+    for, and its derivatives come from cvxpy's differentiation of the solution map (Agrawal et al.
+    2019, "Differentiable convex optimization layers"). Games with cvxpy followers are solved by
+    ``method="gradient"``; every follower must then be a cvxpy follower.
+
+    Parameters
+    ----------
+    problem : cvxpy.Problem
+        The follower's convex problem, DPP-compliant (``problem.is_dpp()``), in its own sense.
+    decisions : dict
+        Name -> cvxpy Variable: the follower's decisions, named as the block's Vars.
+    parameters : dict
+        cvxpy Parameter -> what it stands for: a leader Var (or IndexedVar), or the name of another
+        follower's Var (``"F1.q"``), looked up when the game is solved.
+
+    Returns
+    -------
+    FollowerData
+        The block, to assign to the game: ``g.F = so.cvxpy_follower(problem, {"q": q}, {p: g.q0})``.
+
+    Raises
+    ------
+    ModelError
+        If ``problem`` is not DPP or one of its Parameters is not mapped to a Var.
+    """
     if not problem.is_dpp():
         raise ModelError(
             "the cvxpy follower's problem is not DPP, so cvxpy cannot differentiate it"
