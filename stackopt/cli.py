@@ -82,7 +82,10 @@ def parser() -> argparse.ArgumentParser:
     compare = sub.add_parser("compare", help="run (or resume) a study written as TOML")
     compare.add_argument("study", type=Path, help="the study file")
     compare.add_argument("--store", type=Path, help="results file (overrides the study's)")
-    compare.add_argument("--executor", help="local or dask://host:port (overrides the study's)")
+    compare.add_argument(
+        "--executor",
+        help="local, or a Dask scheduler address tcp://host:port (overrides the study's)",
+    )
     compare.add_argument("--workers", type=int, help="local worker processes")
     compare.add_argument("--timeout", type=float, help="seconds per cell")
     compare.add_argument(
@@ -226,7 +229,7 @@ def run_report(args: argparse.Namespace, extra: Sequence[str]) -> int:
     figures = report.report(df, out, param=args.param, history_key=args.history_key)
     report.close(figures.values())
     print(f"plots: {', '.join(str(out / f'{name}.png') for name in figures)}")
-    with Store(args.results) as store:
+    with Store(args.results, readonly=True) as store:
         for path in args.export:
             print(f"exported: {store.export(path)}")
     return 0

@@ -16,7 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from stackopt.result import SUCCESS
-from stackopt.study.store import Store
+from stackopt.study.store import Store, with_parameters
 
 #: History keys tried, in order, for the convergence plot when none is given.
 HISTORY_KEYS = ("leader_objective", "objective", "lagrangian", "f", "violation")
@@ -26,16 +26,17 @@ def load(source: pd.DataFrame | str | Path) -> pd.DataFrame:
     """A study's rows: ``source`` itself if it is a DataFrame, else the rows of that store file."""
     if isinstance(source, pd.DataFrame):
         return source
-    if not Path(source).is_file():
-        raise FileNotFoundError(f"results file {str(source)!r} does not exist")
-    with Store(source) as store:
+    with Store(source, readonly=True) as store:
         return store.frame()
 
 
 def summary(source: pd.DataFrame | str | Path) -> pd.DataFrame:
-    """Per game and method: cells, cells per status, mean objective and violation, median time."""
-    df = load(source)
-    grouped = df.groupby(["game", "method"], sort=False)
+    """Per game, parameter values and method: cells, cells per status, mean objective and its
+    standard deviation, worst violation, median time. Objectives are averaged over seeds only,
+    never across different parameter values (each parameter is a level of the index)."""
+    df, params = with_parameters(load(source))
+    keys = ["game", *params, "method"]
+    grouped = df.groupby(keys, sort=False, dropna=False)
     table = grouped.agg(
         cells=("status", "size"),
         solved=("status", lambda s: int(s.isin(SUCCESS).sum())),
@@ -44,7 +45,7 @@ def summary(source: pd.DataFrame | str | Path) -> pd.DataFrame:
         violation_max=("violation", "max"),
         time_median=("wall_time", "median"),
     )
-    statuses = pd.crosstab([df["game"], df["method"]], df["status"])
+    statuses = df.groupby(keys, sort=False, dropna=False)["status"].value_counts().unstack()
     return table.join(statuses).fillna({s: 0 for s in statuses.columns})
 
 

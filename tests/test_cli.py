@@ -182,7 +182,7 @@ def test_unknown_method_in_a_study_names_the_field(tmp_path):
     proc = run("compare", "study.toml", cwd=tmp_path)
     assert proc.returncode == 1
     assert proc.stderr.startswith(
-        "stackopt: error: study.toml: methods[1].method: unknown method 'newton'; known methods: "
+        "stackopt: error: study.toml:19: methods[1].method: unknown method 'newton'; known methods: "
     )
     assert not (tmp_path / "results.sqlite").exists()
 

@@ -79,11 +79,13 @@ def test_objective_against_a_parameter_plots_the_mean_per_method():
         report.objective_vs_param(frame(), "n")
 
 
-def test_summary_counts_statuses_per_method():
+def test_summary_counts_statuses_per_parameter_value_and_method():
     table = report.summary(frame())
-    assert table.loc[("g", "c"), "cells"] == 2 and table.loc[("g", "c"), "solved"] == 1
-    assert table.loc[("g", "c"), "error"] == 1
-    assert table.loc[("g", "a"), "objective_mean"] == 15.0
+    assert table.index.names == ["game", "B", "method"]  # never averaged across B
+    assert table.loc[("g", 1, "c"), "cells"] == 1 and table.loc[("g", 1, "c"), "solved"] == 0
+    assert table.loc[("g", 1, "c"), "error"] == 1 and table.loc[("g", 2, "c"), "solved"] == 1
+    assert table.loc[("g", 1, "a"), "objective_mean"] == 10.0
+    assert table.loc[("g", 2, "a"), "objective_mean"] == 20.0
 
 
 def test_convergence_needs_a_history():

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
+import dask
 import pytest
 from distributed import Client, LocalCluster
 
 import stackopt as so
 from stackopt.models import cournot, duopoly
+from stackopt.study import Store
+from stackopt.study.executors import DaskExecutor, ExecutorError
 from tests.test_study_failures import crashing
 
 METHODS = [
@@ -83,7 +89,8 @@ def test_a_crashing_cell_on_dask_is_an_error_row(tmp_path, client):
 
 
 def test_a_dask_address_runs_the_study_on_that_cluster(tmp_path, client):
-    address = client.scheduler.address.replace("tcp://", "dask://")
+    address = client.scheduler.address
+    assert address.startswith("tcp://")  # as Dask writes it
     df = so.compare(
         duopoly,
         METHODS[:1],
@@ -96,6 +103,59 @@ def test_a_dask_address_runs_the_study_on_that_cluster(tmp_path, client):
     assert df["leader_objective"][0] == pytest.approx(1058)
 
 
-def test_an_unknown_executor_is_refused(tmp_path):
-    with pytest.raises(so.OptionError, match="executor 'slurm': expected 'local', 'dask://"):
-        so.compare(duopoly, METHODS, seeds=[0], store=tmp_path / "r.sqlite", executor="slurm")
+def test_an_unknown_executor_and_a_made_up_scheme_are_refused(tmp_path):
+    store = tmp_path / "r.sqlite"
+    with pytest.raises(so.OptionError, match="executor 'slurm': expected 'local', a Dask sch"):
+        so.compare(duopoly, METHODS, seeds=[0], store=store, executor="slurm")
+    with pytest.raises(so.OptionError, match="as Dask prints it, with its protocol: 'tcp://h:87'"):
+        so.compare(duopoly, METHODS, seeds=[0], store=store, executor="dask://h:87")
+
+
+def test_a_cluster_without_workers_stops_the_study_after_the_timeout(tmp_path):
+    with (
+        LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster,
+        Client(cluster) as empty,
+    ):
+        start = time.monotonic()
+        with pytest.raises(
+            ExecutorError, match=r"no Dask worker at the scheduler \S+ for 1 s: 2 cell"
+        ):
+            so.compare(
+                duopoly,
+                METHODS,
+                store=tmp_path / "r.sqlite",
+                executor=DaskExecutor(empty, worker_timeout=1, poll=0.2),
+                progress=False,
+            )
+        assert time.monotonic() - start < 10
+    with Store(tmp_path / "r.sqlite") as store:
+        assert set(store.statuses().values()) == {"interrupted"}
+
+
+def slow_on_seed_1(seed: int = 0, A: float = 100.0):
+    """The duopoly, built in 2 s on seed 1."""
+    if seed == 1:
+        time.sleep(2)
+    return duopoly(A=A, seed=seed)
+
+
+def test_a_lost_scheduler_is_named_and_its_cells_run_again_on_resume(tmp_path, client):
+    store = tmp_path / "r.sqlite"
+    study = dict(games=slow_on_seed_1, methods=METHODS[:1], seeds=[0, 1, 2], store=store)
+    with (
+        dask.config.set({"distributed.comm.timeouts.connect": "1s"}),  # no long reconnection
+        LocalCluster(
+            n_workers=1, processes=False, protocol="tcp", dashboard_address=None
+        ) as cluster,
+        Client(cluster) as doomed,
+    ):
+        threading.Timer(0.8, cluster.scheduler.loop.add_callback, [cluster.scheduler.close]).start()
+        with pytest.raises(ExecutorError, match="lost the Dask scheduler at tcp://"):
+            so.compare(**study, executor=DaskExecutor(doomed, worker_timeout=5), progress=False)
+    with Store(store) as db:
+        lost = db.frame().set_index("seed")
+    assert lost.loc[1, "status"] == "interrupted"
+    assert lost.loc[1, "message"].startswith("lost the Dask scheduler at tcp://")
+    resumed = so.compare(**study, executor=client, progress=False)
+    assert resumed["status"].tolist() == ["locally_optimal"] * 3
+    assert resumed["finished_at"][[0, 2]].tolist() == lost.loc[[0, 2], "finished_at"].tolist()

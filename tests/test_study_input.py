@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+
 import pytest
 
 import stackopt as so
 from stackopt.models import cournot, duopoly
 from stackopt.study import Game, load_study
+from stackopt.study.cell import instance_and_options
 from stackopt.study.grid import cells
 
 PENALTY = dict(label="penalty", method="mpec", strategy="penalty")
@@ -151,5 +156,103 @@ def test_a_bad_study_file_names_the_file_and_the_field(tmp_path, text, message):
     path = write(tmp_path, text)
     with pytest.raises(so.OptionError) as err:
         load_study(path)
-    assert str(err.value).startswith(f"{path}: ")
+    assert re.match(rf"{re.escape(str(path))}(:\d+)?: ", str(err.value))
     assert message in str(err.value)
+
+
+OPTIONS_STUDY = """[study]
+seeds = 2
+
+[[games]]
+model = "duopoly"
+params = {{ A = [90, {A}] }}
+
+[[methods]]
+label = "kkt"
+method = "mpec"
+multistart = {multistart}
+
+[[methods]]
+label = "gd"
+method = "gradient"
+{gradient}
+"""
+
+
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        (dict(gradient="lr = -1"), "16: methods[1]: lr must be positive, got -1"),
+        (dict(gradient='lr = "fast"'), "16: methods[1]: lr must be float, got 'fast'"),
+        (dict(gradient='time_limit = "5"'), "16: methods[1]: time_limit must be float | None"),
+        (dict(gradient="mu = 0"), "16: methods[1]: mu must be positive, got 0"),
+        (dict(gradient='oracle = "nope"'), "16: methods[1]: unknown oracle 'nope'"),
+        (
+            dict(gradient="oracle_options = { bad = 1 }"),
+            "16: methods[1]: oracle_options of 'kkt': got an unexpected keyword argument 'bad'",
+        ),
+        (dict(multistart=0), "11: methods[0]: multistart must be a positive integer, got 0"),
+        (dict(A='"abc"'), "6: game 'duopoly': A must be float, got 'abc'"),
+    ],
+)
+def test_option_values_are_checked_by_the_method_before_any_cell_runs(tmp_path, fields, message):
+    values = dict(A=100, multistart=1, gradient="lr = 0.01") | fields
+    path = write(tmp_path, OPTIONS_STUDY.format(**values))
+    with pytest.raises(so.OptionError) as err:
+        load_study(path)
+    assert str(err.value).startswith(f"{path}:{message}")
+
+
+def fixed_duopoly(A: float = 100.0) -> so.StackelbergGame:
+    """A game factory without a seed: one instance."""
+    return duopoly(A=A)
+
+
+def test_a_seedless_game_and_method_run_once_and_say_so(tmp_path, caplog):
+    methods = [dict(label="initial", method="initial"), PENALTY]
+    with caplog.at_level("WARNING", logger="stackopt.study"):
+        df = so.compare(
+            fixed_duopoly, methods, seeds=range(3), store=tmp_path / "r.sqlite", progress=False
+        )
+    assert df.groupby("method")["seed"].apply(list).to_dict() == {
+        "initial": [0],
+        "penalty": [0, 1, 2],  # mpec takes a seed (its random starts): one run per seed
+    }
+    assert (
+        "'fixed_duopoly' and method 'initial' take no seed: one run (seed 0), not 3" in caplog.text
+    )
+    default = so.compare(duopoly, methods, store=tmp_path / "d.sqlite", progress=False)
+    assert default["seed"].tolist() == [0, 0]  # no seeds given: one seed, not thirty
+
+
+def test_the_seed_goes_to_the_factory_and_to_a_method_that_takes_one():
+    grid = cells([duopoly, fixed_duopoly], [PENALTY, dict(PENALTY, label="s1", seed=7)], [4])
+    by = {(c.game, c.label): instance_and_options(c) for c in grid}
+    assert by["duopoly", "penalty"] == (
+        {"seed": 4},
+        {"method": "mpec", "strategy": "penalty", "seed": 4},
+    )
+    assert by["duopoly", "s1"][1]["seed"] == 7  # a seed the study fixes stays
+    assert by["fixed_duopoly", "penalty"][0] == {}
+
+
+def user_oracle(pi, z0, rng):
+    """A module-level oracle: a stable name."""
+    raise NotImplementedError
+
+
+def test_a_callable_option_has_a_key_that_survives_a_rerun_and_a_lambda_is_refused():
+    methods = [dict(label="u", method="gradient", oracle=user_oracle)]
+    key = cells(duopoly, methods, [0])[0].key
+    script = (
+        "from stackopt.models import duopoly\n"
+        "from stackopt.study.grid import cells\n"
+        "from tests.test_study_input import user_oracle\n"
+        "print(cells(duopoly, [dict(label='u', method='gradient', oracle=user_oracle)], [0])[0].key)"
+    )
+    rerun = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert rerun.stdout.strip() == key
+    with pytest.raises(
+        so.OptionError, match="method 'u': <function .*<lambda>.* no stable identity"
+    ):
+        cells(duopoly, [dict(label="u", method="gradient", oracle=lambda pi, z, r: None)], [0])

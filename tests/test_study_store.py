@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 import sqlite3
 import subprocess
 
@@ -10,6 +13,8 @@ import pytest
 from threadpoolctl import threadpool_info
 
 import stackopt as so
+from stackopt import report
+from stackopt.cli import main
 from stackopt.models import duopoly
 from stackopt.study import Store
 from stackopt.study.cell import Cell, run_cell, source_revision
@@ -54,7 +59,9 @@ def test_exports_to_csv_and_parquet_agree(study, tmp_path):
         parquet = pd.read_parquet(db.export(tmp_path / "r.parquet"))
         with pytest.raises(ValueError, match="the suffix must be .csv or .parquet"):
             db.export(tmp_path / "r.xlsx")
-    assert list(csv.columns) == list(parquet.columns) == list(df.columns)
+    columns = list(df.columns)
+    assert list(csv.columns) == list(parquet.columns) == [*columns[:3], "A", *columns[3:]]
+    assert csv["A"].tolist() == [p["A"] for p in df.set_index("key").loc[csv["key"], "params"]]
     assert csv["key"].tolist() == parquet["key"].tolist()
     assert sorted(csv["key"]) == sorted(df["key"])
     expected = df.set_index("key").loc[parquet["key"], "leader_objective"].tolist()
@@ -120,3 +127,39 @@ def test_a_cell_runs_its_blas_on_one_thread():
     cell = Cell("duopoly", recording_duopoly, {}, 0, "initial", {"method": "initial"})
     assert run_cell(cell)["status"] == "feasible"
     assert seen and set(seen) == {1}
+
+
+@contextlib.contextmanager
+def read_only(*paths):
+    """``paths`` made read-only for this process, root included (``chattr +i``)."""
+    if os.geteuid() != 0:
+        modes = [p.stat().st_mode for p in paths]
+        for p in paths:
+            p.chmod(0o555 if p.is_dir() else 0o444)
+        yield
+        for p, mode in zip(paths, modes):
+            p.chmod(mode)
+        return
+    done = subprocess.run(["chattr", "+i", *map(str, paths)], capture_output=True, text=True)
+    if done.returncode:
+        pytest.skip(f"no way to make a file read-only for root here: {done.stderr}")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", *map(str, paths)], check=True)
+
+
+def test_a_read_only_store_is_reported_on_and_named_read_only(study, tmp_path):
+    store, df = study
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    copy = folder / "r.sqlite"
+    shutil.copy(store, copy)
+    with read_only(copy, folder):
+        assert report.load(copy)["key"].tolist() == Store(store).frame()["key"].tolist()
+        code = main(["report", str(copy), "--out", str(tmp_path / "plots"), "--export",
+                     str(tmp_path / "r.csv")])  # fmt: skip
+        assert code == 0 and len(pd.read_csv(tmp_path / "r.csv")) == len(df)
+        with pytest.raises(ValueError, match="is read-only .*: a study needs a store it can write"):
+            so.compare(duopoly, METHODS, store=copy, progress=False)
+    assert sorted(p.name for p in folder.iterdir()) == ["r.sqlite"]  # not even a lock file

@@ -25,8 +25,10 @@ from typing import Any
 from pyomo.environ import Objective, maximize
 from threadpoolctl import threadpool_limits
 
+from stackopt.errors import OptionError
 from stackopt.result import Result
 from stackopt.solve import solve
+from stackopt.study.option_checks import runner_of, takes_keyword
 
 #: Distributions whose versions are recorded with every row.
 SOLVER_PACKAGES = ("pyomo", "cyipopt", "highspy", "pyscipopt")
@@ -37,7 +39,9 @@ SOURCE_ROOT = Path(__file__).resolve().parents[2]  # the checkout, for an editab
 
 @dataclass(frozen=True)
 class Cell:
-    """One unit of work: ``factory(seed=seed, **params)`` solved by ``solve(game, **options)``."""
+    """One unit of work: ``factory(seed=seed, **params)`` solved by ``solve(game, **options)``
+    (the seed goes to the factory and to the method only where they take one:
+    :func:`instance_and_options`)."""
 
     game: str
     factory: Callable[..., Any] = field(compare=False, repr=False)
@@ -48,23 +52,42 @@ class Cell:
 
     @property
     def key(self) -> str:
-        """A stable identity of the cell: the same study cell always has the same key."""
+        """A stable identity of the cell: the same study cell always has the same key, in this
+        process and the next (a value without a stable identity is an :class:`OptionError`)."""
         ident = [self.game, self.params, self.seed, self.label, self.options]
-        text = json.dumps(jsonable(ident), sort_keys=True)
+        where = f"game {self.game!r}, method {self.label!r}"
+        text = json.dumps(jsonable(ident, where), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def jsonable(value: Any) -> Any:
-    """``value`` with dictionary keys as strings, tuples as lists and numpy scalars as floats."""
+def jsonable(value: Any, where: str | None = None) -> Any:
+    """``value`` with dictionary keys as strings, tuples as lists, numpy scalars as floats, and
+    functions and classes as ``module.qualified_name``.
+
+    With ``where`` (an identity is asked for), a value whose text would change from one run to
+    the next (a lambda, a function defined inside another, an object whose ``repr`` holds its
+    memory address) is refused by an :class:`OptionError` naming ``where``; without it, such a
+    value is written as its ``repr``.
+    """
     if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v, where) for k, v in value.items()}
     if isinstance(value, (list, tuple, range)):
-        return [jsonable(v) for v in value]
+        return [jsonable(v, where) for v in value]
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     if hasattr(value, "item"):  # numpy scalars
         return value.item()
-    return repr(value)
+    name = getattr(value, "__qualname__", None)
+    if isinstance(name, str) and "<" not in name:  # a module-level function or class
+        return f"{getattr(value, '__module__', '?')}.{name}"
+    text = repr(value)
+    if where is not None and (name is not None or " at 0x" in text):
+        raise OptionError(
+            f"{where}: {text} has no stable identity (a lambda, a nested function or an object "
+            "without a repr of its own), so its cells could not be found again on a rerun; "
+            "pass a function defined at module level, or an object with a repr of its values"
+        )
+    return text
 
 
 def columnar(history: list[dict[str, Any]]) -> dict[str, list[Any]]:
@@ -154,13 +177,25 @@ def run_cell(cell: Cell) -> dict[str, Any]:
     sense = ""
     try:
         with threadpool_limits(1, user_api="blas"):
-            game = cell.factory(seed=cell.seed, **cell.params)
+            params, options = instance_and_options(cell)
+            game = cell.factory(**params)
             sense = leader_sense(game)
-            result = solve(game, **cell.options)
+            result = solve(game, **options)
     except Exception as exc:
         result = Result(status="error", message=f"{type(exc).__name__}: {exc}")
         result.wall_time = time.perf_counter() - start
     return row(cell, result, sense)
+
+
+def instance_and_options(cell: Cell) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The factory's keywords and the solve options of ``cell``: the cell's seed goes to each of
+    them that takes a ``seed`` (a method's own ``seed`` option, when the study sets one, stays)."""
+    params, options = dict(cell.params), dict(cell.options)
+    if takes_keyword(cell.factory, "seed"):
+        params["seed"] = cell.seed
+    if "seed" not in options and takes_keyword(runner_of(options.get("method", "mpec")), "seed"):
+        options["seed"] = cell.seed
+    return params, options
 
 
 def leader_sense(game: Any) -> str:

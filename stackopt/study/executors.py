@@ -3,18 +3,24 @@
 - :class:`LocalExecutor` (``executor="local"``): up to ``workers`` forked child processes at a time
   on this machine, one per cell (:mod:`stackopt.study.isolation`), so a crashing or hanging cell
   costs only itself.
-- :class:`DaskExecutor` (``executor="dask://host:port"`` or a ``distributed.Client``): each cell is
-  a task on a Dask cluster; the task isolates the cell the same way on its worker, returns the row.
+- :class:`DaskExecutor` (a scheduler address as Dask writes it, ``executor="tcp://host:port"``, or
+  a ``distributed.Client``): each cell is a task on a Dask cluster; the task isolates the cell the
+  same way on its worker and returns the row. A lost scheduler, or a cluster without a worker (or
+  without its scheduler connection) for ``worker_timeout`` seconds, stops the study with an
+  :class:`ExecutorError`; the cells it did not finish are stored as ``"interrupted"``, with the
+  cause, and a resumed study runs them again.
 
 Only the parent writes the store: executors return rows, they never touch it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import selectors
 import time
 from collections.abc import Iterator
+from concurrent.futures import CancelledError
 from typing import Any
 
 from stackopt.errors import OptionError
@@ -68,47 +74,126 @@ class LocalExecutor:
                 yield child.kill()
 
 
-class DaskExecutor:
-    """Run cells as tasks on a Dask cluster: a ``distributed.Client`` or a scheduler address."""
+#: The schemes of Dask scheduler addresses (``distributed.comm`` backends).
+DASK_SCHEMES = ("tcp", "tls", "inproc", "ucx", "ws", "wss")
 
-    def __init__(self, client: Any) -> None:
+
+class ExecutorError(RuntimeError):
+    """The executor cannot run the remaining cells (no worker, a lost scheduler); they are
+    stored as ``"interrupted"``, which a resumed study runs again."""
+
+
+class DaskExecutor:
+    """Run cells as tasks on a Dask cluster: a ``distributed.Client`` or a scheduler address.
+
+    ``worker_timeout``: seconds the study waits for a worker (or for its scheduler connection)
+    before it stops with an :class:`ExecutorError`; ``poll``: seconds between such checks.
+    """
+
+    def __init__(self, client: Any, worker_timeout: float = 60.0, poll: float = 1.0) -> None:
         from distributed import Client
 
+        if not worker_timeout > 0:
+            raise OptionError(f"worker_timeout must be positive, got {worker_timeout!r}")
+        self.worker_timeout, self.poll = worker_timeout, poll
         self._own = not isinstance(client, Client)
-        self.client = Client(client) if self._own else client
+        if self._own:
+            try:
+                client = Client(client, timeout=worker_timeout)
+            except OSError as exc:
+                raise ExecutorError(f"cannot reach the Dask scheduler at {client}: {exc}") from None
+        self.client = client
+        self.address = getattr(client.scheduler, "address", "?")
 
     def run(self, cells: list[Cell], timeout: float | None) -> Iterator[dict[str, Any]]:
-        """Submit every cell and yield the rows as the tasks finish."""
-        from distributed import as_completed
+        """Submit every cell and yield the rows as the tasks finish; when the cluster cannot run
+        the rest, yield their ``"interrupted"`` rows and raise :class:`ExecutorError`."""
+        from distributed import wait
 
         futures = {
             self.client.submit(run_isolated, cell, timeout, key=f"stackopt-cell-{cell.key}"): cell
             for cell in cells
         }
+        pending, unhealthy_since, trouble = set(futures), None, None
         try:
-            for future in as_completed(futures):
-                yield self._row(future, futures[future])
+            while pending and trouble is None:
+                try:
+                    done, pending = wait(pending, self.poll, return_when="FIRST_COMPLETED")
+                except TimeoutError:
+                    done = set()
+                except CancelledError as exc:  # the client lost its scheduler
+                    trouble = f"lost the Dask scheduler at {self.address} ({_reason(exc)})"
+                    break
+                for future in done:
+                    if future.status in ("finished", "error"):
+                        yield self._row(future, futures[future])
+                    else:
+                        pending.add(future)
+                        trouble = f"lost the Dask scheduler at {self.address} ({future.status})"
+                problem = trouble or self._trouble()
+                unhealthy_since = None if problem is None else unhealthy_since or time.monotonic()
+                if (
+                    trouble is None
+                    and problem
+                    and time.monotonic() - unhealthy_since > self.worker_timeout
+                ):
+                    trouble = f"{problem} for {self.worker_timeout:g} s"
+            if trouble is not None:
+                message = f"{trouble}; the cell did not run and runs again when the study resumes"
+                for future in pending:
+                    yield failed_row(futures[future], "interrupted", message, 0.0)
+                raise ExecutorError(
+                    f"{trouble}: {len(pending)} cell(s) did not run (stored as 'interrupted'); "
+                    "run the study again to run them"
+                )
         finally:
-            self.client.cancel(list(futures))
+            with contextlib.suppress(Exception):
+                self.client.cancel(list(futures))
             if self._own:
-                self.client.close()
+                with contextlib.suppress(Exception):
+                    self.client.close()
+
+    def _trouble(self) -> str | None:
+        """What keeps the cluster from running cells (``None``: nothing)."""
+        if self.client.status != "running":
+            return f"no connection to the Dask scheduler at {self.address} ({self.client.status})"
+        if not self.client.scheduler_info().get("workers"):
+            return f"no Dask worker at the scheduler {self.address}"
+        return None
 
     @staticmethod
     def _row(future: Any, cell: Cell) -> dict[str, Any]:
         if future.status == "finished":
             return future.result()
-        exc = future.exception()
-        return failed_row(cell, "error", f"dask task failed: {type(exc).__name__}: {exc}", 0.0)
+        exc = future.exception()  # the task itself raised: its worker died running the cell
+        message = f"the Dask task of this cell failed: {type(exc).__name__}: {exc}"
+        return failed_row(cell, "error", message, 0.0)
+
+
+def _reason(exc: BaseException) -> str:
+    groups = getattr(exc, "error_groups", None)
+    return groups[0].reason if groups else " ".join(str(exc).split()) or type(exc).__name__
 
 
 def make_executor(executor: Any, workers: int | None = None) -> LocalExecutor | DaskExecutor:
-    """The executor named by ``executor``: ``"local"``, ``"dask://host:port"`` or a Dask Client."""
+    """The executor named by ``executor``: ``"local"``, a Dask scheduler address
+    (``"tcp://host:port"``), a ``distributed.Client``, or an executor object itself."""
+    if isinstance(executor, (LocalExecutor, DaskExecutor)):
+        return executor
     if executor == "local":
         return LocalExecutor(workers)
-    if isinstance(executor, str) and executor.startswith("dask://"):
-        return DaskExecutor("tcp://" + executor.removeprefix("dask://"))
+    if isinstance(executor, str) and "://" in executor:
+        scheme, _, rest = executor.partition("://")
+        if scheme in DASK_SCHEMES:
+            return DaskExecutor(executor)
+        if scheme == "dask":
+            raise OptionError(
+                f"executor {executor!r}: write the Dask scheduler's address as Dask prints it, "
+                f"with its protocol: 'tcp://{rest}'"
+            )
     if type(executor).__name__ == "Client" and hasattr(executor, "submit"):
         return DaskExecutor(executor)
     raise OptionError(
-        f"executor {executor!r}: expected 'local', 'dask://host:port' or a distributed.Client"
+        f"executor {executor!r}: expected 'local', a Dask scheduler address such as "
+        "'tcp://host:8786', or a distributed.Client"
     )

@@ -4,13 +4,16 @@ A game is a factory called as ``factory(seed=s, **params)``, given alone or with
 ``Game(factory, params={"B": [1, 2, 3], "n": 3})`` (a list or range is an axis of the grid, any
 other value is fixed; wrap a list-valued parameter in another list). A method is a dictionary of
 ``solve`` keywords with a ``label``: ``dict(label="kkt", method="mpec", strategy="scholtes")``.
+
+A seed goes to the factory when it takes a ``seed`` parameter (a random instance) and to the method
+when it has a ``seed`` option the study does not fix (a random method). A game and a method that
+take no seed are deterministic together: they run once, on the first seed, whatever the seeds.
 """
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import itertools
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +22,9 @@ from stackopt.errors import OptionError
 from stackopt.solve import METHODS
 from stackopt.study.cell import Cell
 from stackopt.study.factories import resolve_factory
+from stackopt.study.option_checks import check_call, check_method_options, runner_of, takes_keyword
+
+logger = logging.getLogger("stackopt.study")
 
 
 @dataclass
@@ -72,9 +78,7 @@ def check_method(index: int, spec: Mapping[str, Any]) -> tuple[str, dict[str, An
     if method not in METHODS:
         known = ", ".join(sorted(METHODS))
         raise OptionError(f"{where}.method: unknown method {method!r}; known methods: {known}")
-    module_name, func_name = METHODS[method].split(":")
-    runner = getattr(importlib.import_module(module_name), func_name)
-    check_call(runner, where, None, **{k: v for k, v in options.items() if k != "method"})
+    check_method_options(method, {k: v for k, v in options.items() if k != "method"}, where)
     return label, options
 
 
@@ -94,26 +98,37 @@ def cells(
             raise OptionError(f"seeds: {seed!r} is not an integer")
     out = []
     for game in game_list:
-        instances = game.instances()
-        if "seed" in game.params:
-            raise OptionError(f"game {game.name!r}: 'seed' is not a parameter; use seeds")
-        for params in instances:
-            check_call(game.factory, f"game {game.name!r}", seed=0, **params)
+        instances = check_game(game, seed_list[0])
+        seeded_game = takes_keyword(game.factory, "seed")
+        once = {label for label, opts in method_list if not (seeded_game or random_method(opts))}
+        for label in once if len(seed_list) > 1 else ():
+            logger.warning(
+                "game %r and method %r take no seed: one run (seed %d), not %d identical ones",
+                game.name, label, seed_list[0], len(seed_list),
+            )  # fmt: skip
         for params, seed, (label, options) in itertools.product(instances, seed_list, method_list):
-            out.append(Cell(game.name, game.factory, params, seed, label, options))
+            if label not in once or seed == seed_list[0]:
+                out.append(Cell(game.name, game.factory, params, seed, label, options))
+    for cell in out:
+        cell.key  # noqa: B018 - an option without a stable identity is refused here, not mid-study
     return out
 
 
-def check_call(func: Callable[..., Any], where: str, *args: Any, **kwargs: Any) -> None:
-    """Check that ``func`` accepts these arguments, without calling it; errors name ``where``."""
-    try:
-        signature = inspect.signature(func)
-    except (TypeError, ValueError):  # builtins without a signature: checked when called
-        return
-    try:
-        signature.bind(*args, **kwargs)
-    except TypeError as exc:
-        raise OptionError(f"{where}: {exc}") from None
+def check_game(game: Game, seed: int) -> list[dict[str, Any]]:
+    """The parameter combinations of ``game``, each checked against its factory's signature and
+    type hints (with ``seed`` if the factory takes one)."""
+    instances = game.instances()
+    if "seed" in game.params:
+        raise OptionError(f"game {game.name!r}: 'seed' is not a parameter; use seeds")
+    seeded = {"seed": seed} if takes_keyword(game.factory, "seed") else {}
+    for params in instances:
+        check_call(game.factory, f"game {game.name!r}", **seeded, **params)
+    return instances
+
+
+def random_method(options: Mapping[str, Any]) -> bool:
+    """Whether the study's seed goes to this method: it has a ``seed`` option left unfixed."""
+    return "seed" not in options and takes_keyword(runner_of(options["method"]), "seed")
 
 
 def _is_axis(value: Any) -> bool:

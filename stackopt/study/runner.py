@@ -16,12 +16,14 @@ from stackopt.study.store import Store
 
 #: The statuses of cells that failed to finish; they are retried only when asked.
 FAILED = ("error", "time_limit")
+#: The status of cells an executor could not run (a lost Dask scheduler): always run again.
+UNFINISHED = "interrupted"
 
 
 def compare(
     games: GameLike | Iterable[GameLike],
     methods: Iterable[Mapping[str, Any]],
-    seeds: Iterable[int] = range(30),
+    seeds: Iterable[int] | None = None,
     store: str | Path = "results.sqlite",
     executor: Any = "local",
     timeout: float | None = None,
@@ -33,19 +35,25 @@ def compare(
 
     ``games`` is a factory (called as ``factory(seed=s, **params)``), a ``(factory, params_grid)``
     pair, a :class:`stackopt.study.Game`, a library name, or a list of these. ``methods`` is a list
-    of :func:`stackopt.solve` keyword dictionaries, each with a ``label``. Each finished cell is
+    of :func:`stackopt.solve` keyword dictionaries, each with a ``label``; their options are checked
+    by each method's own checks before the first cell runs (:mod:`stackopt.study.option_checks`).
+    ``seeds`` (default: the one seed 0) go to the factories and methods that take a seed; a game
+    and a method that take none run once (:mod:`stackopt.study.grid`). Each finished cell is
     committed to the SQLite ``store`` at once; cells already stored are skipped, except failed ones
     (status in ``retry``, or ``"error"``/``"time_limit"`` when ``retry=True``). A cell running
     longer than ``timeout`` seconds is killed and stored as ``"time_limit"``; a cell whose process
     dies is stored as ``"error"``. ``executor`` is ``"local"`` (``workers`` child processes, default
-    one per core), ``"dask://host:port"`` or a ``distributed.Client``.
+    one per core), a Dask scheduler address as Dask writes it (``"tcp://host:port"``), a
+    ``distributed.Client``, or an executor object (:mod:`stackopt.study.executors`). Cells that an
+    executor could not run (a lost Dask scheduler, no worker left) are stored as ``"interrupted"``
+    with the cause, the study stops with an error naming it, and running it again runs them.
 
     Returns one row per cell of this study (columns: see :data:`stackopt.study.store.COLUMNS`).
     """
     if timeout is not None and not timeout > 0:
         raise OptionError(f"timeout must be a positive number of seconds, got {timeout!r}")
-    todo_statuses = set(FAILED if retry is True else (retry or ()))
-    grid = cells(games, methods, seeds)
+    todo_statuses = {UNFINISHED, *(FAILED if retry is True else (retry or ()))}
+    grid = cells(games, methods, [0] if seeds is None else seeds)
     runner = make_executor(executor, workers)
     with Store(store) as db:
         done = db.statuses()

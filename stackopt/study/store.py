@@ -11,6 +11,7 @@ columnar JSON.
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import zlib
 from collections.abc import Iterable
@@ -49,22 +50,48 @@ SCHEMA_VERSION = 1
 
 
 class Store:
-    """A study's results in the SQLite file at ``path`` (created, with its folder, if missing)."""
+    """A study's results in the SQLite file at ``path`` (created, with its folder, if missing).
 
-    def __init__(self, path: str | Path) -> None:
+    ``readonly=True`` reads an existing store without writing anything, not even SQLite's lock
+    files: a store on a read-only disk or shared read-only can be reported on and exported.
+    """
+
+    def __init__(self, path: str | Path, readonly: bool = False) -> None:
         self.path = Path(path)
+        self.readonly = readonly
         if self.path.is_dir():
             raise ValueError(f"store {str(self.path)!r} is a directory, not a SQLite file")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if readonly and not self.path.is_file():
+            raise FileNotFoundError(f"results file {str(self.path)!r} does not exist")
         try:
-            self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
+            self._db = self._connect()
             self._create()
         except sqlite3.DatabaseError as exc:
+            if getattr(exc, "sqlite_errorname", "").startswith(
+                ("SQLITE_READONLY", "SQLITE_CANTOPEN")
+            ):
+                raise ValueError(
+                    f"store {str(self.path)!r} is read-only ({exc}): a study needs a store it can "
+                    "write; `stackopt report` and Store(path, readonly=True) read this one"
+                ) from None
             raise ValueError(
                 f"store {str(self.path)!r} is not a stackopt results file: {exc}"
             ) from None
+
+    def _connect(self) -> sqlite3.Connection:
+        if not self.readonly:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            return db
+        uri = self.path.resolve().as_uri()
+        try:  # read-only, still seeing a live writer's WAL
+            db = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None)
+            db.execute("PRAGMA user_version").fetchone()
+        except sqlite3.OperationalError:  # no lock files can be made beside it: read it as is
+            db = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
+        return db
 
     def _create(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -76,9 +103,14 @@ class Store:
                 f"store {str(self.path)!r} was not written by this version of stackopt "
                 f"(schema {version}, expected {SCHEMA_VERSION})"
             )
-        columns = ", ".join(f"{name} {kind}" for name, kind in COLUMNS.items())
-        self._db.execute(f"CREATE TABLE IF NOT EXISTS results ({columns})")
-        self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        if not self.readonly:
+            columns = ", ".join(f"{name} {kind}" for name, kind in COLUMNS.items())
+            self._db.execute(f"CREATE TABLE IF NOT EXISTS results ({columns})")
+            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        elif "results" not in tables:
+            raise ValueError(
+                f"store {str(self.path)!r} is not a stackopt results file: no results table"
+            )
         found = [r[1] for r in self._db.execute("PRAGMA table_info(results)")]
         if found != list(COLUMNS):
             raise ValueError(
@@ -109,9 +141,10 @@ class Store:
         return frame
 
     def export(self, path: str | Path) -> Path:
-        """Write every row to ``path``, as CSV or Parquet by its suffix (nested values as JSON)."""
+        """Write every row to ``path``, as CSV or Parquet by its suffix: one column per game
+        parameter (after ``params``; see :func:`with_parameters`), nested values as JSON."""
         path = Path(path)
-        frame = flat(self.frame())
+        frame = flat(with_parameters(self.frame())[0])
         if path.suffix == ".csv":
             frame.to_csv(path, index=False)
         elif path.suffix in (".parquet", ".pq"):
@@ -129,6 +162,28 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def with_parameters(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """``frame`` with one column per game parameter, right after ``params``, and their names.
+
+    A column is named after its parameter (``param_<name>`` if a results column has that name);
+    it is empty on the rows of games without that parameter; a list or table value is JSON text.
+    """
+    names = list(dict.fromkeys(k for p in frame["params"] for k in p))
+    columns = [f"param_{n}" if n in frame.columns or n == "instance" else n for n in names]
+    values = pd.DataFrame(
+        {c: [_scalar(p.get(n, math.nan)) for p in frame["params"]] for n, c in zip(names, columns)},
+        index=frame.index,
+        dtype=object,
+    )
+    at = list(frame.columns).index("params") + 1
+    out = pd.concat([frame.iloc[:, :at], values, frame.iloc[:, at:]], axis=1)
+    return out, columns
+
+
+def _scalar(value: Any) -> Any:
+    return json.dumps(value, sort_keys=True) if isinstance(value, (list, dict)) else value
 
 
 def flat(frame: pd.DataFrame) -> pd.DataFrame:

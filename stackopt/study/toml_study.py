@@ -5,7 +5,7 @@ Example (paths are relative to the TOML file)::
     [study]
     seeds = 5                     # an integer n (seeds 0..n-1) or a list of integers
     store = "results.sqlite"
-    executor = "local"            # or "dask://host:port"
+    executor = "local"            # or a Dask scheduler address, "tcp://host:8786"
     workers = 2                   # local processes (default: one per core)
     timeout = 60                  # seconds per cell
     retry = false                 # true: run failed cells again
@@ -23,7 +23,9 @@ Example (paths are relative to the TOML file)::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,7 @@ import pandas as pd
 
 from stackopt.errors import OptionError
 from stackopt.study.factories import resolve_factory
-from stackopt.study.grid import Game, cells
+from stackopt.study.grid import Game, cells, check_game, check_method
 from stackopt.study.runner import compare
 
 try:
@@ -59,21 +61,26 @@ class Study:
 
 
 def load_study(path: str | Path) -> Study:
-    """Read and check a study file; raise :class:`OptionError` naming the file and the bad field."""
+    """Read and check a study file: every game's parameters and every method's options go
+    through the checks of :mod:`stackopt.study.option_checks` before anything runs. Raise an
+    :class:`OptionError` naming the file, the line (where it can be told) and the bad field."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text())
+        text = path.read_text()
+        data = tomllib.loads(text)
     except OSError as exc:
         raise OptionError(f"{path}: cannot read the study file: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise OptionError(f"{path}: invalid TOML: {exc}") from None
     try:
-        return _study(data, path.parent)
+        return _study(data, path.parent, text)
+    except _AtLine as exc:
+        raise OptionError(f"{path}:{exc.line}: {exc.error}") from None
     except OptionError as exc:
         raise OptionError(f"{path}: {exc}") from None
 
 
-def _study(data: dict[str, Any], base: Path) -> Study:
+def _study(data: dict[str, Any], base: Path, text: str) -> Study:
     _only(data, ("study", "games", "methods"), "top level")
     settings = _table(data.get("study", {}), "study")
     _only(settings, STUDY_KEYS, "study")
@@ -81,10 +88,67 @@ def _study(data: dict[str, Any], base: Path) -> Study:
         settings["seeds"] = _seeds(settings["seeds"])
     if "store" in settings:
         settings["store"] = base / _typed(settings["store"], str, "study.store")
-    games = [_game(i, g, base) for i, g in enumerate(_array(data, "games"))]
-    methods = [_table(m, f"methods[{i}]") for i, m in enumerate(_array(data, "methods"))]
-    cells(games, methods, settings.get("seeds", [0]))  # checks every method, option and parameter
+    seeds = settings.get("seeds", [0])
+    methods = []
+    for i, entry in enumerate(_array(data, "methods")):
+        table = _table(entry, f"methods[{i}]")
+        with _located(text, "methods", i, table):
+            check_method(i, table)
+        methods.append(table)
+    games = []
+    for i, entry in enumerate(_array(data, "games")):
+        with _located(text, "games", i, entry if isinstance(entry, Mapping) else {}):
+            games.append(_game(i, entry, base))
+            check_game(games[-1], seeds[0])
+    cells(games, methods, seeds)  # the grid as a whole: unique names and labels
     return Study(games, methods, settings)
+
+
+class _AtLine(Exception):
+    """An :class:`OptionError` with the line of the study file it concerns."""
+
+    def __init__(self, error: OptionError, line: int) -> None:
+        super().__init__(str(error))
+        self.error, self.line = error, line
+
+
+@contextmanager
+def _located(text: str, array: str, index: int, table: Mapping[str, Any]) -> Iterator[None]:
+    """Give an OptionError raised inside the line of entry ``index`` of ``[[array]]`` in
+    ``text``: the line of the key its message names, else the entry's header."""
+    try:
+        yield
+    except OptionError as exc:
+        named = [k for k in table if _names(str(exc), k, table[k])]
+        named.sort(key=lambda k: (k in ("label", "method", "model"), -len(k)))
+        line = line_of(text, array, index, named[0] if named else None)
+        if line is None:
+            raise
+        raise _AtLine(exc, line) from None
+
+
+def _names(message: str, key: str, value: Any) -> bool:
+    """Whether ``message`` names ``key``, or a key of the inline table ``value``."""
+    if isinstance(value, Mapping) and any(_names(message, k, None) for k in value):
+        return True
+    return re.search(rf"(?<![\w.\[]){re.escape(key)}\b", message) is not None
+
+
+def line_of(text: str, array: str, index: int, key: str | None) -> int | None:
+    """The line (from 1) of ``key`` in entry ``index`` of the array of tables ``[[array]]``, or
+    of that entry's header when the key is not found on a line of its own."""
+    header = re.compile(rf"^\s*\[\[\s*{re.escape(array)}\s*\]\]")
+    assignment = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=") if key else None
+    count, start = -1, None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if start is None:
+            count += bool(header.match(line))
+            start = number if count == index else None
+        elif line.lstrip().startswith("["):
+            break
+        elif assignment is not None and assignment.match(line):
+            return number
+    return start
 
 
 def _game(index: int, entry: Any, base: Path) -> Game:

@@ -1,0 +1,158 @@
+"""Check a study's methods and game parameters before its first cell runs.
+
+Each method's options go through the method's own checks, without solving anything:
+
+1. the keywords are bound to the runner's signature (an unknown one is refused);
+2. each value is checked against the runner's type hints (``lr="fast"`` for ``lr: float``);
+3. ``stackopt.solve`` is called on a stand-in game that stops the run at its first use of the game,
+   so every check the runner makes on its options before it reads the game runs as it would;
+4. the objects a runner builds only after reading the game are built here from the same options
+   (:data:`LATE_OBJECTS`: the gradient method's update rule).
+
+A game's parameters are checked against its factory's signature and type hints the same way.
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import importlib
+import inspect
+import types
+import typing
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from stackopt.errors import ModelError, OptionError
+from stackopt.solve import METHODS, solve
+
+
+def runner_of(method: str) -> Callable[..., Any]:
+    """The function that runs ``method`` (imported on demand, as ``solve`` does)."""
+    module_name, func_name = METHODS[method].split(":")
+    return getattr(importlib.import_module(module_name), func_name)
+
+
+def takes_keyword(func: Callable[..., Any], name: str) -> bool:
+    """Whether ``func`` accepts the keyword ``name`` (explicitly or through ``**kwargs``)."""
+    try:
+        params = inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return False
+    return name in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
+def check_call(func: Callable[..., Any], where: str, *args: Any, **kwargs: Any) -> None:
+    """Check that ``func`` accepts these arguments and that each keyword value has the type its
+    hint asks for, without calling it; errors name ``where``."""
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):  # builtins without a signature: checked when called
+        return
+    try:
+        signature.bind(*args, **kwargs)
+    except TypeError as exc:
+        raise OptionError(f"{where}: {exc}") from None
+    hints = _hints(func)
+    for name, value in kwargs.items():
+        if name in hints and not conforms(value, hints[name]):
+            raise OptionError(f"{where}: {name} must be {_describe(hints[name])}, got {value!r}")
+
+
+def check_method_options(method: str, options: Mapping[str, Any], where: str) -> None:
+    """Run ``method``'s own checks on ``options`` without solving; errors name ``where``."""
+    check_call(runner_of(method), where, None, **options)
+    try:
+        for build in LATE_OBJECTS.get(method, ()):
+            build(runner_of(method), options)
+        solve(_StandInGame(), method=method, load_solution=False, certify=False, **options)
+    except (_GameReached, ModelError):
+        return  # the runner checked its options and went on to read the game
+    except OptionError as exc:
+        raise OptionError(f"{where}: {exc}") from None
+    except (TypeError, ValueError) as exc:  # a value of the wrong kind met an option check
+        raise OptionError(f"{where}: an option value is not usable: {exc}") from None
+
+
+def _option(run: Callable[..., Any], options: Mapping[str, Any], name: str) -> Any:
+    """The value of option ``name``: the study's, else the runner's default."""
+    return options.get(name, inspect.signature(run).parameters[name].default)
+
+
+def _gradient_update_rule(run: Callable[..., Any], options: Mapping[str, Any]) -> None:
+    from stackopt.backends.optimizers import make_optimizer
+
+    make_optimizer(_option(run, options, "optimizer"), _option(run, options, "lr"))
+
+
+def _gradient_oracle(run: Callable[..., Any], options: Mapping[str, Any]) -> None:
+    from stackopt.backends.oracles.registry import ORACLES
+
+    oracle = _option(run, options, "oracle")
+    if callable(oracle):
+        return
+    if oracle not in ORACLES:
+        raise OptionError(f"unknown oracle {oracle!r}; choose one of {', '.join(ORACLES)}")
+    extra = _option(run, options, "oracle_options") or {}
+    check_call(ORACLES[oracle], f"oracle_options of {oracle!r}", None, None, None, **extra)
+
+
+#: Objects a runner builds only after it reads the game, built from the options by the study.
+LATE_OBJECTS: dict[str, tuple[Callable[[Callable[..., Any], Mapping[str, Any]], None], ...]] = {
+    "gradient": (_gradient_update_rule, _gradient_oracle),
+}
+
+
+class _GameReached(BaseException):
+    """Raised by the stand-in game when the runner first uses it (a BaseException, so that a
+    runner's ``except Exception`` cannot turn it into an error status)."""
+
+
+class _StandInGame:
+    """A game that stops the run at its first use: every attribute, item or protocol raises."""
+
+    def _reached(self, *args: Any, **kwargs: Any) -> Any:
+        raise _GameReached
+
+    __getattr__ = __getitem__ = __iter__ = __len__ = __bool__ = __call__ = _reached
+    __contains__ = __float__ = __int__ = __index__ = _reached
+
+
+def _hints(func: Callable[..., Any]) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(func)
+    except Exception:  # a hint naming a type imported only for type checkers: no type checks
+        return {}
+
+
+def conforms(value: Any, hint: Any) -> bool:
+    """Whether ``value`` fits the type hint ``hint`` (containers by their kind only; an int fits
+    ``float``; a bool fits only ``bool``; an unrecognized hint accepts anything)."""
+    if hint is Any or hint is inspect.Parameter.empty:
+        return True
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(conforms(value, arg) for arg in typing.get_args(hint))
+    if origin is typing.Literal:
+        return value in typing.get_args(hint)
+    if origin in (collections.abc.Callable,) or hint is collections.abc.Callable:
+        return callable(value)
+    if hint is type(None):
+        return value is None
+    if origin in (tuple, list, collections.abc.Sequence):
+        return isinstance(value, (tuple, list))  # TOML and JSON give lists for tuples
+    if origin in (dict, collections.abc.Mapping):
+        return isinstance(value, Mapping)
+    if not isinstance(hint, type):
+        return True
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint in (tuple, list):
+        return isinstance(value, (tuple, list))
+    return isinstance(value, hint)
+
+
+def _describe(hint: Any) -> str:
+    text = inspect.formatannotation(hint)
+    return text.replace("collections.abc.", "").replace("NoneType", "None")
