@@ -25,7 +25,7 @@ from pyomo.core.expr.visitor import identify_variables
 from stackopt.backends.evaluation import nested_values
 from stackopt.backends.optimizers import make_optimizer
 from stackopt.backends.projection import LinearSetProjection
-from stackopt.backends.start_points import current_value
+from stackopt.backends.start_points import current_value, leader_start
 from stackopt.errors import OptionError
 from stackopt.result import Result
 from stackopt.structure import GameStructure
@@ -121,13 +121,27 @@ def _partials(structure: GameStructure, pi: np.ndarray, x: np.ndarray):
 
 def run_cvxpy(
     structure: GameStructure,
-    steps: int,
-    lr: float,
+    max_iter: int,
+    lr: float | None,
     optimizer: str,
+    line_search: bool,
     tol: float,
     time_limit: float | None,
+    start: dict[str, Any] | None,
+    unsupported: dict[str, bool],
 ) -> Result:
-    """Projected gradient descent for the leader against cvxpy followers; an honest Result."""
+    """Projected gradient descent for the leader against cvxpy followers; an honest Result.
+
+    ``unsupported``: the gradient method's options that do not apply here, and whether each was
+    given (refused by name)."""
+    given = [name for name, used in unsupported.items() if used]
+    if given:
+        raise OptionError(
+            f"with followers written in cvxpy the oracle is cvxpy's best response; {given} do "
+            "not apply"
+        )
+    if lr is None:
+        raise OptionError("with followers written in cvxpy the leader takes fixed steps: give lr")
     game = structure.game
     leader_ids = {id(v) for v in structure.leader_vars}
     for c in structure.constraints:
@@ -139,11 +153,12 @@ def run_cvxpy(
     project = LinearSetProjection(structure.leader_vars, structure.constraints)
     equilibrium = CvxpyEquilibrium(structure, tol)
     opt = make_optimizer(optimizer, lr)
-    pi = project(np.array([current_value(v) for v in structure.leader_vars]))
+    named = leader_start(structure.leader_vars, start)
+    pi = project(np.array([named.get(v.name, current_value(v)) for v in structure.leader_vars]))
     x = np.array([current_value(v) for v in structure.follower_vars])
     history: list[dict[str, Any]] = []
-    status, message, start = "iteration_limit", f"ran {steps} steps", time.perf_counter()
-    for k in range(steps):
+    status, message, t_start = "iteration_limit", f"ran {max_iter} steps", time.perf_counter()
+    for k in range(max_iter):
         t0 = time.perf_counter()
         x = equilibrium.solve(pi, x)
         cost, g_pi, g_x = _partials(structure, pi, x)
@@ -163,7 +178,7 @@ def run_cvxpy(
         if moved <= 1e-12 * max(1.0, float(np.max(np.abs(pi), initial=0))):
             status, message = "locally_optimal", f"stationary after {k + 1} steps"
             break
-        if time_limit is not None and time.perf_counter() - start > time_limit:
+        if time_limit is not None and time.perf_counter() - t_start > time_limit:
             status, message = "time_limit", f"time limit after {k + 1} steps"
             break
     x = equilibrium.solve(pi, x)  # honest: the equilibrium recomputed at the returned decision

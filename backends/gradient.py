@@ -2,37 +2,68 @@
 
 Wang et al. (2022), Algorithm 1. At each step the oracle returns a follower equilibrium z*(pi), the
 implicit function theorem gives the total gradient of the augmented Lagrangian (Eq. 5, adjoint mode,
-:mod:`stackopt.backends.sensitivity`), and the leader takes a projected SGD/Adam step:
+:mod:`stackopt.backends.sensitivity`), and the leader takes a projected step:
 
     L_mu(pi, s, y) = c(pi) + sum_j y_j (G_j(pi) + s_j) + mu/2 sum_j (G_j(pi) + s_j)^2,   s >= 0,
 
 where c = sign * leader objective, G_j <= 0 are the equilibrium-dependent leader constraints, the
-slack s is minimized in closed form, s_j = max(0, -G_j - y_j/mu), which leaves the gradient
-grad c + sum_j max(0, y_j + mu G_j) grad G_j, and the multipliers are updated every K steps,
+slack s is minimized in closed form, s_j = max(0, -G_j - y_j/mu), which leaves
+L_mu = c + (||max(0, y + mu G)||^2 - ||y||^2) / (2 mu) with the gradient
+grad c + sum_j max(0, y_j + mu G_j) grad G_j; the multipliers are updated every K steps,
 y <- max(0, y + mu G). Constraints on leader Vars alone are kept by projection
 (:mod:`stackopt.backends.projection`). With a sampling oracle each step differentiates through
 ``samples`` sampled equilibria (Theorem 2) and records the gradient's sample variance. Along the
 leader's path the ``kkt`` oracle stops once ||F||_inf <= tol instead of polishing each equilibrium
 to 1e-10 (Newton's ``path_target``, :mod:`stackopt.backends.oracles.newton`; pass
 ``oracle_options={"path_target": None}`` to polish): the implicit gradient is then exact up to
-O(tol). If the oracle fails at step k > 0 (an equilibrium branch that ends, for instance), the
-method stops with status "error" and returns the leader decision of step k - 1, the last one whose
-equilibrium was found, evaluated honestly like any other. A run that takes all its steps ends
-"feasible" when the returned decision violates the leader's constraints by at most 1e-3 at its
-recomputed equilibrium (:mod:`stackopt.backends.evaluation`), else "iteration_limit".
+O(tol).
 
-Algorithm 1 returns its last decision, which an augmented Lagrangian can leave over a constraint
-(its multipliers are still moving). With ``returns="best-feasible"`` a run that stops short of a
-stationary point (step or time limit, oracle failure) returns instead the decision of the step with
-the best leader objective among those whose equilibrium violated the constraints by at most 1e-3
-(the last decision if no step did); the history is the same and the message names the step. A
-stationary point is still returned as it is: its violation is at most ``tol``.
+**The step.** By default (``line_search=True``) a projected-gradient step with a backtracking
+(Armijo) line search on L_mu at the recomputed equilibrium (Bertsekas 1999, Sec. 2.3.2):
+pi+ = P(pi - t d) is accepted when L_mu(pi+) <= L_mu(pi) + 1e-4 grad^T (pi+ - pi), else t is
+halved. d is the gradient (``optimizer="sgd"``) or Adam's scaled direction (``"adam"``). The first
+trial step is ``lr`` when given; otherwise the documented scale-free rule: the first trial moves the
+leader by a tenth of its range, t_0 = 0.1 D / ||d||_inf, D the widest finite box width of a leader
+Var (max(1, ||pi||_inf) when none is finite). Later trials start from the Barzilai-Borwein step
+s^T s / s^T y (twice the last accepted step when s^T y <= 0 or with Adam's direction). The run is
+stationary once an accepted step moves the leader by at most tol * max(1, ||pi||_inf) (or no trial
+decreases L_mu): it stops, claiming "locally_optimal", when the constraints are then met to tol,
+and updates the multipliers at once otherwise. A decision rescaled by s (or an objective by a
+constant) leaves the path the same up to that scale. ``line_search=False`` takes the fixed step of
+the optimizer with learning rate ``lr``: ``lr=0.01, optimizer="adam", line_search=False`` is
+Algorithm 1 exactly (the paper's setting, used by the reproduction study).
+
+**The followers' domain.** If the oracle fails at the start, phase 1 (:mod:`.feasible_start`)
+moves the leader to the nearest decision, within its own constraints, at which every follower is
+feasible; the history's first row says so (``{"phase": 1, ...}``). When the oracle fails at a new
+decision, the step is halved (at most ``MAX_HALVINGS`` times) until it finds an equilibrium. If
+none does, the followers' feasibility is tested at the shortest trial step: where they are
+infeasible the step crossed the boundary of their domain, and the run treats the decision as
+stationary (the certificate judges the claim); where they are feasible the oracle failed, and the
+run stops with "error", returning the last decision whose equilibrium was found.
+
+**Starts.** ``start`` (leader Var name -> value) replaces the model's values; ``multistart=k`` runs
+from the start and k - 1 random decisions in the leader's box (drawn with ``seed``) and keeps the
+best Result (a success first, then the leader's objective). ``time_limit`` covers all of them.
+``callback(state) -> bool`` is called after every step with the step's history row and the decision
+it was taken from (``state["leader"]``, name -> value); True stops the run. Ctrl-C returns the best feasible decision so far
+(else the last one with an equilibrium) with status "interrupted".
+
+A run that takes all its steps ends "feasible" when the returned decision violates the leader's
+constraints by at most 1e-3 at its recomputed equilibrium (:mod:`stackopt.backends.evaluation`),
+else "iteration_limit". Algorithm 1 returns its last decision, which an augmented Lagrangian can
+leave over a constraint (its multipliers are still moving). With ``returns="best-feasible"`` a run
+that stops short of a stationary point (step or time limit, oracle failure) returns instead the
+decision of the step with the best leader objective among those whose equilibrium violated the
+constraints by at most 1e-3 (the last decision if no step did); the history is the same and the
+message names the step. A stationary point is still returned as it is.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -41,16 +72,28 @@ from pyomo.repn import generate_standard_repn
 
 from stackopt.backends.cvxpy_path import run_cvxpy
 from stackopt.backends.evaluation import FEASIBILITY_TOL, honest_result
+from stackopt.backends.feasible_start import FollowerDomain
 from stackopt.backends.optimizers import make_optimizer
+from stackopt.backends.oracles.base import Equilibrium
+from stackopt.backends.oracles.multipliers import with_multipliers
 from stackopt.backends.oracles.registry import make_oracle
 from stackopt.backends.projection import LinearSetProjection
 from stackopt.backends.sensitivity import Sensitivity
-from stackopt.backends.start_points import current_value
+from stackopt.backends.start_points import current_value, leader_start, random_value
 from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluation, KKTEvaluator
+from stackopt.progress import progress_bar
 from stackopt.result import Result
 from stackopt.structure import analyze
+
+#: a step whose oracle fails is halved at most this many times (2^-20: a millionth of the step)
+MAX_HALVINGS = 20
+#: Armijo's sufficient-decrease constant
+ARMIJO = 1e-4
+#: the first trial step of the line search moves the leader by this fraction of its range
+FIRST_MOVE = 0.1
+BOUNDARY = "the step leaves the followers' domain: along its boundary (phase 1)"
 
 
 class LeaderConstraints:
@@ -88,13 +131,20 @@ class LeaderConstraints:
         return ev.leader_vjp(1.0, per_row)
 
 
+def merit(cost: float, G: np.ndarray, y: np.ndarray, mu: float) -> float:
+    """L_mu with the slack minimized: c + (||max(0, y + mu G)||^2 - ||y||^2) / (2 mu)."""
+    shifted = np.maximum(0.0, y + mu * G)
+    return float(cost + (shifted @ shifted - y @ y) / (2 * mu))
+
+
 def run(
     game: StackelbergGame,
     oracle: str | Callable = "kkt",
     oracle_options: dict | None = None,
-    steps: int = 5000,
-    lr: float = 0.01,
-    optimizer: str = "adam",
+    max_iter: int = 5000,
+    lr: float | None = None,
+    optimizer: str = "sgd",
+    line_search: bool = True,
     K: int = 100,
     mu: float = 10.0,
     samples: int = 1,
@@ -103,11 +153,16 @@ def run(
     time_limit: float | None = None,
     verbose: bool = False,
     returns: str = "last",
+    start: dict[str, Any] | None = None,
+    multistart: int = 1,
+    callback: Callable[[dict[str, Any]], bool] | None = None,
+    steps: None = None,
 ) -> Result:
     """Equilibrium-flow gradient descent (Wang et al. 2022, Algorithm 1); an honest Result.
 
-    The leader takes projected Adam/SGD steps on the augmented Lagrangian of its problem, with the
-    gradient through the followers' equilibrium by the implicit function theorem (module docstring).
+    The leader takes projected steps on the augmented Lagrangian of its problem, with the
+    gradient through the followers' equilibrium by the implicit function theorem; by default an
+    Armijo line search with a scale-free first step (module docstring).
 
     Parameters
     ----------
@@ -117,157 +172,473 @@ def run(
     oracle_options : dict or None
         Options of the oracle (for kkt: ``path_target``, the residual at which an equilibrium on the
         leader's path is accepted).
-    steps : int
-        Number of gradient steps.
-    lr : float
-        Learning rate of the leader's optimizer.
+    max_iter : int
+        The most gradient steps per start.
+    lr : float or None
+        With ``line_search=False`` the fixed learning rate; with the line search its first trial
+        step (None: the scale-free rule, the first trial moves the leader by a tenth of its box).
     optimizer : str
-        adam or sgd.
+        sgd (the projected gradient) or adam (Adam's scaled direction).
+    line_search : bool
+        Armijo backtracking on the augmented Lagrangian (True) or fixed steps of ``lr`` (False;
+        ``lr=0.01, optimizer="adam", line_search=False`` is the paper's Algorithm 1).
     K : int
-        The augmented Lagrangian's multipliers are updated every K steps.
+        The augmented Lagrangian's multipliers are updated every K steps (and at once when the
+        line search finds the leader stationary over the constraints).
     mu : float
         Penalty weight of the augmented Lagrangian.
     samples : int
         Equilibria sampled per step with a sampling oracle; the gradient is their mean.
     seed : int
-        Seed of the sampling oracle.
+        Seed of the sampling oracle and of the random multistart decisions.
     tol : float
-        Equilibrium tolerance of the oracle, and the run stops at a stationary point (projected
-        gradient and constraint violation at most tol).
+        Equilibrium tolerance of the oracle; the run stops at a stationary point (an accepted step
+        of at most tol * max(1, ||pi||_inf), or Algorithm 1's vanished projected step) whose
+        constraint violation is at most tol.
     time_limit : float or None
-        Wall-clock limit in seconds; the run stops with status "time_limit".
+        Wall-clock limit in seconds for the whole run (all starts); status "time_limit".
     verbose : bool
         Show a progress bar.
     returns : str
         "last" (Algorithm 1's last decision) or "best-feasible" (a run that stops short returns its
         best step within the leader's constraints).
+    start : dict or None
+        Leader Var name -> value (an indexed Var: name -> {index: value}) replacing the model's
+        values as the start.
+    multistart : int
+        Runs from the start and multistart - 1 random decisions in the leader's box; the best
+        Result is kept (a success first, then the leader's objective).
+    callback : callable or None
+        ``callback(state) -> bool`` after every step, ``state`` the step's history row with
+        ``state["leader"]`` the decision (name -> value); True stops the run.
+    steps : None
+        Refused: the number of steps is ``max_iter``.
     """
-    for name, value in (("steps", steps), ("K", K), ("samples", samples)):
-        if not isinstance(value, int) or value < 1:
+    if steps is not None:
+        raise OptionError("the gradient method's option steps is now max_iter (max_iter=...)")
+    for name, value in (("max_iter", max_iter), ("K", K), ("samples", samples)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise OptionError(f"{name} must be a positive integer, got {value!r}")
-    if not mu > 0:
+    if not isinstance(multistart, int) or isinstance(multistart, bool) or multistart < 1:
+        raise OptionError(f"multistart must be a positive integer, got {multistart!r}")
+    if not isinstance(mu, (int, float)) or not mu > 0:
         raise OptionError(f"mu must be positive, got {mu!r}")
+    if not isinstance(tol, (int, float)) or not tol > 0:
+        raise OptionError(f"tol must be positive, got {tol!r}")
+    if time_limit is not None and (not isinstance(time_limit, (int, float)) or time_limit <= 0):
+        raise OptionError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
+    if lr is not None and (not isinstance(lr, (int, float)) or not lr > 0):
+        raise OptionError(f"lr must be positive, got {lr!r}")
+    if not isinstance(line_search, bool):
+        raise OptionError(f"line_search must be True or False, got {line_search!r}")
+    if not line_search and lr is None:
+        raise OptionError("line_search=False takes fixed steps: give their learning rate lr")
     if returns not in ("last", "best-feasible"):
         raise OptionError(f"returns must be 'last' or 'best-feasible', got {returns!r}")
+    if callback is not None and not callable(callback):
+        raise OptionError(f"callback must be callable, got {callback!r}")
+    make_optimizer(optimizer, 1.0)  # checks the name
     structure = analyze(game)
-    cvxpy_parts = [part.cvxpy is not None for part in structure.followers]
-    if any(cvxpy_parts):
-        if not all(cvxpy_parts) or oracle != "kkt" or oracle_options or samples != 1:
-            raise OptionError(
-                "with followers written in cvxpy, every follower must be a cvxpy follower and the "
-                "oracle is cvxpy's best response (no oracle, oracle_options or samples)"
-            )
-        return run_cvxpy(structure, steps, lr, optimizer, tol, time_limit)
+    if any(part.cvxpy is not None for part in structure.followers):
+        return run_cvxpy(
+            structure,
+            max_iter=max_iter,
+            lr=lr,
+            optimizer=optimizer,
+            line_search=line_search,
+            tol=tol,
+            time_limit=time_limit,
+            start=start,
+            unsupported={
+                "oracle": oracle != "kkt",
+                "oracle_options": bool(oracle_options),
+                "samples": samples != 1,
+                "multistart": multistart != 1,
+                "callback": callback is not None,
+            },
+        )
+    named_start = leader_start(structure.leader_vars, start)
     evaluator = KKTEvaluator(game)
-    structure = evaluator.kkt.structure
-    cons = LeaderConstraints(evaluator)
-    if oracle == "kkt":  # along the leader's path, equilibria to tol, not polished (overridable)
-        oracle_options = {"path_target": tol} | (oracle_options or {})
-    orc = make_oracle(oracle, game, evaluator, tol, oracle_options)
-    opt = make_optimizer(optimizer, lr)
-    rng = np.random.default_rng(seed)
-    start_values = {
+    descent = _Descent(
+        game, evaluator, oracle, oracle_options, max_iter, lr, optimizer, line_search, K, mu,
+        samples, tol, verbose, returns, callback,
+    )  # fmt: skip
+    model_start = {
         v.name: current_value(v) for v in structure.leader_vars + structure.follower_vars
-    }
-    z, pi = evaluator.values_of(start_values)
-    pi = cons.project(pi)
-    y = np.zeros(len(cons.rows))
-    solved: np.ndarray | None = None  # the decision of the last step whose equilibrium was found
-    best: tuple[float, int, np.ndarray, np.ndarray] | None = None  # (cost, step, pi, z), feasible
-    history: list[dict[str, Any]] = []
-    warnings: set[str] = set()
-    status, message = "iteration_limit", f"ran {steps} steps"
-    start = time.perf_counter()
-    progress = _progress(steps, verbose)
-    for k in range(steps):
-        t0 = time.perf_counter()
-        grads, residual, last = [], 0.0, None
-        for _ in range(samples):
-            eq = orc(pi, z, rng)
-            if not eq.converged:
-                status = "error"
-                message = f"the {eq.oracle} oracle failed at step {k}: {eq.message}"
-                if solved is not None:  # return the last decision with an equilibrium, not pi
-                    pi = solved
-                    message += f"; returned the leader decision of step {k - 1}"
-                break
-            z, residual = eq.z, max(residual, eq.residual)
-            last = eq.evaluation if eq.evaluation is not None else evaluator.evaluate(z, pi)
-            sens = Sensitivity(last)
-            warnings.update(sens.warnings)
-            G = cons.values(last)
-            weights = np.maximum(0.0, y + mu * G)
-            grads.append(sens.adjoint(*cons.penalized_gradients(last, weights)))
-        if status == "error":
+    } | named_start
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    rng = np.random.default_rng(seed)
+    results: list[Result] = []
+    for i in range(multistart):
+        values = dict(model_start)
+        if i > 0:
+            values |= {v.name: random_value(v, rng) for v in evaluator.leader_vars}
+        run_rng = np.random.default_rng(seed if i == 0 else [seed, i])
+        results.append(descent.run(values, run_rng, deadline))
+        if results[-1].status in ("interrupted", "time_limit"):
             break
-        grad = grads[0] if samples == 1 else np.mean(grads, axis=0)
-        solved = pi
-        violation = float(G.max(initial=0.0))
-        if violation <= FEASIBILITY_TOL and (best is None or last.leader_cost < best[0]):
-            best = (last.leader_cost, k, pi, z)
-        new_pi = cons.project(pi - opt.step(grad))
-        moved = float(np.abs(new_pi - pi).max(initial=0.0))
-        pi = new_pi
-        if (k + 1) % K == 0:
-            y = np.maximum(0.0, y + mu * G)
+    if len(results) == 1:
+        return results[0]
+    sign = evaluator.leader_sign
+    chosen = min(
+        results,
+        key=lambda r: (
+            not r.success,
+            np.inf if r.leader_objective is None else sign * r.leader_objective,
+        ),
+    )
+    index = results.index(chosen)
+    chosen.info["starts"] = [
+        {"start": i, "status": r.status, "objective": r.leader_objective}
+        for i, r in enumerate(results)
+    ]
+    chosen.message += f"; the best of {len(results)} starts (start {index})"
+    if results[-1].status == "interrupted" and chosen is not results[-1]:
+        chosen.status = "interrupted"
+        chosen.message += "; interrupted (Ctrl-C) during a later start"
+    return chosen
+
+
+@dataclass
+class _Point:
+    """A leader decision with its equilibrium and the evaluation there."""
+
+    pi: np.ndarray
+    eq: Equilibrium | None
+    ev: KKTEvaluation | None
+
+
+@dataclass
+class _Trial:
+    """What the step found: the accepted point (or None), and why not when it is None."""
+
+    point: _Point | None
+    halvings: int = 0
+    size: float = 0.0
+    boundary: bool = False  # no trial had an equilibrium and the followers are infeasible there
+    stationary: bool = False  # no trial decreased L_mu, or the step is nil
+    message: str = ""
+
+
+@dataclass
+class _Descent:
+    """One run of the method from one start; the options are :func:`run`'s."""
+
+    game: StackelbergGame
+    evaluator: KKTEvaluator
+    oracle: str | Callable
+    oracle_options: dict | None
+    max_iter: int
+    lr: float | None
+    optimizer: str
+    line_search: bool
+    K: int
+    mu: float
+    samples: int
+    tol: float
+    verbose: bool
+    returns: str
+    callback: Callable | None
+    warnings: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.cons = LeaderConstraints(self.evaluator)
+        options = self.oracle_options
+        if self.oracle == "kkt":  # along the leader's path, equilibria to tol (overridable)
+            options = {"path_target": self.tol} | (options or {})
+        self.orc = make_oracle(self.oracle, self.game, self.evaluator, self.tol, options)
+        self._domain: FollowerDomain | None = None
+
+    @property
+    def domain(self) -> FollowerDomain:
+        if self._domain is None:
+            self._domain = FollowerDomain(analyze(self.game))
+        return self._domain
+
+    def _point(self, pi: np.ndarray, eq: Equilibrium) -> _Point:
+        ev = eq.evaluation if eq.evaluation is not None else self.evaluator.evaluate(eq.z, pi)
+        return _Point(pi, eq, ev)
+
+    def _start(self, values: dict[str, float], rng, history: list) -> tuple[_Point | None, str]:
+        """The first point: the start, or phase 1's decision when the oracle fails there."""
+        z, pi = self.evaluator.values_of(values)
+        pi = self.cons.project(pi)
+        eq = self.orc(pi, z, rng)
+        if eq.converged:
+            return self._point(pi, eq), ""
+        t0 = time.perf_counter()
+        phase = self.domain.nearest(pi, z[: self.evaluator.n_x])
+        moved = float(np.abs(phase.pi - pi).max(initial=0.0))
         history.append(
             {
-                "step": k,
-                "objective": evaluator.leader_sign * last.leader_cost,
-                "violation": violation,
-                "multipliers": y.tolist(),
-                "residual": residual,
-                "grad_norm": float(np.sqrt(grad @ grad)),
-                "grad_variance": float(np.var(grads, axis=0, ddof=1).sum()) if samples > 1 else 0.0,
+                "phase": 1,
+                "found": phase.found,
+                "moved": moved,
+                "leader": phase.pi.tolist(),
+                "message": phase.message,
                 "step_time": time.perf_counter() - t0,
             }
         )
-        progress(k)
-        small = 1e-12 * max(1.0, float(np.abs(pi).max(initial=0.0)))
-        if (  # the optimizer's step vanished; a momentum pushing into a bound does not count
-            moved <= small
-            and history[-1]["violation"] <= tol
-            and np.abs(pi - cons.project(pi - grad)).max(initial=0.0) <= small
-        ):
-            status, message = "locally_optimal", f"stationary after {k + 1} steps"
-            break
-        if time_limit is not None and time.perf_counter() - start > time_limit:
-            status, message = "time_limit", f"time limit after {k + 1} steps"
-            break
-    reported = history[-1]["objective"] if history else None
-    # a stationary point within the constraints is kept (best-feasible is for runs that stop short)
-    if returns == "best-feasible" and best is not None and status != "locally_optimal":
-        _, step, best_pi, best_z = best
-        if best_pi is not pi:
-            pi, z, reported = best_pi, best_z, history[step]["objective"]
-            message += f"; returned the best feasible decision, of step {step}"
-    values = dict(zip(evaluator.leader_names, pi)) | dict(zip(evaluator.z_names, z))
-    # after every step: "feasible" if the returned decision is, at its recomputed equilibrium
-    ran_out = status == "iteration_limit"
-    return honest_result(
-        game,
-        evaluator,
-        status="feasible" if ran_out else status,
-        if_violated="iteration_limit" if ran_out else "infeasible",
-        values=values,
-        reported_objective=reported,
-        message=message,
-        history=history,
-        info={"oracle": getattr(orc, "name", "callable"), "constraints": cons.names},
-        warnings=sorted(warnings),
-    )
+        why = f"the {eq.oracle} oracle failed at the start ({eq.message})"
+        if not phase.found:
+            return None, f"{why}; phase 1 found no leader decision where the followers are " + (
+                f"feasible ({phase.message})"
+            )
+        pi = self.cons.project(phase.pi)
+        z = with_multipliers(self.evaluator, phase.x, pi, self.tol)
+        eq = self.orc(pi, z, rng)
+        note = f"{why}; phase 1 moved the leader by {moved:.3g} to where the followers are feasible"
+        if not eq.converged:
+            return None, f"{note}, and the oracle failed there too ({eq.message})"
+        return self._point(pi, eq), note
 
+    def _gradient(self, at: _Point, y: np.ndarray, rng) -> tuple[Any, ...] | None:
+        """(mean gradient, the samples' gradients, the last point, max residual), or None when
+        a later sample's oracle fails."""
+        grads, residual, point = [], 0.0, at
+        for s in range(self.samples):
+            if s > 0:
+                eq = self.orc(at.pi, point.eq.z, rng)
+                if not eq.converged:
+                    return None
+                point = self._point(at.pi, eq)
+            residual = max(residual, point.eq.residual)
+            sens = Sensitivity(point.ev)
+            self.warnings.update(sens.warnings)
+            weights = np.maximum(0.0, y + self.mu * self.cons.values(point.ev))
+            grads.append(sens.adjoint(*self.cons.penalized_gradients(point.ev, weights)))
+        grad = grads[0] if self.samples == 1 else np.mean(grads, axis=0)
+        return grad, grads, point, residual
 
-def _progress(steps: int, verbose: bool) -> Callable[[int], None]:
-    if not verbose:
-        return lambda k: None
-    from tqdm.auto import tqdm
+    def _fixed(self, at: _Point, grad: np.ndarray, opt, rng) -> _Trial:
+        """Algorithm 1's step, halved while the oracle fails at the new decision."""
+        new_pi = self.cons.project(at.pi - opt.step(grad))
 
-    bar = tqdm(total=steps, desc="gradient steps", unit="step")
+        def halved(h: int) -> np.ndarray:
+            return new_pi if h == 0 else at.pi + (new_pi - at.pi) / 2**h
 
-    def tick(k: int) -> None:
-        bar.update(1)
-        if k == steps - 1:
+        return self._backtrack(at, halved, lambda point: True, rng)
+
+    def _armijo(
+        self, at: _Point, grad: np.ndarray, direction: np.ndarray, t: float, y, rng
+    ) -> _Trial:
+        """The Armijo step along the projection arc P(at.pi - t 2^-h direction)."""
+        base = merit(at.ev.leader_cost, self.cons.values(at.ev), y, self.mu)
+
+        def decreases(point: _Point) -> bool:
+            value = merit(point.ev.leader_cost, self.cons.values(point.ev), y, self.mu)
+            return value <= base + ARMIJO * float(grad @ (point.pi - at.pi))
+
+        trial = self._backtrack(
+            at, lambda h: self.cons.project(at.pi - t / 2**h * direction), decreases, rng
+        )
+        trial.size = t / 2**trial.halvings
+        return trial
+
+    def _backtrack(self, at: _Point, trial_at: Callable, accept: Callable, rng) -> _Trial:
+        """Trials h = 0, 1, ... MAX_HALVINGS until one has an equilibrium that ``accept``s.
+
+        When a trial's oracle fails where the followers are infeasible (phase 1 moves it), the
+        step has left their domain: its nearest decision in the domain (phase 1) is tried next, a
+        step along the boundary; later halvings are tested for the domain before the oracle runs.
+        """
+        small = 1e-15 * max(1.0, float(np.abs(at.pi).max(initial=0.0)))
+        x = at.eq.z[: self.evaluator.n_x]
+        failed, outside = None, False
+        for h in range(MAX_HALVINGS + 1):
+            pi = trial_at(h)
+            if h > 0 and np.abs(pi - at.pi).max(initial=0.0) <= small:
+                break  # the step vanished
+            if outside and not self.domain.contains(pi, x):
+                continue
+            eq = self.orc(pi, at.eq.z, rng)
+            if eq.converged:
+                point = self._point(pi, eq)
+                if accept(point):
+                    return _Trial(point, h)
+                failed = None
+                continue
+            failed = (pi, eq)
+            if not outside and not self.domain.contains(pi, x):
+                outside = True
+                along = self._boundary_step(pi, x, accept, rng)
+                if along is not None:
+                    return _Trial(along, h, boundary=True, message=BOUNDARY)
+        if failed is None:
+            return _Trial(None, h, stationary=True, message="no trial step decreased L_mu")
+        if outside:
+            return _Trial(None, h, boundary=True, message=BOUNDARY)
+        pi, eq = failed
+        return _Trial(
+            None, h, message=f"the {eq.oracle} oracle failed along the whole step: {eq.message}"
+        )
+
+    def _boundary_step(self, pi: np.ndarray, x: np.ndarray, accept: Callable, rng) -> _Point | None:
+        """The decision in the followers' domain nearest to ``pi`` when it is accepted, else None."""
+        near = self.domain.nearest(pi, x)
+        if not near.found:
+            return None
+        pi = self.cons.project(near.pi)
+        eq = self.orc(pi, with_multipliers(self.evaluator, near.x, pi, self.tol), rng)
+        if not eq.converged:
+            return None
+        point = self._point(pi, eq)
+        return point if accept(point) else None
+
+    def _first_step(self, pi: np.ndarray, direction: np.ndarray) -> float:
+        """The scale-free first trial step (the module docstring), or ``lr``."""
+        if self.lr is not None:
+            return float(self.lr)
+        width = self.cons.project.ub - self.cons.project.lb
+        finite = np.isfinite(width) & (width > 0)
+        D = float(width[finite].max()) if finite.any() else max(1.0, float(np.abs(pi).max()))
+        largest = float(np.abs(direction).max(initial=0.0))
+        return FIRST_MOVE * D / largest if largest > 0 else 1.0
+
+    def run(self, values: dict[str, float], rng, deadline: float | None) -> Result:
+        """One run from ``values`` (Var name -> value); its certified Result."""
+        history: list[dict[str, Any]] = []
+        evaluator, cons = self.evaluator, self.cons
+        opt = make_optimizer(self.optimizer, 1.0 if self.line_search else self.lr)
+        y = np.zeros(len(cons.rows))
+        at, note = self._start(values, rng, history)
+        if at is None:
+            pi = cons.project(evaluator.values_of(values)[1])
+            return self._result("error", _Point(pi, None, None), note, history)
+        best: tuple[float, int, _Point] | None = None  # (cost, step, point): feasible steps
+        status, message = "iteration_limit", f"ran {self.max_iter} steps"
+        t, previous = None, None  # the line search's trial step; (pi, grad) of the last step
+        bar = progress_bar(self.max_iter, "step", self.verbose, desc="gradient")
+        try:
+            for k in range(self.max_iter):
+                t0 = time.perf_counter()
+                out = self._gradient(at, y, rng)
+                if out is None:
+                    status = "error"
+                    message = f"the {self.oracle} oracle failed on a sample at step {k}"
+                    break
+                grad, grads, last, residual = out
+                G = cons.values(last.ev)
+                violation = float(G.max(initial=0.0))
+                cost = last.ev.leader_cost
+                if violation <= FEASIBILITY_TOL and (best is None or cost < best[0]):
+                    best = (cost, k, last)
+                if self.line_search:
+                    direction = opt.step(grad)
+                    if self.optimizer != "sgd" and grad @ direction <= 0:
+                        direction = grad  # Adam's direction is no descent direction here
+                    t = self._next_step(t, previous, at.pi, grad, direction)
+                    trial = self._armijo(at, grad, direction, t, y, rng)
+                    t = trial.size
+                else:
+                    trial = self._fixed(at, grad, opt, rng)
+                before = at.pi
+                updated = (k + 1) % self.K == 0
+                inner_done = trial.point is None and (trial.stationary or trial.boundary)
+                if trial.point is not None:
+                    moved = float(np.abs(trial.point.pi - at.pi).max(initial=0.0))
+                    previous = (at.pi, grad)
+                    at = trial.point
+                    scale = max(1.0, float(np.abs(at.pi).max(initial=0.0)))
+                    tiny = moved <= self.tol * scale
+                    inner_done = tiny and (self.line_search or trial.boundary)
+                else:
+                    moved = 0.0
+                if updated or (inner_done and violation > self.tol):
+                    y = np.maximum(0.0, y + self.mu * G)
+                    previous = None  # the gradient changed with y
+                row = {
+                    "step": k,
+                    "objective": evaluator.leader_sign * cost,
+                    "violation": violation,
+                    "multipliers": y.tolist(),
+                    "residual": residual,
+                    "grad_norm": float(np.sqrt(grad @ grad)),
+                    "grad_variance": float(np.var(grads, axis=0, ddof=1).sum())
+                    if self.samples > 1
+                    else 0.0,
+                    "halvings": trial.halvings,
+                    "step_time": time.perf_counter() - t0,
+                }
+                if self.line_search:
+                    row["step_size"] = t
+                history.append(row)
+                bar.update(1)
+                if trial.point is None and not inner_done:
+                    status = "error"
+                    message = f"no step from the decision of step {k}: {trial.message}"
+                    break
+                if inner_done and violation <= self.tol:
+                    status = "locally_optimal"
+                    message = f"stationary after {k + 1} steps" + (
+                        f" ({trial.message})" if trial.message else ""
+                    )
+                    break
+                if not self.line_search and self._paper_stationary(at.pi, moved, violation, grad):
+                    status, message = "locally_optimal", f"stationary after {k + 1} steps"
+                    break
+                if self.callback is not None and self.callback(
+                    dict(row, leader=dict(zip(evaluator.leader_names, before.tolist())))
+                ):
+                    status, message = "iteration_limit", f"stopped by the callback after {k + 1}"
+                    message += " steps"
+                    break
+                if deadline is not None and time.perf_counter() > deadline:
+                    status, message = "time_limit", f"time limit after {k + 1} steps"
+                    break
+        except KeyboardInterrupt:
+            status, message = "interrupted", f"interrupted (Ctrl-C) after {len(history)} steps"
+        finally:
             bar.close()
+        returned = at
+        wants_best = status == "interrupted" or (
+            self.returns == "best-feasible" and status != "locally_optimal"
+        )
+        if wants_best and best is not None and best[2].pi is not at.pi:
+            returned = best[2]
+            message += f"; returned the best feasible decision, of step {best[1]}"
+        elif status == "error":
+            message += "; returned the last decision with an equilibrium"
+        return self._result(status, returned, message, history)
 
-    return tick
+    def _next_step(self, t, previous, pi, grad, direction) -> float:
+        """The line search's first trial: the scale-free rule, then Barzilai-Borwein."""
+        if t is None:
+            return self._first_step(pi, direction)
+        if previous is not None and self.optimizer == "sgd":
+            s, d = pi - previous[0], grad - previous[1]
+            curvature = float(s @ d)
+            if curvature > 0 and np.isfinite(curvature):
+                return float(s @ s) / curvature
+        return 2.0 * t
+
+    def _paper_stationary(self, pi, moved, violation, grad) -> bool:
+        """Algorithm 1's stop: the step vanished at a point within the constraints; a momentum
+        pushing into a bound does not count."""
+        small = 1e-12 * max(1.0, float(np.abs(pi).max(initial=0.0)))
+        return (
+            moved <= small
+            and violation <= self.tol
+            and np.abs(pi - self.cons.project(pi - grad)).max(initial=0.0) <= small
+        )
+
+    def _result(self, status: str, point: _Point, message: str, history: list) -> Result:
+        ev = self.evaluator
+        values = dict(zip(ev.leader_names, point.pi))
+        reported = None
+        if point.eq is not None:
+            values |= dict(zip(ev.z_names, point.eq.z))
+            reported = ev.leader_sign * point.ev.leader_cost
+        ran_out = status == "iteration_limit"
+        return honest_result(
+            self.game,
+            ev,
+            status="feasible" if ran_out else status,
+            if_violated="iteration_limit" if ran_out else "infeasible",
+            values=values,
+            reported_objective=reported,
+            message=message,
+            history=history,
+            info={"oracle": getattr(self.orc, "name", "callable"), "constraints": self.cons.names},
+            warnings=sorted(self.warnings),
+        )

@@ -1,9 +1,14 @@
-"""Starting points: the model's own values, and random restarts within the Vars' bounds."""
+"""Starting points: the model's own values, a user's ``start=``, and random restarts within the Vars'
+bounds."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from pyomo.core.base.var import VarData
+
+from stackopt.errors import OptionError
 
 
 def current_value(v: VarData) -> float:
@@ -26,3 +31,30 @@ def random_value(v: VarData, rng: np.random.Generator) -> float:
     if v.ub is not None:
         return float(v.ub - rng.exponential(scale))
     return float(base + rng.normal(0.0, scale))
+
+
+def leader_start(leader_vars: list[VarData], start: dict[str, Any] | None) -> dict[str, float]:
+    """``start`` (leader Var name -> value, or -> {index: value} for an indexed Var, as in
+    ``Result.leader``) as a map from each named VarData's full name to its value."""
+    if start is None:
+        return {}
+    if not isinstance(start, dict):
+        raise OptionError(f"start must be a dict of leader Var values, got {start!r}")
+    by_component: dict[str, dict[Any, VarData]] = {}
+    for v in leader_vars:
+        by_component.setdefault(v.parent_component().name, {})[v.index()] = v
+    out = {}
+    for name, value in start.items():
+        if name not in by_component:
+            raise OptionError(
+                f"start names {name!r}, not a leader Var; leader Vars: {sorted(by_component)}"
+            )
+        datas = by_component[name]
+        items = value.items() if isinstance(value, dict) else [(None, value)]
+        for index, number in items:
+            if index not in datas:
+                raise OptionError(f"start[{name!r}] has no index {index!r} of Var {name}")
+            if not isinstance(number, (int, float)) or not np.isfinite(number):
+                raise OptionError(f"start[{name!r}] must be a finite number, got {number!r}")
+            out[datas[index].name] = float(number)
+    return out

@@ -19,7 +19,13 @@ import stackopt as so
 CASES = {
     "QRE subsidy 3 x 10, gradient (paper settings)": (
         lambda: so.models.qre_subsidy(n=3, actions=10, budget=1.0, seed=0),
-        {"method": "gradient", "steps": 5000, "lr": 0.01},
+        {
+            "method": "gradient",
+            "max_iter": 5000,
+            "lr": 0.01,
+            "optimizer": "adam",
+            "line_search": False,
+        },
     ),
     "QRE subsidy 3 x 10, mpec scholtes": (
         lambda: so.models.qre_subsidy(n=3, actions=10, budget=1.0, seed=0),

@@ -30,6 +30,8 @@ from stackopt.backends.oracles.kkt import KKTOracle
 from stackopt.kkt_evaluator import SPARSE_ORDERING, KKTEvaluator
 
 # (SuperLU's column ordering, whose it is, how the ratio is read)
+#: the paper's setting (Algorithm 1: Adam, fixed steps of 0.01)
+PAPER = {"lr": 0.01, "optimizer": "adam", "line_search": False}
 ORDERINGS = (
     ("COLAMD", "scipy's default", "target < 5"),
     (
@@ -73,7 +75,7 @@ def main() -> None:
     for r in range(args.rounds):
         before = {o: timed(f) for o, f in factorizations.items()}
         t = time.perf_counter()
-        res = so.solve(game, method="gradient", steps=args.steps, lr=0.01)
+        res = so.solve(game, method="gradient", max_iter=args.steps, **PAPER)
         total = time.perf_counter() - t
         after = {o: timed(f) for o, f in factorizations.items()}
         steps = [row["step_time"] for row in res.history]
@@ -101,7 +103,7 @@ def main() -> None:
             f"first {FIRST} steps {statistics.median(early):.1f})   ({reading})"
         )
 
-    paper = so.solve(game, method="gradient", oracle="relaxation", steps=20, lr=0.01)
+    paper = so.solve(game, method="gradient", oracle="relaxation", max_iter=20, **PAPER)
     slow = statistics.median(row["step_time"] for row in paper.history)
     print(
         f"with the paper's oracle (damped best responses by Ipopt, oracle='relaxation'), 20 "

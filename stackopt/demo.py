@@ -18,7 +18,7 @@ ROUTES = [
     ("mpec nlp/ipopt", dict(method="mpec", strategy="nlp")),
     ("mpec bigm/scip", dict(method="mpec", strategy=so.BigM(dual_big_M=200))),
     ("mpec sos1/scip", dict(method="mpec", strategy="sos1")),
-    ("gradient (kkt oracle, sgd)", dict(method="gradient", optimizer="sgd", lr=1.0, steps=500)),
+    ("gradient (kkt oracle, sgd)", dict(method="gradient", optimizer="sgd", lr=1.0, max_iter=500)),
     ("slsqp (black box)", dict(method="slsqp")),
     ("trust-constr (black box)", dict(method="trust-constr")),
 ]

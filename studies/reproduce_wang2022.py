@@ -112,9 +112,19 @@ def blackbox(maxiter: int) -> list[dict[str, Any]]:
     ]
 
 
-def gradient(steps: int, lr: float = 0.01, K: int = 100, mu: float = 10.0) -> dict[str, Any]:
-    """The paper's method with its settings (lr 0.01, 5,000 steps, K = 100)."""
-    return dict(label="gradient", method="gradient", steps=steps, lr=lr, K=K, mu=mu)
+def gradient(max_iter: int, lr: float = 0.01, K: int = 100, mu: float = 10.0) -> dict[str, Any]:
+    """The paper's method with its settings (Adam with fixed steps lr 0.01, 5,000 steps, K = 100):
+    Algorithm 1 exactly, not the method's scale-free default."""
+    return dict(
+        label="gradient",
+        method="gradient",
+        max_iter=max_iter,
+        lr=lr,
+        optimizer="adam",
+        line_search=False,
+        K=K,
+        mu=mu,
+    )
 
 
 INITIAL = dict(label="initial", method="initial")

@@ -66,7 +66,7 @@ def test_cvxpy_gradient_matches_the_pyomo_twin(cvx, pyomo_game, pi):
 
 
 def test_gradient_method_with_a_cvxpy_follower_reaches_the_stackelberg_duopoly():
-    res = so.solve(cvxpy_duopoly(), method="gradient", optimizer="sgd", lr=0.5, steps=50)
+    res = so.solve(cvxpy_duopoly(), method="gradient", optimizer="sgd", lr=0.5, max_iter=50)
     assert res.leader["q0"] == pytest.approx(46, abs=1e-3)
     assert res.followers["F"]["q"] == pytest.approx(26, abs=1e-3)
     assert res.leader_objective == pytest.approx(1058, abs=1e-4)
@@ -74,7 +74,7 @@ def test_gradient_method_with_a_cvxpy_follower_reaches_the_stackelberg_duopoly()
 
 
 def test_two_cvxpy_followers_at_nash():
-    res = so.solve(cvxpy_cournot(), method="gradient", optimizer="sgd", lr=1.0, steps=30)
+    res = so.solve(cvxpy_cournot(), method="gradient", optimizer="sgd", lr=1.0, max_iter=30)
     assert res.leader["q0"] == pytest.approx(45, abs=1e-3)
     assert res.followers["F0"]["q"] == pytest.approx(15, abs=1e-3)
 

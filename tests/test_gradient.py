@@ -4,11 +4,15 @@ import numpy as np
 import pytest
 
 import stackopt as so
+from stackopt.backends.gradient import MAX_HALVINGS
 from stackopt.backends.oracles.kkt import KKTOracle
 from stackopt.backends.projection import LinearSetProjection
 from stackopt.backends.sensitivity import Sensitivity
 from stackopt.kkt_evaluator import KKTEvaluator
 from stackopt.models import cournot, duopoly, qre_subsidy
+
+#: Algorithm 1 as the paper runs it
+PAPER = {"lr": 0.01, "optimizer": "adam", "line_search": False}
 
 
 def _equilibrium_cost(game, pi):
@@ -84,7 +88,9 @@ def test_library_game_gradients_match_finite_differences(name):
 
 
 def test_gradient_method_reaches_duopoly_stackelberg():
-    res = so.solve(duopoly(), method="gradient", optimizer="sgd", lr=0.5, steps=500)
+    res = so.solve(
+        duopoly(), method="gradient", optimizer="sgd", lr=0.5, line_search=False, max_iter=500
+    )
     assert res.status == "locally_optimal"
     assert res.leader["q0"] == pytest.approx(46, abs=1e-3)
     assert res.followers["F"]["q"] == pytest.approx(26, abs=1e-3)
@@ -93,14 +99,16 @@ def test_gradient_method_reaches_duopoly_stackelberg():
 
 
 def test_gradient_method_reaches_cournot_stackelberg():
-    res = so.solve(cournot(n=2), method="gradient", optimizer="adam", lr=1.0, steps=3000)
+    res = so.solve(
+        cournot(n=2), method="gradient", optimizer="adam", lr=1.0, line_search=False, max_iter=3000
+    )
     assert res.leader["q0"] == pytest.approx(45, abs=1e-3)
     assert res.leader_objective == pytest.approx(675, abs=1e-5)
 
 
 def test_augmented_lagrangian_meets_the_budget():
     game = qre_subsidy(n=3, actions=3, budget=0.5, seed=0)
-    res = so.solve(game, method="gradient", steps=1500, lr=0.01, K=100)
+    res = so.solve(game, method="gradient", max_iter=1500, K=100, **PAPER)
     initial = so.solve(qre_subsidy(n=3, actions=3, budget=0.5, seed=0), method="initial")
     assert res.violation <= 1e-3
     assert res.leader_objective > initial.leader_objective + 0.1
@@ -111,7 +119,10 @@ def test_best_feasible_returns_the_best_step_within_the_budget():
     # lr 0.05 with multiplier updates every 10 steps: the last decision is over the budget
     def run(returns):
         game = qre_subsidy(n=2, actions=3, budget=0.5, seed=0)
-        return so.solve(game, method="gradient", steps=60, lr=0.05, K=10, returns=returns)
+        return so.solve(
+            game, method="gradient", max_iter=60, lr=0.05, optimizer="adam", line_search=False,
+            K=10, returns=returns,
+        )  # fmt: skip
 
     last, best = run("last"), run("best-feasible")
     assert last.status == "iteration_limit" and last.violation > 1e-3
@@ -123,7 +134,10 @@ def test_best_feasible_returns_the_best_step_within_the_budget():
     assert best.reported_objective == chosen["objective"]
     assert best.leader_objective == pytest.approx(chosen["objective"], abs=1e-6)  # recomputed
     # a stationary point is returned as it is, although an earlier step may tie it to rounding
-    kept = so.solve(duopoly(), method="gradient", optimizer="sgd", lr=0.5, returns="best-feasible")
+    kept = so.solve(
+        duopoly(), method="gradient", optimizer="sgd", lr=0.5, line_search=False,
+        returns="best-feasible",
+    )  # fmt: skip
     assert kept.status == "locally_optimal" and kept.leader["q0"] == pytest.approx(46, abs=1e-9)
     with pytest.raises(so.OptionError, match="returns must be 'last' or 'best-feasible', got 'b'"):
         so.solve(duopoly(), method="gradient", returns="b")
@@ -134,8 +148,9 @@ def test_user_oracle_is_polished_to_the_kkt_point():
         return {"F.q": (98.0 - leader["q0"]) / 2}
 
     res = so.solve(
-        duopoly(), method="gradient", oracle=best_response, optimizer="sgd", lr=0.5, steps=300
-    )
+        duopoly(), method="gradient", oracle=best_response, optimizer="sgd", lr=0.5,
+        line_search=False, max_iter=300,
+    )  # fmt: skip
     assert res.leader["q0"] == pytest.approx(46, abs=1e-3)
     assert res.info["oracle"] == "callable"
 
@@ -155,8 +170,14 @@ def test_simplex_projection_is_closed_form():
 def test_bad_gradient_options_are_named():
     with pytest.raises(so.OptionError, match="unknown oracle 'psychic'"):
         so.solve(duopoly(), method="gradient", oracle="psychic")
-    with pytest.raises(so.OptionError, match="steps must be a positive integer"):
-        so.solve(duopoly(), method="gradient", steps=0)
+    with pytest.raises(so.OptionError, match="max_iter must be a positive integer"):
+        so.solve(duopoly(), method="gradient", max_iter=0)
+    with pytest.raises(so.OptionError, match=r"steps is now max_iter \(max_iter=...\)"):
+        so.solve(duopoly(), method="gradient", steps=100)
+    with pytest.raises(so.OptionError, match="line_search=False takes fixed steps: give"):
+        so.solve(duopoly(), method="gradient", line_search=False)
+    with pytest.raises(so.OptionError, match="start names 'q9', not a leader Var"):
+        so.solve(duopoly(), method="gradient", start={"q9": 1.0})
     with pytest.raises(so.OptionError, match="unknown optimizer 'rmsprop'"):
         so.solve(duopoly(), method="gradient", optimizer="rmsprop")
 
@@ -181,11 +202,13 @@ def test_an_oracle_failure_returns_the_last_decision_with_an_equilibrium():
         return {"F.q": (98.0 - leader["q0"]) / 2 if len(asked) < 4 else float("nan")}
 
     res = so.solve(
-        duopoly(), method="gradient", oracle=best_response, optimizer="sgd", lr=0.5, steps=300
-    )
+        duopoly(), method="gradient", oracle=best_response, optimizer="sgd", lr=0.5,
+        line_search=False, max_iter=300,
+    )  # fmt: skip
     assert res.status == "error" and len(res.history) == 3
-    assert "failed at step 3" in res.message
-    assert res.message.endswith("returned the leader decision of step 2")
+    assert "no step from the decision of step 2: the callable oracle failed" in res.message
+    assert res.message.endswith("returned the last decision with an equilibrium")
+    assert len(asked) == 4 + MAX_HALVINGS  # the step, then each halving of it
     q0 = asked[2]
     assert asked[3] != q0 and res.leader["q0"] == q0
     # evaluated honestly, at the follower's best response q = (98 - q0) / 2

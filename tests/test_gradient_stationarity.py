@@ -6,6 +6,9 @@ import pyomo.environ as pyo
 
 import stackopt as so
 
+#: Algorithm 1 as the paper runs it
+PAPER = {"lr": 0.01, "optimizer": "adam", "line_search": False}
+
 
 def capped_copy(weight: float) -> so.StackelbergGame:
     """The follower copies the leader (y = x); the leader minimizes weight * x s.t. y <= 0.005."""
@@ -23,15 +26,13 @@ def test_adam_momentum_into_a_bound_is_not_stationarity():
     # the objective pushes x over the cap, the penalty (mu = 1e4) pushes it back to its bound 0,
     # and Adam's momentum then points into the bound for 15 steps although the gradient points
     # inside: the step vanishes, the projected gradient does not, and x leaves the bound again
-    res = so.solve(
-        capped_copy(-1.0), method="gradient", optimizer="adam", lr=0.01, mu=1e4, steps=60
-    )
+    res = so.solve(capped_copy(-1.0), method="gradient", mu=1e4, max_iter=60, **PAPER)
     assert [h["objective"] for h in res.history[3:18]] == [0.0] * 15
     assert len(res.history) == 60 and res.status == "feasible"
     assert res.leader_objective < -0.004
 
 
 def test_a_bound_the_gradient_pushes_into_is_stationary():
-    res = so.solve(capped_copy(1.0), method="gradient", optimizer="adam", lr=0.01, steps=30)
+    res = so.solve(capped_copy(1.0), method="gradient", max_iter=30, **PAPER)
     assert res.status == "locally_optimal"
     assert res.message == "stationary after 1 steps"

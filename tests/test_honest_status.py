@@ -7,6 +7,9 @@ from stackopt.models import duopoly
 
 from .games import infeasible_duopoly
 
+#: Algorithm 1 as the paper runs it
+PAPER = {"lr": 0.01, "optimizer": "adam", "line_search": False}
+
 
 def test_an_initial_decision_that_violates_the_leader_constraints_is_infeasible():
     res = so.solve(infeasible_duopoly(), method="initial")
@@ -20,8 +23,8 @@ def test_an_initial_decision_that_violates_the_leader_constraints_is_infeasible(
 
 
 def test_a_gradient_run_that_takes_all_its_steps_is_judged_at_its_returned_decision():
-    res = so.solve(infeasible_duopoly(), method="gradient", steps=3)
+    res = so.solve(infeasible_duopoly(), method="gradient", max_iter=3, **PAPER)
     assert res.status == "iteration_limit" and "(the method claimed feasible)" in res.message
     assert res.violation > 1e-3
-    ok = so.solve(duopoly(), method="gradient", steps=3)
+    ok = so.solve(duopoly(), method="gradient", max_iter=3, **PAPER)
     assert ok.status == "feasible" and ok.violation == 0.0 and ok.message == "ran 3 steps"

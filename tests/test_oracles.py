@@ -56,7 +56,8 @@ def test_relaxation_with_a_closed_form_best_response_drives_the_gradient_method(
         oracle_options={"best_responses": br},
         optimizer="sgd",
         lr=0.5,
-        steps=200,
+        line_search=False,
+        max_iter=200,
     )
     assert res.leader["q0"] == pytest.approx(46, abs=1e-3)
     assert res.info["oracle"] == "relaxation"
@@ -105,8 +106,10 @@ def test_gradient_with_samples_records_the_sample_variance():
         method="gradient",
         oracle="dynamics",
         samples=8,
-        steps=3,
+        max_iter=3,
         lr=0.01,
+        optimizer="adam",
+        line_search=False,
         seed=3,
     )
     assert all(row["grad_variance"] > 0 for row in res.history)

@@ -100,7 +100,7 @@ def test_report_of_a_real_study_saves_every_plot_as_png(tmp_path):
     store = tmp_path / "r.sqlite"
     so.compare(
         (duopoly, {"A": [90, 100]}),
-        [dict(label="gd", method="gradient", steps=20), dict(label="initial", method="initial")],
+        [dict(label="gd", method="gradient", max_iter=20), dict(label="initial", method="initial")],
         seeds=[0, 1],
         store=store,
         timeout=120,

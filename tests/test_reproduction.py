@@ -94,7 +94,8 @@ def test_plans_cover_every_method_and_the_scaling_limit(script):
             if any(m["label"].startswith("scip") for m in methods):
                 assert all(g.endswith("-small") for g in games)
     gradient = next(m for m in full["qre"].phases["qre-gradient"][1] if m["label"] == "gradient")
-    assert (gradient["steps"], gradient["lr"], gradient["K"]) == (5000, 0.01, 100)
+    assert (gradient["max_iter"], gradient["lr"], gradient["K"]) == (5000, 0.01, 100)
+    assert (gradient["optimizer"], gradient["line_search"]) == ("adam", False)
     # the paper's leader reimburses every target: a game of its own, compared with the paper
     games = script.plan("full", None, ssg_reimburse="all")["security"].games
     assert games["security_game-all"].params["reimburse"] == "all"

@@ -13,6 +13,9 @@ from stackopt.backends.sensitivity import Sensitivity
 from stackopt.kkt_evaluator import KKTEvaluator
 from stackopt.models import qre_subsidy
 
+#: Algorithm 1 as the paper runs it
+PAPER = {"lr": 0.01, "optimizer": "adam", "line_search": False}
+
 
 @pytest.fixture(scope="module")
 def setting():
@@ -129,7 +132,7 @@ def test_a_path_target_stops_at_the_predictor_once_it_is_accurate_enough(setting
 def test_the_gradient_method_follows_the_path_to_its_own_tolerance():
     game = qre_subsidy(n=2, actions=3, budget=1.0, seed=0)
     for tol in (1e-6, 1e-12):
-        res = so.solve(game, method="gradient", steps=20, lr=0.01, tol=tol)
+        res = so.solve(game, method="gradient", max_iter=20, tol=tol, **PAPER)
         residuals = [h["residual"] for h in res.history]
         assert max(residuals) <= tol  # every step's equilibrium meets the method's tolerance
         # and at 1e-6 predictors are accepted unpolished, instead of being iterated to 1e-10
@@ -139,5 +142,5 @@ def test_the_gradient_method_follows_the_path_to_its_own_tolerance():
 def test_oracle_options_can_ask_the_gradient_method_to_polish_every_equilibrium():
     game = qre_subsidy(n=2, actions=3, budget=1.0, seed=0)
     opts = {"oracle_options": {"path_target": None}}
-    res = so.solve(game, method="gradient", steps=20, lr=0.01, tol=1e-6, **opts)
+    res = so.solve(game, method="gradient", max_iter=20, tol=1e-6, **PAPER, **opts)
     assert max(h["residual"] for h in res.history) <= 1e-10

@@ -19,7 +19,10 @@ from stackopt.models import duopoly
 from stackopt.study import Store
 from stackopt.study.cell import Cell, run_cell, source_revision
 
-METHODS = [dict(label="gd", method="gradient", steps=20), dict(label="initial", method="initial")]
+METHODS = [
+    dict(label="gd", method="gradient", max_iter=20),
+    dict(label="initial", method="initial"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +45,7 @@ def test_rows_round_trip_with_versions_and_a_compact_history(study):
     steps = len(next(iter(gd["history"].values())))
     assert all(len(v) == steps for v in gd["history"].values()) and steps > 0
     assert df["history"][df["method"] == "initial"].tolist() == [{}, {}]
-    assert gd["options"] == {"method": "gradient", "steps": 20}
+    assert gd["options"] == {"method": "gradient", "max_iter": 20}
     assert gd["params"] in ({"A": 90}, {"A": 100}) and gd["sense"] == "max"
     assert set(df["stackopt_version"]) == {so.__version__ + source_revision()}
     assert set(gd["solver_versions"]) >= {"pyomo"}

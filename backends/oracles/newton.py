@@ -4,7 +4,9 @@ Solves F(z, pi) = 0 for fixed pi (:mod:`stackopt.kkt_evaluator`) by z <- z + t d
 J_z(z) dz = -F(z) and an Armijo backtracking line search on 0.5 ||F||^2 (De Luca, Facchinei, Kanzow
 1996). Warm-started from the previous equilibrium it converges locally quadratically, which makes it
 the fast default oracle. Points where a model function cannot be evaluated (log of a negative
-number, ...) are rejected by the line search.
+number, ...) are rejected by the line search. A point counts as converged when ||F||_inf <= tol and
+every complementarity pair's natural residual |min(lam_j, s_j)| <= tol: next to a huge multiplier
+the Fischer-Burmeister residual rounds to zero whatever s_j.
 
 Along a path of leader decisions (the gradient method) it is a predictor-corrector continuation
 (Allgower & Georg 1990, Ch. 2). Called from the equilibrium z_0 it returned for pi_0, whose J_z was
@@ -136,7 +138,16 @@ class NewtonOracle:
     def _done(
         self, z: np.ndarray, norm: float, it: int, why: str, ev: KKTEvaluation
     ) -> Equilibrium:
-        converged = norm <= self.tol
+        # next to a huge multiplier lam_j, phi(lam_j, s_j) rounds to 0 whatever s_j: the pairs are
+        # checked by their natural residual min(lam_j, s_j) too
+        lam = z[self.evaluator.n_x : self.evaluator.n_x + len(ev.slack)]
+        pairs = float(np.abs(np.minimum(lam, ev.slack)).max(initial=0.0))
+        converged = norm <= self.tol and pairs <= self.tol
+        if norm <= self.tol and not converged:
+            why = (
+                f"complementarity fails by {pairs:.2e} (min(lam, s)) where the KKT residual rounds "
+                f"to {norm:.1e} next to multipliers up to {np.abs(lam).max(initial=0.0):.1e}"
+            )
         self._last = ev
         return Equilibrium(z, norm, converged, it, self.name, "" if converged else why, ev)
 

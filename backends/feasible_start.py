@@ -1,0 +1,85 @@
+"""The followers' feasibility domain: the leader decisions at which every follower can respond.
+
+Phase 1 (the nearest leader decision in the domain), on a clone of the game solved by Ipopt:
+
+    min_{pi, x} ||pi - pi0||^2   s.t.  the leader's own constraints (those on its Vars alone),
+                                       every follower's constraints g_i(pi, x_i) <= 0, h_i = 0,
+                                       the shared constraints and every Var's bounds.
+
+The followers' and the leader's objectives are dropped, and so are the leader's constraints that
+depend on the followers (they are the augmented Lagrangian's). A decision that phase 1 leaves where
+it is lies in the domain (:meth:`FollowerDomain.contains`): the gradient method uses it to tell the
+domain's boundary from an oracle failure. For nonconvex follower constraints
+Ipopt's answer is local: "infeasible" then means that Ipopt found no feasible point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.core.expr.visitor import identify_variables
+
+from stackopt.backends.solvers import run_solver
+from stackopt.structure import GameStructure
+
+#: Ipopt's tolerances for phase 1: the followers' constraints hold to this at its answer
+_IPOPT = {"tol": 1e-10, "constr_viol_tol": 1e-10, "acceptable_iter": 0}
+#: a decision that phase 1 moves by at most this (relative) is in the domain: the oracles' own
+#: tolerance on the followers' constraints
+INSIDE_TOL = 1e-6
+
+
+@dataclass
+class PhaseOne:
+    """Phase 1's answer: the leader decision, the followers' point there, and what Ipopt said."""
+
+    found: bool
+    pi: np.ndarray
+    x: np.ndarray
+    message: str
+
+
+class FollowerDomain:
+    """Phase 1 and the feasibility test on a clone of the structure's game."""
+
+    def __init__(self, structure: GameStructure):
+        game = structure.game
+        self.clone = clone = game.clone()
+        leader_ids = {id(v) for v in structure.leader_vars}
+        for obj in clone.component_data_objects(pyo.Objective, active=True):
+            obj.deactivate()
+        for c in structure.constraints:
+            if any(
+                id(v) not in leader_ids for v in identify_variables(c.body, include_fixed=False)
+            ):
+                clone.find_component(c.name).deactivate()
+        self.leader = [clone.find_component(v.name) for v in structure.leader_vars]
+        self.followers = [clone.find_component(v.name) for v in structure.follower_vars]
+        n = len(self.leader)
+        clone.stackopt_phase1_target = pyo.Param(range(n), mutable=True, initialize=0.0)
+        target = clone.stackopt_phase1_target
+        clone.stackopt_phase1_distance = pyo.Objective(
+            expr=sum((v - target[i]) ** 2 for i, v in enumerate(self.leader))
+        )
+
+    def nearest(self, pi0: np.ndarray, x0: np.ndarray) -> PhaseOne:
+        """The leader decision in the domain nearest to ``pi0`` (phase 1), from (pi0, x0)."""
+        for i, (v, value) in enumerate(zip(self.leader, pi0)):
+            self.clone.stackopt_phase1_target[i] = float(value)
+            v.set_value(float(value), skip_validation=True)
+        for v, value in zip(self.followers, x0):
+            v.set_value(float(value), skip_validation=True)
+        run = run_solver(self.clone, "ipopt", _IPOPT)
+        found = run.has_solution and run.status in ("optimal", "locally_optimal")
+        pi = np.array([pyo.value(v) for v in self.leader], float)
+        x = np.array([pyo.value(v, exception=False) or 0.0 for v in self.followers], float)
+        return PhaseOne(found, pi, x, f"ipopt: {run.status} ({run.message})")
+
+    def contains(self, pi: np.ndarray, x0: np.ndarray) -> bool:
+        """Whether every follower has a feasible response at ``pi``: phase 1 stays there (to
+        ``INSIDE_TOL`` relative)."""
+        near = self.nearest(pi, x0)
+        scale = max(1.0, float(np.abs(pi).max(initial=0.0)))
+        return near.found and float(np.abs(near.pi - pi).max(initial=0.0)) <= INSIDE_TOL * scale

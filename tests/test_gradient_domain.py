@@ -1,0 +1,121 @@
+"""The gradient method's defaults on problems nobody here wrote: the followers' feasibility domain,
+scale-free steps, starts, the option vocabulary and Ctrl-C."""
+
+import numpy as np
+import pytest
+
+import stackopt as so
+from stackopt.models import bard1, cournot, duopoly
+
+
+def test_bard1_from_an_infeasible_start_goes_through_phase_one_to_the_optimum():
+    # MacMPEC bard1: at x = 0 the follower has no feasible y (3x - y >= 3, y >= 0); optimum 17 at
+    # (1, 0) on the boundary of the followers' domain x >= 1
+    res = so.solve(bard1(), method="gradient")
+    assert res.history[0]["phase"] == 1 and res.history[0]["found"]
+    assert res.history[0]["leader"] == pytest.approx([1.0], abs=1e-6)
+    assert res.success
+    assert res.leader["x"] == pytest.approx(1.0, abs=1e-5)
+    assert res.followers["F"]["y"] == pytest.approx(0.0, abs=1e-5)
+    assert res.leader_objective == pytest.approx(17.0, abs=1e-5)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"lr": 0.01, "optimizer": "adam", "line_search": False}],
+    ids=["default", "paper"],
+)
+def test_bard1_from_x2_steps_along_the_domain_instead_of_failing(options):
+    res = so.solve(bard1(), method="gradient", start={"x": 2.0}, **options)
+    assert res.status != "error" and res.success
+    assert "phase" not in res.history[0]  # the start was feasible
+    assert res.leader["x"] == pytest.approx(1.0, abs=1e-5)
+    assert res.leader_objective == pytest.approx(17.0, abs=1e-5)
+
+
+def test_the_default_step_is_scale_free_on_a_cournot_leader():
+    # A - c = 132, three followers: q0 = (A - c) / 2 = 66, profit (A - c)^2 / 16 = 1089; Algorithm
+    # 1's fixed Adam steps of 0.01 reach only q0 = 43.9 in 5,000 steps
+    res = so.solve(cournot(n=3, A=142.0, c=10.0), method="gradient")
+    assert res.success and len(res.history) < 50
+    assert res.leader["q0"] == pytest.approx(66.0, abs=1e-4)
+    assert res.leader_objective == pytest.approx(1089.0, abs=1e-6)
+    # the same game in units a thousand times smaller: the same number of steps, the same point
+    small = so.solve(cournot(n=3, A=0.142, c=0.010), method="gradient")
+    assert len(small.history) == len(res.history)
+    assert small.leader["q0"] == pytest.approx(0.066, abs=1e-7)
+
+
+def test_steps_is_refused_with_the_name_of_max_iter():
+    with pytest.raises(so.OptionError, match="max_iter"):
+        so.solve(duopoly(), method="gradient", steps=10)
+
+
+def test_start_seed_and_multistart():
+    def game():
+        return cournot(n=3, A=142.0, c=10.0)
+
+    res = so.solve(game(), method="gradient", start={"q0": 120.0}, max_iter=1)
+    assert res.history[0]["objective"] == pytest.approx(120.0 * (132 - 120.0) / 4)
+    runs = so.solve(game(), method="gradient", multistart=3, seed=5)
+    assert [s["start"] for s in runs.info["starts"]] == [0, 1, 2]
+    assert all(s["objective"] == pytest.approx(1089.0, abs=1e-6) for s in runs.info["starts"])
+    assert so.solve(game(), method="gradient", multistart=3, seed=5).info == runs.info
+
+    def one_step(seed):
+        res = so.solve(game(), method="gradient", multistart=3, seed=seed, max_iter=1)
+        return [s["objective"] for s in res.info["starts"]]
+
+    five, six = one_step(5), one_step(6)
+    assert five[0] == six[0] and five[1] != six[1] and five[2] != six[2]  # random starts differ
+
+
+def test_multistart_keeps_the_best_certified_result():
+    # the leader's objective x^2 (x - 2)^2 - x / 4 on [-1, 3] has two local minima, near
+    # x = 0.03 (value ~0) and x = 2.03 (about -0.51); from x = -1 descent ends in the first
+    import pyomo.environ as pyo
+
+    def game():
+        g = so.StackelbergGame()
+        g.x = pyo.Var(bounds=(-1, 3), initialize=-1.0)
+        g.F = so.Follower()
+        g.F.y = pyo.Var()
+        g.F.cost = pyo.Objective(expr=(g.F.y - g.x) ** 2)
+        g.cost = pyo.Objective(expr=g.F.y**2 * (g.F.y - 2) ** 2 - g.x / 4)
+        return g
+
+    one = so.solve(game(), method="gradient")
+    assert one.leader["x"] < 0.5
+    best = so.solve(game(), method="gradient", multistart=6, seed=0)
+    objectives = [s["objective"] for s in best.info["starts"]]
+    assert best.leader_objective == min(objectives) < one.leader_objective - 0.4
+    assert best.leader["x"] > 1.5 and best.success
+
+
+def test_a_callback_stops_the_run_and_sees_each_step():
+    seen = []
+
+    def stop_at_two(state):
+        seen.append((state["step"], state["leader"]["q0"]))
+        return state["step"] == 2
+
+    res = so.solve(duopoly(), method="gradient", lr=0.5, line_search=False, callback=stop_at_two)
+    assert [s for s, _ in seen] == [0, 1, 2] and len(res.history) == 3
+    assert "stopped by the callback after 3 steps" in res.message
+    assert res.leader["q0"] == pytest.approx(seen[-1][1] + 0.5 * (46 - seen[-1][1]))
+
+
+def test_ctrl_c_returns_the_best_point_so_far_as_interrupted():
+    def interrupt(state):
+        if state["step"] == 3:
+            raise KeyboardInterrupt
+        return False
+
+    res = so.solve(duopoly(), method="gradient", lr=0.1, line_search=False, callback=interrupt)
+    assert res.status == "interrupted" and not res.success
+    assert len(res.history) == 4 and "interrupted (Ctrl-C)" in res.message
+    # the best step so far is step 3 (the profit rises along the path); judged honestly there
+    q0 = 46 * (1 - 0.9**3)
+    assert res.leader["q0"] == pytest.approx(q0)
+    assert res.leader_objective == pytest.approx((46 - q0 / 2) * q0)
+    assert np.isfinite(res.violation)
