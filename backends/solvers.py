@@ -15,6 +15,7 @@ from pyomo.mpec import Complementarity
 from pyomo.opt import TerminationCondition as TC
 
 from stackopt.errors import SolverUnavailableError
+from stackopt.solver_output import showing
 
 #: stackopt solver name -> Pyomo SolverFactory name
 PYOMO_NAMES = {
@@ -84,7 +85,8 @@ def run_solver(
     """Solve ``model`` with ``solver``; load the solution when there is one; map the status.
 
     A model that still holds an active Complementarity is refused: writers and solvers would
-    otherwise drop it silently.
+    otherwise drop it silently. The solver prints its own log when the running solve asked for it
+    (``so.solve(..., tee=True)``, :mod:`stackopt.solver_output`); SCIP stays quiet.
     """
     left = next(model.component_data_objects(Complementarity, active=True), None)
     if left is not None:
@@ -93,13 +95,14 @@ def run_solver(
         )
     opts = dict(options or {})
     name = PYOMO_NAMES[solver]
+    tee = showing()
     if solver == "ipopt":
-        opts.setdefault("print_level", 0)
+        opts.setdefault("print_level", 5 if tee else 0)
         opts.setdefault("sb", "yes")
         if time_limit is not None:
             opts["max_cpu_time"] = float(time_limit)
         try:
-            res = pyo.SolverFactory(name).solve(model, options=opts)
+            res = pyo.SolverFactory(name).solve(model, options=opts, tee=tee)
         except Exception as exc:  # an evaluation error inside Ipopt ends this solve only
             return SolverRun("error", f"ipopt: {type(exc).__name__}: {exc}", False)
         tc = res.solver.termination_condition
@@ -111,7 +114,7 @@ def run_solver(
         # the GIL: a long log fills the pipe and deadlocks. Keep SCIP quiet.
         opts.setdefault("display/verblevel", 0)
     solver_obj = pyo.SolverFactory(name)
-    kwargs = {"load_solutions": False, "options": opts}
+    kwargs = {"load_solutions": False, "options": opts, "tee": tee and solver != "scip"}
     if time_limit is not None:
         kwargs["timelimit"] = float(time_limit)
     try:

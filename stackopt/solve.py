@@ -12,6 +12,7 @@ missing solvers are raised, since they are the caller's to fix before any solver
 from __future__ import annotations
 
 import importlib
+import logging
 import time
 import traceback
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from stackopt.errors import ModelError, OptionError, SolverUnavailableError
 from stackopt.method_options import check_keywords
 from stackopt.result import Result
 from stackopt.solution_loading import load_solution as load_solution_into
+from stackopt.solver_output import solver_output
 
 METHODS: dict[str, str] = {
     "mpec": "stackopt.backends.mpec:run",
@@ -59,6 +61,7 @@ def solve(
     method: str = "mpec",
     load_solution: bool = True,
     certify: bool = True,
+    tee: bool = False,
     **options: Any,
 ) -> Result:
     """Solve ``game`` by ``method`` and return a :class:`Result` evaluated honestly.
@@ -70,6 +73,11 @@ def solve(
     The returned point is loaded into the game's Vars and its follower multipliers into the
     Suffix ``game.dual`` (:mod:`stackopt.solution_loading`) unless ``load_solution=False``; the
     game is otherwise left as it was.
+    ``tee=True`` shows the solvers' own output (Ipopt's iterations, HiGHS's log) of every solver
+    call made through :func:`stackopt.backends.solvers.run_solver`: the MPEC's NLPs and MILPs,
+    the oracles' Ipopt rescues, the Markov NLP (SCIP stays quiet: its log through Pyomo's
+    capture can fill the pipe and block). Progress goes to the ``logging`` logger
+    ``stackopt.<method>`` at INFO (start; end with status and time).
     Raises :class:`ModelError` for a malformed model, ``ValueError`` for an unknown method,
     :class:`stackopt.errors.UnknownOptionError` (a ``TypeError``) for an unknown option, with the
     nearest option names, :class:`OptionError` for a bad option value and
@@ -78,11 +86,14 @@ def solve(
     """
     run = _runner(method)
     check_keywords(method, run, options)
-    if not isinstance(certify, bool):
-        raise OptionError(f"certify must be True or False, got {certify!r}")
+    for name, flag in (("certify", certify), ("tee", tee), ("load_solution", load_solution)):
+        if not isinstance(flag, bool):
+            raise OptionError(f"{name} must be True or False, got {flag!r}")
+    log = logging.getLogger(f"stackopt.{method}")
+    log.info("%s: solving %s with %s", method, _name(game), options or "default options")
     start = time.perf_counter()
     try:
-        with certification(certify):
+        with certification(certify), solver_output(tee):
             result = run(game, **options)
     except (ModelError, OptionError, SolverUnavailableError):
         raise
@@ -100,9 +111,23 @@ def solve(
     result.method = method
     result.options = {k: v for k, v in options.items() if _is_plain(v)}
     result.wall_time = time.perf_counter() - start
+    log.info(
+        "%s: %s in %.3f s, leader objective %s, violation %s%s",
+        method,
+        result.status,
+        result.wall_time,
+        result.leader_objective,
+        result.violation,
+        f" ({result.message})" if result.message else "",
+    )
     if load_solution:
         load_solution_into(game, result)
     return result
+
+
+def _name(game: Any) -> str:
+    name = getattr(game, "name", None)
+    return repr(name) if isinstance(name, str) else type(game).__name__
 
 
 def _is_plain(value: Any) -> bool:

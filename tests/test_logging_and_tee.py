@@ -1,0 +1,39 @@
+"""Progress on the ``stackopt`` loggers; ``tee=True`` shows the solver's own output."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+import stackopt as so
+from stackopt.models import duopoly
+
+
+def test_the_package_logger_is_silent_by_default():
+    handlers = logging.getLogger("stackopt").handlers
+    assert any(isinstance(h, logging.NullHandler) for h in handlers)
+
+
+def test_solve_logs_start_and_end_on_the_method_logger(caplog):
+    with caplog.at_level(logging.INFO, logger="stackopt"):
+        res = so.solve(duopoly(), method="mpec", strategy="scholtes")
+    records = [
+        (r.name, r.levelname, r.getMessage()) for r in caplog.records if r.name == "stackopt.mpec"
+    ]
+    assert records[0][:2] == ("stackopt.mpec", "INFO")
+    assert records[0][2] == "mpec: solving 'duopoly' with {'strategy': 'scholtes'}"
+    assert records[-1][2].startswith(f"mpec: {res.status} in ")
+
+
+@pytest.mark.parametrize("tee", [True, False])
+def test_tee_shows_ipopt_output_only_when_asked(tee, capfd):
+    res = so.solve(duopoly(), method="mpec", strategy=so.Scholtes(t_min=1e-2), tee=tee)
+    out = capfd.readouterr().out
+    assert res.status in ("locally_optimal", "feasible")
+    assert ("EXIT: Optimal Solution Found." in out) is tee
+
+
+def test_tee_must_be_a_boolean():
+    with pytest.raises(so.OptionError, match="tee must be True or False"):
+        so.solve(duopoly(), method="mpec", tee="yes")
