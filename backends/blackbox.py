@@ -2,8 +2,10 @@
 
 The paper's baselines (Wang et al. 2022, Sec. 6): minimize c(pi) = sign * F(pi, x*(pi)) subject to
 G(pi, x*(pi)) <= 0 and the leader's bounds, where every function value recomputes the equilibrium
-x*(pi) with the ``kkt`` oracle and scipy differentiates by finite differences. scipy differentiates
-c and G separately, with the same probe points; each probe's equilibrium is solved once.
+x*(pi) with the ``kkt`` oracle (for followers written in cvxpy: their best responses,
+:mod:`stackopt.backends.cvxpy_equilibrium`) and scipy differentiates by finite differences. scipy
+differentiates c and G separately, with the same probe points; each probe's equilibrium is solved
+once.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from typing import Any
 import numpy as np
 from scipy.optimize import Bounds, NonlinearConstraint, minimize
 
-from stackopt.backends.evaluation import honest_result
+from stackopt.backends.cvxpy_equilibrium import CvxpyEquilibrium, cvxpy_result, leader_cost
+from stackopt.backends.cvxpy_path import leader_projection
+from stackopt.backends.evaluation import EQUILIBRIUM_TOL, honest_result
 from stackopt.backends.gradient import LeaderConstraints
 from stackopt.backends.oracles.kkt import KKTOracle
 from stackopt.backends.start_points import current_value
@@ -23,6 +27,55 @@ from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
 from stackopt.result import Result
+from stackopt.structure import GameStructure, analyze
+
+
+class _KKTGame:
+    """A game with Pyomo followers: equilibria by the ``kkt`` oracle, the Result by the honest
+    evaluation (:mod:`stackopt.backends.evaluation`)."""
+
+    def __init__(self, game: StackelbergGame):
+        self.game, self.evaluator = game, KKTEvaluator(game)
+        structure = self.evaluator.kkt.structure
+        self.sign = self.evaluator.leader_sign
+        self.constraints = LeaderConstraints(self.evaluator)
+        self.project, self.n_G = self.constraints.project, len(self.constraints.rows)
+        self.oracle = KKTOracle(game, self.evaluator)
+        start = {v.name: current_value(v) for v in structure.leader_vars + structure.follower_vars}
+        self.z, self.pi0 = self.evaluator.values_of(start)
+
+    def evaluate(self, pi: np.ndarray) -> tuple[float, np.ndarray]:
+        """(c, G) at the equilibrium for pi, warm-started from the last one."""
+        eq = self.oracle(pi, self.z)
+        if not eq.converged:
+            raise RuntimeError(f"no equilibrium at a trial leader decision: {eq.message}")
+        self.z = eq.z
+        ev = self.evaluator.evaluate(eq.z, pi, derivatives=False)
+        return ev.leader_cost, self.constraints.values(ev)
+
+    def result(self, pi: np.ndarray, **claim: Any) -> Result:
+        ev = self.evaluator
+        values = dict(zip(ev.leader_names, pi)) | dict(zip(ev.z_names, self.z))
+        return honest_result(self.game, ev, values=values, **claim)
+
+
+class _CvxpyGame:
+    """A game with cvxpy followers: equilibria by their best responses, the Result by
+    :func:`stackopt.backends.cvxpy_equilibrium.cvxpy_result`."""
+
+    def __init__(self, structure: GameStructure):
+        self.structure, self.sign = structure, structure.leader_sign
+        self.project, self.n_G = leader_projection(structure), 0
+        self.equilibrium = CvxpyEquilibrium(structure, EQUILIBRIUM_TOL)
+        self.x = np.array([current_value(v) for v in structure.follower_vars])
+        self.pi0 = np.array([current_value(v) for v in structure.leader_vars])
+
+    def evaluate(self, pi: np.ndarray) -> tuple[float, np.ndarray]:
+        self.x = self.equilibrium.solve(pi, self.x)
+        return leader_cost(self.structure, pi, self.x)[0], np.zeros(0)
+
+    def result(self, pi: np.ndarray, **claim: Any) -> Result:
+        return cvxpy_result(self.structure, self.equilibrium, pi, self.x, **claim)
 
 
 class _BlackBox:
@@ -32,101 +85,97 @@ class _BlackBox:
     sweep for c and one for G around the same point.
     """
 
-    def __init__(self, game: StackelbergGame, evaluator: KKTEvaluator, z0: np.ndarray):
-        self.evaluator, self.oracle, self.z = evaluator, KKTOracle(game, evaluator), z0
-        self.constraints = LeaderConstraints(evaluator)
+    def __init__(self, problem: _KKTGame | _CvxpyGame):
+        self.problem = problem
         self.history: list[dict[str, Any]] = []
         self._seen: OrderedDict[bytes, tuple[float, np.ndarray]] = OrderedDict()
-        self._capacity = 2 * evaluator.n_pi + 2
+        self._capacity = 2 * len(problem.pi0) + 2
 
     def _at(self, pi: np.ndarray) -> tuple[float, np.ndarray]:
         # scipy may probe a hair outside the leader's bounds (trust-constr's finite differences);
         # the game is only defined inside them, so a probe is evaluated at its nearest point there
-        proj = self.constraints.project
+        proj = self.problem.project
         pi = np.clip(np.asarray(pi, float), proj.lb, proj.ub)
         key = pi.tobytes()
         if key not in self._seen:
-            eq = self.oracle(pi, self.z)
-            if not eq.converged:
-                raise RuntimeError(f"no equilibrium at a trial leader decision: {eq.message}")
-            self.z = eq.z
-            ev = self.evaluator.evaluate(eq.z, pi, derivatives=False)
-            self._seen[key] = (ev.leader_cost, self.constraints.values(ev))
+            self._seen[key] = self.problem.evaluate(pi)
             if len(self._seen) > self._capacity:
                 self._seen.popitem(last=False)
         return self._seen[key]
 
     def cost(self, pi: np.ndarray) -> float:
         cost = self._at(pi)[0]
-        self.history.append({"objective": self.evaluator.leader_sign * cost})
+        self.history.append({"objective": self.problem.sign * cost})
         return cost
 
     def G(self, pi: np.ndarray) -> np.ndarray:
         return self._at(pi)[1]
 
 
-def _run(game: StackelbergGame, scipy_method: str, maxiter: int) -> Result:
-    if not isinstance(maxiter, int) or maxiter < 1:
-        raise OptionError(f"maxiter must be a positive integer, got {maxiter!r}")
-    evaluator = KKTEvaluator(game)
-    structure = evaluator.kkt.structure
-    start = {v.name: current_value(v) for v in structure.leader_vars + structure.follower_vars}
-    z0, pi0 = evaluator.values_of(start)
-    box = _BlackBox(game, evaluator, z0)
-    proj = box.constraints.project
-    pi0 = proj(pi0)
+def _run(game: StackelbergGame, scipy_method: str, max_iter: int, maxiter: None) -> Result:
+    if maxiter is not None:
+        raise OptionError(f"{scipy_method}'s option maxiter is now max_iter (max_iter=...)")
+    if not isinstance(max_iter, int) or isinstance(max_iter, bool) or max_iter < 1:
+        raise OptionError(f"max_iter must be a positive integer, got {max_iter!r}")
+    structure = analyze(game)
+    cvxpy = any(part.cvxpy is not None for part in structure.followers)
+    problem = _CvxpyGame(structure) if cvxpy else _KKTGame(game)
+    box = _BlackBox(problem)
+    proj = problem.project
+    pi0 = proj(problem.pi0)
     cons = []
-    if len(box.constraints.rows):
+    if problem.n_G:
         cons.append(NonlinearConstraint(box.G, -np.inf, 0.0))
     if len(proj.A):
         cons.append(NonlinearConstraint(lambda p: proj.A @ p, proj.lo, proj.hi))
     with warnings.catch_warnings():  # trust-constr's BFGS notes flat directions; not a failure
         warnings.filterwarnings("ignore", "delta_grad == 0.0", UserWarning)
-        out = _minimize(box, pi0, scipy_method, proj, cons, maxiter)
+        out = _minimize(box, pi0, scipy_method, proj, cons, max_iter)
     status = (
-        "locally_optimal" if out.success else "iteration_limit" if out.nit >= maxiter else "error"
+        "locally_optimal" if out.success else "iteration_limit" if out.nit >= max_iter else "error"
     )
-    values = dict(zip(evaluator.leader_names, out.x)) | dict(zip(evaluator.z_names, box.z))
-    return honest_result(
-        game,
-        evaluator,
+    return problem.result(
+        out.x,
         status=status,
-        values=values,
-        reported_objective=evaluator.leader_sign * float(out.fun),
+        reported_objective=problem.sign * float(out.fun),
         message=str(out.message),
         history=box.history,
         info={"nit": int(out.nit), "nfev": int(out.nfev)},
     )
 
 
-def _minimize(box, pi0, scipy_method, proj, cons, maxiter):
+def _minimize(box, pi0, scipy_method, proj, cons, max_iter):
     return minimize(
         box.cost,
         pi0,
         method=scipy_method,
         bounds=Bounds(proj.lb, proj.ub),
         constraints=cons,
-        options={"maxiter": maxiter},
+        options={"maxiter": max_iter},
     )
 
 
-def run_slsqp(game: StackelbergGame, maxiter: int = 100) -> Result:
+def run_slsqp(game: StackelbergGame, max_iter: int = 100, maxiter: None = None) -> Result:
     """SLSQP with finite-difference gradients through the black-box equilibrium.
 
     Parameters
     ----------
-    maxiter : int
+    max_iter : int
         scipy's iteration limit.
+    maxiter : None
+        Refused: the iteration limit is ``max_iter``.
     """
-    return _run(game, "SLSQP", maxiter)
+    return _run(game, "SLSQP", max_iter, maxiter)
 
 
-def run_trust_constr(game: StackelbergGame, maxiter: int = 200) -> Result:
+def run_trust_constr(game: StackelbergGame, max_iter: int = 200, maxiter: None = None) -> Result:
     """trust-constr with finite-difference gradients through the black-box equilibrium.
 
     Parameters
     ----------
-    maxiter : int
+    max_iter : int
         scipy's iteration limit.
+    maxiter : None
+        Refused: the iteration limit is ``max_iter``.
     """
-    return _run(game, "trust-constr", maxiter)
+    return _run(game, "trust-constr", max_iter, maxiter)

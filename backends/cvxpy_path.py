@@ -1,15 +1,12 @@
 """The gradient method for games whose followers are written in cvxpy.
 
-Equilibrium: Jacobi best responses, each follower's cvxpy problem solved with its Parameters set to
-the current leader decision and the other followers' decisions, until no decision moves by more than
-``tol``. Gradient (adjoint mode through the fixed point x = BR(x, pi)): with g = d phi/dx,
-
-    w = g + B_x^T w,      d phi/d pi (total) = d phi/d pi + B_pi^T w,
-
-where B_x, B_pi are the best responses' Jacobians; the products B^T w are exactly what cvxpy's
-``backward()`` returns when the decisions' ``gradient`` is set to w (Agrawal et al. 2019). With one
-follower, or followers that only see the leader, B_x = 0 and one backward pass suffices. The leader
-then takes projected SGD/Adam steps (:mod:`stackopt.backends.gradient`).
+The followers' equilibrium, its derivatives and the honest Result come from
+:mod:`stackopt.backends.cvxpy_equilibrium` (Gauss-Seidel best responses through cvxpy, Jacobians
+from cvxpy's ``backward()``). The leader takes the same steps as :mod:`stackopt.backends.gradient`:
+by default projected-gradient steps with Armijo backtracking on its objective and the scale-free
+first trial of :mod:`stackopt.backends.leader_steps`; ``line_search=False`` takes fixed SGD/Adam
+steps of ``lr``. A trial decision at which the best responses fail or do not settle is halved
+towards the current one. Leader constraints must be on leader Vars alone (kept by projection).
 """
 
 from __future__ import annotations
@@ -18,11 +15,15 @@ import time
 from typing import Any
 
 import numpy as np
-import pyomo.environ as pyo
-from pyomo.core.expr.calculus.derivatives import Modes, differentiate
 from pyomo.core.expr.visitor import identify_variables
 
-from stackopt.backends.evaluation import nested_values
+from stackopt.backends.cvxpy_equilibrium import CvxpyEquilibrium, cvxpy_result, leader_cost
+from stackopt.backends.leader_steps import (
+    MAX_HALVINGS,
+    first_trial,
+    next_trial,
+    sufficient_decrease,
+)
 from stackopt.backends.optimizers import make_optimizer
 from stackopt.backends.projection import LinearSetProjection
 from stackopt.backends.start_points import current_value, leader_start
@@ -30,93 +31,17 @@ from stackopt.errors import OptionError
 from stackopt.result import Result
 from stackopt.structure import GameStructure
 
-#: cvxpy differentiates through SCS (via diffcp); its default accuracy (1e-4) is far too loose for
-#: an equilibrium oracle at the paper's tolerance 1e-6
-_SCS_TIGHT = {"eps_abs": 1e-10, "eps_rel": 1e-10, "max_iters": 200_000}
 
-
-#: diffcp's derivatives are accurate to about 1e-6 relative; the adjoint fixed point stops there
-_ADJOINT_RTOL = 1e-5
-
-
-class CvxpyEquilibrium:
-    """Best responses and their adjoint for the structure's (all cvxpy) followers."""
-
-    def __init__(self, structure: GameStructure, tol: float, max_iter: int = 500):
-        self.parts, self.model = structure.followers, structure.game
-        self.leader = structure.leader_vars
-        self.x_vars = structure.follower_vars
-        self.pos = {id(v): ("pi", i) for i, v in enumerate(self.leader)}
-        self.pos |= {id(v): ("x", i) for i, v in enumerate(self.x_vars)}
-        bounds = np.cumsum([0] + [len(p.vars) for p in self.parts])
-        self.slices = list(zip(bounds[:-1], bounds[1:]))
-        self.tol, self.max_iter = tol, max_iter
-
-    def _source(self, twin, param, pi, x) -> np.ndarray:
-        out = []
-        for v in twin.pyomo_vars(param, self.model):
-            if id(v) not in self.pos:
-                raise OptionError(
-                    f"cvxpy Parameter {param.name()} stands for {v.name}, not a game Var"
-                )
-            kind, i = self.pos[id(v)]
-            out.append(pi[i] if kind == "pi" else x[i])
-        return np.reshape(out, param.shape)
-
-    def _respond(self, k: int, pi: np.ndarray, x: np.ndarray) -> np.ndarray:
-        twin = self.parts[k].cvxpy
-        for param in twin.parameters:
-            param.value = self._source(twin, param, pi, x)
-        twin.problem.solve(requires_grad=True, **_SCS_TIGHT)
-        if twin.problem.status not in ("optimal", "optimal_inaccurate"):
-            raise RuntimeError(f"cvxpy follower {self.parts[k].name}: {twin.problem.status}")
-        return np.concatenate([np.ravel(var.value) for var in twin.decisions.values()])
-
-    def solve(self, pi: np.ndarray, x0: np.ndarray) -> np.ndarray:
-        """The equilibrium x*(pi) from x0 (Jacobi iterations); every problem solved at x*."""
-        x = np.array(x0, float)
-        for _ in range(self.max_iter):
-            new = np.concatenate([self._respond(k, pi, x) for k in range(len(self.parts))])
-            moved = float(np.max(np.abs(new - x), initial=0.0))
-            x = new
-            if moved <= self.tol:
-                for k in range(len(self.parts)):  # solve once more at x*, for backward()
-                    self._respond(k, pi, x)
-                return x
-        raise RuntimeError(f"cvxpy best responses did not settle in {self.max_iter} rounds")
-
-    def adjoint(self, g_x: np.ndarray, g_pi: np.ndarray) -> np.ndarray:
-        """Total gradient of phi with partials (g_x, g_pi) through x*(pi); see the module docstring."""
-        w = np.array(g_x, float)
-        for _ in range(self.max_iter):
-            back_x, back_pi = np.zeros_like(w), np.zeros_like(g_pi)
-            for part, (at, _) in zip(self.parts, self.slices):
-                twin = part.cvxpy
-                for var in twin.decisions.values():
-                    var.gradient = np.reshape(w[at : at + var.size], var.shape)
-                    at += var.size
-                twin.problem.backward()
-                for param in twin.parameters:
-                    grads = np.ravel(param.gradient)
-                    for v, d in zip(twin.pyomo_vars(param, self.model), grads):
-                        kind, i = self.pos[id(v)]
-                        (back_pi if kind == "pi" else back_x)[i] += d
-            new_w = g_x + back_x
-            if np.max(np.abs(new_w - w), initial=0.0) <= _ADJOINT_RTOL * max(
-                1.0, np.max(np.abs(w))
-            ):
-                return g_pi + back_pi
-            w = new_w
-        raise RuntimeError("the adjoint fixed point through the best responses did not converge")
-
-
-def _partials(structure: GameStructure, pi: np.ndarray, x: np.ndarray):
-    for v, value in zip(structure.leader_vars + structure.follower_vars, np.concatenate([pi, x])):
-        v.set_value(float(value), skip_validation=True)
-    wrt = structure.leader_vars + structure.follower_vars
-    expr = structure.leader_sign * structure.objective.expr
-    grad = np.array(differentiate(expr, wrt_list=wrt, mode=Modes.reverse_numeric), float)
-    return float(pyo.value(expr)), grad[: len(pi)], grad[len(pi) :]
+def leader_projection(structure: GameStructure) -> LinearSetProjection:
+    """The projection onto the leader's constraints; refused when one depends on the followers."""
+    leader_ids = {id(v) for v in structure.leader_vars}
+    for c in structure.constraints:
+        if any(id(v) not in leader_ids for v in identify_variables(c.body, include_fixed=False)):
+            raise OptionError(
+                f"constraint {c.name} depends on the followers; equilibrium-dependent leader "
+                "constraints are not supported with cvxpy followers"
+            )
+    return LinearSetProjection(structure.leader_vars, structure.constraints)
 
 
 def run_cvxpy(
@@ -140,71 +65,88 @@ def run_cvxpy(
             f"with followers written in cvxpy the oracle is cvxpy's best response; {given} do "
             "not apply"
         )
-    if lr is None:
-        raise OptionError("with followers written in cvxpy the leader takes fixed steps: give lr")
-    game = structure.game
-    leader_ids = {id(v) for v in structure.leader_vars}
-    for c in structure.constraints:
-        if any(id(v) not in leader_ids for v in identify_variables(c.body, include_fixed=False)):
-            raise OptionError(
-                f"constraint {c.name} depends on the followers; equilibrium-dependent leader "
-                "constraints are not supported with cvxpy followers"
-            )
-    project = LinearSetProjection(structure.leader_vars, structure.constraints)
+    project = leader_projection(structure)
     equilibrium = CvxpyEquilibrium(structure, tol)
-    opt = make_optimizer(optimizer, lr)
+    opt = make_optimizer(optimizer, 1.0 if line_search else lr)
     named = leader_start(structure.leader_vars, start)
     pi = project(np.array([named.get(v.name, current_value(v)) for v in structure.leader_vars]))
     x = np.array([current_value(v) for v in structure.follower_vars])
     history: list[dict[str, Any]] = []
     status, message, t_start = "iteration_limit", f"ran {max_iter} steps", time.perf_counter()
+    try:
+        x = equilibrium.solve(pi, x)
+    except RuntimeError as exc:
+        return cvxpy_result(
+            structure, equilibrium, pi, x, status="error", message=f"at the start: {exc}"
+        )
+    cost, g_pi, g_x = leader_cost(structure, pi, x)
+    t, previous = None, None
     for k in range(max_iter):
         t0 = time.perf_counter()
-        x = equilibrium.solve(pi, x)
-        cost, g_pi, g_x = _partials(structure, pi, x)
-        grad = equilibrium.adjoint(g_x, g_pi)
-        new_pi = project(pi - opt.step(grad))
-        moved = float(np.max(np.abs(new_pi - pi), initial=0.0))
-        pi = new_pi
+        grad = equilibrium.total_gradient(pi, x, g_x, g_pi)
+        direction = opt.step(grad)
+        if line_search:
+            if optimizer != "sgd" and grad @ direction <= 0:
+                direction = grad
+            t = (
+                first_trial(project.lb, project.ub, pi, direction, lr)
+                if t is None
+                else next_trial(t, previous, pi, grad, optimizer == "sgd")
+            )
+            new_pi = None
+        else:
+            new_pi = project(pi - direction)
+        accepted, halvings = None, 0
+        for halvings in range(MAX_HALVINGS + 1):
+            if line_search:
+                trial = project(pi - t / 2**halvings * direction)
+            else:
+                trial = new_pi if halvings == 0 else pi + (new_pi - pi) / 2**halvings
+            try:
+                x_trial = equilibrium.solve(trial, x)
+            except RuntimeError:
+                continue
+            c_trial, gp, gx = leader_cost(structure, trial, x_trial)
+            if not line_search or sufficient_decrease(cost, c_trial, grad, trial - pi):
+                accepted = (trial, x_trial, c_trial, gp, gx)
+                break
         history.append(
             {
                 "step": k,
                 "objective": structure.leader_sign * cost,
                 "violation": 0.0,
                 "grad_norm": float(np.linalg.norm(grad)),
+                "halvings": halvings,
                 "step_time": time.perf_counter() - t0,
             }
         )
-        if moved <= 1e-12 * max(1.0, float(np.max(np.abs(pi), initial=0))):
+        if accepted is None:
+            status = "locally_optimal" if line_search else "error"
+            message = f"no step from the decision of step {k} " + (
+                "decreased the leader's objective" if line_search else "had an equilibrium"
+            )
+            break
+        if line_search:
+            t = t / 2**halvings
+        moved = float(np.max(np.abs(accepted[0] - pi), initial=0.0))
+        previous = (pi, grad)
+        pi, x, cost, g_pi, g_x = accepted
+        scale = max(1.0, float(np.max(np.abs(pi), initial=0.0)))
+        if moved <= (tol if line_search else 1e-12) * scale:
             status, message = "locally_optimal", f"stationary after {k + 1} steps"
             break
         if time_limit is not None and time.perf_counter() - t_start > time_limit:
             status, message = "time_limit", f"time limit after {k + 1} steps"
             break
-    x = equilibrium.solve(pi, x)  # honest: the equilibrium recomputed at the returned decision
-    cost, _, _ = _partials(structure, pi, x)
-    violation = max(
-        [0.0]
-        + [
-            max(c.lb - pyo.value(c.body), 0.0) if c.lb is not None else 0.0
-            for c in structure.constraints
-        ]
-        + [
-            max(pyo.value(c.body) - c.ub, 0.0) if c.ub is not None else 0.0
-            for c in structure.constraints
-        ]
-    )
-    return Result(
-        status=status,
-        leader_objective=structure.leader_sign * cost,
-        reported_objective=history[-1]["objective"] if history else None,
-        violation=violation,
-        leader=nested_values(structure.leader_vars, pi),
-        followers={
-            part.name: nested_values(part.vars, x[a:b], relative_to=part.block)
-            for part, (a, b) in zip(structure.followers, equilibrium.slices)
-        },
-        history=history,
+    ran_out = status == "iteration_limit"
+    return cvxpy_result(
+        structure,
+        equilibrium,
+        pi,
+        x,
+        status="feasible" if ran_out else status,
+        if_violated="iteration_limit" if ran_out else "infeasible",
         message=message,
-        info={"oracle": "cvxpy", "game": game.name},
+        reported_objective=structure.leader_sign * cost,
+        history=history,
     )

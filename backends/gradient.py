@@ -22,10 +22,11 @@ O(tol).
 (Armijo) line search on L_mu at the recomputed equilibrium (Bertsekas 1999, Sec. 2.3.2):
 pi+ = P(pi - t d) is accepted when L_mu(pi+) <= L_mu(pi) + 1e-4 grad^T (pi+ - pi), else t is
 halved. d is the gradient (``optimizer="sgd"``) or Adam's scaled direction (``"adam"``). The first
-trial step is ``lr`` when given; otherwise the documented scale-free rule: the first trial moves the
-leader by a tenth of its range, t_0 = 0.1 D / ||d||_inf, D the widest finite box width of a leader
-Var (max(1, ||pi||_inf) when none is finite). Later trials start from the Barzilai-Borwein step
-s^T s / s^T y (twice the last accepted step when s^T y <= 0 or with Adam's direction). The run is
+trial step is ``lr`` when given; otherwise the scale-free rule of :mod:`.leader_steps`: the first
+trial moves the leader by a tenth of its range, t_0 = 0.1 D / ||d||_inf, D the widest finite box
+width of a leader Var (max(1, ||pi||_inf) when none is finite). Later trials start from the
+Barzilai-Borwein step s^T s / s^T y (twice the last accepted step when s^T y <= 0 or with Adam's
+direction). The run is
 stationary once an accepted step moves the leader by at most tol * max(1, ||pi||_inf) (or no trial
 decreases L_mu): it stops, claiming "locally_optimal", when the constraints are then met to tol,
 and updates the multipliers at once otherwise. A decision rescaled by s (or an objective by a
@@ -73,6 +74,12 @@ from pyomo.repn import generate_standard_repn
 from stackopt.backends.cvxpy_path import run_cvxpy
 from stackopt.backends.evaluation import FEASIBILITY_TOL, honest_result
 from stackopt.backends.feasible_start import FollowerDomain
+from stackopt.backends.leader_steps import (
+    MAX_HALVINGS,
+    first_trial,
+    next_trial,
+    sufficient_decrease,
+)
 from stackopt.backends.optimizers import make_optimizer
 from stackopt.backends.oracles.base import Equilibrium
 from stackopt.backends.oracles.multipliers import with_multipliers
@@ -87,12 +94,6 @@ from stackopt.progress import progress_bar
 from stackopt.result import Result
 from stackopt.structure import analyze
 
-#: a step whose oracle fails is halved at most this many times (2^-20: a millionth of the step)
-MAX_HALVINGS = 20
-#: Armijo's sufficient-decrease constant
-ARMIJO = 1e-4
-#: the first trial step of the line search moves the leader by this fraction of its range
-FIRST_MOVE = 0.1
 BOUNDARY = "the step leaves the followers' domain: along its boundary (phase 1)"
 
 
@@ -427,7 +428,7 @@ class _Descent:
 
         def decreases(point: _Point) -> bool:
             value = merit(point.ev.leader_cost, self.cons.values(point.ev), y, self.mu)
-            return value <= base + ARMIJO * float(grad @ (point.pi - at.pi))
+            return sufficient_decrease(base, value, grad, point.pi - at.pi)
 
         trial = self._backtrack(
             at, lambda h: self.cons.project(at.pi - t / 2**h * direction), decreases, rng
@@ -485,16 +486,6 @@ class _Descent:
         point = self._point(pi, eq)
         return point if accept(point) else None
 
-    def _first_step(self, pi: np.ndarray, direction: np.ndarray) -> float:
-        """The scale-free first trial step (the module docstring), or ``lr``."""
-        if self.lr is not None:
-            return float(self.lr)
-        width = self.cons.project.ub - self.cons.project.lb
-        finite = np.isfinite(width) & (width > 0)
-        D = float(width[finite].max()) if finite.any() else max(1.0, float(np.abs(pi).max()))
-        largest = float(np.abs(direction).max(initial=0.0))
-        return FIRST_MOVE * D / largest if largest > 0 else 1.0
-
     def run(self, values: dict[str, float], rng, deadline: float | None) -> Result:
         """One run from ``values`` (Var name -> value); its certified Result."""
         history: list[dict[str, Any]] = []
@@ -527,7 +518,11 @@ class _Descent:
                     direction = opt.step(grad)
                     if self.optimizer != "sgd" and grad @ direction <= 0:
                         direction = grad  # Adam's direction is no descent direction here
-                    t = self._next_step(t, previous, at.pi, grad, direction)
+                    t = (
+                        first_trial(cons.project.lb, cons.project.ub, at.pi, direction, self.lr)
+                        if t is None
+                        else next_trial(t, previous, at.pi, grad, self.optimizer == "sgd")
+                    )
                     trial = self._armijo(at, grad, direction, t, y, rng)
                     t = trial.size
                 else:
@@ -600,17 +595,6 @@ class _Descent:
         elif status == "error":
             message += "; returned the last decision with an equilibrium"
         return self._result(status, returned, message, history)
-
-    def _next_step(self, t, previous, pi, grad, direction) -> float:
-        """The line search's first trial: the scale-free rule, then Barzilai-Borwein."""
-        if t is None:
-            return self._first_step(pi, direction)
-        if previous is not None and self.optimizer == "sgd":
-            s, d = pi - previous[0], grad - previous[1]
-            curvature = float(s @ d)
-            if curvature > 0 and np.isfinite(curvature):
-                return float(s @ s) / curvature
-        return 2.0 * t
 
     def _paper_stationary(self, pi, moved, violation, grad) -> bool:
         """Algorithm 1's stop: the step vanished at a point within the constraints; a momentum

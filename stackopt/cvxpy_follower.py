@@ -4,8 +4,9 @@
 with one Pyomo Var per cvxpy decision Variable (same name, flattened index), so the leader's
 objective and constraints can use them. The follower's best response is ``problem``'s solution, and
 its derivatives come from cvxpy's own differentiation of the solution map (Agrawal et al. 2019,
-"Differentiable convex optimization layers"). Parameters may stand for leader Vars or other
-followers' Vars; a cvxpy follower has no Pyomo objective of its own.
+"Differentiable convex optimization layers"). Parameters may stand for leader Vars, other
+followers' Vars or other cvxpy followers' decision Variables; a cvxpy follower has no Pyomo
+objective of its own.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyomo.environ as pyo
+from pyomo.core.base.component import ComponentBase
 
 from stackopt.errors import ModelError
 from stackopt.game import Follower, FollowerData
@@ -25,18 +27,15 @@ class CvxpyTwin:
 
     problem: Any
     decisions: dict[str, Any]
-    parameters: dict[Any, Any]  # cvxpy Parameter -> Pyomo Var, IndexedVar, or its name
+    #: cvxpy Parameter -> a Pyomo Var (scalar or indexed) or another cvxpy follower's decision
+    #: Variable
+    parameters: dict[Any, Any]
 
     def pyomo_vars(self, param, model) -> list:
         """The Pyomo VarData a Parameter stands for, in cvxpy's flattening order (C order)."""
         target = self.parameters[param]
-        if isinstance(target, str):
-            found = model.find_component(target)
-            if found is None:
-                raise ModelError(
-                    f"cvxpy Parameter {param.name()} stands for {target!r}, which the game lacks"
-                )
-            target = found
+        if not isinstance(target, ComponentBase):  # another cvxpy follower's decision Variable
+            target = _decision_var(target, model, param)
         out = list(target.values()) if target.is_indexed() else [target]
         if len(out) != param.size:
             raise ModelError(
@@ -44,6 +43,19 @@ class CvxpyTwin:
                 f"{target.name} has {len(out)}"
             )
         return out
+
+
+def _decision_var(variable, model, param) -> ComponentBase:
+    """The Pyomo Var of the cvxpy follower of ``model`` that declares ``variable`` a decision."""
+    for block in model.followers():
+        twin = getattr(block, "cvxpy_twin", None)
+        for name, decision in twin.decisions.items() if twin is not None else ():
+            if decision is variable:
+                return block.component(name)
+    raise ModelError(
+        f"cvxpy Parameter {param.name()} stands for {variable!r}, which is neither a Pyomo Var "
+        "nor a decision of a cvxpy follower of this game"
+    )
 
 
 def cvxpy_follower(
@@ -65,8 +77,9 @@ def cvxpy_follower(
     decisions : dict
         Name -> cvxpy Variable: the follower's decisions, named as the block's Vars.
     parameters : dict
-        cvxpy Parameter -> what it stands for: a leader Var (or IndexedVar), or the name of another
-        follower's Var (``"F1.q"``), looked up when the game is solved.
+        cvxpy Parameter -> what it stands for: a leader Var (or IndexedVar), another follower's Var,
+        or another cvxpy follower's decision Variable (its Pyomo Var need not exist yet: followers
+        that see each other are built in any order).
 
     Returns
     -------
@@ -77,10 +90,39 @@ def cvxpy_follower(
     ------
     ModelError
         If ``problem`` is not DPP or one of its Parameters is not mapped to a Var.
+
+    Examples
+    --------
+    Two cvxpy followers in Cournot competition, each seeing the other's decision Variable
+    (inverse demand 100 - total, unit cost 10): the leader's optimum is q0 = 45, with q = 15 each.
+
+    >>> import cvxpy as cp
+    >>> import pyomo.environ as pyo
+    >>> import stackopt as so
+    >>> g = so.StackelbergGame()
+    >>> g.q0 = pyo.Var(bounds=(0, 100), initialize=0.0)
+    >>> q = [cp.Variable(), cp.Variable()]
+    >>> for i in range(2):
+    ...     leader, other = cp.Parameter(), cp.Parameter()
+    ...     profit = cp.Maximize((90 - leader - other) * q[i] - cp.square(q[i]))
+    ...     follower = so.cvxpy_follower(
+    ...         cp.Problem(profit, [q[i] >= 0]), {"q": q[i]}, {leader: g.q0, other: q[1 - i]}
+    ...     )
+    ...     g.add_component(f"F{i}", follower)
+    >>> g.profit = pyo.Objective(expr=(90 - g.q0 - g.F0.q - g.F1.q) * g.q0, sense=pyo.maximize)
+    >>> res = so.solve(g, method="gradient")
+    >>> round(res.leader["q0"], 3), round(res.followers["F0"]["q"], 3), res.success
+    (45.0, 15.0, True)
     """
     if not problem.is_dpp():
         raise ModelError(
             "the cvxpy follower's problem is not DPP, so cvxpy cannot differentiate it"
+        )
+    named = [p.name() for p, target in parameters.items() if isinstance(target, str)]
+    if named:
+        raise ModelError(
+            f"cvxpy follower: Parameter(s) {named} stand for a name; pass the Var itself (g.F1.q) "
+            "or the other cvxpy follower's decision Variable"
         )
     missing = [p.name() for p in problem.parameters() if p not in parameters]
     if missing:

@@ -196,7 +196,8 @@ def compile_kkt(structure: GameStructure, name: str = KKT_BLOCK) -> KKTSystem:
         if part.cvxpy is not None:
             raise ModelError(
                 f"Follower {part.name} is given in cvxpy: its optimality conditions are cvxpy's, "
-                "so only method='gradient' can solve this game"
+                "so only method='gradient' and the black-box baselines (initial, slsqp, "
+                "trust-constr) can solve this game"
             )
     inequalities: list[Inequality] = []
     equalities: list[Equality] = []

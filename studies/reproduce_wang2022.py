@@ -8,7 +8,7 @@ Three domains (library games of ``stackopt.models``), every applicable method, o
 
 Methods: ``initial`` (the all-zero leader), ``gradient`` (equilibrium-flow descent with the augmented
 Lagrangian, the paper's lr 0.01, 5,000 steps, K = 100), every MPEC strategy with Ipopt, SLSQP and
-trust-constr (finite differences through the equilibrium, capped by ``maxiter`` and the cell
+trust-constr (finite differences through the equilibrium, capped by ``max_iter`` and the cell
 timeout), and the global SCIP reformulations on small instances only ("-small" games, time-limited).
 Every leader objective and violation is evaluated at a recomputed equilibrium (stackopt's Result).
 
@@ -107,8 +107,8 @@ def global_strategies(time_limit: float, dual_big_M: float = 1e3) -> list[dict[s
 def blackbox(maxiter: int) -> list[dict[str, Any]]:
     """SLSQP and trust-constr with the equilibrium as a black box (finite differences)."""
     return [
-        dict(label="slsqp", method="slsqp", maxiter=maxiter),
-        dict(label="trust-constr", method="trust-constr", maxiter=maxiter),
+        dict(label="slsqp", method="slsqp", max_iter=maxiter),
+        dict(label="trust-constr", method="trust-constr", max_iter=maxiter),
     ]
 
 

@@ -22,15 +22,17 @@ def test_slsqp_on_cournot_with_two_followers():
     assert res.leader["q0"] == pytest.approx(45, abs=1e-3)
 
 
-def test_maxiter_is_checked():
-    with pytest.raises(so.OptionError, match="maxiter must be a positive integer"):
-        so.solve(duopoly(), method="slsqp", maxiter=0)
+def test_max_iter_is_checked_and_maxiter_refused_by_its_new_name():
+    with pytest.raises(so.OptionError, match="max_iter must be a positive integer"):
+        so.solve(duopoly(), method="slsqp", max_iter=0)
+    with pytest.raises(so.OptionError, match=r"maxiter is now max_iter \(max_iter=...\)"):
+        so.solve(duopoly(), method="trust-constr", maxiter=5)
 
 
 def test_probes_outside_the_leader_bounds_are_evaluated_inside_them():
     # trust-constr's finite differences step past compensation <= L; this used to end in "error"
     game = cyber_insurance(10, risk_aversion=0.2, seed=0)
-    res = so.solve(game, method="trust-constr", maxiter=20)
+    res = so.solve(game, method="trust-constr", max_iter=20)
     assert res.status in ("locally_optimal", "iteration_limit") and res.leader_objective > 0
     compensation = res.leader["compensation"]
     assert all(0 <= compensation[i] <= game.losses[i] for i in range(10))
@@ -46,7 +48,7 @@ def test_each_probe_equilibrium_is_solved_once(method, monkeypatch):
         return solve(self, pi, z0, rng)
 
     monkeypatch.setattr(KKTOracle, "__call__", recorded)
-    res = so.solve(qre_subsidy(n=2, actions=2, budget=0.5, seed=1), method=method, maxiter=3)
+    res = so.solve(qre_subsidy(n=2, actions=2, budget=0.5, seed=1), method=method, max_iter=3)
     assert res.status in ("locally_optimal", "iteration_limit") and res.leader_objective
     honest = 1  # the final evaluation at the returned decision solves again
     assert len(solved) - honest == len(set(solved[:-honest])) > 8

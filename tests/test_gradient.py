@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import stackopt as so
-from stackopt.backends.gradient import MAX_HALVINGS
+from stackopt.backends.leader_steps import MAX_HALVINGS
 from stackopt.backends.oracles.kkt import KKTOracle
 from stackopt.backends.projection import LinearSetProjection
 from stackopt.backends.sensitivity import Sensitivity
