@@ -43,6 +43,7 @@ import stackopt as so
 """
 
 html_theme = "alabaster"
+html_theme_options = {"page_width": "1200px", "sidebar_width": "230px"}
 html_title = f"stackopt {release}"
 html_static_path: list[str] = []
 
