@@ -20,6 +20,7 @@ from typing import Any
 
 from stackopt.certificate import certification
 from stackopt.errors import ModelError, OptionError, SolverUnavailableError
+from stackopt.game import StackelbergGame
 from stackopt.method_options import check_keywords
 from stackopt.result import Result
 from stackopt.solution_loading import load_solution as load_solution_into
@@ -126,8 +127,8 @@ def solve(
 
 
 def _name(game: Any) -> str:
-    name = getattr(game, "name", None)
-    return repr(name) if isinstance(name, str) else type(game).__name__
+    """The game's model name, or its type's; nothing else of the game is read before the runner."""
+    return repr(game.name) if isinstance(game, StackelbergGame) else type(game).__name__
 
 
 def _is_plain(value: Any) -> bool:

@@ -37,3 +37,12 @@ def test_tee_shows_ipopt_output_only_when_asked(tee, capfd):
 def test_tee_must_be_a_boolean():
     with pytest.raises(so.OptionError, match="tee must be True or False"):
         so.solve(duopoly(), method="mpec", tee="yes")
+
+
+def test_solve_reads_nothing_of_the_game_before_the_runner():
+    class Untouchable:
+        def __getattr__(self, name):
+            raise AssertionError(f"solve read game.{name} before the runner")
+
+    with pytest.raises(so.ModelError, match="expected a stackopt.StackelbergGame, got Untouchable"):
+        so.solve(Untouchable(), method="mpec")
