@@ -1,29 +1,56 @@
 """Tables and plots of a comparison study (a DataFrame from :func:`stackopt.compare`, or its store).
 
 Every plot is a matplotlib Figure drawn with pyplot, so it shows inline in Jupyter; :func:`report`
-draws them all and saves them as PNG files. Only cells with a leader objective (evaluated at a
-recomputed equilibrium) enter the objective plots; failed cells are counted in :func:`summary`.
+draws them all and saves them as PNG files. The plots follow one set of rules:
+
+- one panel per game (games of different scales never share an axis);
+- each method keeps one colour, marker and line style in every plot (:func:`method_styles`), and
+  lines of several methods at one parameter value are spread a little sideways, so that
+  coinciding lines stay visible;
+- a cell counts as a valid point only when it has a leader objective, its status is not a failure
+  and its violation is at most ``tol`` (:func:`outcomes`); infeasible, time-limited, interrupted
+  and failed cells are drawn with their own markers, or counted on the panel when they have no
+  value, and never enter a mean;
+- legends sit outside the panels; a quantity spanning decades is drawn on a log axis.
 """
 
 from __future__ import annotations
 
+import math
+import textwrap
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from stackopt.result import SUCCESS
 from stackopt.study.store import Store, with_parameters
 
 #: History keys tried, in order, for the convergence plot when none is given.
 HISTORY_KEYS = ("leader_objective", "objective", "lagrangian", "f", "violation")
+#: The violation above which a cell is drawn as infeasible (the default of every plot).
+FEASIBILITY_TOL = 1e-6
+#: How a cell that is not a valid point is drawn: outcome -> (marker, description).
+OUTCOME_MARKERS = {
+    "infeasible": ("x", "infeasible (violation > tol)"),
+    "time_limit": ("1", "time limit"),
+    "interrupted": ("+", "interrupted"),
+    "error": ("$!$", "error"),
+}
+#: Method markers: filled shapes, none of them an outcome's marker.
+_MARKERS = "osD^v*h<>pd8"
+_LINES = ("-", "--", "-.", ":")
 
 
 def load(source: pd.DataFrame | str | Path) -> pd.DataFrame:
-    """A study's rows: ``source`` itself if it is a DataFrame, else the rows of that store file."""
+    """A study's rows: ``source`` itself if it is a DataFrame, else the rows of that store file
+    (opened read-only: a store on a read-only disk is read too)."""
     if isinstance(source, pd.DataFrame):
         return source
     with Store(source, readonly=True) as store:
@@ -49,68 +76,208 @@ def summary(source: pd.DataFrame | str | Path) -> pd.DataFrame:
     return table.join(statuses).fillna({s: 0 for s in statuses.columns})
 
 
+def outcomes(df: pd.DataFrame, tol: float = FEASIBILITY_TOL) -> pd.Series:
+    """Each cell's outcome: ``"valid"``, ``"infeasible"`` (status infeasible, or a violation above
+    ``tol``), ``"time_limit"``, ``"interrupted"`` or ``"error"`` (a failure, or no objective)."""
+    status = df["status"]
+    violated = (status == "infeasible") | (df["violation"].fillna(0.0) > tol)
+    out = pd.Series("valid", index=df.index)
+    out[violated] = "infeasible"
+    out[df["leader_objective"].isna() | (status == "error")] = "error"
+    out[status == "time_limit"] = "time_limit"
+    out[status == "interrupted"] = "interrupted"
+    return out
+
+
+def method_styles(methods: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """A colour, a marker and a line style per method, no two methods alike in all three."""
+    return {
+        method: dict(color=f"C{i % 10}", marker=_MARKERS[i % len(_MARKERS)], ls=_LINES[i % 4])
+        for i, method in enumerate(methods)
+    }
+
+
+def facets(games: list[str], width: float = 4.4, height: float = 3.4) -> tuple[Figure, dict]:
+    """A figure with one panel per game (at most three a row), and the panels by game name."""
+    cols = min(3, len(games))
+    rows = math.ceil(len(games) / cols)
+    fig, grid = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
+    panels = dict(zip(games, grid.flat))
+    for ax in list(grid.flat)[len(games) :]:
+        ax.set_visible(False)
+    for game, ax in panels.items():
+        ax.set_title(game)
+    return fig, panels
+
+
+def legend_outside(fig: Figure, styles: dict[str, dict[str, Any]], extra: Iterable = ()) -> None:
+    """One legend for the whole figure, right of the panels: the methods, then ``extra``
+    handles (the markers of the outcomes drawn)."""
+    handles = [
+        Line2D([], [], color=s["color"], marker=s["marker"], ls=s["ls"], label=m)
+        for m, s in styles.items()
+    ]
+    handles += list(extra)
+    fig.tight_layout()
+    fig.legend(handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+
+
+def outcome_handles(shown: Iterable[str]) -> list[Line2D]:
+    """Legend handles for the outcome markers in ``shown`` (grey: the colour is the method's)."""
+    return [
+        Line2D([], [], color="0.3", marker=OUTCOME_MARKERS[o][0], ls="none",
+               label=OUTCOME_MARKERS[o][1])
+        for o in OUTCOME_MARKERS if o in set(shown)
+    ]  # fmt: skip
+
+
 def param_values(df: pd.DataFrame, param: str) -> pd.Series:
     """The value of game parameter ``param`` in each row (NaN where the game has no such one)."""
     return df["params"].map(lambda p: p.get(param, np.nan))
 
 
-def objective_vs_param(source: pd.DataFrame | str | Path, param: str) -> Figure:
-    """The leader objective against game parameter ``param``: mean and standard error per method."""
+def objective_vs_param(
+    source: pd.DataFrame | str | Path, param: str, tol: float = FEASIBILITY_TOL
+) -> Figure:
+    """The leader objective against game parameter ``param``, one panel per game: the mean and
+    standard error of the valid cells per method; every other cell that has an objective is drawn
+    alone with its outcome's marker (infeasible, time limit, interrupted); the axis spans the
+    valid means, and what it leaves out (failed cells: an error or no objective; marked cells
+    beyond the axis) is counted under the panel."""
     df = load(source).assign(x=lambda d: param_values(d, param)).dropna(subset=["x"])
     if df.empty:
         raise ValueError(f"no game of this study has a parameter {param!r}")
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for (game, method), rows in df.groupby(["game", "method"], sort=False):
-        stats = rows.groupby("x")["leader_objective"].agg(["mean", "sem"]).sort_index()
-        label = method if df["game"].nunique() == 1 else f"{game}: {method}"
-        ax.errorbar(
-            stats.index,
-            stats["mean"],
-            yerr=stats["sem"].fillna(0),
-            marker="o",
-            capsize=3,
-            label=label,
-        )
-    ax.set(
-        xlabel=param,
-        ylabel="leader objective (mean ± s.e.)",
-        title=f"Leader objective against {param}",
-    )
-    ax.legend()
+    df = df.assign(outcome=outcomes(df, tol))
+    styles = method_styles(dict.fromkeys(df["method"]))
+    games = list(dict.fromkeys(df["game"]))
+    fig, panels = facets(games)
+    for game, ax in panels.items():
+        rows = df[df["game"] == game]
+        shift = _dodge(rows["x"], len(styles))
+        low, high = np.inf, -np.inf
+        for i, (method, style) in enumerate(styles.items()):
+            mine = rows[(rows["method"] == method) & (rows["outcome"] == "valid")]
+            stats = mine.groupby("x")["leader_objective"].agg(["mean", "sem"]).sort_index()
+            sem = stats["sem"].fillna(0)
+            ax.errorbar(stats.index + shift(i), stats["mean"], yerr=sem, capsize=2, ms=5,
+                        lw=1.2, label=method, **style)  # fmt: skip
+            low = np.nanmin([low, *(stats["mean"] - sem)])
+            high = np.nanmax([high, *(stats["mean"] + sem)])
+        if np.isfinite(low):  # the axis spans the valid means; other points beyond are counted
+            pad = 0.25 * max(high - low, 1e-9 * max(1.0, abs(high)))
+            low, high = low - pad, high + pad
+            ax.set_ylim(low, high)
+        else:
+            low, high = -np.inf, np.inf
+        offside = _draw_invalid(ax, rows, styles, shift, low, high)
+        _note(ax, rows, offside)
+        ax.set(xlabel=param, ylabel="leader objective (valid cells: mean ± s.e.)")
+    shown = df.loc[df["leader_objective"].notna() & (df["outcome"] != "error"), "outcome"]
+    legend_outside(fig, styles, outcome_handles(shown))
     return fig
 
 
-def violation_per_method(source: pd.DataFrame | str | Path) -> Figure:
-    """The leader-constraint violation of every cell, per method (symmetric log scale)."""
-    df = load(source).dropna(subset=["violation"])
-    return _per_method(df, "violation", "max violation of the leader's constraints", "symlog")
+def _draw_invalid(
+    ax: Axes, rows: pd.DataFrame, styles: dict, shift: Any, low: float, high: float
+) -> pd.Series:
+    """Draw each infeasible, time-limited or interrupted cell with an objective within
+    ``[low, high]`` with its outcome's marker; return the count of those beyond, per outcome."""
+    beyond = {}
+    for i, (method, style) in enumerate(styles.items()):
+        mine = rows[(rows["method"] == method) & rows["leader_objective"].notna()]
+        for outcome in ("infeasible", "time_limit", "interrupted"):
+            bad = mine[mine["outcome"] == outcome]
+            inside = bad["leader_objective"].between(low, high)
+            beyond[outcome] = beyond.get(outcome, 0) + int((~inside).sum())
+            ax.scatter(bad.loc[inside, "x"] + shift(i), bad.loc[inside, "leader_objective"],
+                       s=16, lw=0.8, marker=OUTCOME_MARKERS[outcome][0], color=style["color"],
+                       alpha=0.6, zorder=3)  # fmt: skip
+    return pd.Series(beyond)
 
 
-def runtime_per_method(source: pd.DataFrame | str | Path) -> Figure:
-    """The wall time of every cell, per method, on a log scale."""
-    return _per_method(load(source), "wall_time", "wall time (s)", "log")
+def _dodge(x: pd.Series, n: int) -> Any:
+    """The sideways shift of method ``i`` of ``n``: a small share of the gap between values."""
+    values = np.unique(x.to_numpy(float))
+    gap = np.min(np.diff(values)) if len(values) > 1 else 1.0
+    return lambda i: (i - (n - 1) / 2) * 0.3 * gap / max(n, 1)
 
 
-def _per_method(df: pd.DataFrame, column: str, ylabel: str, scale: str) -> Figure:
-    methods = list(dict.fromkeys(df["method"]))
-    fig, ax = plt.subplots(figsize=(max(4, 1.2 * len(methods) + 2), 4))
-    data = [df.loc[df["method"] == m, column].to_numpy(float) for m in methods]
-    ax.boxplot(data, showfliers=False)
-    for i, values in enumerate(data, start=1):
-        jitter = np.random.default_rng(i).uniform(-0.15, 0.15, len(values))
-        ax.plot(i + jitter, values, ".", alpha=0.6)
-    ax.set_xticks(range(1, len(methods) + 1), methods, rotation=20)
-    if scale == "symlog":
-        ax.set_yscale("symlog", linthresh=1e-8)
-        ax.set_ylim(bottom=0)
-    else:
-        ax.set_yscale(scale)
-    ax.set(ylabel=ylabel, title=f"{ylabel.split(' (')[0].capitalize()} per method")
+def _note(ax: Axes, rows: pd.DataFrame, offside: pd.Series) -> None:
+    """Write under the panel what it does not show: the failed cells (an error, or no objective)
+    per method, and the marked cells beyond the axis per outcome."""
+    failed = rows[rows["outcome"] == "error"].groupby("method", sort=False).size()
+    parts = []
+    if len(failed):
+        parts.append("failed, no point: " + ", ".join(f"{m} {n}" for m, n in failed.items()))
+    offside = offside[offside > 0]
+    if len(offside):
+        names = {o: OUTCOME_MARKERS[o][1].split(" (")[0] for o in offside.index}
+        parts.append("beyond the axis: " + ", ".join(f"{names[o]} {n}" for o, n in offside.items()))
+    if parts:
+        text = "\n".join(textwrap.fill(p, 70) for p in parts)
+        ax.text(0.0, -0.2, text, transform=ax.transAxes, fontsize=7, va="top", color="0.3")
+
+
+def violation_per_method(source: pd.DataFrame | str | Path, tol: float = FEASIBILITY_TOL) -> Figure:
+    """The leader-constraint violation of every cell, per method, one panel per game, on a
+    symmetric log axis (zero stays visible); the feasibility tolerance ``tol`` as a line."""
+    return _per_method(load(source), "violation", "max violation of the leader's constraints", tol)
+
+
+def runtime_per_method(source: pd.DataFrame | str | Path, tol: float = FEASIBILITY_TOL) -> Figure:
+    """The wall time of every cell, per method, one panel per game, on a log axis."""
+    return _per_method(load(source), "wall_time", "wall time (s)", tol)
+
+
+def _per_method(df: pd.DataFrame, column: str, ylabel: str, tol: float) -> Figure:
+    df = df.assign(outcome=outcomes(df, tol))
+    styles = method_styles(dict.fromkeys(df["method"]))
+    games = list(dict.fromkeys(df["game"]))
+    most = max(df.groupby("game")["method"].nunique())
+    fig, panels = facets(games, width=max(4.4, 0.45 * most + 1.8))
+    for game, ax in panels.items():
+        rows = df[(df["game"] == game) & df[column].notna()]
+        methods = [m for m in styles if (df.loc[df["game"] == game, "method"] == m).any()]
+        data = [rows.loc[rows["method"] == m, column].to_numpy(float) for m in methods]
+        ax.boxplot(data, positions=range(1, len(methods) + 1), showfliers=False, widths=0.5)
+        for i, method in enumerate(methods, start=1):
+            mine = rows[rows["method"] == method]
+            jitter = np.random.default_rng(i).uniform(-0.15, 0.15, len(mine))
+            for outcome in mine["outcome"].unique():
+                marker = OUTCOME_MARKERS.get(outcome, (styles[method]["marker"],))[0]
+                at = (mine["outcome"] == outcome).to_numpy()
+                ax.scatter(i + jitter[at], mine.loc[at, column], marker=marker, s=14, alpha=0.7,
+                           color=styles[method]["color"], lw=1)  # fmt: skip
+        ax.set_xticks(range(1, len(methods) + 1), methods, rotation=30, ha="right")
+        if column == "violation":
+            _violation_axis(ax, rows[column].to_numpy(float), tol)
+        else:
+            ax.set_yscale("log")
+        ax.set(ylabel=ylabel)
+    legend_outside(fig, styles, outcome_handles(df["outcome"]))
     return fig
+
+
+def _violation_axis(ax: Axes, values: np.ndarray, tol: float) -> None:
+    """A symmetric log axis from 0 to above ``tol``: linear below the smallest positive value
+    (at most nine decades under ``tol``), a tick every few decades, ``tol`` as a dotted line."""
+    positive = values[values > 0]
+    linthresh = max(positive.min(), tol * 1e-9) if len(positive) else tol * 1e-3
+    top = max(values.max(initial=0.0), tol) * 10
+    ax.set_yscale("symlog", linthresh=linthresh)
+    ax.set_ylim(0, top)
+    first, last = math.ceil(math.log10(linthresh)), math.floor(math.log10(top))
+    step = max(1, math.ceil((last - first + 1) / 6))
+    ax.set_yticks([0.0, *(10.0**k for k in range(last, first - 1, -step))])
+    ax.axhline(tol, color="0.4", lw=0.8, ls=":")
+    ax.text(0.01, tol, f"tol {tol:g}", transform=ax.get_yaxis_transform(), fontsize=7,
+            va="bottom", color="0.3")  # fmt: skip
 
 
 def convergence(source: pd.DataFrame | str | Path, key: str | None = None) -> Figure:
-    """Each cell's history of ``key`` against the iteration, coloured by method."""
+    """Each cell's history of ``key`` against the iteration, one panel per game, a colour, a line
+    style and markers per method; a log axis when the values are positive and span more than two
+    decades (a gradient norm, a residual)."""
     df = load(source)
     df = df[df["history"].map(bool)]
     if df.empty:
@@ -118,22 +285,24 @@ def convergence(source: pd.DataFrame | str | Path, key: str | None = None) -> Fi
     key = key or next((k for k in HISTORY_KEYS if any(k in h for h in df["history"])), None)
     if key is None:
         raise ValueError(f"give the history key to plot; this study records {_keys(df)}")
-    fig, ax = plt.subplots(figsize=(6, 4))
-    colours = {m: f"C{i % 10}" for i, m in enumerate(dict.fromkeys(df["method"]))}
-    for method, rows in df.groupby("method", sort=False):
-        for i, history in enumerate(rows["history"]):
-            if key in history:
-                steps = history.get("step", range(len(history[key])))
-                ax.plot(
-                    steps,
-                    history[key],
-                    color=colours[method],
-                    alpha=0.5,
-                    lw=1,
-                    label=method if i == 0 else None,
-                )
-    ax.set(xlabel="iteration", ylabel=key, title=f"Convergence: {key}")
-    ax.legend()
+    df = df[df["history"].map(lambda h: key in h)]
+    styles = method_styles(dict.fromkeys(df["method"]))
+    fig, panels = facets(list(dict.fromkeys(df["game"])))
+    for game, ax in panels.items():
+        values = []
+        for method, history in df.loc[df["game"] == game, ["method", "history"]].itertuples(
+            index=False
+        ):
+            y = np.array(history[key], dtype=float)
+            steps = history.get("step", range(len(y)))
+            ax.plot(steps, y, markevery=max(1, len(y) // 8), ms=4, lw=1, alpha=0.7,
+                    **styles[method])  # fmt: skip
+            values.append(y[np.isfinite(y)])
+        ax.set(xlabel="iteration", ylabel=key)
+        every = np.concatenate(values) if values else np.array([])
+        if len(every) and every.min() > 0 and every.max() / every.min() > 100:
+            ax.set_yscale("log")
+    legend_outside(fig, styles)
     return fig
 
 
@@ -142,32 +311,40 @@ def _keys(df: pd.DataFrame) -> list[str]:
 
 
 def performance_profile(
-    source: pd.DataFrame | str | Path, tol: float = 1e-6, rtol: float = 1e-3
+    source: pd.DataFrame | str | Path, tol: float = FEASIBILITY_TOL, rtol: float = 1e-3
 ) -> Figure:
     """Dolan-Moré profile: the share of instances each method solves within a factor of the best
     time. A cell counts as solved when its status is a success, its violation is at most ``tol``
     and its leader objective is within ``rtol`` (relative) of the best one found on that instance
-    (when the objective's sense is unknown, the first two conditions only).
+    (when the objective's sense is unknown, the first two conditions only); the rule is written
+    under the plot.
     """
     df = solved_cells(load(source), tol, rtol)
     instances = df.groupby(["game", "instance"]).ngroups or 1
     best_time = df[df["solved"]].groupby(["game", "instance"])["wall_time"].min()
     df = df.join(best_time.rename("best_time"), on=["game", "instance"])
     ratio = (df["wall_time"] / df["best_time"]).where(df["solved"], np.inf)
+    styles = method_styles(dict.fromkeys(df["method"]))
     fig, ax = plt.subplots(figsize=(6, 4))
     finite = ratio[np.isfinite(ratio)]
     taus = np.logspace(0, np.log10(max(2.0, finite.max() if len(finite) else 2.0)), 200)
-    for method in dict.fromkeys(df["method"]):
+    for method, style in styles.items():
         r = ratio[df["method"] == method].to_numpy()
-        ax.step(taus, [(r <= t).sum() / instances for t in taus], where="post", label=method)
+        ax.step(taus, [(r <= t).sum() / instances for t in taus], where="post", label=method,
+                markevery=25, ms=4, **style)  # fmt: skip
     ax.set_xscale("log")
     ax.set(
         xlabel="time within a factor τ of the best",
-        ylabel="share of instances solved",
+        ylabel=f"share of the {instances} instances solved",
         ylim=(0, 1.02),
         title="Performance profile",
     )
-    ax.legend()
+    legend_outside(fig, styles)
+    rule = (
+        f"solved: status {' / '.join(SUCCESS)}, violation ≤ {tol:g}, and leader objective within "
+        f"{rtol:g} (relative) of the best found on the instance"
+    )
+    fig.text(0.01, -0.02, rule, fontsize=8, va="top", wrap=True)
     return fig
 
 
@@ -208,7 +385,7 @@ def report(
 
 
 def save(figures: dict[str, Figure], out_dir: str | Path) -> list[Path]:
-    """Save each figure as ``out_dir/<name>.png``; return the paths."""
+    """Save each figure as ``out_dir/<name>.png`` (the legend outside the panels included)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = []

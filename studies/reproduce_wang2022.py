@@ -484,95 +484,110 @@ def paired_table(cells: pd.DataFrame, reference: str = "gradient") -> pd.DataFra
     return pd.DataFrame(rows)
 
 
-def figures(cells: pd.DataFrame, domains: dict[str, Domain]) -> dict[str, plt.Figure]:
-    """Per game: objective and violation against the swept parameter (mean and s.e.), runtime."""
-    out = {}
-    for game in dict.fromkeys(cells["game"]):
-        rows = cells[(cells["game"] == game) & cells["leader_objective"].notna()]
-        if rows.empty:
-            continue
-        d = domains[rows["domain"].iloc[0]]
-        stem = game.replace("-", "_")
-        out[f"{stem}_objective"] = objective_figure(rows, d, game)
-        out[f"{stem}_violation"] = violation_figure(rows, d, game)
-        out[f"{stem}_runtime"] = runtime_figure(rows, game)
-        out[f"{stem}_time_vs_{d.param}"] = time_figure(rows, d, game)
+#: The violation above which a run counts as failed in the tables and is drawn as infeasible.
+VIOLATION_TOL = 1e-3
+
+
+def study_rows(cells: pd.DataFrame) -> pd.DataFrame:
+    """``cells.csv`` rows in the shape of a study's rows (``params`` as a dictionary, ``sense``),
+    for :mod:`stackopt.report`."""
+    return cells.assign(
+        params=cells["params"].map(_parse_params),
+        sense="max",
+    )
+
+
+def _parse_params(text: str) -> dict[str, Any]:
+    """``"actions=10;budget=1.0"`` (as ``cells.csv`` writes it) back to a dictionary."""
+    out: dict[str, Any] = {}
+    for item in str(text).split(";"):
+        key, _, value = item.partition("=")
+        try:
+            out[key] = int(value) if value.lstrip("-").isdigit() else float(value)
+        except ValueError:
+            out[key] = value
     return out
 
 
-def objective_figure(rows: pd.DataFrame, domain: Domain, game: str) -> plt.Figure:
-    """The leader objective against the parameter, mean ± s.e. per method, as the paper's Fig. 3,
-    with the paper's published means as black crosses where it reports them."""
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for method, g in rows.groupby("method", sort=False):
-        stats = g.groupby("value")["leader_objective"].agg(["mean", "sem", "size"]).sort_index()
-        ax.errorbar(
-            stats.index, stats["mean"], yerr=stats["sem"].fillna(0), marker="o", ms=4,
-            capsize=3, label=f"{method} (n={stats['size'].max()})",
-        )  # fmt: skip
-    if game in PAPER_GAMES:
-        styles = iter(["kx--", "k+:", "k1-."])
-        for (dom, method), means in PAPER.items():
-            if dom == domain.name and method in set(rows["method"]):
-                xs = sorted(means)
-                ax.plot(
-                    xs, [means[x] for x in xs], next(styles), lw=0.8, ms=7,
-                    label=f"paper: {method}",
-                )  # fmt: skip
-    ax.set(
-        xlabel=domain.param,
-        ylabel="leader objective at the equilibrium (mean ± s.e.)",
-        title=f"{game}: leader objective (n instances per point)",
+def figures(cells: pd.DataFrame, domains: dict[str, Domain]) -> dict[str, plt.Figure]:
+    """Per domain, one panel per game: the objective and the wall time per run against the swept
+    parameter, the violation and the wall time of every run per method."""
+    rank = {g: (g not in PAPER_GAMES, g) for g in cells["game"].unique()}
+    cells = cells.iloc[sorted(range(len(cells)), key=lambda i: rank[cells["game"].iat[i]])]
+    rows = study_rows(cells)
+    out = {}
+    for name in dict.fromkeys(cells["domain"]):
+        mine = rows[cells["domain"] == name]
+        d = domains[name]
+        stem = name.replace("-", "_")
+        out[f"{stem}_objective"] = objective_figure(mine, d)
+        out[f"{stem}_violation"] = report.violation_per_method(mine, VIOLATION_TOL)
+        out[f"{stem}_runtime"] = report.runtime_per_method(mine, VIOLATION_TOL)
+        out[f"{stem}_time_vs_{d.param}"] = time_figure(mine, d)
+    return out
+
+
+def objective_figure(rows: pd.DataFrame, domain: Domain) -> plt.Figure:
+    """The leader objective against the parameter (mean ± s.e. of the runs within the violation
+    tolerance, the others marked), as the paper's Fig. 3, with the paper's published means as
+    black crosses on the panels of the games at the paper's size."""
+    fig = report.objective_vs_param(rows, domain.param, VIOLATION_TOL)
+    extra = []
+    for ax in fig.axes:
+        if ax.get_title() not in PAPER_GAMES or not ax.get_visible():
+            continue
+        for ls, ((_, method), means) in zip(
+            ["--", ":", "-."], [(k, v) for k, v in PAPER.items() if k[0] == domain.name]
+        ):
+            xs = sorted(means)
+            (line,) = ax.plot(xs, [means[x] for x in xs], color="k", marker="o", mfc="none",
+                              ls=ls, lw=0.8, ms=7, label=f"paper: {method}")  # fmt: skip
+            extra.append(line)
+    labels = dict.fromkeys(h.get_label() for h in extra)
+    outcome = report.outcomes(rows, VIOLATION_TOL)
+    shown = outcome[rows["leader_objective"].notna() & (outcome != "error")]
+    fig.legends.clear()
+    report.legend_outside(
+        fig,
+        report.method_styles(dict.fromkeys(rows["method"])),
+        report.outcome_handles(shown)
+        + [next(h for h in extra if h.get_label() == label) for label in labels],
     )
-    ax.legend(fontsize=7, ncol=2)
     return fig
 
 
-def violation_figure(rows: pd.DataFrame, domain: Domain, game: str) -> plt.Figure:
-    """The leader-constraint violation against the parameter, mean ± s.e., as the paper's Fig. 4."""
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    rows = rows.dropna(subset=["violation"])
-    for method, g in rows.groupby("method", sort=False):
-        stats = g.groupby("value")["violation"].agg(["mean", "sem"]).sort_index()
-        ax.errorbar(
-            stats.index, stats["mean"], yerr=stats["sem"].fillna(0), marker="o", ms=4,
-            capsize=3, label=method,
-        )  # fmt: skip
-    ax.axhline(1e-3, color="k", ls=":", lw=0.8, label="1e-3")
-    ax.set_yscale("symlog", linthresh=1e-6)
-    ax.set_ylim(bottom=0)
-    ax.set(
-        xlabel=domain.param,
-        ylabel="max leader-constraint violation (mean ± s.e.)",
-        title=f"{game}: constraint violation at the equilibrium",
-    )
-    ax.legend(fontsize=7, ncol=2)
+def time_figure(rows: pd.DataFrame, domain: Domain) -> plt.Figure:
+    """Wall time per run against the parameter (median per method, solid), and the median time
+    per gradient step (dashed), one panel per game, on a log axis."""
+    styles = report.method_styles(dict.fromkeys(rows["method"]))
+    fig, panels = report.facets(list(dict.fromkeys(rows["game"])))
+    x = rows["params"].map(lambda p: p.get(domain.param))
+    for game, ax in panels.items():
+        mine = rows[rows["game"] == game]
+        for method, style in styles.items():
+            runs = mine[mine["method"] == method]
+            stats = runs.groupby(x[runs.index])["wall_time"].median().sort_index()
+            ax.plot(stats.index, stats.to_numpy(), ms=4, **style)
+            steps = runs.dropna(subset=["step_time_median"])
+            if len(steps):
+                per_step = steps.groupby(x[steps.index])["step_time_median"].median().sort_index()
+                ax.plot(per_step.index, per_step.to_numpy(), color=style["color"],
+                        marker=style["marker"], ls=(0, (1, 3)), ms=3, mfc="none")  # fmt: skip
+        ax.set_yscale("log")
+        ax.set(xlabel=domain.param, ylabel="wall time (s, median)")
+    step = plt.Line2D([], [], color="0.3", ls=(0, (1, 3)), marker="o", mfc="none", ms=3,
+                      label="per gradient step")  # fmt: skip
+    report.legend_outside(fig, styles, [step])
     return fig
 
 
-def runtime_figure(rows: pd.DataFrame, game: str) -> plt.Figure:
-    """Wall time per cell, per method (stackopt.report's box plot)."""
-    frame = rows.assign(method=rows["method"], wall_time=rows["wall_time"])
-    fig = report.runtime_per_method(frame)
-    fig.axes[0].set_title(f"{game}: wall time per run")
-    return fig
-
-
-def time_figure(rows: pd.DataFrame, domain: Domain, game: str) -> plt.Figure:
-    """Wall time per run against the parameter (median per method), and the gradient method's
-    median time per step (dashed), as in the paper's runtime and scaling plots."""
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for method, g in rows.groupby("method", sort=False):
-        stats = g.groupby("value")["wall_time"].median().sort_index()
-        ax.plot(stats.index, stats.to_numpy(), "o-", ms=4, label=f"{method}: per run")
-    steps = rows.dropna(subset=["step_time_median"])
-    for method, g in steps.groupby("method", sort=False):
-        stats = g.groupby("value")["step_time_median"].median().sort_index()
-        ax.plot(stats.index, stats.to_numpy(), "s--", ms=4, label=f"{method}: per step")
-    ax.set_yscale("log")
-    ax.set(xlabel=domain.param, ylabel="wall time (s, median)", title=f"{game}: runtime")
-    ax.legend(fontsize=7, ncol=2)
-    return fig
+def write_figures(cells: pd.DataFrame, out: Path, domains: dict[str, Domain]) -> int:
+    """Draw the figures of ``cells`` into ``out``; return how many."""
+    plt.rcParams["figure.max_open_warning"] = 0  # one batch of figures, closed after saving
+    figs = figures(cells, domains)
+    report.save(figs, out)
+    report.close(figs.values())
+    return len(figs)
 
 
 def write_outputs(store: Path, out: Path, domains: dict[str, Domain]) -> pd.DataFrame:
@@ -588,11 +603,8 @@ def write_outputs(store: Path, out: Path, domains: dict[str, Domain]) -> pd.Data
     cells.to_csv(out / "cells.csv", index=False, float_format="%.6g")
     summary.to_csv(out / "summary.csv", index=False, float_format="%.6g")
     paired_table(cells).to_csv(out / "paired.csv", index=False, float_format="%.6g")
-    plt.rcParams["figure.max_open_warning"] = 0  # one batch of figures, closed after saving
-    figs = figures(cells, domains)
-    report.save(figs, out)
-    report.close(figs.values())
-    print(f"wrote {len(cells)} cells, {len(summary)} summary rows, {len(figs)} figures to {out}")
+    count = write_figures(cells, out, domains)
+    print(f"wrote {len(cells)} cells, {len(summary)} summary rows, {count} figures to {out}")
     return summary
 
 
@@ -602,7 +614,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     mode.add_argument("--quick", action="store_true", help="tiny instances, few steps")
     mode.add_argument("--full", action="store_true", help="the paper's settings")
     mode.add_argument("--scaling", action="store_true", help="the appendix's scaling runs")
-    parser.add_argument("--store", type=Path, required=True, help="SQLite results store")
+    parser.add_argument("--store", type=Path, help="SQLite results store (needed to run)")
     parser.add_argument("--out", type=Path, default=None, help=f"output folder ({DEFAULT_OUT})")
     parser.add_argument("--phases", default=None, help="comma-separated phases (default: all)")
     parser.add_argument("--instances", type=int, default=None, help="seeds per parameter value")
@@ -620,6 +632,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--blackbox-maxiter", type=int, default=None, help="SLSQP/trust-constr cap (20)"
     )
     parser.add_argument("--report-only", action="store_true", help="write outputs, run nothing")
+    parser.add_argument(
+        "--figures-only",
+        action="store_true",
+        help="draw the figures again from the cells.csv in --out; run nothing, read no store",
+    )
     parser.add_argument(
         "--retry",
         nargs="?",
@@ -654,6 +671,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         order = PHASE_ORDER
         out = args.out or DEFAULT_OUT
+    if args.figures_only:
+        print(
+            f"drew {write_figures(pd.read_csv(out / 'cells.csv'), out, domains)} figures in {out}"
+        )
+        return 0
+    if args.store is None:
+        parser.error("--store is required (except with --figures-only)")
     phases = args.phases.split(",") if args.phases else order
     if not args.report_only:
         labels = args.methods.split(",") if args.methods else None

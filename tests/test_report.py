@@ -9,6 +9,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from matplotlib.collections import PathCollection  # noqa: E402
 
 import stackopt as so  # noqa: E402
 from stackopt import report  # noqa: E402
@@ -119,3 +120,41 @@ def test_report_of_a_real_study_saves_every_plot_as_png(tmp_path):
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
     assert figures["runtime"].axes[0].get_yscale() == "log"
     report.close(figures.values())
+
+
+def test_a_point_that_is_not_valid_is_marked_and_never_enters_the_mean():
+    rows = frame()
+    big = rows.iloc[[0]].assign(game="h", params=[{"B": 1}], leader_objective=500.0)
+    df = pd.concat([rows, big.assign(method="a", violation=0.5),
+                    big.assign(method="a", seed=1, violation=0.0)], ignore_index=True)  # fmt: skip
+    fig = report.objective_vs_param(df, "B")
+    panels = {ax.get_title(): ax for ax in fig.axes if ax.get_visible()}
+    assert set(panels) == {"g", "h"}  # one panel per game
+    a = {c.get_label(): c for c in panels["h"].containers}["a"]
+    assert list(a.lines[0].get_ydata()) == [500.0]  # the infeasible copy is not averaged in
+    crosses = [c for c in panels["h"].collections if isinstance(c, PathCollection)]
+    crosses = [c for c in crosses if len(c.get_offsets())]
+    assert len(crosses) == 1 and list(crosses[0].get_offsets()[0])[1] == 500.0
+    g = {c.get_label(): c for c in panels["g"].containers}
+    assert list(g["a"].lines[0].get_ydata()) == [10.0]  # seed 1 has violation 1e-3 > 1e-6
+    assert panels["g"].get_legend() is None and len(fig.legends) == 1  # legend outside
+    assert "failed, no point: c 1" in " ".join(t.get_text() for t in panels["g"].texts)
+    assert report.outcomes(df).tolist()[:4] == ["valid", "valid", "error", "infeasible"]
+
+
+def test_every_method_has_its_own_colour_marker_and_line_style():
+    styles = report.method_styles([f"m{i}" for i in range(12)])
+    assert len({(s["color"], s["marker"], s["ls"]) for s in styles.values()}) == 12
+    assert len({(s["marker"], s["ls"]) for s in styles.values()}) == 12
+    assert not {s["marker"] for s in styles.values()} & {m for m, _ in
+                                                          report.OUTCOME_MARKERS.values()}  # fmt: skip
+
+
+def test_a_history_spanning_decades_gets_a_log_axis_and_the_profile_states_its_rule():
+    df = frame().assign(history=[{"grad_norm": [1.0, 1e-2, 1e-5]}] * 6)
+    assert report.convergence(df, "grad_norm").axes[0].get_yscale() == "log"
+    assert report.convergence(frame(), "objective").axes[0].get_yscale() == "linear"
+    fig = report.performance_profile(frame(), tol=1e-6, rtol=1e-3)
+    rule = " ".join(t.get_text() for t in fig.texts)
+    assert "solved: status optimal / locally_optimal / feasible, violation ≤ 1e-06" in rule
+    assert "within 0.001 (relative) of the best found on the instance" in rule

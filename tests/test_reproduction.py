@@ -45,8 +45,8 @@ def test_quick_study_runs_end_to_end(script, tmp_path):
     summary = pd.read_csv(out / "summary.csv")
     assert len(summary) == 4 and summary["cells"].eq(2).all()
     assert summary["paper_mean"].isna().all(), "tiny quick instances are never compared"
-    for kind in ("objective", "violation", "runtime"):
-        assert (out / f"qre_subsidy_quick_{kind}.png").stat().st_size > 1000
+    for kind in ("objective", "violation", "runtime", "time_vs_budget"):
+        assert (out / f"qre_{kind}.png").stat().st_size > 1000
     # resumable: a second run finds every cell stored and only rewrites the outputs
     assert script.main([*argv, "--phases", "qre-gradient"]) == 0
     assert len(pd.read_csv(out / "cells.csv")) == 8
