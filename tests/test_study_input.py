@@ -183,7 +183,7 @@ method = "gradient"
     "fields, message",
     [
         (dict(gradient="lr = -1"), "16: methods[1]: lr must be positive, got -1"),
-        (dict(gradient='lr = "fast"'), "16: methods[1]: lr must be float, got 'fast'"),
+        (dict(gradient='lr = "fast"'), "16: methods[1]: lr must be float | None, got 'fast'"),
         (dict(gradient='time_limit = "5"'), "16: methods[1]: time_limit must be float | None"),
         (dict(gradient="mu = 0"), "16: methods[1]: mu must be positive, got 0"),
         (dict(gradient='oracle = "nope"'), "16: methods[1]: unknown oracle 'nope'"),

@@ -7,7 +7,7 @@ Each method's options go through the method's own checks, without solving anythi
 3. ``stackopt.solve`` is called on a stand-in game that stops the run at its first use of the game,
    so every check the runner makes on its options before it reads the game runs as it would;
 4. the objects a runner builds only after reading the game are built here from the same options
-   (:data:`LATE_OBJECTS`: the gradient method's update rule).
+   (:data:`LATE_OBJECTS`: the gradient method's oracle).
 
 A game's parameters are checked against its factory's signature and type hints the same way.
 """
@@ -78,12 +78,6 @@ def _option(run: Callable[..., Any], options: Mapping[str, Any], name: str) -> A
     return options.get(name, inspect.signature(run).parameters[name].default)
 
 
-def _gradient_update_rule(run: Callable[..., Any], options: Mapping[str, Any]) -> None:
-    from stackopt.backends.optimizers import make_optimizer
-
-    make_optimizer(_option(run, options, "optimizer"), _option(run, options, "lr"))
-
-
 def _gradient_oracle(run: Callable[..., Any], options: Mapping[str, Any]) -> None:
     from stackopt.backends.oracles.registry import ORACLES
 
@@ -98,7 +92,7 @@ def _gradient_oracle(run: Callable[..., Any], options: Mapping[str, Any]) -> Non
 
 #: Objects a runner builds only after it reads the game, built from the options by the study.
 LATE_OBJECTS: dict[str, tuple[Callable[[Callable[..., Any], Mapping[str, Any]], None], ...]] = {
-    "gradient": (_gradient_update_rule, _gradient_oracle),
+    "gradient": (_gradient_oracle,),
 }
 
 
