@@ -22,9 +22,10 @@ extensions = [
     "sphinx.ext.doctest",
     "sphinx.ext.mathjax",
     "stackopt_options",
+    "results_report",
 ]
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
-exclude_patterns = ["_build"]
+exclude_patterns = ["_build", "_generated"]  # _generated: pages included by others
 myst_enable_extensions = ["dollarmath", "colon_fence"]
 myst_heading_anchors = 3
 
