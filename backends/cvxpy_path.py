@@ -20,6 +20,7 @@ from pyomo.core.expr.visitor import identify_variables
 from stackopt.backends.cvxpy_equilibrium import CvxpyEquilibrium, cvxpy_result, leader_cost
 from stackopt.backends.leader_steps import (
     MAX_HALVINGS,
+    box_width,
     first_trial,
     next_trial,
     sufficient_decrease,
@@ -91,7 +92,15 @@ def run_cvxpy(
             t = (
                 first_trial(project.lb, project.ub, pi, direction, lr)
                 if t is None
-                else next_trial(t, previous, pi, grad, optimizer == "sgd")
+                else next_trial(
+                    t,
+                    previous,
+                    pi,
+                    grad,
+                    direction,
+                    box_width(project.lb, project.ub, pi),
+                    optimizer == "sgd",
+                )
             )
             new_pi = None
         else:

@@ -12,25 +12,31 @@ L_mu = c + (||max(0, y + mu G)||^2 - ||y||^2) / (2 mu) with the gradient
 grad c + sum_j max(0, y_j + mu G_j) grad G_j; the multipliers are updated every K steps,
 y <- max(0, y + mu G). Constraints on leader Vars alone are kept by projection
 (:mod:`stackopt.backends.projection`). With a sampling oracle each step differentiates through
-``samples`` sampled equilibria (Theorem 2) and records the gradient's sample variance. Along the
-leader's path the ``kkt`` oracle stops once ||F||_inf <= tol instead of polishing each equilibrium
-to 1e-10 (Newton's ``path_target``, :mod:`stackopt.backends.oracles.newton`; pass
+``samples`` sampled equilibria (Theorem 2) and records the gradient's sample variance. Along a
+fixed-step path the ``kkt`` oracle stops once ||F||_inf <= tol instead of polishing each
+equilibrium to 1e-10 (Newton's ``path_target``, :mod:`stackopt.backends.oracles.newton`; pass
 ``oracle_options={"path_target": None}`` to polish): the implicit gradient is then exact up to
-O(tol).
+O(tol). The line search compares L_mu at nearby decisions, which needs more than that: its
+equilibria are polished.
 
 **The step.** By default (``line_search=True``) a projected-gradient step with a backtracking
 (Armijo) line search on L_mu at the recomputed equilibrium (Bertsekas 1999, Sec. 2.3.2):
-pi+ = P(pi - t d) is accepted when L_mu(pi+) <= L_mu(pi) + 1e-4 grad^T (pi+ - pi), else t is
-halved. d is the gradient (``optimizer="sgd"``) or Adam's scaled direction (``"adam"``). The first
+pi+ = P(pi - t d) is accepted when L_mu(pi+) <= max_i L_mu(pi_i) + 1e-4 grad^T (pi+ - pi), the
+maximum over this step and the last ``NONMONOTONE`` ones with the same multipliers (the
+nonmonotone rule of Grippo, Lampariello and Lucidi 1986, which lets Barzilai-Borwein steps work),
+else t is halved. d is the gradient (``optimizer="sgd"``) or Adam's scaled direction (``"adam"``). The first
 trial step is ``lr`` when given; otherwise the scale-free rule of :mod:`.leader_steps`: the first
 trial moves the leader by a tenth of its range, t_0 = 0.1 D / ||d||_inf, D the widest finite box
 width of a leader Var (max(1, ||pi||_inf) when none is finite). Later trials start from the
 Barzilai-Borwein step s^T s / s^T y (twice the last accepted step when s^T y <= 0 or with Adam's
-direction). The run is
-stationary once an accepted step moves the leader by at most tol * max(1, ||pi||_inf) (or no trial
-decreases L_mu): it stops, claiming "locally_optimal", when the constraints are then met to tol,
-and updates the multipliers at once otherwise. A decision rescaled by s (or an objective by a
-constant) leaves the path the same up to that scale. ``line_search=False`` takes the fixed step of
+direction), never longer than the box. The inner problem (L_mu for fixed y) is solved once an
+accepted step moves the leader by at most eps * max(1, ||pi||_inf), eps = max(tol, min(1e-2,
+0.1 max_j G_j)) (no more accuracy than the constraints are met to: an inexact augmented
+Lagrangian, Conn, Gould and Toint 1991), or once no trial decreases L_mu:
+the run stops, claiming "locally_optimal", when the augmented Lagrangian has converged,
+|min(-G_j, y_j / mu)| <= tol for every row (an update would not move y), and otherwise updates the
+multipliers at once and restarts the line search with the scale-free rule. A decision rescaled by
+s (or an objective by a constant) leaves the path the same up to that scale. ``line_search=False`` takes the fixed step of
 the optimizer with learning rate ``lr``: ``lr=0.01, optimizer="adam", line_search=False`` is
 Algorithm 1 exactly (the paper's setting, used by the reproduction study).
 
@@ -63,6 +69,7 @@ message names the step. A stationary point is still returned as it is.
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -76,6 +83,8 @@ from stackopt.backends.evaluation import FEASIBILITY_TOL, honest_result
 from stackopt.backends.feasible_start import FollowerDomain
 from stackopt.backends.leader_steps import (
     MAX_HALVINGS,
+    NONMONOTONE,
+    box_width,
     first_trial,
     next_trial,
     sufficient_decrease,
@@ -345,8 +354,9 @@ class _Descent:
     def __post_init__(self) -> None:
         self.cons = LeaderConstraints(self.evaluator)
         options = self.oracle_options
-        if self.oracle == "kkt":  # along the leader's path, equilibria to tol (overridable)
-            options = {"path_target": self.tol} | (options or {})
+        if self.oracle == "kkt":  # along a fixed-step path, equilibria to tol (overridable)
+            target = None if self.line_search else self.tol
+            options = {"path_target": target} | (options or {})
         self.orc = make_oracle(self.oracle, self.game, self.evaluator, self.tol, options)
         self._domain: FollowerDomain | None = None
 
@@ -421,10 +431,13 @@ class _Descent:
         return self._backtrack(at, halved, lambda point: True, rng)
 
     def _armijo(
-        self, at: _Point, grad: np.ndarray, direction: np.ndarray, t: float, y, rng
+        self, at: _Point, grad: np.ndarray, direction: np.ndarray, t: float, y, recent, rng
     ) -> _Trial:
-        """The Armijo step along the projection arc P(at.pi - t 2^-h direction)."""
-        base = merit(at.ev.leader_cost, self.cons.values(at.ev), y, self.mu)
+        """The Armijo step along the projection arc P(at.pi - t 2^-h direction), against the
+        largest L_mu of the ``recent`` steps and this one (nonmonotone, Grippo et al. 1986)."""
+        here = merit(at.ev.leader_cost, self.cons.values(at.ev), y, self.mu)
+        base = max([here, *recent])
+        recent.append(here)
 
         def decreases(point: _Point) -> bool:
             value = merit(point.ev.leader_cost, self.cons.values(point.ev), y, self.mu)
@@ -499,6 +512,7 @@ class _Descent:
         best: tuple[float, int, _Point] | None = None  # (cost, step, point): feasible steps
         status, message = "iteration_limit", f"ran {self.max_iter} steps"
         t, previous = None, None  # the line search's trial step; (pi, grad) of the last step
+        recent: deque[float] = deque(maxlen=NONMONOTONE)  # L_mu at the last steps
         bar = progress_bar(self.max_iter, "step", self.verbose, desc="gradient")
         try:
             for k in range(self.max_iter):
@@ -518,13 +532,22 @@ class _Descent:
                     direction = opt.step(grad)
                     if self.optimizer != "sgd" and grad @ direction <= 0:
                         direction = grad  # Adam's direction is no descent direction here
+                    lb, ub = cons.project.lb, cons.project.ub
                     t = (
-                        first_trial(cons.project.lb, cons.project.ub, at.pi, direction, self.lr)
+                        first_trial(lb, ub, at.pi, direction, self.lr)
                         if t is None
-                        else next_trial(t, previous, at.pi, grad, self.optimizer == "sgd")
+                        else next_trial(
+                            t,
+                            previous,
+                            at.pi,
+                            grad,
+                            direction,
+                            box_width(lb, ub, at.pi),
+                            self.optimizer == "sgd",
+                        )
                     )
-                    trial = self._armijo(at, grad, direction, t, y, rng)
-                    t = trial.size
+                    trial = self._armijo(at, grad, direction, t, y, recent, rng)
+                    t = trial.size if trial.point is not None else t
                 else:
                     trial = self._fixed(at, grad, opt, rng)
                 before = at.pi
@@ -535,13 +558,22 @@ class _Descent:
                     previous = (at.pi, grad)
                     at = trial.point
                     scale = max(1.0, float(np.abs(at.pi).max(initial=0.0)))
-                    tiny = moved <= self.tol * scale
+                    # the inner problem needs no more accuracy than the constraints are met to
+                    # (an inexact augmented Lagrangian; Conn, Gould and Toint 1991)
+                    tiny = moved <= max(self.tol, min(1e-2, 0.1 * violation)) * scale
                     inner_done = tiny and (self.line_search or trial.boundary)
                 else:
                     moved = 0.0
-                if updated or (inner_done and violation > self.tol):
+                # the augmented Lagrangian has converged when an update would not move y:
+                # |max(0, y + mu G) - y| <= mu tol, i.e. |min(-G, y / mu)| <= tol
+                settled = np.abs(np.maximum(0.0, y + self.mu * G) - y).max(initial=0.0) <= (
+                    self.mu * self.tol
+                )
+                if updated or (inner_done and not settled):
                     y = np.maximum(0.0, y + self.mu * G)
                     previous = None  # the gradient changed with y
+                    t = None  # and so did the problem: the line search starts afresh
+                    recent.clear()
                 row = {
                     "step": k,
                     "objective": evaluator.leader_sign * cost,
@@ -556,14 +588,14 @@ class _Descent:
                     "step_time": time.perf_counter() - t0,
                 }
                 if self.line_search:
-                    row["step_size"] = t
+                    row["step_size"] = trial.size
                 history.append(row)
                 bar.update(1)
                 if trial.point is None and not inner_done:
                     status = "error"
                     message = f"no step from the decision of step {k}: {trial.message}"
                     break
-                if inner_done and violation <= self.tol:
+                if inner_done and settled:
                     status = "locally_optimal"
                     message = f"stationary after {k + 1} steps" + (
                         f" ({trial.message})" if trial.message else ""

@@ -5,7 +5,7 @@ leader by ``FIRST_MOVE`` of its range, t_0 = FIRST_MOVE * D / ||d||_inf, with D 
 box width of a leader Var (max(1, ||pi||_inf) when none is finite). Later trials start from the
 Barzilai-Borwein step s^T s / s^T y (Barzilai and Borwein 1988; s, y the last changes of pi and of
 the gradient), or twice the last accepted step when s^T y <= 0 or the direction is not the
-gradient. Rescaling pi by a constant rescales every step by it; rescaling the objective changes
+gradient, and never move the leader by more than D. Rescaling pi by a constant rescales every step by it; rescaling the objective changes
 none. Armijo's test accepts P(pi - t d) when the merit decreases by at least
 ``ARMIJO * grad^T (pi - P(pi - t d))`` (Bertsekas 1999, Sec. 2.3.2), else t is halved.
 """
@@ -18,6 +18,8 @@ import numpy as np
 MAX_HALVINGS = 20
 #: Armijo's sufficient-decrease constant
 ARMIJO = 1e-4
+#: the nonmonotone Armijo test compares with the largest merit of this many previous steps
+NONMONOTONE = 10
 #: the first trial step moves the leader by this fraction of its range
 FIRST_MOVE = 0.1
 
@@ -28,11 +30,8 @@ def first_trial(
     """``lr``, or the scale-free first trial step along ``direction`` (the module docstring)."""
     if lr is not None:
         return float(lr)
-    width = ub - lb
-    finite = np.isfinite(width) & (width > 0)
-    D = float(width[finite].max()) if finite.any() else max(1.0, float(np.abs(pi).max()))
     largest = float(np.abs(direction).max(initial=0.0))
-    return FIRST_MOVE * D / largest if largest > 0 else 1.0
+    return FIRST_MOVE * box_width(lb, ub, pi) / largest if largest > 0 else 1.0
 
 
 def next_trial(
@@ -40,16 +39,29 @@ def next_trial(
     previous: tuple[np.ndarray, np.ndarray] | None,
     pi: np.ndarray,
     grad: np.ndarray,
-    gradient_direction: bool,
+    direction: np.ndarray,
+    longest: float,
+    barzilai_borwein: bool,
 ) -> float:
-    """The next first trial: Barzilai-Borwein from ``previous`` = (pi, grad) of the last step,
-    else twice the last accepted step ``t``."""
-    if previous is not None and gradient_direction:
+    """The next first trial: Barzilai-Borwein from ``previous`` = (pi, grad) of the last step
+    when ``barzilai_borwein`` (the direction is the gradient), else twice the last accepted step
+    ``t``; at most ``longest`` / ||direction||_inf (a trial never moves the leader by more than
+    ``longest``)."""
+    out = 2.0 * t
+    if previous is not None and barzilai_borwein:
         s, d = pi - previous[0], grad - previous[1]
         curvature = float(s @ d)
         if curvature > 0 and np.isfinite(curvature):
-            return float(s @ s) / curvature
-    return 2.0 * t
+            out = float(s @ s) / curvature
+    largest = float(np.abs(direction).max(initial=0.0))
+    return min(out, longest / largest) if largest > 0 else out
+
+
+def box_width(lb: np.ndarray, ub: np.ndarray, pi: np.ndarray) -> float:
+    """D: the widest finite box width of a leader Var, max(1, ||pi||_inf) when none is finite."""
+    width = ub - lb
+    finite = np.isfinite(width) & (width > 0)
+    return float(width[finite].max()) if finite.any() else max(1.0, float(np.abs(pi).max()))
 
 
 def sufficient_decrease(base: float, value: float, grad: np.ndarray, moved: np.ndarray) -> bool:

@@ -119,3 +119,17 @@ def test_ctrl_c_returns_the_best_point_so_far_as_interrupted():
     assert res.leader["q0"] == pytest.approx(q0)
     assert res.leader_objective == pytest.approx((46 - q0 / 2) * q0)
     assert np.isfinite(res.violation)
+
+
+def test_the_default_step_meets_a_budget_on_the_papers_qre_game():
+    # the budget on the expected subsidy binds; the default run reaches what Algorithm 1 reaches
+    # with the paper's settings, and both are certified stationary
+    def game():
+        return so.models.qre_subsidy(n=2, actions=3, budget=0.5, seed=0)
+
+    default = so.solve(game(), method="gradient")
+    paper = so.solve(game(), method="gradient", lr=0.01, optimizer="adam", line_search=False)
+    assert default.status == paper.status == "locally_optimal"
+    assert default.leader_objective == pytest.approx(paper.leader_objective, abs=1e-5)
+    assert default.violation <= 1e-6 and default.history[-1]["multipliers"][0] > 0
+    assert len(default.history) < len(paper.history) / 10
