@@ -7,9 +7,10 @@ Phase 1 (the nearest leader decision in the domain), on a clone of the game solv
                                        the shared constraints and every Var's bounds.
 
 The followers' and the leader's objectives are dropped, and so are the leader's constraints that
-depend on the followers (they are the augmented Lagrangian's). A decision that phase 1 leaves where
-it is lies in the domain (:meth:`FollowerDomain.contains`): the gradient method uses it to tell the
-domain's boundary from an oracle failure. For nonconvex follower constraints
+depend on the followers (they are the augmented Lagrangian's). With pi fixed and the distance
+||x - x0||^2 of the followers' point instead, the same constraints ask whether pi lies in the
+domain (:meth:`FollowerDomain.contains`): the gradient method uses it to tell the domain's boundary
+from an oracle failure. For nonconvex follower constraints
 Ipopt's answer is local: "infeasible" then means that Ipopt found no feasible point.
 """
 
@@ -26,9 +27,6 @@ from stackopt.structure import GameStructure
 
 #: Ipopt's tolerances for phase 1: the followers' constraints hold to this at its answer
 _IPOPT = {"tol": 1e-10, "constr_viol_tol": 1e-10, "acceptable_iter": 0}
-#: a decision that phase 1 moves by at most this (relative) is in the domain: the oracles' own
-#: tolerance on the followers' constraints
-INSIDE_TOL = 1e-6
 
 
 @dataclass
@@ -57,29 +55,45 @@ class FollowerDomain:
                 clone.find_component(c.name).deactivate()
         self.leader = [clone.find_component(v.name) for v in structure.leader_vars]
         self.followers = [clone.find_component(v.name) for v in structure.follower_vars]
-        n = len(self.leader)
+        n, m = len(self.leader), len(self.followers)
         clone.stackopt_phase1_target = pyo.Param(range(n), mutable=True, initialize=0.0)
-        target = clone.stackopt_phase1_target
+        clone.stackopt_phase1_start = pyo.Param(range(m), mutable=True, initialize=0.0)
+        target, start = clone.stackopt_phase1_target, clone.stackopt_phase1_start
         clone.stackopt_phase1_distance = pyo.Objective(
             expr=sum((v - target[i]) ** 2 for i, v in enumerate(self.leader))
+        )
+        clone.stackopt_phase1_response = pyo.Objective(
+            expr=sum((v - start[i]) ** 2 for i, v in enumerate(self.followers))
         )
 
     def nearest(self, pi0: np.ndarray, x0: np.ndarray) -> PhaseOne:
         """The leader decision in the domain nearest to ``pi0`` (phase 1), from (pi0, x0)."""
-        for i, (v, value) in enumerate(zip(self.leader, pi0)):
-            self.clone.stackopt_phase1_target[i] = float(value)
+        return self._solve(pi0, x0, fixed=False)
+
+    def contains(self, pi: np.ndarray, x0: np.ndarray) -> bool:
+        """Whether every follower has a feasible response at ``pi``: the followers' point nearest
+        to ``x0`` within their constraints at pi exists (Ipopt, pi fixed)."""
+        return self._solve(pi, x0, fixed=True).found
+
+    def _solve(self, pi: np.ndarray, x0: np.ndarray, fixed: bool) -> PhaseOne:
+        clone = self.clone
+        clone.stackopt_phase1_distance.activate()
+        clone.stackopt_phase1_response.activate()
+        (clone.stackopt_phase1_distance if fixed else clone.stackopt_phase1_response).deactivate()
+        for i, (v, value) in enumerate(zip(self.leader, pi)):
+            clone.stackopt_phase1_target[i] = float(value)
             v.set_value(float(value), skip_validation=True)
-        for v, value in zip(self.followers, x0):
+            if fixed:
+                v.fix()
+        for i, (v, value) in enumerate(zip(self.followers, x0)):
+            clone.stackopt_phase1_start[i] = float(value)
             v.set_value(float(value), skip_validation=True)
-        run = run_solver(self.clone, "ipopt", _IPOPT)
+        try:
+            run = run_solver(clone, "ipopt", _IPOPT)
+        finally:
+            for v in self.leader:
+                v.unfix()
         found = run.has_solution and run.status in ("optimal", "locally_optimal")
         pi = np.array([pyo.value(v) for v in self.leader], float)
         x = np.array([pyo.value(v, exception=False) or 0.0 for v in self.followers], float)
         return PhaseOne(found, pi, x, f"ipopt: {run.status} ({run.message})")
-
-    def contains(self, pi: np.ndarray, x0: np.ndarray) -> bool:
-        """Whether every follower has a feasible response at ``pi``: phase 1 stays there (to
-        ``INSIDE_TOL`` relative)."""
-        near = self.nearest(pi, x0)
-        scale = max(1.0, float(np.abs(pi).max(initial=0.0)))
-        return near.found and float(np.abs(near.pi - pi).max(initial=0.0)) <= INSIDE_TOL * scale

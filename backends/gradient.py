@@ -9,7 +9,8 @@ implicit function theorem gives the total gradient of the augmented Lagrangian (
 where c = sign * leader objective, G_j <= 0 are the equilibrium-dependent leader constraints, the
 slack s is minimized in closed form, s_j = max(0, -G_j - y_j/mu), which leaves
 L_mu = c + (||max(0, y + mu G)||^2 - ||y||^2) / (2 mu) with the gradient
-grad c + sum_j max(0, y_j + mu G_j) grad G_j; the multipliers are updated every K steps,
+grad c + sum_j max(0, y_j + mu G_j) grad G_j; the multipliers are updated every K steps
+(Algorithm 1; the line search updates them when it has minimized L_mu, below),
 y <- max(0, y + mu G). Constraints on leader Vars alone are kept by projection
 (:mod:`stackopt.backends.projection`). With a sampling oracle each step differentiates through
 ``samples`` sampled equilibria (Theorem 2) and records the gradient's sample variance. Along a
@@ -29,13 +30,16 @@ trial step is ``lr`` when given; otherwise the scale-free rule of :mod:`.leader_
 trial moves the leader by a tenth of its range, t_0 = 0.1 D / ||d||_inf, D the widest finite box
 width of a leader Var (max(1, ||pi||_inf) when none is finite). Later trials start from the
 Barzilai-Borwein step s^T s / s^T y (twice the last accepted step when s^T y <= 0 or with Adam's
-direction), never longer than the box. The inner problem (L_mu for fixed y) is solved once an
-accepted step moves the leader by at most eps * max(1, ||pi||_inf), eps = max(tol, min(1e-2,
-0.1 max_j G_j)) (no more accuracy than the constraints are met to: an inexact augmented
-Lagrangian, Conn, Gould and Toint 1991), or once no trial decreases L_mu:
+direction), never longer than the box. The inner problem (L_mu for fixed y) is solved once the
+scale-free projected gradient ||P(pi - t_0 d) - pi||_inf / (0.1 D) (t_0 the run's first trial
+step: 1 at the start) is at most eps = max(tol, min(1e-2, 0.1 max_j G_j)) (no more accuracy than
+the constraints are met to: an inexact augmented Lagrangian, Conn, Gould and Toint 1991), or once
+no trial decreases L_mu:
 the run stops, claiming "locally_optimal", when the augmented Lagrangian has converged,
 |min(-G_j, y_j / mu)| <= tol for every row (an update would not move y), and otherwise updates the
-multipliers at once and restarts the line search with the scale-free rule. A decision rescaled by
+multipliers at once and restarts the line search with the scale-free rule; mu grows tenfold (up
+to ``MAX_PENALTY``) when that measure did not fall to a quarter since the last update (Nocedal and
+Wright 2006, Algorithm 17.4). Algorithm 1 (``line_search=False``) keeps mu fixed. A decision rescaled by
 s (or an objective by a constant) leaves the path the same up to that scale. ``line_search=False`` takes the fixed step of
 the optimizer with learning rate ``lr``: ``lr=0.01, optimizer="adam", line_search=False`` is
 Algorithm 1 exactly (the paper's setting, used by the reproduction study).
@@ -82,6 +86,7 @@ from stackopt.backends.cvxpy_path import run_cvxpy
 from stackopt.backends.evaluation import FEASIBILITY_TOL, honest_result
 from stackopt.backends.feasible_start import FollowerDomain
 from stackopt.backends.leader_steps import (
+    FIRST_MOVE,
     MAX_HALVINGS,
     NONMONOTONE,
     box_width,
@@ -103,6 +108,8 @@ from stackopt.progress import progress_bar
 from stackopt.result import Result
 from stackopt.structure import analyze
 
+#: the largest penalty weight the line search's augmented Lagrangian grows mu to
+MAX_PENALTY = 1e8
 BOUNDARY = "the step leaves the followers' domain: along its boundary (phase 1)"
 
 
@@ -193,8 +200,8 @@ def run(
         Armijo backtracking on the augmented Lagrangian (True) or fixed steps of ``lr`` (False;
         ``lr=0.01, optimizer="adam", line_search=False`` is the paper's Algorithm 1).
     K : int
-        The augmented Lagrangian's multipliers are updated every K steps (and at once when the
-        line search finds the leader stationary over the constraints).
+        With fixed steps (Algorithm 1) the augmented Lagrangian's multipliers are updated every K
+        steps; the line search updates them when the leader is stationary for the current ones.
     mu : float
         Penalty weight of the augmented Lagrangian.
     samples : int
@@ -359,6 +366,8 @@ class _Descent:
             options = {"path_target": target} | (options or {})
         self.orc = make_oracle(self.oracle, self.game, self.evaluator, self.tol, options)
         self._domain: FollowerDomain | None = None
+        self.penalty = self.mu  # the augmented Lagrangian's current mu (grows with a line search)
+        self.bounded = False  # whether the run has met the boundary of the followers' domain
 
     @property
     def domain(self) -> FollowerDomain:
@@ -416,7 +425,7 @@ class _Descent:
             residual = max(residual, point.eq.residual)
             sens = Sensitivity(point.ev)
             self.warnings.update(sens.warnings)
-            weights = np.maximum(0.0, y + self.mu * self.cons.values(point.ev))
+            weights = np.maximum(0.0, y + self.penalty * self.cons.values(point.ev))
             grads.append(sens.adjoint(*self.cons.penalized_gradients(point.ev, weights)))
         grad = grads[0] if self.samples == 1 else np.mean(grads, axis=0)
         return grad, grads, point, residual
@@ -435,12 +444,12 @@ class _Descent:
     ) -> _Trial:
         """The Armijo step along the projection arc P(at.pi - t 2^-h direction), against the
         largest L_mu of the ``recent`` steps and this one (nonmonotone, Grippo et al. 1986)."""
-        here = merit(at.ev.leader_cost, self.cons.values(at.ev), y, self.mu)
+        here = merit(at.ev.leader_cost, self.cons.values(at.ev), y, self.penalty)
         base = max([here, *recent])
         recent.append(here)
 
         def decreases(point: _Point) -> bool:
-            value = merit(point.ev.leader_cost, self.cons.values(point.ev), y, self.mu)
+            value = merit(point.ev.leader_cost, self.cons.values(point.ev), y, self.penalty)
             return sufficient_decrease(base, value, grad, point.pi - at.pi)
 
         trial = self._backtrack(
@@ -454,38 +463,42 @@ class _Descent:
 
         When a trial's oracle fails where the followers are infeasible (phase 1 moves it), the
         step has left their domain: its nearest decision in the domain (phase 1) is tried next, a
-        step along the boundary; later halvings are tested for the domain before the oracle runs.
+        step along the boundary. From then on (for the rest of the run) trials are tested for the
+        domain before the oracle runs: phase 1 costs less than the oracle's failing rescues.
         """
         small = 1e-15 * max(1.0, float(np.abs(at.pi).max(initial=0.0)))
         x = at.eq.z[: self.evaluator.n_x]
-        failed, outside = None, False
+        last, along_tried, failure = "", False, None  # why the last trial was not accepted
         for h in range(MAX_HALVINGS + 1):
             pi = trial_at(h)
             if h > 0 and np.abs(pi - at.pi).max(initial=0.0) <= small:
                 break  # the step vanished
-            if outside and not self.domain.contains(pi, x):
-                continue
-            eq = self.orc(pi, at.eq.z, rng)
-            if eq.converged:
-                point = self._point(pi, eq)
-                if accept(point):
-                    return _Trial(point, h)
-                failed = None
-                continue
-            failed = (pi, eq)
-            if not outside and not self.domain.contains(pi, x):
-                outside = True
+            if not (self.bounded and not self.domain.contains(pi, x)):
+                eq = self.orc(pi, at.eq.z, rng)
+                if eq.converged:
+                    point = self._point(pi, eq)
+                    if accept(point):
+                        return _Trial(point, h)
+                    last = "no decrease"
+                    continue
+                last, failure = "oracle", eq
+                if self.domain.contains(pi, x):
+                    continue
+            last, self.bounded = "outside", True
+            if not along_tried:
+                along_tried = True
                 along = self._boundary_step(pi, x, accept, rng)
                 if along is not None:
                     return _Trial(along, h, boundary=True, message=BOUNDARY)
-        if failed is None:
-            return _Trial(None, h, stationary=True, message="no trial step decreased L_mu")
-        if outside:
+        if last == "outside":
             return _Trial(None, h, boundary=True, message=BOUNDARY)
-        pi, eq = failed
-        return _Trial(
-            None, h, message=f"the {eq.oracle} oracle failed along the whole step: {eq.message}"
-        )
+        if last == "oracle":
+            return _Trial(
+                None,
+                h,
+                message=f"the {failure.oracle} oracle failed along the step: {failure.message}",
+            )
+        return _Trial(None, h, stationary=True, message="no trial step decreased L_mu")
 
     def _boundary_step(self, pi: np.ndarray, x: np.ndarray, accept: Callable, rng) -> _Point | None:
         """The decision in the followers' domain nearest to ``pi`` when it is accepted, else None."""
@@ -513,6 +526,8 @@ class _Descent:
         status, message = "iteration_limit", f"ran {self.max_iter} steps"
         t, previous = None, None  # the line search's trial step; (pi, grad) of the last step
         recent: deque[float] = deque(maxlen=NONMONOTONE)  # L_mu at the last steps
+        self.penalty, last_gap = self.mu, None  # mu grows when y's updates do not settle
+        reference = None
         bar = progress_bar(self.max_iter, "step", self.verbose, desc="gradient")
         try:
             for k in range(self.max_iter):
@@ -528,11 +543,21 @@ class _Descent:
                 cost = last.ev.leader_cost
                 if violation <= FEASIBILITY_TOL and (best is None or cost < best[0]):
                     best = (cost, k, last)
+                # the inner problem needs no more accuracy than the constraints are met to
+                # (an inexact augmented Lagrangian; Conn, Gould and Toint 1991)
+                accuracy = max(self.tol, min(1e-2, 0.1 * violation))
                 if self.line_search:
                     direction = opt.step(grad)
                     if self.optimizer != "sgd" and grad @ direction <= 0:
                         direction = grad  # Adam's direction is no descent direction here
                     lb, ub = cons.project.lb, cons.project.ub
+                    if reference is None:  # (tau_0, FIRST_MOVE D) of the stationarity measure
+                        reference = (
+                            first_trial(lb, ub, at.pi, direction, self.lr),
+                            FIRST_MOVE * box_width(lb, ub, at.pi),
+                        )
+                    projected = cons.project(at.pi - reference[0] * direction) - at.pi
+                    measure = float(np.abs(projected).max(initial=0.0)) / reference[1]
                     t = (
                         first_trial(lb, ub, at.pi, direction, self.lr)
                         if t is None
@@ -546,31 +571,36 @@ class _Descent:
                             self.optimizer == "sgd",
                         )
                     )
-                    trial = self._armijo(at, grad, direction, t, y, recent, rng)
-                    t = trial.size if trial.point is not None else t
+                    if measure <= accuracy:  # stationary for these multipliers: no step
+                        trial = _Trial(None, 0, t, stationary=True)
+                    else:
+                        trial = self._armijo(at, grad, direction, t, y, recent, rng)
+                        t = trial.size if trial.point is not None else t
                 else:
                     trial = self._fixed(at, grad, opt, rng)
                 before = at.pi
-                updated = (k + 1) % self.K == 0
+                updated = not self.line_search and (k + 1) % self.K == 0
                 inner_done = trial.point is None and (trial.stationary or trial.boundary)
                 if trial.point is not None:
                     moved = float(np.abs(trial.point.pi - at.pi).max(initial=0.0))
                     previous = (at.pi, grad)
                     at = trial.point
                     scale = max(1.0, float(np.abs(at.pi).max(initial=0.0)))
-                    # the inner problem needs no more accuracy than the constraints are met to
-                    # (an inexact augmented Lagrangian; Conn, Gould and Toint 1991)
-                    tiny = moved <= max(self.tol, min(1e-2, 0.1 * violation)) * scale
-                    inner_done = tiny and (self.line_search or trial.boundary)
+                    inner_done = trial.boundary and moved <= accuracy * scale
+                    if trial.boundary:  # no nonmonotone climb away from the domain's boundary
+                        recent.clear()
                 else:
                     moved = 0.0
                 # the augmented Lagrangian has converged when an update would not move y:
-                # |max(0, y + mu G) - y| <= mu tol, i.e. |min(-G, y / mu)| <= tol
-                settled = np.abs(np.maximum(0.0, y + self.mu * G) - y).max(initial=0.0) <= (
-                    self.mu * self.tol
-                )
+                # |min(-G, y / mu)| <= tol
+                mu = self.penalty
+                gap = float(np.abs(np.minimum(-G, y / mu)).max(initial=0.0))
+                settled = gap <= self.tol
                 if updated or (inner_done and not settled):
-                    y = np.maximum(0.0, y + self.mu * G)
+                    if not updated and last_gap is not None and gap > 0.25 * last_gap:
+                        self.penalty = min(MAX_PENALTY, 10.0 * mu)
+                    last_gap = gap
+                    y = np.maximum(0.0, y + mu * G)
                     previous = None  # the gradient changed with y
                     t = None  # and so did the problem: the line search starts afresh
                     recent.clear()
@@ -588,7 +618,7 @@ class _Descent:
                     "step_time": time.perf_counter() - t0,
                 }
                 if self.line_search:
-                    row["step_size"] = trial.size
+                    row["step_size"], row["mu"] = trial.size, mu
                 history.append(row)
                 bar.update(1)
                 if trial.point is None and not inner_done:
