@@ -2,25 +2,47 @@
 
 A dynamics is a vector field g(x) on the joint point x = (x1, x2) with per-coordinate step sizes
 gamma(k) and optional additive gradient noise w_k; the loop iterates x <- P(x - gamma(k) (g(x) + w_k))
-with P the projection onto the Vars' bounds (and wrapping of periodic Vars), and stops when the
-noise-free projected field ||x - clip(x - g(x))||_inf is at most ``tol``.
+with P the projection onto the players' feasible sets (and wrapping of periodic Vars). It stops
+when the noise-free projected field is small on a scale-free measure
+(:meth:`~stackopt.backends.dynamics.derivatives.GameDerivatives.scaled_step`): the leader's part
+relative to its objective and both parts weighted by the Vars' magnitudes, at most ``tol``.
+
+What a converged run has found is the dynamics' own kind of point: the Stackelberg dynamics claim
+``locally_optimal`` (a differential Stackelberg point), gradient play and LOLA claim ``feasible`` (a
+Nash or LOLA point is no Stackelberg solution); the certificate of
+:func:`stackopt.backends.evaluation.honest_result` decides the status.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from stackopt.backends.dynamics.derivatives import GameDerivatives
+from stackopt.backends.dynamics.schedules import Schedule
 from stackopt.backends.evaluation import honest_result
 from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
 from stackopt.result import Result
 
-# field(k, x) -> (g(x), gamma(k), noise w_k or 0.0)
-Field = Callable[[int, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray | float]]
+log = logging.getLogger("stackopt.dynamics")
+
+
+class Move(NamedTuple):
+    """One evaluation of a dynamics at x: its field, step sizes, noise and the leader's cost."""
+
+    field: np.ndarray
+    gamma: np.ndarray | float
+    noise: np.ndarray | float
+    leader_cost: float
+
+
+Field = Callable[[int, np.ndarray], Move]
 
 
 def start_point(derivatives: GameDerivatives, start: dict[str, float] | None) -> np.ndarray:
@@ -35,47 +57,128 @@ def start_point(derivatives: GameDerivatives, start: dict[str, float] | None) ->
     return derivatives.keep_feasible(x)
 
 
-def check_iterations(max_iter: int, tol: float, record_every: int) -> None:
-    """Reject non-positive loop options, naming the option."""
-    for name, value in (("max_iter", max_iter), ("tol", tol), ("record_every", record_every)):
-        if not value > 0:
-            raise OptionError(f"{name} must be > 0, got {value}")
+def player_steps(
+    d: GameDerivatives, step: float | Sequence[float], schedule: str | float
+) -> Callable[[int], np.ndarray]:
+    """k -> gamma(k) per coordinate: ``step`` is every player's gamma0, or one per player (the
+    leader first, then the followers in model order), each decaying by ``schedule``."""
+    steps = [step] if isinstance(step, (int, float)) else list(step)
+    players = 1 + len(d.follower_slices)
+    if len(steps) not in (1, players):
+        raise OptionError(
+            f"step must be one number or one per player ({players}: the leader, then each "
+            f"follower), got {len(steps)}"
+        )
+    owner = np.zeros(d.n1 + d.n2, int)
+    for i, (lo, hi) in enumerate(d.follower_slices, start=1):
+        owner[d.n1 + lo : d.n1 + hi] = i if len(steps) > 1 else 0
+    schedules = [Schedule(schedule, s) for s in steps]
+    return lambda k: np.array([g(k) for g in schedules])[owner]
+
+
+@dataclass(frozen=True)
+class Loop:
+    """The options every dynamics' loop takes (the runners' ``max_iter`` ... ``callback``)."""
+
+    max_iter: int
+    tol: float
+    record_every: int = 10
+    time_limit: float | None = None
+    callback: Callable[[dict[str, Any]], bool] | None = None
+    verbose: bool = False
+
+    def __post_init__(self) -> None:
+        """Reject bad loop options, naming the option."""
+        for name in ("max_iter", "tol", "record_every"):
+            value = getattr(self, name)
+            if not value > 0:
+                raise OptionError(f"{name} must be > 0, got {value}")
+        limit = self.time_limit
+        if limit is not None and not (isinstance(limit, (int, float)) and limit > 0):
+            raise OptionError(f"time_limit must be a positive number of seconds, got {limit!r}")
+        if self.callback is not None and not callable(self.callback):
+            raise OptionError(f"callback must be callable, got {self.callback!r}")
+
+
+def check_noise(noise: float) -> None:
+    """Reject a negative noise level."""
+    if not noise >= 0:
+        raise OptionError(f"noise must be >= 0, got {noise}")
 
 
 def learn(
     game: StackelbergGame,
     derivatives: GameDerivatives,
     field: Field,
-    x: np.ndarray,
+    start: dict[str, float] | None,
+    loop: Loop,
     *,
-    max_iter: int,
-    tol: float,
-    record_every: int,
+    claim: str,
+    nature: str,
     info: dict[str, Any] | None = None,
 ) -> Result:
-    """Run the dynamics ``field`` from ``x`` and return the honest Result with its history."""
+    """Run the dynamics ``field`` from ``start``; a converged run claims ``claim`` at a point of
+    ``nature`` (said in the message), the certificate decides the status."""
     history: list[dict[str, Any]] = []
     d = derivatives
-    k, stationarity = 0, np.inf
+    x = start_point(d, start)
+    max_iter, tol, callback = loop.max_iter, loop.tol, loop.callback
+    time_limit = loop.time_limit
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    k, stationarity, status, why = 0, np.inf, "iteration_limit", ""
     for k in range(1, max_iter + 1):
-        g, gamma, noise = field(k, x)
-        stationarity = float(np.max(np.abs(x - np.clip(x - g, d.lb, d.ub))))
-        x = d.keep_feasible(x - gamma * (g + noise))
-        if k % record_every == 0 or stationarity <= tol:
-            history.append({"iteration": k, "point": x.tolist(), "stationarity": stationarity})
+        move = field(k, x)
+        leader_part, follower_part = d.scaled_step(x, move.field, move.leader_cost)
+        stationarity = max(leader_part, follower_part)
+        row = {
+            "iteration": k,
+            "point": x.tolist(),
+            "leader_cost": move.leader_cost,
+            "stationarity": stationarity,
+            "leader_stationarity": leader_part,
+            "follower_stationarity": follower_part,
+        }
         if stationarity <= tol:
+            history.append(row)
+            status = claim
             break
-    converged = stationarity <= tol
+        x = d.keep_feasible(x - move.gamma * (move.field + move.noise))
+        if k % loop.record_every == 0:
+            history.append(row)
+            if loop.verbose:
+                log.info(
+                    "step %d: leader cost %.6g, stationarity %.3g",
+                    k,
+                    move.leader_cost,
+                    stationarity,
+                )
+        if callback is not None and callback(row):
+            why = f"stopped by the callback after {k} steps"
+            break
+        if deadline is not None and time.perf_counter() > deadline:
+            status, why = "time_limit", f"time limit after {k} steps"
+            break
+    if status == "iteration_limit" and not why:
+        why = f"scaled stationarity {stationarity:.2e} > tol {tol:g} after {k} steps"
+    message = f"converged to {nature} after {k} steps" if status == claim else why
     values = dict(zip(d.names, x))
     ev = d.evaluator
     reported = ev.leader_sign * d.blocks(x).leader_cost
     return honest_result(
         game,
         ev,
-        status="locally_optimal" if converged else "iteration_limit",
+        status=status,
         values=values,
         reported_objective=reported,
-        message="" if converged else f"stationarity {stationarity:.2e} > tol after {k} steps",
+        message=message,
         history=history,
-        info={**(info or {}), "iterations": k, "point": {n: float(v) for n, v in values.items()}},
+        info={
+            **(info or {}),
+            "iterations": k,
+            "stationarity": stationarity,
+            "point": {n: float(v) for n, v in values.items()},
+        },
+        evidence={"dynamics_stationarity": stationarity, "converged_to": nature}
+        if status == claim
+        else None,
     )

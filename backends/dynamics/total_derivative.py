@@ -7,6 +7,8 @@ Dr = -(D2^2 f2)^{-1} D21 f2 (implicit function theorem). With several followers 
 the followers' game Jacobian (not symmetric in general, hence the transpose); eta >= 0 regularizes
 it. ``linear_solver="cg"`` uses warm-started conjugate gradients (inverse-Hessian-vector products,
 as in the paper's GAN experiments), valid when D2^2 f2 + eta I is symmetric positive definite.
+Where the followers' constraints are active their response moves in the null space of the active
+rows, with orthonormal basis Z: D2^2 f2 is then Z^T D2^2 f2 Z, and D2 f1, D21 f2 are taken along Z.
 """
 
 from __future__ import annotations
@@ -33,14 +35,19 @@ class TotalDerivative:
         self.eta, self.linear_solver, self.cg_iterations = eta, linear_solver, cg_iterations
         self._w: np.ndarray | None = None
 
-    def response_weights(self, b: Blocks) -> np.ndarray:
-        """w = (D2^2 f2 + eta I)^{-T} D2 f1."""
-        a = b.j22.T + self.eta * np.eye(len(b.d2f1))
+    def response_weights(self, b: Blocks, basis: np.ndarray | None = None) -> np.ndarray:
+        """w = Z (Z^T D2^2 f2 Z + eta I)^{-T} Z^T D2 f1 (Z = I when ``basis`` is None)."""
+        a, rhs = b.j22.T, b.d2f1
+        if basis is not None:
+            a, rhs = basis.T @ a @ basis, basis.T @ rhs
+        a = a + self.eta * np.eye(len(rhs))
         if self.linear_solver == "direct":
-            return np.linalg.solve(a, b.d2f1)
-        w, _ = spla.cg(a, b.d2f1, x0=self._w, maxiter=self.cg_iterations, rtol=1e-12)
-        self._w = w
-        return w
+            w = np.linalg.solve(a, rhs)
+        else:
+            x0 = self._w if self._w is not None and len(self._w) == len(rhs) else None
+            w, _ = spla.cg(a, rhs, x0=x0, maxiter=self.cg_iterations, rtol=1e-12)
+            self._w = w
+        return w if basis is None else basis @ w
 
-    def __call__(self, b: Blocks) -> np.ndarray:
-        return b.d1f1 - b.j21.T @ self.response_weights(b)
+    def __call__(self, b: Blocks, basis: np.ndarray | None = None) -> np.ndarray:
+        return b.d1f1 - b.j21.T @ self.response_weights(b, basis)
