@@ -266,12 +266,12 @@ def run(
             tol=tol,
             time_limit=time_limit,
             start=start,
+            callback=callback,
             unsupported={
                 "oracle": oracle != "kkt",
                 "oracle_options": bool(oracle_options),
                 "samples": samples != 1,
                 "multistart": multistart != 1,
-                "callback": callback is not None,
             },
         )
     named_start = leader_start(structure.leader_vars, start)

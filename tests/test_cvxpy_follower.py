@@ -153,3 +153,19 @@ def test_a_parameter_naming_a_var_by_string_is_refused():
     problem = cp.Problem(cp.Maximize(p * q - cp.square(q)))
     with pytest.raises(so.ModelError, match="pass the Var itself"):
         cvxpy_follower(problem, {"q": q}, {p: "F1.q"})
+
+
+def test_a_callback_and_ctrl_c_on_cvxpy_followers():
+    def interrupt(state):
+        if state["step"] == 1:
+            raise KeyboardInterrupt
+        return False
+
+    res = so.solve(
+        cvxpy_duopoly(), method="gradient", lr=0.5, line_search=False, callback=interrupt
+    )
+    # q0 = 0 -> 23 -> 34.5 (sgd steps of 0.5 on the profit (46 - q0 / 2) q0); the last decision
+    assert res.status == "interrupted" and res.leader["q0"] == pytest.approx(34.5, abs=1e-4)
+    assert res.leader_objective == pytest.approx((46 - 34.5 / 2) * 34.5, abs=1e-3)
+    stopped = so.solve(cvxpy_duopoly(), method="gradient", callback=lambda s: True)
+    assert len(stopped.history) == 1 and "stopped by the callback" in stopped.message
