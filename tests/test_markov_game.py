@@ -12,9 +12,10 @@ from scipy.special import logsumexp, softmax
 
 import stackopt as so
 from stackopt.markov import random_markov_game
+from stackopt.markov.outcome import leader_value
 from stackopt.markov.policy import logits, probabilities
+from stackopt.markov.policy_gradient import COMPLEX_STEP, implicit_gradient, partials
 from stackopt.markov.soft_bellman import soft_best_response
-from stackopt.markov.values import JointPolicy
 
 
 def one_state(R1=((1.0, -0.5), (-2.0, 0.0)), R2=((-3.0, 0.0), (1.0, 0.0)), gamma=0.5, lam=0.2):
@@ -53,21 +54,48 @@ def test_pinned_logits_round_trip():
 
 
 @pytest.mark.parametrize("seed", [0, 1])
-def test_value_gradients_and_hessian_match_finite_differences(seed):
+def test_policy_gradients_and_hessian_products_match_finite_differences(seed):
     game = random_markov_game(states=3, leader_actions=2, follower_actions=3, seed=seed)
     rng = np.random.default_rng(seed)
-    x = rng.normal(size=3 + 6)
+    pi1, theta2, v = (
+        rng.dirichlet(np.ones(2), size=3),
+        rng.normal(size=(3, 2)),
+        rng.normal(size=(3, 2)),
+    )
+    exact, h = partials(game, pi1, theta2), 1e-6
+    for i in np.ndindex(pi1.shape):
+        e = np.zeros_like(pi1)
+        e[i] = h
+        up, down = partials(game, pi1 + e, theta2), partials(game, pi1 - e, theta2)
+        assert exact.leader1[i] == pytest.approx((up.J1 - down.J1).real / (2 * h), abs=1e-7)
+        assert exact.leader2[i] == pytest.approx((up.J2 - down.J2).real / (2 * h), abs=1e-7)
+    for i in np.ndindex(theta2.shape):
+        e = np.zeros_like(theta2)
+        e[i] = h
+        up, down = partials(game, pi1, theta2 + e), partials(game, pi1, theta2 - e)
+        assert exact.follower1[i] == pytest.approx((up.J1 - down.J1).real / (2 * h), abs=1e-7)
+        assert exact.follower2[i] == pytest.approx((up.J2 - down.J2).real / (2 * h), abs=1e-7)
+    step = partials(game, pi1, theta2 + 1j * COMPLEX_STEP * v).follower2.imag / COMPLEX_STEP
+    fd = (
+        partials(game, pi1, theta2 + h * v).follower2
+        - partials(game, pi1, theta2 - h * v).follower2
+    )
+    np.testing.assert_allclose(step, fd.real / (2 * h), atol=1e-7)
 
-    def value(x, hessian=False):
-        joint = JointPolicy(game, x[:3].reshape(3, 1), x[3:].reshape(3, 2))
-        return joint.value(game.R2, game.lam, hessian=hessian)
 
-    exact, h = value(x, hessian=True), 1e-6
-    steps = np.eye(len(x)) * h
-    fd_grad = [(value(x + e).J - value(x - e).J) / (2 * h) for e in steps]
-    fd_hess = [(value(x + e).grad - value(x - e).grad) / (2 * h) for e in steps]
-    np.testing.assert_allclose(exact.grad, fd_grad, atol=1e-7)
-    np.testing.assert_allclose(exact.hess, fd_hess, atol=1e-7)
+def test_the_implicit_gradient_is_the_derivative_of_the_leader_value_at_the_response():
+    game = random_markov_game(states=3, leader_actions=3, follower_actions=3, seed=2)
+    pi1 = np.random.default_rng(0).dirichlet(np.ones(3), size=3)
+
+    def value(p):
+        return leader_value(game, p, soft_best_response(game, p)[0])
+
+    total = implicit_gradient(game, pi1, logits(soft_best_response(game, pi1)[0])).total
+    h = 1e-6
+    for i in np.ndindex(pi1.shape):
+        e = np.zeros_like(pi1)
+        e[i] = h
+        assert total[i] == pytest.approx((value(pi1 + e) - value(pi1 - e)) / (2 * h), abs=1e-7)
 
 
 def test_one_state_soft_best_response_is_the_closed_form():
@@ -86,5 +114,4 @@ def test_soft_best_response_solves_the_soft_bellman_system():
     Q2 = np.einsum("sa,sab->sb", pi1, game.R2 + game.gamma * game.P @ V2)
     np.testing.assert_allclose(V2, game.lam * logsumexp(Q2 / game.lam, axis=1), atol=1e-9)
     np.testing.assert_allclose(pi2, softmax(Q2 / game.lam, axis=1), atol=1e-12)
-    gradient = JointPolicy(game, logits(pi1), logits(pi2)).value(game.R2, game.lam).grad
-    np.testing.assert_allclose(gradient[3:], 0.0, atol=1e-9)
+    np.testing.assert_allclose(partials(game, pi1, logits(pi2)).follower2, 0.0, atol=1e-9)

@@ -1,98 +1,197 @@
 """``method="implicit-pg"``: the two-timescale implicit policy gradient (Das et al.).
 
-With x = (theta1, theta2) the free logits, J1 the leader's value and J2 the follower's entropy-
+With theta1, theta2 the free logits, J1 the leader's value and J2 the follower's entropy-
 regularized value, the follower ascends J2 on the fast timescale and the leader ascends the total
 derivative of theta1 -> J1(theta1, theta2*(theta1)), theta2* the regularized best response:
 
-    theta2 <- theta2 + beta grad_2 J2,
-    theta1 <- theta1 + alpha (grad_1 J1 - (d^2 J2 / d theta1 d theta2) (d^2 J2 / d theta2^2)^{-1} grad_2 J1),
+    theta2 <- theta2 + beta_k grad_2 J2,
+    theta1 <- theta1 + alpha_k (d pi1 / d theta1)^T G,
 
-(implicit function theorem on grad_2 J2 = 0), alpha <= beta. Pinned logits
-(:mod:`stackopt.markov.policy`) make d^2 J2 / d theta2^2 invertible. Derivatives are exact
-(:mod:`stackopt.markov.values`).
+with G the leader's total gradient in its policy table (implicit function theorem on
+grad_2 J2 = 0, by adjoint solves on Hessian-vector products: :mod:`.policy_gradient`), and
+decaying schedules alpha_k = o(beta_k) (the two-timescale conditions of the paper). A run starts
+at the follower's exact response to the leader's start and stops when the leader's first-order
+ascent left in the policy space (:func:`.policy_gradient.stationarity_gap`, not the logits'
+gradient, which vanishes at any saturated policy) and the follower's gradient are small.
 """
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
+from stackopt.backends.dynamics.schedules import Schedule
 from stackopt.errors import OptionError
 from stackopt.markov.game import MarkovStackelbergGame
 from stackopt.markov.outcome import policy_result, require_game, table
-from stackopt.markov.values import JointPolicy
+from stackopt.markov.policy import logits, probabilities
+from stackopt.markov.policy_gradient import (
+    implicit_gradient,
+    leader_logit_gradient,
+    stationarity_gap,
+)
+from stackopt.markov.soft_bellman import soft_best_response
+from stackopt.markov.starts import best_run, leader_starts
 from stackopt.result import Result
 
-
-def implicit_gradient(joint: JointPolicy) -> tuple[np.ndarray, np.ndarray, float]:
-    """(leader's implicit gradient, follower's gradient grad_2 J2, J1) at the joint policy."""
-    g, n1 = joint.game, joint.n1
-    v1 = joint.value(g.R1)
-    v2 = joint.value(g.R2, g.lam, hessian=True)
-    h = v2.hess
-    response = np.linalg.lstsq(h[n1:, n1:], v1.grad[n1:], rcond=None)[0]
-    return v1.grad[:n1] - h[:n1, n1:] @ response, v2.grad[n1:], v1.J
+log = logging.getLogger("stackopt.implicit-pg")
 
 
 def run(
     game: MarkovStackelbergGame,
-    leader_step: float = 0.5,
-    follower_step: float = 2.0,
+    leader_step: float = 10.0,
+    follower_step: float = 10.0,
+    leader_schedule: str | float = 0.6,
+    follower_schedule: str | float = 0.4,
+    single_timescale: bool = False,
     max_iter: int = 5000,
     tol: float = 1e-6,
+    time_limit: float | None = None,
+    start: np.ndarray | None = None,
+    seed: int = 0,
+    multistart: int = 1,
     record_every: int = 50,
+    verbose: bool = False,
+    callback: Callable[[dict[str, Any]], bool] | None = None,
 ) -> Result:
-    """Two-timescale implicit policy gradient from uniform policies (module docstring).
-
-    Stops when both gradients are below ``tol`` in the max norm.
+    """Two-timescale implicit policy gradient (module docstring); the best certified of the starts.
 
     Parameters
     ----------
     leader_step : float
-        The leader's step size alpha (at most the follower's).
+        The leader's step size alpha_1.
     follower_step : float
-        The follower's step size beta.
+        The follower's step size beta_1.
+    leader_schedule : str or float
+        How the leader's step decays: a power p (alpha_1 / k**p) or a name of
+        :mod:`stackopt.backends.dynamics.schedules`; it must decay faster than the follower's.
+    follower_schedule : str or float
+        How the follower's step decays.
+    single_timescale : bool
+        Allow schedules that decay alike (then leader_step <= follower_step is required).
     max_iter : int
-        Maximum number of steps.
+        Maximum number of steps per start.
     tol : float
-        Stop when the leader's implicit gradient and the follower's gradient are at most tol.
+        Stop when the leader's scaled ascent left in the policy space and the follower's scaled
+        gradient are at most tol.
+    time_limit : float or None
+        Wall-clock limit in seconds for all starts; status "time_limit".
+    start, seed, multistart
+        As in :func:`stackopt.markov.nlp.run`.
     record_every : int
         Record a history row every this many steps.
+    verbose : bool
+        Log the recorded rows (logger "stackopt.implicit-pg").
+    callback : callable or None
+        ``callback(row) -> bool`` after every step with the step's history row; True stops.
     """
     game = require_game(game, "implicit-pg")
-    for name, value in (("leader_step", leader_step), ("follower_step", follower_step)):
-        if not value > 0:
-            raise OptionError(f"{name} must be > 0, got {value}")
-    if leader_step > follower_step:
-        raise OptionError(
-            f"two-timescale needs leader_step <= follower_step; got {leader_step} > {follower_step}"
-        )
+    alpha = Schedule(leader_schedule, leader_step)
+    beta = Schedule(follower_schedule, follower_step)
+    if alpha.decay_order() <= beta.decay_order():
+        if not single_timescale:
+            raise OptionError(
+                f"implicit-pg needs alpha_k = o(beta_k): leader_schedule {leader_schedule!r} must "
+                f"decay faster than follower_schedule {follower_schedule!r} (or pass "
+                "single_timescale=True)"
+            )
+        if alpha.decay_order() == beta.decay_order() and leader_step > follower_step:
+            raise OptionError(
+                f"a single timescale needs leader_step <= follower_step; got {leader_step} > "
+                f"{follower_step}"
+            )
     if not isinstance(max_iter, int) or max_iter < 1:
         raise OptionError(f"max_iter must be a positive integer, got {max_iter!r}")
-    if not tol > 0:
-        raise OptionError(f"tol must be > 0, got {tol}")
-    S, A1, A2 = game.shape
-    theta1, theta2 = np.zeros((S, A1 - 1)), np.zeros((S, A2 - 1))
+    for name, value in (("tol", tol), ("record_every", record_every)):
+        if not value > 0:
+            raise OptionError(f"{name} must be > 0, got {value}")
+    if time_limit is not None and not (isinstance(time_limit, (int, float)) and time_limit > 0):
+        raise OptionError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
+    if callback is not None and not callable(callback):
+        raise OptionError(f"callback must be callable, got {callback!r}")
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    starts = leader_starts(game, start, seed, multistart)
+
+    def runs() -> Iterator[Result]:
+        for pi1 in starts:
+            yield _ascend(
+                game, pi1, alpha, beta, max_iter, tol, deadline, record_every, verbose, callback
+            )
+
+    return best_run(runs(), lambda r: r.status == "time_limit" or bool(r.info.get("stopped")))
+
+
+def _stationary_at_response(game: MarkovStackelbergGame, pi1: np.ndarray, tol: float) -> bool:
+    """Whether the leader's scaled ascent left is at most tol against the follower's exact
+    regularized response (a lagging follower can hide a slope)."""
+    theta2 = logits(soft_best_response(game, pi1)[0])
+    grad = implicit_gradient(game, pi1, theta2)
+    return stationarity_gap(grad.total, pi1) / max(1.0, abs(grad.J1)) <= tol
+
+
+def _ascend(
+    game: MarkovStackelbergGame,
+    pi1: np.ndarray,
+    alpha: Schedule,
+    beta: Schedule,
+    max_iter: int,
+    tol: float,
+    deadline: float | None,
+    record_every: int,
+    verbose: bool,
+    callback: Callable[[dict[str, Any]], bool] | None,
+) -> Result:
+    """One run from leader policy pi1 (logits of its rows, clipped away from 0)."""
+    theta1 = logits(np.clip(pi1, 1e-12, None) / np.clip(pi1, 1e-12, None).sum(1, keepdims=True))
+    theta2 = logits(soft_best_response(game, probabilities(theta1))[0])
     history: list[dict[str, Any]] = []
-    k, stationarity, J1 = 0, np.inf, np.nan
+    k, status, why, stopped, warm, start_value = 0, "iteration_limit", "", False, None, None
     for k in range(1, max_iter + 1):
-        lead, grad2, J1 = implicit_gradient(JointPolicy(game, theta1, theta2))
-        stationarity = float(max(np.max(np.abs(lead), initial=0), np.max(np.abs(grad2), initial=0)))
-        if k % record_every == 0 or stationarity <= tol:
-            history.append({"iteration": k, "leader_value": J1, "stationarity": stationarity})
-        if stationarity <= tol:
+        pi1 = probabilities(theta1)
+        grad = implicit_gradient(game, pi1, theta2, warm)
+        warm = grad.adjoint
+        start_value = grad.J1 if start_value is None else start_value
+        leader_gap = stationarity_gap(grad.total, pi1) / max(1.0, abs(grad.J1))
+        follower_gap = float(np.max(np.abs(grad.follower), initial=0.0)) / max(1.0, abs(grad.J2))
+        row = {
+            "iteration": k,
+            "leader_value": grad.J1,
+            "improvement": grad.J1 - start_value,
+            "stationarity": max(leader_gap, follower_gap),
+            "leader_stationarity": leader_gap,
+            "follower_stationarity": follower_gap,
+        }
+        if max(leader_gap, follower_gap) <= tol and _stationary_at_response(game, pi1, tol):
+            history.append(row)
+            status = "locally_optimal"
             break
-        theta1 = theta1 + leader_step * lead.reshape(theta1.shape)
-        theta2 = theta2 + follower_step * grad2.reshape(theta2.shape)
-    converged = stationarity <= tol
+        if k % record_every == 0:
+            history.append(row)
+            if verbose:
+                log.info("step %d: V1 %.6g, stationarity %.3g", k, grad.J1, row["stationarity"])
+        theta1 = theta1 + alpha(k) * leader_logit_gradient(grad.total, pi1)
+        theta2 = theta2 + beta(k) * grad.follower
+        if callback is not None and callback(row):
+            why, stopped = f"stopped by the callback after {k} steps", True
+            break
+        if deadline is not None and time.perf_counter() > deadline:
+            status, why = "time_limit", f"time limit after {k} steps"
+            break
+    last = row
+    if status == "iteration_limit" and not why:
+        why = f"stationarity {last['stationarity']:.2e} > tol {tol:g} after {k} steps"
     return policy_result(
         game,
-        JointPolicy(game, theta1, theta2).pi1,
-        status="locally_optimal" if converged else "iteration_limit",
-        reported=J1,
+        probabilities(theta1),
+        status=status,
+        reported=last["leader_value"],
         leader_extra={"theta1": table(theta1, first=1)},
         history=history,
-        info={"iterations": k, "stationarity": stationarity},
-        message="" if converged else f"stationarity {stationarity:.2e} > tol after {k} steps",
+        info={"iterations": k, "stationarity": last["stationarity"], "stopped": stopped},
+        message="" if status == "locally_optimal" else why,
+        evidence={"policy_stationarity": last["leader_stationarity"]},
     )

@@ -9,7 +9,8 @@ entropy-regularized follower), written smoothly as
 
 which is V2 = lam log sum_b exp(Q2 / lam) and pi2 = softmax(Q2 / lam). The leader's values satisfy
 V1 = r1_pi + gamma P_pi V1 and the objective is max rho . V1. Ipopt (cyipopt) finds a local optimum,
-started at the uniform leader policy and the follower's exact response to it.
+started at a leader policy (the uniform one, ``start``, or random ones: :mod:`.starts`) and the
+follower's exact response to it; of several starts the best certified result is kept.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from stackopt.backends.solvers import require, run_solver
 from stackopt.markov.game import MarkovStackelbergGame
 from stackopt.markov.outcome import policy_result, require_game
 from stackopt.markov.soft_bellman import soft_best_response
+from stackopt.markov.starts import best_run, leader_starts
 from stackopt.result import Result
 
 
@@ -73,28 +75,48 @@ def build_model(game: MarkovStackelbergGame, pi1: np.ndarray) -> pyo.ConcreteMod
     return m
 
 
-def run(game: MarkovStackelbergGame, tol: float = 1e-9, max_iter: int = 3000) -> Result:
-    """Solve the single-level NLP with Ipopt; the returned pi1 is re-evaluated exactly.
+def run(
+    game: MarkovStackelbergGame,
+    tol: float = 1e-9,
+    max_iter: int = 3000,
+    start: np.ndarray | None = None,
+    seed: int = 0,
+    multistart: int = 1,
+) -> Result:
+    """Solve the single-level NLP with Ipopt from each start; the returned pi1 is re-evaluated
+    exactly and the best certified result kept.
 
     Parameters
     ----------
     tol : float
         Ipopt's convergence tolerance.
     max_iter : int
-        Ipopt's iteration limit.
+        Ipopt's iteration limit per start.
+    start : array or None
+        The leader's first starting policy, shape (S, A1); None is the uniform policy.
+    seed : int
+        Seed of the random starts after the first.
+    multistart : int
+        Number of starts; the best certified result is kept.
     """
     game = require_game(game, "markov-nlp")
     require("ipopt")
-    S, A1, _ = game.shape
-    model = build_model(game, np.full((S, A1), 1.0 / A1))
-    solved = run_solver(model, "ipopt", {"tol": tol, "max_iter": max_iter})
-    if not solved.has_solution:
-        return Result(status="error", message=solved.message)
-    pi1 = np.array([[model.pi1[s, a].value for a in model.A1] for s in model.S])
-    return policy_result(
-        game,
-        pi1,
-        status=solved.status if solved.status != "optimal" else "locally_optimal",
-        reported=float(pyo.value(model.value)),
-        info={"ipopt": solved.message},
-    )
+    starts = leader_starts(game, start, seed, multistart)
+
+    def runs():
+        for pi1 in starts:
+            model = build_model(game, pi1)
+            solved = run_solver(model, "ipopt", {"tol": tol, "max_iter": max_iter})
+            if not solved.has_solution:
+                yield Result(status="error", message=solved.message)
+                continue
+            policy = np.array([[model.pi1[s, a].value for a in model.A1] for s in model.S])
+            yield policy_result(
+                game,
+                policy,
+                status=solved.status if solved.status != "optimal" else "locally_optimal",
+                reported=float(pyo.value(model.value)),
+                info={"ipopt": solved.message},
+            )
+
+    return best_run(runs(), lambda r: False)
