@@ -147,7 +147,11 @@ def objective_vs_param(
     df = load(source).assign(x=lambda d: param_values(d, param)).dropna(subset=["x"])
     if df.empty:
         raise ValueError(f"no game of this study has a parameter {param!r}")
-    df = df.assign(outcome=outcomes(df, tol))
+    labels = None
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in df["x"]):
+        labels = list(dict.fromkeys(map(str, df["x"])))  # words: one position per value
+        df = df.assign(x=df["x"].map(lambda v: labels.index(str(v))))
+    df = df.assign(x=df["x"].astype(float), outcome=outcomes(df, tol))
     styles = method_styles(dict.fromkeys(df["method"]))
     games = list(dict.fromkeys(df["game"]))
     fig, panels = facets(games)
@@ -172,6 +176,8 @@ def objective_vs_param(
         offside = _draw_invalid(ax, rows, styles, shift, low, high)
         _note(ax, rows, offside)
         ax.set(xlabel=param, ylabel="leader objective (valid cells: mean ± s.e.)")
+        if labels is not None:
+            ax.set_xticks(range(len(labels)), labels)
     shown = df.loc[df["leader_objective"].notna() & (df["outcome"] != "error"), "outcome"]
     legend_outside(fig, styles, outcome_handles(shown))
     return fig

@@ -142,6 +142,12 @@ def test_a_point_that_is_not_valid_is_marked_and_never_enters_the_mean():
     assert report.outcomes(df).tolist()[:4] == ["valid", "valid", "error", "infeasible"]
 
 
+def test_a_parameter_given_as_words_gets_one_position_per_value():
+    df = frame().assign(params=[{"rule": "patrol"}, {"rule": "patrol"}, {"rule": "all"}] * 2)
+    ax = report.objective_vs_param(df, "rule").axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["patrol", "all"]
+
+
 def test_every_method_has_its_own_colour_marker_and_line_style():
     styles = report.method_styles([f"m{i}" for i in range(12)])
     assert len({(s["color"], s["marker"], s["ls"]) for s in styles.values()}) == 12
