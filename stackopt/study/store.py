@@ -67,9 +67,8 @@ class Store:
             self._db = self._connect()
             self._create()
         except sqlite3.DatabaseError as exc:
-            if getattr(exc, "sqlite_errorname", "").startswith(
-                ("SQLITE_READONLY", "SQLITE_CANTOPEN")
-            ):
+            name = getattr(exc, "sqlite_errorname", "")  # Python 3.11+; else the message
+            if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN")) or "readonly" in str(exc):
                 raise ValueError(
                     f"store {str(self.path)!r} is read-only ({exc}): a study needs a store it can "
                     "write; `stackopt report` and Store(path, readonly=True) read this one"
