@@ -208,9 +208,10 @@ def fixed_duopoly(A: float = 100.0) -> so.StackelbergGame:
     return duopoly(A=A)
 
 
-def test_a_seedless_game_and_method_run_once_and_say_so(tmp_path, caplog):
+def test_a_seedless_game_and_method_run_once_and_say_so(tmp_path):
     methods = [dict(label="initial", method="initial"), PENALTY]
-    with caplog.at_level("WARNING", logger="stackopt.study"):
+    message = "'fixed_duopoly' and method 'initial' take no seed: one run \\(seed 0\\), not 3"
+    with pytest.warns(UserWarning, match=message):
         df = so.compare(
             fixed_duopoly, methods, seeds=range(3), store=tmp_path / "r.sqlite", progress=False
         )
@@ -218,9 +219,6 @@ def test_a_seedless_game_and_method_run_once_and_say_so(tmp_path, caplog):
         "initial": [0],
         "penalty": [0, 1, 2],  # mpec takes a seed (its random starts): one run per seed
     }
-    assert (
-        "'fixed_duopoly' and method 'initial' take no seed: one run (seed 0), not 3" in caplog.text
-    )
     default = so.compare(duopoly, methods, store=tmp_path / "d.sqlite", progress=False)
     assert default["seed"].tolist() == [0, 0]  # no seeds given: one seed, not thirty
 

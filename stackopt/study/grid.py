@@ -7,13 +7,14 @@ other value is fixed; wrap a list-valued parameter in another list). A method is
 
 A seed goes to the factory when it takes a ``seed`` parameter (a random instance) and to the method
 when it has a ``seed`` option the study does not fix (a random method). A game and a method that
-take no seed are deterministic together: they run once, on the first seed, whatever the seeds.
+take no seed are deterministic together: they run once, on the first seed, whatever the seeds
+(with a warning when several seeds were asked).
 """
 
 from __future__ import annotations
 
 import itertools
-import logging
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,8 +24,6 @@ from stackopt.solve import METHODS
 from stackopt.study.cell import Cell
 from stackopt.study.factories import resolve_factory
 from stackopt.study.option_checks import check_call, check_method_options, runner_of, takes_keyword
-
-logger = logging.getLogger("stackopt.study")
 
 
 @dataclass
@@ -102,10 +101,11 @@ def cells(
         seeded_game = takes_keyword(game.factory, "seed")
         once = {label for label, opts in method_list if not (seeded_game or random_method(opts))}
         for label in once if len(seed_list) > 1 else ():
-            logger.warning(
-                "game %r and method %r take no seed: one run (seed %d), not %d identical ones",
-                game.name, label, seed_list[0], len(seed_list),
-            )  # fmt: skip
+            warnings.warn(
+                f"game {game.name!r} and method {label!r} take no seed: one run (seed "
+                f"{seed_list[0]}), not {len(seed_list)} identical ones",
+                stacklevel=3,
+            )
         for params, seed, (label, options) in itertools.product(instances, seed_list, method_list):
             if label not in once or seed == seed_list[0]:
                 out.append(Cell(game.name, game.factory, params, seed, label, options))

@@ -24,6 +24,7 @@ Example (paths are relative to the TOML file)::
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -100,7 +101,9 @@ def _study(data: dict[str, Any], base: Path, text: str) -> Study:
         with _located(text, "games", i, entry if isinstance(entry, Mapping) else {}):
             games.append(_game(i, entry, base))
             check_game(games[-1], seeds[0])
-    cells(games, methods, seeds)  # the grid as a whole: unique names and labels
+    with warnings.catch_warnings():  # what the grid says about seeds, it says when it runs
+        warnings.simplefilter("ignore")
+        cells(games, methods, seeds)  # the grid as a whole: unique names and labels
     return Study(games, methods, settings)
 
 
