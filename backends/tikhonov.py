@@ -3,30 +3,47 @@
 When the followers' game has a continuum of equilibria, a strongly convex selection phi picks one:
 the leader adds eps_k * phi to every follower's cost, so the regularized equilibrium y_eps(x) is
 unique, and y_eps(x) -> argmin {phi(y) : y an equilibrium at x} as eps -> 0 (Tikhonov). The leader
-sees only the equilibrium it induces and F(x) = f1(x, y_eps_k(x)); it probes x and x + delta u with
-u uniform on the unit sphere of R^n and takes the two-point zeroth-order step
+sees only the equilibrium it induces and F(x) = f1(x, y_eps_k(x)); it probes x +- delta u with u
+uniform on the unit sphere of R^n and takes the symmetric two-point zeroth-order step
 
-    g_k = (n / delta) (F(x_k + delta u_k) - F(x_k)) u_k,   x_{k+1} = P(x_k - eta_k g_k),
-    eps_k = eps0 / k^p,
+    g_k = (n / (2 delta)) (F(x_k + delta u_k) - F(x_k - delta u_k)) u_k,
+    x_{k+1} = P(x_k - min(eta_k / n, 1 / (n c_k)) g_k),   eps_k = eps0 / k^p,
 
-with P the projection onto the leader Vars' bounds. eps enters the clone of the game as one extra
-top-level Var, which the KKT evaluator treats as a parameter beside the leader's decision, so the
-warm-started ``kkt`` oracle solves every regularized game without recompiling.
+with P the projection onto the leader's Var bounds and its own linear constraints (the projection
+of ``method="gradient"``). The step is divided by n, the factor by which the estimator's second
+moment exceeds the gradient's (E ||g||^2 ~ n ||grad F||^2), so that the expected step is
+(eta_k / n) grad F, and it is capped by the one-dimensional Newton step along u: with the second
+difference c = (F(x + delta u) - 2 F(x) + F(x - delta u)) / delta^2 > 0, the move along u is at most
+|dF/du| / c, so the leader never overshoots the minimum along its probe direction whatever the
+curvature or the number of variables (eta_k / n is the cap's fallback where c <= 0). The run stops when
+both the mean estimate over the last ``window`` steps, projected and scaled like the dynamics'
+criterion (max_k r_k |x - P(x - g_mean)|_k / max(1, |F|), r_k = max(1, |x_k|)), and the spread of the
+iterates over that window (max_k r_k-scaled range) are at most ``tol``; a run that does not (an
+oscillating or diverging leader) ends "iteration_limit".
+
+eps enters the clone of the game as one extra top-level Var, which the KKT evaluator treats as a
+parameter beside the leader's decision, so the warm-started ``kkt`` oracle solves every regularized
+game without recompiling. With a callable ``oracle`` (the follower-agnostic setting) the followers
+are a black box that returns their decisions; its selection is its own (no eps, no phi).
 """
 
 from __future__ import annotations
 
+import logging
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
 
+from stackopt.backends.dynamics.learning_loop import Loop
 from stackopt.backends.dynamics.schedules import Schedule
 from stackopt.backends.evaluation import honest_result
 from stackopt.backends.oracles.kkt import KKTOracle
+from stackopt.backends.projection import LinearSetProjection
 from stackopt.backends.start_points import current_value
-from stackopt.errors import OptionError
+from stackopt.errors import ModelError, OptionError
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
 from stackopt.result import Result
@@ -36,6 +53,7 @@ EPS_NAME = "stackopt_tikhonov_eps"
 PROBE_TOL = 1e-10  # probes are differenced over delta, so equilibria must be far tighter than delta
 
 Selection = Callable[[StackelbergGame], Any]
+log = logging.getLogger("stackopt.tikhonov-zo")
 
 
 class EquilibriumFailed(RuntimeError):
@@ -66,8 +84,8 @@ def regularized_clone(game: StackelbergGame, selection: Selection | None = None)
     return clone
 
 
-def _check(step: float, radius: float, eps0: float, eps_decay: float, max_iter: int) -> None:
-    for name, value in (("step", step), ("radius", radius), ("max_iter", max_iter)):
+def _check(step: float, radius: float, eps0: float, eps_decay: float) -> None:
+    for name, value in (("step", step), ("radius", radius)):
         if not value > 0:
             raise OptionError(f"{name} must be > 0, got {value}")
     if eps0 < 0:
@@ -76,40 +94,114 @@ def _check(step: float, radius: float, eps0: float, eps_decay: float, max_iter: 
         raise OptionError(f"eps_decay must be >= 0 (eps_k = eps0 / k^eps_decay), got {eps_decay}")
 
 
+def _leader_projection(game: StackelbergGame) -> LinearSetProjection:
+    """The projection of ``method="gradient"`` onto the leader's bounds and own linear
+    constraints; a leader constraint it cannot keep is refused by name."""
+    structure = analyze(game)
+    try:
+        return LinearSetProjection(structure.leader_vars, structure.constraints)
+    except ModelError as exc:
+        raise ModelError(
+            f"tikhonov-zo keeps the leader's constraints by projection, and {exc}; use "
+            "method='gradient' or 'mpec'"
+        ) from None
+
+
+class _Induced:
+    """F(x) = f1(x, y(x)) at the equilibrium the followers reach: the regularized one of the
+    clone (``kkt``) or the black box's (a callable ``oracle``); keeps the last follower point."""
+
+    def __init__(self, game: StackelbergGame, original: KKTEvaluator, oracle, selection):
+        self.original = original
+        if callable(oracle):
+            if selection is not None:
+                raise OptionError("selection applies to oracle='kkt'; a callable oracle selects")
+            self.ev, self.user = original, oracle
+        elif oracle == "kkt":
+            clone = regularized_clone(game, selection)
+            self.ev, self.user = KKTEvaluator(clone), None
+            self.kkt = KKTOracle(clone, self.ev, PROBE_TOL)
+        else:
+            raise OptionError(f"oracle must be 'kkt' or a callable, got {oracle!r}")
+        ev = self.ev
+        self.is_eps = np.array([n == EPS_NAME for n in ev.leader_names])
+        self.order = [ev.leader_names.index(n) for n in original.leader_names]
+        self.z = np.zeros(ev.n_z)
+        self.z[: ev.n_x] = [current_value(v) for v in ev.kkt.primal]
+        self.pi = np.zeros(len(ev.leader_names))
+
+    def __call__(self, x: np.ndarray, eps: float) -> float:
+        ev = self.ev
+        self.pi[self.order] = x
+        self.pi[self.is_eps] = eps
+        if self.user is not None:
+            found = self.user(dict(zip(self.original.leader_names, map(float, x))))
+            for i, name in enumerate(ev.z_names[: ev.n_x]):
+                if name in found:
+                    self.z[i] = found[name]
+        else:
+            eq = self.kkt(self.pi, self.z)
+            if not eq.converged:
+                raise EquilibriumFailed(
+                    f"no regularized equilibrium at eps={eps:.3g}: {eq.message}"
+                )
+            self.z = eq.z
+        return ev.evaluate(self.z, self.pi, derivatives=False).leader_cost
+
+    def followers(self) -> dict[str, float]:
+        return dict(zip(self.ev.z_names[: self.ev.n_x], self.z[: self.ev.n_x]))
+
+
 def run(
     game: StackelbergGame,
     step: float = 0.5,
-    schedule: str = "constant",
+    schedule: str | float = "constant",
     radius: float = 1e-3,
     eps0: float = 1.0,
     eps_decay: float = 1.0,
+    oracle: str | Callable[[dict], dict] = "kkt",
     max_iter: int = 300,
+    tol: float = 1e-3,
+    window: int | None = None,
+    time_limit: float | None = None,
     seed: int = 0,
     selection: Selection | None = None,
     start: dict[str, float] | None = None,
     record_every: int = 10,
+    verbose: bool = False,
+    callback: Callable[[dict[str, Any]], bool] | None = None,
 ) -> Result:
     """Zeroth-order leader against Tikhonov-regularized followers (module docstring); an honest Result.
 
     ``eps0 = 0`` turns the regularization off: the leader then differentiates whatever equilibrium
-    the warm-started oracle returns. A zeroth-order method cannot certify stationarity, so the
-    status is "feasible" after ``max_iter`` steps ("iteration_limit" if the decision violates the
-    leader's constraints at its recomputed equilibrium).
+    the warm-started oracle returns. A zeroth-order method cannot certify stationarity: a run that
+    meets its stopping test claims "feasible", one that does not ends "iteration_limit".
 
     Parameters
     ----------
     step : float
-        The leader's step size eta_0.
-    schedule : str
-        How the step decays: constant, 1/sqrt(k), 1/k^(2/3), 1/k or exponential.
+        The leader's step size eta_0 (divided by the number of leader variables).
+    schedule : str or float
+        How the step decays: a power p (eta_0 / k**p), constant, 1/sqrt(k), 1/k^(2/3), 1/k or
+        exponential.
     radius : float
         Probe radius delta of the two-point gradient estimate.
     eps0 : float
         Initial weight of the Tikhonov term; 0 turns it off.
     eps_decay : float
         Decay exponent p of the weight, eps_k = eps0 / k^p.
+    oracle : str or callable
+        kkt (the regularized followers' KKT system, by semismooth Newton) or a callable
+        ``oracle(leader: dict) -> dict`` returning the followers' decisions by Var name.
     max_iter : int
-        Number of leader steps.
+        Maximum number of leader steps.
+    tol : float
+        Stop when the windowed mean estimate (projected, scaled) and the iterates' scaled spread
+        over the window are at most tol.
+    window : int or None
+        Steps averaged by the stopping test; None is max(10, 5 n).
+    time_limit : float or None
+        Wall-clock limit in seconds; status "time_limit".
     seed : int
         Seed of the random probe directions.
     selection : callable or None
@@ -119,62 +211,88 @@ def run(
         The leader's starting decision (Var name -> value); None is the model's values.
     record_every : int
         Record a history row every this many steps.
+    verbose : bool
+        Log the recorded rows (logger "stackopt.tikhonov-zo").
+    callback : callable or None
+        ``callback(row) -> bool`` after every step with the step's history row; True stops.
     """
-    _check(step, radius, eps0, eps_decay, max_iter)
+    _check(step, radius, eps0, eps_decay)
+    loop = Loop(max_iter, tol, record_every, time_limit, callback, verbose)
     eta = Schedule(schedule, step)
-    clone = regularized_clone(game, selection)
-    ev = KKTEvaluator(clone)
-    oracle = KKTOracle(clone, ev, PROBE_TOL)
-    is_eps = np.array([n == EPS_NAME for n in ev.leader_names])
-    leader = [v for v, e in zip(ev.leader_vars, is_eps) if not e]
-    names = [n for n, e in zip(ev.leader_names, is_eps) if not e]
+    original = KKTEvaluator(game)
+    project = _leader_projection(game)
+    induced = _Induced(game, original, oracle, selection)
+    names = original.leader_names
     unknown = sorted(set(start or {}) - set(names))
     if unknown:
         raise OptionError(f"start names {unknown}, not leader Vars; known: {names}")
-    lb = np.array([-np.inf if v.lb is None else v.lb for v in leader])
-    ub = np.array([np.inf if v.ub is None else v.ub for v in leader])
-    x = np.array([(start or {}).get(n, current_value(v)) for n, v in zip(names, leader)])
-    x = np.clip(x, lb, ub)
-    z = np.zeros(ev.n_z)
-    z[: ev.n_x] = [current_value(v) for v in ev.kkt.primal]
+    n = len(names)
+    window = max(10, 5 * n) if window is None else window
+    if not (isinstance(window, int) and window > 0):
+        raise OptionError(f"window must be a positive integer, got {window!r}")
+    x = np.array(
+        [(start or {}).get(nm, current_value(v)) for nm, v in zip(names, original.leader_vars)]
+    )
+    x = project(x)
     rng = np.random.default_rng(seed)
-    pi = np.zeros(len(is_eps))
-
-    def induced(point: np.ndarray, eps: float, z0: np.ndarray) -> tuple[float, np.ndarray]:
-        pi[~is_eps], pi[is_eps] = point, eps
-        eq = oracle(pi, z0)
-        if not eq.converged:
-            raise EquilibriumFailed(f"no regularized equilibrium at eps={eps:.3g}: {eq.message}")
-        return ev.evaluate(eq.z, pi, derivatives=False).leader_cost, eq.z
-
+    loop.start()
     history: list[dict[str, Any]] = []
+    estimates, points = deque(maxlen=window), deque(maxlen=window)
+    k, eps, value, status, why = 0, eps0, np.nan, "iteration_limit", ""
+    stationarity = spread = np.inf
     for k in range(1, max_iter + 1):
         eps = eps0 / k**eps_decay
-        u = rng.standard_normal(len(x))
+        u = rng.standard_normal(n)
         u /= np.linalg.norm(u)
-        value, z = induced(x, eps, z)
-        probe, _ = induced(x + radius * u, eps, z)
-        estimate = len(x) / radius * (probe - value) * u
-        x = np.clip(x - eta(k) * estimate, lb, ub)
+        value = induced(x, eps)
+        up, down = induced(x + radius * u, eps), induced(x - radius * u, eps)
+        slope, curvature = (up - down) / (2 * radius), (up - 2 * value + down) / radius**2
+        estimate = n * slope * u
+        estimates.append(estimate)
+        points.append(x.copy())
+        r = np.maximum(1.0, np.abs(x))
+        if len(estimates) == window:
+            mean = np.mean(estimates, axis=0)
+            stationarity = float(np.max(r * np.abs(x - project(x - mean)))) / max(1.0, abs(value))
+            spread = float(np.max(r * np.ptp(np.array(points), axis=0)))
+        row = {
+            "iteration": k,
+            "point": x.tolist(),
+            "eps": eps,
+            "leader_cost": value,
+            "estimate_norm": float(np.linalg.norm(estimate)),
+            "stationarity": stationarity,
+            "spread": spread,
+        }
+        if max(stationarity, spread) <= tol:
+            history.append(row)
+            status = "feasible"
+            break
+        length = eta(k) if curvature <= 0 else min(eta(k), 1.0 / curvature)
+        x = project(x - length * slope * u)
         if k % record_every == 0 or k == max_iter:
-            history.append(
-                {
-                    "iteration": k,
-                    "point": x.tolist(),
-                    "eps": eps,
-                    "leader_cost": value,
-                    "estimate_norm": float(np.linalg.norm(estimate)),
-                }
-            )
-    original = KKTEvaluator(game)
-    values = dict(zip(ev.z_names, z)) | dict(zip(names, x))
+            history.append(row)
+            if verbose:
+                log.info("step %d: F %.6g, stationarity %.3g", k, value, stationarity)
+        stopped = loop.stop(k, row)
+        if stopped:
+            status, why = stopped
+            break
+    if status == "iteration_limit" and not why:
+        why = (
+            f"not converged after {k} steps: windowed stationarity {stationarity:.2e}, spread "
+            f"{spread:.2e} (tol {tol:g})"
+        )
+    value = induced(x, eps)  # the followers' point at the returned decision, not at a probe
+    values = induced.followers() | dict(zip(names, x))
     return honest_result(
         game,
         original,
-        status="feasible",
+        status=status,
         if_violated="iteration_limit",
         values=values,
         reported_objective=original.leader_sign * value,
+        message=why or f"converged after {k} steps (zeroth order: stationarity not certified)",
         history=history,
-        info={"iterations": max_iter, "final_eps": eps},
+        info={"iterations": k, "final_eps": eps, "stationarity": stationarity, "spread": spread},
     )

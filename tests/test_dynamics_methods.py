@@ -137,3 +137,11 @@ def test_periodic_angles_are_wrapped():
 def test_bad_options_are_rejected_by_name(method, options, match):
     with pytest.raises(OptionError, match=match):
         so.solve(duopoly(), method, **options)
+
+
+@pytest.mark.parametrize("method", ["simgd", "stackelberg-br", "tikhonov-zo"])
+def test_a_callback_stops_the_run_and_sees_each_row(method):
+    rows = []
+    r = so.solve(duopoly(), method, callback=lambda row: rows.append(row) or len(rows) == 3)
+    assert r.status == "iteration_limit" and "stopped by the callback after 3 steps" in r.message
+    assert [row["iteration"] for row in rows] == [1, 2, 3]

@@ -9,6 +9,7 @@ A selection centred at c, phi = ||y - c||^2 / 2, induces d = c_0 - c_1.
 
 from __future__ import annotations
 
+import pyomo.environ as pyo
 import pytest
 
 import stackopt as so
@@ -31,7 +32,9 @@ def test_mpec_tikhonov_and_naive_gradient_reach_three_different_closed_forms():
     assert induced.leader_objective == pytest.approx(2 / 5, abs=1e-3)
     assert naive.leader["x"] == pytest.approx(13 / 5, abs=1e-5)
     assert naive.leader_objective == pytest.approx(9 / 10, abs=1e-5)
-    assert induced.history[-1]["eps"] == pytest.approx(1 / 60**2)
+    k = induced.info["iterations"]
+    assert k < 60 and induced.history[-1]["eps"] == pytest.approx(1 / k**2)
+    assert max(induced.info["stationarity"], induced.info["spread"]) <= 1e-3
 
 
 def test_without_regularization_the_zeroth_order_leader_follows_the_arbitrary_equilibrium():
@@ -63,3 +66,50 @@ def test_a_centred_selection_induces_its_own_stationary_point():
 def test_bad_options_are_refused_naming_the_option(option, match):
     with pytest.raises(OptionError, match=match):
         so.solve(continuum_equilibria(), "tikhonov-zo", **option)
+
+
+def test_a_leader_constraint_is_kept_by_projection():
+    g = continuum_equilibria()
+    g.cap = pyo.Constraint(expr=g.x <= 2.2)  # the induced point 12/5 lies beyond it
+    r = so.solve(g, "tikhonov-zo", **FAST)
+    assert r.status == "feasible" and r.violation == 0.0
+    assert r.leader["x"] == pytest.approx(2.2, abs=1e-12)
+    g.link = pyo.Constraint(expr=g.x >= g.F[0].y)
+    with pytest.raises(so.ModelError, match="link"):
+        so.solve(g, "tikhonov-zo")
+
+
+def four_leaders() -> so.StackelbergGame:
+    """min sum_i (x_i - 1)^2 / 2 + (y - 2)^2 / 2 with the follower's y = sum_i x_i: x_i = 3/5,
+    F = 2/5; the curvature along (1, 1, 1, 1) is 5."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(range(4), bounds=(-10, 10), initialize=0.0)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(initialize=0.0)
+    g.F.cost = pyo.Objective(expr=(g.F.y - sum(g.x.values())) ** 2 / 2)
+    g.cost = pyo.Objective(expr=sum((v - 1) ** 2 for v in g.x.values()) / 2 + (g.F.y - 2) ** 2 / 2)
+    return g
+
+
+def test_four_leader_variables_converge_instead_of_diverging():
+    r = so.solve(four_leaders(), "tikhonov-zo", eps0=0.0, max_iter=400)
+    assert r.status == "feasible"
+    assert list(r.leader["x"].values()) == pytest.approx([0.6] * 4, abs=2e-3)
+    assert r.leader_objective == pytest.approx(0.4, abs=1e-5)
+
+
+def test_a_leader_that_has_not_settled_is_not_feasible():
+    """A budget too small to settle ends unconverged, not feasible."""
+    r = so.solve(four_leaders(), "tikhonov-zo", eps0=0.0, max_iter=15)
+    assert r.status == "iteration_limit" and "not converged" in r.message
+
+
+def test_a_black_box_follower_oracle():
+    def response(leader):  # the follower's unique best response, found outside the model
+        return {"F.y": sum(leader.values())}
+
+    r = so.solve(four_leaders(), "tikhonov-zo", oracle=response, max_iter=400)
+    assert r.status == "feasible"
+    assert list(r.leader["x"].values()) == pytest.approx([0.6] * 4, abs=2e-3)
+    with pytest.raises(OptionError, match="selection applies to oracle='kkt'"):
+        so.solve(four_leaders(), "tikhonov-zo", oracle=response, selection=lambda g: 0)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -76,7 +76,7 @@ def player_steps(
     return lambda k: np.array([g(k) for g in schedules])[owner]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Loop:
     """The options every dynamics' loop takes (the runners' ``max_iter`` ... ``callback``)."""
 
@@ -86,6 +86,7 @@ class Loop:
     time_limit: float | None = None
     callback: Callable[[dict[str, Any]], bool] | None = None
     verbose: bool = False
+    _deadline: float | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         """Reject bad loop options, naming the option."""
@@ -98,6 +99,22 @@ class Loop:
             raise OptionError(f"time_limit must be a positive number of seconds, got {limit!r}")
         if self.callback is not None and not callable(self.callback):
             raise OptionError(f"callback must be callable, got {self.callback!r}")
+
+    def start(self) -> None:
+        """Start the wall clock of ``time_limit``."""
+        limit = self.time_limit
+        object.__setattr__(
+            self, "_deadline", None if limit is None else time.perf_counter() + limit
+        )
+
+    def stop(self, k: int, row: dict[str, Any]) -> tuple[str, str] | None:
+        """(status, message) when the callback asks to stop after step k or time is up, else
+        None."""
+        if self.callback is not None and self.callback(row):
+            return "iteration_limit", f"stopped by the callback after {k} steps"
+        if self._deadline is not None and time.perf_counter() > self._deadline:
+            return "time_limit", f"time limit after {k} steps"
+        return None
 
 
 def check_noise(noise: float) -> None:
@@ -122,9 +139,8 @@ def learn(
     history: list[dict[str, Any]] = []
     d = derivatives
     x = start_point(d, start)
-    max_iter, tol, callback = loop.max_iter, loop.tol, loop.callback
-    time_limit = loop.time_limit
-    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    max_iter, tol = loop.max_iter, loop.tol
+    loop.start()
     k, stationarity, status, why = 0, np.inf, "iteration_limit", ""
     for k in range(1, max_iter + 1):
         move = field(k, x)
@@ -152,11 +168,9 @@ def learn(
                     move.leader_cost,
                     stationarity,
                 )
-        if callback is not None and callback(row):
-            why = f"stopped by the callback after {k} steps"
-            break
-        if deadline is not None and time.perf_counter() > deadline:
-            status, why = "time_limit", f"time limit after {k} steps"
+        stopped = loop.stop(k, row)
+        if stopped:
+            status, why = stopped
             break
     if status == "iteration_limit" and not why:
         why = f"scaled stationarity {stationarity:.2e} > tol {tol:g} after {k} steps"
