@@ -89,6 +89,9 @@ def parser() -> argparse.ArgumentParser:
     compare.add_argument("--workers", type=int, help="local worker processes")
     compare.add_argument("--timeout", type=float, help="seconds per cell")
     compare.add_argument(
+        "--worker-timeout", type=float, help="seconds a Dask study waits without a worker (60)"
+    )
+    compare.add_argument(
         "--retry",
         action="store_true",
         default=None,
@@ -201,6 +204,7 @@ def run_compare(args: argparse.Namespace, extra: Sequence[str]) -> int:
         executor=args.executor,
         workers=args.workers,
         timeout=args.timeout,
+        worker_timeout=args.worker_timeout,
         retry=args.retry,
         progress=not args.no_progress,
     )

@@ -12,7 +12,7 @@ from distributed import Client, LocalCluster
 import stackopt as so
 from stackopt.models import cournot, duopoly
 from stackopt.study import Store
-from stackopt.study.executors import DaskExecutor, ExecutorError
+from stackopt.study.executors import DaskExecutor, ExecutorError, make_executor
 from tests.test_study_failures import crashing
 
 METHODS = [
@@ -103,10 +103,11 @@ def test_a_dask_address_runs_the_study_on_that_cluster(tmp_path, client):
     assert df["leader_objective"][0] == pytest.approx(1058)
 
 
-def test_an_unknown_executor_and_a_made_up_scheme_are_refused(tmp_path):
+def test_an_unknown_executor_and_a_made_up_scheme_are_refused(tmp_path, client):
     store = tmp_path / "r.sqlite"
     with pytest.raises(so.OptionError, match="executor 'slurm': expected 'local', a Dask sch"):
         so.compare(duopoly, METHODS, seeds=[0], store=store, executor="slurm")
+    assert make_executor(client, worker_timeout=5).worker_timeout == 5
     with pytest.raises(so.OptionError, match="as Dask prints it, with its protocol: 'tcp://h:87'"):
         so.compare(duopoly, METHODS, seeds=[0], store=store, executor="dask://h:87")
 

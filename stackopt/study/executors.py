@@ -175,9 +175,12 @@ def _reason(exc: BaseException) -> str:
     return groups[0].reason if groups else " ".join(str(exc).split()) or type(exc).__name__
 
 
-def make_executor(executor: Any, workers: int | None = None) -> LocalExecutor | DaskExecutor:
-    """The executor named by ``executor``: ``"local"``, a Dask scheduler address
-    (``"tcp://host:port"``), a ``distributed.Client``, or an executor object itself."""
+def make_executor(
+    executor: Any, workers: int | None = None, worker_timeout: float = 60.0
+) -> LocalExecutor | DaskExecutor:
+    """The executor named by ``executor``: ``"local"`` (``workers`` processes), a Dask scheduler
+    address (``"tcp://host:port"``) or a ``distributed.Client`` (waiting at most
+    ``worker_timeout`` seconds for a worker), or an executor object itself."""
     if isinstance(executor, (LocalExecutor, DaskExecutor)):
         return executor
     if executor == "local":
@@ -185,14 +188,14 @@ def make_executor(executor: Any, workers: int | None = None) -> LocalExecutor | 
     if isinstance(executor, str) and "://" in executor:
         scheme, _, rest = executor.partition("://")
         if scheme in DASK_SCHEMES:
-            return DaskExecutor(executor)
+            return DaskExecutor(executor, worker_timeout)
         if scheme == "dask":
             raise OptionError(
                 f"executor {executor!r}: write the Dask scheduler's address as Dask prints it, "
                 f"with its protocol: 'tcp://{rest}'"
             )
     if type(executor).__name__ == "Client" and hasattr(executor, "submit"):
-        return DaskExecutor(executor)
+        return DaskExecutor(executor, worker_timeout)
     raise OptionError(
         f"executor {executor!r}: expected 'local', a Dask scheduler address such as "
         "'tcp://host:8786', or a distributed.Client"

@@ -28,6 +28,7 @@ def compare(
     executor: Any = "local",
     timeout: float | None = None,
     workers: int | None = None,
+    worker_timeout: float = 60.0,
     retry: bool | Iterable[str] = False,
     progress: bool = True,
 ) -> pd.DataFrame:
@@ -44,7 +45,8 @@ def compare(
     longer than ``timeout`` seconds is killed and stored as ``"time_limit"``; a cell whose process
     dies is stored as ``"error"``. ``executor`` is ``"local"`` (``workers`` child processes, default
     one per core), a Dask scheduler address as Dask writes it (``"tcp://host:port"``), a
-    ``distributed.Client``, or an executor object (:mod:`stackopt.study.executors`). Cells that an
+    ``distributed.Client``, or an executor object (:mod:`stackopt.study.executors`); a Dask study
+    stops when its cluster has had no worker for ``worker_timeout`` seconds. Cells that an
     executor could not run (a lost Dask scheduler, no worker left) are stored as ``"interrupted"``
     with the cause, the study stops with an error naming it, and running it again runs them.
 
@@ -54,7 +56,7 @@ def compare(
         raise OptionError(f"timeout must be a positive number of seconds, got {timeout!r}")
     todo_statuses = {UNFINISHED, *(FAILED if retry is True else (retry or ()))}
     grid = cells(games, methods, [0] if seeds is None else seeds)
-    runner = make_executor(executor, workers)
+    runner = make_executor(executor, workers, worker_timeout)
     with Store(store) as db:
         done = db.statuses()
         todo = [c for c in grid if c.key not in done or done[c.key] in todo_statuses]

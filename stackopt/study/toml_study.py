@@ -8,6 +8,7 @@ Example (paths are relative to the TOML file)::
     executor = "local"            # or a Dask scheduler address, "tcp://host:8786"
     workers = 2                   # local processes (default: one per core)
     timeout = 60                  # seconds per cell
+    worker_timeout = 60           # a Dask study stops after this long without a worker
     retry = false                 # true: run failed cells again
 
     [[games]]
@@ -43,7 +44,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-STUDY_KEYS = ("seeds", "store", "executor", "workers", "timeout", "retry")
+STUDY_KEYS = ("seeds", "store", "executor", "workers", "timeout", "worker_timeout", "retry")
 GAME_KEYS = ("model", "params", "name")
 
 
