@@ -332,8 +332,8 @@ class _Trial:
     point: _Point | None
     halvings: int = 0
     size: float = 0.0
-    boundary: bool = False  # no trial had an equilibrium and the followers are infeasible there
-    stationary: bool = False  # no trial decreased L_mu, or the step is nil
+    boundary: bool = False  # the step left the followers' domain (point: on its boundary)
+    stationary: bool = False  # no trial decreased L_mu, or the leader is stationary already
     message: str = ""
 
 
@@ -527,6 +527,7 @@ class _Descent:
         t, previous = None, None  # the line search's trial step; (pi, grad) of the last step
         recent: deque[float] = deque(maxlen=NONMONOTONE)  # L_mu at the last steps
         self.penalty, last_gap = self.mu, None  # mu grows when y's updates do not settle
+        self.bounded = False
         reference = None
         bar = progress_bar(self.max_iter, "step", self.verbose, desc="gradient")
         try:
@@ -656,6 +657,8 @@ class _Descent:
             message += f"; returned the best feasible decision, of step {best[1]}"
         elif status == "error":
             message += "; returned the last decision with an equilibrium"
+        if note:
+            message = f"{note}; {message}"
         return self._result(status, returned, message, history)
 
     def _paper_stationary(self, pi, moved, violation, grad) -> bool:
