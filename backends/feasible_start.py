@@ -66,23 +66,26 @@ class FollowerDomain:
             expr=sum((v - start[i]) ** 2 for i, v in enumerate(self.followers))
         )
 
-    def nearest(self, pi0: np.ndarray, x0: np.ndarray) -> PhaseOne:
-        """The leader decision in the domain nearest to ``pi0`` (phase 1), from (pi0, x0)."""
-        return self._solve(pi0, x0, fixed=False)
+    def nearest(self, pi0: np.ndarray, x0: np.ndarray, start: np.ndarray | None = None) -> PhaseOne:
+        """The leader decision in the domain nearest to ``pi0`` (phase 1), from (``start``, x0);
+        ``start`` defaults to pi0."""
+        return self._solve(pi0, x0, fixed=False, start=start)
 
     def contains(self, pi: np.ndarray, x0: np.ndarray) -> bool:
         """Whether every follower has a feasible response at ``pi``: the followers' point nearest
         to ``x0`` within their constraints at pi exists (Ipopt, pi fixed)."""
         return self._solve(pi, x0, fixed=True).found
 
-    def _solve(self, pi: np.ndarray, x0: np.ndarray, fixed: bool) -> PhaseOne:
+    def _solve(
+        self, pi: np.ndarray, x0: np.ndarray, fixed: bool, start: np.ndarray | None = None
+    ) -> PhaseOne:
         clone = self.clone
         clone.stackopt_phase1_distance.activate()
         clone.stackopt_phase1_response.activate()
         (clone.stackopt_phase1_distance if fixed else clone.stackopt_phase1_response).deactivate()
-        for i, (v, value) in enumerate(zip(self.leader, pi)):
+        for i, (v, value, first) in enumerate(zip(self.leader, pi, pi if start is None else start)):
             clone.stackopt_phase1_target[i] = float(value)
-            v.set_value(float(value), skip_validation=True)
+            v.set_value(float(value if fixed else first), skip_validation=True)
             if fixed:
                 v.fix()
         for i, (v, value) in enumerate(zip(self.followers, x0)):

@@ -46,7 +46,8 @@ Algorithm 1 exactly (the paper's setting, used by the reproduction study).
 
 **The followers' domain.** If the oracle fails at the start, phase 1 (:mod:`.feasible_start`)
 moves the leader to the nearest decision, within its own constraints, at which every follower is
-feasible; the history's first row says so (``{"phase": 1, ...}``). When the oracle fails at a new
+feasible (Ipopt from the start, then from up to ``PHASE_ONE_STARTS`` random points of the box); the
+history's first row says so (``{"phase": 1, ...}``). When the oracle fails at a new
 decision, the step is halved (at most ``MAX_HALVINGS`` times) until it finds an equilibrium. If
 none does, the followers' feasibility is tested at the shortest trial step: where they are
 infeasible the step crossed the boundary of their domain, and the run treats the decision as
@@ -110,6 +111,8 @@ from stackopt.structure import analyze
 
 #: the largest penalty weight the line search's augmented Lagrangian grows mu to
 MAX_PENALTY = 1e8
+#: random starts of phase 1 when Ipopt finds no feasible point from the leader's start
+PHASE_ONE_STARTS = 3
 BOUNDARY = "the step leaves the followers' domain: along its boundary (phase 1)"
 
 
@@ -388,6 +391,14 @@ class _Descent:
             return self._point(pi, eq), ""
         t0 = time.perf_counter()
         phase = self.domain.nearest(pi, z[: self.evaluator.n_x])
+        ev = self.evaluator
+        for _ in range(PHASE_ONE_STARTS if not phase.found else 0):  # Ipopt's answer is local
+            guess = [random_value(v, rng) for v in ev.leader_vars + ev.kkt.structure.follower_vars]
+            phase = self.domain.nearest(
+                pi, np.array(guess[ev.n_pi :]), start=np.array(guess[: ev.n_pi])
+            )
+            if phase.found:
+                break
         moved = float(np.abs(phase.pi - pi).max(initial=0.0))
         history.append(
             {
