@@ -225,6 +225,23 @@ class _Compiled:
         self.owner = owner
 
 
+def _weighted_hessian(
+    compiled: _Compiled, z: np.ndarray, pi: np.ndarray, duals: np.ndarray
+) -> np.ndarray:
+    """The Hessian of duals . (the NLP's constraints) at (z, pi) w.r.t. (pi, z), dense, pi first."""
+    compiled.set(np.asarray(z, float), np.asarray(pi, float))
+    nlp = compiled.nlp
+    nlp.set_primals(compiled.functions.x)
+    nlp.set_duals(duals)
+    nlp.set_obj_factor(0.0)
+    hess = nlp.evaluate_hessian_lag().toarray()
+    cols = np.concatenate([compiled.pi_col, compiled.z_col])
+    out = np.zeros((len(cols), len(cols)))
+    ok = cols >= 0
+    out[np.ix_(ok, ok)] = hess[np.ix_(cols[ok], cols[ok])]
+    return out
+
+
 class KKTEvaluation:
     """F(z, pi) at one point; its Jacobians, their LU and the leader's functions are made on first use.
 
@@ -474,19 +491,19 @@ class KKTEvaluator:
 
     def leader_hessian(self, z: np.ndarray, pi: np.ndarray) -> np.ndarray:
         """The Hessian of the leader cost (minimization form) w.r.t. (pi, z), dense, pi first."""
-        leader = self._leader
-        leader.set(np.asarray(z, float), np.asarray(pi, float))
-        leader.nlp.set_primals(leader.functions.x)
-        duals = np.zeros(leader.nlp.n_constraints())
+        duals = np.zeros(self._leader.nlp.n_constraints())
         duals[self._cost_row] = 1.0  # the Hessian of the Lagrangian is then that of the c row
-        leader.nlp.set_duals(duals)
-        leader.nlp.set_obj_factor(0.0)
-        hess = leader.nlp.evaluate_hessian_lag().toarray()
-        cols = np.concatenate([leader.pi_col, leader.z_col])
-        out = np.zeros((len(cols), len(cols)))
-        ok = cols >= 0
-        out[np.ix_(ok, ok)] = hess[np.ix_(cols[ok], cols[ok])]
-        return out
+        return _weighted_hessian(self._leader, z, pi, duals)
+
+    def stationarity_hessian(
+        self, z: np.ndarray, pi: np.ndarray, weights: np.ndarray
+    ) -> np.ndarray:
+        """The Hessian of sum_j weights_j F_j over the stationarity rows F_j (one per follower Var,
+        in z's order) w.r.t. (pi, z), dense, pi first: the followers' third derivatives contracted
+        with ``weights``, by one compiled Hessian evaluation."""
+        duals = np.zeros(self._kkt.nlp.n_constraints())
+        duals[self._stat_rows] = weights
+        return _weighted_hessian(self._kkt, z, pi, duals)
 
     def evaluate(
         self, z: np.ndarray, pi: np.ndarray, derivatives: bool = True, tol: float = 1e-9

@@ -67,3 +67,39 @@ def test_errors_name_the_option_or_the_missing_var():
         so.classify(duopoly(), {"q0": 1.0})
     with pytest.raises(OptionError, match="eigen must be one of"):
         so.classify(duopoly(), {"q0": 1.0, "F.q": 1.0}, eigen="lapack")
+
+
+def test_the_stackelberg_jacobian_is_exact_where_third_derivatives_matter():
+    """On the torus game D2 f1 != 0, so D(Df1) carries the followers' third derivatives: the
+    compiled first block row of J_S matches central differences of the exact Df1."""
+    from stackopt.backends.dynamics.derivatives import GameDerivatives
+    from stackopt.backends.dynamics.total_derivative import TotalDerivative
+
+    point = {"t0": 0.3, "F.t": 1.1}
+    c = so.classify(torus_location(), point)
+    d = GameDerivatives(torus_location(), followers="best_response")
+    x, h = d.point(point), 1e-6
+    fd = [
+        (TotalDerivative()(d.blocks(x + e)) - TotalDerivative()(d.blocks(x - e))) / (2 * h)
+        for e in np.eye(2) * h
+    ]
+    np.testing.assert_allclose(c.matrices["J_S"][0], np.ravel(fd), atol=1e-7)
+
+
+def test_a_singular_follower_hessian_names_eta_and_eta_regularizes_it():
+    """continuum_equilibria: both followers' costs are (y0 + y1 - x)^2 / 2, so D2^2 f2 =
+    [[1, 1], [1, 1]] is singular."""
+    point = {"x": 2.4, "F[0].y": 1.2, "F[1].y": 1.2}
+    plain = so.classify(so.models.continuum_equilibria(), point)
+    assert "pass eta > 0" in plain.message and not plain.is_dse
+    regular = so.classify(so.models.continuum_equilibria(), point, eta=0.1)
+    assert regular.message == ""
+    assert regular.eigenvalues["D2^2 f2"] == pytest.approx((0.1, 2.1), abs=1e-9)
+
+
+def test_the_eigenvalue_tolerance_decides_a_barely_positive_hessian():
+    point = {"q0": 46.0, "F.q": 26.0}
+    assert so.classify(duopoly(), point, eig_tol=0.1).kind == "DSE"  # smallest eigenvalue 1
+    assert so.classify(duopoly(), point, eig_tol=1.5).kind == "neither"  # schur 1 <= 1.5
+    with pytest.raises(OptionError, match="eta must be >= 0"):
+        so.classify(duopoly(), point, eta=-1.0)

@@ -39,6 +39,7 @@ class Blocks:
     d2f2: np.ndarray  # D2 f2, each follower's gradient of its own cost, shape (n2,)
     h11: np.ndarray  # D1^2 f1, (n1, n1)
     h12: np.ndarray  # D12 f1 = d(D1 f1)/dx2, (n1, n2)
+    h22: np.ndarray  # D2^2 f1, (n2, n2)
     j21: np.ndarray  # D21 f2 = d(D2 f2)/dx1, (n2, n1)
     j22: np.ndarray  # the followers' game Jacobian d(D2 f2)/dx2, (n2, n2)
     leader_cost: float
@@ -170,6 +171,13 @@ class GameDerivatives:
         e = self.evaluator.evaluate(self._z(x2), x1)
         return e.leader_cost_grad_pi, e.residual[: self.n2], e.leader_cost
 
+    def follower_third(self, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """The Hessian of w . D2 f2 w.r.t. x = (x1, x2), (n1 + n2) square: the followers' third
+        derivatives contracted with w (exact, compiled)."""
+        x1, x2 = self.split(x)
+        n = self.n1 + self.n2
+        return self.evaluator.stationarity_hessian(self._z(x2), x1, w)[:n, :n]
+
     def blocks(self, x: np.ndarray) -> Blocks:
         """Every gradient and Hessian block at x."""
         x1, x2 = self.split(x)
@@ -183,6 +191,7 @@ class GameDerivatives:
             d2f2=e.residual[:n2],
             h11=sub[:n1, :n1],
             h12=sub[:n1, n1:],
+            h22=sub[n1:, n1:],
             j21=e.jac_pi[:n2].toarray(),
             j22=e.jac_z[:n2, :n2].toarray(),
             leader_cost=e.leader_cost,
