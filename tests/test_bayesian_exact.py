@@ -118,3 +118,27 @@ def test_playable_regions_are_the_full_dimensional_ones():
     grid = [np.array([i, j, 60 - i - j]) / 60 for i in range(61) for j in range(61 - i)]
     seen = {respond(game, x)[0].tobytes() for x in grid}
     assert seen <= {W.tobytes() for W in regions.assignments}
+
+
+def test_an_optimal_claim_must_attain_the_proven_bound():
+    from stackopt.bayesian.outcome import strategy_result
+
+    game = random_game(n=2, K=2, A=2, L=3, seed=7)
+    best = so.solve(game, method="bayes-lp")
+    assert best.certificate.global_bound.proven and best.certificate.equilibrium.exact
+    assert best.certificate.equilibrium.gap == 0.0
+    x = np.array(list(best.leader["x"].values()))
+    worse = next(
+        e
+        for e in np.eye(3)
+        if strategy_result(game, e, status="feasible", reported=None).leader_objective
+        < best.leader_objective - 1e-3
+    )
+    claimed = strategy_result(
+        game, worse, status="optimal", reported=best.leader_objective, proven_by="a test"
+    )
+    assert claimed.status == "feasible" and "not optimal" in claimed.message
+    again = strategy_result(
+        game, x, status="optimal", reported=best.leader_objective, proven_by="a test"
+    )
+    assert again.status == "optimal"

@@ -50,7 +50,8 @@ def test_runner_anneals_and_never_beats_the_exact_optimum():
     game = random_game(2, 2, 2, 3, seed=1)
     best = so.solve(game, method="bayes-lp").leader_objective
     res = so.solve(game, method="bayes-smoothed", stages=4, steps=60, starts=2, tau=1e-3)
-    assert res.status == "locally_optimal"
+    # a local optimum of the smoothed objective is no certified one of the true objective
+    assert (res.status, res.certificate.claim) == ("feasible", "locally_optimal")
     assert [h["tau"] for h in res.history] == pytest.approx(np.geomspace(1.0, 1e-3, 4))
     assert res.leader_objective <= best + 1e-9
     assert res.leader_objective == pytest.approx(res.history[-1]["true_objective"])

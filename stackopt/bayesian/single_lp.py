@@ -66,6 +66,7 @@ def run(game: Any, max_assignments: int = 4096) -> Result:
         game,
         z[best] / mass[best],
         status="optimal",
+        proven_by="HiGHS (the single LP)",
         reported=float(-res.fun),
         info={"assignments": count, "nonzero_rows": len(rows), "row": Ws[best].tolist()},
     )

@@ -102,6 +102,7 @@ def run(game: Any, max_systems: int = 200_000) -> Result:
         game,
         x,
         status="optimal",
+        proven_by="enumeration of the arrangement's vertices",
         reported=value,
         info={"vertices": len(table.points), "rows": len(table.features)},
     )
