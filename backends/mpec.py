@@ -16,6 +16,7 @@ from stackopt.backends.solvers import GLOBAL_SOLVERS, LOCAL_SOLVERS, require
 from stackopt.backends.start_points import random_value
 from stackopt.backends.strategies import SOS1, STRATEGIES, Strategy
 from stackopt.certificate import GlobalBound
+from stackopt.discrete_leader import discrete_leader_vars, refuse_discrete_leader, relaxed_leader
 from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
@@ -113,7 +114,11 @@ def run(
         raise OptionError(f"multistart must be a positive integer, got {multistart!r}")
     if strat.exact and multistart > 1:
         raise OptionError(f"multistart is for local strategies; {strat.name!r} is global")
-    evaluator = KKTEvaluator(game)
+    if not strat.exact:
+        refuse_discrete_leader(game, f"strategy {strat.name!r}")
+    # an exact strategy's integral decision is judged on a copy with continuous leader Vars
+    judged = relaxed_leader(game) if discrete_leader_vars(game) else game
+    evaluator = KKTEvaluator(judged)
     rng = np.random.default_rng(seed)
     best = None
     history = []
@@ -141,7 +146,7 @@ def run(
         status = "locally_optimal"
     proven = strat.exact and status == "optimal"
     return honest_result(
-        game,
+        judged,
         evaluator,
         status=status,
         values=values or {},

@@ -38,6 +38,7 @@ from scipy.linalg import lapack
 from scipy.sparse import _sparsetools
 
 from stackopt.asl_functions import ASLFunctions
+from stackopt.discrete_leader import refuse_discrete_leader
 from stackopt.game import StackelbergGame
 from stackopt.kkt import KKTSystem, compile_kkt
 from stackopt.reduced_lu import Elimination, ReducedLU
@@ -388,6 +389,7 @@ class KKTEvaluator:
     """
 
     def __init__(self, game: StackelbergGame):
+        refuse_discrete_leader(game, "the KKT evaluator (every continuous method)")
         model = game.clone()
         structure = analyze(model)
         self.kkt: KKTSystem = compile_kkt(structure)

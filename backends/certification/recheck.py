@@ -16,6 +16,7 @@ Example::
 from __future__ import annotations
 
 from stackopt.backends.evaluation import honest_result
+from stackopt.discrete_leader import relaxed_leader
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
 from stackopt.result import Result
@@ -31,11 +32,12 @@ def certify(game: StackelbergGame, result: Result) -> Result:
     clone = game.clone()
     if not load_solution(clone, result):
         return result
+    judged = relaxed_leader(game)  # an integral decision is judged with continuous leader Vars
     structure = analyze(clone)
     values = {v.name: float(v.value) for v in structure.leader_vars + structure.follower_vars}
     return honest_result(
-        game,
-        KKTEvaluator(game),
+        judged,
+        KKTEvaluator(judged),
         status=result.status,
         values=values,
         reported_objective=result.leader_objective,

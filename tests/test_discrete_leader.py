@@ -1,0 +1,60 @@
+"""Binary and integer leader Vars: the exact strategies solve them, every other method refuses
+them by name, and no method can end the process (PyNumero exits on discrete Vars)."""
+
+import subprocess
+import sys
+import textwrap
+
+import pyomo.environ as pyo
+import pytest
+
+import stackopt as so
+
+
+def binary_leader() -> so.StackelbergGame:
+    """Issue 18's game: the follower maximizes y <= u, the leader minimizes y + 2u: u = 0."""
+    g = so.StackelbergGame()
+    g.u = pyo.Var(within=pyo.Binary)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, 1))
+    g.F.o = pyo.Objective(expr=g.F.y, sense=pyo.maximize)
+    g.F.c = pyo.Constraint(expr=g.F.y <= g.u)
+    g.o = pyo.Objective(expr=g.F.y + 2 * g.u)
+    return g
+
+
+@pytest.mark.parametrize("strategy", ["sos1", "bigm"])
+def test_exact_strategies_solve_a_binary_leader(strategy):
+    options = {"strategy_options": {"dual_big_M": 10}} if strategy == "bigm" else {}
+    res = so.solve(binary_leader(), method="mpec", strategy=strategy, **options)
+    assert res.status == "optimal" and res.leader["u"] == pytest.approx(0.0, abs=1e-9)
+    assert res.leader_objective == pytest.approx(0.0, abs=1e-9)
+
+
+def test_a_local_method_refuses_a_binary_leader_by_name():
+    with pytest.raises(so.ModelError, match="leader Var u is Binary"):
+        so.solve(binary_leader(), method="mpec", strategy="scholtes")
+
+
+def test_no_method_ends_the_process_on_a_binary_leader():
+    script = textwrap.dedent(
+        """
+        import sys
+        sys.path.insert(0, %r)
+        import stackopt as so
+        from tests.test_discrete_leader import binary_leader
+        for method in sorted(so.METHODS):
+            print(method, end=": ", flush=True)
+            try:
+                res = so.solve(binary_leader(), method=method)
+                print("Result", res.status, flush=True)
+            except (so.ModelError, so.OptionError, so.SolverUnavailableError, TypeError) as exc:
+                print(type(exc).__name__, str(exc)[:60], flush=True)
+        """
+    ) % str(__import__("pathlib").Path(__file__).resolve().parents[1])
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    lines = [line for line in done.stdout.splitlines() if ": " in line]
+    assert len(lines) == len(so.METHODS), done.stdout
