@@ -76,3 +76,42 @@ def test_learner_errors_name_the_option():
 def test_loglog_slope_on_checkpoints():
     rounds = np.array([100, 400, 1600, 6400])
     assert loglog_slope(2 * np.sqrt(rounds), rounds, start=100) == pytest.approx(0.5)
+
+
+def coincident_lines() -> so.BayesianStackelbergGame:
+    """Two followers with opposite indifference lines at x0 = 1/2: F0 plays 0 for x0 > 1/2, F1 for
+    x0 < 1/2; only at x0 = 1/2 (a lower-dimensional region, ties to the leader's favour) do both
+    play 0, the only joint action worth 1 to the leader."""
+    v = np.zeros((2, 2, 2, 1))
+    v[0, :, 0, 0], v[0, :, 1, 0] = (1, 0), (0, 1)
+    v[1, :, 0, 0], v[1, :, 1, 0] = (0, 1), (1, 0)
+    u = np.zeros((2, 2, 2))
+    u[:, 0, 0] = 1.0
+    return so.BayesianStackelbergGame(u, v, marginals=np.ones((2, 1)))
+
+
+@pytest.mark.parametrize("learner", ["action-ucb", "action-linear"])
+def test_action_learners_use_lower_dimensional_regions(learner):
+    game = coincident_lines()
+    assert so.solve(game, method="bayes-lp").leader_objective == pytest.approx(1.0)
+    res = so.solve(game, method="bayes-learn", learner=learner, T=300)
+    assert res.leader_objective == pytest.approx(1.0)
+    assert res.info["cumulative_regret"] < 30  # not 1.0 per round
+
+
+def test_bayes_learn_refuses_an_arrangement_beyond_max_systems():
+    with pytest.raises(OptionError, match="max_systems=3"):
+        so.solve(coincident_lines(), method="bayes-learn", max_systems=3)
+
+
+def test_the_joint_type_learner_uses_the_sampled_profiles_only():
+    game = random_game(2, 2, 2, 3, seed=0)
+    learner = EmpiricalTypeLearner(game)
+    seen = ([0, 0], [0, 1], [1, 1], [0, 1])
+    for types in seen:
+        learner.observe(np.array(types), None)
+    assert "features" not in learner.table.__dict__  # the K**n table was never formed
+    empirical = np.zeros((2, 2))
+    for types in seen:
+        empirical[tuple(types)] += 0.25
+    np.testing.assert_allclose(learner.values(), learner.table.features @ empirical.ravel())

@@ -4,7 +4,10 @@ The leader sees only the joint action a = W(theta). Playing strictly inside R(W)
 q_W, hence an unbiased sample u(., a) of the region's utility vector c_W. Each full-dimensional region
 is an arm with index max_{vertex p of R(W)} c_hat_W . p + range * sqrt(2 log t / N_W). The leader plays
 the chosen vertex pulled towards the region's centre by delta_t = shrink / sqrt(t), so that the
-followers play W exactly (this costs O(sqrt(T)) in total).
+followers play W exactly (this costs O(sqrt(T)) in total). Every non-empty region is an arm, as in
+the paper's Algorithms 3-5: a full-dimensional one is centred at its deepest point, a lower-
+dimensional one (on indifference hyperplanes, where the followers break ties in the leader's
+favour) at the mean of its vertices, a point of its relative interior.
 """
 
 from __future__ import annotations
@@ -22,41 +25,44 @@ INTERIOR_TOL = 1e-9
 
 @dataclass
 class PlayableRegions:
-    """The full-dimensional regions: their assignments, centres and each table row's region."""
+    """The non-empty regions: their assignments, centres and each table row's region."""
 
     assignments: np.ndarray  # (R, n, K)
     centres: np.ndarray  # (R, L)
-    region_of_row: np.ndarray  # (rows,), -1 for rows of lower-dimensional regions
+    region_of_row: np.ndarray  # (rows,)
 
 
 def playable_regions(game: BayesianStackelbergGame, table: VertexTable) -> PlayableRegions:
-    """Group the table's rows by assignment and keep the regions with an interior (radius > 0)."""
+    """Group the table's rows by assignment: one region per assignment met at some vertex."""
     keys, first, inverse = np.unique(
         table.assignment.reshape(len(table.assignment), -1),
         axis=0,
         return_index=True,
         return_inverse=True,
     )
-    region_of_key, assignments, centres = np.full(len(keys), -1), [], []
+    inverse = inverse.ravel()
+    assignments, centres = [], []
     for key, row in enumerate(first):
         centre, radius = interior_point(game, table.assignment[row])
-        if radius > INTERIOR_TOL:
-            region_of_key[key] = len(assignments)
-            assignments.append(table.assignment[row])
-            centres.append(centre)
-    return PlayableRegions(np.array(assignments), np.array(centres), region_of_key[inverse.ravel()])
+        if radius <= INTERIOR_TOL:  # lower-dimensional: a point of its relative interior
+            centre = table.points[table.point_of_row[inverse == key]].mean(axis=0)
+        assignments.append(table.assignment[row])
+        centres.append(centre)
+    return PlayableRegions(np.array(assignments), np.array(centres), inverse)
 
 
 class RegionUCBLearner:
-    """Algorithm 3: UCB over the best-response regions, one arm per full-dimensional region."""
+    """Algorithm 3: UCB over the best-response regions, one arm per non-empty region."""
 
     feedback = "action"
 
-    def __init__(self, game: BayesianStackelbergGame, shrink: float = 0.1) -> None:
+    def __init__(
+        self, game: BayesianStackelbergGame, table: VertexTable | None = None, shrink: float = 0.1
+    ) -> None:
         self.u = game.leader_utility
         self.range = float(self.u.max() - self.u.min()) or 1.0
         self.shrink = shrink
-        table = vertex_table(game)
+        table = table if table is not None else vertex_table(game)
         self.regions = playable_regions(game, table)
         count = len(self.regions.centres)
         rows = [np.flatnonzero(self.regions.region_of_row == r) for r in range(count)]

@@ -2,7 +2,7 @@
 
 U(x, D) = phi(x) . D with the known feature phi(x)(theta) = sum_l x_l u(l, W_x(theta)), so the
 leader faces a linear bandit in dimension K**n. Arms are the arrangement's (vertex, region) rows of
-full-dimensional regions, pulled towards the region's centre by delta_t = shrink / sqrt(t) (so the
+non-empty regions (lower-dimensional ones included), pulled towards the region's centre by delta_t = shrink / sqrt(t) (so the
 followers play W exactly); OFUL picks argmax phi . D_hat + beta_t ||phi||_{V^-1}, with the reward
 sum_l x_l u(l, a) of the observed joint action a. Its regret grows like K**n sqrt(T) log T, hence the
 size limit.
@@ -14,7 +14,7 @@ import numpy as np
 
 from stackopt.bayesian.action_feedback import playable_regions
 from stackopt.bayesian.game import BayesianStackelbergGame
-from stackopt.bayesian.vertices import vertex_table
+from stackopt.bayesian.vertices import VertexTable, vertex_table
 from stackopt.errors import OptionError
 
 MAX_TYPE_PROFILES = 16
@@ -26,7 +26,11 @@ class LinearBanditLearner:
     feedback = "action"
 
     def __init__(
-        self, game: BayesianStackelbergGame, shrink: float = 0.1, regularization: float = 1.0
+        self,
+        game: BayesianStackelbergGame,
+        table: VertexTable | None = None,
+        shrink: float = 0.1,
+        regularization: float = 1.0,
     ) -> None:
         n, _, _, K = game.shape
         if K**n > MAX_TYPE_PROFILES:
@@ -36,12 +40,11 @@ class LinearBanditLearner:
             )
         self.u = game.leader_utility
         self.shrink = shrink
-        table = vertex_table(game)
+        table = table if table is not None else vertex_table(game)
         regions = playable_regions(game, table)
-        keep = regions.region_of_row >= 0
-        self.points = table.points[table.point_of_row[keep]]
-        self.features = table.features[keep]
-        region = regions.region_of_row[keep]
+        self.points = table.points[table.point_of_row]
+        self.features = table.features
+        region = regions.region_of_row
         self.centres = regions.centres[region]
         profiles = game.type_profiles
         centre_payoff = np.tensordot(regions.centres, self.u, axes=1)  # (R, A, ..., A)

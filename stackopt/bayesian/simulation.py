@@ -18,7 +18,7 @@ from stackopt.bayesian.game import BayesianStackelbergGame
 from stackopt.bayesian.linear_bandit import LinearBanditLearner
 from stackopt.bayesian.outcome import require_game, strategy_result
 from stackopt.bayesian.type_feedback import EmpiricalTypeLearner, ProductTypeLearner
-from stackopt.bayesian.vertices import vertex_table
+from stackopt.bayesian.vertices import VertexTable, vertex_table
 from stackopt.errors import OptionError
 from stackopt.result import Result
 
@@ -35,25 +35,31 @@ CHECKPOINTS = 40
 REGRET_TOL = 1e-9  # round-off between two exact evaluations of the same optimum
 
 
-def make_learner(name: str, game: BayesianStackelbergGame) -> Any:
-    """A fresh learner by name (see :data:`LEARNERS`)."""
+def make_learner(name: str, game: BayesianStackelbergGame, table: VertexTable | None = None) -> Any:
+    """A fresh learner by name (see :data:`LEARNERS`), on the vertex ``table`` if given."""
     if name not in LEARNERS:
         raise OptionError(f"unknown learner {name!r}; known learners: {', '.join(LEARNERS)}")
-    return LEARNERS[name][0](game)
+    return LEARNERS[name][0](game, table)
 
 
-def optimal_value(game: BayesianStackelbergGame) -> float:
+def optimal_value(game: BayesianStackelbergGame, table: VertexTable | None = None) -> float:
     """U(x*, D), the exact optimum (through the arrangement vertices)."""
-    return vertex_table(game).best(game.joint.ravel())[1]
+    return (table if table is not None else vertex_table(game)).best(game.joint.ravel())[1]
 
 
-def simulate(game: BayesianStackelbergGame, learner: Any, T: int, seed: int) -> np.ndarray:
+def simulate(
+    game: BayesianStackelbergGame,
+    learner: Any,
+    T: int,
+    seed: int,
+    table: VertexTable | None = None,
+) -> np.ndarray:
     """The per-round regret U(x*, D) - U(x_t, D), t = 1..T, of ``learner`` against the game."""
     n, _, _, K = game.shape
     rng = np.random.default_rng(seed)
     drawn = rng.choice(K**n, size=T, p=game.joint.ravel())
     types = np.array(np.unravel_index(drawn, (K,) * n))
-    best = optimal_value(game)
+    best = optimal_value(game, table)
     responses: dict[bytes, tuple[np.ndarray, float]] = {}
     regret = np.empty(T)
     for t in range(T):
@@ -75,7 +81,13 @@ def checkpoints(cumulative: np.ndarray) -> list[dict[str, float]]:
     return [{"round": int(t), "cumulative_regret": float(cumulative[t - 1])} for t in rounds]
 
 
-def run(game: Any, learner: str = "type-joint", T: int = 1000, seed: int = 0) -> Result:
+def run(
+    game: Any,
+    learner: str = "type-joint",
+    T: int = 1000,
+    seed: int = 0,
+    max_systems: int = 200_000,
+) -> Result:
     """Play ``learner`` for T rounds against simulated followers; return its final strategy.
 
     ``history`` holds log-spaced checkpoints of the cumulative regret; ``info`` its final value.
@@ -88,12 +100,15 @@ def run(game: Any, learner: str = "type-joint", T: int = 1000, seed: int = 0) ->
         Number of rounds.
     seed : int
         Seed of the followers' types.
+    max_systems : int
+        Refuse games whose hyperplane arrangement needs more linear systems than this.
     """
     game = require_game(game, "bayes-learn")
     if not isinstance(T, int) or T < 1:
         raise OptionError(f"T must be a positive integer; got {T!r}")
-    agent = make_learner(learner, game)
-    cumulative = np.cumsum(simulate(game, agent, T, seed))
+    table = vertex_table(game, max_systems)
+    agent = make_learner(learner, game, table)
+    cumulative = np.cumsum(simulate(game, agent, T, seed, table))
     x, estimate = agent.recommend()
     result = strategy_result(
         game,
@@ -106,7 +121,7 @@ def run(game: Any, learner: str = "type-joint", T: int = 1000, seed: int = 0) ->
             "algorithm": LEARNERS[learner][1],
             "T": T,
             "seed": seed,
-            "optimal_value": optimal_value(game),
+            "optimal_value": optimal_value(game, table),
             "cumulative_regret": float(cumulative[-1]),
         },
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from functools import cached_property
 from math import comb
 from typing import Any
 
@@ -33,7 +34,19 @@ class VertexTable:
     points: np.ndarray  # (P, L)
     point_of_row: np.ndarray  # (R,)
     assignment: np.ndarray  # (R, n, K)
-    features: np.ndarray  # (R, K**n): phi_r(theta) = sum_l p_l u(l, W_r(theta))
+    payoffs: np.ndarray  # (P, A, ..., A): sum_l p_l u(l, a) at each vertex p
+    type_shape: tuple[int, ...]  # (K,) * n
+
+    def row_values(self, theta: np.ndarray) -> np.ndarray:
+        """phi_r(theta) = sum_l p_l u(l, W_r(theta)) of every row r for one type profile theta."""
+        actions = tuple(self.assignment[:, i, t] for i, t in enumerate(theta))
+        return self.payoffs[(self.point_of_row, *actions)]
+
+    @cached_property
+    def features(self) -> np.ndarray:
+        """(R, K**n): phi_r(theta) for every profile (exponential in n: for small games)."""
+        profiles = np.indices(self.type_shape).reshape(len(self.type_shape), -1)
+        return np.stack([self.row_values(theta) for theta in profiles.T], axis=1)
 
     def best(self, distribution: np.ndarray) -> tuple[np.ndarray, float, int]:
         """(x, value, row) maximizing phi . D over the rows, D a flat (K**n,) type distribution."""
@@ -74,17 +87,15 @@ def arrangement_points(game: BayesianStackelbergGame, max_systems: int) -> np.nd
 
 def vertex_table(game: BayesianStackelbergGame, max_systems: int = 200_000) -> VertexTable:
     """The table of (vertex, tied assignment) rows with their features; independent of D."""
-    n = game.shape[0]
-    profiles = game.type_profiles
+    n, _, _, K = game.shape
     points = arrangement_points(game, max_systems)
-    point_of_row, rows, features = [], [], []
+    point_of_row, rows = [], []
     for p, x in enumerate(points):
-        payoff = np.tensordot(x, game.leader_utility, axes=1)  # sum_l x_l u(l, a), shape (A,)*n
         for W in assignments(tie_sets(game, x, VERTEX_TIE_TOL)):
             point_of_row.append(p)
             rows.append(W)
-            features.append(payoff[tuple(W[i, profiles[i]] for i in range(n))])
-    return VertexTable(points, np.array(point_of_row), np.array(rows), np.array(features))
+    payoffs = np.tensordot(points, game.leader_utility, axes=1)  # sum_l p_l u(l, a)
+    return VertexTable(points, np.array(point_of_row), np.array(rows), payoffs, (K,) * n)
 
 
 def run(game: Any, max_systems: int = 200_000) -> Result:
