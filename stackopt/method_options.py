@@ -23,6 +23,19 @@ _SECTION = re.compile(r"^(\w[\w ]*)\n-{3,}\n", re.MULTILINE)
 _AS_IN = re.compile(r"As in :\w+:`~?([\w.]+)`")
 #: the first parameter of every runner is the game, not an option
 _NOT_OPTIONS = ("game",)
+#: old names of the iterative methods' options -> the one vocabulary's name
+RENAMED = {
+    "steps": "max_iter",
+    "maxiter": "max_iter",
+    "iters": "max_iter",
+    "iterations": "max_iter",
+    "n_iter": "max_iter",
+    "timeout": "time_limit",
+    "time": "time_limit",
+    "tolerance": "tol",
+    "x0": "start",
+    "random_state": "seed",
+}
 
 
 @dataclass(frozen=True)
@@ -115,6 +128,10 @@ def check_keywords(method: str, func: Callable, keywords: dict[str, Any]) -> Non
     for key in keywords:
         if key in names:
             continue
+        if RENAMED.get(key) in names:
+            raise UnknownOptionError(
+                f"method {method!r}: option {key!r} is now {RENAMED[key]!r} ({RENAMED[key]}=...)"
+            )
         close = difflib.get_close_matches(key, names, n=3, cutoff=0.6)
         hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
         raise UnknownOptionError(

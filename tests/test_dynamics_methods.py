@@ -145,3 +145,18 @@ def test_a_callback_stops_the_run_and_sees_each_row(method):
     r = so.solve(duopoly(), method, callback=lambda row: rows.append(row) or len(rows) == 3)
     assert r.status == "iteration_limit" and "stopped by the callback after 3 steps" in r.message
     assert [row["iteration"] for row in rows] == [1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    ("method", "old", "new"),
+    [
+        ("simgd", "steps", "max_iter"),
+        ("stackelberg-br", "maxiter", "max_iter"),
+        ("tikhonov-zo", "iters", "max_iter"),
+        ("lola", "timeout", "time_limit"),
+        ("two-timescale", "x0", "start"),
+    ],
+)
+def test_old_option_names_are_refused_naming_the_new_one(method, old, new):
+    with pytest.raises(OptionError, match=f"option '{old}' is now '{new}'"):
+        so.solve(duopoly(), method, **{old: 1})
