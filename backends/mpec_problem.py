@@ -102,9 +102,29 @@ class MPECProblem:
         return all(generate_standard_repn(e, quadratic=False).is_linear() for e in exprs)
 
     def complementarity_gap(self) -> float:
-        """max_j min(lam_j, s_j) over the pairs, >= 0 up to rounding; 0 at a KKT point."""
-        gaps = [min(pyo.value(p.lam), pyo.value(p.slack)) for p in self.pairs]
-        return max([0.0, *gaps])
+        """max_j min(lam_j, s_j) / max(1, lam_j, s_j) over the pairs: >= 0 up to rounding, 0 at a
+        KKT point, and relative to the pair's scale (a pair of size 1e3 is judged as one of 1)."""
+        gaps = [0.0]
+        for p in self.pairs:
+            lam, slack = pyo.value(p.lam), pyo.value(p.slack)
+            gaps.append(min(lam, slack) / max(1.0, lam, slack))
+        return max(gaps)
+
+    def complementarity_product(self) -> float:
+        """max_j lam_j s_j / max(1, lam_j, s_j): what an interior-point solver drives to its
+        tolerance (about 1e-8 for Ipopt) at a biactive pair, where min(lam, s) is only its root."""
+        products = [0.0]
+        for p in self.pairs:
+            lam, slack = pyo.value(p.lam), pyo.value(p.slack)
+            products.append(max(0.0, lam) * max(0.0, slack) / max(1.0, lam, slack))
+        return max(products)
+
+    def complementary(self, tol: float = 1e-6, product_tol: float = 1e-7) -> bool:
+        """Whether every pair is complementary: min(lam, s) <= tol or lam * s <= product_tol, both
+        relative to the pair's scale. The second is what an interior-point solver reaches: at a
+        biactive pair Ipopt's products stall near its tolerance 1e-8 plus the relaxation parameter
+        (MacMPEC ralph1 under Scholtes: lam ~ s ~ 1e-4), so ten times that is accepted."""
+        return self.complementarity_gap() <= tol or self.complementarity_product() <= product_tol
 
     def values(self) -> dict[str, float]:
         """Current values of the leader, follower and multiplier Vars, by fully qualified name."""

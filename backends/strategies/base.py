@@ -18,7 +18,8 @@ import pyomo.environ as pyo
 from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.backends.solvers import SolverRun, run_solver
 
-#: a pair counts as complementary when min(lam, s) is at most this
+#: a pair counts as complementary when min(lam, s) is at most this, or lam * s at most its square,
+#: both relative to the pair's scale (MPECProblem.complementary)
 COMPLEMENTARITY_TOL = 1e-6
 
 
@@ -65,13 +66,17 @@ class ContinuationStrategy(Strategy):
     """A smooth family of NLPs indexed by a parameter driven to its limit (t -> 0, mu -> 0, ...).
 
     Each NLP is warm-started from the previous point, even when the previous solve failed (a
-    tighter parameter often succeeds where a looser one did not). The result is the last NLP's
-    solution; its status is downgraded to "error" if the pairs are still not complementary.
+    tighter parameter often succeeds where a looser one did not). The result is the last (or,
+    with ``keep_best``, the best) complementary iterate; "error" if no iterate is complementary.
     """
 
     parameter: ClassVar[str]
     #: stop the schedule as soon as the pairs are complementary (for penalties that only grow)
     stop_when_complementary: ClassVar[bool] = False
+    #: return the complementary iterate with the best objective (a penalty's iterates are all
+    #: candidates) rather than the last one (a relaxation's looser iterates are relaxed problems,
+    #: whose better objectives are no answer)
+    keep_best: ClassVar[bool] = False
 
     @abstractmethod
     def schedule(self) -> list[float]:
@@ -84,24 +89,43 @@ class ContinuationStrategy(Strategy):
     def solve(
         self, problem: MPECProblem, solver: str, options: dict, time_limit: float | None
     ) -> StrategyOutcome:
+        """Run the schedule; return the last complementary iterate, or with ``keep_best`` the one
+        with the best leader objective (a growing penalty can leave a better complementary point
+        behind, MacMPEC bilevel1). Without any complementary iterate the last run is returned as
+        an "error"."""
         history = []
         run = None
+        best: tuple[float, SolverRun, list] | None = None
+        every_var = list(problem.model.component_data_objects(pyo.Var))
+        obj = problem.leader_objective
+        sign = 1.0 if obj.sense == pyo.minimize else -1.0
         for value in self.schedule():
             self.set_parameter(problem, value)
             run = run_solver(problem.model, solver, options, time_limit)
             history.append(self._row(problem, run, **{self.parameter: value}))
-            if (
-                run.has_solution
-                and self.stop_when_complementary
-                and (problem.complementarity_gap() <= COMPLEMENTARITY_TOL)
-            ):
+            if not run.has_solution or not problem.complementary(COMPLEMENTARITY_TOL):
+                continue
+            try:
+                cost = sign * float(pyo.value(obj.expr))
+            except (ValueError, TypeError):
+                continue
+            better = best is None or cost < best[0] - 1e-9 * max(1.0, abs(best[0]))
+            if better or not self.keep_best:
+                best = (cost, run, [v.value for v in every_var])
+            if self.stop_when_complementary:
                 break
         assert run is not None
-        if run.has_solution and problem.complementarity_gap() > COMPLEMENTARITY_TOL * 100:
+        if best is not None:
+            _, run, values = best
+            for v, value in zip(every_var, values):
+                v.set_value(value, skip_validation=True)
+            return StrategyOutcome(run, history)
+        if run.has_solution:
             gap = problem.complementarity_gap()
             run = SolverRun(
                 "error",
-                f"{self.name}: complementarity gap {gap:.2e} at the end of the continuation",
+                f"{self.name}: complementarity gap {gap:.2e} (relative) at the end of the "
+                "continuation",
                 True,
             )
         return StrategyOutcome(run, history)

@@ -38,6 +38,7 @@ class Penalty(ContinuationStrategy):
     name: ClassVar[str] = "penalty"
     parameter: ClassVar[str] = "rho"
     stop_when_complementary: ClassVar[bool] = True
+    keep_best: ClassVar[bool] = True
 
     def schedule(self) -> list[float]:
         if not (self.rho0 > 0 and self.factor > 1 and self.rho_max >= self.rho0):

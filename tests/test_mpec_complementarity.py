@@ -1,0 +1,49 @@
+"""The continuation strategies' complementarity test and their returned iterate, on MacMPEC
+problems (Leyffer's AMPL models): ralph1 (a biactive optimum) and bilevel1 (Facchinei, Jiang and
+Qi 1996, problem 7; optimum 0)."""
+
+import pyomo.environ as pyo
+import pytest
+
+import stackopt as so
+
+
+def ralph1() -> so.StackelbergGame:
+    """min 2x - y s.t. 0 <= y _|_ y - x >= 0, x >= 0: the follower min 0.5 y^2 - x y, y >= 0.
+    The optimum 0 is at the biactive (0, 0)."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, None), initialize=1.0)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, None), initialize=1.0)
+    g.F.cost = pyo.Objective(expr=0.5 * g.F.y**2 - g.x * g.F.y)
+    g.obj = pyo.Objective(expr=2 * g.x - g.F.y)
+    return g
+
+
+def bilevel1() -> so.StackelbergGame:
+    """The follower min sum (y_i + 20 - x_i)^2 on -10 <= y_i <= 20, x_i - 2 y_i >= 10; the leader
+    min 2 x1 + 2 x2 - 3 y1 - 3 y2 - 60 s.t. x1 + x2 + y1 - 2 y2 <= 40, 0 <= x <= 50."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var([1, 2], bounds=(0, 50))
+    g.F = so.Follower()
+    y = g.F.y = pyo.Var([1, 2], bounds=(-10, 20))
+    g.F.cost = pyo.Objective(expr=sum((y[i] + 20 - g.x[i]) ** 2 for i in (1, 2)))
+    g.F.g = pyo.Constraint([1, 2], rule=lambda b, i: g.x[i] - 2 * y[i] >= 10)
+    g.c1 = pyo.Constraint(expr=g.x[1] + g.x[2] + y[1] - 2 * y[2] <= 40)
+    g.obj = pyo.Objective(expr=2 * g.x[1] + 2 * g.x[2] - 3 * y[1] - 3 * y[2] - 60)
+    return g
+
+
+@pytest.mark.parametrize("strategy", ["scholtes", "smoothed-fb", "penalty", "nlp"])
+def test_a_biactive_optimum_is_no_error(strategy):
+    """Ipopt leaves Scholtes' biactive pair at lam ~ s ~ 1e-4 (lam s ~ its tolerance 1e-8): an
+    absolute min(lam, s) <= 1e-4 test called this correct answer an error."""
+    res = so.solve(ralph1(), method="mpec", strategy=strategy)
+    assert res.success
+    assert res.leader_objective == pytest.approx(0.0, abs=5e-4)
+
+
+def test_penalty_returns_its_complementary_iterate_at_the_optimum():
+    res = so.solve(bilevel1(), method="mpec", strategy="penalty")
+    assert res.status == "locally_optimal"
+    assert res.leader_objective == pytest.approx(0.0, abs=1e-6)
