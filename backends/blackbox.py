@@ -112,9 +112,7 @@ class _BlackBox:
         return self._at(pi)[1]
 
 
-def _run(game: StackelbergGame, scipy_method: str, max_iter: int, maxiter: None) -> Result:
-    if maxiter is not None:
-        raise OptionError(f"{scipy_method}'s option maxiter is now max_iter (max_iter=...)")
+def _run(game: StackelbergGame, scipy_method: str, max_iter: int) -> Result:
     if not isinstance(max_iter, int) or isinstance(max_iter, bool) or max_iter < 1:
         raise OptionError(f"max_iter must be a positive integer, got {max_iter!r}")
     structure = analyze(game)
@@ -155,27 +153,23 @@ def _minimize(box, pi0, scipy_method, proj, cons, max_iter):
     )
 
 
-def run_slsqp(game: StackelbergGame, max_iter: int = 100, maxiter: None = None) -> Result:
+def run_slsqp(game: StackelbergGame, max_iter: int = 100) -> Result:
     """SLSQP with finite-difference gradients through the black-box equilibrium.
 
     Parameters
     ----------
     max_iter : int
         scipy's iteration limit.
-    maxiter : None
-        Refused: the iteration limit is ``max_iter``.
     """
-    return _run(game, "SLSQP", max_iter, maxiter)
+    return _run(game, "SLSQP", max_iter)
 
 
-def run_trust_constr(game: StackelbergGame, max_iter: int = 200, maxiter: None = None) -> Result:
+def run_trust_constr(game: StackelbergGame, max_iter: int = 200) -> Result:
     """trust-constr with finite-difference gradients through the black-box equilibrium.
 
     Parameters
     ----------
     max_iter : int
         scipy's iteration limit.
-    maxiter : None
-        Refused: the iteration limit is ``max_iter``.
     """
-    return _run(game, "trust-constr", max_iter, maxiter)
+    return _run(game, "trust-constr", max_iter)

@@ -176,7 +176,6 @@ def run(
     start: dict[str, Any] | None = None,
     multistart: int = 1,
     callback: Callable[[dict[str, Any]], bool] | None = None,
-    steps: None = None,
 ) -> Result:
     """Equilibrium-flow gradient descent (Wang et al. 2022, Algorithm 1); an honest Result.
 
@@ -231,11 +230,7 @@ def run(
     callback : callable or None
         ``callback(state) -> bool`` after every step, ``state`` the step's history row with
         ``state["leader"]`` the decision (name -> value); True stops the run.
-    steps : None
-        Refused: the number of steps is ``max_iter``.
     """
-    if steps is not None:
-        raise OptionError("the gradient method's option steps is now max_iter (max_iter=...)")
     for name, value in (("max_iter", max_iter), ("K", K), ("samples", samples)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise OptionError(f"{name} must be a positive integer, got {value!r}")

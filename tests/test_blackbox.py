@@ -25,7 +25,7 @@ def test_slsqp_on_cournot_with_two_followers():
 def test_max_iter_is_checked_and_maxiter_refused_by_its_new_name():
     with pytest.raises(so.OptionError, match="max_iter must be a positive integer"):
         so.solve(duopoly(), method="slsqp", max_iter=0)
-    with pytest.raises(so.OptionError, match=r"maxiter is now max_iter \(max_iter=...\)"):
+    with pytest.raises(so.OptionError, match=r"'maxiter' is now 'max_iter' \(max_iter=...\)"):
         so.solve(duopoly(), method="trust-constr", maxiter=5)
 
 

@@ -172,7 +172,7 @@ def test_bad_gradient_options_are_named():
         so.solve(duopoly(), method="gradient", oracle="psychic")
     with pytest.raises(so.OptionError, match="max_iter must be a positive integer"):
         so.solve(duopoly(), method="gradient", max_iter=0)
-    with pytest.raises(so.OptionError, match=r"steps is now max_iter \(max_iter=...\)"):
+    with pytest.raises(so.OptionError, match=r"'steps' is now 'max_iter' \(max_iter=...\)"):
         so.solve(duopoly(), method="gradient", steps=100)
     with pytest.raises(so.OptionError, match="line_search=False takes fixed steps: give"):
         so.solve(duopoly(), method="gradient", line_search=False)
