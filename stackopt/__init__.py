@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from stackopt.backends.leader_sensitivity import sensitivity
     from stackopt.bayesian import BayesianStackelbergGame
     from stackopt.markov import MarkovStackelbergGame
-    from stackopt.study import compare
+    from stackopt.study import benchmark, compare
 
 __version__ = "0.1.0"
 
@@ -41,6 +41,7 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 _LAZY = {
     "BayesianStackelbergGame": "stackopt.bayesian",
     "MarkovStackelbergGame": "stackopt.markov",
+    "benchmark": "stackopt.study",
     "compare": "stackopt.study",
     "models": "stackopt.models",
     "sensitivity": "stackopt.backends.leader_sensitivity",
@@ -85,6 +86,7 @@ __all__ = [
     "PyomoNLP",
     "Scholtes",
     "SmoothedFB",
+    "benchmark",
     "compare",
     "sensitivity",
     "solve",

@@ -6,6 +6,8 @@
     stackopt compare STUDY.toml [--store PATH] [--executor X] [--workers N] [--timeout S] [--retry]
     stackopt report RESULTS.sqlite [--out DIR] [--param NAME] [--export FILE.csv|.parquet ...]
     stackopt methods
+    stackopt bench [--method M[:STRATEGY] ...] [--problem NAME ...] [--tag T ...] [--time-limit S]
+                   [--out PROFILE.png] [--csv FILE]
 
 MODEL is a library game (``stackopt.models``), a ``.py`` file defining ``build(**params)``, or
 ``module:function``. Values (``--param A=90``, ``--steps 300``) are read as TOML values (numbers,
@@ -115,6 +117,27 @@ def parser() -> argparse.ArgumentParser:
         help="also write the rows to FILE.csv or FILE.parquet (repeatable)",
     )
     report.set_defaults(run=run_report)
+
+    bench = sub.add_parser(
+        "bench", help="run methods over the benchmark collection; draw a performance profile"
+    )
+    bench.add_argument(
+        "--method",
+        action="append",
+        metavar="M[:STRATEGY]",
+        help="a method, e.g. mpec:scholtes or gradient (repeatable; default mpec:sos1, "
+        "mpec:scholtes)",
+    )
+    bench.add_argument("--problem", action="append", metavar="NAME", help="a problem (repeatable)")
+    bench.add_argument(
+        "--tag", action="append", default=[], help="only problems with this tag (repeatable)"
+    )
+    bench.add_argument("--time-limit", type=float, default=60.0, help="seconds per run")
+    bench.add_argument(
+        "--out", type=Path, default=Path("profile.png"), help="the performance profile PNG"
+    )
+    bench.add_argument("--csv", type=Path, help="also write the table to this CSV file")
+    bench.set_defaults(run=run_bench)
 
     methods = sub.add_parser("methods", help="the methods, strategies and solvers runnable here")
     methods.add_argument("name", nargs="?", help="a method: print its description and options")
@@ -236,6 +259,36 @@ def run_report(args: argparse.Namespace, extra: Sequence[str]) -> int:
     with Store(args.results, readonly=True) as store:
         for path in args.export:
             print(f"exported: {store.export(path)}")
+    return 0
+
+
+def run_bench(args: argparse.Namespace, extra: Sequence[str]) -> int:
+    """``stackopt bench``: the benchmark table, its solved counts and a performance profile."""
+    try:
+        import matplotlib
+    except ModuleNotFoundError as exc:
+        from stackopt.catalog import install_hint
+
+        raise ImportError(f"stackopt bench {install_hint(exc.name or 'matplotlib')}") from None
+
+    matplotlib.use("Agg")
+    from stackopt.models.benchmarks import problems
+    from stackopt.study import performance_profile
+    from stackopt.study.benchmark import SOLVED_RULE, benchmark
+
+    chosen = args.problem
+    if chosen is None:
+        chosen = problems(tags=args.tag, exclude=["integer_leader", "integer_follower"])
+    table = benchmark(problems=chosen, methods=args.method, time_limit=args.time_limit)
+    columns = ["problem", "method", "status", "leader_objective", "optimum", "solved", "cpu_time"]
+    print(table[columns].to_string(index=False))
+    summary = table.groupby("method").agg(
+        solved=("solved", "sum"), attempted=("solved", "size"), median_cpu=("cpu_time", "median")
+    )
+    print(f"\n{SOLVED_RULE}\n{summary.to_string()}")
+    if args.csv:
+        table.to_csv(args.csv, index=False)
+    print(f"performance profile: {performance_profile.plot(table, args.out)}")
     return 0
 
 

@@ -1,13 +1,14 @@
 """Comparison studies: grids of games x seeds x methods, a durable store, executors.
 
-:func:`compare` runs a study and returns its DataFrame; :class:`Game` pairs a factory with a
-parameter grid; :class:`Store` reads and exports a results file; :func:`load_study` reads a study
+:func:`compare` runs a study and returns its DataFrame; :func:`benchmark` runs methods over the
+benchmark collection; :class:`Game` pairs a factory with a parameter grid; :class:`Store` reads and exports a results file; :func:`load_study` reads a study
 from a TOML file.
 """
 
+from stackopt.study.benchmark import benchmark
 from stackopt.study.grid import Game
 from stackopt.study.runner import compare
 from stackopt.study.store import Store
 from stackopt.study.toml_study import Study, load_study
 
-__all__ = ["Game", "Store", "Study", "compare", "load_study"]
+__all__ = ["benchmark", "Game", "Store", "Study", "compare", "load_study"]
