@@ -42,6 +42,8 @@ from stackopt.kkt_evaluator import KKTEvaluator
 from stackopt.result import Result
 
 EQUILIBRIUM_TOL = 1e-6
+#: claims of a run stopped short, which stand when its point has no recomputable equilibrium
+STOPPED = ("time_limit", "iteration_limit", "interrupted")
 #: rounds of moving a follower to its better response and recomputing the equilibrium
 MAX_REPAIRS = 5
 #: the relative gain for the leader that makes the method's own follower point another response
@@ -137,6 +139,7 @@ def check_equilibrium(
             "best responses are only local"
         )
     check.holds = not check.message
+    check.deviations = [(f.name, f.deviation) for f in check.followers if f.deviation]
     return check
 
 
@@ -166,6 +169,7 @@ def _repair(
             break
         moved_check = check_equilibrium(evaluator, gaps, moved, pi)
         moved_check.repairs = round_
+        moved_check.deviations = check.deviations + moved_check.deviations
         eq, check = moved, moved_check
     return eq, check
 
@@ -236,7 +240,7 @@ def honest_result(
     if not eq.converged:
         info.update(equilibrium_residual=eq.residual, equilibrium_oracle=eq.oracle)
         return Result(
-            status="error",
+            status=status if status in STOPPED else "error",
             reported_objective=reported_objective,
             leader=leader,
             message=(f"{message}; " if message else "")

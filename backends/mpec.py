@@ -7,12 +7,16 @@ sos1) run a global solver: HiGHS when the reformulation is linear, SCIP otherwis
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.core.expr.visitor import replace_expressions
 
 from stackopt.backends.evaluation import honest_result
 from stackopt.backends.mpec_problem import MPECProblem
-from stackopt.backends.solvers import GLOBAL_SOLVERS, LOCAL_SOLVERS, require
+from stackopt.backends.solvers import GLOBAL_SOLVERS, LOCAL_SOLVERS, SolverRun, require
 from stackopt.backends.start_points import random_value
 from stackopt.backends.strategies import SOS1, STRATEGIES, Strategy
 from stackopt.certificate import GlobalBound
@@ -82,6 +86,7 @@ def run(
     time_limit: float | None = None,
     solver_options: dict | None = None,
     strategy_options: dict | None = None,
+    repair: int | None = None,
 ) -> Result:
     """Solve the KKT reformulation of ``game`` (an MPEC) with a complementarity strategy; an honest Result.
 
@@ -98,10 +103,16 @@ def run(
         picks Ipopt, or HiGHS for a linear big-M problem and SCIP otherwise.
     multistart : int
         Number of local solves (the model's start and random ones); the best is kept.
+    repair : int or None
+        Rounds of deviation cuts: when the certificate finds that a follower can improve on the
+        MPEC's point, the cut f_i(x, y_i) <= f_i(x, y_i^dev) is added and the MPEC solved again;
+        the best certified Result is kept. None means 3 for local strategies, 0 for exact ones.
     seed : int
         Seed of the random starting points.
     time_limit : float or None
-        Time limit in seconds, given to each solver call.
+        Wall-clock limit in seconds for the whole solve (every start, the continuation and repair
+        rounds); each solver call gets the time left, and when it runs out the best point so far
+        is returned. None: no limit for local strategies, 300 s for the exact ones.
     solver_options : dict or None
         Options handed to the solver as they are (Ipopt's ``print_level``, SCIP's ``limits/gap``).
     strategy_options : dict or None
@@ -114,22 +125,78 @@ def run(
         raise OptionError(f"multistart must be a positive integer, got {multistart!r}")
     if strat.exact and multistart > 1:
         raise OptionError(f"multistart is for local strategies; {strat.name!r} is global")
+    rounds = (0 if strat.exact else REPAIR_ROUNDS) if repair is None else repair
+    if not isinstance(rounds, int) or isinstance(rounds, bool) or rounds < 0:
+        raise OptionError(f"repair must be a non-negative integer, got {repair!r}")
     if not strat.exact:
         refuse_discrete_leader(game, f"strategy {strat.name!r}")
+    if time_limit is None and strat.exact:
+        time_limit = GLOBAL_TIME_LIMIT
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
     # an exact strategy's integral decision is judged on a copy with continuous leader Vars
     judged = relaxed_leader(game) if discrete_leader_vars(game) else game
     evaluator = KKTEvaluator(judged)
     rng = np.random.default_rng(seed)
-    best = None
-    history = []
+    history: list[dict] = []
+    cuts: list[tuple[str, dict[str, float]]] = []
+    best_result = None
+    for round_ in range(rounds + 1):
+        found = _multistart(strat, solver, game, cuts, multistart, rng, deadline, solver_options)
+        for row in found.history:
+            history.append({"repair": round_, **row} if rounds else row)
+        result = _judge(judged, evaluator, strat, found, history, round_)
+        sign = evaluator.leader_sign
+        if best_result is None or _rank(result, sign) < _rank(best_result, sign):
+            best_result = result
+        new = [c for c in _deviations(result) if c not in cuts]
+        if round_ == rounds or not new or result.status == "time_limit" or _out_of_time(deadline):
+            break
+        cuts += new
+    best_result.history = history  # every round's solves, whichever round's point is returned
+    if cuts:
+        best_result.info["deviation_cuts"] = [
+            {"follower": name, "response": response} for name, response in cuts
+        ]
+    return best_result
+
+
+#: rounds of deviation cuts for local strategies (issue 21: repair, not only refuse)
+REPAIR_ROUNDS = 3
+#: the default wall-clock limit of the exact (global) strategies, seconds
+GLOBAL_TIME_LIMIT = 300.0
+
+
+@dataclass
+class _Found:
+    """The best solve of a multistart: its run, its values and objective, and every solve's rows."""
+
+    run: SolverRun
+    solver: str
+    values: dict[str, float] | None
+    reported: float | None
+    history: list[dict]
+
+
+def _out_of_time(deadline: float | None) -> bool:
+    return deadline is not None and time.perf_counter() >= deadline
+
+
+def _multistart(strat, solver, game, cuts, multistart, rng, deadline, solver_options) -> _Found:
+    """The best of ``multistart`` solves of the MPEC with the deviation ``cuts``, within the
+    deadline (each solve gets the time left)."""
+    best, history, chosen = None, [], solver or ""
     for start in range(multistart):
+        left = None if deadline is None else deadline - time.perf_counter()
+        if left is not None and left <= 0:
+            break
         problem = MPECProblem(game)
         strat.accepts(problem)
         chosen = _pick_solver(strat, solver, problem)
         strat.apply(problem)
+        _add_cuts(problem, cuts)
         if start > 0:
             _randomize(problem, rng)
-        outcome = strat.solve(problem, chosen, dict(solver_options or {}), time_limit)
+        outcome = strat.solve(problem, chosen, dict(solver_options or {}), left)
         history += [{"start": start, **row} for row in outcome.history]
         run_ = outcome.run
         if not run_.has_solution:
@@ -140,19 +207,65 @@ def run(
             candidate = (_BETTER.get(run_.status, 5), sign * value, run_, problem.values(), value)
         if best is None or candidate[:2] < best[:2]:
             best = candidate
-    _, _, run_, values, reported = best
-    status = run_.status
+    if best is None:
+        return _Found(
+            SolverRun("time_limit", "time limit before any solve", False),
+            chosen,
+            None,
+            None,
+            history,
+        )
+    return _Found(best[2], chosen, best[3], best[4], history)
+
+
+def _judge(judged, evaluator, strat, found: _Found, history, round_: int) -> Result:
+    """The certified Result of one multistart's best point (of repair round ``round_``)."""
+    status = found.run.status
     if status == "optimal" and not strat.exact:
         status = "locally_optimal"
     proven = strat.exact and status == "optimal"
+    info = {"strategy": strat.name, "solver": found.solver, "repair_round": round_}
     return honest_result(
         judged,
         evaluator,
         status=status,
-        values=values or {},
-        reported_objective=reported,
-        message=run_.message,
-        history=history,
-        info={"strategy": strat.name, "solver": chosen},
-        global_bound=GlobalBound(chosen, True, reported) if proven else None,
+        values=found.values or {},
+        reported_objective=found.reported,
+        message=found.run.message,
+        history=list(history),
+        info=info,
+        global_bound=GlobalBound(found.solver, True, found.reported) if proven else None,
     )
+
+
+def _rank(result: Result, sign: float) -> tuple[int, float]:
+    """Success first, then the leader's objective in minimization form (``sign`` * objective)."""
+    if result.leader_objective is None:
+        return (9, np.inf)
+    return (_BETTER.get(result.status, 5), sign * result.leader_objective)
+
+
+def _deviations(result: Result) -> list[tuple[str, dict[str, float]]]:
+    """(follower name, better response) for each deviation the certificate found, including those
+    that the evaluation repaired (the MPEC's own follower point was then not a best response)."""
+    cert = result.certificate
+    if cert is None or cert.equilibrium is None:
+        return []
+    return list(cert.equilibrium.deviations)
+
+
+def _add_cuts(problem: MPECProblem, cuts: list[tuple[str, dict[str, float]]]) -> None:
+    """The deviation cuts f_i(x, y_i) <= f_i(x, y_i^dev): follower i's objective (minimization
+    form) at its MPEC point is no worse than at the better response found, with the leader's and
+    the other followers' Vars free. Valid for every bilevel-feasible point at which y_i^dev is
+    feasible for follower i (in particular where the follower's set does not depend on them)."""
+    if not cuts:
+        return
+    parts = {part.name: part for part in problem.structure.followers}
+    rows = []
+    for name, response in cuts:
+        part = parts[name]
+        own = {id(v): float(response[v.name]) for v in part.vars if v.name in response}
+        at_response = replace_expressions(part.objective.expr, own)
+        rows.append(part.sign * part.objective.expr <= part.sign * at_response)
+    problem.block.deviation_cuts = pyo.Constraint(range(len(rows)), rule=lambda b, k: rows[k])

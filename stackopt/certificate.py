@@ -115,6 +115,9 @@ class EquilibriumCheck:
     exact: bool = False
     #: rounds of moving a follower to its better response and recomputing the equilibrium
     repairs: int = 0
+    #: every (follower name, better response) found at this point or on the way to it by repairs:
+    #: the deviation cuts an MPEC can add (issue 21, repair)
+    deviations: list[tuple[str, dict[str, float]]] = field(default_factory=list)
     message: str = ""
 
 

@@ -47,3 +47,29 @@ def test_penalty_returns_its_complementary_iterate_at_the_optimum():
     res = so.solve(bilevel1(), method="mpec", strategy="penalty")
     assert res.status == "locally_optimal"
     assert res.leader_objective == pytest.approx(0.0, abs=1e-6)
+
+
+def test_deviation_cuts_repair_a_kkt_point_that_is_no_best_response():
+    """The follower min -(y - 1)^2 on [0, 3] has the KKT point y = 0 that the leader (min x + y)
+    prefers, but its best response is y = 3. The MPEC's point is cut off by
+    -(y - 1)^2 <= -(3 - 1)^2 and solved again; the result is bilevel feasible and certified."""
+    from tests.test_certificate import _concave_follower
+
+    res = so.solve(_concave_follower(0.2), method="mpec", strategy="scholtes")
+    assert res.info["deviation_cuts"] == [{"follower": "F", "response": {"F.y": 3.0}}]
+    assert {row["repair"] for row in res.history} == {0, 1}
+    assert res.status == "locally_optimal" and res.followers["F"]["y"] == pytest.approx(3.0)
+    assert res.leader_objective == pytest.approx(3.0, abs=1e-6)
+    res = so.solve(_concave_follower(0.2), method="mpec", strategy="scholtes", repair=0)
+    assert "deviation_cuts" not in res.info and res.reported_objective == pytest.approx(0, abs=1e-6)
+    with pytest.raises(so.OptionError, match="repair"):
+        so.solve(_concave_follower(0.2), method="mpec", repair=-1)
+
+
+def test_the_time_limit_is_wall_clock_for_the_whole_solve():
+    import time
+
+    start = time.perf_counter()
+    res = so.solve(so.models.qre_subsidy(n=3, actions=10), method="mpec", time_limit=2)
+    assert time.perf_counter() - start < 15  # compile and evaluation outside the limit
+    assert res.status == "time_limit"

@@ -9,6 +9,7 @@ problem's names (``MPECProblem.values``), the same for every strategy.
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -99,9 +100,16 @@ class ContinuationStrategy(Strategy):
         every_var = list(problem.model.component_data_objects(pyo.Var))
         obj = problem.leader_objective
         sign = 1.0 if obj.sense == pyo.minimize else -1.0
+        deadline = None if time_limit is None else time.perf_counter() + time_limit
+        timed_out = ""
         for value in self.schedule():
+            left = None if deadline is None else deadline - time.perf_counter()
+            if left is not None and left <= 0:
+                timed_out = f"{self.name}: time limit reached before {self.parameter} = {value:g}"
+                run = SolverRun("time_limit", timed_out, run is not None and run.has_solution)
+                break
             self.set_parameter(problem, value)
-            run = run_solver(problem.model, solver, options, time_limit)
+            run = run_solver(problem.model, solver, options, left)
             history.append(self._row(problem, run, **{self.parameter: value}))
             if not run.has_solution or not problem.complementary(COMPLEMENTARITY_TOL):
                 continue
@@ -119,8 +127,10 @@ class ContinuationStrategy(Strategy):
             _, run, values = best
             for v, value in zip(every_var, values):
                 v.set_value(value, skip_validation=True)
+            if timed_out:  # the best point so far, with the status that says why it stopped
+                run = SolverRun("time_limit", timed_out, True)
             return StrategyOutcome(run, history)
-        if run.has_solution:
+        if run.has_solution and not timed_out:
             gap = problem.complementarity_gap()
             run = SolverRun(
                 "error",
