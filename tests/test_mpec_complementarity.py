@@ -73,3 +73,25 @@ def test_the_time_limit_is_wall_clock_for_the_whole_solve():
     res = so.solve(so.models.qre_subsidy(n=3, actions=10), method="mpec", time_limit=2)
     assert time.perf_counter() - start < 15  # compile and evaluation outside the limit
     assert res.status == "time_limit"
+
+
+@pytest.mark.parametrize(
+    ("name", "strategy"),
+    [
+        ("bard511", "penalty"),
+        ("pineda", "penalty"),
+        ("getachew_ex2", "nlp"),
+        ("bard511", "scholtes"),
+    ],
+)
+def test_pao_examples_are_optimal_only_where_they_reach_the_optimum(name, strategy):
+    """PAO's bard511 (-12), pineda (102, at a degenerate vertex of the follower's LP whose
+    multipliers are not unique) and getachew_ex2 (-22): a local strategy that stops elsewhere may
+    be feasible (its point is bilevel feasible), never locally_optimal at a point with an ascent
+    direction; one that reaches the optimum earns it."""
+    from stackopt.models.benchmarks import problems
+
+    problem = {p.name: p for p in problems()}[name]
+    res = so.solve(problem.build(), method="mpec", strategy=strategy)
+    assert res.success and res.certificate.equilibrium.gap <= 1e-6
+    assert (res.status == "locally_optimal") == problem.solved(res.leader_objective)

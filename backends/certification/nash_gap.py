@@ -127,10 +127,12 @@ class NashGap:
         self, part: FollowerPart, constraints: list, check: FollowerCheck, point: list
     ) -> None:
         linear = _linear(part.objective.expr) and all(_linear(c.body) for c in constraints)
+        # HiGHS first for an LP; SCIP also takes an LP whose feasible set is a sliver thinner than
+        # HiGHS's tolerance at a point on the follower's domain boundary (PAO bard511 at x = 4)
         tries = []
         if linear and available("highs"):
             tries.append(("highs", True))
-        elif len(part.vars) <= GLOBAL_MAX_VARS and available("scip"):
+        if (linear or len(part.vars) <= GLOBAL_MAX_VARS) and available("scip"):
             tries.append(("scip", True))
         tries.append(("ipopt", False))
         for solver, exact in tries:

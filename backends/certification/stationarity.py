@@ -42,6 +42,8 @@ ACTIVE_TOL = 1e-5
 MAX_BIACTIVE = 6
 #: the most biactive pairs whose 3^k sign patterns are tried for M-stationarity
 MAX_BIACTIVE_M = 4
+#: the most combinations of multiplier-set vertices at which a point is classified
+MAX_MULTIPLIER_VERTICES = 16
 #: |dz_k| <= Z_BOX * max(1, |z_k|) in the stationarity LP
 Z_BOX = 1e6
 
@@ -49,7 +51,90 @@ Z_BOX = 1e6
 def leader_stationarity(
     evaluator: KKTEvaluator, z: np.ndarray, pi: np.ndarray
 ) -> StationarityCheck:
-    """Classify (pi, z) as S-, B- or not stationary for the leader (the module docstring)."""
+    """Classify (pi, z) as S-, B- or not stationary for the leader (the module docstring).
+
+    Where a follower's active constraints are linearly dependent (its multipliers are not unique,
+    as at a degenerate vertex of a linear follower) the MPEC's stationarity depends on which
+    multipliers it is read at, while the bilevel program's local optimality needs every one of
+    them (Dempe and Dutta 2012, Thm 3.2): the point is classified at each vertex of the followers'
+    multiplier sets (up to ``MAX_MULTIPLIER_VERTICES`` combinations) and is stationary only if it
+    is at all of them."""
+    lin = evaluator.linearization(z, pi)
+    choices = _multiplier_vertices(evaluator, lin, z)
+    if choices is None:
+        return StationarityCheck(
+            "unchecked",
+            False,
+            None,
+            [],
+            0,
+            "the followers' multipliers are not unique and have more than "
+            f"{MAX_MULTIPLIER_VERTICES} vertex combinations",
+        )
+    checks = [_stationarity_at(evaluator, zk, pi) for zk in choices]
+    worst = min(checks, key=lambda c: (c.holds, -(c.value or 0.0)))
+    if len(checks) > 1:
+        worst.message = (worst.message + "; " if worst.message else "") + (
+            f"read at the worst of {len(checks)} vertices of the followers' multiplier sets"
+        )
+    return worst
+
+
+def _multiplier_vertices(evaluator: KKTEvaluator, lin, z: np.ndarray) -> list[np.ndarray] | None:
+    """z itself when every follower's multipliers are unique; else one z per combination of the
+    vertices of the degenerate followers' multiplier sets {lam >= 0 on the active constraints,
+    lam = 0 elsewhere, the stationarity rows unchanged} (None beyond MAX_MULTIPLIER_VERTICES)."""
+    n_x, n_lam = evaluator.n_x, evaluator.n_lam
+    kkt = evaluator.kkt
+    slack = -lin.g_values
+    per_follower = []
+    for i, (start, stop) in enumerate(evaluator.follower_slices):
+        active = [
+            j for j, q in enumerate(kkt.inequalities) if i in q.binds and slack[j] <= ACTIVE_TOL
+        ]
+        eqs = [k for k, q in enumerate(kkt.equalities) if i in q.binds]
+        cols = np.array([n_x + j for j in active] + [n_x + n_lam + k for k in eqs], dtype=int)
+        if len(active) == 0:
+            continue
+        m = lin.eq[start:stop][:, cols].toarray()
+        if np.linalg.matrix_rank(m) == len(cols):
+            continue  # linearly independent: the multipliers are unique
+        target = m @ z[cols]
+        vertices = []
+        rank = np.linalg.matrix_rank(m)
+        n_active = len(active)
+        for size in range(0, min(rank, n_active) + 1):
+            for subset in itertools.combinations(range(n_active), size):
+                keep = list(subset) + list(range(n_active, len(cols)))
+                sol, *_ = np.linalg.lstsq(m[:, keep], target, rcond=None)
+                mult = np.zeros(len(cols))
+                mult[keep] = sol
+                ok = np.abs(m @ mult - target).max(initial=0.0) <= 1e-8 * max(
+                    1.0, np.abs(target).max(initial=0.0)
+                )
+                if ok and (mult[:n_active] >= -1e-10).all():
+                    if not any(np.allclose(mult, v, atol=1e-9) for v in vertices):
+                        vertices.append(
+                            np.maximum(mult, np.r_[np.zeros(n_active), np.full(len(eqs), -np.inf)])
+                        )
+        if len(vertices) > 1:
+            per_follower.append((cols, vertices))
+    combos = [z]
+    for cols, vertices in per_follower:
+        combos = [_with(zk, cols, v) for zk in combos for v in vertices]
+        if len(combos) > MAX_MULTIPLIER_VERTICES:
+            return None
+    return combos
+
+
+def _with(z: np.ndarray, cols: np.ndarray, values: np.ndarray) -> np.ndarray:
+    out = z.copy()
+    out[cols] = values
+    return out
+
+
+def _stationarity_at(evaluator: KKTEvaluator, z: np.ndarray, pi: np.ndarray) -> StationarityCheck:
+    """The classification at one choice of multipliers."""
     lin = evaluator.linearization(z, pi)
     n_z, n_x = evaluator.n_z, evaluator.n_x
     point = np.concatenate([z, pi])
