@@ -109,6 +109,11 @@ def solve(
             message=f"{type(exc).__name__}: {exc}",
             info={"traceback": traceback.format_exc()},
         )
+    if result.success and result.certificate is None:  # the one rule has no exception
+        result.message = (
+            f"{result.message}; " if result.message else ""
+        ) + f"the method claimed {result.status} without a certificate: no success is granted"
+        result.status = "error"
     result.method = method
     result.options = {k: v for k, v in options.items() if _is_plain(v)}
     result.wall_time = time.perf_counter() - start
