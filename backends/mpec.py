@@ -19,6 +19,7 @@ from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.backends.solvers import GLOBAL_SOLVERS, LOCAL_SOLVERS, SolverRun, require
 from stackopt.backends.start_points import random_value
 from stackopt.backends.strategies import SOS1, STRATEGIES, Strategy
+from stackopt.backends.strategies.base import out_of_time
 from stackopt.certificate import GlobalBound
 from stackopt.discrete_leader import discrete_leader_vars, refuse_discrete_leader, relaxed_leader
 from stackopt.errors import OptionError
@@ -132,6 +133,8 @@ def run(
         refuse_discrete_leader(game, f"strategy {strat.name!r}")
     if time_limit is None and strat.exact:
         time_limit = GLOBAL_TIME_LIMIT
+    if time_limit is not None and not time_limit > 0:
+        raise OptionError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
     deadline = None if time_limit is None else time.perf_counter() + time_limit
     # an exact strategy's integral decision is judged on a copy with continuous leader Vars
     judged = relaxed_leader(game) if discrete_leader_vars(game) else game
@@ -149,10 +152,12 @@ def run(
         if best_result is None or _rank(result, sign) < _rank(best_result, sign):
             best_result = result
         new = [c for c in _deviations(result) if c not in cuts]
-        if round_ == rounds or not new or result.status == "time_limit" or _out_of_time(deadline):
+        if round_ == rounds or not new or result.status == "time_limit" or out_of_time(deadline):
             break
         cuts += new
     best_result.history = history  # every round's solves, whichever round's point is returned
+    best_result.info["time_limit"] = time_limit
+    best_result.info["iterations"] = sum(row.get("iterations", 0) for row in history)
     if cuts:
         best_result.info["deviation_cuts"] = [
             {"follower": name, "response": response} for name, response in cuts
@@ -177,26 +182,26 @@ class _Found:
     history: list[dict]
 
 
-def _out_of_time(deadline: float | None) -> bool:
-    return deadline is not None and time.perf_counter() >= deadline
-
-
 def _multistart(strat, solver, game, cuts, multistart, rng, deadline, solver_options) -> _Found:
     """The best of ``multistart`` solves of the MPEC with the deviation ``cuts``, within the
-    deadline (each solve gets the time left)."""
-    best, history, chosen = None, [], solver or ""
+    deadline (each solve gets the time left). The starts share one reformulated model (and
+    Ipopt's compiled NLP)."""
+    best, history = None, []
+    problem = MPECProblem(game)
+    strat.accepts(problem)
+    chosen = _pick_solver(strat, solver, problem)
+    strat.apply(problem)
+    _add_cuts(problem, cuts)
+    first = problem.snapshot()
     for start in range(multistart):
-        left = None if deadline is None else deadline - time.perf_counter()
-        if left is not None and left <= 0:
+        if out_of_time(deadline):
             break
-        problem = MPECProblem(game)
-        strat.accepts(problem)
-        chosen = _pick_solver(strat, solver, problem)
-        strat.apply(problem)
-        _add_cuts(problem, cuts)
-        if start > 0:
+        if start > 0:  # the same compiled NLP from a random point, started cold
+            problem.restore(first)
             _randomize(problem, rng)
-        outcome = strat.solve(problem, chosen, dict(solver_options or {}), left)
+            if problem.compiled is not None:
+                problem.compiled.forget_duals()
+        outcome = strat.solve(problem, chosen, dict(solver_options or {}), deadline)
         history += [{"start": start, **row} for row in outcome.history]
         run_ = outcome.run
         if not run_.has_solution:

@@ -84,6 +84,8 @@ class MPECProblem:
             for q, lam in zip(self.kkt.inequalities, self.kkt.lam)
         ]
         model.stackopt_strategy = pyo.Block()
+        #: the reformulated NLP compiled for Ipopt on first use (backends/compiled_nlp.py)
+        self.compiled = None
 
     @property
     def block(self) -> pyo.Block:
@@ -125,6 +127,14 @@ class MPECProblem:
         biactive pair Ipopt's products stall near its tolerance 1e-8 plus the relaxation parameter
         (MacMPEC ralph1 under Scholtes: lam ~ s ~ 1e-4), so ten times that is accepted."""
         return self.complementarity_gap() <= tol or self.complementarity_product() <= product_tol
+
+    def snapshot(self) -> list:
+        """Every Var's value (to start the next multistart run from the same point)."""
+        return [v.value for v in self.model.component_data_objects(pyo.Var)]
+
+    def restore(self, snapshot: list) -> None:
+        for v, value in zip(self.model.component_data_objects(pyo.Var), snapshot):
+            v.set_value(value, skip_validation=True)
 
     def values(self) -> dict[str, float]:
         """Current values of the leader, follower and multiplier Vars, by fully qualified name."""

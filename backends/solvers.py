@@ -50,6 +50,8 @@ class SolverRun:
     status: str
     message: str
     has_solution: bool
+    #: the solver's iterations, where it reports them
+    iterations: int = 0
 
 
 @functools.cache
@@ -79,20 +81,26 @@ def solver_message(message: str | bytes) -> str:
     return message.decode(errors="replace") if isinstance(message, bytes) else str(message)
 
 
-def run_solver(
-    model: pyo.Block, solver: str, options: dict | None = None, time_limit: float | None = None
-) -> SolverRun:
-    """Solve ``model`` with ``solver``; load the solution when there is one; map the status.
-
-    A model that still holds an active Complementarity is refused: writers and solvers would
-    otherwise drop it silently. The solver prints its own log when the running solve asked for it
-    (``so.solve(..., tee=True)``, :mod:`stackopt.solver_output`); SCIP stays quiet.
-    """
+def refuse_complementarity(model: pyo.Block, solver: str) -> None:
+    """Refuse a model that still holds an active Complementarity: writers and solvers would
+    otherwise drop it silently."""
     left = next(model.component_data_objects(Complementarity, active=True), None)
     if left is not None:
         raise RuntimeError(
             f"Complementarity {left.name} was not reformulated; refusing to hand it to {solver}"
         )
+
+
+def run_solver(
+    model: pyo.Block, solver: str, options: dict | None = None, time_limit: float | None = None
+) -> SolverRun:
+    """Solve ``model`` with ``solver``; load the solution when there is one; map the status.
+
+    A model that still holds an active Complementarity is refused. ``time_limit`` is the time left
+    in seconds (Ipopt's ``max_cpu_time``, SCIP's ``limits/time``, HiGHS' ``time_limit``). The solver prints its own log when the running solve asked for it
+    (``so.solve(..., tee=True)``, :mod:`stackopt.solver_output`); SCIP stays quiet.
+    """
+    refuse_complementarity(model, solver)
     opts = dict(options or {})
     name = PYOMO_NAMES[solver]
     tee = showing()
@@ -113,6 +121,8 @@ def run_solver(
         # Pyomo captures SCIP's log through a pipe that a thread drains, but SCIP's optimize holds
         # the GIL: a long log fills the pipe and deadlocks. Keep SCIP quiet.
         opts.setdefault("display/verblevel", 0)
+        if time_limit is not None:
+            opts["limits/time"] = max(0.01, float(time_limit))
     solver_obj = pyo.SolverFactory(name)
     kwargs = {"load_solutions": False, "options": opts, "tee": tee and solver != "scip"}
     if time_limit is not None:

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 import pyomo.environ as pyo
 
+from stackopt.backends.compiled_nlp import CompiledNLP
 from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.backends.solvers import SolverRun, run_solver
 
@@ -30,6 +31,25 @@ class StrategyOutcome:
 
     run: SolverRun
     history: list[dict[str, Any]] = field(default_factory=list)
+
+
+def solve_once(
+    problem: MPECProblem, solver: str, options: dict, deadline: float | None
+) -> SolverRun:
+    """One solve of the reformulated model, with the time left before ``deadline`` (a
+    ``time.perf_counter()`` instant). Ipopt solves the NLP compiled once per problem, in memory and
+    warm-started from its last multipliers (:class:`CompiledNLP`); other solvers get the model."""
+    if solver == "ipopt":
+        if problem.compiled is None:
+            parameter = getattr(problem.block, "parameter", None)
+            problem.compiled = CompiledNLP(problem.model, parameter)
+        return problem.compiled.solve(options, deadline)
+    left = None if deadline is None else max(0.0, deadline - time.perf_counter())
+    return run_solver(problem.model, solver, options, left)
+
+
+def out_of_time(deadline: float | None) -> bool:
+    return deadline is not None and time.perf_counter() >= deadline
 
 
 class Strategy(ABC):
@@ -47,10 +67,10 @@ class Strategy(ABC):
         """Add the reformulation's components to ``problem.block``."""
 
     def solve(
-        self, problem: MPECProblem, solver: str, options: dict, time_limit: float | None
+        self, problem: MPECProblem, solver: str, options: dict, deadline: float | None
     ) -> StrategyOutcome:
         """One solve of the reformulated model."""
-        run = run_solver(problem.model, solver, options, time_limit)
+        run = solve_once(problem, solver, options, deadline)
         return StrategyOutcome(run, [self._row(problem, run)])
 
     def _row(self, problem: MPECProblem, run: SolverRun, **extra: Any) -> dict[str, Any]:
@@ -60,15 +80,26 @@ class Strategy(ABC):
             gap = problem.complementarity_gap() if run.has_solution else None
         except (ValueError, TypeError):  # a Var without a value
             value, gap = None, None
-        return {"status": run.status, "objective": value, "complementarity": gap, **extra}
+        return {
+            "status": run.status,
+            "objective": value,
+            "complementarity": gap,
+            "iterations": run.iterations,
+            **extra,
+        }
 
 
 class ContinuationStrategy(Strategy):
     """A smooth family of NLPs indexed by a parameter driven to its limit (t -> 0, mu -> 0, ...).
 
-    Each NLP is warm-started from the previous point, even when the previous solve failed (a
-    tighter parameter often succeeds where a looser one did not). The result is the last (or,
-    with ``keep_best``, the best) complementary iterate; "error" if no iterate is complementary.
+    The parameter is the Var ``problem.block.parameter`` held at its value by equal bounds
+    (:meth:`declare_parameter`), so the NLP is compiled once. Each NLP is warm-started from the
+    previous point and multipliers, even when the previous solve failed (a tighter parameter
+    often succeeds where a looser one did not), with Ipopt's barrier parameter ``mu_init`` from
+    :meth:`barrier`. Once a relaxed solution is complementary to the solver's tolerance the
+    schedule jumps to its last value (one more warm-started solve). The result is the last (or,
+    with ``keep_best``, the best) complementary iterate; "error" if no iterate is complementary;
+    "time_limit" with the best point so far when the deadline passes.
     """
 
     parameter: ClassVar[str]
@@ -83,12 +114,26 @@ class ContinuationStrategy(Strategy):
     def schedule(self) -> list[float]:
         """The parameter values, in order."""
 
-    @abstractmethod
+    def barrier(self, value: float) -> float:
+        """Ipopt's ``mu_init`` for a warm-started solve at parameter ``value``: a relaxation of
+        size t needs no barrier larger than t."""
+        return min(0.1, max(1e-9, value))
+
+    def declare_parameter(self, problem: MPECProblem, value: float) -> pyo.Var:
+        """The continuation parameter as a Var fixed by its bounds (a new value changes the
+        bounds, not the compiled NLP)."""
+        problem.block.parameter = pyo.Var(bounds=(value, value), initialize=value)
+        return problem.block.parameter
+
     def set_parameter(self, problem: MPECProblem, value: float) -> None:
         """Put the parameter value into the model."""
+        p = problem.block.parameter
+        p.setlb(value)
+        p.setub(value)
+        p.set_value(value)
 
     def solve(
-        self, problem: MPECProblem, solver: str, options: dict, time_limit: float | None
+        self, problem: MPECProblem, solver: str, options: dict, deadline: float | None
     ) -> StrategyOutcome:
         """Run the schedule; return the last complementary iterate, or with ``keep_best`` the one
         with the best leader objective (a growing penalty can leave a better complementary point
@@ -100,17 +145,23 @@ class ContinuationStrategy(Strategy):
         every_var = list(problem.model.component_data_objects(pyo.Var))
         obj = problem.leader_objective
         sign = 1.0 if obj.sense == pyo.minimize else -1.0
-        deadline = None if time_limit is None else time.perf_counter() + time_limit
-        timed_out = ""
-        for value in self.schedule():
-            left = None if deadline is None else deadline - time.perf_counter()
-            if left is not None and left <= 0:
-                timed_out = f"{self.name}: time limit reached before {self.parameter} = {value:g}"
-                run = SolverRun("time_limit", timed_out, run is not None and run.has_solution)
+        schedule = self.schedule()
+        solver_tol = float(options.get("tol", 1e-8))
+        timed_out = False
+        k = 0
+        while k < len(schedule):
+            if out_of_time(deadline):
+                timed_out = True
                 break
+            value = schedule[k]
             self.set_parameter(problem, value)
-            run = run_solver(problem.model, solver, options, left)
+            opts = dict(options)
+            if k > 0 and solver == "ipopt":
+                opts.setdefault("mu_init", self.barrier(schedule[k - 1]))
+            run = solve_once(problem, solver, opts, deadline)
             history.append(self._row(problem, run, **{self.parameter: value}))
+            k += 1
+            timed_out = run.status == "time_limit"
             if not run.has_solution or not problem.complementary(COMPLEMENTARITY_TOL):
                 continue
             try:
@@ -122,13 +173,17 @@ class ContinuationStrategy(Strategy):
                 best = (cost, run, [v.value for v in every_var])
             if self.stop_when_complementary:
                 break
-        assert run is not None
+            if problem.complementarity_gap() <= solver_tol:
+                k = max(k, len(schedule) - 1)  # complementary already: the last value only
+        if run is None:
+            message = "time limit before the first solve; the start point is returned"
+            return StrategyOutcome(SolverRun("time_limit", message, True), [])
         if best is not None:
             _, run, values = best
             for v, value in zip(every_var, values):
                 v.set_value(value, skip_validation=True)
-            if timed_out:  # the best point so far, with the status that says why it stopped
-                run = SolverRun("time_limit", timed_out, True)
+            if timed_out:
+                run = SolverRun("time_limit", "time limit: the best complementary iterate", True)
             return StrategyOutcome(run, history)
         if run.has_solution and not timed_out:
             gap = problem.complementarity_gap()
@@ -138,6 +193,9 @@ class ContinuationStrategy(Strategy):
                 "continuation",
                 True,
             )
+        elif timed_out:
+            message = "time limit before a complementary iterate; the last iterate is returned"
+            run = SolverRun("time_limit", message, run.has_solution)
         return StrategyOutcome(run, history)
 
 

@@ -50,13 +50,14 @@ class Penalty(ContinuationStrategy):
 
     def apply(self, problem: MPECProblem) -> None:
         b, pairs = problem.block, problem.pairs
-        b.rho = pyo.Param(mutable=True, initialize=self.rho0)
+        rho = self.declare_parameter(problem, self.rho0)
         b.slack_nonneg = pyo.Constraint(range(len(pairs)), rule=lambda _, j: pairs[j].slack >= 0)
         obj = problem.leader_objective
         sign = 1.0 if obj.sense == pyo.minimize else -1.0
         leader = sign * obj.expr if obj.active else 0.0
         obj.deactivate()
-        b.penalized = pyo.Objective(expr=leader + b.rho * sum(p.lam * p.slack for p in pairs))
+        b.penalized = pyo.Objective(expr=leader + rho * sum(p.lam * p.slack for p in pairs))
 
-    def set_parameter(self, problem: MPECProblem, value: float) -> None:
-        problem.block.rho.set_value(value)
+    def barrier(self, value: float) -> float:
+        """A heavier penalty needs a smaller barrier to keep the products near zero."""
+        return min(0.1, max(1e-9, 1.0 / value))

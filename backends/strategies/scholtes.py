@@ -40,11 +40,8 @@ class Scholtes(ContinuationStrategy):
 
     def apply(self, problem: MPECProblem) -> None:
         b, pairs = problem.block, problem.pairs
-        b.t = pyo.Param(mutable=True, initialize=self.t0)
+        t = self.declare_parameter(problem, self.t0)
         b.slack_nonneg = pyo.Constraint(range(len(pairs)), rule=lambda _, j: pairs[j].slack >= 0)
         b.relaxed = pyo.Constraint(
-            range(len(pairs)), rule=lambda _, j: pairs[j].lam * pairs[j].slack <= b.t
+            range(len(pairs)), rule=lambda _, j: pairs[j].lam * pairs[j].slack <= t
         )
-
-    def set_parameter(self, problem: MPECProblem, value: float) -> None:
-        problem.block.t.set_value(value)

@@ -40,13 +40,10 @@ class SmoothedFB(ContinuationStrategy):
 
     def apply(self, problem: MPECProblem) -> None:
         b, pairs = problem.block, problem.pairs
-        b.mu = pyo.Param(mutable=True, initialize=self.mu0)
+        mu = self.declare_parameter(problem, self.mu0)
 
         def smoothed(_, j):
             lam, s = pairs[j].lam, pairs[j].slack
-            return lam + s - pyo.sqrt(lam**2 + s**2 + 2 * b.mu) == 0
+            return lam + s - pyo.sqrt(lam**2 + s**2 + 2 * mu) == 0
 
         b.smoothed_fb = pyo.Constraint(range(len(pairs)), rule=smoothed)
-
-    def set_parameter(self, problem: MPECProblem, value: float) -> None:
-        problem.block.mu.set_value(value)

@@ -1,0 +1,118 @@
+"""A reformulated MPEC compiled once into a PyNumero NLP and solved by cyipopt in memory.
+
+A continuation solves the same NLP for a sequence of parameter values (Scholtes' t, a smoothing
+mu, a penalty rho). The parameter is a Var of the model held at its value by equal bounds
+lb = ub = value, which Ipopt removes from the problem (``fixed_variable_treatment``:
+make_parameter); a new value is a new pair of bounds, not a new model file. Each solve after the
+first starts from the previous primal point and its constraint and bound multipliers
+(``warm_start_init_point``), with a barrier parameter ``mu_init`` the caller chooses.
+
+Ipopt 3.11 has no wall-clock limit of its own: each solve gets ``max_cpu_time`` of the time left
+and an intermediate callback that stops Ipopt at the wall-clock deadline. An evaluation error
+(NaN, a division by zero inside the bounds) ends that solve with status "error", never the process.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.contrib.pynumero.interfaces.cyipopt_interface import CyIpoptNLP
+from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
+from pyomo.core.base.var import VarData
+
+from stackopt.backends.oracles.best_response import _Round
+from stackopt.backends.solvers import SolverRun, refuse_complementarity, solver_message
+
+#: Ipopt's return code -> stackopt status (Ipopt's ApplicationReturnStatus)
+_STATUS = {
+    0: "optimal",
+    1: "feasible",
+    2: "infeasible",
+    -1: "iteration_limit",
+    -4: "time_limit",
+    5: "time_limit",  # the wall-clock callback asked Ipopt to stop
+}
+
+
+#: a warm start keeps the previous point and multipliers where they are (Ipopt pushes them into
+#: the interior by 1e-2 of the bounds' range by default, which undoes most of the warm start)
+WARM_START = {
+    "warm_start_init_point": "yes",
+    "warm_start_bound_push": 1e-9,
+    "warm_start_bound_frac": 1e-9,
+    "warm_start_slack_bound_push": 1e-9,
+    "warm_start_slack_bound_frac": 1e-9,
+    "warm_start_mult_bound_push": 1e-9,
+}
+
+
+class CompiledNLP:
+    """``model`` (one active objective, no Complementarity left) as a PyNumero NLP, solved in
+    memory; ``parameter`` is the continuation's Var (None for a single solve)."""
+
+    def __init__(self, model: pyo.Block, parameter: VarData | None = None):
+        refuse_complementarity(model, "ipopt")
+        self.nlp = nlp = PyomoNLP(model)
+        self.vars = nlp.get_pyomo_variables()
+        self.lb, self.ub = nlp.primals_lb(), nlp.primals_ub()
+        self.init = nlp.init_primals()
+        self.parameter = parameter
+        columns = {id(v): k for k, v in enumerate(self.vars)}
+        self.column = None if parameter is None else columns.get(id(parameter))
+        self.duals: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self.iterations = 0
+
+    def forget_duals(self) -> None:
+        """The next solve starts cold (a new start point of a multistart)."""
+        self.duals = None
+
+    def solve(self, options: dict[str, Any], deadline: float | None) -> SolverRun:
+        """Solve from the model's current values (warm-started from the last multipliers when
+        there are some); load the point into the model's Vars. ``deadline`` is a
+        ``time.perf_counter()`` instant."""
+        lb, ub = self.lb.copy(), self.ub.copy()
+        if self.column is not None:
+            lb[self.column] = ub[self.column] = self.parameter.value
+        x0 = np.array(
+            [v.value if v.value is not None else d for v, d in zip(self.vars, self.init)],
+            dtype=float,
+        )
+        x0 = np.clip(x0, lb, ub)
+        opts = {"print_level": 0, "sb": "yes", **options}
+        if deadline is not None:
+            opts["max_cpu_time"] = max(1e-3, deadline - time.perf_counter())
+        counted = [0]
+
+        def intermediate(nlp, alg_mod, iter_count, *rest):
+            counted[0] = iter_count
+            return deadline is None or time.perf_counter() < deadline
+
+        try:
+            problem = CyIpoptNLP(
+                _Round(self.nlp, lb, ub, x0),
+                intermediate_callback=intermediate,
+                halt_on_evaluation_error=False,
+            )
+            kwargs = {}
+            if self.duals is not None:
+                for key, value in WARM_START.items():
+                    opts.setdefault(key, value)
+                kwargs = dict(zip(("lagrange", "zl", "zu"), self.duals))
+            for key, value in opts.items():
+                problem.add_option(key, value)
+            x, info = problem.solve(x0, **kwargs)
+        except Exception as exc:  # an evaluation error ends this solve only
+            return SolverRun("error", f"ipopt: {type(exc).__name__}: {exc}", False)
+        self.iterations += counted[0]
+        if not np.all(np.isfinite(x)):
+            return SolverRun("error", "ipopt returned a non-finite point", False)
+        for v, value in zip(self.vars, x):
+            v.set_value(float(value), skip_validation=True)
+        status = _STATUS.get(info["status"], "error")
+        # a failed solve's multipliers are no guess for the next one
+        solved = status in ("optimal", "feasible")
+        self.duals = (info["mult_g"], info["mult_x_L"], info["mult_x_U"]) if solved else None
+        return SolverRun(status, solver_message(info["status_msg"]), True, counted[0])

@@ -1,0 +1,63 @@
+"""The MPEC path's wall-clock time limit and its robustness to non-finite evaluations."""
+
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+import stackopt as so
+from stackopt.backends.mpec import GLOBAL_TIME_LIMIT
+from stackopt.models import qre_subsidy
+from tests.test_mpec import bard1
+
+
+def test_time_limit_is_wall_clock_on_the_qre_game():
+    """The QRE subsidy game 3 x 10 takes far longer than 2 s under Scholtes; with time_limit=2 the
+    run (set-up, solves, honest evaluation) ends within about a second of it, status time_limit."""
+    started = time.perf_counter()
+    res = so.solve(qre_subsidy(3, 10, budget=1.0), method="mpec", time_limit=2.0)
+    elapsed = time.perf_counter() - started
+    assert res.status == "time_limit", (res.message, res.info, res.history)
+    assert elapsed < 3.5
+    assert res.info["time_limit"] == 2.0
+    assert res.leader  # the last iterate, judged at its recomputed equilibrium
+
+
+def test_global_strategies_have_a_finite_default_time_limit():
+    res = so.solve(bard1(), method="mpec", strategy="sos1")
+    assert res.info["time_limit"] == GLOBAL_TIME_LIMIT < float("inf")
+    assert res.status == "optimal"
+    local = so.solve(bard1(), method="mpec", strategy="scholtes")
+    assert local.info["time_limit"] is None
+
+
+def test_time_limit_must_be_positive():
+    with pytest.raises(so.OptionError, match="time_limit"):
+        so.solve(bard1(), method="mpec", time_limit=0)
+
+
+def test_a_division_by_zero_inside_the_bounds_is_a_status_not_a_crash():
+    """BOLIB's NetworkDesignP1 pattern, y^2 / (x + 1) with x >= -1, started at x = -1: every local
+    strategy ends in a Result (the NaN of the first evaluation is Ipopt's to handle)."""
+    script = textwrap.dedent(
+        """
+        import pyomo.environ as pyo
+        import stackopt as so
+        for strategy in ("nlp", "scholtes", "penalty", "smoothed-fb"):
+            g = so.StackelbergGame()
+            g.x = pyo.Var(bounds=(-1, 5), initialize=-1)
+            g.F = so.Follower()
+            g.F.y = pyo.Var(bounds=(0, 3), initialize=0)
+            g.F.o = pyo.Objective(expr=g.F.y**2 / (g.x + 1) - g.F.y)
+            g.o = pyo.Objective(expr=(g.x - 1) ** 2 + g.F.y**2 / (g.x + 1))
+            res = so.solve(g, method="mpec", strategy=strategy)
+            print(strategy, res.status, flush=True)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert len(done.stdout.splitlines()) == 4, done.stdout
