@@ -25,6 +25,7 @@ from pyomo.core.base.var import VarData
 
 from stackopt.backends.oracles.best_response import _Round
 from stackopt.backends.solvers import SolverRun, refuse_complementarity, solver_message
+from stackopt.solver_output import showing
 
 #: Ipopt's return code -> stackopt status (Ipopt's ApplicationReturnStatus)
 _STATUS = {
@@ -81,7 +82,7 @@ class CompiledNLP:
             dtype=float,
         )
         x0 = np.clip(x0, lb, ub)
-        opts = {"print_level": 0, "sb": "yes", **options}
+        opts = {"print_level": 5 if showing() else 0, "sb": "yes", **options}
         if deadline is not None:
             opts["max_cpu_time"] = max(1e-3, deadline - time.perf_counter())
         counted = [0]

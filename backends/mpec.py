@@ -194,7 +194,7 @@ def _multistart(strat, solver, game, cuts, multistart, rng, deadline, solver_opt
     _add_cuts(problem, cuts)
     first = problem.snapshot()
     for start in range(multistart):
-        if out_of_time(deadline):
+        if start > 0 and out_of_time(deadline):
             break
         if start > 0:  # the same compiled NLP from a random point, started cold
             problem.restore(first)
@@ -204,22 +204,15 @@ def _multistart(strat, solver, game, cuts, multistart, rng, deadline, solver_opt
         outcome = strat.solve(problem, chosen, dict(solver_options or {}), deadline)
         history += [{"start": start, **row} for row in outcome.history]
         run_ = outcome.run
-        if not run_.has_solution:
+        value = pyo.value(problem.leader_objective.expr, exception=False)
+        if not run_.has_solution or value is None:
             candidate = (9, np.inf, run_, None, None)
         else:
-            value = float(pyo.value(problem.leader_objective.expr))
+            value = float(value)
             sign = 1.0 if problem.leader_objective.sense == pyo.minimize else -1.0
             candidate = (_BETTER.get(run_.status, 5), sign * value, run_, problem.values(), value)
         if best is None or candidate[:2] < best[:2]:
             best = candidate
-    if best is None:
-        return _Found(
-            SolverRun("time_limit", "time limit before any solve", False),
-            chosen,
-            None,
-            None,
-            history,
-        )
     return _Found(best[2], chosen, best[3], best[4], history)
 
 
