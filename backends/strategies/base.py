@@ -96,7 +96,7 @@ class ContinuationStrategy(Strategy):
     (:meth:`declare_parameter`), so the NLP is compiled once. Each NLP is warm-started from the
     previous point and multipliers, even when the previous solve failed (a tighter parameter
     often succeeds where a looser one did not), with Ipopt's barrier parameter ``mu_init`` from
-    :meth:`barrier`. Once a relaxed solution is complementary to the solver's tolerance the
+    :meth:`barrier` and its tolerance from :meth:`inner_tolerance`. Once a relaxed solution is complementary to the solver's tolerance the
     schedule jumps to its last value (one more warm-started solve). The result is the last (or,
     with ``keep_best``, the best) complementary iterate; "error" if no iterate is complementary;
     "time_limit" with the best point so far when the deadline passes.
@@ -118,6 +118,11 @@ class ContinuationStrategy(Strategy):
         """Ipopt's ``mu_init`` for a warm-started solve at parameter ``value``: a relaxation of
         size t needs no barrier larger than t."""
         return min(0.1, max(1e-9, value))
+
+    def inner_tolerance(self, value: float) -> float:
+        """Ipopt's ``tol`` for a solve before the schedule's last value: a relaxation of size t is
+        solved to a tenth of t (the last value to the solver's own tolerance)."""
+        return 0.1 * min(1e-2, value)
 
     def declare_parameter(self, problem: MPECProblem, value: float) -> pyo.Var:
         """The continuation parameter as a Var fixed by its bounds (a new value changes the
@@ -156,8 +161,11 @@ class ContinuationStrategy(Strategy):
             value = schedule[k]
             self.set_parameter(problem, value)
             opts = dict(options)
-            if k > 0 and solver == "ipopt":
-                opts.setdefault("mu_init", self.barrier(schedule[k - 1]))
+            if solver == "ipopt":
+                if k > 0:
+                    opts.setdefault("mu_init", self.barrier(schedule[k - 1]))
+                if k < len(schedule) - 1:
+                    opts["tol"] = max(solver_tol, self.inner_tolerance(value))
             run = solve_once(problem, solver, opts, deadline)
             history.append(self._row(problem, run, **{self.parameter: value}))
             k += 1

@@ -58,6 +58,10 @@ class Penalty(ContinuationStrategy):
         obj.deactivate()
         b.penalized = pyo.Objective(expr=leader + rho * sum(p.lam * p.slack for p in pairs))
 
+    def inner_tolerance(self, value: float) -> float:
+        """Every penalized solve may be the answer: each is solved to the solver's tolerance."""
+        return 0.0
+
     def barrier(self, value: float) -> float:
         """A heavier penalty needs a smaller barrier to keep the products near zero."""
         return min(0.1, max(1e-9, 1.0 / value))

@@ -24,13 +24,15 @@ class Scholtes(ContinuationStrategy):
     t0 : float
         The first relaxation parameter.
     factor : float
-        Each next t is t * factor, in (0, 1).
+        Each next t is t * factor, in (0, 1). With warm-started solves 0.01 takes fewer Ipopt
+        iterations than 0.1 on the benchmark collection (2,292 against 2,754, the same problems
+        solved; bard1: 86 against 115).
     t_min : float
         The last t.
     """
 
     t0: float = 1.0
-    factor: float = 0.1
+    factor: float = 0.01
     t_min: float = 1e-9
     name: ClassVar[str] = "scholtes"
     parameter: ClassVar[str] = "t"
