@@ -102,8 +102,10 @@ def main() -> None:
     )
     print(f"{len(records)} problems without integer Vars; {SOLVED_RULE}")
     print(summary.to_string(float_format=lambda v: f"{v:.3f}"))
-    missed = table[~table["solved"]].groupby("method", sort=False)["problem"].apply(list)
-    print("\nnot solved:\n" + missed.to_string())
+    missed = table[~table["solved"]].groupby("method", sort=False)["problem"]
+    print("\nnot solved:")
+    for method, names in missed:
+        print(f"  {method}: {', '.join(names)}")
 
     bard1 = [p for p in records if p.name == "bard1"]
     _, ours = ipopt_iterations(lambda: so.solve(bard1[0].build(), strategy="scholtes", tee=True))
