@@ -16,7 +16,6 @@ from typing import Any, ClassVar
 
 import pyomo.environ as pyo
 
-from stackopt.backends.compiled_nlp import CompiledNLP
 from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.backends.solvers import SolverRun, run_solver
 
@@ -38,10 +37,15 @@ def solve_once(
 ) -> SolverRun:
     """One solve of the reformulated model, with the time left before ``deadline`` (a
     ``time.perf_counter()`` instant). Ipopt solves the NLP compiled once per problem, in memory and
-    warm-started from its last multipliers (:class:`CompiledNLP`); other solvers get the model."""
+    warm-started from its last multipliers
+    (:class:`stackopt.backends.compiled_nlp.CompiledNLP`); other solvers get the model."""
     if solver == "ipopt":
         if problem.compiled is None:
             parameter = getattr(problem.block, "parameter", None)
+            # imported here: PyNumero's cyipopt interface loads scipy, which `import stackopt`
+            # (that names the strategies) must not pay for
+            from stackopt.backends.compiled_nlp import CompiledNLP
+
             problem.compiled = CompiledNLP(problem.model, parameter)
         return problem.compiled.solve(options, deadline)
     left = None if deadline is None else max(0.0, deadline - time.perf_counter())
