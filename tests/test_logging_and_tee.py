@@ -28,7 +28,7 @@ def test_solve_logs_start_and_end_on_the_method_logger(caplog):
 
 @pytest.mark.parametrize("tee", [True, False])
 def test_tee_shows_ipopt_output_only_when_asked(tee, capfd):
-    res = so.solve(duopoly(), method="mpec", strategy=so.Scholtes(t_min=1e-2), tee=tee)
+    res = so.solve(duopoly(), method="mpec", strategy=so.Scholtes(factor=0.1, t_min=1e-2), tee=tee)
     out = capfd.readouterr().out
     assert res.status in ("locally_optimal", "feasible")
     assert ("EXIT: Optimal Solution Found." in out) is tee
