@@ -32,7 +32,7 @@ import scipy.sparse as sp
 from scipy.optimize import linprog
 
 from stackopt.certificate import STATIONARITY_TOL, StationarityCheck
-from stackopt.kkt_evaluator import KKTEvaluator
+from stackopt.kkt_evaluator import KKTEvaluator, Linearization
 
 #: pairs with lam_j and s_j both below this are biactive; within it (times max(1, |bound|)) of a
 #: bound a leader constraint or Var is active. An interior-point solver ends about mu / z_j away
@@ -71,7 +71,8 @@ def leader_stationarity(
             "the followers' multipliers are not unique and have more than "
             f"{MAX_MULTIPLIER_VERTICES} vertex combinations",
         )
-    checks = [_stationarity_at(evaluator, zk, pi) for zk in choices]
+    # the multipliers as found are the first choice: their linearization is the one made above
+    checks = [_stationarity_at(evaluator, zk, pi, lin if zk is z else None) for zk in choices]
     worst = min(checks, key=lambda c: (c.holds, -(c.value or 0.0)))
     if len(checks) > 1:
         worst.message = (worst.message + "; " if worst.message else "") + (
@@ -133,9 +134,11 @@ def _with(z: np.ndarray, cols: np.ndarray, values: np.ndarray) -> np.ndarray:
     return out
 
 
-def _stationarity_at(evaluator: KKTEvaluator, z: np.ndarray, pi: np.ndarray) -> StationarityCheck:
+def _stationarity_at(
+    evaluator: KKTEvaluator, z: np.ndarray, pi: np.ndarray, lin: Linearization | None = None
+) -> StationarityCheck:
     """The classification at one choice of multipliers."""
-    lin = evaluator.linearization(z, pi)
+    lin = lin if lin is not None else evaluator.linearization(z, pi)
     n_z, n_x = evaluator.n_z, evaluator.n_x
     point = np.concatenate([z, pi])
     radius = np.maximum(1.0, np.abs(point))
