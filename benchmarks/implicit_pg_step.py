@@ -1,6 +1,6 @@
 """Time and memory of one implicit-pg step (the leader's implicit gradient) against the game size.
 
-The step is :func:`stackopt.markov.policy_gradient.implicit_gradient` at the uniform leader policy
+The step is :func:`stackopt.backends.markov.policy_gradient.implicit_gradient` at the uniform leader policy
 and the follower's exact response: partial gradients by the policy gradient theorem, the adjoint
 H22 u = grad_2 J2 by conjugate gradients on complex-step Hessian-vector products, no dense
 second-derivative tensor. Goal (issue 20): under 50 ms at 40 states x 3 actions, memory linear in
@@ -18,10 +18,10 @@ import tracemalloc
 
 import numpy as np
 
+from stackopt.backends.markov.policy import logits
+from stackopt.backends.markov.policy_gradient import implicit_gradient
+from stackopt.backends.markov.soft_bellman import soft_best_response
 from stackopt.markov import random_markov_game
-from stackopt.markov.policy import logits
-from stackopt.markov.policy_gradient import implicit_gradient
-from stackopt.markov.soft_bellman import soft_best_response
 
 
 def main() -> None:

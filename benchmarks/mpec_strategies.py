@@ -2,7 +2,7 @@
 
 Prints, per method: problems solved / attempted and the median CPU time over the attempted ones
 (solved = success status and the recomputed leader objective within the record's tolerance of the
-known optimum, :data:`stackopt.study.benchmark.SOLVED_RULE`), then the Ipopt iterations of
+known optimum, :data:`stackopt.app.study.benchmark.SOLVED_RULE`), then the Ipopt iterations of
 Scholtes on ``bard1`` (stackopt's and pympcc's). pympcc (``pip install stackopt[bench]``) gets the
 same MPEC (``stackopt.KKTTransformation``, read by ``pympcc.frontend.pyomo.from_pyomo``); its
 leader decision is judged like stackopt's, by ``method="initial"`` at that decision; its CPU time
@@ -27,8 +27,8 @@ import pandas as pd
 import pyomo.environ as pyo
 
 import stackopt as so
+from stackopt.app.study.benchmark import SOLVED_RULE
 from stackopt.models.benchmarks import problems
-from stackopt.study.benchmark import SOLVED_RULE
 
 LOCAL = ["scholtes", "smoothed-fb", "penalty", "nlp"]
 

@@ -4,4 +4,4 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/scripts/bootstrap.sh"
 cd "$root"
-exec .venv/bin/python -m stackopt.demo "$@"
+exec .venv/bin/python -m stackopt.app.demo "$@"

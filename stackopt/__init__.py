@@ -28,10 +28,10 @@ from stackopt.solve import METHODS, certify, solve
 
 if TYPE_CHECKING:
     from stackopt import models
+    from stackopt.app.study import benchmark, compare
     from stackopt.backends.leader_sensitivity import sensitivity
     from stackopt.bayesian import BayesianStackelbergGame
     from stackopt.markov import MarkovStackelbergGame
-    from stackopt.study import benchmark, compare
 
 __version__ = "0.1.0"
 
@@ -41,8 +41,8 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 _LAZY = {
     "BayesianStackelbergGame": "stackopt.bayesian",
     "MarkovStackelbergGame": "stackopt.markov",
-    "benchmark": "stackopt.study",
-    "compare": "stackopt.study",
+    "benchmark": "stackopt.app.study",
+    "compare": "stackopt.app.study",
     "models": "stackopt.models",
     "sensitivity": "stackopt.backends.leader_sensitivity",
 }

@@ -29,12 +29,12 @@ from stackopt.solver_output import solver_output
 METHODS: dict[str, str] = {
     "mpec": "stackopt.backends.mpec:run",
     "value-function": "stackopt.backends.value_function:run",
-    "bayes-enumerate": "stackopt.bayesian.enumeration:run",
-    "bayes-lp": "stackopt.bayesian.single_lp:run",
-    "bayes-milp": "stackopt.bayesian.dobss:run",
-    "bayes-vertices": "stackopt.bayesian.vertices:run",
-    "bayes-smoothed": "stackopt.bayesian.smoothed:run",
-    "bayes-learn": "stackopt.bayesian.simulation:run",
+    "bayes-enumerate": "stackopt.backends.bayesian.enumeration:run",
+    "bayes-lp": "stackopt.backends.bayesian.single_lp:run",
+    "bayes-milp": "stackopt.backends.bayesian.dobss:run",
+    "bayes-vertices": "stackopt.backends.bayesian.vertices:run",
+    "bayes-smoothed": "stackopt.backends.bayesian.smoothed:run",
+    "bayes-learn": "stackopt.backends.bayesian.simulation:run",
     "initial": "stackopt.backends.initial:run",
     "stackelberg-br": "stackopt.backends.dynamics.stackelberg_br:run",
     "two-timescale": "stackopt.backends.dynamics.two_timescale:run",
@@ -44,8 +44,8 @@ METHODS: dict[str, str] = {
     "slsqp": "stackopt.backends.blackbox:run_slsqp",
     "trust-constr": "stackopt.backends.blackbox:run_trust_constr",
     "tikhonov-zo": "stackopt.backends.tikhonov:run",
-    "implicit-pg": "stackopt.markov.implicit_pg:run",
-    "markov-nlp": "stackopt.markov.nlp:run",
+    "implicit-pg": "stackopt.backends.markov.implicit_pg:run",
+    "markov-nlp": "stackopt.backends.markov.nlp:run",
 }
 
 

@@ -42,10 +42,10 @@ import numpy as np
 import pandas as pd
 
 import stackopt as so
-from stackopt import report
+from stackopt.app import report
+from stackopt.app.study import Game, Store
 from stackopt.models import cyber_insurance, qre_subsidy, security_game
 from stackopt.result import STATUSES, SUCCESS
-from stackopt.study import Game, Store
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "results" / "wang2022"
@@ -490,7 +490,7 @@ VIOLATION_TOL = 1e-3
 
 def study_rows(cells: pd.DataFrame) -> pd.DataFrame:
     """``cells.csv`` rows in the shape of a study's rows (``params`` as a dictionary, ``sense``),
-    for :mod:`stackopt.report`."""
+    for :mod:`stackopt.app.report`."""
     return cells.assign(
         params=cells["params"].map(_parse_params),
         sense="max",

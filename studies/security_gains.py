@@ -35,8 +35,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from stackopt.app.study import Store
 from stackopt.backends.evaluation import FEASIBILITY_TOL
-from stackopt.study import Store
 
 GAMES = {"security_game": "patrol", "security_game-all": "all targets"}
 PAPER = "paper's log"

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 import stackopt as so
+from stackopt.backends.bayesian.action_feedback import playable_regions
+from stackopt.backends.bayesian.regions import region_lp
+from stackopt.backends.bayesian.vertices import vertex_table
 from stackopt.bayesian import leader_value, lower_bound_game, random_game
-from stackopt.bayesian.action_feedback import playable_regions
 from stackopt.bayesian.best_response import assignment_coefficients, respond
-from stackopt.bayesian.regions import region_lp
-from stackopt.bayesian.vertices import vertex_table
 from stackopt.errors import OptionError
 
 EXACT = ["bayes-enumerate", "bayes-lp", "bayes-milp", "bayes-vertices"]
@@ -121,7 +121,7 @@ def test_playable_regions_are_the_full_dimensional_ones():
 
 
 def test_an_optimal_claim_must_attain_the_proven_bound():
-    from stackopt.bayesian.outcome import strategy_result
+    from stackopt.backends.bayesian.outcome import strategy_result
 
     game = random_game(n=2, K=2, A=2, L=3, seed=7)
     best = so.solve(game, method="bayes-lp")

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 import stackopt as so
+from stackopt.backends.bayesian.regret import loglog_slope, regret_curves
+from stackopt.backends.bayesian.simulation import simulate
+from stackopt.backends.bayesian.type_feedback import EmpiricalTypeLearner, ProductTypeLearner
 from stackopt.bayesian import lower_bound_game, random_game
-from stackopt.bayesian.regret import loglog_slope, regret_curves
-from stackopt.bayesian.simulation import simulate
-from stackopt.bayesian.type_feedback import EmpiricalTypeLearner, ProductTypeLearner
 from stackopt.errors import OptionError
 
 TYPE_GAMES = {

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import stackopt as so
+from stackopt.backends.bayesian.smoothed import smoothed_value_and_gradient
 from stackopt.bayesian import BayesianStackelbergGame, leader_value, random_game
-from stackopt.bayesian.smoothed import smoothed_value_and_gradient
 from stackopt.errors import OptionError
 
 

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 import stackopt as so
-from stackopt.cli import main
-from stackopt.study.performance_profile import ratios
+from stackopt.app.cli import main
+from stackopt.app.study.performance_profile import ratios
 
 
 def test_ratios_follow_dolan_more():

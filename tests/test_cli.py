@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from stackopt.cli import main
+from stackopt.app.cli import main
 
 STACKOPT = Path(sys.executable).with_name("stackopt")
 STUDY = """

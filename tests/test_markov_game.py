@@ -11,11 +11,11 @@ import pytest
 from scipy.special import logsumexp, softmax
 
 import stackopt as so
+from stackopt.backends.markov.outcome import leader_value
+from stackopt.backends.markov.policy import logits, probabilities
+from stackopt.backends.markov.policy_gradient import COMPLEX_STEP, implicit_gradient, partials
+from stackopt.backends.markov.soft_bellman import soft_best_response
 from stackopt.markov import random_markov_game
-from stackopt.markov.outcome import leader_value
-from stackopt.markov.policy import logits, probabilities
-from stackopt.markov.policy_gradient import COMPLEX_STEP, implicit_gradient, partials
-from stackopt.markov.soft_bellman import soft_best_response
 
 
 def one_state(R1=((1.0, -0.5), (-2.0, 0.0)), R2=((-3.0, 0.0), (1.0, 0.0)), gamma=0.5, lam=0.2):

@@ -84,7 +84,7 @@ def test_implicit_pg_does_not_stop_at_a_saturated_local_minimum():
     assert r.leader["pi1"][(0, 0)] < 1e-9 and r.leader_objective == pytest.approx(-3.973, abs=1e-3)
     assert r.status == "iteration_limit" and r.history[-1]["leader_stationarity"] > 1.0
     # a claim at that point is refused by the certificate's policy-space check
-    from stackopt.markov.outcome import policy_result
+    from stackopt.backends.markov.outcome import policy_result
 
     claimed = policy_result(
         game, np.array([[1e-9, 1 - 1e-9]]), status="locally_optimal", reported=0.0

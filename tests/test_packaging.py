@@ -13,7 +13,7 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 import stackopt as so
-from stackopt.cli import main
+from stackopt.app.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,7 +23,7 @@ def test_import_loads_no_optional_heavy_module():
         "import json, sys, stackopt; "
         "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('scipy', 'pandas', 'matplotlib', 'cvxpy', 'dask', 'distributed') or m.startswith("
-        "('stackopt.bayesian', 'stackopt.markov', 'stackopt.study', 'stackopt.models')))))"
+        "('stackopt.bayesian', 'stackopt.markov', 'stackopt.app.study', 'stackopt.models')))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == []
@@ -32,7 +32,7 @@ def test_import_loads_no_optional_heavy_module():
 def test_lazy_names_resolve_on_first_use():
     from stackopt import MarkovStackelbergGame, compare
 
-    assert compare.__module__ == "stackopt.study.runner"
+    assert compare.__module__ == "stackopt.app.study.runner"
     assert MarkovStackelbergGame.__module__ == "stackopt.markov.game"
     assert so.models.duopoly().__class__ is so.StackelbergGame
     assert {"models", "compare", "BayesianStackelbergGame"} <= set(dir(so))

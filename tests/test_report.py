@@ -1,4 +1,4 @@
-"""stackopt.report: the numbers behind each plot, and the PNG files."""
+"""stackopt.app.report: the numbers behind each plot, and the PNG files."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest  # noqa: E402
 from matplotlib.collections import PathCollection  # noqa: E402
 
 import stackopt as so  # noqa: E402
-from stackopt import report  # noqa: E402
+from stackopt.app import report  # noqa: E402
 from stackopt.models import duopoly  # noqa: E402
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from stackopt.study import Store
-from stackopt.study.store import COLUMNS
+from stackopt.app.study import Store
+from stackopt.app.study.store import COLUMNS
 
 SCRIPT = Path(__file__).resolve().parents[1] / "studies" / "security_gains.py"
 

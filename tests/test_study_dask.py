@@ -10,9 +10,9 @@ import pytest
 from distributed import Client, LocalCluster
 
 import stackopt as so
+from stackopt.app.study import Store
+from stackopt.app.study.executors import DaskExecutor, ExecutorError, make_executor
 from stackopt.models import cournot, duopoly
-from stackopt.study import Store
-from stackopt.study.executors import DaskExecutor, ExecutorError, make_executor
 from tests.test_study_failures import crashing
 
 METHODS = [

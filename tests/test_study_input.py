@@ -9,10 +9,10 @@ import sys
 import pytest
 
 import stackopt as so
+from stackopt.app.study import Game, load_study
+from stackopt.app.study.cell import instance_and_options
+from stackopt.app.study.grid import cells
 from stackopt.models import cournot, duopoly
-from stackopt.study import Game, load_study
-from stackopt.study.cell import instance_and_options
-from stackopt.study.grid import cells
 
 PENALTY = dict(label="penalty", method="mpec", strategy="penalty")
 
@@ -244,7 +244,7 @@ def test_a_callable_option_has_a_key_that_survives_a_rerun_and_a_lambda_is_refus
     key = cells(duopoly, methods, [0])[0].key
     script = (
         "from stackopt.models import duopoly\n"
-        "from stackopt.study.grid import cells\n"
+        "from stackopt.app.study.grid import cells\n"
         "from tests.test_study_input import user_oracle\n"
         "print(cells(duopoly, [dict(label='u', method='gradient', oracle=user_oracle)], [0])[0].key)"
     )

@@ -13,8 +13,8 @@ import time
 import pytest
 
 import stackopt as so
-from stackopt.study import Game, Store
-from stackopt.study.factories import resolve_factory
+from stackopt.app.study import Game, Store
+from stackopt.app.study.factories import resolve_factory
 
 SLOW_GAME = '''
 import time
@@ -30,8 +30,8 @@ def build(A=100.0, seed=0):
 STUDY = """
 import sys
 import stackopt as so
-from stackopt.study import Game
-from stackopt.study.factories import resolve_factory
+from stackopt.app.study import Game
+from stackopt.app.study.factories import resolve_factory
 
 name, build = resolve_factory(sys.argv[1])
 so.compare(Game(build, params={{"A": [90, 100]}}, name=name), {methods!r}, seeds=range(4),

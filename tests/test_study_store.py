@@ -13,11 +13,11 @@ import pytest
 from threadpoolctl import threadpool_info
 
 import stackopt as so
-from stackopt import report
-from stackopt.cli import main
+from stackopt.app import report
+from stackopt.app.cli import main
+from stackopt.app.study import Store
+from stackopt.app.study.cell import Cell, run_cell, source_revision
 from stackopt.models import duopoly
-from stackopt.study import Store
-from stackopt.study.cell import Cell, run_cell, source_revision
 
 METHODS = [
     dict(label="gd", method="gradient", max_iter=20),

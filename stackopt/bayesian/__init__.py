@@ -1,8 +1,8 @@
 """Bayesian multi-follower Stackelberg games (Personnat, Lin, Hossain, Parkes).
 
 A leader mixes over L actions; n followers with private types best-respond (ties to the leader's
-favour). Exact offline methods: region enumeration, the single LP (16)-(17), a DOBSS-style MILP and
-the arrangement vertices; a smoothed-response gradient baseline; online learners with regret curves.
+favour). This package holds the model (the game, the followers' best responses and the exact
+objective U(x, D), instance families); its solvers live in :mod:`stackopt.backends.bayesian`.
 """
 
 from stackopt.bayesian.best_response import leader_value

@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from stackopt.backends.bayesian.simulation import make_learner, simulate
 from stackopt.bayesian.game import BayesianStackelbergGame
-from stackopt.bayesian.simulation import make_learner, simulate
 
 
 def regret_curves(

@@ -18,9 +18,9 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
+from stackopt.backends.bayesian.outcome import require_game, strategy_result
+from stackopt.backends.bayesian.regions import incentive_matrix
 from stackopt.bayesian.best_response import assignment_coefficients
-from stackopt.bayesian.outcome import require_game, strategy_result
-from stackopt.bayesian.regions import incentive_matrix
 from stackopt.errors import OptionError
 from stackopt.result import Result
 

@@ -29,8 +29,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from stackopt.app.study.store import Store, with_parameters
 from stackopt.result import SUCCESS
-from stackopt.study.store import Store, with_parameters
 
 #: History keys tried, in order, for the convergence plot when none is given.
 HISTORY_KEYS = ("leader_objective", "objective", "lagrangian", "f", "violation")

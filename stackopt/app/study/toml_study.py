@@ -34,10 +34,10 @@ from typing import Any
 
 import pandas as pd
 
+from stackopt.app.study.factories import resolve_factory
+from stackopt.app.study.grid import Game, cells, check_game, check_method
+from stackopt.app.study.runner import compare
 from stackopt.errors import OptionError
-from stackopt.study.factories import resolve_factory
-from stackopt.study.grid import Game, cells, check_game, check_method
-from stackopt.study.runner import compare
 
 try:
     import tomllib
@@ -64,7 +64,7 @@ class Study:
 
 def load_study(path: str | Path) -> Study:
     """Read and check a study file: every game's parameters and every method's options go
-    through the checks of :mod:`stackopt.study.option_checks` before anything runs. Raise an
+    through the checks of :mod:`stackopt.app.study.option_checks` before anything runs. Raise an
     :class:`OptionError` naming the file, the line (where it can be told) and the bad field."""
     path = Path(path)
     try:

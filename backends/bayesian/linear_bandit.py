@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from stackopt.bayesian.action_feedback import playable_regions
+from stackopt.backends.bayesian.action_feedback import playable_regions
+from stackopt.backends.bayesian.vertices import VertexTable, vertex_table
 from stackopt.bayesian.game import BayesianStackelbergGame
-from stackopt.bayesian.vertices import VertexTable, vertex_table
 from stackopt.errors import OptionError
 
 MAX_TYPE_PROFILES = 16

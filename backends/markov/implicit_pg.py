@@ -25,17 +25,17 @@ from typing import Any
 import numpy as np
 
 from stackopt.backends.dynamics.schedules import Schedule
-from stackopt.errors import OptionError
-from stackopt.markov.game import MarkovStackelbergGame
-from stackopt.markov.outcome import policy_result, require_game, table
-from stackopt.markov.policy import logits, probabilities
-from stackopt.markov.policy_gradient import (
+from stackopt.backends.markov.outcome import policy_result, require_game, table
+from stackopt.backends.markov.policy import logits, probabilities
+from stackopt.backends.markov.policy_gradient import (
     implicit_gradient,
     leader_logit_gradient,
     stationarity_gap,
 )
-from stackopt.markov.soft_bellman import soft_best_response
-from stackopt.markov.starts import best_run, leader_starts
+from stackopt.backends.markov.soft_bellman import soft_best_response
+from stackopt.backends.markov.starts import best_run, leader_starts
+from stackopt.errors import OptionError
+from stackopt.markov.game import MarkovStackelbergGame
 from stackopt.result import Result
 
 log = logging.getLogger("stackopt.implicit-pg")
@@ -81,7 +81,7 @@ def run(
     time_limit : float or None
         Wall-clock limit in seconds for all starts; status "time_limit".
     start, seed, multistart
-        As in :func:`stackopt.markov.nlp.run`.
+        As in :func:`stackopt.backends.markov.nlp.run`.
     record_every : int
         Record a history row every this many steps.
     verbose : bool

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from stackopt.backends.bayesian.vertices import VertexTable, vertex_table
 from stackopt.bayesian.game import BayesianStackelbergGame
-from stackopt.bayesian.vertices import VertexTable, vertex_table
 
 
 class EmpiricalTypeLearner:

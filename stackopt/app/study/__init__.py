@@ -5,10 +5,10 @@ benchmark collection; :class:`Game` pairs a factory with a parameter grid; :clas
 from a TOML file.
 """
 
-from stackopt.study.benchmark import benchmark
-from stackopt.study.grid import Game
-from stackopt.study.runner import compare
-from stackopt.study.store import Store
-from stackopt.study.toml_study import Study, load_study
+from stackopt.app.study.benchmark import benchmark
+from stackopt.app.study.grid import Game
+from stackopt.app.study.runner import compare
+from stackopt.app.study.store import Store
+from stackopt.app.study.toml_study import Study, load_study
 
 __all__ = ["benchmark", "Game", "Store", "Study", "compare", "load_study"]

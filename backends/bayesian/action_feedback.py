@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from stackopt.backends.bayesian.regions import interior_point
+from stackopt.backends.bayesian.vertices import VertexTable, vertex_table
 from stackopt.bayesian.game import BayesianStackelbergGame
-from stackopt.bayesian.regions import interior_point
-from stackopt.bayesian.vertices import VertexTable, vertex_table
 
 INTERIOR_TOL = 1e-9
 

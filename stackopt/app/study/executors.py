@@ -1,7 +1,7 @@
 """Executors: where the cells run. Each yields finished rows to the parent, in finishing order.
 
 - :class:`LocalExecutor` (``executor="local"``): up to ``workers`` forked child processes at a time
-  on this machine, one per cell (:mod:`stackopt.study.isolation`), so a crashing or hanging cell
+  on this machine, one per cell (:mod:`stackopt.app.study.isolation`), so a crashing or hanging cell
   costs only itself.
 - :class:`DaskExecutor` (a scheduler address as Dask writes it, ``executor="tcp://host:port"``, or
   a ``distributed.Client``): each cell is a task on a Dask cluster; the task isolates the cell the
@@ -23,9 +23,9 @@ from collections.abc import Iterator
 from concurrent.futures import CancelledError
 from typing import Any
 
+from stackopt.app.study.cell import Cell, failed_row
+from stackopt.app.study.isolation import Child, run_isolated
 from stackopt.errors import OptionError
-from stackopt.study.cell import Cell, failed_row
-from stackopt.study.isolation import Child, run_isolated
 
 
 def default_workers() -> int:

@@ -8,11 +8,11 @@ from typing import Any
 
 import pandas as pd
 
+from stackopt.app.study.executors import make_executor
+from stackopt.app.study.grid import GameLike, cells
+from stackopt.app.study.store import Store
 from stackopt.errors import OptionError
 from stackopt.progress import progress_bar
-from stackopt.study.executors import make_executor
-from stackopt.study.grid import GameLike, cells
-from stackopt.study.store import Store
 
 #: The statuses of cells that failed to finish; they are retried only when asked.
 FAILED = ("error", "time_limit")
@@ -35,22 +35,22 @@ def compare(
     """Solve every game instance (each parameter combination and seed) by every method.
 
     ``games`` is a factory (called as ``factory(seed=s, **params)``), a ``(factory, params_grid)``
-    pair, a :class:`stackopt.study.Game`, a library name, or a list of these. ``methods`` is a list
+    pair, a :class:`stackopt.app.study.Game`, a library name, or a list of these. ``methods`` is a list
     of :func:`stackopt.solve` keyword dictionaries, each with a ``label``; their options are checked
-    by each method's own checks before the first cell runs (:mod:`stackopt.study.option_checks`).
+    by each method's own checks before the first cell runs (:mod:`stackopt.app.study.option_checks`).
     ``seeds`` (default: the one seed 0) go to the factories and methods that take a seed; a game
-    and a method that take none run once (:mod:`stackopt.study.grid`). Each finished cell is
+    and a method that take none run once (:mod:`stackopt.app.study.grid`). Each finished cell is
     committed to the SQLite ``store`` at once; cells already stored are skipped, except failed ones
     (status in ``retry``, or ``"error"``/``"time_limit"`` when ``retry=True``). A cell running
     longer than ``timeout`` seconds is killed and stored as ``"time_limit"``; a cell whose process
     dies is stored as ``"error"``. ``executor`` is ``"local"`` (``workers`` child processes, default
     one per core), a Dask scheduler address as Dask writes it (``"tcp://host:port"``), a
-    ``distributed.Client``, or an executor object (:mod:`stackopt.study.executors`); a Dask study
+    ``distributed.Client``, or an executor object (:mod:`stackopt.app.study.executors`); a Dask study
     stops when its cluster has had no worker for ``worker_timeout`` seconds. Cells that an
     executor could not run (a lost Dask scheduler, no worker left) are stored as ``"interrupted"``
     with the cause, the study stops with an error naming it, and running it again runs them.
 
-    Returns one row per cell of this study (columns: see :data:`stackopt.study.store.COLUMNS`).
+    Returns one row per cell of this study (columns: see :data:`stackopt.app.study.store.COLUMNS`).
     """
     if timeout is not None and not timeout > 0:
         raise OptionError(f"timeout must be a positive number of seconds, got {timeout!r}")

@@ -3,7 +3,7 @@
 The database runs in WAL mode with ``synchronous=FULL``, and each row is written and committed in
 its own transaction as its cell finishes, so a study killed at any moment (SIGKILL included) keeps
 every finished row and never leaves a half-written one. A row is keyed by its cell's identity
-(:attr:`stackopt.study.cell.Cell.key`); writing a cell again replaces its row (a retry). Nested
+(:attr:`stackopt.app.study.cell.Cell.key`); writing a cell again replaces its row (a retry). Nested
 values (parameters, options, decisions) are stored as JSON text, the history as zlib-compressed
 columnar JSON.
 """

@@ -25,16 +25,16 @@ from typing import Any
 from pyomo.environ import Objective, maximize
 from threadpoolctl import threadpool_limits
 
+from stackopt.app.study.option_checks import runner_of, takes_keyword
 from stackopt.errors import OptionError
 from stackopt.result import Result
 from stackopt.solve import solve
-from stackopt.study.option_checks import runner_of, takes_keyword
 
 #: Distributions whose versions are recorded with every row.
 SOLVER_PACKAGES = ("pyomo", "cyipopt", "highspy", "pyscipopt")
 #: The source folders of an editable install whose revision is recorded with every row.
 SOURCE_FOLDERS = ("stackopt", "backends", "models")
-SOURCE_ROOT = Path(__file__).resolve().parents[2]  # the checkout, for an editable install
+SOURCE_ROOT = Path(__file__).resolve().parents[3]  # the checkout, for an editable install
 
 
 @dataclass(frozen=True)

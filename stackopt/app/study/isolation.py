@@ -1,6 +1,6 @@
 """Run one cell in a forked child process, so that a crash or a hang costs only that cell.
 
-The child runs :func:`stackopt.study.cell.run_cell` and writes the pickled row to a pipe; the
+The child runs :func:`stackopt.app.study.cell.run_cell` and writes the pickled row to a pipe; the
 parent reads the pipe until end of file, then reaps the child. A child that dies before writing its
 row gives an ``"error"`` row naming its exit code or signal; a child still running at its deadline
 is killed and gives a ``"time_limit"`` row. Raw ``os.fork`` (not ``multiprocessing``) is used so
@@ -19,7 +19,7 @@ import sys
 import time
 from typing import Any
 
-from stackopt.study.cell import Cell, failed_row, run_cell
+from stackopt.app.study.cell import Cell, failed_row, run_cell
 
 _PR_SET_PDEATHSIG = 1
 

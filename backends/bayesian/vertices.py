@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from stackopt.backends.bayesian.outcome import require_game, strategy_result
 from stackopt.bayesian.best_response import assignments, tie_sets
 from stackopt.bayesian.game import BayesianStackelbergGame
-from stackopt.bayesian.outcome import require_game, strategy_result
 from stackopt.errors import OptionError
 from stackopt.result import Result
 

@@ -16,8 +16,8 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.opt import TerminationCondition
 
+from stackopt.backends.bayesian.outcome import require_game, strategy_result
 from stackopt.bayesian.game import BayesianStackelbergGame
-from stackopt.bayesian.outcome import require_game, strategy_result
 from stackopt.errors import SolverUnavailableError
 from stackopt.result import Result
 

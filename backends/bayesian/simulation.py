@@ -12,13 +12,13 @@ from typing import Any
 
 import numpy as np
 
-from stackopt.bayesian.action_feedback import RegionUCBLearner
+from stackopt.backends.bayesian.action_feedback import RegionUCBLearner
+from stackopt.backends.bayesian.linear_bandit import LinearBanditLearner
+from stackopt.backends.bayesian.outcome import require_game, strategy_result
+from stackopt.backends.bayesian.type_feedback import EmpiricalTypeLearner, ProductTypeLearner
+from stackopt.backends.bayesian.vertices import VertexTable, vertex_table
 from stackopt.bayesian.best_response import respond
 from stackopt.bayesian.game import BayesianStackelbergGame
-from stackopt.bayesian.linear_bandit import LinearBanditLearner
-from stackopt.bayesian.outcome import require_game, strategy_result
-from stackopt.bayesian.type_feedback import EmpiricalTypeLearner, ProductTypeLearner
-from stackopt.bayesian.vertices import VertexTable, vertex_table
 from stackopt.errors import OptionError
 from stackopt.result import Result
 

@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 from scipy.special import softmax
 
+from stackopt.backends.bayesian.outcome import require_game, strategy_result
 from stackopt.backends.projection import project_capped_simplex
 from stackopt.bayesian.best_response import follower_payoffs, leader_value
 from stackopt.bayesian.game import BayesianStackelbergGame
-from stackopt.bayesian.outcome import require_game, strategy_result
 from stackopt.errors import OptionError
 from stackopt.result import Result
 

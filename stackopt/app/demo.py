@@ -1,6 +1,6 @@
 """The demo: one library game solved by every route, side by side.
 
-Run with ``python -m stackopt.demo [--game cournot] [--n 2]``. Each row is one ``stackopt.solve`` call;
+Run with ``python -m stackopt.app.demo [--game cournot] [--n 2]``. Each row is one ``stackopt.solve`` call;
 every leader objective is evaluated at a recomputed follower equilibrium.
 """
 

@@ -182,9 +182,9 @@ def options(extra: Sequence[str]) -> dict[str, Any]:
 
 def run_solve(args: argparse.Namespace, extra: Sequence[str]) -> int:
     """``stackopt solve``: build the game, solve it, print the Result."""
+    from stackopt.app.study.factories import resolve_factory
+    from stackopt.app.study.grid import check_call
     from stackopt.solve import solve
-    from stackopt.study.factories import resolve_factory
-    from stackopt.study.grid import check_call
 
     name, factory = resolve_factory(args.model)
     params = pairs(args.param, "--param")
@@ -218,8 +218,8 @@ def _decisions(values: dict[str, Any]) -> str:
 
 def run_compare(args: argparse.Namespace, extra: Sequence[str]) -> int:
     """``stackopt compare``: run or resume the study, then print its summary."""
-    from stackopt.report import summary
-    from stackopt.study.toml_study import load_study
+    from stackopt.app.report import summary
+    from stackopt.app.study.toml_study import load_study
 
     study = load_study(args.study)
     df = study.run(
@@ -247,8 +247,8 @@ def run_report(args: argparse.Namespace, extra: Sequence[str]) -> int:
         raise ImportError(f"stackopt report {install_hint(exc.name or 'matplotlib')}") from None
 
     matplotlib.use("Agg")
-    from stackopt import report
-    from stackopt.study.store import Store
+    from stackopt.app import report
+    from stackopt.app.study.store import Store
 
     df = report.load(args.results)
     print(report.summary(df).to_string())
@@ -272,9 +272,9 @@ def run_bench(args: argparse.Namespace, extra: Sequence[str]) -> int:
         raise ImportError(f"stackopt bench {install_hint(exc.name or 'matplotlib')}") from None
 
     matplotlib.use("Agg")
+    from stackopt.app.study import performance_profile
+    from stackopt.app.study.benchmark import SOLVED_RULE, benchmark
     from stackopt.models.benchmarks import problems
-    from stackopt.study import performance_profile
-    from stackopt.study.benchmark import SOLVED_RULE, benchmark
 
     chosen = args.problem
     if chosen is None:

@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
+from stackopt.backends.bayesian.outcome import require_game, strategy_result
+from stackopt.backends.bayesian.regions import region_lp
 from stackopt.bayesian.best_response import assignment_coefficients, assignments, tie_sets
 from stackopt.bayesian.game import BayesianStackelbergGame
-from stackopt.bayesian.outcome import require_game, strategy_result
-from stackopt.bayesian.regions import region_lp
 from stackopt.errors import OptionError
 from stackopt.result import Result
 

@@ -2,11 +2,11 @@
 
 Whatever a method believed, ``leader_objective`` is rho . V1 under the returned leader policy pi1
 and the follower's exact regularized best response to it, recomputed by soft policy iteration
-(:mod:`stackopt.markov.soft_bellman`). The certificate holds that response (the follower's problem
+(:mod:`stackopt.backends.markov.soft_bellman`). The certificate holds that response (the follower's problem
 is strictly concave in its occupancy measure, so its best response is unique and the Nash gap is
 zero) and, for a claimed local optimum, the leader's first-order stationarity there: the ascent
 left over the product of simplices by the leader's total policy gradient
-(:func:`stackopt.markov.policy_gradient.stationarity_gap`), divided by max(1, |V1|). The status
+(:func:`stackopt.backends.markov.policy_gradient.stationarity_gap`), divided by max(1, |V1|). The status
 follows :func:`stackopt.certificate.derive_status`.
 """
 
@@ -16,6 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from stackopt.backends.markov.policy import logits
+from stackopt.backends.markov.policy_gradient import implicit_gradient, stationarity_gap
+from stackopt.backends.markov.soft_bellman import soft_best_response
 from stackopt.certificate import (
     STATIONARITY_TOL,
     Certificate,
@@ -27,9 +30,6 @@ from stackopt.certificate import (
 )
 from stackopt.errors import ModelError
 from stackopt.markov.game import MarkovStackelbergGame
-from stackopt.markov.policy import logits
-from stackopt.markov.policy_gradient import implicit_gradient, stationarity_gap
-from stackopt.markov.soft_bellman import soft_best_response
 from stackopt.result import Result
 
 

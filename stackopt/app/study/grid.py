@@ -19,11 +19,16 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from stackopt.app.study.cell import Cell
+from stackopt.app.study.factories import resolve_factory
+from stackopt.app.study.option_checks import (
+    check_call,
+    check_method_options,
+    runner_of,
+    takes_keyword,
+)
 from stackopt.errors import OptionError
 from stackopt.solve import METHODS
-from stackopt.study.cell import Cell
-from stackopt.study.factories import resolve_factory
-from stackopt.study.option_checks import check_call, check_method_options, runner_of, takes_keyword
 
 
 @dataclass

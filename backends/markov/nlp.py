@@ -18,11 +18,11 @@ from __future__ import annotations
 import numpy as np
 import pyomo.environ as pyo
 
+from stackopt.backends.markov.outcome import policy_result, require_game
+from stackopt.backends.markov.soft_bellman import soft_best_response
+from stackopt.backends.markov.starts import best_run, leader_starts
 from stackopt.backends.solvers import require, run_solver
 from stackopt.markov.game import MarkovStackelbergGame
-from stackopt.markov.outcome import policy_result, require_game
-from stackopt.markov.soft_bellman import soft_best_response
-from stackopt.markov.starts import best_run, leader_starts
 from stackopt.result import Result
 
 
