@@ -6,12 +6,21 @@ x*(pi) with the ``kkt`` oracle (for followers written in cvxpy: their best respo
 :mod:`stackopt.backends.cvxpy_equilibrium`) and scipy differentiates by finite differences. scipy
 differentiates c and G separately, with the same probe points; each probe's equilibrium is solved
 once.
+
+Both take the option vocabulary of the iterative methods: ``max_iter`` (scipy's iteration limit),
+``tol`` (scipy's ``tol``), ``start`` (leader Var name -> value), ``time_limit`` (wall clock) and
+``callback(state) -> bool``, called after every scipy iteration with ``state`` = {"iteration",
+"objective", "leader"}; True stops the run. A stop by time or by the callback returns the last
+iterate, evaluated honestly, with status "time_limit" or "iteration_limit"; ``verbose`` shows a
+progress bar over the iterations.
 """
 
 from __future__ import annotations
 
+import time
 import warnings
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -22,10 +31,11 @@ from stackopt.backends.cvxpy_path import leader_projection
 from stackopt.backends.evaluation import EQUILIBRIUM_TOL, honest_result
 from stackopt.backends.gradient import LeaderConstraints
 from stackopt.backends.oracles.kkt import KKTOracle
-from stackopt.backends.start_points import current_value
+from stackopt.backends.start_points import current_value, leader_start
 from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
+from stackopt.progress import progress_bar
 from stackopt.result import Result
 from stackopt.structure import GameStructure, analyze
 
@@ -34,15 +44,15 @@ class _KKTGame:
     """A game with Pyomo followers: equilibria by the ``kkt`` oracle, the Result by the honest
     evaluation (:mod:`stackopt.backends.evaluation`)."""
 
-    def __init__(self, game: StackelbergGame):
+    def __init__(self, game: StackelbergGame, start: dict[str, float]):
         self.game, self.evaluator = game, KKTEvaluator(game)
         structure = self.evaluator.kkt.structure
         self.sign = self.evaluator.leader_sign
         self.constraints = LeaderConstraints(self.evaluator)
         self.project, self.n_G = self.constraints.project, len(self.constraints.rows)
         self.oracle = KKTOracle(game, self.evaluator)
-        start = {v.name: current_value(v) for v in structure.leader_vars + structure.follower_vars}
-        self.z, self.pi0 = self.evaluator.values_of(start)
+        values = {v.name: current_value(v) for v in structure.leader_vars + structure.follower_vars}
+        self.z, self.pi0 = self.evaluator.values_of(values | start)
 
     def evaluate(self, pi: np.ndarray) -> tuple[float, np.ndarray]:
         """(c, G) at the equilibrium for pi, warm-started from the last one."""
@@ -63,12 +73,12 @@ class _CvxpyGame:
     """A game with cvxpy followers: equilibria by their best responses, the Result by
     :func:`stackopt.backends.cvxpy_equilibrium.cvxpy_result`."""
 
-    def __init__(self, structure: GameStructure):
+    def __init__(self, structure: GameStructure, start: dict[str, float]):
         self.structure, self.sign = structure, structure.leader_sign
         self.project, self.n_G = leader_projection(structure), 0
         self.equilibrium = CvxpyEquilibrium(structure, EQUILIBRIUM_TOL)
         self.x = np.array([current_value(v) for v in structure.follower_vars])
-        self.pi0 = np.array([current_value(v) for v in structure.leader_vars])
+        self.pi0 = np.array([start.get(v.name, current_value(v)) for v in structure.leader_vars])
 
     def evaluate(self, pi: np.ndarray) -> tuple[float, np.ndarray]:
         self.x = self.equilibrium.solve(pi, self.x)
@@ -112,12 +122,60 @@ class _BlackBox:
         return self._at(pi)[1]
 
 
-def _run(game: StackelbergGame, scipy_method: str, max_iter: int) -> Result:
-    if not isinstance(max_iter, int) or isinstance(max_iter, bool) or max_iter < 1:
-        raise OptionError(f"max_iter must be a positive integer, got {max_iter!r}")
+class _Watch:
+    """scipy's per-iteration callback: counts iterations, draws the progress bar, and ends the run
+    (StopIteration, which scipy turns into a normal return) when the callback asks or time is up;
+    ``stopped`` then holds (status, message)."""
+
+    def __init__(self, box: _BlackBox, options: _Options, bar: Any):
+        self.box, self.options, self.bar = box, options, bar
+        self.deadline = None if options.time_limit is None else time.perf_counter()
+        if self.deadline is not None:
+            self.deadline += options.time_limit
+        self.iteration = 0
+        self.stopped: tuple[str, str] | None = None
+
+    def __call__(self, intermediate_result: Any) -> None:
+        self.iteration += 1
+        self.bar.update(1)
+        state = {
+            "iteration": self.iteration,
+            "objective": self.box.problem.sign * float(intermediate_result.fun),
+            "leader": np.array(intermediate_result.x, dtype=float),
+        }
+        callback = self.options.callback
+        if callback is not None and callback(state):
+            self.stopped = ("iteration_limit", f"stopped by the callback after {self.iteration}")
+        elif self.deadline is not None and time.perf_counter() > self.deadline:
+            self.stopped = ("time_limit", f"time limit after {self.iteration} iterations")
+        if self.stopped is not None:
+            raise StopIteration
+
+
+class _Options:
+    """The option vocabulary of both baselines, checked before any equilibrium is solved."""
+
+    def __init__(self, max_iter, tol, start, time_limit, callback, verbose):
+        if not isinstance(max_iter, int) or isinstance(max_iter, bool) or max_iter < 1:
+            raise OptionError(f"max_iter must be a positive integer, got {max_iter!r}")
+        if not (isinstance(tol, (int, float)) and not isinstance(tol, bool) and tol > 0):
+            raise OptionError(f"tol must be a positive number, got {tol!r}")
+        ok_limit = isinstance(time_limit, (int, float)) and not isinstance(time_limit, bool)
+        if time_limit is not None and not (ok_limit and time_limit > 0):
+            raise OptionError(
+                f"time_limit must be a positive number of seconds, got {time_limit!r}"
+            )
+        if callback is not None and not callable(callback):
+            raise OptionError(f"callback must be callable, got {callback!r}")
+        self.max_iter, self.tol, self.start = max_iter, float(tol), start
+        self.time_limit, self.callback, self.verbose = time_limit, callback, bool(verbose)
+
+
+def _run(game: StackelbergGame, scipy_method: str, options: _Options) -> Result:
     structure = analyze(game)
+    start = leader_start(structure.leader_vars, options.start)
     cvxpy = any(part.cvxpy is not None for part in structure.followers)
-    problem = _CvxpyGame(structure) if cvxpy else _KKTGame(game)
+    problem = _CvxpyGame(structure, start) if cvxpy else _KKTGame(game, start)
     box = _BlackBox(problem)
     proj = problem.project
     pi0 = proj(problem.pi0)
@@ -126,50 +184,100 @@ def _run(game: StackelbergGame, scipy_method: str, max_iter: int) -> Result:
         cons.append(NonlinearConstraint(box.G, -np.inf, 0.0))
     if len(proj.A):
         cons.append(NonlinearConstraint(lambda p: proj.A @ p, proj.lo, proj.hi))
-    with warnings.catch_warnings():  # trust-constr's BFGS notes flat directions; not a failure
+    with (
+        warnings.catch_warnings(),  # trust-constr's BFGS notes flat directions; not a failure
+        progress_bar(options.max_iter, "it", options.verbose, desc=scipy_method) as bar,
+    ):
         warnings.filterwarnings("ignore", "delta_grad == 0.0", UserWarning)
-        out = _minimize(box, pi0, scipy_method, proj, cons, max_iter)
-    status = (
-        "locally_optimal" if out.success else "iteration_limit" if out.nit >= max_iter else "error"
-    )
+        watch = _Watch(box, options, bar)
+        out = minimize(
+            box.cost,
+            pi0,
+            method=scipy_method,
+            bounds=Bounds(proj.lb, proj.ub),
+            constraints=cons,
+            tol=options.tol,
+            callback=watch,
+            options={"maxiter": options.max_iter},
+        )
+    if watch.stopped is not None:
+        status, message = watch.stopped
+    else:
+        message = str(out.message)
+        status = (
+            "locally_optimal"
+            if out.success
+            else "iteration_limit"
+            if out.nit >= options.max_iter
+            else "error"
+        )
     return problem.result(
         out.x,
         status=status,
         reported_objective=problem.sign * float(out.fun),
-        message=str(out.message),
+        message=message,
         history=box.history,
         info={"nit": int(out.nit), "nfev": int(out.nfev)},
     )
 
 
-def _minimize(box, pi0, scipy_method, proj, cons, max_iter):
-    return minimize(
-        box.cost,
-        pi0,
-        method=scipy_method,
-        bounds=Bounds(proj.lb, proj.ub),
-        constraints=cons,
-        options={"maxiter": max_iter},
-    )
-
-
-def run_slsqp(game: StackelbergGame, max_iter: int = 100) -> Result:
+def run_slsqp(
+    game: StackelbergGame,
+    max_iter: int = 100,
+    tol: float = 1e-6,
+    start: dict[str, Any] | None = None,
+    time_limit: float | None = None,
+    callback: Callable[[dict[str, Any]], bool] | None = None,
+    verbose: bool = False,
+) -> Result:
     """SLSQP with finite-difference gradients through the black-box equilibrium.
 
     Parameters
     ----------
     max_iter : int
         scipy's iteration limit.
+    tol : float
+        scipy's tolerance (SLSQP's ``ftol``: the change of the leader's cost at a stop).
+    start : dict or None
+        Leader Var name -> starting value (as in ``Result.leader``); the model's values otherwise.
+    time_limit : float or None
+        Wall-clock limit in seconds; the last iterate is returned with status "time_limit".
+    callback : callable or None
+        ``callback(state) -> bool`` after every iteration, ``state`` = {"iteration",
+        "objective", "leader"}; True stops with status "iteration_limit".
+    verbose : bool
+        A progress bar over the iterations.
     """
-    return _run(game, "SLSQP", max_iter)
+    options = _Options(max_iter, tol, start, time_limit, callback, verbose)
+    return _run(game, "SLSQP", options)
 
 
-def run_trust_constr(game: StackelbergGame, max_iter: int = 200) -> Result:
+def run_trust_constr(
+    game: StackelbergGame,
+    max_iter: int = 200,
+    tol: float = 1e-8,
+    start: dict[str, Any] | None = None,
+    time_limit: float | None = None,
+    callback: Callable[[dict[str, Any]], bool] | None = None,
+    verbose: bool = False,
+) -> Result:
     """trust-constr with finite-difference gradients through the black-box equilibrium.
 
     Parameters
     ----------
     max_iter : int
         scipy's iteration limit.
+    tol : float
+        scipy's tolerance (trust-constr's ``gtol`` and ``xtol``).
+    start : dict or None
+        Leader Var name -> starting value (as in ``Result.leader``); the model's values otherwise.
+    time_limit : float or None
+        Wall-clock limit in seconds; the last iterate is returned with status "time_limit".
+    callback : callable or None
+        ``callback(state) -> bool`` after every iteration, ``state`` = {"iteration",
+        "objective", "leader"}; True stops with status "iteration_limit".
+    verbose : bool
+        A progress bar over the iterations.
     """
-    return _run(game, "trust-constr", max_iter)
+    options = _Options(max_iter, tol, start, time_limit, callback, verbose)
+    return _run(game, "trust-constr", options)

@@ -29,6 +29,29 @@ def test_max_iter_is_checked_and_maxiter_refused_by_its_new_name():
         so.solve(duopoly(), method="trust-constr", maxiter=5)
 
 
+@pytest.mark.parametrize("method", ["slsqp", "trust-constr"])
+def test_start_callback_and_time_limit(method):
+    states = []
+    res = so.solve(
+        duopoly(), method=method, start={"q0": 10.0}, callback=lambda s: states.append(s) or True
+    )
+    # the callback saw the first iterate, from the start asked, and stopped the run there
+    assert res.status == "iteration_limit" and "callback" in res.message
+    assert [s["iteration"] for s in states] == [1]
+    at_start = duopoly()
+    at_start.q0.set_value(10.0)
+    assert res.history[0]["objective"] == pytest.approx(
+        so.solve(at_start, method="initial").leader_objective, rel=1e-8
+    )
+    assert res.leader["q0"] == pytest.approx(states[0]["leader"][0])
+    timed = so.solve(duopoly(), method=method, time_limit=1e-9)
+    assert timed.status == "time_limit" and "after 1 iterations" in timed.message
+    with pytest.raises(so.OptionError, match="time_limit must be a positive number"):
+        so.solve(duopoly(), method=method, time_limit=-1)
+    with pytest.raises(so.OptionError, match="start names 'x'"):
+        so.solve(duopoly(), method=method, start={"x": 1.0})
+
+
 def test_probes_outside_the_leader_bounds_are_evaluated_inside_them():
     # trust-constr's finite differences step past compensation <= L; this used to end in "error"
     game = cyber_insurance(10, risk_aversion=0.2, seed=0)
