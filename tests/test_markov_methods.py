@@ -121,6 +121,22 @@ def test_multistart_finds_the_better_of_two_local_maxima():
     assert pg.leader_objective == max(s["leader_objective"] for s in pg.info["starts"])
 
 
+def test_markov_nlp_callback_and_time_limit_end_the_starts():
+    game = random_markov_game(states=1, leader_actions=3, follower_actions=3, seed=36, lam=0.1)
+    states = []
+    first = so.solve(game, "markov-nlp", multistart=8, seed=1, callback=states.append)
+    assert [s["start"] for s in states] == list(range(8))  # None: no stop
+    assert max(s["objective"] for s in states) == first.leader_objective
+    stopped = so.solve(game, "markov-nlp", multistart=8, seed=1, callback=lambda s: True)
+    assert stopped.leader_objective == pytest.approx(states[0]["objective"])
+    assert "starts" not in stopped.info  # one start ran
+    timed = so.solve(game, "markov-nlp", multistart=8, seed=1, time_limit=1e-6)
+    assert "starts" not in timed.info and timed.status == "time_limit"
+    assert "time" in timed.message.lower()
+    with pytest.raises(OptionError, match="time_limit must be a positive number"):
+        so.solve(game, "markov-nlp", time_limit=0)
+
+
 @pytest.mark.parametrize(
     ("options", "match"),
     [

@@ -11,9 +11,15 @@ which is V2 = lam log sum_b exp(Q2 / lam) and pi2 = softmax(Q2 / lam). The leade
 V1 = r1_pi + gamma P_pi V1 and the objective is max rho . V1. Ipopt (cyipopt) finds a local optimum,
 started at a leader policy (the uniform one, ``start``, or random ones: :mod:`.starts`) and the
 follower's exact response to it; of several starts the best certified result is kept.
+``time_limit`` is the wall clock of all starts (each Ipopt solve gets the time left; no start
+begins after it), and ``callback(state)`` is called after each start with its status and value.
 """
 
 from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
@@ -22,7 +28,9 @@ from stackopt.backends.markov.outcome import policy_result, require_game
 from stackopt.backends.markov.soft_bellman import soft_best_response
 from stackopt.backends.markov.starts import best_run, leader_starts
 from stackopt.backends.solvers import require, run_solver
+from stackopt.errors import OptionError
 from stackopt.markov.game import MarkovStackelbergGame
+from stackopt.progress import progress_bar
 from stackopt.result import Result
 
 
@@ -82,6 +90,9 @@ def run(
     start: np.ndarray | None = None,
     seed: int = 0,
     multistart: int = 1,
+    time_limit: float | None = None,
+    callback: Callable[[dict[str, Any]], bool] | None = None,
+    verbose: bool = False,
 ) -> Result:
     """Solve the single-level NLP with Ipopt from each start; the returned pi1 is re-evaluated
     exactly and the best certified result kept.
@@ -98,25 +109,47 @@ def run(
         Seed of the random starts after the first.
     multistart : int
         Number of starts; the best certified result is kept.
+    time_limit : float or None
+        Wall-clock limit in seconds for all starts; a start cut short has status "time_limit".
+    callback : callable or None
+        ``callback(state) -> bool`` after each start, ``state`` = {"start", "status",
+        "objective"}; True skips the remaining starts.
+    verbose : bool
+        A progress bar over the starts.
     """
     game = require_game(game, "markov-nlp")
+    if time_limit is not None and not (isinstance(time_limit, (int, float)) and time_limit > 0):
+        raise OptionError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
+    if callback is not None and not callable(callback):
+        raise OptionError(f"callback must be callable, got {callback!r}")
     require("ipopt")
-    starts = leader_starts(game, start, seed, multistart)
+    starts = list(leader_starts(game, start, seed, multistart))
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
+
+    def solve_from(pi1: np.ndarray) -> Result:
+        model = build_model(game, pi1)
+        left = None if deadline is None else max(1e-3, deadline - time.perf_counter())
+        solved = run_solver(model, "ipopt", {"tol": tol, "max_iter": max_iter}, left)
+        if not solved.has_solution:
+            return Result(status=solved.status, message=solved.message)
+        policy = np.array([[model.pi1[s, a].value for a in model.A1] for s in model.S])
+        return policy_result(
+            game,
+            policy,
+            status=solved.status if solved.status != "optimal" else "locally_optimal",
+            reported=float(pyo.value(model.value)),
+            info={"ipopt": solved.message},
+            message=f"ipopt: {solved.message}" if solved.status != "optimal" else "",
+        )
 
     def runs():
-        for pi1 in starts:
-            model = build_model(game, pi1)
-            solved = run_solver(model, "ipopt", {"tol": tol, "max_iter": max_iter})
-            if not solved.has_solution:
-                yield Result(status="error", message=solved.message)
-                continue
-            policy = np.array([[model.pi1[s, a].value for a in model.A1] for s in model.S])
-            yield policy_result(
-                game,
-                policy,
-                status=solved.status if solved.status != "optimal" else "locally_optimal",
-                reported=float(pyo.value(model.value)),
-                info={"ipopt": solved.message},
-            )
+        with progress_bar(len(starts), "start", verbose, desc="markov-nlp") as bar:
+            for k, pi1 in enumerate(starts):
+                res = solve_from(pi1)
+                bar.update(1)
+                state = {"start": k, "status": res.status, "objective": res.leader_objective}
+                res.info["stopped"] = callback is not None and bool(callback(state))
+                res.info["stopped"] |= deadline is not None and time.perf_counter() > deadline
+                yield res
 
-    return best_run(runs(), lambda r: False)
+    return best_run(runs(), lambda r: r.info["stopped"])
