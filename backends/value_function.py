@@ -49,7 +49,9 @@ Example (PAO's toyexample1: Yue et al. 2019, toy example 1)::
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +73,8 @@ from stackopt.errors import ModelError, OptionError
 from stackopt.game import StackelbergGame
 from stackopt.result import Result
 from stackopt.structure import FollowerPart, GameStructure, analyze
+
+log = logging.getLogger("stackopt.value-function")
 
 #: the margin by which a Farkas certificate must prove an integer part infeasible (above SCIP's
 #: feasibility tolerance, 1e-6, which would otherwise accept a certificate of value 0)
@@ -268,6 +272,8 @@ def run(
     max_iter: int = 100,
     time_limit: float | None = None,
     tol: float = 1e-6,
+    callback: Callable[[dict[str, Any]], bool] | None = None,
+    verbose: bool = False,
 ) -> Result:
     """Column-and-constraint generation on the value-function reformulation (module docstring); an
     honest, certified Result.
@@ -280,11 +286,19 @@ def run(
         Wall-clock limit in seconds.
     tol : float
         Stop when the bounds meet, relative to max(1, abs(F)).
+    callback : callable or None
+        ``callback(state) -> bool`` after every iteration, ``state`` = {"iteration", "lower",
+        "upper"} (the bounds in the leader's sense); True stops with status "iteration_limit" at
+        the incumbent.
+    verbose : bool
+        Log each iteration's bounds at INFO level (logger ``stackopt.value-function``).
     """
     if not isinstance(max_iter, int) or max_iter < 1:
         raise OptionError(f"max_iter must be a positive integer, got {max_iter!r}")
     if not tol > 0:
         raise OptionError(f"tol must be positive, got {tol!r}")
+    if callback is not None and not callable(callback):
+        raise OptionError(f"callback must be callable, got {callback!r}")
     require("scip")
     require("highs")
     master = game.clone()
@@ -329,8 +343,13 @@ def run(
         if leader_best is not None and leader_best[0] < upper:
             upper, best = leader_best[0], (x, leader_best[1])
         history.append({"iteration": k, "lower": sign * lower, "upper": sign * upper})
+        if verbose:
+            log.info("iteration %d: bounds %.6g, %.6g", k, sign * lower, sign * upper)
         if best is not None and upper - lower <= tol * max(1.0, abs(upper)):
             claim, message = "optimal", f"bounds met after {k + 1} iterations"
+            break
+        if callback is not None and callback(dict(history[-1])):
+            claim, message = "iteration_limit", f"stopped by the callback after {k + 1} iterations"
             break
         point = (leader_best or follower)[1]
         yz = tuple(float(round(point[v.name])) for v in sub.part.vars if not v.is_continuous())

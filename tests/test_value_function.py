@@ -115,6 +115,19 @@ def test_a_continuous_follower_agrees_with_the_mpec():
     assert res.leader["x"] == pytest.approx(4) and res.leader_objective == pytest.approx(-12)
 
 
+def test_the_callback_stops_at_the_incumbent(caplog):
+    rows = []
+    full = so.solve(toyexample3(), method="value-function", callback=rows.append)
+    assert full.status == "optimal" and len(rows) == len(full.history) - 1  # not after the last
+    assert all(row["lower"] <= row["upper"] for row in rows)  # minimized: lower bound first
+    with caplog.at_level("INFO", logger="stackopt.value-function"):
+        stopped = so.solve(
+            toyexample3(), method="value-function", callback=lambda s: True, verbose=True
+        )
+    assert stopped.status == "iteration_limit" and "callback after 1" in stopped.message
+    assert len(stopped.history) == 1 and "iteration 0: bounds" in caplog.text
+
+
 def test_refusals():
     g = mibs()
     g.M = so.Follower()
