@@ -63,6 +63,25 @@ def test_learn_runner_reports_regret_checkpoints_and_the_final_strategy():
     assert "assumes independent types" in joint.warnings[0]
 
 
+def test_learn_runner_callback_and_time_limit_end_the_play():
+    game = TYPE_GAMES["independent"]
+    full = simulate(game, EmpiricalTypeLearner(game), 50, seed=2)
+    seen = []
+    res = so.solve(
+        game,
+        method="bayes-learn",
+        T=50,
+        seed=2,
+        callback=lambda s: seen.append(s) or s["round"] == 7,
+    )
+    assert res.status == "iteration_limit" and "callback after 7 rounds" in res.message
+    assert [s["round"] for s in seen] == list(range(1, 8)) and res.info["rounds"] == 7
+    assert [s["regret"] for s in seen] == pytest.approx(full[:7])
+    assert res.history[-1]["cumulative_regret"] == pytest.approx(full[:7].sum())
+    timed = so.solve(game, method="bayes-learn", T=10_000, time_limit=1e-9)
+    assert timed.status == "time_limit" and timed.info["rounds"] == 1
+
+
 def test_learner_errors_name_the_option():
     game = random_game(2, 3, 2, 3, seed=0)
     with pytest.raises(OptionError, match="unknown learner 'ucb'; known learners: type-joint"):

@@ -8,6 +8,8 @@ against the exact optimum (pseudo-regret), so the curves are free of the reward 
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -20,6 +22,7 @@ from stackopt.backends.bayesian.vertices import VertexTable, vertex_table
 from stackopt.bayesian.best_response import respond
 from stackopt.bayesian.game import BayesianStackelbergGame
 from stackopt.errors import OptionError
+from stackopt.progress import progress_bar
 from stackopt.result import Result
 
 LEARNERS = {
@@ -53,8 +56,10 @@ def simulate(
     T: int,
     seed: int,
     table: VertexTable | None = None,
+    stop: Callable[[int, float], bool] | None = None,
 ) -> np.ndarray:
-    """The per-round regret U(x*, D) - U(x_t, D), t = 1..T, of ``learner`` against the game."""
+    """The per-round regret U(x*, D) - U(x_t, D), t = 1..T, of ``learner`` against the game;
+    shorter when ``stop(t, regret_t)`` is True after round t."""
     n, _, _, K = game.shape
     rng = np.random.default_rng(seed)
     drawn = rng.choice(K**n, size=T, p=game.joint.ravel())
@@ -72,6 +77,8 @@ def simulate(
         theta = types[:, t]
         actions = W[np.arange(n), theta]
         learner.observe(theta if learner.feedback == "type" else None, actions)
+        if stop is not None and stop(t + 1, regret[t]):
+            return regret[: t + 1]
     return regret
 
 
@@ -87,6 +94,9 @@ def run(
     T: int = 1000,
     seed: int = 0,
     max_systems: int = 200_000,
+    time_limit: float | None = None,
+    callback: Callable[[dict[str, Any]], bool] | None = None,
+    verbose: bool = False,
 ) -> Result:
     """Play ``learner`` for T rounds against simulated followers; return its final strategy.
 
@@ -102,24 +112,52 @@ def run(
         Seed of the followers' types.
     max_systems : int
         Refuse games whose hyperplane arrangement needs more linear systems than this.
+    time_limit : float or None
+        Wall-clock limit in seconds for the rounds; the learner's recommendation after the last
+        round played is returned with status "time_limit".
+    callback : callable or None
+        ``callback(state) -> bool`` after every round, ``state`` = {"round", "regret"} (that
+        round's pseudo-regret); True ends the play with status "iteration_limit".
+    verbose : bool
+        A progress bar over the rounds.
     """
     game = require_game(game, "bayes-learn")
     if not isinstance(T, int) or T < 1:
         raise OptionError(f"T must be a positive integer; got {T!r}")
+    if time_limit is not None and not (isinstance(time_limit, (int, float)) and time_limit > 0):
+        raise OptionError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
+    if callback is not None and not callable(callback):
+        raise OptionError(f"callback must be callable, got {callback!r}")
     table = vertex_table(game, max_systems)
     agent = make_learner(learner, game, table)
-    cumulative = np.cumsum(simulate(game, agent, T, seed, table))
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    ended: list[tuple[str, str]] = []
+
+    with progress_bar(T, "round", verbose, desc=f"bayes-learn {learner}") as bar:
+
+        def stop(t: int, regret: float) -> bool:
+            bar.update(1)
+            if callback is not None and callback({"round": t, "regret": float(regret)}):
+                ended.append(("iteration_limit", f"stopped by the callback after {t} rounds"))
+            elif deadline is not None and t < T and time.perf_counter() > deadline:
+                ended.append(("time_limit", f"time limit after {t} of {T} rounds"))
+            return bool(ended)
+
+        cumulative = np.cumsum(simulate(game, agent, T, seed, table, stop))
     x, estimate = agent.recommend()
+    status, message = ended[0] if ended else ("feasible", "")
     result = strategy_result(
         game,
         x,
-        status="feasible",
+        status=status,
+        message=message,
         reported=estimate,
         history=checkpoints(cumulative),
         info={
             "learner": learner,
             "algorithm": LEARNERS[learner][1],
             "T": T,
+            "rounds": len(cumulative),
             "seed": seed,
             "optimal_value": optimal_value(game, table),
             "cumulative_regret": float(cumulative[-1]),
