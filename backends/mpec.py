@@ -3,12 +3,19 @@
 Local strategies (scholtes, smoothed-fb, penalty, nlp) run Ipopt (or Knitro when licensed) from the
 model's starting point and ``multistart - 1`` random ones, keeping the best; exact strategies (bigm,
 sos1) run a global solver: HiGHS when the reformulation is linear, SCIP otherwise.
+
+``callback(state) -> bool`` sees every solve's history row (the strategy's parameter, status,
+objective, complementarity, Ipopt iterations, the start and the repair round); True stops the run
+before its next solve (continuation step, start or repair round). A continuation cut short is
+judged at its best point so far with status "iteration_limit".
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
@@ -17,9 +24,9 @@ from pyomo.core.expr.visitor import replace_expressions
 from stackopt.backends.evaluation import honest_result
 from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.backends.solvers import GLOBAL_SOLVERS, LOCAL_SOLVERS, SolverRun, require
-from stackopt.backends.start_points import random_value
+from stackopt.backends.start_points import leader_start, random_value
 from stackopt.backends.strategies import SOS1, STRATEGIES, Strategy
-from stackopt.backends.strategies.base import out_of_time
+from stackopt.backends.strategies.base import Watch, out_of_time
 from stackopt.certificate import GlobalBound
 from stackopt.discrete_leader import discrete_leader_vars, refuse_discrete_leader, relaxed_leader
 from stackopt.errors import OptionError
@@ -88,6 +95,9 @@ def run(
     solver_options: dict | None = None,
     strategy_options: dict | None = None,
     repair: int | None = None,
+    start: dict[str, Any] | None = None,
+    callback: Callable[[dict[str, Any]], bool] | None = None,
+    verbose: bool = False,
 ) -> Result:
     """Solve the KKT reformulation of ``game`` (an MPEC) with a complementarity strategy; an honest Result.
 
@@ -120,8 +130,20 @@ def run(
         The named strategy's parameters, for callers that cannot build a strategy object (TOML
         studies, the command line). ``strategy="bigm", strategy_options={"dual_big_M": 100}`` is
         ``strategy=stackopt.BigM(dual_big_M=100)``.
+    start : dict or None
+        Leader Var name -> value of the first start (as in ``Result.leader``); the model's values
+        otherwise. The followers start from the model's values.
+    callback : callable or None
+        ``callback(state) -> bool`` after every solve, ``state`` its history row; True stops the
+        run (module docstring).
+    verbose : bool
+        Log every solve's history row at INFO level (logger ``stackopt.mpec``).
     """
     strat = resolve_strategy(strategy, strategy_options)
+    if callback is not None and not callable(callback):
+        raise OptionError(f"callback must be callable, got {callback!r}")
+    first = leader_start(list(game.component_data_objects(pyo.Var, descend_into=False)), start)
+    watch = Watch(callback, bool(verbose))
     if not isinstance(multistart, int) or multistart < 1:
         raise OptionError(f"multistart must be a positive integer, got {multistart!r}")
     if strat.exact and multistart > 1:
@@ -144,15 +166,23 @@ def run(
     cuts: list[tuple[str, dict[str, float]]] = []
     best_result = None
     for round_ in range(rounds + 1):
-        found = _multistart(strat, solver, game, cuts, multistart, rng, deadline, solver_options)
+        watch.context = {"repair": round_} if rounds else {}
+        found = _multistart(
+            strat, solver, game, cuts, (multistart, first, rng), deadline, solver_options, watch
+        )
         for row in found.history:
             history.append({"repair": round_, **row} if rounds else row)
+        if watch.stopped and found.run.status == "time_limit":  # cut short by the callback
+            found.run = SolverRun(
+                "iteration_limit", "stopped by the callback", found.run.has_solution
+            )
         result = _judge(judged, evaluator, strat, found, history, round_)
         sign = evaluator.leader_sign
         if best_result is None or _rank(result, sign) < _rank(best_result, sign):
             best_result = result
         new = [c for c in _deviations(result) if c not in cuts]
-        if round_ == rounds or not new or result.status == "time_limit" or out_of_time(deadline):
+        last = round_ == rounds or not new or result.status == "time_limit"
+        if last or watch.stopped or out_of_time(deadline):
             break
         cuts += new
     best_result.history = history  # every round's solves, whichever round's point is returned
@@ -182,20 +212,27 @@ class _Found:
     history: list[dict]
 
 
-def _multistart(strat, solver, game, cuts, multistart, rng, deadline, solver_options) -> _Found:
+def _multistart(strat, solver, game, cuts, starts, deadline, solver_options, watch) -> _Found:
     """The best of ``multistart`` solves of the MPEC with the deviation ``cuts``, within the
-    deadline (each solve gets the time left). The starts share one reformulated model (and
+    deadline (each solve gets the time left); ``starts`` = (multistart, the leader's first start
+    by name, the random generator of the others). The starts share one reformulated model (and
     Ipopt's compiled NLP)."""
+    multistart, first_start, rng = starts
     best, history = None, []
     problem = MPECProblem(game)
+    problem.watch = watch
+    for v in problem.structure.leader_vars:
+        if v.name in first_start:
+            v.set_value(first_start[v.name], skip_validation=True)
     strat.accepts(problem)
     chosen = _pick_solver(strat, solver, problem)
     strat.apply(problem)
     _add_cuts(problem, cuts)
     first = problem.snapshot()
     for start in range(multistart):
-        if start > 0 and out_of_time(deadline):
+        if start > 0 and out_of_time(deadline, problem):
             break
+        watch.context["start"] = start
         if start > 0:  # the same compiled NLP from a random point, started cold
             problem.restore(first)
             _randomize(problem, rng)

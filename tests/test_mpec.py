@@ -127,6 +127,32 @@ def test_continuation_history_and_reported_objective():
     assert res.wall_time > 0 and res.method == "mpec"
 
 
+def test_callback_sees_every_solve_and_stops_the_continuation(caplog):
+    rows = []
+    full = so.solve(bard1(), method="mpec", callback=rows.append)
+    assert full.status == "locally_optimal" and rows == full.history
+    with caplog.at_level("INFO", logger="stackopt.mpec"):
+        cut = so.solve(bard1(), method="mpec", callback=lambda s: s["t"] < 0.5, verbose=True)
+    # stopped after the second relaxation (t = 0.01), judged at that point
+    assert [row["t"] for row in cut.history] == pytest.approx([1.0, 0.01])
+    assert cut.status == "iteration_limit" and cut.message.startswith("stopped by the callback")
+    assert cut.leader_objective == pytest.approx(17, abs=0.01) and "'t': 0.01" in caplog.text
+    # a finished single solve keeps its status
+    sos1 = so.solve(duopoly(), method="mpec", strategy="sos1", callback=lambda s: True)
+    assert sos1.status == "optimal"
+    with pytest.raises(so.OptionError, match="callback must be callable"):
+        so.solve(bard1(), method="mpec", callback=3)
+
+
+def test_the_first_start_is_the_leader_start_asked():
+    game = duopoly()
+    res = so.solve(game, method="mpec", strategy="nlp", start={"q0": 30.0}, repair=0)
+    assert res.status == "locally_optimal" and res.leader["q0"] == pytest.approx(46, abs=1e-4)
+    assert game.q0.value == pytest.approx(46, abs=1e-4)  # the solution loaded, not the start
+    with pytest.raises(so.OptionError, match="start names 'F1'"):
+        so.solve(duopoly(), method="mpec", start={"F1": 1.0})
+
+
 def test_initial_method_evaluates_leader_start():
     res = so.solve(cournot(n=2), method="initial")
     # q0 = 0: the followers play the Cournot duopoly, q = 30 each; leader profit 0

@@ -9,8 +9,10 @@ problem's names (``MPECProblem.values``), the same for every strategy.
 
 from __future__ import annotations
 
+import logging
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -22,6 +24,27 @@ from stackopt.backends.solvers import SolverRun, run_solver
 #: a pair counts as complementary when min(lam, s) is at most this, or lam * s at most its square,
 #: both relative to the pair's scale (MPECProblem.complementary)
 COMPLEMENTARITY_TOL = 1e-6
+
+log = logging.getLogger("stackopt.mpec")
+
+
+@dataclass
+class Watch:
+    """The caller's view of every solve: ``callback(row) -> bool`` on each history row, prefixed
+    by the runner's ``context`` (the start, the repair round); True asks the run to stop before
+    its next solve. Each row is logged at INFO when ``verbose``."""
+
+    callback: Callable[[dict[str, Any]], bool] | None = None
+    verbose: bool = False
+    stopped: bool = False
+    context: dict[str, Any] = field(default_factory=dict)
+
+    def __call__(self, row: dict[str, Any]) -> None:
+        state = {**self.context, **row}
+        if self.verbose:
+            log.info("%s", state)
+        if self.callback is not None and self.callback(state):
+            self.stopped = True
 
 
 @dataclass
@@ -52,8 +75,10 @@ def solve_once(
     return run_solver(problem.model, solver, options, left)
 
 
-def out_of_time(deadline: float | None) -> bool:
-    return deadline is not None and time.perf_counter() >= deadline
+def out_of_time(deadline: float | None, problem: MPECProblem | None = None) -> bool:
+    """The deadline has passed, or the caller's callback asked ``problem``'s run to stop."""
+    asked = problem is not None and problem.watch is not None and problem.watch.stopped
+    return asked or (deadline is not None and time.perf_counter() >= deadline)
 
 
 class Strategy(ABC):
@@ -84,13 +109,16 @@ class Strategy(ABC):
             gap = problem.complementarity_gap() if run.has_solution else None
         except (ValueError, TypeError):  # a Var without a value
             value, gap = None, None
-        return {
+        row = {
             "status": run.status,
             "objective": value,
             "complementarity": gap,
             "iterations": run.iterations,
             **extra,
         }
+        if problem.watch is not None:
+            problem.watch(row)
+        return row
 
 
 class ContinuationStrategy(Strategy):
@@ -159,7 +187,7 @@ class ContinuationStrategy(Strategy):
         timed_out = False
         k = 0
         while k < len(schedule):
-            if out_of_time(deadline):
+            if out_of_time(deadline, problem):
                 timed_out = True
                 break
             value = schedule[k]
