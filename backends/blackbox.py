@@ -5,7 +5,10 @@ G(pi, x*(pi)) <= 0 and the leader's bounds, where every function value recompute
 x*(pi) with the ``kkt`` oracle (for followers written in cvxpy: their best responses,
 :mod:`stackopt.backends.cvxpy_equilibrium`) and scipy differentiates by finite differences. scipy
 differentiates c and G separately, with the same probe points; each probe's equilibrium is solved
-once.
+once. Where the followers cannot respond at the start, phase 1 of the gradient method
+(:mod:`stackopt.backends.feasible_start`) moves the leader to the nearest decision where they can;
+where they cannot respond at a trial decision, scipy cannot go on and the last decision with an
+equilibrium is returned, at best "feasible" (its certificate decides).
 
 Both take the option vocabulary of the iterative methods: ``max_iter`` (scipy's iteration limit),
 ``tol`` (scipy's ``tol``), ``start`` (leader Var name -> value), ``time_limit`` (wall clock) and
@@ -29,8 +32,10 @@ from scipy.optimize import Bounds, NonlinearConstraint, minimize
 from stackopt.backends.cvxpy_equilibrium import CvxpyEquilibrium, cvxpy_result, leader_cost
 from stackopt.backends.cvxpy_path import leader_projection
 from stackopt.backends.evaluation import EQUILIBRIUM_TOL, honest_result
+from stackopt.backends.feasible_start import FollowerDomain
 from stackopt.backends.gradient import LeaderConstraints
 from stackopt.backends.oracles.kkt import KKTOracle
+from stackopt.backends.oracles.multipliers import with_multipliers
 from stackopt.backends.start_points import current_value, leader_start
 from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
@@ -53,6 +58,20 @@ class _KKTGame:
         self.oracle = KKTOracle(game, self.evaluator)
         values = {v.name: current_value(v) for v in structure.leader_vars + structure.follower_vars}
         self.z, self.pi0 = self.evaluator.values_of(values | start)
+
+    def feasible_start(self, pi: np.ndarray) -> tuple[np.ndarray, str]:
+        """Where the followers cannot respond at ``pi``, the nearest leader decision where they
+        can (phase 1, :mod:`stackopt.backends.feasible_start`), and what was done."""
+        phase = FollowerDomain(analyze(self.game)).nearest(pi, self.z[: self.evaluator.n_x])
+        if not phase.found:
+            raise RuntimeError(
+                "no equilibrium at the start, and phase 1 found no leader decision where the "
+                f"followers are feasible ({phase.message})"
+            )
+        self.z = with_multipliers(self.evaluator, phase.x, self.project(phase.pi), EQUILIBRIUM_TOL)
+        moved = float(np.abs(phase.pi - pi).max(initial=0.0))
+        note = f"the followers are infeasible at the start; phase 1 moved the leader by {moved:.3g}"
+        return self.project(phase.pi), note
 
     def evaluate(self, pi: np.ndarray) -> tuple[float, np.ndarray]:
         """(c, G) at the equilibrium for pi, warm-started from the last one."""
@@ -80,6 +99,9 @@ class _CvxpyGame:
         self.x = np.array([current_value(v) for v in structure.follower_vars])
         self.pi0 = np.array([start.get(v.name, current_value(v)) for v in structure.leader_vars])
 
+    def feasible_start(self, pi: np.ndarray) -> tuple[np.ndarray, str]:
+        raise RuntimeError("the cvxpy followers' best responses failed at the start")
+
     def evaluate(self, pi: np.ndarray) -> tuple[float, np.ndarray]:
         self.x = self.equilibrium.solve(pi, self.x)
         return leader_cost(self.structure, pi, self.x)[0], np.zeros(0)
@@ -100,8 +122,10 @@ class _BlackBox:
         self.history: list[dict[str, Any]] = []
         self._seen: OrderedDict[bytes, tuple[float, np.ndarray]] = OrderedDict()
         self._capacity = 2 * len(problem.pi0) + 2
+        #: the last leader decision with an equilibrium (returned if a later one has none)
+        self.last = np.asarray(problem.pi0, dtype=float)
 
-    def _at(self, pi: np.ndarray) -> tuple[float, np.ndarray]:
+    def at(self, pi: np.ndarray) -> tuple[float, np.ndarray]:
         # scipy may probe a hair outside the leader's bounds (trust-constr's finite differences);
         # the game is only defined inside them, so a probe is evaluated at its nearest point there
         proj = self.problem.project
@@ -109,17 +133,18 @@ class _BlackBox:
         key = pi.tobytes()
         if key not in self._seen:
             self._seen[key] = self.problem.evaluate(pi)
+            self.last = pi
             if len(self._seen) > self._capacity:
                 self._seen.popitem(last=False)
         return self._seen[key]
 
     def cost(self, pi: np.ndarray) -> float:
-        cost = self._at(pi)[0]
+        cost = self.at(pi)[0]
         self.history.append({"objective": self.problem.sign * cost})
         return cost
 
     def G(self, pi: np.ndarray) -> np.ndarray:
-        return self._at(pi)[1]
+        return self.at(pi)[1]
 
 
 class _Watch:
@@ -178,7 +203,11 @@ def _run(game: StackelbergGame, scipy_method: str, options: _Options) -> Result:
     problem = _CvxpyGame(structure, start) if cvxpy else _KKTGame(game, start)
     box = _BlackBox(problem)
     proj = problem.project
-    pi0 = proj(problem.pi0)
+    pi0, note = proj(problem.pi0), ""
+    try:
+        box.at(pi0)
+    except RuntimeError:
+        pi0, note = problem.feasible_start(pi0)
     cons = []
     if problem.n_G:
         cons.append(NonlinearConstraint(box.G, -np.inf, 0.0))
@@ -190,16 +219,30 @@ def _run(game: StackelbergGame, scipy_method: str, options: _Options) -> Result:
     ):
         warnings.filterwarnings("ignore", "delta_grad == 0.0", UserWarning)
         watch = _Watch(box, options, bar)
-        out = minimize(
-            box.cost,
-            pi0,
-            method=scipy_method,
-            bounds=Bounds(proj.lb, proj.ub),
-            constraints=cons,
-            tol=options.tol,
-            callback=watch,
-            options={"maxiter": options.max_iter},
-        )
+        try:
+            out = minimize(
+                box.cost,
+                pi0,
+                method=scipy_method,
+                bounds=Bounds(proj.lb, proj.ub),
+                constraints=cons,
+                tol=options.tol,
+                callback=watch,
+                options={"maxiter": options.max_iter},
+            )
+        except RuntimeError as exc:  # no equilibrium at a trial decision: scipy cannot go on
+            return problem.result(  # the last decision with one: feasible at best, if certified
+                box.last,
+                status="feasible",
+                reported_objective=None,
+                message="; ".join(
+                    part
+                    for part in (note, str(exc), "the last decision with one is returned")
+                    if part
+                ),
+                history=box.history,
+                info={"nit": watch.iteration},
+            )
     if watch.stopped is not None:
         status, message = watch.stopped
     else:
@@ -215,7 +258,7 @@ def _run(game: StackelbergGame, scipy_method: str, options: _Options) -> Result:
         out.x,
         status=status,
         reported_objective=problem.sign * float(out.fun),
-        message=message,
+        message="; ".join(part for part in (note, message) if part),
         history=box.history,
         info={"nit": int(out.nit), "nfev": int(out.nfev)},
     )

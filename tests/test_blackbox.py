@@ -5,7 +5,7 @@ import pytest
 
 import stackopt as so
 from stackopt.backends.oracles.kkt import KKTOracle
-from stackopt.models import cournot, cyber_insurance, duopoly, qre_subsidy
+from stackopt.models import bard1, cournot, cyber_insurance, duopoly, qre_subsidy
 
 
 @pytest.mark.parametrize("method", ["slsqp", "trust-constr"])
@@ -50,6 +50,21 @@ def test_start_callback_and_time_limit(method):
         so.solve(duopoly(), method=method, time_limit=-1)
     with pytest.raises(so.OptionError, match="start names 'x'"):
         so.solve(duopoly(), method=method, start={"x": 1.0})
+
+
+def test_phase_one_moves_an_infeasible_start_into_the_followers_domain():
+    # MacMPEC bard1: at the start x = 0 the follower's 3x - y >= 3, y >= 0 has no point
+    res = so.solve(bard1(), method="slsqp")
+    assert res.status == "locally_optimal" and "phase 1 moved the leader by 1" in res.message
+    assert res.leader["x"] == pytest.approx(1, abs=1e-6)
+    assert res.leader_objective == pytest.approx(17, abs=1e-6)
+
+
+def test_a_trial_decision_outside_the_domain_returns_the_last_one_inside():
+    # trust-constr's finite differences probe x < 1 on bard1, where the follower has no point
+    res = so.solve(bard1(), method="trust-constr")
+    assert res.status == "feasible" and "the last decision with one is returned" in res.message
+    assert res.leader["x"] >= 1 and res.leader_objective == pytest.approx(17, abs=1e-3)
 
 
 def test_probes_outside_the_leader_bounds_are_evaluated_inside_them():
