@@ -128,8 +128,9 @@ class ContinuationStrategy(Strategy):
     (:meth:`declare_parameter`), so the NLP is compiled once. Each NLP is warm-started from the
     previous point and multipliers, even when the previous solve failed (a tighter parameter
     often succeeds where a looser one did not), with Ipopt's barrier parameter ``mu_init`` from
-    :meth:`barrier` and its tolerance from :meth:`inner_tolerance`. Once a relaxed solution is complementary to the solver's tolerance the
-    schedule jumps to its last value (one more warm-started solve). The result is the last (or,
+    :meth:`barrier` and its tolerance from :meth:`inner_tolerance`. Once a relaxed solution is
+    complementary to the solver's tolerance the schedule ends there when that solve had the
+    solver's own tolerance, and jumps to its last value otherwise (one more solve). The result is the last (or,
     with ``keep_best``, the best) complementary iterate; "error" if no iterate is complementary;
     "time_limit" with the best point so far when the deadline passes.
     """
@@ -147,9 +148,10 @@ class ContinuationStrategy(Strategy):
         """The parameter values, in order."""
 
     def barrier(self, value: float) -> float:
-        """Ipopt's ``mu_init`` for a warm-started solve at parameter ``value``: a relaxation of
-        size t needs no barrier larger than t."""
-        return min(0.1, max(1e-9, value))
+        """Ipopt's ``mu_init`` for a warm-started solve at the new parameter ``value``: a
+        relaxation of size t needs a barrier below t, or the barrier pushes the warm start
+        away from the relaxed products; a hundredth of t."""
+        return min(0.1, max(1e-9, 0.01 * value))
 
     def inner_tolerance(self, value: float) -> float:
         """Ipopt's ``tol`` for a solve before the schedule's last value: a relaxation of size t is
@@ -195,9 +197,10 @@ class ContinuationStrategy(Strategy):
             opts = dict(options)
             if solver == "ipopt":
                 if k > 0:
-                    opts.setdefault("mu_init", self.barrier(schedule[k - 1]))
+                    opts.setdefault("mu_init", self.barrier(value))
                 if k < len(schedule) - 1:
                     opts["tol"] = max(solver_tol, self.inner_tolerance(value))
+            final = opts.get("tol", solver_tol) <= solver_tol  # solved to the solver's tolerance
             run = solve_once(problem, solver, opts, deadline)
             history.append(self._row(problem, run, **{self.parameter: value}))
             k += 1
@@ -214,6 +217,8 @@ class ContinuationStrategy(Strategy):
             if self.stop_when_complementary:
                 break
             if problem.complementarity_gap() <= solver_tol:
+                if final:  # complementary at the solver's tolerance: this is the answer
+                    break
                 k = max(k, len(schedule) - 1)  # complementary already: the last value only
         if run is None:
             message = "time limit before the first solve; the start point is returned"

@@ -63,5 +63,6 @@ class Penalty(ContinuationStrategy):
         return 0.0
 
     def barrier(self, value: float) -> float:
-        """A heavier penalty needs a smaller barrier to keep the products near zero."""
-        return min(0.1, max(1e-9, 1.0 / value))
+        """A heavier penalty needs a smaller barrier to keep the products near zero: 1 / rho of
+        the previous solve."""
+        return min(0.1, max(1e-9, self.factor / value))
