@@ -22,6 +22,7 @@ from stackopt.certificate import certification
 from stackopt.errors import ModelError, OptionError, SolverUnavailableError
 from stackopt.game import StackelbergGame
 from stackopt.method_options import check_keywords
+from stackopt.option_values import check_values
 from stackopt.result import Result
 from stackopt.solution_loading import load_solution as load_solution_into
 from stackopt.solver_output import solver_output
@@ -87,6 +88,7 @@ def solve(
     """
     run = _runner(method)
     check_keywords(method, run, options)
+    check_values(f"method {method!r}", run, options)
     for name, flag in (("certify", certify), ("tee", tee), ("load_solution", load_solution)):
         if not isinstance(flag, bool):
             raise OptionError(f"{name} must be True or False, got {flag!r}")

@@ -55,7 +55,7 @@ def test_runner_anneals_and_never_beats_the_exact_optimum():
     assert [h["tau"] for h in res.history] == pytest.approx(np.geomspace(1.0, 1e-3, 4))
     assert res.leader_objective <= best + 1e-9
     assert res.leader_objective == pytest.approx(res.history[-1]["true_objective"])
-    with pytest.raises(OptionError, match="tau must be positive"):
+    with pytest.raises(OptionError, match="tau must be > 0"):
         so.solve(game, method="bayes-smoothed", tau=0.0)
     with pytest.raises(OptionError, match="starts must be a positive integer"):
         so.solve(game, method="bayes-smoothed", starts=0)

@@ -20,6 +20,7 @@ import pyomo.environ as pyo
 
 from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.backends.solvers import SolverRun, run_solver
+from stackopt.option_values import Range, check_fields
 
 #: a pair counts as complementary when min(lam, s) is at most this, or lam * s at most its square,
 #: both relative to the pair's scale (MPECProblem.complementary)
@@ -87,6 +88,11 @@ class Strategy(ABC):
     name: ClassVar[str]
     #: True for the exact disjunctive reformulations that need a global (MI)NLP solver
     exact: ClassVar[bool] = False
+    #: the range of each numeric parameter, checked with the types when a strategy is made
+    ranges: ClassVar[dict[str, Range]] = {}
+
+    def __post_init__(self) -> None:
+        check_fields(self, self.ranges)
 
     def accepts(self, problem: MPECProblem) -> None:
         """Raise :class:`stackopt.ModelError` if this strategy cannot reformulate ``problem``."""

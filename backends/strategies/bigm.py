@@ -19,6 +19,7 @@ from pyomo.contrib.fbbt.fbbt import compute_bounds_on_expr
 from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.backends.strategies.base import Strategy
 from stackopt.errors import ModelError
+from stackopt.option_values import POSITIVE
 
 BigMHint = float | dict[str, float] | None
 
@@ -44,6 +45,7 @@ class BigM(Strategy):
     dual_big_M: BigMHint = None
     primal_big_M: BigMHint = None
     name: ClassVar[str] = "bigm"
+    ranges = {"dual_big_M": POSITIVE, "primal_big_M": POSITIVE}
     exact: ClassVar[bool] = True
 
     def big_ms(self, problem: MPECProblem) -> list[tuple[float, float]]:

@@ -16,6 +16,7 @@ import pyomo.environ as pyo
 
 from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.backends.strategies.base import ContinuationStrategy
+from stackopt.option_values import GROW, POSITIVE
 
 
 @dataclass
@@ -36,6 +37,7 @@ class Penalty(ContinuationStrategy):
     factor: float = 10.0
     rho_max: float = 1e8
     name: ClassVar[str] = "penalty"
+    ranges = {"rho0": POSITIVE, "factor": GROW, "rho_max": POSITIVE}
     parameter: ClassVar[str] = "rho"
     stop_when_complementary: ClassVar[bool] = True
     keep_best: ClassVar[bool] = True

@@ -15,6 +15,7 @@ from pyomo.mpec import Complementarity, complements
 
 from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.backends.strategies.base import Strategy
+from stackopt.option_values import NONNEGATIVE
 
 
 @dataclass
@@ -29,6 +30,7 @@ class PyomoNLP(Strategy):
 
     mpec_bound: float = 0.0
     name: ClassVar[str] = "nlp"
+    ranges = {"mpec_bound": NONNEGATIVE}
 
     def apply(self, problem: MPECProblem) -> None:
         pairs = problem.pairs

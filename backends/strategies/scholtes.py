@@ -13,6 +13,7 @@ import pyomo.environ as pyo
 
 from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.backends.strategies.base import ContinuationStrategy, geometric
+from stackopt.option_values import POSITIVE, SHRINK
 
 
 @dataclass
@@ -35,6 +36,7 @@ class Scholtes(ContinuationStrategy):
     factor: float = 0.01
     t_min: float = 1e-9
     name: ClassVar[str] = "scholtes"
+    ranges = {"t0": POSITIVE, "factor": SHRINK, "t_min": POSITIVE}
     parameter: ClassVar[str] = "t"
 
     def schedule(self) -> list[float]:

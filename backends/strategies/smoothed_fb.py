@@ -13,6 +13,7 @@ import pyomo.environ as pyo
 
 from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.backends.strategies.base import ContinuationStrategy, geometric
+from stackopt.option_values import POSITIVE, SHRINK
 
 
 @dataclass
@@ -33,6 +34,7 @@ class SmoothedFB(ContinuationStrategy):
     factor: float = 0.1
     mu_min: float = 1e-10
     name: ClassVar[str] = "smoothed-fb"
+    ranges = {"mu0": POSITIVE, "factor": SHRINK, "mu_min": POSITIVE}
     parameter: ClassVar[str] = "mu"
 
     def schedule(self) -> list[float]:
