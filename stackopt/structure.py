@@ -25,6 +25,7 @@ from pyomo.core.expr.visitor import identify_variables
 from pyomo.mpec import Complementarity
 
 from stackopt.errors import ModelError
+from stackopt.finite_data import check_finite_data
 from stackopt.follower_dual import placeholder_constraint
 from stackopt.game import FollowerData, StackelbergGame
 from stackopt.shared_constraint import is_shared
@@ -134,6 +135,7 @@ def analyze(game: StackelbergGame, integer_followers: bool = False) -> GameStruc
     through the followers' KKT conditions, :mod:`stackopt.backends.value_function`)."""
     if not isinstance(game, StackelbergGame):
         raise ModelError(f"expected a stackopt.StackelbergGame, got {type(game).__name__}")
+    check_finite_data(game)
     for comp in game.component_data_objects(Complementarity, active=True, descend_into=True):
         raise ModelError(
             f"Complementarity {comp.name} is not supported in a StackelbergGame: stackopt derives "
