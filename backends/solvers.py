@@ -8,6 +8,7 @@ required.
 from __future__ import annotations
 
 import functools
+import threading
 from dataclasses import dataclass
 
 import pyomo.environ as pyo
@@ -41,6 +42,15 @@ _STATUS = {
     TC.unbounded: "error",
     TC.infeasibleOrUnbounded: "infeasible",
 }
+
+#: Ipopt refuses NaN or infinite derivatives (a status) instead of factorizing them
+IPOPT_NAN_CHECK = {"check_derivatives_for_naninf": "yes"}
+#: an evaluation error (a division by zero inside the bounds) ends an Ipopt solve as an error
+#: status: recovering from one, Debian's Ipopt 3.11.9 can crash the process (SIGSEGV in dnrm2)
+HALT_ON_EVALUATION_ERROR = True
+#: Pyomo's solver interfaces redirect the process's output streams while they run (its
+#: ``capture_output``), which is process-wide state: solves in threads take turns
+SOLVER_CALL = threading.Lock()
 
 
 @dataclass
@@ -107,10 +117,17 @@ def run_solver(
     if solver == "ipopt":
         opts.setdefault("print_level", 5 if tee else 0)
         opts.setdefault("sb", "yes")
+        opts = {**IPOPT_NAN_CHECK, **opts}
         if time_limit is not None:
             opts["max_cpu_time"] = float(time_limit)
         try:
-            res = pyo.SolverFactory(name).solve(model, options=opts, tee=tee)
+            with SOLVER_CALL:
+                res = pyo.SolverFactory(name).solve(
+                    model,
+                    options=opts,
+                    tee=tee,
+                    halt_on_evaluation_error=HALT_ON_EVALUATION_ERROR,
+                )
         except Exception as exc:  # an evaluation error inside Ipopt ends this solve only
             return SolverRun("error", f"ipopt: {type(exc).__name__}: {exc}", False)
         tc = res.solver.termination_condition
@@ -128,7 +145,8 @@ def run_solver(
     if time_limit is not None:
         kwargs["timelimit"] = float(time_limit)
     try:
-        res = solver_obj.solve(model, **kwargs)
+        with SOLVER_CALL:
+            res = solver_obj.solve(model, **kwargs)
     except Exception as exc:
         return SolverRun("error", f"{solver}: {type(exc).__name__}: {exc}", False)
     tc = res.solver.termination_condition

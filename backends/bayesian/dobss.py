@@ -17,6 +17,7 @@ import pyomo.environ as pyo
 from pyomo.opt import TerminationCondition
 
 from stackopt.backends.bayesian.outcome import require_game, strategy_result
+from stackopt.backends.solvers import SOLVER_CALL
 from stackopt.bayesian.game import BayesianStackelbergGame
 from stackopt.errors import SolverUnavailableError
 from stackopt.result import Result
@@ -96,7 +97,8 @@ def run(game: Any, time_limit: float | None = None) -> Result:
     if time_limit is not None:
         solver.config.time_limit = float(time_limit)
     m = build_model(game)
-    results = solver.solve(m, load_solutions=False)
+    with SOLVER_CALL:  # Pyomo's output capture is process-wide
+        results = solver.solve(m, load_solutions=False)
     condition = results.solver.termination_condition
     if condition == TerminationCondition.infeasible:
         return Result(status="infeasible", message="HiGHS: MILP infeasible")

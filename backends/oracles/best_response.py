@@ -19,7 +19,7 @@ from pyomo.common.collections import ComponentMap
 from pyomo.contrib.pynumero.interfaces.cyipopt_interface import CyIpoptNLP
 from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
 
-from stackopt.backends.solvers import solver_message
+from stackopt.backends.solvers import HALT_ON_EVALUATION_ERROR, IPOPT_NAN_CHECK, solver_message
 from stackopt.structure import FollowerPart, GameStructure
 
 #: Ipopt's return codes that deliver a best response: solved, solved to an acceptable level
@@ -84,8 +84,10 @@ class BestResponseNLP:
         lb[fixed] = ub[fixed] = x0[fixed]
         x0 = np.clip(x0, lb, ub)
         try:
-            problem = CyIpoptNLP(_Round(self.nlp, lb, ub, x0))
-            for key, value in IPOPT_OPTIONS.items():
+            problem = CyIpoptNLP(
+                _Round(self.nlp, lb, ub, x0), halt_on_evaluation_error=HALT_ON_EVALUATION_ERROR
+            )
+            for key, value in {**IPOPT_OPTIONS, **IPOPT_NAN_CHECK}.items():
                 problem.add_option(key, value)
             x, info = problem.solve(x0)
         except Exception as exc:  # an evaluation error ends this best response only
