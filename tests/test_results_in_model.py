@@ -4,7 +4,7 @@ import pyomo.environ as pyo
 import pytest
 
 import stackopt as so
-from stackopt.models import cournot
+from stackopt.models import cournot, duopoly
 
 from .games import infeasible_duopoly, linear_bilevel, root_follower
 
@@ -32,6 +32,11 @@ METHODS = [
     dict(method="gradient"),
     dict(method="slsqp"),
     dict(method="initial"),
+    dict(method="mpec", strategy="nlp"),
+    dict(method="mpec", strategy="smoothed-fb"),
+    dict(method="trust-constr", max_iter=20),
+    dict(method="stackelberg-br", max_iter=20),
+    dict(method="tikhonov-zo", max_iter=5),
 ]
 
 
@@ -83,6 +88,24 @@ def test_indexed_followers_are_loaded_by_index():
     res = so.solve(g, method="mpec")
     for i in (1, 2):
         assert g.F[i].q.value == pytest.approx(res.followers[f"F[{i}]"]["q"])
+
+
+@pytest.mark.parametrize(
+    ("make", "options"),
+    [
+        (linear_bilevel, dict(method="value-function")),
+        (duopoly, dict(method="simgd", max_iter=20)),
+        (duopoly, dict(method="lola", max_iter=20)),
+        (duopoly, dict(method="two-timescale", max_iter=20)),
+    ],
+    ids=lambda o: o["method"] if isinstance(o, dict) else "",
+)
+def test_methods_for_narrower_games_leave_the_model_as_it_was(make, options):
+    g = make()
+    before = _state(g)
+    res = so.solve(g, load_solution=False, **options)
+    assert res.status != "error", res.message
+    assert _state(g) == before
 
 
 def test_a_failed_solve_loads_nothing():
