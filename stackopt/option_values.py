@@ -94,7 +94,7 @@ def check_values(owner: str, func: Callable, values: Mapping[str, Any]) -> None:
     """Check each of ``values`` against ``func``'s type hint for it and :data:`RANGES`.
 
     ``owner`` names what the options belong to in messages ("method 'mpec'")."""
-    hints = _hints(func)
+    hints = type_hints(func)
     for name, value in values.items():
         hint = hints.get(name, Any)
         if hint is None or hint is type(None):
@@ -105,33 +105,35 @@ def check_values(owner: str, func: Callable, values: Mapping[str, Any]) -> None:
 def check_fields(obj: Any, ranges: Mapping[str, Range]) -> None:
     """Check every field of the dataclass instance ``obj`` against its type hint and ``ranges``."""
     owner = type(obj).__name__
-    hints = _hints(type(obj))
+    hints = type_hints(type(obj))
     for f in dataclasses.fields(obj):
         check_value(owner, f.name, getattr(obj, f.name), hints.get(f.name, Any), ranges.get(f.name))
 
 
-def check_value(owner: str, name: str, value: Any, hint: Any, bounds: Range | None) -> None:
+def check_value(
+    owner: str, name: str, value: Any, hint: Any, bounds: Range | None, kind: str = "option"
+) -> None:
     """Raise :class:`OptionError` unless ``value`` is of type ``hint`` and, if a real number, not
-    NaN and within ``bounds``."""
+    NaN and within ``bounds``; the message reads "<owner>: <kind> <name> must be ..., got ..."."""
     if not _is_instance(value, hint):
         raise OptionError(
-            f"{owner}: option {name} must be {_describe(hint)}, got {value!r} "
+            f"{owner}: {kind} {name} must be {_describe(hint)}, got {value!r} "
             f"({type(value).__name__})"
         )
     if not _is_real(value):
         return
     if math.isnan(value):
-        raise OptionError(f"{owner}: option {name} must be a number, got nan")
+        raise OptionError(f"{owner}: {kind} {name} must be a number, got nan")
     if bounds is not None and value not in bounds:
         text = "finite" if value == math.inf else bounds.text
-        raise OptionError(f"{owner}: option {name} must be {text}, got {value!r}")
+        raise OptionError(f"{owner}: {kind} {name} must be {text}, got {value!r}")
 
 
 def _is_real(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
-def _hints(func: Callable) -> dict[str, Any]:
+def type_hints(func: Callable) -> dict[str, Any]:
     """``func``'s parameter (or a class's field) hints, resolved; one that cannot be is ``Any``."""
     try:
         return typing.get_type_hints(func)

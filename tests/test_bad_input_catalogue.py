@@ -585,15 +585,19 @@ def test_an_exception_escaping_any_runner_is_an_error_status(monkeypatch):
 
 
 def test_a_solver_that_raises_is_an_error_status(monkeypatch):
-    """A fault inside the solver interface (a Pyomo plugin raising) ends that solve as a status."""
+    """A fault inside the solver interface (a Pyomo plugin raising) ends that solve as a status.
+    SCIP is reached through Pyomo's SolverFactory (Ipopt on the MPEC path is compiled in memory)."""
     import stackopt.backends.solvers as solvers
 
     class Failing:
+        def available(self, exception_flag=True):
+            return True
+
         def solve(self, *args, **kwargs):
             raise OSError("injected: solver process vanished")
 
     monkeypatch.setattr(solvers.pyo, "SolverFactory", lambda name: Failing())
-    res = so.solve(duopoly(), strategy="scholtes", certify=False)
+    res = so.solve(duopoly(), strategy="sos1", certify=False)
     assert res.status == "error"
     assert "injected: solver process vanished" in res.message
 

@@ -140,7 +140,7 @@ def test_markov_nlp_callback_and_time_limit_end_the_starts():
 @pytest.mark.parametrize(
     ("options", "match"),
     [
-        ({"leader_step": 0.0}, "step size must be > 0"),
+        ({"leader_step": 0.0}, "option leader_step must be > 0, got 0.0"),
         (
             {
                 "leader_step": 3.0,
@@ -152,10 +152,10 @@ def test_markov_nlp_callback_and_time_limit_end_the_starts():
             "leader_step <= follower_step",
         ),
         ({"leader_schedule": 0.3}, "leader_schedule 0.3 must decay faster"),
-        ({"multistart": 0}, "multistart must be a positive integer"),
+        ({"multistart": 0}, "option multistart must be a positive integer, got 0"),
         ({"start": np.ones((1, 3)) / 3}, "start must be a leader policy"),
-        ({"max_iter": 0}, "max_iter must be a positive integer"),
-        ({"tol": -1.0}, "tol must be > 0"),
+        ({"max_iter": 0}, "option max_iter must be a positive integer, got 0"),
+        ({"tol": -1.0}, "option tol must be > 0, got -1.0"),
     ],
 )
 def test_bad_options_are_refused_naming_the_option(options, match):

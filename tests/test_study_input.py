@@ -49,7 +49,7 @@ def test_the_grid_is_games_x_params_x_seeds_x_methods():
             duopoly,
             [dict(label="x", method="mpec", stepz=3)],
             [0],
-            "methods[0]: got an unexpected keyword argument 'stepz'",
+            "methods[0]: method 'mpec' has no option 'stepz'",
         ),
         (
             (duopoly, {"B": [1, 2]}),
@@ -160,6 +160,8 @@ def test_a_bad_study_file_names_the_file_and_the_field(tmp_path, text, message):
     assert message in str(err.value)
 
 
+GD = "method 'gradient'"
+
 OPTIONS_STUDY = """[study]
 seeds = 2
 
@@ -182,17 +184,26 @@ method = "gradient"
 @pytest.mark.parametrize(
     "fields, message",
     [
-        (dict(gradient="lr = -1"), "16: methods[1]: lr must be positive, got -1"),
-        (dict(gradient='lr = "fast"'), "16: methods[1]: lr must be float | None, got 'fast'"),
-        (dict(gradient='time_limit = "5"'), "16: methods[1]: time_limit must be float | None"),
-        (dict(gradient="mu = 0"), "16: methods[1]: mu must be positive, got 0"),
+        (dict(gradient="lr = -1"), f"16: methods[1]: {GD}: option lr must be > 0, got -1"),
+        (
+            dict(gradient='lr = "fast"'),
+            f"16: methods[1]: {GD}: option lr must be a number or None, got 'fast' (str)",
+        ),
+        (
+            dict(gradient='time_limit = "5"'),
+            f"16: methods[1]: {GD}: option time_limit must be a number or None, got '5'",
+        ),
+        (dict(gradient="mu = 0"), f"16: methods[1]: {GD}: option mu must be > 0, got 0"),
         (dict(gradient='oracle = "nope"'), "16: methods[1]: unknown oracle 'nope'"),
         (
             dict(gradient="oracle_options = { bad = 1 }"),
             "16: methods[1]: oracle_options of 'kkt': got an unexpected keyword argument 'bad'",
         ),
-        (dict(multistart=0), "11: methods[0]: multistart must be a positive integer, got 0"),
-        (dict(A='"abc"'), "6: game 'duopoly': A must be float, got 'abc'"),
+        (
+            dict(multistart=0),
+            "11: methods[0]: method 'mpec': option multistart must be a positive integer, got 0",
+        ),
+        (dict(A='"abc"'), "6: game 'duopoly': parameter A must be a number, got 'abc' (str)"),
     ],
 )
 def test_option_values_are_checked_by_the_method_before_any_cell_runs(tmp_path, fields, message):

@@ -188,7 +188,7 @@ def run_solve(args: argparse.Namespace, extra: Sequence[str]) -> int:
 
     name, factory = resolve_factory(args.model)
     params = pairs(args.param, "--param")
-    check_call(factory, f"game {name!r}", seed=args.seed, **params)
+    check_call(factory, f"game {name!r}", {"seed": args.seed} | params, kind="parameter")
     game = factory(seed=args.seed, **params)
     result = solve(game, method=args.method, **options(extra))
     if args.json:

@@ -127,7 +127,7 @@ def check_game(game: Game, seed: int) -> list[dict[str, Any]]:
         raise OptionError(f"game {game.name!r}: 'seed' is not a parameter; use seeds")
     seeded = {"seed": seed} if takes_keyword(game.factory, "seed") else {}
     for params in instances:
-        check_call(game.factory, f"game {game.name!r}", **seeded, **params)
+        check_call(game.factory, f"game {game.name!r}", seeded | params, kind="parameter")
     return instances
 
 

@@ -2,27 +2,27 @@
 
 Each method's options go through the method's own checks, without solving anything:
 
-1. the keywords are bound to the runner's signature (an unknown one is refused);
-2. each value is checked against the runner's type hints (``lr="fast"`` for ``lr: float``);
-3. ``stackopt.solve`` is called on a stand-in game that stops the run at its first use of the game,
-   so every check the runner makes on its options before it reads the game runs as it would;
-4. the objects a runner builds only after reading the game are built here from the same options
+1. ``stackopt.solve`` is called on a stand-in game that stops the run at its first use of the game,
+   so its checks run as they would for a real game: the keywords against the runner's signature
+   (an unknown one is refused), each value's type and range
+   (:func:`stackopt.option_values.check_values`), and every check the runner makes on its options
+   before it reads the game;
+2. the objects a runner builds only after reading the game are built here from the same options
    (:data:`LATE_OBJECTS`: the gradient method's oracle).
 
-A game's parameters are checked against its factory's signature and type hints the same way.
+A game's parameters are checked against its factory's signature and type hints by the same
+:func:`stackopt.option_values.check_value`.
 """
 
 from __future__ import annotations
 
-import collections.abc
 import importlib
 import inspect
-import types
-import typing
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from stackopt.errors import ModelError, OptionError
+from stackopt.option_values import check_value, type_hints
 from stackopt.solve import METHODS, solve
 
 
@@ -41,9 +41,15 @@ def takes_keyword(func: Callable[..., Any], name: str) -> bool:
     return name in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 
-def check_call(func: Callable[..., Any], where: str, *args: Any, **kwargs: Any) -> None:
-    """Check that ``func`` accepts these arguments and that each keyword value has the type its
-    hint asks for, without calling it; errors name ``where``."""
+def check_call(
+    func: Callable[..., Any],
+    where: str,
+    kwargs: Mapping[str, Any],
+    args: tuple[Any, ...] = (),
+    kind: str = "option",
+) -> None:
+    """Check that ``func`` accepts ``args`` and ``kwargs`` and that each keyword value has the type
+    its hint asks for, without calling it; errors name ``where`` and the ``kind`` of argument."""
     try:
         signature = inspect.signature(func)
     except (TypeError, ValueError):  # builtins without a signature: checked when called
@@ -52,21 +58,20 @@ def check_call(func: Callable[..., Any], where: str, *args: Any, **kwargs: Any) 
         signature.bind(*args, **kwargs)
     except TypeError as exc:
         raise OptionError(f"{where}: {exc}") from None
-    hints = _hints(func)
+    hints = type_hints(func)
     for name, value in kwargs.items():
-        if name in hints and not conforms(value, hints[name]):
-            raise OptionError(f"{where}: {name} must be {_describe(hints[name])}, got {value!r}")
+        check_value(where, name, value, hints.get(name, Any), None, kind)
 
 
 def check_method_options(method: str, options: Mapping[str, Any], where: str) -> None:
     """Run ``method``'s own checks on ``options`` without solving; errors name ``where``."""
-    check_call(runner_of(method), where, None, **options)
     try:
+        try:
+            solve(_StandInGame(), method=method, load_solution=False, certify=False, **options)
+        except (_GameReached, ModelError):
+            pass  # the runner checked its options and went on to read the game
         for build in LATE_OBJECTS.get(method, ()):
             build(runner_of(method), options)
-        solve(_StandInGame(), method=method, load_solution=False, certify=False, **options)
-    except (_GameReached, ModelError):
-        return  # the runner checked its options and went on to read the game
     except OptionError as exc:
         raise OptionError(f"{where}: {exc}") from None
     except (TypeError, ValueError) as exc:  # a value of the wrong kind met an option check
@@ -87,7 +92,7 @@ def _gradient_oracle(run: Callable[..., Any], options: Mapping[str, Any]) -> Non
     if oracle not in ORACLES:
         raise OptionError(f"unknown oracle {oracle!r}; choose one of {', '.join(ORACLES)}")
     extra = _option(run, options, "oracle_options") or {}
-    check_call(ORACLES[oracle], f"oracle_options of {oracle!r}", None, None, None, **extra)
+    check_call(ORACLES[oracle], f"oracle_options of {oracle!r}", extra, args=(None, None, None))
 
 
 #: Objects a runner builds only after it reads the game, built from the options by the study.
@@ -109,44 +114,3 @@ class _StandInGame:
 
     __getattr__ = __getitem__ = __iter__ = __len__ = __bool__ = __call__ = _reached
     __contains__ = __float__ = __int__ = __index__ = _reached
-
-
-def _hints(func: Callable[..., Any]) -> dict[str, Any]:
-    try:
-        return typing.get_type_hints(func)
-    except Exception:  # a hint naming a type imported only for type checkers: no type checks
-        return {}
-
-
-def conforms(value: Any, hint: Any) -> bool:
-    """Whether ``value`` fits the type hint ``hint`` (containers by their kind only; an int fits
-    ``float``; a bool fits only ``bool``; an unrecognized hint accepts anything)."""
-    if hint is Any or hint is inspect.Parameter.empty:
-        return True
-    origin = typing.get_origin(hint)
-    if origin in (typing.Union, types.UnionType):
-        return any(conforms(value, arg) for arg in typing.get_args(hint))
-    if origin is typing.Literal:
-        return value in typing.get_args(hint)
-    if origin in (collections.abc.Callable,) or hint is collections.abc.Callable:
-        return callable(value)
-    if hint is type(None):
-        return value is None
-    if origin in (tuple, list, collections.abc.Sequence):
-        return isinstance(value, (tuple, list))  # TOML and JSON give lists for tuples
-    if origin in (dict, collections.abc.Mapping):
-        return isinstance(value, Mapping)
-    if not isinstance(hint, type):
-        return True
-    if hint is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if hint in (tuple, list):
-        return isinstance(value, (tuple, list))
-    return isinstance(value, hint)
-
-
-def _describe(hint: Any) -> str:
-    text = inspect.formatannotation(hint)
-    return text.replace("collections.abc.", "").replace("NoneType", "None")
