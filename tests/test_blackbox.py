@@ -46,7 +46,7 @@ def test_start_callback_and_time_limit(method):
     assert res.leader["q0"] == pytest.approx(states[0]["leader"][0])
     timed = so.solve(duopoly(), method=method, time_limit=1e-9)
     assert timed.status == "time_limit" and "after 1 iterations" in timed.message
-    with pytest.raises(so.OptionError, match="time_limit must be a positive number"):
+    with pytest.raises(so.OptionError, match="option time_limit must be > 0, got -1"):
         so.solve(duopoly(), method=method, time_limit=-1)
     with pytest.raises(so.OptionError, match="start names 'x'"):
         so.solve(duopoly(), method=method, start={"x": 1.0})

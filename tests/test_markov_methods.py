@@ -133,7 +133,7 @@ def test_markov_nlp_callback_and_time_limit_end_the_starts():
     timed = so.solve(game, "markov-nlp", multistart=8, seed=1, time_limit=1e-6)
     assert "starts" not in timed.info and timed.status == "time_limit"
     assert "time" in timed.message.lower()
-    with pytest.raises(OptionError, match="time_limit must be a positive number"):
+    with pytest.raises(OptionError, match="option time_limit must be > 0, got 0"):
         so.solve(game, "markov-nlp", time_limit=0)
 
 

@@ -140,7 +140,7 @@ def test_callback_sees_every_solve_and_stops_the_continuation(caplog):
     # a finished single solve keeps its status
     sos1 = so.solve(duopoly(), method="mpec", strategy="sos1", callback=lambda s: True)
     assert sos1.status == "optimal"
-    with pytest.raises(so.OptionError, match="callback must be callable"):
+    with pytest.raises(so.OptionError, match="option callback must be a callable or None, got 3"):
         so.solve(bard1(), method="mpec", callback=3)
 
 
