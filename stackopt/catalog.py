@@ -19,7 +19,7 @@ from packaging.requirements import Requirement
 from stackopt.backends.solvers import GLOBAL_SOLVERS, LOCAL_SOLVERS, available
 from stackopt.backends.strategies import SOS1, STRATEGIES
 from stackopt.errors import OptionError
-from stackopt.method_options import options, summary
+from stackopt.method_options import first_sentence, options, summary
 from stackopt.solve import METHODS
 
 #: the solvers a method needs besides its own imports. A method on a StackelbergGame needs Ipopt:
@@ -66,8 +66,7 @@ class MethodTable(list):
 
 def _short(row: dict[str, Any]) -> str:
     """The row's description cut to its first sentence (the strategy's, for an mpec row)."""
-    text = row.get("strategy_description") or row["description"]
-    return text.split(". ")[0].rstrip(".")
+    return first_sentence(row.get("strategy_description") or row["description"])
 
 
 def runner(method: str) -> Callable:

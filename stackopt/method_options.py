@@ -89,15 +89,17 @@ def _resolve(name: str, kind: str, meaning: str) -> tuple[str, str]:
     """(type, first sentence); an entry "As in :func:`module.function`." is read from there."""
     match = _AS_IN.match(meaning)
     if match is None:
-        return kind, _first_sentence(meaning)
+        return kind, first_sentence(meaning)
     module, _, attribute = match.group(1).rpartition(".")
     target = getattr(importlib.import_module(module), attribute)
     return documented_parameters(target)[name]
 
 
-def _first_sentence(text: str) -> str:
-    match = re.match(r"(.+?\.)(\s|$)", text)
-    return (match.group(1) if match else text).rstrip(".")
+def first_sentence(text: str) -> str:
+    """``text`` up to its first full stop that ends a sentence (followed by a capital or the end:
+    "Wang et al. 2022" and "(Eq. 3)" go on), without the stop."""
+    match = re.match(r"(.+?)\.(?=\s+[A-Z]|\s*$)", text, re.DOTALL)
+    return match.group(1) if match else text
 
 
 def options(func: Callable) -> list[Option]:

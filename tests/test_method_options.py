@@ -8,7 +8,13 @@ import stackopt as so
 from stackopt.backends.strategies import STRATEGIES
 from stackopt.catalog import describe, install_hint, methods
 from stackopt.errors import UnknownOptionError
-from stackopt.method_options import Option, check_keywords, documented_parameters, options
+from stackopt.method_options import (
+    Option,
+    check_keywords,
+    documented_parameters,
+    first_sentence,
+    options,
+)
 from stackopt.models import duopoly
 
 
@@ -108,3 +114,10 @@ def test_a_shared_option_is_read_from_the_runner_its_entry_names():
     assert "As in :func:`stackopt.backends.dynamics.simgd.run`" in lola.run.__doc__
     assert documented_parameters(lola.run)["tol"] == documented_parameters(simgd.run)["tol"]
     assert documented_parameters(lola.run)["tol"][1].startswith("Stop when the projected")
+
+
+def test_the_first_sentence_runs_past_abbreviations():
+    assert first_sentence("Descent (Eq. 3) of Wang et al. 2022. Then more.") == (
+        "Descent (Eq. 3) of Wang et al. 2022"
+    )
+    assert first_sentence("No stop at all") == "No stop at all"
