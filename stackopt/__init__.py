@@ -27,8 +27,9 @@ from stackopt.shared_constraint import SharedConstraint
 from stackopt.solve import METHODS, certify, solve
 
 if TYPE_CHECKING:
-    from stackopt import models
-    from stackopt.app.study import benchmark, compare
+    import stackopt.models as models
+    from stackopt.app.study.benchmark import benchmark
+    from stackopt.app.study.runner import compare
     from stackopt.backends.leader_sensitivity import sensitivity
     from stackopt.bayesian import BayesianStackelbergGame
     from stackopt.markov import MarkovStackelbergGame

@@ -9,6 +9,8 @@ play a Nash equilibrium among themselves for every leader decision.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pyomo.environ as pyo
 from pyomo.core.base.block import BlockData, declare_custom_block
 
@@ -16,6 +18,10 @@ from pyomo.core.base.block import BlockData, declare_custom_block
 @declare_custom_block(name="Follower")
 class FollowerData(BlockData):
     """One follower: a block holding its decisions, its objective and its own constraints."""
+
+
+if TYPE_CHECKING:  # the decorator above defines the component class Follower in this module
+    Follower = pyo.Block
 
 
 class StackelbergGame(pyo.ConcreteModel):
