@@ -70,11 +70,18 @@ class CompiledNLP:
         """The next solve starts cold (a new start point of a multistart)."""
         self.duals = None
 
-    def solve(self, options: dict[str, Any], deadline: float | None) -> SolverRun:
+    def solve(
+        self,
+        options: dict[str, Any],
+        deadline: float | None,
+        bounds: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
+    ) -> SolverRun:
         """Solve from the model's current values (warm-started from the last multipliers when
         there are some); load the point into the model's Vars. ``deadline`` is a
-        ``time.perf_counter()`` instant."""
-        lb, ub = self.lb.copy(), self.ub.copy()
+        ``time.perf_counter()`` instant; ``bounds`` = (variables' lower, upper, constraints'
+        lower, upper) replaces the model's bounds for this solve (a side of a pair fixed)."""
+        lb, ub = (self.lb, self.ub) if bounds is None else bounds[:2]
+        lb, ub = lb.copy(), ub.copy()
         if self.column is not None:
             lb[self.column] = ub[self.column] = self.parameter.value
         x0 = np.array(
@@ -93,7 +100,7 @@ class CompiledNLP:
 
         try:
             problem = CyIpoptNLP(
-                _Round(self.nlp, lb, ub, x0),
+                _Round(self.nlp, lb, ub, x0, None if bounds is None else bounds[2:]),
                 intermediate_callback=intermediate,
                 halt_on_evaluation_error=False,
             )

@@ -210,6 +210,8 @@ class _Found:
     values: dict[str, float] | None
     reported: float | None
     history: list[dict]
+    #: the strategy's entries for Result.info (StrategyOutcome.info)
+    info: dict
 
 
 def _multistart(strat, solver, game, cuts, starts, deadline, solver_options, watch) -> _Found:
@@ -243,14 +245,15 @@ def _multistart(strat, solver, game, cuts, starts, deadline, solver_options, wat
         run_ = outcome.run
         value = pyo.value(problem.leader_objective.expr, exception=False)
         if not run_.has_solution or value is None:
-            candidate = (9, np.inf, run_, None, None)
+            candidate = (9, np.inf, run_, None, None, outcome.info)
         else:
             value = float(value)
             sign = 1.0 if problem.leader_objective.sense == pyo.minimize else -1.0
-            candidate = (_BETTER.get(run_.status, 5), sign * value, run_, problem.values(), value)
+            rank = _BETTER.get(run_.status, 5)
+            candidate = (rank, sign * value, run_, problem.values(), value, outcome.info)
         if best is None or candidate[:2] < best[:2]:
             best = candidate
-    return _Found(best[2], chosen, best[3], best[4], history)
+    return _Found(best[2], chosen, best[3], best[4], history, best[5])
 
 
 def _judge(judged, evaluator, strat, found: _Found, history, round_: int) -> Result:
@@ -259,7 +262,7 @@ def _judge(judged, evaluator, strat, found: _Found, history, round_: int) -> Res
     if status == "optimal" and not strat.exact:
         status = "locally_optimal"
     proven = strat.exact and status == "optimal"
-    info = {"strategy": strat.name, "solver": found.solver, "repair_round": round_}
+    info = {"strategy": strat.name, "solver": found.solver, "repair_round": round_, **found.info}
     return honest_result(
         judged,
         evaluator,
@@ -303,4 +306,4 @@ def _add_cuts(problem: MPECProblem, cuts: list[tuple[str, dict[str, float]]]) ->
         own = {id(v): float(response[v.name]) for v in part.vars if v.name in response}
         at_response = replace_expressions(part.objective.expr, own)
         rows.append(part.sign * part.objective.expr <= part.sign * at_response)
-    problem.block.deviation_cuts = pyo.Constraint(range(len(rows)), rule=lambda b, k: rows[k])
+    problem.model.stackopt_cuts = pyo.Constraint(range(len(rows)), rule=lambda b, k: rows[k])

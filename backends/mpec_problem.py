@@ -86,6 +86,8 @@ class MPECProblem:
         model.stackopt_strategy = pyo.Block()
         #: the reformulated NLP compiled for Ipopt on first use (backends/compiled_nlp.py)
         self.compiled = None
+        #: the tightened NLP of the polishing step, compiled on first use (strategies/polish.py)
+        self.tightened = None
         #: the caller's view of every solve (strategies.base.Watch), set by the MPEC runner
         self.watch: Any = None
 

@@ -118,10 +118,16 @@ def test_unknown_method_and_option():
 def test_continuation_history_and_reported_objective():
     res = so.solve(duopoly(), method="mpec", strategy=so.Scholtes(t0=1.0, factor=0.01, t_min=1e-8))
     schedule = [1.0, 1e-2, 1e-4, 1e-6, 1e-8, 1e-10]
-    ts = [row["t"] for row in res.history]
-    # the schedule, left early for its last value once a relaxed solution is complementary
-    assert ts[:-1] == pytest.approx(schedule[: len(ts) - 1]) and ts[-1] == pytest.approx(1e-10)
-    assert all(row["iterations"] > 0 for row in res.history)
+    *continuation, polished = res.history
+    ts = [row["t"] for row in continuation]
+    # the schedule, ended at a complementary iterate solved to Ipopt's tolerance, or left early
+    # for its last value once a looser solve is complementary
+    assert ts[:-1] == pytest.approx(schedule[: len(ts) - 1])
+    assert ts[-1] in (pytest.approx(schedule[len(ts) - 1]), pytest.approx(1e-10))
+    assert all(row["iterations"] > 0 for row in continuation)
+    # then the tightened NLP at the guessed sides, accepted
+    assert polished["polish"] >= 1 and polished["status"] == "optimal"
+    assert res.info["polish"]["accepted"] and res.info["polish"]["stationarity"] == "S"
     assert res.info["iterations"] == sum(row["iterations"] for row in res.history)
     assert res.reported_objective == pytest.approx(1058, abs=1e-3)
     assert res.wall_time > 0 and res.method == "mpec"

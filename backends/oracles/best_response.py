@@ -29,10 +29,21 @@ IPOPT_OPTIONS = {"print_level": 0, "sb": "yes"}
 
 
 class _Round:
-    """The compiled NLP with this round's bounds and starting point (everything else delegated)."""
+    """The compiled NLP with this round's bounds and starting point (everything else delegated);
+    ``rows`` = (lower, upper) replaces the constraints' bounds too."""
 
-    def __init__(self, nlp: PyomoNLP, lb: np.ndarray, ub: np.ndarray, x0: np.ndarray):
+    def __init__(
+        self,
+        nlp: PyomoNLP,
+        lb: np.ndarray,
+        ub: np.ndarray,
+        x0: np.ndarray,
+        rows: tuple[np.ndarray, np.ndarray] | None = None,
+    ):
         self._nlp, self._lb, self._ub, self._x0 = nlp, lb, ub, x0
+        if rows is not None:
+            self.constraints_lb = rows[0].copy
+            self.constraints_ub = rows[1].copy
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._nlp, name)

@@ -20,6 +20,7 @@ import pyomo.environ as pyo
 
 from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.backends.solvers import SolverRun, run_solver
+from stackopt.backends.strategies.polish import polish
 from stackopt.option_values import Range, check_fields
 
 #: a pair counts as complementary when min(lam, s) is at most this, or lam * s at most its square,
@@ -54,6 +55,8 @@ class StrategyOutcome:
 
     run: SolverRun
     history: list[dict[str, Any]] = field(default_factory=list)
+    #: entries for ``Result.info`` (the polishing step's, strategies/polish.py)
+    info: dict[str, Any] = field(default_factory=dict)
 
 
 def solve_once(
@@ -148,6 +151,9 @@ class ContinuationStrategy(Strategy):
     #: candidates) rather than the last one (a relaxation's looser iterates are relaxed problems,
     #: whose better objectives are no answer)
     keep_best: ClassVar[bool] = False
+    #: polish the result with Ipopt: the tightened NLP at the guessed active sides
+    #: (strategies/polish.py), kept when it is solved and no worse
+    polishes: ClassVar[bool] = True
 
     @abstractmethod
     def schedule(self) -> list[float]:
@@ -235,7 +241,25 @@ class ContinuationStrategy(Strategy):
                 v.set_value(value, skip_validation=True)
             if timed_out:
                 run = SolverRun("time_limit", "time limit: the best complementary iterate", True)
-            return StrategyOutcome(run, history)
+        polished = None
+        if self.polishes and solver == "ipopt" and run.has_solution and not timed_out:
+            polished = polish(problem, options, deadline, None if best is None else best[0])
+            tnlp = SolverRun("optimal" if polished.accepted else "error", "", True)
+            history.append(
+                self._row(problem, tnlp, iterations=polished.iterations, polish=polished.solves)
+            )
+            if polished.accepted:
+                run = SolverRun(
+                    "optimal",
+                    f"{run.message}; polished by the tightened NLP "
+                    f"({polished.stationarity}-stationary multipliers)",
+                    True,
+                    run.iterations,
+                )
+                best = (polished.objective, run, [])
+        info = {} if polished is None else polished.info()
+        if best is not None:
+            return StrategyOutcome(run, history, info)
         if run.has_solution and not timed_out:
             gap = problem.complementarity_gap()
             run = SolverRun(
@@ -247,7 +271,7 @@ class ContinuationStrategy(Strategy):
         elif timed_out:
             message = "time limit before a complementary iterate; the last iterate is returned"
             run = SolverRun("time_limit", message, run.has_solution)
-        return StrategyOutcome(run, history)
+        return StrategyOutcome(run, history, info)
 
 
 def geometric(start: float, factor: float, stop: float) -> list[float]:

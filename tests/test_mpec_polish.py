@@ -1,0 +1,98 @@
+"""Polishing a relaxation by the tightened NLP (backends/strategies/polish.py): exact
+complementarity, MPEC multipliers against closed forms, stationarity types on MacMPEC problems."""
+
+import pyomo.environ as pyo
+import pytest
+
+import stackopt as so
+from stackopt.models.benchmarks import problems
+
+
+def _problem(name):
+    return {p.name: p for p in problems()}[name]
+
+
+def _projection_game(a: float, c: float) -> so.StackelbergGame:
+    """min_x (x - a)^2 + c y,  y solves min_y y^2 / 2 - x y, y >= 0  (so y = max(x, 0)).
+
+    The follower's KKT system is y - x - lam = 0, 0 <= lam _|_ y >= 0. In the Lagrangian
+    (x - a)^2 + c y - sigma_lam lam - sigma_s y + mu (y - x - lam), d/dx gives mu = 2 (x - a),
+    d/dlam sigma_lam = -mu and d/dy sigma_s = c + mu."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(initialize=0.5)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, None), initialize=1.0)
+    g.F.cost = pyo.Objective(expr=g.F.y**2 / 2 - g.x * g.F.y)
+    g.cost = pyo.Objective(expr=(g.x - a) ** 2 + c * g.F.y)
+    return g
+
+
+def test_polished_multipliers_match_the_closed_form_at_a_strongly_active_pair():
+    """a = -1, c = 3: x = -1, y = 0, lam = 1 > 0; mu = 0, so sigma_s = c = 3."""
+    res = so.solve(_projection_game(-1.0, 3.0), method="mpec", strategy="scholtes")
+    assert res.status == "locally_optimal" and res.leader["x"] == pytest.approx(-1, abs=1e-7)
+    polish = res.info["polish"]
+    assert polish["accepted"] and polish["sides"] == {"F.y[lb]": "slack"}
+    sigma = res.info["mpec_multipliers"]["F.y[lb]"]
+    assert sigma["slack"] == pytest.approx(3.0, abs=1e-6)
+    assert sigma["lam"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_a_biactive_pair_with_nonnegative_multipliers_is_s_stationary():
+    """a = 0, c = 3: x = y = lam = 0 (biactive); mu = 0, sigma_lam = 0, sigma_s = 3 >= 0."""
+    res = so.solve(_projection_game(0.0, 3.0), method="mpec", strategy="scholtes")
+    assert res.status == "locally_optimal" and res.leader["x"] == pytest.approx(0, abs=1e-7)
+    polish = res.info["polish"]
+    assert polish["sides"] == {"F.y[lb]": "both"} and polish["stationarity"] == "S"
+    sigma = res.info["mpec_multipliers"]["F.y[lb]"]
+    assert sigma["slack"] == pytest.approx(3.0, abs=1e-6)
+    assert sigma["lam"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_ralph1_biactive_minimum_has_no_strong_multipliers():
+    """MacMPEC ralph1: min 2x - y, 0 <= y _|_ y - x >= 0, x >= 0; optimum 0 at (0, 0), biactive.
+    With 2 = mu_x - sigma_H and -1 = sigma_G + sigma_H no multipliers have sigma_G, sigma_H >= 0:
+    the point is B-stationary (the global minimum) but not S-stationary, and the TNLP's
+    multipliers say so."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, None), initialize=1.0)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, None), initialize=1.0)
+    g.F.cost = pyo.Objective(expr=g.F.y**2 / 2 - g.x * g.F.y)  # KKT: lam = y - x
+    g.cost = pyo.Objective(expr=2 * g.x - g.F.y)
+    res = so.solve(g, method="mpec", strategy="scholtes")
+    assert res.leader_objective == pytest.approx(0, abs=1e-7)
+    polish = res.info["polish"]
+    assert polish["accepted"] and polish["sides"] == {"F.y[lb]": "both"}
+    assert polish["stationarity"] in ("M", "C", "W")
+    assert res.certificate.stationarity.holds
+
+
+@pytest.mark.parametrize("strategy", ["scholtes", "smoothed-fb", "penalty"])
+def test_bard1_polished_to_exact_complementarity(strategy):
+    """MacMPEC bard1: 17 at (x, y) = (1, 0), S-stationary (no biactive pair)."""
+    res = so.solve(_problem("bard1").build(), method="mpec", strategy=strategy)
+    assert res.status == "locally_optimal"
+    assert res.leader_objective == pytest.approx(17, abs=1e-7)
+    assert res.info["polish"]["accepted"] and res.info["polish"]["stationarity"] == "S"
+    assert res.certificate.stationarity.kind == "S"
+    assert "both" not in res.info["polish"]["sides"].values()
+
+
+def test_pineda_relaxation_left_short_of_complementarity_is_finished_by_the_tnlp():
+    """PAO's pineda (102 at a degenerate vertex): Scholtes ends with a complementarity gap of
+    2e-6, above the acceptance test; the TNLP at the guessed sides reaches 102 exactly."""
+    problem = _problem("pineda")
+    res = so.solve(problem.build(), method="mpec", strategy="scholtes")
+    assert res.status == "locally_optimal" and problem.solved(res.leader_objective)
+    assert res.info["polish"]["accepted"]
+
+
+def test_dempe_local_solution_is_polished_without_a_worse_objective():
+    """MacMPEC dempe (28.25 globally): Scholtes from the default start stops at the local value
+    31.25; the TNLP keeps it (no worse) with S-stationary multipliers."""
+    res = so.solve(_problem("dempe").build(), method="mpec", strategy="scholtes", repair=0)
+    relaxed = [row["objective"] for row in res.history if "t" in row][-1]
+    polish = res.info["polish"]
+    assert polish["accepted"] and polish["objective"] <= relaxed + 1e-6
+    assert polish["stationarity"] == "S"
