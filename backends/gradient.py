@@ -48,7 +48,7 @@ Algorithm 1 exactly (the paper's setting, used by the reproduction study).
 moves the leader to the nearest decision, within its own constraints, at which every follower is
 feasible (Ipopt from the start, then from up to ``PHASE_ONE_STARTS`` random points of the box); the
 history's first row says so (``{"phase": 1, ...}``). When the oracle fails at a new
-decision, the step is halved (at most ``MAX_HALVINGS`` times) until it finds an equilibrium. If
+decision, or the leader's derivatives are not finite there (AMPL's x^c at x = 0), the step is halved (at most ``MAX_HALVINGS`` times) until it finds an equilibrium. If
 none does, the followers' feasibility is tested at the shortest trial step: where they are
 infeasible the step crossed the boundary of their domain, and the run treats the decision as
 stationary (the certificate judges the claim); where they are feasible the oracle failed, and the
@@ -483,6 +483,9 @@ class _Descent:
                 eq = self.orc(pi, at.eq.z, rng)
                 if eq.converged:
                     point = self._point(pi, eq)
+                    if not point.ev.leader_differentiable:
+                        last = "derivatives"
+                        continue
                     if accept(point):
                         return _Trial(point, h)
                     last = "no decrease"
@@ -504,6 +507,8 @@ class _Descent:
                 h,
                 message=f"the {failure.oracle} oracle failed along the step: {failure.message}",
             )
+        if last == "derivatives":
+            return _Trial(None, h, message="the leader's derivatives are not finite along the step")
         return _Trial(None, h, stationary=True, message="no trial step decreased L_mu")
 
     def _boundary_step(self, pi: np.ndarray, x: np.ndarray, accept: Callable, rng) -> _Point | None:
@@ -516,7 +521,7 @@ class _Descent:
         if not eq.converged:
             return None
         point = self._point(pi, eq)
-        return point if accept(point) else None
+        return point if point.ev.leader_differentiable and accept(point) else None
 
     def run(self, values: dict[str, float], rng, deadline: float | None) -> Result:
         """One run from ``values`` (Var name -> value); its certified Result."""

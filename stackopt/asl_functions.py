@@ -51,7 +51,8 @@ class ASLFunctions:
     carry every function it reads as a constraint row: the leader's cost is one).
 
     Write the point into ``x`` (in the NLP's variable order), then call. Each call returns a buffer
-    that the next call of the same function overwrites; copy what must outlive it.
+    that the next call of the same function overwrites (``jacobian`` may call ``constraints``);
+    copy what must outlive it.
     """
 
     def __init__(self, nlp: AmplNLP):
@@ -68,6 +69,7 @@ class ASLFunctions:
         self._rhs = np.array(rhs, dtype=float)
         n, m, nnz = nlp.n_primals(), nlp.n_constraints(), nlp.nnz_jacobian()
         self._g, self._jac = np.empty(m), np.empty(nnz)
+        self._evaluated_at: np.ndarray | None = None  # the x at which g was last evaluated
         x, lib = self.x.ctypes.data, _functions()
         arguments = {  # each function's arguments, fixed once
             "eval_g": (handle, x, n, self._g.ctypes.data, m),
@@ -85,11 +87,20 @@ class ASLFunctions:
 
     def constraints(self) -> np.ndarray:
         """g(x) - rhs, what ``nlp.evaluate_constraints()`` returns."""
+        self._evaluated_at = None
         self._call("eval_g")
+        self._evaluated_at = self.x.copy()
         self._g -= self._rhs
         return self._g
 
     def jacobian(self) -> np.ndarray:
-        """The entries of dg/dx, in the order of ``nlp.evaluate_jacobian()``'s COO entries."""
+        """The entries of dg/dx, in the order of ``nlp.evaluate_jacobian()``'s COO entries.
+
+        g is evaluated first when it was not at this x: asked for dg/dx at a new x, the ASL
+        evaluates g itself without its error return, and an error there (u^c at u = 0, whose
+        derivative it forms as c u^c / u) ends the process; after g, the same error is returned.
+        """
+        if self._evaluated_at is None or not np.array_equal(self._evaluated_at, self.x):
+            self.constraints()
         self._call("eval_jac_g")
         return self._jac

@@ -33,6 +33,7 @@ import pyomo.environ as pyo
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from pyomo.common.collections import ComponentMap
+from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
 from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
 from scipy.linalg import lapack
 from scipy.sparse import _sparsetools
@@ -360,6 +361,18 @@ class KKTEvaluation:
         leader.set(self.z, self.pi, owner=self)
         return leader.functions.jacobian().copy()
 
+    @cached_property
+    def leader_differentiable(self) -> bool:
+        """Whether the first derivatives of the leader's cost and constraints are finite here.
+
+        AMPL forms d(u^c)/du = c u^c / u, so it cannot evaluate it at u = 0 for any exponent c,
+        though c u^(c-1) = 0 there for c > 1 (MacMPEC gnash: x^1.83 at the bound x = 0)."""
+        try:
+            values = self._leader_jacobian
+        except PyNumeroEvaluationError:
+            return False
+        return bool(np.isfinite(values).all())
+
     def leader_vjp(self, cost: float, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The partial gradients w.r.t. z and pi of cost * c + sum_i weights_i c_i, where c is the
         leader cost and c_i the leader's constraint bodies (one pass over the Jacobian entries)."""
@@ -539,8 +552,8 @@ class KKTEvaluator:
             compiled.set(z, pi)
             compiled.owner = None
             compiled.nlp.set_primals(compiled.functions.x)
+            values = compiled.nlp.evaluate_constraints()  # first: see ASLFunctions.jacobian
             jac = compiled.nlp.evaluate_jacobian().tocoo()
-            values = compiled.nlp.evaluate_constraints()
             col = np.where(compiled.kind[jac.col] == 0, 0, self.n_z) + compiled.pos[jac.col]
             keep = compiled.kind[jac.col] >= 0
             out_row = np.full(compiled.nlp.n_constraints(), -1)

@@ -1,5 +1,8 @@
 """The direct ASL calls return exactly what PyNumero's own AmplNLP evaluation returns."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pyomo.environ as pyo
 import pytest
@@ -34,3 +37,30 @@ def test_a_point_outside_the_domain_raises_pynumeros_evaluation_error():
     functions.x[:] = [1.0, 1.0, -1.0]  # log of a negative number
     with pytest.raises(PyNumeroEvaluationError, match="eval_g"):
         functions.constraints()
+
+
+def test_a_derivative_error_at_a_new_point_is_returned_and_the_process_survives():
+    # d(u^c)/du at u = 0: the ASL forms c u^c / u; asked for the Jacobian at a new x before g,
+    # it used to evaluate g without its error return and exit the process (MacMPEC gnash13, x^1.83)
+    script = """
+import numpy as np, pyomo.environ as pyo
+from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
+from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
+from stackopt.asl_functions import ASLFunctions
+m = pyo.ConcreteModel()
+m.x = pyo.Var(range(2), initialize=1.0)
+m.obj = pyo.Objective(expr=m.x[1])
+m.c = pyo.Constraint(expr=m.x[0] ** 1.83 + m.x[1] >= 0)
+functions = ASLFunctions(PyomoNLP(m))
+for point in ([0.0, 1.0], [0.0, 2.0], [2.0, 1.0]):
+    functions.x[:] = point
+    try:
+        print(functions.jacobian().tolist())
+    except PyNumeroEvaluationError as exc:
+        print(exc)
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[:2] == ["Error in AMPL evaluation (eval_jac_g)"] * 2
+    assert np.allclose(eval(lines[2]), [1.83 * 2.0**0.83, 1.0])

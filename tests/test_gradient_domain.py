@@ -6,6 +6,7 @@ import pytest
 
 import stackopt as so
 from stackopt.models import bard1, cournot, duopoly
+from stackopt.models.benchmarks.gnash import gnash
 
 
 def test_bard1_from_an_infeasible_start_goes_through_phase_one_to_the_optimum():
@@ -133,3 +134,14 @@ def test_the_default_step_meets_a_budget_on_the_papers_qre_game():
     assert default.leader_objective == pytest.approx(paper.leader_objective, abs=1e-5)
     assert default.violation <= 1e-6 and default.history[-1]["multipliers"][0] > 0
     assert len(default.history) < len(paper.history) / 10
+
+
+@pytest.mark.parametrize("instance, optimum", [(13, -7.06178), (14, -0.179046)])
+def test_macmpec_gnash_steps_back_from_the_bound_where_x_to_the_1_83_has_no_derivative(
+    instance, optimum
+):
+    # the leader's cost has x^1.83 (gnash13/14); the line search's first trial lands on x = 0,
+    # where the ASL cannot evaluate the derivative 1.83 x^0.83: the trial is halved instead
+    res = so.solve(gnash(instance), method="gradient")
+    assert res.success
+    assert res.leader_objective == pytest.approx(optimum, abs=1e-5)
