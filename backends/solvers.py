@@ -7,6 +7,7 @@ required.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ import pyomo.environ as pyo
 from pyomo.mpec import Complementarity
 from pyomo.opt import TerminationCondition as TC
 
+from stackopt.backends.scip_output import scip_releasing_the_gil
 from stackopt.errors import SolverUnavailableError
 from stackopt.solver_output import showing
 
@@ -108,7 +110,7 @@ def run_solver(
 
     A model that still holds an active Complementarity is refused. ``time_limit`` is the time left
     in seconds (Ipopt's ``max_cpu_time``, SCIP's ``limits/time``, HiGHS' ``time_limit``). The solver prints its own log when the running solve asked for it
-    (``so.solve(..., tee=True)``, :mod:`stackopt.solver_output`); SCIP stays quiet.
+    (``so.solve(..., tee=True)``, :mod:`stackopt.solver_output`).
     """
     refuse_complementarity(model, solver)
     opts = dict(options or {})
@@ -135,17 +137,17 @@ def run_solver(
         return SolverRun(status, solver_message(res.solver.message), True)
     if solver == "scip":
         opts.setdefault("limits/gap", 1e-9)
-        # Pyomo captures SCIP's log through a pipe that a thread drains, but SCIP's optimize holds
-        # the GIL: a long log fills the pipe and deadlocks. Keep SCIP quiet.
-        opts.setdefault("display/verblevel", 0)
+        opts.setdefault("display/verblevel", 4 if tee else 0)
         if time_limit is not None:
             opts["limits/time"] = max(0.01, float(time_limit))
     solver_obj = pyo.SolverFactory(name)
-    kwargs = {"load_solutions": False, "options": opts, "tee": tee and solver != "scip"}
+    kwargs = {"load_solutions": False, "options": opts, "tee": tee}
     if time_limit is not None:
         kwargs["timelimit"] = float(time_limit)
+    # SCIP's output goes through a pipe that a Python thread drains: its solve releases the GIL
+    releasing = scip_releasing_the_gil() if solver == "scip" else contextlib.nullcontext()
     try:
-        with SOLVER_CALL:
+        with SOLVER_CALL, releasing:
             res = solver_obj.solve(model, **kwargs)
     except Exception as exc:
         return SolverRun("error", f"{solver}: {type(exc).__name__}: {exc}", False)

@@ -34,6 +34,13 @@ def test_tee_shows_ipopt_output_only_when_asked(tee, capfd):
     assert ("EXIT: Optimal Solution Found." in out) is tee
 
 
+@pytest.mark.parametrize("tee", [True, False])
+def test_tee_shows_scip_output_only_when_asked(tee, capfd):
+    res = so.solve(duopoly(), method="mpec", strategy="sos1", tee=tee)
+    assert res.status == "optimal"
+    assert ("SCIP Status" in capfd.readouterr().out) is tee
+
+
 def test_tee_must_be_a_boolean():
     with pytest.raises(so.OptionError, match="tee must be True or False"):
         so.solve(duopoly(), method="mpec", tee="yes")

@@ -63,3 +63,22 @@ def test_a_division_by_zero_inside_the_bounds_is_a_status_not_a_crash():
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert len(done.stdout.splitlines()) == 4, done.stdout
+
+
+def test_a_scip_solve_that_writes_more_than_a_pipe_holds_ends_at_its_time_limit():
+    """MacMPEC gnash10 under sos1: SoPlex writes "Cannot set feasibility tolerance ... without GMP"
+    thousands of times (more than the 64 KB of the pipe that Pyomo drains); with pyscipopt's
+    optimize holding the GIL the process hung in write(). It must end at its time limit."""
+    script = textwrap.dedent(
+        """
+        import stackopt as so
+        from stackopt.models.benchmarks import problems
+        (gnash10,) = [p for p in problems() if p.name == "gnash10"]
+        res = so.solve(gnash10.factory(), method="mpec", strategy="sos1", time_limit=8)
+        print(res.status, flush=True)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=90
+    )
+    assert done.returncode == 0 and done.stdout.split() == ["time_limit"], done.stderr[-2000:]
