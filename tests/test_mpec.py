@@ -6,6 +6,7 @@ import pytest
 import stackopt as so
 from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.models import bard1, cournot, duopoly
+from stackopt.models.benchmarks import problems
 
 from .games import infeasible_duopoly, linear_bilevel, named_price_duopoly, root_follower
 
@@ -82,8 +83,11 @@ def test_bigm_without_a_dual_bound_is_a_clear_error():
 
 
 def test_bigm_without_a_primal_bound_is_a_clear_error():
-    with pytest.raises(so.ModelError, match=r"upper bound on the slack of F\.c1\[lower\]"):
-        so.solve(bard1(), method="mpec", strategy=so.BigM(dual_big_M=100))
+    """MacMPEC ex9.2.9: the slack of the follower's first constraint is unbounded over the KKT
+    system (bard1's slacks get bounds from FBBT and the LP, strategies/big_m_bounds.py)."""
+    (ex929,) = [p for p in problems() if p.name == "ex9.2.9"]
+    with pytest.raises(so.ModelError, match=r"upper bound on the slack of F\.c1\[upper\]"):
+        so.solve(ex929.build(), method="mpec", strategy=so.BigM(dual_big_M=100))
 
 
 def test_strategy_options_build_the_named_strategy():

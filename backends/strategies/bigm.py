@@ -2,10 +2,12 @@
 
     lam_j <= M^d_j z_j,   s_j <= M^p_j (1 - z_j),   z_j in {0, 1}
 
-(Fortuny-Amat & McCarl 1981). M^p_j comes from the bounds of the slack s_j = -g_j (interval
-arithmetic on the Var bounds) or from ``primal_big_M``; multipliers have no natural bound, so M^d
-must be given as ``dual_big_M``. A missing bound is an error, never a guess: a too-small M cuts off
-the optimum silently.
+(Fortuny-Amat & McCarl 1981). M^d_j and M^p_j are the user's (``dual_big_M``, ``primal_big_M``)
+or, where none is given, derived from the model (:mod:`.big_m_bounds`: FBBT on the KKT system,
+then an LP over its linear rows), each a proven bound over the MPEC's feasible set. A pair with
+neither is an error naming it, never a guess: a too-small M cuts off the optimum silently.
+After the solve a multiplier or slack at its M means the MILP may have been held back by it: a
+warning, and the solver's "optimal" becomes "feasible" (no global claim).
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import pyomo.environ as pyo
-from pyomo.contrib.fbbt.fbbt import compute_bounds_on_expr
 
 from stackopt.backends.mpec_problem import MPECProblem
-from stackopt.backends.strategies.base import Strategy
+from stackopt.backends.solvers import SolverRun
+from stackopt.backends.strategies import big_m_bounds
+from stackopt.backends.strategies.base import Strategy, StrategyOutcome, log, solve_once
+from stackopt.backends.strategies.big_m_bounds import Bound
 from stackopt.errors import ModelError
 from stackopt.option_values import POSITIVE
 
@@ -37,9 +41,9 @@ class BigM(Strategy):
     Parameters
     ----------
     dual_big_M : float, dict or None
-        Bound M^d on the multipliers (one value, or by pair name); required, there is no natural one.
+        Bound M^d on the multipliers (one value, or by pair name); None derives one per pair.
     primal_big_M : float, dict or None
-        Bound M^p on the slacks; None derives it from the Var bounds.
+        Bound M^p on the slacks; None derives one per pair.
     """
 
     dual_big_M: BigMHint = None
@@ -48,37 +52,79 @@ class BigM(Strategy):
     ranges = {"dual_big_M": POSITIVE, "primal_big_M": POSITIVE}
     exact: ClassVar[bool] = True
 
-    def big_ms(self, problem: MPECProblem) -> list[tuple[float, float]]:
-        """(M^d_j, M^p_j) for every pair, or a ModelError naming the first pair without one."""
+    def big_ms(self, problem: MPECProblem) -> list[tuple[Bound, Bound]]:
+        """(M^d_j, M^p_j) for every pair with their sources, or a ModelError naming the first pair
+        without one."""
+        given = [
+            (_hint(self.dual_big_M, p.name), _hint(self.primal_big_M, p.name))
+            for p in problem.pairs
+        ]
+        which = [(dual is None, primal is None) for dual, primal in given]
+        derived = big_m_bounds.derive(problem, which) if any(map(any, which)) else []
         out = []
-        for p in problem.pairs:
-            dual = _hint(self.dual_big_M, p.name)
-            if dual is None:
+        for j, (p, (dual, primal)) in enumerate(zip(problem.pairs, given)):
+            m_dual = Bound(float(dual), "given") if dual is not None else derived[j][0]
+            m_primal = Bound(float(primal), "given") if primal is not None else derived[j][1]
+            if m_dual.value is None:
                 raise ModelError(
-                    f"bigm needs a bound on the multiplier of {p.name}: pass "
-                    "strategy=stackopt.BigM(dual_big_M=...) (a float, or a dict by pair name), "
-                    "or strategy_options={'dual_big_M': ...}"
+                    f"bigm found no bound on the multiplier of {p.name} (FBBT and the LP over the "
+                    "KKT system leave it unbounded): pass strategy=stackopt.BigM(dual_big_M=...) "
+                    "(a float, or a dict by pair name), or strategy_options={'dual_big_M': ...}"
                 )
-            primal = _hint(self.primal_big_M, p.name)
-            if primal is None:
-                primal = compute_bounds_on_expr(p.slack)[1]
-            if primal is None:
+            if m_primal.value is None:
                 raise ModelError(
-                    f"bigm needs an upper bound on the slack of {p.name}: bound the Vars it uses, "
+                    f"bigm found no upper bound on the slack of {p.name}: bound the Vars it uses, "
                     "or pass strategy=stackopt.BigM(primal_big_M=...) (or strategy_options)"
                 )
-            out.append((float(dual), float(primal)))
+            out.append((m_dual, m_primal))
         return out
 
-    def accepts(self, problem: MPECProblem) -> None:
-        self.big_ms(problem)
-
     def apply(self, problem: MPECProblem) -> None:
-        b, pairs, ms = problem.block, problem.pairs, self.big_ms(problem)
+        b, pairs = problem.block, problem.pairs
+        self._ms = ms = self.big_ms(problem)
         idx = range(len(pairs))
         b.z = pyo.Var(idx, within=pyo.Binary)
         b.slack_nonneg = pyo.Constraint(idx, rule=lambda _, j: pairs[j].slack >= 0)
-        b.dual_off = pyo.Constraint(idx, rule=lambda _, j: pairs[j].lam <= ms[j][0] * b.z[j])
+        b.dual_off = pyo.Constraint(idx, rule=lambda _, j: pairs[j].lam <= ms[j][0].value * b.z[j])
         b.primal_off = pyo.Constraint(
-            idx, rule=lambda _, j: pairs[j].slack <= ms[j][1] * (1 - b.z[j])
+            idx, rule=lambda _, j: pairs[j].slack <= ms[j][1].value * (1 - b.z[j])
         )
+
+    def solve(
+        self, problem: MPECProblem, solver: str, options: dict, deadline: float | None
+    ) -> StrategyOutcome:
+        """One solve; "optimal" becomes "feasible" when a multiplier or slack is at its M."""
+        run = solve_once(problem, solver, options, deadline)
+        held = self._active(problem) if run.has_solution else []
+        if held:
+            log.warning("bigm: the solution is at its big-M bound on %s", ", ".join(held))
+            if run.status == "optimal":
+                run = SolverRun(
+                    "feasible",
+                    f"{run.message}; at its big-M bound on {', '.join(held)}: the MILP may have "
+                    "cut off the optimum (raise that M)",
+                    True,
+                    run.iterations,
+                )
+        table = {
+            p.name: {
+                "dual": m_dual.value,
+                "dual_from": m_dual.source,
+                "primal": m_primal.value,
+                "primal_from": m_primal.source,
+            }
+            for p, (m_dual, m_primal) in zip(problem.pairs, self._ms)
+        }
+        return StrategyOutcome(
+            run, [self._row(problem, run)], {"big_m": table, "big_m_active": held}
+        )
+
+    def _active(self, problem: MPECProblem) -> list[str]:
+        """The pair sides (``name[dual]``, ``name[primal]``) at their M."""
+        held = []
+        for p, (m_dual, m_primal) in zip(problem.pairs, self._ms):
+            for side, expr, bound in (("dual", p.lam, m_dual), ("primal", p.slack, m_primal)):
+                value = pyo.value(expr, exception=False)
+                if value is not None and big_m_bounds.active(float(value), bound.value):
+                    held.append(f"{p.name}[{side}]")
+        return held

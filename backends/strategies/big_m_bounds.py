@@ -1,0 +1,142 @@
+"""Valid big-M values for the pairs 0 <= lam_j _|_ s_j >= 0 of an MPEC, derived from the model.
+
+Every bound is an upper bound of lam_j or s_j over a relaxation of the MPEC's feasible set (the
+complementarity dropped), so it holds at every MPEC point, the optimum included:
+
+1. **FBBT** (feasibility-based bound tightening, :mod:`pyomo.contrib.fbbt`) on the whole KKT
+   system: interval propagation through the stationarity rows, the followers' and the leader's
+   constraints and the Var bounds (lam >= 0 among them);
+2. **LP**: max lam_j and max s_j over the linear rows of the KKT system (a follower that is linear
+   in its own Vars with coefficients that do not depend on the leader gives linear stationarity
+   rows; nonlinear rows are dropped, which only relaxes), within the bounds of step 1, integrality
+   relaxed; solved by HiGHS when it is installed.
+
+The smaller finite bound is kept, with where it came from. Each is widened by ``MARGIN`` so that
+a solution at the bound's value is not mistaken for a solution held back by it (``active``).
+A pair without a finite bound after both steps needs M from the user: valid multiplier bounds are
+in general as hard as the bilevel problem itself (Kleinert, Labbé, Plein and Schmidt 2020, "There's
+no free lunch: on the hardness of choosing a correct big-M in bilevel optimization", Oper. Res.
+68(6)), and the KKT polyhedron of a linear follower is unbounded whenever its multipliers are not
+unique at some leader decision.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pyomo.environ as pyo
+from pyomo.common.errors import InfeasibleConstraintException
+from pyomo.contrib.fbbt.fbbt import compute_bounds_on_expr, fbbt
+from pyomo.repn import generate_standard_repn
+
+from stackopt.backends.mpec_problem import MPECProblem
+
+#: relative widening of a derived bound (see ``active``)
+MARGIN = 1e-4
+
+
+@dataclass(frozen=True)
+class Bound:
+    """An upper bound and where it came from: "given" (the user's M), "fbbt", "lp"; None if none."""
+
+    value: float | None
+    source: str
+
+    def widened(self) -> Bound:
+        """The bound plus ``MARGIN`` relative (at least ``MARGIN`` absolute)."""
+        if self.value is None:
+            return self
+        return Bound(max(0.0, self.value) + MARGIN * max(1.0, abs(self.value)), self.source)
+
+
+def active(value: float, bound: float) -> bool:
+    """Whether ``value`` is at its big-M ``bound`` (within 1e-6 relative): the MILP may have been
+    held back by it."""
+    return value >= bound - 1e-6 * max(1.0, abs(bound))
+
+
+def derive(problem: MPECProblem, which: list[tuple[bool, bool]]) -> list[tuple[Bound, Bound]]:
+    """(multiplier bound, slack bound) of every pair, each derived only where ``which[j]`` asks
+    (the others are ``Bound(None, "")``). The model's Var bounds and domains are left as they were.
+    """
+    saved = [(v, v.domain, v.lower, v.upper) for v in problem.model.component_data_objects(pyo.Var)]
+    try:
+        feasible = _tighten(problem.model)
+        fbbt_bounds = [
+            (
+                Bound(p.lam.ub if want[0] and feasible else None, "fbbt"),
+                Bound(compute_bounds_on_expr(p.slack)[1] if want[1] and feasible else None, "fbbt"),
+            )
+            for p, want in zip(problem.pairs, which)
+        ]
+        lp_bounds = _lp_maxima(problem, which)
+    finally:
+        for v, domain, lower, upper in saved:
+            v.domain = domain
+            v.lower, v.upper = lower, upper
+    return [
+        (_smaller(f[0], lp[0]).widened(), _smaller(f[1], lp[1]).widened())
+        for f, lp in zip(fbbt_bounds, lp_bounds)
+    ]
+
+
+def _tighten(model: pyo.Block) -> bool:
+    """FBBT on ``model``'s active constraints, in place; False when it proves them infeasible
+    (the solve then reports the infeasibility; the bounds of that pass are not used)."""
+    try:
+        fbbt(model, deactivate_satisfied_constraints=False)
+    except InfeasibleConstraintException:
+        return False
+    return True
+
+
+def _lp_maxima(problem: MPECProblem, which: list[tuple[bool, bool]]) -> list[tuple[Bound, Bound]]:
+    """max lam_j and max s_j over the linear rows of ``problem.model`` and its Var bounds, with
+    integrality relaxed (HiGHS); ``Bound(None, "lp")`` where unbounded, not linear or not asked."""
+    none = [(Bound(None, "lp"), Bound(None, "lp")) for _ in which]
+    try:
+        from pyomo.contrib.appsi.solvers import Highs
+    except ImportError:  # pragma: no cover - pyomo always ships appsi
+        return none
+    solver = Highs()
+    if not solver.available():
+        return none
+    for v in problem.model.component_data_objects(pyo.Var):
+        if not v.is_continuous():
+            lb, ub = v.lb, v.ub
+            v.domain = pyo.Reals
+            v.setlb(lb)
+            v.setub(ub)
+    lp = pyo.ConcreteModel()
+    lp.rows = pyo.ConstraintList()
+    for c in problem.model.component_data_objects(pyo.Constraint, active=True):
+        if _linear(c.body):
+            lp.rows.add(c.expr)
+    lp.target = pyo.Objective(expr=0.0, sense=pyo.maximize)
+    solver.config.load_solution = False
+    out = []
+    for p, want in zip(problem.pairs, which):
+        pair = []
+        for asked, expr in zip(want, (p.lam, p.slack)):
+            value = None
+            if asked and _linear(expr):
+                lp.target.expr = expr
+                result = solver.solve(lp)
+                if result.termination_condition.name == "optimal":
+                    value = result.best_objective_bound
+            pair.append(Bound(value, "lp"))
+        out.append((pair[0], pair[1]))
+    return out
+
+
+def _linear(expr) -> bool:
+    return generate_standard_repn(expr, quadratic=False).is_linear()
+
+
+def _smaller(a: Bound, b: Bound) -> Bound:
+    """The smaller finite bound of the two (``a`` on a tie), or ``a`` when neither is finite."""
+    finite = [x for x in (a, b) if x.value is not None and math.isfinite(x.value)]
+    if not finite:
+        return Bound(None, a.source)
+    return min(finite, key=lambda x: x.value)

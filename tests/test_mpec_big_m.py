@@ -1,0 +1,82 @@
+"""Big-M values derived from the model (backends/strategies/big_m_bounds.py) and the check that no
+big-M bound holds the solution back."""
+
+from __future__ import annotations
+
+import logging
+
+import pyomo.environ as pyo
+import pytest
+
+import stackopt as so
+from stackopt.models.benchmarks import problems
+
+
+def steep_follower() -> so.StackelbergGame:
+    """max y + x/10, 0 <= x <= 10, y >= 0;  y solves  min -100 y  s.t.  y <= x,  0.001 y <= 0.003.
+
+    y = min(x, 3): the optimum is x = 10, y = 3, value 4, where only the second constraint is
+    active and its multiplier is 100 / 0.001 = 1e5 (stationarity -100 + lam1 + 0.001 lam2 = 0).
+    A multiplier bound below 1e5 removes that point; x = 3 (value 3.3, lam1 = 100) remains."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, 10), initialize=0.0)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(initialize=0.0)
+    g.F.o = pyo.Objective(expr=-100 * g.F.y)
+    g.F.c1 = pyo.Constraint(expr=g.F.y <= g.x)
+    g.F.c2 = pyo.Constraint(expr=0.001 * g.F.y <= 0.003)
+    g.floor = pyo.Constraint(expr=g.F.y >= 0)
+    g.o = pyo.Objective(expr=g.F.y + g.x / 10, sense=pyo.maximize)
+    return g
+
+
+def test_derived_big_m_finds_the_optimum_a_small_m_cuts_off():
+    small = so.solve(steep_follower(), method="mpec", strategy=so.BigM(1e4, 100))
+    assert small.leader_objective == pytest.approx(3.3, abs=1e-6)  # the optimum is cut off
+    res = so.solve(steep_follower(), method="mpec", strategy="bigm")
+    assert res.status == "optimal" and res.leader_objective == pytest.approx(4.0, abs=1e-6)
+    table = res.info["big_m"]
+    # FBBT through the stationarity row: lam1 <= 100, lam2 <= 1e5; slacks x - y <= 10 and
+    # 0.003 - 0.001 y <= 0.003; each widened by 1e-4 relative
+    assert table["F.c1[upper]"]["dual"] == pytest.approx(100 * (1 + 1e-4))
+    assert table["F.c2[upper]"]["dual"] == pytest.approx(1e5 * (1 + 1e-4))
+    assert table["F.c1[upper]"]["primal"] == pytest.approx(10 * (1 + 1e-4))
+    assert table["F.c2[upper]"]["primal"] == pytest.approx(0.003 + 1e-4)
+    assert {row["dual_from"] for row in table.values()} <= {"fbbt", "lp"}
+    assert res.info["big_m_active"] == []
+
+
+def test_a_given_m_at_its_bound_is_a_warning_and_no_optimal(caplog):
+    tight = so.BigM({"F.c1[upper]": 100.0, "F.c2[upper]": 1e4}, 100.0)
+    with caplog.at_level(logging.WARNING, logger="stackopt.mpec"):
+        res = so.solve(steep_follower(), method="mpec", strategy=tight)
+    assert res.info["big_m_active"] == ["F.c1[upper][dual]"]  # lam1 = 100 at x = 3
+    assert res.status != "optimal" and "big-M bound" in res.message
+    assert res.info["big_m"]["F.c1[upper]"]["dual_from"] == "given"
+    assert "big-M bound on F.c1[upper][dual]" in caplog.text
+
+
+def test_derivation_leaves_the_model_bounds_alone():
+    from stackopt.backends.mpec_problem import MPECProblem
+    from stackopt.backends.strategies import big_m_bounds
+
+    problem = MPECProblem(steep_follower())
+    before = [(v.name, v.lb, v.ub) for v in problem.model.component_data_objects(pyo.Var)]
+    big_m_bounds.derive(problem, [(True, True)] * len(problem.pairs))
+    after = [(v.name, v.lb, v.ub) for v in problem.model.component_data_objects(pyo.Var)]
+    assert before == after
+
+
+@pytest.mark.parametrize(
+    "problem", problems(tags=["linear"], exclude=["integer_follower"]), ids=lambda p: p.name
+)
+def test_derived_big_m_is_the_known_optimum_or_a_named_error(problem):
+    """The linear problems of the collection (PAO's among them): bigm without M either reaches the
+    known optimum or refuses before solving, naming the pair without a bound; never a wrong answer.
+    (Their multiplier sets over the KKT polyhedron are unbounded, so most refuse.)"""
+    try:
+        res = so.solve(problem.build(), method="mpec", strategy="bigm", time_limit=20)
+    except so.ModelError as exc:
+        assert "bigm found no" in str(exc) and "[" in str(exc)
+        return
+    assert problem.solved(res.leader_objective), (res.status, res.leader_objective)
