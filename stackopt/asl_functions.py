@@ -19,6 +19,7 @@ from __future__ import annotations
 import ctypes
 
 import numpy as np
+import scipy.sparse as sp
 from pyomo.contrib.pynumero.asl import AmplInterface
 from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
 from pyomo.contrib.pynumero.interfaces.ampl_nlp import AmplNLP
@@ -104,3 +105,13 @@ class ASLFunctions:
             self.constraints()
         self._call("eval_jac_g")
         return self._jac
+
+
+def jacobian_structure(nlp: AmplNLP) -> sp.coo_matrix:
+    """dg/dx's sparsity pattern as a COO matrix of zeros, its entries in the order of
+    ``nlp.evaluate_jacobian()``'s, read from the ASL's structure without evaluating anything: at a
+    point where a function is undefined (y^2 / (x + 1) at x = -1, a model's start) an evaluation
+    fails. Uses PyNumero's private ``_irows_jac_full`` and ``_jcols_jac_full``."""
+    rows, cols = nlp._irows_jac_full, nlp._jcols_jac_full
+    shape = (nlp.n_constraints(), nlp.n_primals())
+    return sp.coo_matrix((np.zeros(len(rows)), (rows, cols)), shape=shape)

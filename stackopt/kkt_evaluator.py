@@ -38,7 +38,7 @@ from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
 from scipy.linalg import lapack
 from scipy.sparse import _sparsetools
 
-from stackopt.asl_functions import ASLFunctions
+from stackopt.asl_functions import ASLFunctions, jacobian_structure
 from stackopt.discrete_leader import refuse_discrete_leader
 from stackopt.game import StackelbergGame
 from stackopt.kkt import KKTSystem, compile_kkt
@@ -456,7 +456,7 @@ class KKTEvaluator:
         self._cost_row = int(self._leader.rows([model.stackopt_leader_cost])[0])
         self.leader_lb = self._leader.lb[self._leader_rows]
         self.leader_ub = self._leader.ub[self._leader_rows]
-        self._patterns(kkt.nlp.evaluate_jacobian(), self._leader.nlp.evaluate_jacobian())
+        self._patterns(jacobian_structure(kkt.nlp), jacobian_structure(self._leader.nlp))
 
     def _patterns(self, jac: sp.coo_matrix, leader_jac: sp.coo_matrix) -> None:
         """Precompute where each NLP Jacobian entry lands in dF/dz, dF/dpi and d[c; G]/d(z, pi).

@@ -9,7 +9,7 @@ import pytest
 from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
 from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
 
-from stackopt.asl_functions import ASLFunctions
+from stackopt.asl_functions import ASLFunctions, jacobian_structure
 
 
 def _nlp() -> PyomoNLP:
@@ -30,6 +30,17 @@ def test_every_function_matches_pynumero_at_two_points():
         np.testing.assert_array_equal(functions.constraints(), nlp.evaluate_constraints())
         np.testing.assert_array_equal(functions.jacobian(), nlp.evaluate_jacobian().data)
     assert functions.constraints()[0] == pytest.approx(1.5 * 0.3 - 3.0)
+
+
+def test_the_jacobian_structure_is_pynumeros_pattern_read_without_evaluating():
+    nlp = _nlp()
+    nlp.set_primals(np.array([1.0, 1.0, -1.0]))  # log of a negative number: no evaluation here
+    pattern = jacobian_structure(nlp)
+    assert pattern.shape == (2, 3) and not pattern.data.any()
+    nlp.set_primals(np.array([0.5, -1.2, 2.0]))
+    jac = nlp.evaluate_jacobian()
+    np.testing.assert_array_equal(pattern.row, jac.row)
+    np.testing.assert_array_equal(pattern.col, jac.col)
 
 
 def test_a_point_outside_the_domain_raises_pynumeros_evaluation_error():

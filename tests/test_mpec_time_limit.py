@@ -5,6 +5,7 @@ import sys
 import textwrap
 import time
 
+import pyomo.environ as pyo
 import pytest
 
 import stackopt as so
@@ -82,3 +83,70 @@ def test_a_scip_solve_that_writes_more_than_a_pipe_holds_ends_at_its_time_limit(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=90
     )
     assert done.returncode == 0 and done.stdout.split() == ["time_limit"], done.stderr[-2000:]
+
+
+def calamai_vicente_1994c() -> so.StackelbergGame:
+    """BOLIB's CalamaiVicente1994c (Calamai and Vicente 1994, a generated quadratic bilevel
+    program; 4 leader and 2 follower Vars, 6 follower constraints, best known value 0.3125):
+    min (x'Ax + y'By)/2 + a'x + 2;  y solves  min x'Cy + y'By/2  s.t.  Dx + Ey + d <= 0."""
+    A = [
+        [197.2, 32.4, -129.6, -43.2],
+        [32.4, 110.8, -43.2, -14.4],
+        [-129.6, -43.2, 302.8, -32.4],
+        [-43.2, -14.4, -32.4, 389.2],
+    ]
+    a = [-8.56, -9.52, -9.92, -16.64]
+    C = [[-132.4, -10.8], [-10.8, -103.6], [43.2, 14.4], [14.4, 4.8]]
+    D1 = [13.24, 1.08, -4.32, -1.44]
+    D2 = [1.08, 10.36, -1.44, -0.48]
+    D = [D1, D2, D1, D2, [-v for v in D1], [-v for v in D2]]
+    E = [[-10, 0], [0, -10], [10, 0], [0, 10], [-10, 0], [0, -10]]
+    d = [-1, -1, -1.5, -3, 1, 1]
+    g = so.StackelbergGame()
+    g.x = pyo.Var(range(4), initialize=1.0)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(range(2), initialize=1.0)
+    x, y = g.x, g.F.y
+    yBy = 100 * (y[0] ** 2 + y[1] ** 2)
+    g.F.o = pyo.Objective(
+        expr=sum(x[i] * C[i][j] * y[j] for i in range(4) for j in range(2)) + yBy / 2
+    )
+    g.F.g = pyo.Constraint(
+        range(6),
+        rule=lambda _, k: (
+            sum(D[k][i] * x[i] for i in range(4)) + sum(E[k][j] * y[j] for j in range(2)) + d[k]
+            <= 0
+        ),
+    )
+    xAx = sum(A[i][k] * x[i] * x[k] for i in range(4) for k in range(4))
+    g.o = pyo.Objective(expr=(xAx + yBy) / 2 + sum(a[i] * x[i] for i in range(4)) + 2)
+    return g
+
+
+def test_sos1_time_limit_is_wall_clock_on_a_problem_scip_cannot_close():
+    """SCIP does not close CalamaiVicente1994c's SOS1 MINLP in 2 s (nor in 10); the time left is
+    its ``limits/time`` (wall clock), and the run ends soon after with status time_limit."""
+    started = time.perf_counter()
+    res = so.solve(calamai_vicente_1994c(), method="mpec", strategy="sos1", time_limit=2.0)
+    elapsed = time.perf_counter() - started
+    assert res.status == "time_limit", (res.status, res.message)
+    assert res.info["time_limit"] == 2.0
+    assert elapsed < 10.0
+
+
+def test_sos1_on_a_division_by_zero_at_the_start_ends_at_its_time_limit():
+    """BOLIB's NetworkDesignP1 pattern under sos1, started at x = -1 where y^2 / (x + 1) is
+    undefined: the certificate's evaluator reads its Jacobian pattern without evaluating there
+    (it ended in error), and SCIP's best point within 2 s comes back near the optimum x = 7/8
+    (the follower's y = (x + 1)/2, the leader's value (x - 1)^2 + (x + 1)/4 = 31/64)."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(-1, 5), initialize=-1)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, 3), initialize=0)
+    g.F.o = pyo.Objective(expr=g.F.y**2 / (g.x + 1) - g.F.y)
+    g.o = pyo.Objective(expr=(g.x - 1) ** 2 + g.F.y**2 / (g.x + 1))
+    started = time.perf_counter()
+    res = so.solve(g, method="mpec", strategy="sos1", time_limit=2.0)
+    assert time.perf_counter() - started < 10.0
+    assert res.status in ("time_limit", "optimal"), (res.status, res.message)
+    assert res.leader_objective == pytest.approx(31 / 64, abs=1e-3)
