@@ -55,3 +55,16 @@ def named_price_duopoly() -> so.StackelbergGame:
     g.F.profit = pyo.Objective(expr=(g.price - 2) * g.F.q, sense=pyo.maximize)
     g.profit = pyo.Objective(expr=(g.price - 5) * g.q0, sense=pyo.maximize)
     return g
+
+
+def division_at_the_start() -> so.StackelbergGame:
+    """BOLIB NetworkDesignP1's pattern: y^2 / (x + 1) with x >= -1, started at x = -1 where it is
+    undefined. min (x - 1)^2 + y^2/(x + 1);  y in [0, 3] solves  min y^2/(x + 1) - y, so
+    y = (x + 1)/2 and the optimum is x = 7/8 with value 31/64."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(-1, 5), initialize=-1)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, 3), initialize=0)
+    g.F.o = pyo.Objective(expr=g.F.y**2 / (g.x + 1) - g.F.y)
+    g.o = pyo.Objective(expr=(g.x - 1) ** 2 + g.F.y**2 / (g.x + 1))
+    return g

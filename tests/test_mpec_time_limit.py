@@ -4,6 +4,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import pyomo.environ as pyo
 import pytest
@@ -11,6 +12,7 @@ import pytest
 import stackopt as so
 from stackopt.backends.mpec import GLOBAL_TIME_LIMIT
 from stackopt.models import qre_subsidy
+from tests.games import division_at_the_start
 from tests.test_mpec import bard1
 
 
@@ -46,21 +48,16 @@ def test_a_division_by_zero_inside_the_bounds_is_a_status_not_a_crash():
     strategy ends in a Result (the NaN of the first evaluation is Ipopt's to handle)."""
     script = textwrap.dedent(
         """
-        import pyomo.environ as pyo
         import stackopt as so
+        from tests.games import division_at_the_start
         for strategy in ("nlp", "scholtes", "penalty", "smoothed-fb"):
-            g = so.StackelbergGame()
-            g.x = pyo.Var(bounds=(-1, 5), initialize=-1)
-            g.F = so.Follower()
-            g.F.y = pyo.Var(bounds=(0, 3), initialize=0)
-            g.F.o = pyo.Objective(expr=g.F.y**2 / (g.x + 1) - g.F.y)
-            g.o = pyo.Objective(expr=(g.x - 1) ** 2 + g.F.y**2 / (g.x + 1))
-            res = so.solve(g, method="mpec", strategy=strategy)
+            res = so.solve(division_at_the_start(), method="mpec", strategy=strategy)
             print(strategy, res.status, flush=True)
         """
     )
+    root = Path(__file__).resolve().parents[1]  # where ``tests.games`` imports from
     done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, cwd=root
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert len(done.stdout.splitlines()) == 4, done.stdout
@@ -139,14 +136,8 @@ def test_sos1_on_a_division_by_zero_at_the_start_ends_at_its_time_limit():
     undefined: the certificate's evaluator reads its Jacobian pattern without evaluating there
     (it ended in error), and SCIP's best point within 2 s comes back near the optimum x = 7/8
     (the follower's y = (x + 1)/2, the leader's value (x - 1)^2 + (x + 1)/4 = 31/64)."""
-    g = so.StackelbergGame()
-    g.x = pyo.Var(bounds=(-1, 5), initialize=-1)
-    g.F = so.Follower()
-    g.F.y = pyo.Var(bounds=(0, 3), initialize=0)
-    g.F.o = pyo.Objective(expr=g.F.y**2 / (g.x + 1) - g.F.y)
-    g.o = pyo.Objective(expr=(g.x - 1) ** 2 + g.F.y**2 / (g.x + 1))
     started = time.perf_counter()
-    res = so.solve(g, method="mpec", strategy="sos1", time_limit=2.0)
+    res = so.solve(division_at_the_start(), method="mpec", strategy="sos1", time_limit=2.0)
     assert time.perf_counter() - started < 10.0
     assert res.status in ("time_limit", "optimal"), (res.status, res.message)
     assert res.leader_objective == pytest.approx(31 / 64, abs=1e-3)
