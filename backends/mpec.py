@@ -85,6 +85,12 @@ def _randomize(problem: MPECProblem, rng: np.random.Generator) -> None:
         v.set_value(random_value(v, rng), skip_validation=True)
 
 
+#: ``run`` uses its seed only above these option values
+#: (multistart > 1: the random starts after the first);
+#: at or below them a run does not depend on the seed, and a study runs it once for all its seeds
+SEED_DRAWN_WHEN = {"multistart": 1}
+
+
 def run(
     game: StackelbergGame,
     strategy: str | Strategy = "scholtes",

@@ -9,9 +9,12 @@ import sys
 import pytest
 
 import stackopt as so
+from stackopt.app.report import summary
 from stackopt.app.study import Game, load_study
 from stackopt.app.study.cell import instance_and_options
-from stackopt.app.study.grid import cells
+from stackopt.app.study.grid import cells, random_method
+from stackopt.bayesian import random_game
+from stackopt.markov.instances import random_markov_game
 from stackopt.models import cournot, duopoly
 
 PENALTY = dict(label="penalty", method="mpec", strategy="penalty")
@@ -220,18 +223,77 @@ def fixed_duopoly(A: float = 100.0) -> so.StackelbergGame:
 
 
 def test_a_seedless_game_and_method_run_once_and_say_so(tmp_path):
-    methods = [dict(label="initial", method="initial"), PENALTY]
-    message = "'fixed_duopoly' and method 'initial' take no seed: one run \\(seed 0\\), not 3"
+    methods = [
+        dict(label="initial", method="initial"),
+        PENALTY,
+        dict(PENALTY, label="ms2", multistart=2),
+    ]
+    message = "'fixed_duopoly' and method 'initial' do not use the seed: one run \\(seed 0\\) stands for the 3"
     with pytest.warns(UserWarning, match=message):
         df = so.compare(
             fixed_duopoly, methods, seeds=range(3), store=tmp_path / "r.sqlite", progress=False
         )
     assert df.groupby("method")["seed"].apply(list).to_dict() == {
         "initial": [0],
-        "penalty": [0, 1, 2],  # mpec takes a seed (its random starts): one run per seed
+        "penalty": [0],  # mpec with one start: the model's point, no draw from the seed
+        "ms2": [0, 1, 2],  # a second, random start: one run per seed
+    }
+    assert df.set_index("method")["seeds"].drop("ms2").to_dict() == {
+        "initial": [0, 1, 2],
+        "penalty": [0, 1, 2],
+    }
+    table = summary(tmp_path / "r.sqlite").droplevel("game")
+    assert table[["cells", "seeds"]].to_dict("index") == {
+        "initial": {"cells": 1, "seeds": 3},
+        "penalty": {"cells": 1, "seeds": 3},
+        "ms2": {"cells": 3, "seeds": 3},
     }
     default = so.compare(duopoly, methods, store=tmp_path / "d.sqlite", progress=False)
-    assert default["seed"].tolist() == [0, 0]  # no seeds given: one seed, not thirty
+    assert default["seed"].tolist() == [0, 0, 0]  # no seeds given: one seed, not thirty
+
+
+@pytest.mark.parametrize(
+    "options, random",
+    [
+        (dict(method="mpec", strategy="sos1"), False),
+        (dict(method="mpec", multistart=3), True),
+        (dict(method="mpec", multistart=3, seed=1), False),  # the study's seed does not go to it
+        (dict(method="bayes-milp"), False),  # takes no seed
+        (dict(method="bayes-smoothed", starts=1), False),
+        (dict(method="bayes-smoothed"), True),  # several starts by default
+        (dict(method="markov-nlp"), False),
+        (dict(method="simgd"), False),
+        (dict(method="simgd", noise=0.1), True),
+        (dict(method="gradient"), True),  # its oracles draw from the seed
+    ],
+)
+def test_a_method_is_random_only_where_its_options_draw_from_the_seed(options, random):
+    assert random_method(options) is random
+
+
+def small_bayesian() -> so.BayesianStackelbergGame:
+    return random_game(2, 2, 2, 3, seed=1)
+
+
+def small_markov() -> so.MarkovStackelbergGame:
+    return random_markov_game(states=2, leader_actions=2, follower_actions=2, seed=3)
+
+
+@pytest.mark.parametrize(
+    "game, options",
+    [
+        (duopoly, dict(method="mpec", strategy="scholtes")),
+        (duopoly, dict(method="simgd", max_iter=50)),
+        (small_bayesian, dict(method="bayes-smoothed", starts=1, stages=2, steps=20)),
+        (small_markov, dict(method="markov-nlp")),
+    ],
+)
+def test_a_run_said_not_to_use_its_seed_does_not_depend_on_it(game, options):
+    """SEED_DRAWN_WHEN is a claim about the runner: two seeds give the same result."""
+    first, second = (so.solve(game(), seed=s, certify=False, **options) for s in (0, 5))
+    assert first.status == second.status
+    assert first.leader_objective == second.leader_objective
+    assert first.leader == second.leader
 
 
 def test_the_seed_goes_to_the_factory_and_to_a_method_that_takes_one():

@@ -89,6 +89,24 @@ def test_a_file_that_is_not_a_results_store_is_refused(tmp_path):
         Store(text)
 
 
+def test_a_store_of_schema_1_is_read_and_gains_the_seeds_column(study, tmp_path):
+    store, df = study
+    old = tmp_path / "old.sqlite"
+    shutil.copy(store, old)
+    with contextlib.closing(sqlite3.connect(old)) as db:  # schema 1 had no seeds column
+        db.execute("ALTER TABLE results DROP COLUMN seeds")
+        db.execute("PRAGMA user_version = 1")
+        db.commit()
+    with Store(old, readonly=True) as read:
+        assert read.frame()["seeds"].tolist() == [[s] for s in read.frame()["seed"]]
+    with Store(old) as opened:  # each row stands for its own seed
+        assert opened.frame().to_dict("records") == Store(store).frame().to_dict("records")
+    with contextlib.closing(sqlite3.connect(old)) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+    again = so.compare((duopoly, {"A": [90, 100]}), METHODS, seeds=[0], store=old, progress=False)
+    assert again["finished_at"].tolist() == df["finished_at"].tolist()  # nothing ran again
+
+
 def test_a_store_in_a_missing_folder_creates_the_folder(tmp_path):
     path = tmp_path / "new" / "deeper" / "r.sqlite"
     Store(path)

@@ -72,6 +72,12 @@ def anneal(
     return x, history
 
 
+#: ``run`` uses its seed only above these option values
+#: (starts > 1: the random starts after the first);
+#: at or below them a run does not depend on the seed, and a study runs it once for all its seeds
+SEED_DRAWN_WHEN = {"starts": 1}
+
+
 def run(
     game: Any,
     tau: float = 1e-3,

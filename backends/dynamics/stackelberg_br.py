@@ -32,6 +32,12 @@ class BestResponseFailed(RuntimeError):
     """The followers' equilibrium could not be found at some leader decision."""
 
 
+#: ``run`` uses its seed only above these option values
+#: (noise > 0: the noise of the leader's updates);
+#: at or below them a run does not depend on the seed, and a study runs it once for all its seeds
+SEED_DRAWN_WHEN = {"noise": 0}
+
+
 def run(
     game: StackelbergGame,
     step: float = 0.1,

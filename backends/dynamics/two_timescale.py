@@ -24,6 +24,11 @@ from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
 from stackopt.result import Result
 
+#: ``run`` uses its seed only above these option values
+#: (noise > 0: the noise of the updates);
+#: at or below them a run does not depend on the seed, and a study runs it once for all its seeds
+SEED_DRAWN_WHEN = {"noise": 0}
+
 
 def run(
     game: StackelbergGame,

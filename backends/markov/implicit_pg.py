@@ -41,6 +41,12 @@ from stackopt.result import Result
 log = logging.getLogger("stackopt.implicit-pg")
 
 
+#: ``run`` uses its seed only above these option values
+#: (multistart > 1: the random starts after the first);
+#: at or below them a run does not depend on the seed, and a study runs it once for all its seeds
+SEED_DRAWN_WHEN = {"multistart": 1}
+
+
 def run(
     game: MarkovStackelbergGame,
     leader_step: float = 10.0,

@@ -83,6 +83,12 @@ def build_model(game: MarkovStackelbergGame, pi1: np.ndarray) -> pyo.ConcreteMod
     return m
 
 
+#: ``run`` uses its seed only above these option values
+#: (multistart > 1: the random starts after the first);
+#: at or below them a run does not depend on the seed, and a study runs it once for all its seeds
+SEED_DRAWN_WHEN = {"multistart": 1}
+
+
 def run(
     game: MarkovStackelbergGame,
     tol: float = 1e-9,

@@ -51,21 +51,27 @@ _LINES = ("-", "--", "-.", ":")
 def load(source: pd.DataFrame | str | Path) -> pd.DataFrame:
     """A study's rows: ``source`` itself if it is a DataFrame, else the rows of that store file
     (opened read-only: a store on a read-only disk is read too)."""
-    if isinstance(source, pd.DataFrame):
-        return source
+    if isinstance(source, pd.DataFrame):  # rows without ``seeds`` stand for their own seed
+        return (
+            source if "seeds" in source else source.assign(seeds=source["seed"].map(lambda s: [s]))
+        )
     with Store(source, readonly=True) as store:
         return store.frame()
 
 
 def summary(source: pd.DataFrame | str | Path) -> pd.DataFrame:
-    """Per game, parameter values and method: cells, cells per status, mean objective and its
-    standard deviation, worst violation, median time. Objectives are averaged over seeds only,
-    never across different parameter values (each parameter is a level of the index)."""
+    """Per game, parameter values and method: cells (runs), the seeds they stand for, cells per
+    status, mean objective and its standard deviation, worst violation, median time. Objectives
+    are averaged over seeds only, never across different parameter values (each parameter is a
+    level of the index). A method that does not use the seed ran once for all the seeds of a
+    game that does not either: ``cells`` 1, ``seeds`` their number."""
     df, params = with_parameters(load(source))
     keys = ["game", *params, "method"]
+    df = df.assign(seed_count=df["seeds"].map(len))
     grouped = df.groupby(keys, sort=False, dropna=False)
     table = grouped.agg(
         cells=("status", "size"),
+        seeds=("seed_count", "sum"),
         solved=("status", lambda s: int(s.isin(SUCCESS).sum())),
         objective_mean=("leader_objective", "mean"),
         objective_std=("leader_objective", "std"),
@@ -355,8 +361,10 @@ def performance_profile(
 
 
 def solved_cells(df: pd.DataFrame, tol: float = 1e-6, rtol: float = 1e-3) -> pd.DataFrame:
-    """``df`` with an ``instance`` key and a ``solved`` flag (see :func:`performance_profile`)."""
-    df = df.assign(instance=df["params"].map(str) + " seed " + df["seed"].map(str))
+    """``df`` with an ``instance`` key and a ``solved`` flag (see :func:`performance_profile`); a
+    run that stands for several seeds is one row per seed, on each seed's instance."""
+    df = load(df).explode("seeds", ignore_index=True)
+    df = df.assign(instance=df["params"].map(str) + " seed " + df["seeds"].map(str))
     ok = df["status"].isin(SUCCESS) & (df["violation"].fillna(np.inf) <= tol)
     signed = df["leader_objective"].where(df["sense"] == "min", -df["leader_objective"])
     best = signed.where(ok).groupby([df["game"], df["instance"]]).transform("min")

@@ -41,7 +41,8 @@ SOURCE_ROOT = Path(__file__).resolve().parents[3]  # the checkout, for an editab
 class Cell:
     """One unit of work: ``factory(seed=seed, **params)`` solved by ``solve(game, **options)``
     (the seed goes to the factory and to the method only where they take one:
-    :func:`instance_and_options`)."""
+    :func:`instance_and_options`). ``seeds``: the study's seeds its one run stands for, when
+    neither the game nor the method uses the seed (empty: ``seed`` alone)."""
 
     game: str
     factory: Callable[..., Any] = field(compare=False, repr=False)
@@ -49,12 +50,17 @@ class Cell:
     seed: int
     label: str
     options: dict[str, Any]
+    seeds: tuple[int, ...] = ()
 
     @property
     def key(self) -> str:
         """A stable identity of the cell: the same study cell always has the same key, in this
-        process and the next (a value without a stable identity is an :class:`OptionError`)."""
+        process and the next (a value without a stable identity is an :class:`OptionError`).
+        A run standing for several seeds is keyed with them: a study with other seeds runs it
+        again, once."""
         ident = [self.game, self.params, self.seed, self.label, self.options]
+        if self.seeds and list(self.seeds) != [self.seed]:
+            ident.append(list(self.seeds))
         where = f"game {self.game!r}, method {self.label!r}"
         text = json.dumps(jsonable(ident, where), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:32]
@@ -147,6 +153,7 @@ def row(cell: Cell, result: Result, sense: str = "") -> dict[str, Any]:
         "game": cell.game,
         "params": jsonable(cell.params),
         "seed": cell.seed,
+        "seeds": list(cell.seeds or (cell.seed,)),
         "method": cell.label,
         "options": jsonable(cell.options),
         "status": result.status,

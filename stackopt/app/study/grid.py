@@ -6,13 +6,16 @@ other value is fixed; wrap a list-valued parameter in another list). A method is
 ``solve`` keywords with a ``label``: ``dict(label="kkt", method="mpec", strategy="scholtes")``.
 
 A seed goes to the factory when it takes a ``seed`` parameter (a random instance) and to the method
-when it has a ``seed`` option the study does not fix (a random method). A game and a method that
-take no seed are deterministic together: they run once, on the first seed, whatever the seeds
-(with a warning when several seeds were asked).
+when it has a ``seed`` option the study does not fix (a random method). A method whose options do
+not draw from its seed (``mpec`` with one start: :func:`random_method`) takes none here. A game and
+a method that take no seed are deterministic together: they run once, on the first seed, whatever
+the seeds (with a warning when several seeds were asked), and that one row stands for every seed
+(its ``seeds`` column lists them).
 """
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import warnings
 from collections.abc import Callable, Iterable, Mapping
@@ -107,13 +110,16 @@ def cells(
         once = {label for label, opts in method_list if not (seeded_game or random_method(opts))}
         for label in once if len(seed_list) > 1 else ():
             warnings.warn(
-                f"game {game.name!r} and method {label!r} take no seed: one run (seed "
-                f"{seed_list[0]}), not {len(seed_list)} identical ones",
+                f"game {game.name!r} and method {label!r} do not use the seed: one run (seed "
+                f"{seed_list[0]}) stands for the {len(seed_list)} seeds",
                 stacklevel=3,
             )
         for params, seed, (label, options) in itertools.product(instances, seed_list, method_list):
-            if label not in once or seed == seed_list[0]:
+            if label not in once:
                 out.append(Cell(game.name, game.factory, params, seed, label, options))
+            elif seed == seed_list[0]:  # the one run, standing for every seed
+                stands_for = tuple(seed_list)
+                out.append(Cell(game.name, game.factory, params, seed, label, options, stands_for))
     for cell in out:
         cell.key  # noqa: B018 - an option without a stable identity is refused here, not mid-study
     return out
@@ -132,8 +138,18 @@ def check_game(game: Game, seed: int) -> list[dict[str, Any]]:
 
 
 def random_method(options: Mapping[str, Any]) -> bool:
-    """Whether the study's seed goes to this method: it has a ``seed`` option left unfixed."""
-    return "seed" not in options and takes_keyword(runner_of(options["method"]), "seed")
+    """Whether the study's seed matters to this method: it has a ``seed`` option left unfixed,
+    and these options draw from it (a runner module's ``SEED_DRAWN_WHEN``, ``{option: value}``,
+    says that its runner uses the seed only where one of those options is above its value:
+    ``{"multistart": 1}`` for ``mpec``, whose one start is the model's point)."""
+    run = runner_of(options["method"])
+    if "seed" in options or not takes_keyword(run, "seed"):
+        return False
+    drawn_when = getattr(inspect.getmodule(run), "SEED_DRAWN_WHEN", None)
+    if drawn_when is None:
+        return True
+    defaults = inspect.signature(run).parameters
+    return any(options.get(k, defaults[k].default) > v for k, v in drawn_when.items())
 
 
 def _is_axis(value: Any) -> bool:

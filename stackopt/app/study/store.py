@@ -26,6 +26,7 @@ COLUMNS: dict[str, str] = {
     "game": "TEXT NOT NULL",
     "params": "TEXT NOT NULL",
     "seed": "INTEGER NOT NULL",
+    "seeds": "TEXT NOT NULL",
     "method": "TEXT NOT NULL",
     "options": "TEXT NOT NULL",
     "status": "TEXT NOT NULL",
@@ -45,8 +46,10 @@ COLUMNS: dict[str, str] = {
     "host": "TEXT NOT NULL",
     "finished_at": "REAL NOT NULL",
 }
-JSON_COLUMNS = ("params", "options", "warnings", "leader", "followers", "solver_versions")
-SCHEMA_VERSION = 1
+JSON_COLUMNS = ("params", "seeds", "options", "warnings", "leader", "followers", "solver_versions")
+SCHEMA_VERSION = 2
+#: the column schema 2 added; a schema 1 store gains it (null: a row stands for its own seed)
+SEEDS_COLUMN = "seeds TEXT NOT NULL DEFAULT 'null'"
 
 
 class Store:
@@ -97,7 +100,7 @@ class Store:
         tables = {
             r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")
         }
-        if version not in (0, SCHEMA_VERSION) or (version == 0 and tables):
+        if version not in (0, 1, SCHEMA_VERSION) or (version == 0 and tables):
             raise ValueError(
                 f"store {str(self.path)!r} was not written by this version of stackopt "
                 f"(schema {version}, expected {SCHEMA_VERSION})"
@@ -110,20 +113,29 @@ class Store:
             raise ValueError(
                 f"store {str(self.path)!r} is not a stackopt results file: no results table"
             )
-        found = [r[1] for r in self._db.execute("PRAGMA table_info(results)")]
-        if found != list(COLUMNS):
+        found = {r[1] for r in self._db.execute("PRAGMA table_info(results)")}
+        schema_1 = set(COLUMNS) - {"seeds"}
+        if found == schema_1 and not self.readonly:
+            with self._db:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.execute(f"ALTER TABLE results ADD COLUMN {SEEDS_COLUMN}")
+                self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            found.add("seeds")
+        if found not in (set(COLUMNS), schema_1):
             raise ValueError(
                 f"store {str(self.path)!r} has the columns of another stackopt version; "
                 "use a new results file"
             )
+        self._columns = [c for c in COLUMNS if c in found]
 
     def write(self, row: dict[str, Any]) -> None:
         """Insert (or replace) one row and commit it."""
         values = [_encode(name, row[name]) for name in COLUMNS]
         marks = ", ".join("?" for _ in COLUMNS)
+        names = ", ".join(COLUMNS)
         with self._db:
             self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute(f"INSERT OR REPLACE INTO results VALUES ({marks})", values)
+            self._db.execute(f"INSERT OR REPLACE INTO results ({names}) VALUES ({marks})", values)
 
     def statuses(self) -> dict[str, str]:
         """The status of every stored cell, by key."""
@@ -131,12 +143,16 @@ class Store:
 
     def frame(self, keys: Iterable[str] | None = None) -> pd.DataFrame:
         """The stored rows as a DataFrame (if ``keys`` is given: those rows, in that order)."""
-        cursor = self._db.execute(f"SELECT {', '.join(COLUMNS)} FROM results ORDER BY rowid")
+        cursor = self._db.execute(f"SELECT {', '.join(self._columns)} FROM results ORDER BY rowid")
         rows = {r[0]: r for r in cursor}
         selected = list(rows.values()) if keys is None else [rows[k] for k in keys if k in rows]
-        frame = pd.DataFrame(selected, columns=list(COLUMNS))
+        frame = pd.DataFrame(selected, columns=self._columns).reindex(columns=list(COLUMNS))
         for name in (*JSON_COLUMNS, "history"):
             frame[name] = [_decode(name, v) for v in frame[name]]
+        # a row written before schema 2 stands for its own seed
+        frame["seeds"] = [
+            s if s is not None else [seed] for s, seed in zip(frame.seeds, frame.seed)
+        ]
         return frame
 
     def export(self, path: str | Path) -> Path:
@@ -203,6 +219,8 @@ def _encode(name: str, value: Any) -> Any:
 
 
 def _decode(name: str, value: Any) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)):  # a column it lacks
+        return None
     if name == "history":
         return json.loads(zlib.decompress(value))
     return json.loads(value)
