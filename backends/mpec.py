@@ -249,11 +249,10 @@ def _multistart(strat, solver, game, cuts, starts, deadline, solver_options, wat
         outcome = strat.solve(problem, chosen, dict(solver_options or {}), deadline)
         history += [{"start": start, **row} for row in outcome.history]
         run_ = outcome.run
-        value = pyo.value(problem.leader_objective.expr, exception=False)
-        if not run_.has_solution or value is None:
+        value = problem.objective_value() if run_.has_solution else None
+        if value is None:
             candidate = (9, np.inf, run_, None, None, outcome.info)
         else:
-            value = float(value)
             sign = 1.0 if problem.leader_objective.sense == pyo.minimize else -1.0
             rank = _BETTER.get(run_.status, 5)
             candidate = (rank, sign * value, run_, problem.values(), value, outcome.info)

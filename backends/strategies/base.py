@@ -112,12 +112,11 @@ class Strategy(ABC):
         return StrategyOutcome(run, [self._row(problem, run)])
 
     def _row(self, problem: MPECProblem, run: SolverRun, **extra: Any) -> dict[str, Any]:
-        obj = problem.leader_objective
+        value = problem.objective_value() if run.has_solution else None
         try:
-            value = float(pyo.value(obj.expr)) if run.has_solution else None
             gap = problem.complementarity_gap() if run.has_solution else None
         except (ValueError, TypeError):  # a Var without a value
-            value, gap = None, None
+            gap = None
         row = {
             "status": run.status,
             "objective": value,
@@ -219,10 +218,10 @@ class ContinuationStrategy(Strategy):
             timed_out = run.status == "time_limit"
             if not run.has_solution or not problem.complementary(COMPLEMENTARITY_TOL):
                 continue
-            try:
-                cost = sign * float(pyo.value(obj.expr))
-            except (ValueError, TypeError):
+            objective = problem.objective_value()
+            if objective is None:
                 continue
+            cost = sign * objective
             better = best is None or cost < best[0] - 1e-9 * max(1.0, abs(best[0]))
             if better or not self.keep_best:
                 best = (cost, run, [v.value for v in every_var])
