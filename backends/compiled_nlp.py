@@ -23,7 +23,7 @@ from pyomo.contrib.pynumero.interfaces.cyipopt_interface import CyIpoptNLP
 from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
 from pyomo.core.base.var import VarData
 
-from stackopt.backends.oracles.best_response import _Round
+from stackopt.backends.bounded_nlp import BoundedNLP
 from stackopt.backends.solvers import SolverRun, refuse_complementarity, solver_message
 from stackopt.solver_output import showing
 
@@ -100,7 +100,7 @@ class CompiledNLP:
 
         try:
             problem = CyIpoptNLP(
-                _Round(self.nlp, lb, ub, x0, None if bounds is None else bounds[2:]),
+                BoundedNLP(self.nlp, lb, ub, x0, None if bounds is None else bounds[2:]),
                 intermediate_callback=intermediate,
                 halt_on_evaluation_error=False,
             )

@@ -19,6 +19,7 @@ from pyomo.common.collections import ComponentMap
 from pyomo.contrib.pynumero.interfaces.cyipopt_interface import CyIpoptNLP
 from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
 
+from stackopt.backends.bounded_nlp import BoundedNLP
 from stackopt.backends.solvers import HALT_ON_EVALUATION_ERROR, IPOPT_NAN_CHECK, solver_message
 from stackopt.structure import FollowerPart, GameStructure
 
@@ -26,36 +27,6 @@ from stackopt.structure import FollowerPart, GameStructure
 SOLVED = (0, 1)
 #: quiet: no iteration log and no banner
 IPOPT_OPTIONS = {"print_level": 0, "sb": "yes"}
-
-
-class _Round:
-    """The compiled NLP with this round's bounds and starting point (everything else delegated);
-    ``rows`` = (lower, upper) replaces the constraints' bounds too."""
-
-    def __init__(
-        self,
-        nlp: PyomoNLP,
-        lb: np.ndarray,
-        ub: np.ndarray,
-        x0: np.ndarray,
-        rows: tuple[np.ndarray, np.ndarray] | None = None,
-    ):
-        self._nlp, self._lb, self._ub, self._x0 = nlp, lb, ub, x0
-        if rows is not None:
-            self.constraints_lb = rows[0].copy
-            self.constraints_ub = rows[1].copy
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._nlp, name)
-
-    def primals_lb(self) -> np.ndarray:
-        return self._lb.copy()
-
-    def primals_ub(self) -> np.ndarray:
-        return self._ub.copy()
-
-    def init_primals(self) -> np.ndarray:
-        return self._x0.copy()
 
 
 class BestResponseNLP:
@@ -96,7 +67,7 @@ class BestResponseNLP:
         x0 = np.clip(x0, lb, ub)
         try:
             problem = CyIpoptNLP(
-                _Round(self.nlp, lb, ub, x0), halt_on_evaluation_error=HALT_ON_EVALUATION_ERROR
+                BoundedNLP(self.nlp, lb, ub, x0), halt_on_evaluation_error=HALT_ON_EVALUATION_ERROR
             )
             for key, value in {**IPOPT_OPTIONS, **IPOPT_NAN_CHECK}.items():
                 problem.add_option(key, value)

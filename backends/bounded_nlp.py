@@ -1,0 +1,44 @@
+"""A compiled PyNumero NLP seen with one solve's variable bounds, row bounds and starting point.
+
+A model compiled once is solved many times with other bounds: a follower's best response with the
+other players' Vars fixed by equal bounds (``oracles/best_response.py``), a continuation's
+parameter held by equal bounds and a polishing step's fixed sides (``compiled_nlp.py``). cyipopt
+reads bounds and the start from the NLP object it is given; :class:`BoundedNLP` answers those
+from its own arrays and delegates everything else (functions, derivatives, structure) to the
+compiled NLP, which is never rebuilt.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
+
+
+class BoundedNLP:
+    """``nlp`` with primal bounds ``lb`` <= x <= ``ub``, start ``x0`` and, when ``rows`` =
+    (lower, upper) is given, those constraint bounds; every other attribute is ``nlp``'s."""
+
+    def __init__(
+        self,
+        nlp: PyomoNLP,
+        lb: np.ndarray,
+        ub: np.ndarray,
+        x0: np.ndarray,
+        rows: tuple[np.ndarray, np.ndarray] | None = None,
+    ):
+        self._nlp, self._lb, self._ub, self._x0 = nlp, lb, ub, x0
+        if rows is not None:
+            self.constraints_lb = rows[0].copy
+            self.constraints_ub = rows[1].copy
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._nlp, name)
+
+    def primals_lb(self) -> np.ndarray:
+        return self._lb.copy()
+
+    def primals_ub(self) -> np.ndarray:
+        return self._ub.copy()
+
+    def init_primals(self) -> np.ndarray:
+        return self._x0.copy()
