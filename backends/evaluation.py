@@ -252,7 +252,7 @@ def honest_result(
         )
     full = certifying() and status in SUCCESS
     started = time.perf_counter()
-    gaps = NashGap(game, certificate_budget()) if full else None
+    gaps = NashGap(evaluator.kkt.structure, certificate_budget()) if full else None
     check = check_equilibrium(evaluator, gaps, eq, pi)
     if gaps is not None and not check.holds:
         eq, check = _repair(game, evaluator, gaps, eq, pi, check)

@@ -2,16 +2,17 @@
 
     gap_i = f_i(x_i, x_-i, pi) - min_{y_i in X_i(pi)} f_i(y_i, x_-i, pi)      (minimization form)
 
-The best response is computed on a clone of the game in which every Var but follower i's is fixed
-and only follower i's objective and constraints are active:
+The best response is computed on the KKT evaluator's clone of the game, with every Var but
+follower i's fixed and only follower i's objective and constraints active:
 
 - a linear follower (objective and constraints linear in its own Vars): HiGHS, an exact LP;
 - a small follower (at most ``GLOBAL_MAX_VARS`` Vars) whose functions SCIP can read (polynomials,
   exp, log, ...): SCIP's spatial branch-and-bound, a proven global optimum (its cost grows
   quickly with the number of Vars: about 0.4 s for a 10-action entropy-regularized follower);
 - otherwise, or when SCIP does not finish in ``GLOBAL_TIME_LIMIT``: Ipopt from up to
-  ``LOCAL_STARTS`` random starts in the follower's box, as many as the certificate's time budget
-  allows (:func:`stackopt.certificate.certificate_budget`; for a large game's followers that may
+  ``LOCAL_STARTS`` random starts in the follower's box, on its NLP compiled once per check
+  (PyNumero, the others' values as constants: ``BestResponseNLP``), as many as the certificate's
+  time budget allows (:func:`stackopt.certificate.certificate_budget`; for a large game's followers that may
   be none, and the equilibrium's local optimality then rests on its KKT conditions and the
   second-order check), and from the equilibrium point only if all of them fail: the best of
   them, so the gap is a lower bound on the true one, and the method says how many starts ran.
@@ -20,16 +21,18 @@ and only follower i's objective and constraints are active:
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.repn import generate_standard_repn
 
+from stackopt.backends.oracles.best_response import BestResponseNLP
 from stackopt.backends.solvers import available, run_solver
 from stackopt.backends.start_points import random_value
 from stackopt.certificate import FollowerCheck
-from stackopt.game import StackelbergGame
-from stackopt.structure import FollowerPart, analyze
+from stackopt.structure import FollowerPart, GameStructure
 
 #: followers with at most this many Vars get a global best response by SCIP
 GLOBAL_MAX_VARS = 4
@@ -42,6 +45,7 @@ LOCAL_STARTS = 3
 
 
 def _linear(expr) -> bool:
+    """Whether ``expr`` is linear in the Vars not fixed (a fixed Var counts as a constant)."""
     return generate_standard_repn(expr, quadratic=False).is_linear()
 
 
@@ -65,25 +69,38 @@ def _own_infeasibility(part: FollowerPart, constraints: list) -> float:
 
 
 class NashGap:
-    """``gaps(pi, x) -> [FollowerCheck]`` on a clone of ``game``, compiled once."""
+    """``gaps(pi, x) -> [FollowerCheck]`` on the game of ``structure`` (in practice the KKT
+    evaluator's own clone, analyzed once): each call deactivates that model's active parts, solves
+    the best responses with one follower's parts active at a time, and restores the model's
+    activity and values."""
 
-    def __init__(self, game: StackelbergGame, budget: float = float("inf")):
+    def __init__(self, structure: GameStructure, budget: float = float("inf")):
         """``budget``: seconds after which no more random restarts are tried."""
         self.deadline = time.perf_counter() + budget
-        self.model = game.clone()
-        self.structure = analyze(self.model)
-        for c in self.model.component_data_objects(pyo.Constraint, active=True):
-            c.deactivate()
-        for o in self.model.component_data_objects(pyo.Objective, active=True):
-            o.deactivate()
-        self._all = self.structure.leader_vars + self.structure.follower_vars
+        self.structure = structure
+        self.model = structure.game
+        self._all = structure.leader_vars + structure.follower_vars
+        self._linear: dict[int, bool] = {}
 
     def __call__(self, values: np.ndarray) -> list[FollowerCheck]:
         """The check of every follower at ``values`` (leader Vars, then followers' Vars, in the
         order of the game's structure)."""
-        for v, value in zip(self._all, values):
-            v.set_value(float(value), skip_validation=True)
-        return [self._check(i, part) for i, part in enumerate(self.structure.followers)]
+        active = [
+            *self.model.component_data_objects(pyo.Constraint, active=True),
+            *self.model.component_data_objects(pyo.Objective, active=True),
+        ]
+        before = [v.value for v in self._all]
+        for component in active:
+            component.deactivate()
+        try:
+            for v, value in zip(self._all, values):
+                v.set_value(float(value), skip_validation=True)
+            return [self._check(i, part) for i, part in enumerate(self.structure.followers)]
+        finally:
+            for component in active:
+                component.activate()
+            for v, value in zip(self._all, before):
+                v.set_value(value, skip_validation=True)
 
     def _late(self) -> bool:
         return time.perf_counter() > self.deadline
@@ -104,10 +121,6 @@ class NashGap:
             check.message = "its objective is not finite at the equilibrium"
             return check
         point = [(v, v.value) for v in part.vars]
-        own = {id(v) for v in part.vars}
-        fixed = [v for v in self._all if not v.fixed and id(v) not in own]
-        for v in fixed:
-            v.fix()
         part.objective.activate()
         for c in constraints:
             c.activate()
@@ -117,16 +130,33 @@ class NashGap:
             part.objective.deactivate()
             for c in constraints:
                 c.deactivate()
-            for v in fixed:
-                v.unfix()
             for v, value in point:
                 v.set_value(value, skip_validation=True)
         return check
 
+    @contextmanager
+    def _others_fixed(self, part: FollowerPart) -> Iterator[None]:
+        """Every Var but ``part``'s fixed at its value inside the ``with`` block."""
+        own = {id(v) for v in part.vars}
+        fixed = [v for v in self._all if not v.fixed and id(v) not in own]
+        for v in fixed:
+            v.fix()
+        try:
+            yield
+        finally:
+            for v in fixed:
+                v.unfix()
+
     def _best_response(
         self, part: FollowerPart, constraints: list, check: FollowerCheck, point: list
     ) -> None:
-        linear = _linear(part.objective.expr) and all(_linear(c.body) for c in constraints)
+        key = id(part)
+        if key not in self._linear:  # the same Vars are fixed at every call
+            with self._others_fixed(part):
+                self._linear[key] = _linear(part.objective.expr) and all(
+                    _linear(c.body) for c in constraints
+                )
+        linear = self._linear[key]
         # HiGHS first for an LP; SCIP also takes an LP whose feasible set is a sliver thinner than
         # HiGHS's tolerance at a point on the follower's domain boundary (PAO bard511 at x = 4)
         tries = []
@@ -139,7 +169,8 @@ class NashGap:
             if solver == "ipopt":
                 best = self._local(part, constraints, point)
             else:
-                found = self._solve(part, constraints, solver, GLOBAL_TIME_LIMIT, proven=True)
+                with self._others_fixed(part):
+                    found = self._solve(part, constraints, solver, GLOBAL_TIME_LIMIT)
                 best = None if found is None else (*found, 1)
             if best is None:
                 continue
@@ -158,19 +189,13 @@ class NashGap:
         check.message = f"no best response of {part.name} could be computed"
 
     def _solve(
-        self,
-        part: FollowerPart,
-        constraints: list,
-        solver: str,
-        time_limit: float | None,
-        proven: bool,
+        self, part: FollowerPart, constraints: list, solver: str, time_limit: float | None
     ) -> tuple[float, dict[str, float]] | None:
-        """(best value in minimization form, the response) of one solve, or None."""
+        """(best value in minimization form, the response) of one proven global solve, or None."""
         run = run_solver(self.model, solver, time_limit=time_limit)
         if run.status == "error" and "nbounded" in run.message:
             return -np.inf, {}
-        wanted = ("optimal",) if proven else ("optimal", "locally_optimal")
-        if run.status not in wanted or not run.has_solution:
+        if run.status != "optimal" or not run.has_solution:
             return None
         try:
             value = part.sign * float(pyo.value(part.objective.expr))
@@ -179,6 +204,22 @@ class NashGap:
         if not np.isfinite(value) or _own_infeasibility(part, constraints) > 1e-6:
             return None
         return value, {v.name: float(v.value) for v in part.vars}
+
+    @staticmethod
+    def _ipopt(
+        nlp: BestResponseNLP, part: FollowerPart, constraints: list, values: dict[str, float]
+    ) -> tuple[float, dict[str, float]] | None:
+        """(value in minimization form, the response) of Ipopt's local solve of the follower's
+        compiled NLP from ``values`` (its Vars' starting values by name), or None."""
+        try:
+            response = nlp(values)
+        except RuntimeError:
+            return None
+        for v, value in zip(part.vars, response):
+            v.set_value(float(value), skip_validation=True)
+        if not np.isfinite(nlp.value) or _own_infeasibility(part, constraints) > 1e-6:
+            return None
+        return nlp.value, {v.name: float(v.value) for v in part.vars}
 
     def _local(
         self, part: FollowerPart, constraints: list, point: list
@@ -189,20 +230,22 @@ class NashGap:
         is returned (a gap of 0, the weakest lower bound); Ipopt starts from it only when every
         random start failed."""
         rng = np.random.default_rng(0)
-        best, starts = None, 0
-        for _ in range(LOCAL_STARTS):
-            if starts >= MIN_LOCAL_STARTS and self._late():
-                break
-            starts += 1
-            for v, _value in point:
-                v.set_value(random_value(v, rng), skip_validation=True)
-            found = self._solve(part, constraints, "ipopt", None, proven=False)
-            if found is not None and (best is None or found[0] < best[0]):
-                best = found
-        for v, value in point:
-            v.set_value(value, skip_validation=True)
-        if best is None and starts == 0:
-            return part.sign * float(pyo.value(part.objective.expr)), {}, 0
-        if best is None:
-            best = self._solve(part, constraints, "ipopt", None, proven=False)
+        best, starts, nlp = None, 0, None
+        with self._others_fixed(part):
+            for _ in range(LOCAL_STARTS):
+                if starts >= MIN_LOCAL_STARTS and self._late():
+                    break
+                starts += 1
+                nlp = nlp or BestResponseNLP(self.structure, part)  # the others' values as data
+                values = {v.name: random_value(v, rng) for v, _value in point}
+                found = self._ipopt(nlp, part, constraints, values)
+                if found is not None and (best is None or found[0] < best[0]):
+                    best = found
+            for v, value in point:
+                v.set_value(value, skip_validation=True)
+            if best is None and starts == 0:
+                return part.sign * float(pyo.value(part.objective.expr)), {}, 0
+            if best is None:
+                values = {v.name: value for v, value in point}
+                best = self._ipopt(nlp, part, constraints, values)
         return None if best is None else (*best, starts)

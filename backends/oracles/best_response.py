@@ -56,10 +56,12 @@ class BestResponseNLP:
         self.own_names = [v.name for v in part.vars]
         self.lb, self.ub = self.nlp.primals_lb(), self.nlp.primals_ub()
         self.name = part.name
+        self.value = float("nan")
 
     def __call__(self, values: dict[str, float]) -> np.ndarray:
         """The follower's new values, in the order of ``own`` (a Var that appears in none of its
-        functions keeps its value); RuntimeError naming the follower when Ipopt fails."""
+        functions keeps its value; ``value`` is then its objective there, in minimization form);
+        RuntimeError naming the follower when Ipopt fails."""
         x0 = np.array([values[n] for n in self.names], dtype=float)
         fixed = self.fixed
         lb, ub = self.lb.copy(), self.ub.copy()
@@ -79,6 +81,7 @@ class BestResponseNLP:
         if info["status"] not in SOLVED:
             message = solver_message(info["status_msg"])
             raise RuntimeError(f"best response of {self.name} failed: {message}")
+        self.value = float(info["obj_val"])
         own = np.array([values[n] for n in self.own_names], dtype=float)
         present = self.own >= 0
         own[present] = x[self.own[present]]

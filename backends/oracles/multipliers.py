@@ -7,6 +7,9 @@ stationarity rows in the least-squares sense over the active inequalities and al
 
 a bounded linear least-squares problem (scipy's ``lsq_linear``). Newton then starts next to the KKT
 point instead of at lam = nu = 0, where the complementarity rows of active constraints are kinked.
+The problem separates over the connected components of the Jacobian's sparsity pattern (rows and
+multipliers that share no entry), typically one per follower or finer; each is solved alone, which
+gives a minimizer of the whole problem at a fraction of a dense solve's cubic cost.
 
 An inequality may carry a multiplier when its slack is at most the oracle's KKT tolerance ``tol``:
 its complementarity residual min(lam_j, s_j) <= s_j is then within tolerance whatever lam_j, and
@@ -18,9 +21,22 @@ a stricter test would miss those constraints and leave their stationarity rows u
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.optimize import lsq_linear
+from scipy.sparse.csgraph import connected_components
 
 from stackopt.kkt_evaluator import KKTEvaluator
+
+
+def _blocks(A: sp.csr_matrix) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(rows, columns) of each connected component of A's bipartite sparsity graph that has a
+    column (rows touching no column leave a residual no multiplier can change)."""
+    n_rows, n_cols = A.shape
+    pattern = sp.csr_matrix((np.ones(A.nnz), A.indices, A.indptr), shape=A.shape)
+    graph = sp.bmat([[None, pattern], [pattern.T, None]])
+    _, label = connected_components(graph, directed=False)
+    rows, cols = label[:n_rows], label[n_rows:]
+    return [(np.flatnonzero(rows == k), np.flatnonzero(cols == k)) for k in np.unique(cols)]
 
 
 def with_multipliers(
@@ -38,6 +54,11 @@ def with_multipliers(
     if len(cols) == 0:
         return z
     lower = np.where(cols < n_x + n_lam, 0.0, -np.inf)
-    A = at.jac_z[:n_x][:, cols].toarray()  # stationarity rows: the constraint gradients
-    z[cols] = lsq_linear(A, -at.residual[:n_x], bounds=(lower, np.inf)).x
+    A = sp.csr_matrix(at.jac_z[:n_x][:, cols])  # stationarity rows: the constraint gradients
+    b = -at.residual[:n_x]
+    for rows, block in _blocks(A):
+        if len(rows) == 0:
+            continue  # a multiplier in no stationarity row: zero, its least-norm value
+        fit = lsq_linear(A[rows][:, block].toarray(), b[rows], bounds=(lower[block], np.inf))
+        z[cols[block]] = fit.x
     return z
