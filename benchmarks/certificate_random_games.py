@@ -1,7 +1,7 @@
 """False successes on random nonconvex games: how many Results with a success status leave a
 follower able to improve, by an independent brute-force Nash gap (tests/random_quartic_games.py).
 The certificate's goal is zero. Prints successes and false successes per method.
-Run: .venv/bin/python benchmarks/certificate_random_games.py [--games 200]
+Run: .venv/bin/python benchmarks/certificate_random_games.py [--games 200] [--methods gradient]
 """
 
 from __future__ import annotations
@@ -21,9 +21,11 @@ METHODS = {"initial": {}, "mpec scholtes": {"strategy": "scholtes"}, "gradient":
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--games", type=int, default=200)
+    parser.add_argument("--methods", nargs="+", choices=list(METHODS), default=list(METHODS))
     args = parser.parse_args()
     print(f"{'method':16s} {'successes':>10s} {'false successes':>16s}  seeds")
-    for label, options in METHODS.items():
+    for label in args.methods:
+        options = METHODS[label]
         successes, false = 0, []
         for seed in range(args.games):
             game, coef = random_quartic_game(seed)

@@ -167,3 +167,13 @@ def test_bad_options_are_refused_naming_the_option(options, match):
 def test_a_pyomo_game_is_refused_by_the_markov_methods(method):
     with pytest.raises(so.ModelError, match=f"method '{method}' needs a stackopt.MarkovStack"):
         so.solve(so.models.duopoly(), method)
+
+
+def test_implicit_pg_with_equal_steps_asked_explicitly_leaves_the_saturated_start():
+    """Issue 21's case: leader_step = follower_step = 2.0 (default decaying schedules) once ended
+    at p = 4.5e-11 (V1 = -3.973) claimed locally_optimal; it climbs to the optimum -0.45395 at
+    p = 0.415 and, not yet stationary to tol after 1,000 steps, says so."""
+    r = so.solve(one_state(), "implicit-pg", leader_step=2.0, follower_step=2.0, max_iter=1000)
+    assert r.leader["pi1"][(0, 0)] == pytest.approx(0.415, abs=1e-3)
+    assert r.leader_objective == pytest.approx(-0.45395, abs=1e-5)
+    assert r.status == "iteration_limit" and "> tol 1e-06 after 1000 steps" in r.message

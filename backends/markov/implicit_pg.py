@@ -131,12 +131,12 @@ def run(
     return best_run(runs(), lambda r: r.status == "time_limit" or bool(r.info.get("stopped")))
 
 
-def _stationary_at_response(game: MarkovStackelbergGame, pi1: np.ndarray, tol: float) -> bool:
-    """Whether the leader's scaled ascent left is at most tol against the follower's exact
-    regularized response (a lagging follower can hide a slope)."""
+def _gap_at_response(game: MarkovStackelbergGame, pi1: np.ndarray) -> float:
+    """The leader's scaled ascent left against the follower's exact regularized response (a
+    lagging follower can hide a slope)."""
     theta2 = logits(soft_best_response(game, pi1)[0])
     grad = implicit_gradient(game, pi1, theta2)
-    return stationarity_gap(grad.total, pi1) / max(1.0, abs(grad.J1)) <= tol
+    return stationarity_gap(grad.total, pi1) / max(1.0, abs(grad.J1))
 
 
 def _ascend(
@@ -171,7 +171,7 @@ def _ascend(
             "leader_stationarity": leader_gap,
             "follower_stationarity": follower_gap,
         }
-        if max(leader_gap, follower_gap) <= tol and _stationary_at_response(game, pi1, tol):
+        if max(leader_gap, follower_gap) <= tol and _gap_at_response(game, pi1) <= tol:
             history.append(row)
             status = "locally_optimal"
             break
@@ -190,6 +190,12 @@ def _ascend(
     last = row
     if status == "iteration_limit" and not why:
         why = f"stationarity {last['stationarity']:.2e} > tol {tol:g} after {k} steps"
+        if last["stationarity"] <= tol:
+            why = (
+                f"stationarity {_gap_at_response(game, pi1):.2e} against the follower's exact "
+                f"response > tol {tol:g} after {k} steps (against its lagging iterate "
+                f"{last['stationarity']:.2e})"
+            )
     return policy_result(
         game,
         probabilities(theta1),
