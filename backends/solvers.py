@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import threading
 from dataclasses import dataclass
 
 import pyomo.environ as pyo
+from pyomo.common.log import LoggingIntercept
 from pyomo.mpec import Complementarity
 from pyomo.opt import TerminationCondition as TC
 
@@ -155,7 +157,9 @@ def run_solver(
     status = _STATUS.get(tc, "error")
     has = len(res.solution) > 0 if hasattr(res, "solution") else False
     if status in ("optimal", "feasible", "time_limit", "iteration_limit") and has:
-        model.solutions.load_from(res)
+        # a limit's point is loaded on purpose: Pyomo's warning about an 'aborted' status is noise
+        with LoggingIntercept(module="pyomo.core", level=logging.WARNING):
+            model.solutions.load_from(res)
     elif status == "optimal":
         has = False
     return SolverRun(status, str(tc), has)

@@ -9,7 +9,9 @@ follower i's fixed and only follower i's objective and constraints active:
 - a small follower (at most ``GLOBAL_MAX_VARS`` Vars) whose functions SCIP can read (polynomials,
   exp, log, ...): SCIP's spatial branch-and-bound, a proven global optimum (its cost grows
   quickly with the number of Vars: about 0.4 s for a 10-action entropy-regularized follower);
-- otherwise, or when SCIP does not finish in ``GLOBAL_TIME_LIMIT``: Ipopt from up to
+- otherwise, or when SCIP does not finish in its time (what is left of the certificate's budget,
+  at least ``GLOBAL_MIN_TIME`` and at most ``GLOBAL_TIME_LIMIT``; SCIP does not close MacMPEC
+  gnash10's one-variable followers, x ** (-1 / gamma) terms, in 20 s): Ipopt from up to
   ``LOCAL_STARTS`` random starts in the follower's box, on its NLP compiled once per check
   (PyNumero, the others' values as constants: ``BestResponseNLP``), as many as the certificate's
   time budget allows (:func:`stackopt.certificate.certificate_budget`; for a large game's followers that may
@@ -36,7 +38,9 @@ from stackopt.structure import FollowerPart, GameStructure
 
 #: followers with at most this many Vars get a global best response by SCIP
 GLOBAL_MAX_VARS = 4
-#: the longest a global best response may take (seconds); beyond it Ipopt's local answer is used
+#: a global best response gets what is left of the certificate's budget, within these bounds
+#: (seconds); beyond it Ipopt's local answer is used
+GLOBAL_MIN_TIME = 1.0
 GLOBAL_TIME_LIMIT = 10.0
 #: random Ipopt starts for a follower with no global best response: at least MIN_LOCAL_STARTS,
 #: then more while the certificate's time budget lasts
@@ -169,8 +173,10 @@ class NashGap:
             if solver == "ipopt":
                 best = self._local(part, constraints, point)
             else:
+                left = self.deadline - time.perf_counter()
+                limit = min(GLOBAL_TIME_LIMIT, max(GLOBAL_MIN_TIME, left))
                 with self._others_fixed(part):
-                    found = self._solve(part, constraints, solver, GLOBAL_TIME_LIMIT)
+                    found = self._solve(part, constraints, solver, limit)
                 best = None if found is None else (*found, 1)
             if best is None:
                 continue
