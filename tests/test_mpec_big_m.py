@@ -67,16 +67,43 @@ def test_derivation_leaves_the_model_bounds_alone():
     assert before == after
 
 
-@pytest.mark.parametrize(
-    "problem", problems(tags=["linear"], exclude=["integer_follower"]), ids=lambda p: p.name
-)
+def test_vertex_bound_on_pao_bard511_is_its_closed_form():
+    """PAO's bard511: the follower min y has stationarity 1 - lam1 + lam2 + lam3 - 2 lam4 - lam5
+    = 0 (its four constraints, then y >= 0); a vertex of that set has one nonzero multiplier,
+    -1 / (its coefficient) where that is positive: lam1, lam5 <= 1, lam4 <= 1/2, lam2 = lam3 = 0.
+    (The LP over the KKT polyhedron is unbounded in lam1 + lam2.)"""
+    (bard511,) = [p for p in problems() if p.name == "bard511"]
+    res = so.solve(bard511.build(), method="mpec", strategy="bigm")
+    assert res.status == "optimal" and res.leader_objective == pytest.approx(-12.0, abs=1e-9)
+    table = res.info["big_m"]
+    expected = {"c1[upper]": 1.0, "c2[upper]": 0.0, "c3[upper]": 0.0, "c4[upper]": 0.5}
+    expected["y[lb]"] = 1.0
+    for name, value in expected.items():
+        row = table[f"L.{name}"]
+        assert row["dual"] == pytest.approx(value + 1e-4 * max(1.0, value))
+        assert row["dual_from"] == "vertex"
+
+
+#: the collection's problems for which every pair gets a derived bound (the others have an
+#: unbounded follower set or multiplier set, or constraint coefficients that depend on the leader)
+DERIVED = {
+    "bard1", "bard2", "bilevel1", "bilin", "ex9.1.1", "ex9.1.3", "ex9.1.4", "ex9.1.5", "ex9.1.6",
+    "ex9.1.8", "ex9.1.9", "ex9.2.2", "ex9.2.3", "ex9.2.5", "ex9.2.8", "bard511", "gecco2013",
+    "pao1", "pao2",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("problem", problems(exclude=["integer_follower"]), ids=lambda p: p.name)
 def test_derived_big_m_is_the_known_optimum_or_a_named_error(problem):
-    """The linear problems of the collection (PAO's among them): bigm without M either reaches the
-    known optimum or refuses before solving, naming the pair without a bound; never a wrong answer.
-    (Their multiplier sets over the KKT polyhedron are unbounded, so most refuse.)"""
+    """Every problem of the collection with a continuous follower (MacMPEC's and PAO's): bigm
+    without M reaches the known optimum where every bound is derived (``DERIVED``) and refuses
+    before solving otherwise, naming the pair without a bound; never a wrong answer."""
     try:
         res = so.solve(problem.build(), method="mpec", strategy="bigm", time_limit=20)
     except so.ModelError as exc:
+        assert problem.name not in DERIVED, str(exc)
         assert "bigm found no" in str(exc) and "[" in str(exc)
         return
+    assert problem.name in DERIVED
     assert problem.solved(res.leader_objective), (res.status, res.leader_objective)
+    assert res.status == "optimal" and res.info["big_m_active"] == []

@@ -11,7 +11,17 @@ complementarity dropped), so it holds at every MPEC point, the optimum included:
    rows; nonlinear rows are dropped, which only relaxes), within the bounds of step 1, integrality
    relaxed; solved by HiGHS when it is installed.
 
-The smaller finite bound is kept, with where it came from. Each is widened by ``MARGIN`` so that
+3. **vertex** (multipliers only): where the stationarity rows are r(x, y) + A^T lam + E^T nu = 0
+   with constant A and E (followers whose constraints are linear in their own Vars with constant
+   coefficients) and the multipliers appear nowhere else, some multiplier vector of every KKT
+   point is a vertex of {lam >= 0, lam_j = 0 off the active set, A^T lam + E^T nu = -r}: its
+   nonzero entries solve M_S w = -r for a set S of linearly independent columns of M = [A^T E^T].
+   Over every such S (at most ``MAX_COLUMN_SETS``) and the interval of r after step 1,
+   lam_j <= sum_k max(-P_jk r_k) with P = M_S^+. The MILP then keeps an optimal point with such
+   multipliers (the leader's functions do not see them); valid when E has full column rank (the
+   set is pointed), which is checked.
+
+The smallest finite bound is kept, with where it came from. Each is widened by ``MARGIN`` so that
 a solution at the bound's value is not mistaken for a solution held back by it (``active``).
 A pair without a finite bound after both steps needs M from the user: valid multiplier bounds are
 in general as hard as the bilevel problem itself (Kleinert, Labbé, Plein and Schmidt 2020, "There's
@@ -22,23 +32,29 @@ unique at some leader decision.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.contrib.fbbt.fbbt import compute_bounds_on_expr, fbbt
+from pyomo.core.expr.visitor import identify_variables
 from pyomo.repn import generate_standard_repn
 
 from stackopt.backends.mpec_problem import MPECProblem
 
 #: relative widening of a derived bound (see ``active``)
 MARGIN = 1e-4
+#: the most column sets the vertex bound enumerates before it gives up (no bound)
+MAX_COLUMN_SETS = 20000
 
 
 @dataclass(frozen=True)
 class Bound:
-    """An upper bound and where it came from: "given" (the user's M), "fbbt", "lp"; None if none."""
+    """An upper bound and where it came from: "given" (the user's M), "fbbt", "lp",
+    "vertex"; None if none."""
 
     value: float | None
     source: str
@@ -71,13 +87,17 @@ def derive(problem: MPECProblem, which: list[tuple[bool, bool]]) -> list[tuple[B
             for p, want in zip(problem.pairs, which)
         ]
         lp_bounds = _lp_maxima(problem, which)
+        vertex = _vertex_bounds(problem) if feasible else [None] * len(problem.pairs)
     finally:
         for v, domain, lower, upper in saved:
             v.domain = domain
             v.lower, v.upper = lower, upper
     return [
-        (_smaller(f[0], lp[0]).widened(), _smaller(f[1], lp[1]).widened())
-        for f, lp in zip(fbbt_bounds, lp_bounds)
+        (
+            _smaller(_smaller(f[0], lp[0]), Bound(v if want[0] else None, "vertex")).widened(),
+            _smaller(f[1], lp[1]).widened(),
+        )
+        for f, lp, v, want in zip(fbbt_bounds, lp_bounds, vertex, which)
     ]
 
 
@@ -128,6 +148,69 @@ def _lp_maxima(problem: MPECProblem, which: list[tuple[bool, bool]]) -> list[tup
             pair.append(Bound(value, "lp"))
         out.append((pair[0], pair[1]))
     return out
+
+
+def _vertex_bounds(problem: MPECProblem) -> list[float | None]:
+    """The vertex bound of every pair's multiplier (module docstring, step 3), None for all when
+    it does not apply."""
+    kkt = problem.kkt
+    lam, mults = kkt.lam, kkt.lam + kkt.nu
+    col = {id(v): k for k, v in enumerate(mults)}
+    unbounded: list[float | None] = [None] * len(lam)
+    if _multipliers_elsewhere(problem, col):
+        return unbounded
+    rows = kkt.stationarity
+    matrix = np.zeros((len(rows), len(mults)))
+    r_lo, r_hi = np.zeros(len(rows)), np.zeros(len(rows))
+    for i, c in enumerate(rows):
+        repn = generate_standard_repn(c.body - c.upper, compute_values=True, quadratic=True)
+        nonlinear = list(repn.quadratic_vars) + [(v,) for v in repn.nonlinear_vars]
+        if any(id(v) in col for group in nonlinear for v in group):
+            return unbounded  # a multiplier times a Var: A depends on the point
+        rest = repn.constant + sum(
+            coef * v for coef, v in zip(repn.linear_coefs, repn.linear_vars) if id(v) not in col
+        )
+        rest += sum(coef * a * b for coef, (a, b) in zip(repn.quadratic_coefs, repn.quadratic_vars))
+        if repn.nonlinear_expr is not None:
+            rest += repn.nonlinear_expr
+        for coef, v in zip(repn.linear_coefs, repn.linear_vars):
+            if id(v) in col:
+                matrix[i, col[id(v)]] += coef
+        lo, hi = compute_bounds_on_expr(rest) if not isinstance(rest, float | int) else (rest, rest)
+        if lo is None or hi is None:
+            return unbounded
+        r_lo[i], r_hi[i] = lo, hi
+    n_nu = len(mults) - len(lam)
+    if n_nu and np.linalg.matrix_rank(matrix[:, len(lam) :]) < n_nu:
+        return unbounded  # the multiplier set has lines: no vertex
+    rank = np.linalg.matrix_rank(matrix)
+    if sum(math.comb(len(mults), k) for k in range(1, rank + 1)) > MAX_COLUMN_SETS:
+        return unbounded
+    bound = np.zeros(len(lam))
+    for k in range(1, rank + 1):
+        for subset in itertools.combinations(range(len(mults)), k):
+            columns = matrix[:, subset]
+            if np.linalg.matrix_rank(columns) < k:
+                continue
+            pinv = np.linalg.pinv(columns)
+            # w_S = -pinv r: each entry's largest value over the box r_lo <= r <= r_hi
+            top = np.maximum(-pinv * r_lo, -pinv * r_hi).sum(axis=1)
+            for pos, j in enumerate(subset):
+                if j < len(lam):
+                    bound[j] = max(bound[j], top[pos])
+    return [float(b) for b in bound]
+
+
+def _multipliers_elsewhere(problem: MPECProblem, col: dict[int, int]) -> bool:
+    """Whether a multiplier appears outside the stationarity rows (``stackopt.dual(c)`` in the
+    leader's functions): the choice among multipliers then matters to the leader."""
+    stationarity = {id(c) for c in problem.kkt.stationarity}
+    exprs = [problem.leader_objective.expr] + [
+        c.body
+        for c in problem.model.component_data_objects(pyo.Constraint, active=True)
+        if id(c) not in stationarity
+    ]
+    return any(id(v) in col for e in exprs for v in identify_variables(e))
 
 
 def _linear(expr) -> bool:

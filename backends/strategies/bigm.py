@@ -4,7 +4,8 @@
 
 (Fortuny-Amat & McCarl 1981). M^d_j and M^p_j are the user's (``dual_big_M``, ``primal_big_M``)
 or, where none is given, derived from the model (:mod:`.big_m_bounds`: FBBT on the KKT system,
-then an LP over its linear rows), each a proven bound over the MPEC's feasible set. A pair with
+an LP over its linear rows, and for the multipliers of linear followers a bound over the vertices
+of their multiplier sets), each valid for an optimal point of the MPEC. A pair with
 neither is an error naming it, never a guess: a too-small M cuts off the optimum silently.
 After the solve a multiplier or slack at its M means the MILP may have been held back by it: a
 warning, and the solver's "optimal" becomes "feasible" (no global claim).
@@ -67,8 +68,9 @@ class BigM(Strategy):
             m_primal = Bound(float(primal), "given") if primal is not None else derived[j][1]
             if m_dual.value is None:
                 raise ModelError(
-                    f"bigm found no bound on the multiplier of {p.name} (FBBT and the LP over the "
-                    "KKT system leave it unbounded): pass strategy=stackopt.BigM(dual_big_M=...) "
+                    f"bigm found no bound on the multiplier of {p.name} (FBBT, the LP and the vertex "
+                    "bound over the KKT system leave it unbounded): pass "
+                    "strategy=stackopt.BigM(dual_big_M=...) "
                     "(a float, or a dict by pair name), or strategy_options={'dual_big_M': ...}"
                 )
             if m_primal.value is None:
