@@ -1,9 +1,12 @@
 """MPEC strategies, the gradient method and pympcc's Scholtes on the benchmark collection.
 
-Prints, per method: problems solved / attempted and the median CPU time over the attempted ones
+Prints, per method: problems solved / attempted, the median CPU time over the attempted ones
 (solved = success status and the recomputed leader objective within the record's tolerance of the
-known optimum, :data:`stackopt.app.study.benchmark.SOLVED_RULE`), then the Ipopt iterations of
-Scholtes on ``bard1`` (stackopt's and pympcc's). pympcc (``pip install stackopt[bench]``) gets the
+known optimum, :data:`stackopt.app.study.benchmark.SOLVED_RULE`), ``fastest`` (the problems on
+which it is the fastest of the local strategies that solve them) and its Ipopt iterations on
+``bard1`` (stackopt's count, ``Result.info["iterations"]``: continuation and polishing; pympcc's
+``n_ipopt_iter_total``); then the median CPU time of the best local strategy and of pympcc on the
+problems both solve. pympcc (``pip install pympcc``, or ``pip install stackopt[bench]``) gets the
 same MPEC (``stackopt.KKTTransformation``, read by ``pympcc.frontend.pyomo.from_pyomo``); its
 leader decision is judged like stackopt's, by ``method="initial"`` at that decision; its CPU time
 is ``pympcc.solve`` alone (the .nl round trip that builds its problem is not counted).
@@ -16,10 +19,6 @@ is ``pympcc.solve`` alone (the .nl round trip that builds its problem is not cou
 from __future__ import annotations
 
 import argparse
-import os
-import re
-import sys
-import tempfile
 import time
 import warnings
 
@@ -30,7 +29,13 @@ import stackopt as so
 from stackopt.app.study.benchmark import SOLVED_RULE
 from stackopt.models.benchmarks import problems
 
-LOCAL = ["scholtes", "smoothed-fb", "penalty", "nlp"]
+LOCAL = [
+    "scholtes",
+    "smoothed-fb",
+    "penalty",
+    "kanzow-schwartz",
+    "nlp",
+]
 
 
 def stackopt_rows(records, time_limit: float) -> pd.DataFrame:
@@ -67,20 +72,30 @@ def pympcc_rows(records) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def ipopt_iterations(run) -> tuple[object, int]:
-    """``run()``'s result and the Ipopt iterations it printed (stdout captured at the fd)."""
-    with tempfile.TemporaryFile(mode="w+") as log:
-        saved = os.dup(1)
-        os.dup2(log.fileno(), 1)
-        try:
-            result = run()
-            sys.stdout.flush()
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
-        log.seek(0)
-        text = log.read()
-    return result, sum(int(n) for n in re.findall(r"Number of Iterations\.+: *(\d+)", text))
+def bard1_iterations(records) -> dict[str, int]:
+    """Ipopt iterations on bard1 per local strategy (stackopt's count) and pympcc's Scholtes."""
+    bard1 = next(p for p in records if p.name == "bard1")
+    out = {}
+    for strategy in LOCAL:
+        res = so.solve(bard1.build(), method="mpec", strategy=strategy)
+        out[strategy] = res.info.get("iterations", 0)
+    try:
+        import pympcc
+        from pympcc.frontend.pyomo import from_pyomo
+
+        built = from_pyomo(so.KKTTransformation().create_using(bard1.build()))
+        run = pympcc.solve(built.problem, strategy="scholtes")
+        out["pympcc scholtes"] = run.n_ipopt_iter_total
+    except ModuleNotFoundError:
+        pass
+    return out
+
+
+def fastest(table: pd.DataFrame) -> pd.Series:
+    """Per local strategy: the problems it solves in the least CPU time among the local ones."""
+    local = table[table["method"].isin(LOCAL) & table["solved"]]
+    best = local.loc[local.groupby("problem")["cpu_time"].idxmin()]
+    return best["method"].value_counts()
 
 
 def main() -> None:
@@ -96,29 +111,31 @@ def main() -> None:
     try:
         table = pd.concat([table, pympcc_rows(records)])
     except ModuleNotFoundError:
-        print("pympcc is not installed: pip install stackopt[bench]")
+        print("pympcc is not installed: pip install pympcc")
+    table = table.reset_index(drop=True)
     summary = table.groupby("method", sort=False).agg(
         solved=("solved", "sum"), attempted=("solved", "size"), median_cpu_s=("cpu_time", "median")
     )
+    summary["fastest"] = fastest(table).reindex(summary.index).fillna(0).astype(int)
+    iterations = bard1_iterations(records)
+    summary["bard1_iters"] = [iterations.get(m, "") for m in summary.index]
     print(f"{len(records)} problems without integer Vars; {SOLVED_RULE}")
     print(summary.to_string(float_format=lambda v: f"{v:.3f}"))
     missed = table[~table["solved"]].groupby("method", sort=False)["problem"]
     print("\nnot solved:")
     for method, names in missed:
         print(f"  {method}: {', '.join(names)}")
-
-    bard1 = [p for p in records if p.name == "bard1"]
-    _, ours = ipopt_iterations(lambda: so.solve(bard1[0].build(), strategy="scholtes", tee=True))
-    line = f"\nIpopt iterations of Scholtes on bard1: stackopt {ours}"
-    try:
-        import pympcc
-        from pympcc.frontend.pyomo import from_pyomo
-
-        built = from_pyomo(so.KKTTransformation().create_using(bard1[0].build()))
-        line += f", pympcc {pympcc.solve(built.problem, strategy='scholtes').n_ipopt_iter_total}"
-    except ModuleNotFoundError:
-        pass
-    print(line)
+    local = summary.loc[[m for m in LOCAL if m in summary.index]]
+    best = local["solved"].idxmax()
+    if "pympcc scholtes" in summary.index:
+        solved = table[table["solved"]].groupby("method")["problem"].apply(set)
+        both = solved[best] & solved["pympcc scholtes"]
+        rows = table[table["problem"].isin(both) & table["solved"]]
+        medians = rows.groupby("method")["cpu_time"].median()
+        print(
+            f"\non the {len(both)} problems both solve: median CPU {best} "
+            f"{medians[best]:.3f} s, pympcc scholtes {medians['pympcc scholtes']:.3f} s"
+        )
 
 
 if __name__ == "__main__":

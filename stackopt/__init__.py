@@ -14,7 +14,15 @@ import importlib
 import logging
 from typing import TYPE_CHECKING, Any
 
-from stackopt.backends.strategies import SOS1, BigM, Penalty, PyomoNLP, Scholtes, SmoothedFB
+from stackopt.backends.strategies import (
+    SOS1,
+    BigM,
+    KanzowSchwartz,
+    Penalty,
+    PyomoNLP,
+    Scholtes,
+    SmoothedFB,
+)
 from stackopt.catalog import methods
 from stackopt.classify import Classification, classify
 from stackopt.cvxpy_follower import cvxpy_follower
@@ -83,6 +91,7 @@ __all__ = [
     "models",
     "SOS1",
     "BigM",
+    "KanzowSchwartz",
     "Penalty",
     "PyomoNLP",
     "Scholtes",

@@ -2,6 +2,7 @@
 
 from stackopt.backends.strategies.base import Strategy
 from stackopt.backends.strategies.bigm import BigM
+from stackopt.backends.strategies.kanzow_schwartz import KanzowSchwartz
 from stackopt.backends.strategies.penalty import Penalty
 from stackopt.backends.strategies.pyomo_nlp import PyomoNLP
 from stackopt.backends.strategies.scholtes import Scholtes
@@ -10,13 +11,23 @@ from stackopt.backends.strategies.sos1 import SOS1
 
 #: strategy name -> class; ``strategy="name"`` means the class with its default parameters
 STRATEGIES: dict[str, type[Strategy]] = {
-    cls.name: cls for cls in (Scholtes, SmoothedFB, Penalty, PyomoNLP, BigM, SOS1)
+    cls.name: cls
+    for cls in (
+        Scholtes,
+        SmoothedFB,
+        Penalty,
+        KanzowSchwartz,
+        PyomoNLP,
+        BigM,
+        SOS1,
+    )
 }
 
 __all__ = [
     "STRATEGIES",
     "SOS1",
     "BigM",
+    "KanzowSchwartz",
     "Penalty",
     "PyomoNLP",
     "Scholtes",
