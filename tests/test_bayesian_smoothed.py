@@ -49,7 +49,7 @@ def test_the_true_objective_jumps_where_the_smoothed_one_cannot():
 def test_runner_anneals_and_never_beats_the_exact_optimum():
     game = random_game(2, 2, 2, 3, seed=1)
     best = so.solve(game, method="bayes-lp").leader_objective
-    res = so.solve(game, method="bayes-smoothed", stages=4, steps=60, starts=2, tau=1e-3)
+    res = so.solve(game, method="bayes-smoothed", stages=4, max_iter=60, starts=2, tau=1e-3)
     # a local optimum of the smoothed objective is no certified one of the true objective
     assert (res.status, res.certificate.claim) == ("feasible", "locally_optimal")
     assert [h["tau"] for h in res.history] == pytest.approx(np.geomspace(1.0, 1e-3, 4))
@@ -59,3 +59,40 @@ def test_runner_anneals_and_never_beats_the_exact_optimum():
         so.solve(game, method="bayes-smoothed", tau=0.0)
     with pytest.raises(OptionError, match="starts must be a positive integer"):
         so.solve(game, method="bayes-smoothed", starts=0)
+
+
+def test_runner_vocabulary_start_tol_callback_time_limit_and_the_old_name():
+    game = random_game(2, 2, 2, 3, seed=1)
+    short = dict(stages=3, max_iter=40, starts=2, tau=1e-2)
+    states = []
+    res = so.solve(
+        game,
+        method="bayes-smoothed",
+        callback=lambda s: states.append(s) or s["start"] == 1,
+        **short,
+    )
+    # the first start's three temperatures, then the second start's first one stops the run
+    assert [(s["start"], s["tau"]) for s in states] == [
+        (0, 1.0),
+        (0, pytest.approx(0.1)),
+        (0, pytest.approx(0.01)),
+        (1, 1.0),
+    ]
+    assert res.status == "iteration_limit" and "callback at start 1" in res.message
+    assert res.info["runs"] == 2
+    first = so.solve(
+        game, method="bayes-smoothed", start=np.array([0.0, 0.0, 1.0]), **short | {"starts": 1}
+    )
+    assert first.history[0]["true_objective"] != pytest.approx(
+        so.solve(game, method="bayes-smoothed", **short | {"starts": 1}).history[0][
+            "true_objective"
+        ]
+    )
+    still = so.solve(game, method="bayes-smoothed", tol=1.0, **short)  # every step is below 1
+    assert still.status == "feasible" and still.info["runs"] == 2
+    timed = so.solve(game, method="bayes-smoothed", time_limit=1e-9, **short)
+    assert timed.status == "time_limit" and len(timed.history) == 1
+    with pytest.raises(OptionError, match="start must be a leader strategy"):
+        so.solve(game, method="bayes-smoothed", start=np.array([0.5, 0.5]))
+    with pytest.raises(OptionError, match="'steps' is now 'max_iter'"):
+        so.solve(game, method="bayes-smoothed", steps=10)

@@ -284,7 +284,7 @@ def small_markov() -> so.MarkovStackelbergGame:
     [
         (duopoly, dict(method="mpec", strategy="scholtes")),
         (duopoly, dict(method="simgd", max_iter=50)),
-        (small_bayesian, dict(method="bayes-smoothed", starts=1, stages=2, steps=20)),
+        (small_bayesian, dict(method="bayes-smoothed", starts=1, stages=2, max_iter=20)),
         (small_markov, dict(method="markov-nlp")),
     ],
 )

@@ -10,6 +10,8 @@ optimum sits on them (ties in its favour), so the baseline approaches U* from in
 from __future__ import annotations
 
 import string
+import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -20,6 +22,7 @@ from stackopt.backends.projection import project_capped_simplex
 from stackopt.bayesian.best_response import follower_payoffs, leader_value
 from stackopt.bayesian.game import BayesianStackelbergGame
 from stackopt.errors import OptionError
+from stackopt.progress import progress_bar
 from stackopt.result import Result
 
 
@@ -52,15 +55,36 @@ def smoothed_value_and_gradient(
     return value, grad
 
 
+class _Stop(Exception):
+    """The caller's callback or the time limit ended the ascent; ``why`` is (status, message)."""
+
+    def __init__(self, why: tuple[str, str]):
+        super().__init__(why[1])
+        self.why = why
+
+
 def anneal(
-    game: BayesianStackelbergGame, x: np.ndarray, taus: np.ndarray, steps: int, lr: float
+    game: BayesianStackelbergGame,
+    x: np.ndarray,
+    taus: np.ndarray,
+    max_iter: int,
+    lr: float,
+    tol: float = 0.0,
+    watch: Callable[[dict[str, Any]], None] | None = None,
 ) -> tuple[np.ndarray, list[dict[str, float]]]:
-    """Projected gradient ascent on U_tau for each tau in turn (warm-started); per-tau history."""
-    history = []
+    """Projected gradient ascent on U_tau for each tau in turn (warm-started), at most
+    ``max_iter`` steps per tau, fewer once a step moves x by at most ``tol`` (largest entry);
+    ``watch(state)`` after every tau may raise :class:`_Stop`. Returns x and a per-tau history."""
+    history: list[dict[str, float]] = []
     for tau in taus:
-        for _ in range(steps):
+        for _ in range(max_iter):
             _, grad = smoothed_value_and_gradient(game, x, tau)
-            x = project_capped_simplex(x + lr * grad / max(1.0, float(np.linalg.norm(grad))), 1.0)
+            step = lr * grad / max(1.0, float(np.linalg.norm(grad)))
+            moved = project_capped_simplex(x + step, 1.0)
+            done = float(np.abs(moved - x).max()) <= tol
+            x = moved
+            if done:
+                break
         smoothed = smoothed_value_and_gradient(game, x, tau)[0]
         history.append(
             {
@@ -69,6 +93,8 @@ def anneal(
                 "true_objective": leader_value(game, x),
             }
         )
+        if watch is not None:
+            watch({**history[-1], "leader": x.copy()})
     return x, history
 
 
@@ -83,12 +109,17 @@ def run(
     tau: float = 1e-3,
     tau0: float = 1.0,
     stages: int = 8,
-    steps: int = 200,
+    max_iter: int = 200,
     lr: float = 0.05,
     starts: int = 4,
     seed: int = 0,
+    tol: float = 1e-12,
+    start: np.ndarray | None = None,
+    time_limit: float | None = None,
+    callback: Callable[[dict[str, Any]], bool] | None = None,
+    verbose: bool = False,
 ) -> Result:
-    """Anneal tau geometrically from tau0 to tau over ``stages`` from ``starts`` random points.
+    """Anneal tau geometrically from tau0 to tau over ``stages`` from ``starts`` points.
 
     Keeps the start with the best final smoothed value; reports U_tau there and returns the true
     U(x, D) as ``leader_objective``. ``history`` has one entry per tau.
@@ -101,33 +132,76 @@ def run(
         Initial temperature.
     stages : int
         Number of temperatures from tau0 to tau.
-    steps : int
-        Projected gradient steps per temperature.
+    max_iter : int
+        Projected gradient steps per temperature (at most).
     lr : float
         Step size of the projected gradient ascent.
     starts : int
-        Number of random starting strategies.
+        Number of starting strategies: ``start`` (or the uniform strategy), then random ones.
     seed : int
-        Seed of the starting strategies.
+        Seed of the random starting strategies.
+    tol : float
+        A temperature's ascent stops once a step moves the strategy by at most this.
+    start : array or None
+        The leader's first starting strategy (L probabilities); None is the uniform one.
+    time_limit : float or None
+        Wall-clock limit in seconds for all starts; the best strategy so far is returned with
+        status "time_limit".
+    callback : callable or None
+        ``callback(state) -> bool`` after every temperature of every start, ``state`` = {"start",
+        "tau", "smoothed_objective", "true_objective", "leader"}; True stops with the best strategy
+        so far, status "iteration_limit".
+    verbose : bool
+        A progress bar over the temperatures of all starts.
     """
     game = require_game(game, "bayes-smoothed")
     for name, value in {"tau": tau, "tau0": tau0, "lr": lr}.items():
         if not value > 0:
             raise OptionError(f"{name} must be positive; got {value!r}")
-    for name, value in {"stages": stages, "steps": steps, "starts": starts}.items():
+    for name, value in {"stages": stages, "max_iter": max_iter, "starts": starts}.items():
         if not isinstance(value, int) or value < 1:
             raise OptionError(f"{name} must be a positive integer; got {value!r}")
+    if callback is not None and not callable(callback):
+        raise OptionError(f"callback must be callable, got {callback!r}")
     L = game.shape[1]
+    first = np.full(L, 1.0 / L) if start is None else np.asarray(start, dtype=float)
+    if first.shape != (L,) or np.any(first < 0) or abs(first.sum() - 1) > 1e-9:
+        raise OptionError(
+            f"start must be a leader strategy: L = {L} probabilities summing to 1; got {start!r}"
+        )
     rng = np.random.default_rng(seed)
     taus = np.geomspace(tau0, tau, stages)
-    initial = [np.full(L, 1.0 / L)] + [rng.dirichlet(np.ones(L)) for _ in range(starts - 1)]
-    runs = [anneal(game, x0, taus, steps, lr) for x0 in initial]
+    initial = [first] + [rng.dirichlet(np.ones(L)) for _ in range(starts - 1)]
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    runs: list[tuple[np.ndarray, list[dict[str, float]]]] = []
+    stopped: tuple[str, str] | None = None
+    with progress_bar(stages * starts, "stage", verbose, desc="bayes-smoothed") as bar:
+        for k, x0 in enumerate(initial):
+            partial: list[dict[str, float]] = []
+
+            def watch(state: dict[str, Any], k: int = k, partial: list = partial) -> None:
+                bar.update(1)
+                partial.append(state)
+                if callback is not None and callback({"start": k, **state}):
+                    raise _Stop(("iteration_limit", f"stopped by the callback at start {k}"))
+                if deadline is not None and time.perf_counter() > deadline:
+                    raise _Stop(("time_limit", f"time limit at start {k}"))
+
+            try:
+                runs.append(anneal(game, x0, taus, max_iter, lr, tol, watch))
+            except _Stop as stop:  # raised after a temperature: this start has a point
+                stopped = stop.why
+                history = [{k_: v for k_, v in s.items() if k_ != "leader"} for s in partial]
+                runs.append((partial[-1]["leader"], history))
+                break
     x, history = max(runs, key=lambda r: r[1][-1]["smoothed_objective"])
+    status, message = stopped if stopped is not None else ("locally_optimal", "")
     return strategy_result(
         game,
         x,
-        status="locally_optimal",
+        status=status,
+        message=message,
         reported=history[-1]["smoothed_objective"],
-        info={"tau": float(tau), "starts": starts},
+        info={"tau": float(tau), "starts": starts, "runs": len(runs)},
         history=history,
     )
