@@ -37,7 +37,6 @@ from stackopt.backends.gradient import LeaderConstraints
 from stackopt.backends.oracles.kkt import KKTOracle
 from stackopt.backends.oracles.multipliers import with_multipliers
 from stackopt.backends.start_points import current_value, leader_start
-from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
 from stackopt.progress import progress_bar
@@ -178,20 +177,10 @@ class _Watch:
 
 
 class _Options:
-    """The option vocabulary of both baselines, checked before any equilibrium is solved."""
+    """The option vocabulary of both baselines (their values checked by ``solve``:
+    :mod:`stackopt.option_values`)."""
 
     def __init__(self, max_iter, tol, start, time_limit, callback, verbose):
-        if not isinstance(max_iter, int) or isinstance(max_iter, bool) or max_iter < 1:
-            raise OptionError(f"max_iter must be a positive integer, got {max_iter!r}")
-        if not (isinstance(tol, (int, float)) and not isinstance(tol, bool) and tol > 0):
-            raise OptionError(f"tol must be a positive number, got {tol!r}")
-        ok_limit = isinstance(time_limit, (int, float)) and not isinstance(time_limit, bool)
-        if time_limit is not None and not (ok_limit and time_limit > 0):
-            raise OptionError(
-                f"time_limit must be a positive number of seconds, got {time_limit!r}"
-            )
-        if callback is not None and not callable(callback):
-            raise OptionError(f"callback must be callable, got {callback!r}")
         self.max_iter, self.tol, self.start = max_iter, float(tol), start
         self.time_limit, self.callback, self.verbose = time_limit, callback, bool(verbose)
 

@@ -231,27 +231,10 @@ def run(
         ``callback(state) -> bool`` after every step, ``state`` the step's history row with
         ``state["leader"]`` the decision (name -> value); True stops the run.
     """
-    for name, value in (("max_iter", max_iter), ("K", K), ("samples", samples)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise OptionError(f"{name} must be a positive integer, got {value!r}")
-    if not isinstance(multistart, int) or isinstance(multistart, bool) or multistart < 1:
-        raise OptionError(f"multistart must be a positive integer, got {multistart!r}")
-    if not isinstance(mu, (int, float)) or not mu > 0:
-        raise OptionError(f"mu must be positive, got {mu!r}")
-    if not isinstance(tol, (int, float)) or not tol > 0:
-        raise OptionError(f"tol must be positive, got {tol!r}")
-    if time_limit is not None and (not isinstance(time_limit, (int, float)) or time_limit <= 0):
-        raise OptionError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
-    if lr is not None and (not isinstance(lr, (int, float)) or not lr > 0):
-        raise OptionError(f"lr must be positive, got {lr!r}")
-    if not isinstance(line_search, bool):
-        raise OptionError(f"line_search must be True or False, got {line_search!r}")
     if not line_search and lr is None:
         raise OptionError("line_search=False takes fixed steps: give their learning rate lr")
     if returns not in ("last", "best-feasible"):
         raise OptionError(f"returns must be 'last' or 'best-feasible', got {returns!r}")
-    if callback is not None and not callable(callback):
-        raise OptionError(f"callback must be callable, got {callback!r}")
     make_optimizer(optimizer, 1.0)  # checks the name
     structure = analyze(game)
     if any(part.cvxpy is not None for part in structure.followers):

@@ -146,12 +146,8 @@ def run(
         Log every solve's history row at INFO level (logger ``stackopt.mpec``).
     """
     strat = resolve_strategy(strategy, strategy_options)
-    if callback is not None and not callable(callback):
-        raise OptionError(f"callback must be callable, got {callback!r}")
     first = leader_start(list(game.component_data_objects(pyo.Var, descend_into=False)), start)
     watch = Watch(callback, bool(verbose))
-    if not isinstance(multistart, int) or multistart < 1:
-        raise OptionError(f"multistart must be a positive integer, got {multistart!r}")
     if strat.exact and multistart > 1:
         raise OptionError(f"multistart is for local strategies; {strat.name!r} is global")
     rounds = (0 if strat.exact else REPAIR_ROUNDS) if repair is None else repair
@@ -161,8 +157,6 @@ def run(
         refuse_discrete_leader(game, f"strategy {strat.name!r}")
     if time_limit is None and strat.exact:
         time_limit = GLOBAL_TIME_LIMIT
-    if time_limit is not None and not time_limit > 0:
-        raise OptionError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
     deadline = None if time_limit is None else time.perf_counter() + time_limit
     # an exact strategy's integral decision is judged on a copy with continuous leader Vars
     judged = relaxed_leader(game) if discrete_leader_vars(game) else game

@@ -69,7 +69,7 @@ from stackopt.certificate import (
     GlobalBound,
     derive_status,
 )
-from stackopt.errors import ModelError, OptionError
+from stackopt.errors import ModelError
 from stackopt.game import StackelbergGame
 from stackopt.result import Result
 from stackopt.structure import FollowerPart, GameStructure, analyze
@@ -293,12 +293,6 @@ def run(
     verbose : bool
         Log each iteration's bounds at INFO level (logger ``stackopt.value-function``).
     """
-    if not isinstance(max_iter, int) or max_iter < 1:
-        raise OptionError(f"max_iter must be a positive integer, got {max_iter!r}")
-    if not tol > 0:
-        raise OptionError(f"tol must be positive, got {tol!r}")
-    if callback is not None and not callable(callback):
-        raise OptionError(f"callback must be callable, got {callback!r}")
     require("scip")
     require("highs")
     master = game.clone()

@@ -16,7 +16,6 @@ from stackopt.backends.bayesian.outcome import require_game, strategy_result
 from stackopt.backends.bayesian.regions import region_lp
 from stackopt.bayesian.best_response import assignment_coefficients, assignments, tie_sets
 from stackopt.bayesian.game import BayesianStackelbergGame
-from stackopt.errors import OptionError
 from stackopt.result import Result
 
 
@@ -59,8 +58,6 @@ def run(game: Any, max_regions: int = 100_000) -> Result:
         Stop enumerating after this many best-response regions (the result then says so).
     """
     game = require_game(game, "bayes-enumerate")
-    if not isinstance(max_regions, int) or max_regions < 1:
-        raise OptionError(f"max_regions must be a positive integer; got {max_regions!r}")
     regions, lps, complete = enumerate_regions(game, max_regions)
     best_x, best_value = None, -np.inf
     for W in regions:

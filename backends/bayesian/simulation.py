@@ -122,12 +122,6 @@ def run(
         A progress bar over the rounds.
     """
     game = require_game(game, "bayes-learn")
-    if not isinstance(T, int) or T < 1:
-        raise OptionError(f"T must be a positive integer; got {T!r}")
-    if time_limit is not None and not (isinstance(time_limit, (int, float)) and time_limit > 0):
-        raise OptionError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
-    if callback is not None and not callable(callback):
-        raise OptionError(f"callback must be callable, got {callback!r}")
     table = vertex_table(game, max_systems)
     agent = make_learner(learner, game, table)
     deadline = None if time_limit is None else time.perf_counter() + time_limit

@@ -155,14 +155,6 @@ def run(
         A progress bar over the temperatures of all starts.
     """
     game = require_game(game, "bayes-smoothed")
-    for name, value in {"tau": tau, "tau0": tau0, "lr": lr}.items():
-        if not value > 0:
-            raise OptionError(f"{name} must be positive; got {value!r}")
-    for name, value in {"stages": stages, "max_iter": max_iter, "starts": starts}.items():
-        if not isinstance(value, int) or value < 1:
-            raise OptionError(f"{name} must be a positive integer; got {value!r}")
-    if callback is not None and not callable(callback):
-        raise OptionError(f"callback must be callable, got {callback!r}")
     L = game.shape[1]
     first = np.full(L, 1.0 / L) if start is None else np.asarray(start, dtype=float)
     if first.shape != (L,) or np.any(first < 0) or abs(first.sum() - 1) > 1e-9:

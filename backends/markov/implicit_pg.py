@@ -110,15 +110,6 @@ def run(
                 f"a single timescale needs leader_step <= follower_step; got {leader_step} > "
                 f"{follower_step}"
             )
-    if not isinstance(max_iter, int) or max_iter < 1:
-        raise OptionError(f"max_iter must be a positive integer, got {max_iter!r}")
-    for name, value in (("tol", tol), ("record_every", record_every)):
-        if not value > 0:
-            raise OptionError(f"{name} must be > 0, got {value}")
-    if time_limit is not None and not (isinstance(time_limit, (int, float)) and time_limit > 0):
-        raise OptionError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
-    if callback is not None and not callable(callback):
-        raise OptionError(f"callback must be callable, got {callback!r}")
     deadline = None if time_limit is None else time.perf_counter() + time_limit
     starts = leader_starts(game, start, seed, multistart)
 

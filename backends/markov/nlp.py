@@ -28,7 +28,6 @@ from stackopt.backends.markov.outcome import policy_result, require_game
 from stackopt.backends.markov.soft_bellman import soft_best_response
 from stackopt.backends.markov.starts import best_run, leader_starts
 from stackopt.backends.solvers import require, run_solver
-from stackopt.errors import OptionError
 from stackopt.markov.game import MarkovStackelbergGame
 from stackopt.progress import progress_bar
 from stackopt.result import Result
@@ -124,10 +123,6 @@ def run(
         A progress bar over the starts.
     """
     game = require_game(game, "markov-nlp")
-    if time_limit is not None and not (isinstance(time_limit, (int, float)) and time_limit > 0):
-        raise OptionError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
-    if callback is not None and not callable(callback):
-        raise OptionError(f"callback must be callable, got {callback!r}")
     require("ipopt")
     starts = list(leader_starts(game, start, seed, multistart))
     deadline = None if time_limit is None else time.perf_counter() + time_limit
