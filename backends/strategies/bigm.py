@@ -83,7 +83,7 @@ class BigM(Strategy):
 
     def apply(self, problem: MPECProblem) -> None:
         b, pairs = problem.block, problem.pairs
-        self._ms = ms = self.big_ms(problem)
+        problem.derived = ms = self.big_ms(problem)
         idx = range(len(pairs))
         b.z = pyo.Var(idx, within=pyo.Binary)
         b.slack_nonneg = pyo.Constraint(idx, rule=lambda _, j: pairs[j].slack >= 0)
@@ -115,7 +115,7 @@ class BigM(Strategy):
                 "primal": m_primal.value,
                 "primal_from": m_primal.source,
             }
-            for p, (m_dual, m_primal) in zip(problem.pairs, self._ms)
+            for p, (m_dual, m_primal) in zip(problem.pairs, problem.derived)
         }
         return StrategyOutcome(
             run, [self._row(problem, run)], {"big_m": table, "big_m_active": held}
@@ -124,7 +124,7 @@ class BigM(Strategy):
     def _active(self, problem: MPECProblem) -> list[str]:
         """The pair sides (``name[dual]``, ``name[primal]``) at their M."""
         held = []
-        for p, (m_dual, m_primal) in zip(problem.pairs, self._ms):
+        for p, (m_dual, m_primal) in zip(problem.pairs, problem.derived):
             for side, expr, bound in (("dual", p.lam, m_dual), ("primal", p.slack, m_primal)):
                 value = pyo.value(expr, exception=False)
                 if value is not None and big_m_bounds.active(float(value), bound.value):
