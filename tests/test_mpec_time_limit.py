@@ -125,11 +125,13 @@ def calamai_vicente_1994c() -> so.StackelbergGame:
     return g
 
 
-def test_sos1_time_limit_is_wall_clock_on_a_problem_scip_cannot_close():
-    """SCIP does not close CalamaiVicente1994c's SOS1 MINLP in 2 s (nor in 10); the time left is
-    its ``limits/time`` (wall clock), and the run ends soon after with status time_limit."""
+@pytest.mark.parametrize("strategy", ["sos1", so.BigM(1e3, 1e3)], ids=str)
+def test_exact_time_limit_is_wall_clock_on_a_problem_scip_cannot_close(strategy):
+    """SCIP does not close CalamaiVicente1994c's SOS1 or big-M MINLP in 2 s (nor in 10); the time
+    left is its ``limits/time`` (wall clock), and the run ends soon after with status time_limit
+    (and SCIP's best point, when it has one)."""
     started = time.perf_counter()
-    res = so.solve(calamai_vicente_1994c(), method="mpec", strategy="sos1", time_limit=2.0)
+    res = so.solve(calamai_vicente_1994c(), method="mpec", strategy=strategy, time_limit=2.0)
     elapsed = time.perf_counter() - started
     assert res.status == "time_limit", (res.status, res.message)
     assert res.info["time_limit"] == 2.0
