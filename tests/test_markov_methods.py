@@ -131,8 +131,9 @@ def test_markov_nlp_callback_and_time_limit_end_the_starts():
     assert stopped.leader_objective == pytest.approx(states[0]["objective"])
     assert "starts" not in stopped.info  # one start ran
     timed = so.solve(game, "markov-nlp", multistart=8, seed=1, time_limit=1e-6)
-    assert "starts" not in timed.info and timed.status == "time_limit"
-    assert "time" in timed.message.lower()
+    assert "starts" not in timed.info and timed.info["stopped"]  # one start, then the clock
+    if timed.status == "time_limit":  # Ipopt got 1 ms of CPU; it may finish within it
+        assert "time" in timed.message.lower()
     with pytest.raises(OptionError, match="option time_limit must be > 0, got 0"):
         so.solve(game, "markov-nlp", time_limit=0)
 

@@ -154,10 +154,10 @@ def test_a_lost_scheduler_is_named_and_its_cells_run_again_on_resume(tmp_path, c
         with pytest.raises(ExecutorError, match="lost the Dask scheduler at tcp://"):
             so.compare(**study, executor=DaskExecutor(doomed, worker_timeout=5), progress=False)
     with Store(store) as db:
-        lost = db.frame().set_index("seed")
+        lost = db.frame().set_index("seed").sort_index()
     assert lost.loc[1, "status"] == "interrupted"
     assert lost.loc[1, "message"].startswith("lost the Dask scheduler at tcp://")
-    resumed = so.compare(**study, executor=client, progress=False).set_index("seed")
+    resumed = so.compare(**study, executor=client, progress=False).set_index("seed").sort_index()
     assert resumed["status"].tolist() == ["locally_optimal"] * 3
     kept = lost["status"] != "interrupted"  # the cells that finished before the scheduler went
     assert (resumed["finished_at"][kept] == lost["finished_at"][kept]).all()

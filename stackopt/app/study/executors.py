@@ -126,7 +126,13 @@ class DaskExecutor:
                     break
                 for future in done:
                     if future.status in ("finished", "error"):
-                        yield self._row(future, futures[future])
+                        try:
+                            row = self._row(future, futures[future])
+                        except (OSError, CancelledError) as exc:  # lost before its result came
+                            pending.add(future)
+                            trouble = f"lost the Dask scheduler at {self.address} ({_reason(exc)})"
+                            continue
+                        yield row
                     else:
                         pending.add(future)
                         trouble = f"lost the Dask scheduler at {self.address} ({future.status})"
