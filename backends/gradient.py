@@ -55,8 +55,18 @@ stationary (the certificate judges the claim); where they are feasible the oracl
 run stops with "error", returning the last decision whose equilibrium was found.
 
 **Starts.** ``start`` (leader Var name -> value) replaces the model's values; ``multistart=k`` runs
-from the start and k - 1 random decisions in the leader's box (drawn with ``seed``) and keeps the
-best Result (a success first, then the leader's objective). ``time_limit`` covers all of them.
+from the start, then from the leader decision of the high-point relaxation (min F over every
+constraint, the followers' optimality dropped: :mod:`.high_point`) when it differs, then from
+random decisions in the leader's box (drawn with ``seed``), k runs in all, and keeps the best
+Result (a success first, then the leader's objective). By default, with the line search, the start
+and the relaxation's decision (a local method stops at the first local minimum; the relaxation's
+decision starts it where the leader does well), then two random decisions when neither run ends in
+a success (a flat implicit gradient, e.g. a follower at its bound, gives no direction back into
+the leader's constraints: MacMPEC ex9.2.3 from x = 1); with fixed steps one run (Algorithm 1 as in
+the paper); each later default run gets at most ``AUTO_START_TIME`` times the first run's wall
+time (at least a second), so the default costs a few single runs. ``time_limit`` covers
+all of them: each start gets the time left divided by the starts left, and a start that ends early
+leaves its time to the rest; a proven optimum ends the starts.
 ``callback(state) -> bool`` is called after every step with the step's history row and the decision
 it was taken from (``state["leader"]``, name -> value); True stops the run. Ctrl-C returns the best feasible decision so far
 (else the last one with an equilibrium) with status "interrupted".
@@ -86,6 +96,7 @@ from pyomo.repn import generate_standard_repn
 from stackopt.backends.cvxpy_path import run_cvxpy
 from stackopt.backends.evaluation import FEASIBILITY_TOL, honest_result
 from stackopt.backends.feasible_start import FollowerDomain
+from stackopt.backends.high_point import high_point
 from stackopt.backends.leader_steps import (
     FIRST_MOVE,
     MAX_HALVINGS,
@@ -113,6 +124,8 @@ from stackopt.structure import analyze
 MAX_PENALTY = 1e8
 #: random starts of phase 1 when Ipopt finds no feasible point from the leader's start
 PHASE_ONE_STARTS = 3
+#: a later start of the default multistart runs at most this many times the first run's wall time
+AUTO_START_TIME = 2.0
 BOUNDARY = "the step leaves the followers' domain: along its boundary (phase 1)"
 
 
@@ -174,7 +187,7 @@ def run(
     verbose: bool = False,
     returns: str = "last",
     start: dict[str, Any] | None = None,
-    multistart: int = 1,
+    multistart: int | None = None,
     callback: Callable[[dict[str, Any]], bool] | None = None,
 ) -> Result:
     """Equilibrium-flow gradient descent (Wang et al. 2022, Algorithm 1); an honest Result.
@@ -224,9 +237,11 @@ def run(
     start : dict or None
         Leader Var name -> value (an indexed Var: name -> {index: value}) replacing the model's
         values as the start.
-    multistart : int
-        Runs from the start and multistart - 1 random decisions in the leader's box; the best
-        Result is kept (a success first, then the leader's objective).
+    multistart : int or None
+        Runs from the start, then the high-point relaxation's decision, then random decisions in
+        the leader's box, multistart runs in all; the best Result is kept (a success first, then
+        the leader's objective). None: with the line search the start and the relaxation's
+        decision, and 2 random ones more when neither run succeeds; 1 with fixed steps.
     callback : callable or None
         ``callback(state) -> bool`` after every step, ``state`` the step's history row with
         ``state["leader"]`` the decision (name -> value); True stops the run.
@@ -252,7 +267,7 @@ def run(
                 "oracle": oracle != "kkt",
                 "oracle_options": bool(oracle_options),
                 "samples": samples != 1,
-                "multistart": multistart != 1,
+                "multistart": multistart not in (None, 1),
             },
         )
     named_start = leader_start(structure.leader_vars, start)
@@ -264,17 +279,32 @@ def run(
     model_start = {
         v.name: current_value(v) for v in structure.leader_vars + structure.follower_vars
     } | named_start
+    planned, extra = (
+        (multistart, 0) if multistart is not None else (2, 2) if line_search else (1, 0)
+    )
     deadline = None if time_limit is None else time.perf_counter() + time_limit
     rng = np.random.default_rng(seed)
     results: list[Result] = []
-    for i in range(multistart):
-        values = dict(model_start)
-        if i > 0:
-            values |= {v.name: random_value(v, rng) for v in evaluator.leader_vars}
+    starts = _Starts(structure, evaluator, model_start, rng, deadline)
+    i, first = 0, np.inf  # the first run's wall time bounds the default's later runs
+    while i < planned:
+        # each start's share of the time left; a start that ends early leaves it to the rest
+        now = time.perf_counter()
+        share = None if deadline is None else now + (deadline - now) / (planned - i)
+        values = starts.next(i)
+        if multistart is None and i > 0:
+            cap = time.perf_counter() + max(AUTO_START_TIME * first, 1.0)
+            share = cap if share is None else min(share, cap)
         run_rng = np.random.default_rng(seed if i == 0 else [seed, i])
-        results.append(descent.run(values, run_rng, deadline))
-        if results[-1].status in ("interrupted", "time_limit"):
+        results.append(descent.run(values, run_rng, share))
+        first = min(first, time.perf_counter() - now)
+        i += 1
+        if results[-1].status == "interrupted" or results[-1].status == "optimal":
             break
+        if deadline is not None and time.perf_counter() >= deadline:
+            break
+        if i == planned and not any(r.success for r in results):
+            planned, extra = planned + extra, 0  # the default's random starts after failures
     if len(results) == 1:
         return results[0]
     sign = evaluator.leader_sign
@@ -287,14 +317,43 @@ def run(
     )
     index = results.index(chosen)
     chosen.info["starts"] = [
-        {"start": i, "status": r.status, "objective": r.leader_objective}
+        {"start": i, "kind": starts.kinds[i], "status": r.status, "objective": r.leader_objective}
         for i, r in enumerate(results)
     ]
-    chosen.message += f"; the best of {len(results)} starts (start {index})"
+    chosen.message += f"; the best of {len(results)} starts (start {index}: {starts.kinds[index]})"
     if results[-1].status == "interrupted" and chosen is not results[-1]:
         chosen.status = "interrupted"
         chosen.message += "; interrupted (Ctrl-C) during a later start"
     return chosen
+
+
+class _Starts:
+    """The starts of a multistart run: the model's (or ``start=``), the high-point relaxation's
+    point (:mod:`.high_point`) when it differs, then random leader decisions in the box."""
+
+    def __init__(self, structure, evaluator: KKTEvaluator, model_start: dict, rng, deadline):
+        self.structure, self.evaluator, self.model_start = structure, evaluator, model_start
+        self.rng, self.deadline = rng, deadline
+        self.kinds: list[str] = []
+
+    def next(self, i: int) -> dict[str, float]:
+        values = dict(self.model_start)
+        if i == 0:
+            self.kinds.append("the start")
+            return values
+        if i == 1:
+            left = None if self.deadline is None else max(self.deadline - time.perf_counter(), 1.0)
+            relaxed = high_point(self.structure, left)
+            # the followers' values too: they are the oracle's first guess, which picks among
+            # tied responses (MacMPEC ex9.2.9 at x = 2)
+            if relaxed and any(
+                abs(value - values[n]) > 1e-6 * max(1.0, abs(values[n]))
+                for n, value in relaxed.items()
+            ):
+                self.kinds.append("the high-point relaxation")
+                return values | relaxed
+        self.kinds.append("random")
+        return values | {v.name: random_value(v, self.rng) for v in self.evaluator.leader_vars}
 
 
 @dataclass
