@@ -26,7 +26,7 @@ from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.backends.solvers import GLOBAL_SOLVERS, LOCAL_SOLVERS, SolverRun, require
 from stackopt.backends.start_points import leader_start, random_value
 from stackopt.backends.strategies import SOS1, STRATEGIES, Strategy
-from stackopt.backends.strategies.base import Watch, out_of_time
+from stackopt.backends.strategies.base import StrategyOutcome, Watch, out_of_time
 from stackopt.certificate import GlobalBound
 from stackopt.discrete_leader import discrete_leader_vars, refuse_discrete_leader, relaxed_leader
 from stackopt.errors import OptionError
@@ -182,9 +182,13 @@ def run(
             best_result = result
         new = [c for c in _deviations(result) if c not in cuts]
         last = round_ == rounds or not new or result.status == "time_limit"
-        if last or watch.stopped or out_of_time(deadline):
+        if last or watch.stopped or watch.interrupted or out_of_time(deadline):
             break
         cuts += new
+    if watch.interrupted and best_result.status != "interrupted":
+        best_result.status = "interrupted"
+        if "Ctrl-C" not in best_result.message:  # an earlier round's finished point
+            best_result.message += "; interrupted (Ctrl-C) during a later solve"
     best_result.history = history  # every round's solves, whichever round's point is returned
     best_result.info["time_limit"] = time_limit
     best_result.info["iterations"] = sum(row.get("iterations", 0) for row in history)
@@ -240,7 +244,16 @@ def _multistart(strat, solver, game, cuts, starts, deadline, solver_options, wat
             _randomize(problem, rng)
             if problem.compiled is not None:
                 problem.compiled.forget_duals()
-        outcome = strat.solve(problem, chosen, dict(solver_options or {}), deadline)
+        seen = len(watch.rows)
+        try:
+            outcome = strat.solve(problem, chosen, dict(solver_options or {}), deadline)
+        except KeyboardInterrupt:  # Ctrl-C: the last iterate (the model's values) is judged
+            watch.interrupted = True
+            rows = watch.rows[seen:]
+            message = "interrupted (Ctrl-C): " + (
+                "the last iterate is returned" if rows else "before the first solve"
+            )
+            outcome = StrategyOutcome(SolverRun("interrupted", message, bool(rows)), rows)
         history += [{"start": start, **row} for row in outcome.history]
         run_ = outcome.run
         value = problem.objective_value() if run_.has_solution else None
@@ -252,6 +265,8 @@ def _multistart(strat, solver, game, cuts, starts, deadline, solver_options, wat
             candidate = (rank, sign * value, run_, problem.values(), value, outcome.info)
         if best is None or candidate[:2] < best[:2]:
             best = candidate
+        if watch.interrupted:
+            break
     return _Found(best[2], chosen, best[3], best[4], history, best[5])
 
 

@@ -40,9 +40,13 @@ class Watch:
     verbose: bool = False
     stopped: bool = False
     context: dict[str, Any] = field(default_factory=dict)
+    #: every row seen (what a run interrupted by Ctrl-C keeps of its strategy's history)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    interrupted: bool = False
 
     def __call__(self, row: dict[str, Any]) -> None:
         state = {**self.context, **row}
+        self.rows.append(state)
         if self.verbose:
             log.info("%s", state)
         if self.callback is not None and self.callback(state):
