@@ -219,6 +219,19 @@ def _run(game: StackelbergGame, scipy_method: str, options: _Options) -> Result:
                 callback=watch,
                 options={"maxiter": options.max_iter},
             )
+        except KeyboardInterrupt:  # Ctrl-C: the last decision with an equilibrium is judged
+            return problem.result(
+                box.last,
+                status="interrupted",
+                reported_objective=None,
+                message="; ".join(
+                    part
+                    for part in (note, "interrupted (Ctrl-C): the last decision evaluated")
+                    if part
+                ),
+                history=box.history,
+                info={"nit": watch.iteration},
+            )
         except RuntimeError as exc:  # no equilibrium at a trial decision: scipy cannot go on
             return problem.result(  # the last decision with one: feasible at best, if certified
                 box.last,

@@ -240,44 +240,49 @@ def run(
     estimates, points = deque(maxlen=window), deque(maxlen=window)
     k, eps, value, status, why = 0, eps0, np.nan, "iteration_limit", ""
     stationarity = spread = np.inf
-    for k in range(1, max_iter + 1):
-        eps = eps0 / k**eps_decay
-        u = rng.standard_normal(n)
-        u /= np.linalg.norm(u)
-        value = induced(x, eps)
-        up, down = induced(x + radius * u, eps), induced(x - radius * u, eps)
-        slope, curvature = (up - down) / (2 * radius), (up - 2 * value + down) / radius**2
-        estimate = n * slope * u
-        estimates.append(estimate)
-        points.append(x.copy())
-        r = np.maximum(1.0, np.abs(x))
-        if len(estimates) == window:
-            mean = np.mean(estimates, axis=0)
-            stationarity = float(np.max(r * np.abs(x - project(x - mean)))) / max(1.0, abs(value))
-            spread = float(np.max(r * np.ptp(np.array(points), axis=0)))
-        row = {
-            "iteration": k,
-            "point": x.tolist(),
-            "eps": eps,
-            "leader_cost": value,
-            "estimate_norm": float(np.linalg.norm(estimate)),
-            "stationarity": stationarity,
-            "spread": spread,
-        }
-        if max(stationarity, spread) <= tol:
-            history.append(row)
-            status = "feasible"
-            break
-        length = eta(k) if curvature <= 0 else min(eta(k), 1.0 / curvature)
-        x = project(x - length * slope * u)
-        if k % record_every == 0 or k == max_iter:
-            history.append(row)
-            if verbose:
-                log.info("step %d: F %.6g, stationarity %.3g", k, value, stationarity)
-        stopped = loop.stop(k, row)
-        if stopped:
-            status, why = stopped
-            break
+    try:
+        for k in range(1, max_iter + 1):
+            eps = eps0 / k**eps_decay
+            u = rng.standard_normal(n)
+            u /= np.linalg.norm(u)
+            value = induced(x, eps)
+            up, down = induced(x + radius * u, eps), induced(x - radius * u, eps)
+            slope, curvature = (up - down) / (2 * radius), (up - 2 * value + down) / radius**2
+            estimate = n * slope * u
+            estimates.append(estimate)
+            points.append(x.copy())
+            r = np.maximum(1.0, np.abs(x))
+            if len(estimates) == window:
+                mean = np.mean(estimates, axis=0)
+                stationarity = float(np.max(r * np.abs(x - project(x - mean)))) / max(
+                    1.0, abs(value)
+                )
+                spread = float(np.max(r * np.ptp(np.array(points), axis=0)))
+            row = {
+                "iteration": k,
+                "point": x.tolist(),
+                "eps": eps,
+                "leader_cost": value,
+                "estimate_norm": float(np.linalg.norm(estimate)),
+                "stationarity": stationarity,
+                "spread": spread,
+            }
+            if max(stationarity, spread) <= tol:
+                history.append(row)
+                status = "feasible"
+                break
+            length = eta(k) if curvature <= 0 else min(eta(k), 1.0 / curvature)
+            x = project(x - length * slope * u)
+            if k % record_every == 0 or k == max_iter:
+                history.append(row)
+                if verbose:
+                    log.info("step %d: F %.6g, stationarity %.3g", k, value, stationarity)
+            stopped = loop.stop(k, row)
+            if stopped:
+                status, why = stopped
+                break
+    except KeyboardInterrupt:  # Ctrl-C: the last finished step's point is judged
+        status, why = loop.interrupted(k)
     if status == "iteration_limit" and not why:
         why = (
             f"not converged after {k} steps: windowed stationarity {stationarity:.2e}, spread "

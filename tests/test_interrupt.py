@@ -39,3 +39,33 @@ def test_ctrl_c_during_an_mpec_continuation_returns_its_last_iterate_judged():
     assert res.status == "interrupted" and "the last iterate is returned" in res.message
     assert [row["t"] for row in res.history] == pytest.approx([1.0, 1e-2, 1e-4])
     assert res.leader_objective == pytest.approx(17, abs=1e-3) and res.certificate is not None
+
+
+def _markov_game():
+    from stackopt.markov import random_markov_game
+
+    return random_markov_game(states=2, leader_actions=2, follower_actions=2, seed=1)
+
+
+@pytest.mark.parametrize(
+    ("method", "game", "at"),
+    [
+        ("simgd", so.models.duopoly, 3),
+        ("stackelberg-br", so.models.duopoly, 3),
+        ("tikhonov-zo", so.models.continuum_equilibria, 3),
+        ("implicit-pg", _markov_game, 3),
+        ("slsqp", so.models.duopoly, 1),
+        ("trust-constr", so.models.duopoly, 1),
+    ],
+)
+def test_ctrl_c_in_an_iterative_method_returns_its_last_point_judged(method, game, at):
+    """Ctrl-C (raised from the callback at iteration ``at``) ends the run with the last point it
+    reached, judged at its recomputed equilibrium, as "interrupted"."""
+
+    def ctrl_c(state):
+        if state["iteration"] == at:
+            raise KeyboardInterrupt
+
+    res = so.solve(game(), method=method, callback=ctrl_c)
+    assert res.status == "interrupted" and "Ctrl-C" in res.message
+    assert res.leader_objective is not None and res.certificate is not None

@@ -116,6 +116,15 @@ class Loop:
             return "time_limit", f"time limit after {k} steps"
         return None
 
+    @staticmethod
+    def interrupted(k: int) -> tuple[str, str]:
+        """(status, message) of a run that Ctrl-C ended at step k: the last point the run reached
+        (the loop assigns each step's point at once) is returned and judged."""
+        return (
+            "interrupted",
+            f"interrupted (Ctrl-C) during step {k}; the point before it is returned",
+        )
+
 
 def check_noise(noise: float) -> None:
     """Reject a negative noise level."""
@@ -142,36 +151,39 @@ def learn(
     max_iter, tol = loop.max_iter, loop.tol
     loop.start()
     k, stationarity, status, why = 0, np.inf, "iteration_limit", ""
-    for k in range(1, max_iter + 1):
-        move = field(k, x)
-        leader_part, follower_part = d.scaled_step(x, move.field, move.leader_cost)
-        stationarity = max(leader_part, follower_part)
-        row = {
-            "iteration": k,
-            "point": x.tolist(),
-            "leader_cost": move.leader_cost,
-            "stationarity": stationarity,
-            "leader_stationarity": leader_part,
-            "follower_stationarity": follower_part,
-        }
-        if stationarity <= tol:
-            history.append(row)
-            status = claim
-            break
-        x = d.keep_feasible(x - move.gamma * (move.field + move.noise))
-        if k % loop.record_every == 0:
-            history.append(row)
-            if loop.verbose:
-                log.info(
-                    "step %d: leader cost %.6g, stationarity %.3g",
-                    k,
-                    move.leader_cost,
-                    stationarity,
-                )
-        stopped = loop.stop(k, row)
-        if stopped:
-            status, why = stopped
-            break
+    try:
+        for k in range(1, max_iter + 1):
+            move = field(k, x)
+            leader_part, follower_part = d.scaled_step(x, move.field, move.leader_cost)
+            stationarity = max(leader_part, follower_part)
+            row = {
+                "iteration": k,
+                "point": x.tolist(),
+                "leader_cost": move.leader_cost,
+                "stationarity": stationarity,
+                "leader_stationarity": leader_part,
+                "follower_stationarity": follower_part,
+            }
+            if stationarity <= tol:
+                history.append(row)
+                status = claim
+                break
+            x = d.keep_feasible(x - move.gamma * (move.field + move.noise))
+            if k % loop.record_every == 0:
+                history.append(row)
+                if loop.verbose:
+                    log.info(
+                        "step %d: leader cost %.6g, stationarity %.3g",
+                        k,
+                        move.leader_cost,
+                        stationarity,
+                    )
+            stopped = loop.stop(k, row)
+            if stopped:
+                status, why = stopped
+                break
+    except KeyboardInterrupt:  # Ctrl-C: the last finished step's point is judged
+        status, why = loop.interrupted(k)
     if status == "iteration_limit" and not why:
         why = f"scaled stationarity {stationarity:.2e} > tol {tol:g} after {k} steps"
     message = f"converged to {nature} after {k} steps" if status == claim else why

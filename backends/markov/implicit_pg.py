@@ -147,37 +147,44 @@ def _ascend(
     theta2 = logits(soft_best_response(game, probabilities(theta1))[0])
     history: list[dict[str, Any]] = []
     k, status, why, stopped, warm, start_value = 0, "iteration_limit", "", False, None, None
-    for k in range(1, max_iter + 1):
-        pi1 = probabilities(theta1)
-        grad = implicit_gradient(game, pi1, theta2, warm)
-        warm = grad.adjoint
-        start_value = grad.J1 if start_value is None else start_value
-        leader_gap = stationarity_gap(grad.total, pi1) / max(1.0, abs(grad.J1))
-        follower_gap = float(np.max(np.abs(grad.follower), initial=0.0)) / max(1.0, abs(grad.J2))
-        row = {
-            "iteration": k,
-            "leader_value": grad.J1,
-            "improvement": grad.J1 - start_value,
-            "stationarity": max(leader_gap, follower_gap),
-            "leader_stationarity": leader_gap,
-            "follower_stationarity": follower_gap,
-        }
-        if max(leader_gap, follower_gap) <= tol and _gap_at_response(game, pi1) <= tol:
-            history.append(row)
-            status = "locally_optimal"
-            break
-        if k % record_every == 0:
-            history.append(row)
-            if verbose:
-                log.info("step %d: V1 %.6g, stationarity %.3g", k, grad.J1, row["stationarity"])
-        theta1 = theta1 + alpha(k) * leader_logit_gradient(grad.total, pi1)
-        theta2 = theta2 + beta(k) * grad.follower
-        if callback is not None and callback(row):
-            why, stopped = f"stopped by the callback after {k} steps", True
-            break
-        if deadline is not None and time.perf_counter() > deadline:
-            status, why = "time_limit", f"time limit after {k} steps"
-            break
+    row: dict[str, Any] = {"leader_value": None, "stationarity": np.inf}
+    row["leader_stationarity"] = np.inf
+    try:
+        for k in range(1, max_iter + 1):
+            pi1 = probabilities(theta1)
+            grad = implicit_gradient(game, pi1, theta2, warm)
+            warm = grad.adjoint
+            start_value = grad.J1 if start_value is None else start_value
+            leader_gap = stationarity_gap(grad.total, pi1) / max(1.0, abs(grad.J1))
+            follower_gap = float(np.max(np.abs(grad.follower), initial=0.0)) / max(
+                1.0, abs(grad.J2)
+            )
+            row = {
+                "iteration": k,
+                "leader_value": grad.J1,
+                "improvement": grad.J1 - start_value,
+                "stationarity": max(leader_gap, follower_gap),
+                "leader_stationarity": leader_gap,
+                "follower_stationarity": follower_gap,
+            }
+            if max(leader_gap, follower_gap) <= tol and _gap_at_response(game, pi1) <= tol:
+                history.append(row)
+                status = "locally_optimal"
+                break
+            if k % record_every == 0:
+                history.append(row)
+                if verbose:
+                    log.info("step %d: V1 %.6g, stationarity %.3g", k, grad.J1, row["stationarity"])
+            theta1 = theta1 + alpha(k) * leader_logit_gradient(grad.total, pi1)
+            theta2 = theta2 + beta(k) * grad.follower
+            if callback is not None and callback(row):
+                why, stopped = f"stopped by the callback after {k} steps", True
+                break
+            if deadline is not None and time.perf_counter() > deadline:
+                status, why = "time_limit", f"time limit after {k} steps"
+                break
+    except KeyboardInterrupt:  # Ctrl-C: the leader's last policy is judged; no further start
+        status, why, stopped = "interrupted", f"interrupted (Ctrl-C) at step {k}", True
     last = row
     if status == "iteration_limit" and not why:
         why = f"stationarity {last['stationarity']:.2e} > tol {tol:g} after {k} steps"
