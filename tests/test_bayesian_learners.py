@@ -45,11 +45,21 @@ def test_no_regret_when_every_guess_is_optimal():
         assert simulate(game, learner, T=200, seed=0).sum() == 0.0
 
 
-def test_product_estimate_is_the_product_of_empirical_marginals():
-    learner = ProductTypeLearner(random_game(2, 2, 2, 3, seed=0))
-    for types in ([0, 0], [0, 1], [1, 1], [0, 1]):
-        learner.observe(np.array(types), None)
-    np.testing.assert_allclose(learner.estimate(), np.outer([0.75, 0.25], [0.25, 0.75]).ravel())
+@pytest.mark.parametrize("n, K", [(2, 2), (3, 3)])
+def test_product_values_are_the_expectation_under_the_product_of_empirical_marginals(n, K):
+    # brute force: phi_r(theta) over all K**n profiles, weighted by prod_i p_hat_i(theta_i)
+    learner = ProductTypeLearner(random_game(n, K, 2, 2, seed=0))
+    profiles = np.indices((K,) * n).reshape(n, -1).T
+    uniform = np.full(len(profiles), 1.0 / len(profiles))
+    np.testing.assert_allclose(learner.values(), learner.table.features @ uniform)
+    rng = np.random.default_rng(1)
+    seen = rng.integers(0, K, size=(7, n))
+    for types in seen:
+        learner.observe(types, None)
+    p = np.array([[np.mean(seen[:, i] == k) for k in range(K)] for i in range(n)])
+    np.testing.assert_allclose(learner.marginals(), p)
+    weights = np.prod([p[i, profiles[:, i]] for i in range(n)], axis=0)
+    np.testing.assert_allclose(learner.values(), learner.table.features @ weights, atol=1e-12)
 
 
 def test_learn_runner_reports_regret_checkpoints_and_the_final_strategy():

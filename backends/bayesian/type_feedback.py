@@ -4,8 +4,9 @@ Algorithm 1 plays a best response to the empirical joint type distribution; Algo
 independent types, to the product of the empirical marginals. Both re-optimize exactly every round:
 max_x U(x, D_hat) is a maximum over the arrangement's (vertex, assignment) rows of phi . D_hat.
 Algorithm 1 keeps sum_{s <= t} phi_r(theta_s) per row, updated by the one profile sampled each
-round (the paper's footnote 4), so it never forms a table over all K**n profiles. The learners read
-the utilities of the game, never its type distribution.
+round (the paper's footnote 4), and Algorithm 2 contracts the leader's payoffs with each follower's
+action distribution under its type marginal: neither forms a table over the K**n profiles. The
+learners read the utilities of the game, never its type distribution.
 """
 
 from __future__ import annotations
@@ -55,29 +56,34 @@ class EmpiricalTypeLearner:
 class ProductTypeLearner(EmpiricalTypeLearner):
     """Algorithm 2: best response to the product of the empirical marginals (independent types).
 
-    U(x_r, prod_i p_hat_i) sums over every type profile: this learner forms the table over the
-    K**n profiles (for small games)."""
+    U(x_r, prod_i p_hat_i) = sum_a u_r(a) prod_i q_ri(a_i), where q_ri(a) = sum_k p_hat_i(k)
+    [W_r(k)_i = a] is follower i's action distribution under row r's assignment: the leader's
+    payoffs at the row's vertex contracted with one action distribution per follower, from the
+    marginal counts of the sampled types (the paper's footnote 4), never a table over the K**n
+    type profiles."""
 
     def __init__(self, game: BayesianStackelbergGame, table: VertexTable | None = None) -> None:
         super().__init__(game, table)
-        self.counts = np.zeros(self.shape)
+        n, _, self.n_actions, K = game.shape
+        self.counts = np.zeros((n, K))  # follower i's type k, times seen
 
-    def estimate(self) -> np.ndarray:
-        """prod_i p_hat_i(theta_i) from the marginal counts, flat over the K**n profiles (uniform
-        before any data)."""
-        n = len(self.shape)
+    def marginals(self) -> np.ndarray:
+        """(n, K): p_hat_i(k) from the counts (uniform before any data)."""
         if not self.counts.sum():
-            return np.full(self.counts.size, 1.0 / self.counts.size)
-        product = np.ones(())
-        for i in range(n):
-            marginal = self.counts.sum(axis=tuple(j for j in range(n) if j != i))
-            product = np.multiply.outer(product, marginal / marginal.sum())
-        return product.ravel()
+            return np.full(self.counts.shape, 1.0 / self.counts.shape[1])
+        return self.counts / self.counts.sum(axis=1, keepdims=True)
 
     def values(self) -> np.ndarray:
-        """phi_r . prod_i p_hat_i for every row r."""
-        return self.table.features @ self.estimate()
+        """U(x_r, prod_i p_hat_i) for every row r."""
+        table, p = self.table, self.marginals()
+        rows = np.arange(len(table.assignment))
+        values = table.payoffs[table.point_of_row]  # (R, A, ..., A)
+        for i in range(len(p)):
+            q = np.zeros((len(rows), self.n_actions))  # q_ri(a)
+            np.add.at(q, (rows[:, None], table.assignment[:, i, :]), p[i][None, :])
+            values = np.einsum("ra...,ra->r...", values, q)
+        return values
 
     def observe(self, types: np.ndarray, actions: np.ndarray) -> None:
-        """Count the observed type profile."""
-        self.counts[tuple(types)] += 1
+        """Count each follower's observed type."""
+        self.counts[np.arange(len(types)), types] += 1
