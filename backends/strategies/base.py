@@ -255,7 +255,7 @@ class ContinuationStrategy(Strategy):
                 run = SolverRun(
                     "optimal",
                     f"{run.message}; polished by the tightened NLP "
-                    f"({polished.stationarity}-stationary multipliers)",
+                    f"({polished.stationarity}-stationary at its multipliers)",
                     True,
                     run.iterations,
                 )
