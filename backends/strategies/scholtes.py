@@ -27,7 +27,8 @@ class Scholtes(ContinuationStrategy):
     factor : float
         Each next t is t * factor, in (0, 1). With warm-started solves 0.01 takes fewer Ipopt
         iterations than 0.1 on the 37 problems of the benchmark collection without integer Vars
-        outside gnash10, 11 and 16 (1,341 against 1,598, the same 31 solved; bard1: 29).
+        outside gnash10, 11 and 16 (continuation before polishing: 1,341 against 1,598, the
+        same 31 solved; bard1: 29, and 44 with the polishing TNLP).
     t_min : float
         The last t.
     """
