@@ -44,6 +44,13 @@ s (or an objective by a constant) leaves the path the same up to that scale. ``l
 the optimizer with learning rate ``lr``: ``lr=0.01, optimizer="adam", line_search=False`` is
 Algorithm 1 exactly (the paper's setting, used by the reproduction study).
 
+**Kinks.** Where a follower's active set changes at pi the value function has a kink and the
+implicit gradient is one-sided: no trial along it may decrease L_mu although the leader can still
+descend (along the kink, or to the other side). Then the step is tried along the steepest descent
+direction of the linearized MPEC (the certificate's stationarity LP,
+:func:`stackopt.backends.certification.stationarity.descent_direction`), halved from a tenth of
+the box; the run is stationary only when that fails too.
+
 **The followers' domain.** If the oracle fails at the start, phase 1 (:mod:`.feasible_start`)
 moves the leader to the nearest decision, within its own constraints, at which every follower is
 feasible (Ipopt from the start, then from up to ``PHASE_ONE_STARTS`` random points of the box); the
@@ -93,6 +100,7 @@ import numpy as np
 from pyomo.core.expr.visitor import identify_variables
 from pyomo.repn import generate_standard_repn
 
+from stackopt.backends.certification.stationarity import descent_direction
 from stackopt.backends.cvxpy_path import run_cvxpy
 from stackopt.backends.evaluation import FEASIBILITY_TOL, honest_result
 from stackopt.backends.feasible_start import FollowerDomain
@@ -504,7 +512,30 @@ class _Descent:
             at, lambda h: self.cons.project(at.pi - t / 2**h * direction), decreases, rng
         )
         trial.size = t / 2**trial.halvings
+        if trial.point is None and trial.stationary:
+            return self._other_side(at, y, here, rng) or trial
         return trial
+
+    def _other_side(self, at: _Point, y: np.ndarray, here: float, rng) -> _Trial | None:
+        """Where no trial along the gradient decreases L_mu the gradient may be one-sided: a
+        follower's active set changes at pi (a kink of the value function). The linearized MPEC's
+        steepest descent direction (:func:`.descent_direction`) sees both sides; a step along it,
+        halved from a tenth of the box, is accepted where L_mu decreases. None if it finds none."""
+        d = descent_direction(self.evaluator, at.eq.z, at.pi)
+        if d is None or not np.abs(d).max(initial=0.0) > 0:
+            return None
+        lb, ub = self.cons.project.lb, self.cons.project.ub
+        t = FIRST_MOVE * box_width(lb, ub, at.pi) / float(np.abs(d).max())
+
+        def decreases(point: _Point) -> bool:
+            value = merit(point.ev.leader_cost, self.cons.values(point.ev), y, self.penalty)
+            return value < here - 1e-12 * max(1.0, abs(here))
+
+        trial = self._backtrack(
+            at, lambda h: self.cons.project(at.pi + t / 2**h * d), decreases, rng
+        )
+        trial.size = t / 2**trial.halvings
+        return trial if trial.point is not None else None
 
     def _backtrack(self, at: _Point, trial_at: Callable, accept: Callable, rng) -> _Trial:
         """Trials h = 0, 1, ... MAX_HALVINGS until one has an equilibrium that ``accept``s.

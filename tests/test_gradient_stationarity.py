@@ -1,8 +1,10 @@
-"""The gradient method stops as stationary only where the projected gradient vanishes."""
+"""The gradient method stops as stationary only where the projected gradient vanishes, and steps
+across a kink of the value function where the gradient is one-sided."""
 
 from __future__ import annotations
 
 import pyomo.environ as pyo
+import pytest
 
 import stackopt as so
 
@@ -36,3 +38,21 @@ def test_a_bound_the_gradient_pushes_into_is_stationary():
     res = so.solve(capped_copy(1.0), method="gradient", max_iter=30, **PAPER)
     assert res.status == "locally_optimal"
     assert res.message == "stationary after 1 steps"
+
+
+def test_a_kink_of_the_value_function_is_crossed_along_the_linearized_mpecs_direction():
+    # y(x) = |x1 - x2| (the follower's LP is degenerate at x1 = x2); F = 10 y - x1 - x2 / 2 on
+    # [-2, 2]^2 decreases only along the kink x1 = x2, to -3 at (2, 2). From (0, 0) every step along
+    # the one-sided gradient increases F; the linearized MPEC's descent direction does not
+    g = so.StackelbergGame()
+    g.x = pyo.Var([1, 2], bounds=(-2, 2), initialize=0.0)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(initialize=0.0)
+    g.F.cost = pyo.Objective(expr=g.F.y)
+    g.F.a = pyo.Constraint(expr=g.F.y >= g.x[1] - g.x[2])
+    g.F.b = pyo.Constraint(expr=g.F.y >= g.x[2] - g.x[1])
+    g.cost = pyo.Objective(expr=10 * g.F.y - g.x[1] - 0.5 * g.x[2])
+    res = so.solve(g, method="gradient", multistart=1)
+    assert res.success
+    assert res.leader_objective == pytest.approx(-3.0, abs=1e-6)
+    assert res.leader["x"][1] == pytest.approx(2.0, abs=1e-6)

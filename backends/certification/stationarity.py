@@ -134,10 +134,26 @@ def _with(z: np.ndarray, cols: np.ndarray, values: np.ndarray) -> np.ndarray:
     return out
 
 
+def descent_direction(evaluator: KKTEvaluator, z: np.ndarray, pi: np.ndarray) -> np.ndarray | None:
+    """The leader's move dpi of the relaxed LP's steepest descent direction of the linearized MPEC
+    at (pi, z), at the multipliers as found; None where that LP finds no decrease. It sees both
+    sides of a kink of the value function, where the implicit gradient is one-sided."""
+    directions: list[np.ndarray] = []
+    check = _stationarity_at(evaluator, z, pi, directions=directions)
+    if check.holds or check.kind == "unchecked" or not directions:
+        return None
+    return directions[0][evaluator.n_z :]
+
+
 def _stationarity_at(
-    evaluator: KKTEvaluator, z: np.ndarray, pi: np.ndarray, lin: Linearization | None = None
+    evaluator: KKTEvaluator,
+    z: np.ndarray,
+    pi: np.ndarray,
+    lin: Linearization | None = None,
+    directions: list | None = None,
 ) -> StationarityCheck:
-    """The classification at one choice of multipliers."""
+    """The classification at one choice of multipliers; the LPs' directions d are appended to
+    ``directions`` when it is a list (the relaxed LP's first)."""
     lin = lin if lin is not None else evaluator.linearization(z, pi)
     n_z, n_x = evaluator.n_z, evaluator.n_x
     point = np.concatenate([z, pi])
@@ -197,7 +213,11 @@ def _stationarity_at(
             bounds=np.vstack([plus, minus]),
             method="highs",
         )
-        return -float(res.fun) / scale if res.status == 0 else None
+        if res.status != 0:
+            return None
+        if directions is not None:
+            directions.append(res.x[: len(radius)] - res.x[len(radius) :])
+        return -float(res.fun) / scale
 
     relaxed_lo, relaxed_hi = lower.copy(), upper.copy()
     relaxed_lo[n_x + biactive] = 0.0
