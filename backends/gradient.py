@@ -71,7 +71,8 @@ decision starts it where the leader does well), then two random decisions when n
 a success (a flat implicit gradient, e.g. a follower at its bound, gives no direction back into
 the leader's constraints: MacMPEC ex9.2.3 from x = 1); with fixed steps one run (Algorithm 1 as in
 the paper); each later default run gets at most ``AUTO_START_TIME`` times the first run's wall
-time (at least a second), so the default costs a few single runs. ``time_limit`` covers
+time (at least a second), so the default costs a few single runs, and the first run may take
+all of ``time_limit``, as a single run would. ``time_limit`` covers
 all of them: each start gets the time left divided by the starts left, and a start that ends early
 leaves its time to the rest; a proven optimum ends the starts.
 ``callback(state) -> bool`` is called after every step with the step's history row and the decision
@@ -294,18 +295,21 @@ def run(
     rng = np.random.default_rng(seed)
     results: list[Result] = []
     starts = _Starts(structure, evaluator, model_start, rng, deadline)
-    i, first = 0, np.inf  # the first run's wall time bounds the default's later runs
+    i, first = 0, 0.0  # the first run's wall time bounds the default's later runs
     while i < planned:
         # each start's share of the time left; a start that ends early leaves it to the rest
         now = time.perf_counter()
         share = None if deadline is None else now + (deadline - now) / (planned - i)
         values = starts.next(i)
-        if multistart is None and i > 0:
+        if multistart is None and i == 0:  # the first run as a single one
+            share = deadline
+        elif multistart is None:  # the later ones capped by the first
             cap = time.perf_counter() + max(AUTO_START_TIME * first, 1.0)
-            share = cap if share is None else min(share, cap)
+            share = cap if deadline is None else min(deadline, cap)
         run_rng = np.random.default_rng(seed if i == 0 else [seed, i])
         results.append(descent.run(values, run_rng, share))
-        first = min(first, time.perf_counter() - now)
+        if i == 0:
+            first = time.perf_counter() - now
         i += 1
         if results[-1].status == "interrupted" or results[-1].status == "optimal":
             break
