@@ -1,6 +1,8 @@
 """MPEC strategies, the gradient method and pympcc's Scholtes on the benchmark collection.
 
-Prints, per method: problems solved / attempted, the median CPU time over the attempted ones
+Prints, per method: problems solved / attempted, solved among those whose followers are convex
+(the gradient method's goal is the best strategy's count there), ``error`` statuses, the median
+CPU time over the attempted ones
 (solved = success status and the recomputed leader objective within the record's tolerance of the
 known optimum, :data:`stackopt.app.study.benchmark.SOLVED_RULE`), ``fastest`` (the problems on
 which it is the fastest of the local strategies that solve them) and its Ipopt iterations on
@@ -123,13 +125,21 @@ def main() -> None:
     except ModuleNotFoundError:
         print("pympcc is not installed: pip install pympcc")
     table = table.reset_index(drop=True)
+    convex = {p.name for p in records if "convex_followers" in p.tags}
+    table["convex_solved"] = table["solved"] & table["problem"].isin(convex)
+    table["errors"] = table["status"] == "error" if "status" in table else False
     summary = table.groupby("method", sort=False).agg(
-        solved=("solved", "sum"), attempted=("solved", "size"), median_cpu_s=("cpu_time", "median")
+        solved=("solved", "sum"),
+        attempted=("solved", "size"),
+        convex_followers=("convex_solved", "sum"),
+        errors=("errors", "sum"),
+        median_cpu_s=("cpu_time", "median"),
     )
     summary["fastest"] = fastest(table).reindex(summary.index).fillna(0).astype(int)
     iterations = bard1_iterations(records)
     summary["bard1_iters"] = [iterations.get(m, "") for m in summary.index]
-    print(f"{len(records)} problems without integer Vars; {SOLVED_RULE}")
+    print(f"{len(records)} problems without integer Vars, {len(convex)} with convex followers")
+    print(SOLVED_RULE)
     print(summary.to_string(float_format=lambda v: f"{v:.3f}"))
     missed = table[~table["solved"]].groupby("method", sort=False)["problem"]
     print("\nnot solved:")
