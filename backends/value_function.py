@@ -307,56 +307,63 @@ def run(
     lower, upper, best, claim, message = -np.inf, np.inf, None, "error", ""
     seen: set[tuple[float, ...]] = set()
     history = []
-    for k in range(max_iter):
-        left = None if time_limit is None else time_limit - (time.perf_counter() - start)
-        if left is not None and left <= 0:
-            claim, message = "time_limit", f"time limit after {k} iterations"
-            break
-        run_ = run_solver(master, "scip", time_limit=left)
-        if run_.status == "infeasible":
-            claim = "optimal" if best is not None else "infeasible"
-            message = "the master problem is infeasible" + (
-                ": the incumbent is optimal" if best else ""
-            )
-            break
-        if run_.status != "optimal" or not run_.has_solution:
+    k = 0
+    try:
+        for k in range(max_iter):
+            left = None if time_limit is None else time_limit - (time.perf_counter() - start)
+            if left is not None and left <= 0:
+                claim, message = "time_limit", f"time limit after {k} iterations"
+                break
+            run_ = run_solver(master, "scip", time_limit=left)
+            if run_.status == "infeasible":
+                claim = "optimal" if best is not None else "infeasible"
+                message = "the master problem is infeasible" + (
+                    ": the incumbent is optimal" if best else ""
+                )
+                break
+            if run_.status != "optimal" or not run_.has_solution:
+                claim, message = (
+                    run_.status if run_.status != "optimal" else "error",
+                    f"master: {run_.message}",
+                )
+                break
+            lower = sign * pyo.value(structure.objective.expr)
+            x = _leader_values(structure.leader_vars)
+            follower, leader_best = sub.solve(x, left)
+            if follower is None:
+                claim, message = (
+                    "error",
+                    "the follower's problem has no optimum at the master's decision",
+                )
+                break
+            if leader_best is not None and leader_best[0] < upper:
+                upper, best = leader_best[0], (x, leader_best[1])
+            history.append({"iteration": k, "lower": sign * lower, "upper": sign * upper})
+            if verbose:
+                log.info("iteration %d: bounds %.6g, %.6g", k, sign * lower, sign * upper)
+            if best is not None and upper - lower <= tol * max(1.0, abs(upper)):
+                claim, message = "optimal", f"bounds met after {k + 1} iterations"
+                break
+            if callback is not None and callback(dict(history[-1])):
+                claim, message = (
+                    "iteration_limit",
+                    f"stopped by the callback after {k + 1} iterations",
+                )
+                break
+            point = (leader_best or follower)[1]
+            yz = tuple(float(round(point[v.name])) for v in sub.part.vars if not v.is_continuous())
+            if yz in seen:
+                claim, message = "error", f"integer part {yz} generated twice with bounds apart"
+                break
+            seen.add(yz)
+            _add_integer_part(master, data, len(seen), yz)
+        else:
             claim, message = (
-                run_.status if run_.status != "optimal" else "error",
-                f"master: {run_.message}",
+                "iteration_limit",
+                f"bounds {lower:.6g} <= {upper:.6g} after {max_iter} iterations",
             )
-            break
-        lower = sign * pyo.value(structure.objective.expr)
-        x = _leader_values(structure.leader_vars)
-        follower, leader_best = sub.solve(x, left)
-        if follower is None:
-            claim, message = (
-                "error",
-                "the follower's problem has no optimum at the master's decision",
-            )
-            break
-        if leader_best is not None and leader_best[0] < upper:
-            upper, best = leader_best[0], (x, leader_best[1])
-        history.append({"iteration": k, "lower": sign * lower, "upper": sign * upper})
-        if verbose:
-            log.info("iteration %d: bounds %.6g, %.6g", k, sign * lower, sign * upper)
-        if best is not None and upper - lower <= tol * max(1.0, abs(upper)):
-            claim, message = "optimal", f"bounds met after {k + 1} iterations"
-            break
-        if callback is not None and callback(dict(history[-1])):
-            claim, message = "iteration_limit", f"stopped by the callback after {k + 1} iterations"
-            break
-        point = (leader_best or follower)[1]
-        yz = tuple(float(round(point[v.name])) for v in sub.part.vars if not v.is_continuous())
-        if yz in seen:
-            claim, message = "error", f"integer part {yz} generated twice with bounds apart"
-            break
-        seen.add(yz)
-        _add_integer_part(master, data, len(seen), yz)
-    else:
-        claim, message = (
-            "iteration_limit",
-            f"bounds {lower:.6g} <= {upper:.6g} after {max_iter} iterations",
-        )
+    except KeyboardInterrupt:  # Ctrl-C: the incumbent so far is certified
+        claim, message = "interrupted", f"interrupted (Ctrl-C) at iteration {k}"
     if best is None:
         return Result(
             status=claim if claim != "optimal" else "error", message=message, history=history

@@ -69,3 +69,37 @@ def test_ctrl_c_in_an_iterative_method_returns_its_last_point_judged(method, gam
     res = so.solve(game(), method=method, callback=ctrl_c)
     assert res.status == "interrupted" and "Ctrl-C" in res.message
     assert res.leader_objective is not None and res.certificate is not None
+
+
+def _bayesian_game():
+    from stackopt.bayesian import random_game
+
+    return random_game(2, 2, 2, 3, seed=1)
+
+
+def _pao_toyexample1():
+    from stackopt.models.benchmarks import problems
+
+    (toy,) = [p for p in problems() if p.name == "toyexample1"]
+    return toy.factory()
+
+
+@pytest.mark.parametrize(
+    ("method", "game", "key", "at", "options"),
+    [
+        ("bayes-smoothed", _bayesian_game, "start", 1, {"stages": 2, "max_iter": 20}),
+        ("bayes-learn", _bayesian_game, "round", 5, {"T": 50}),
+        ("markov-nlp", _markov_game, "start", 1, {"multistart": 3}),
+        ("value-function", _pao_toyexample1, "iteration", 0, {}),
+    ],
+)
+def test_ctrl_c_keeps_what_was_finished(method, game, key, at, options):
+    """Ctrl-C (raised from the callback) keeps the starts, rounds or iterations finished before it."""
+
+    def ctrl_c(state):
+        if state[key] == at:
+            raise KeyboardInterrupt
+
+    res = so.solve(game(), method=method, callback=ctrl_c, **options)
+    assert res.status == "interrupted" and "Ctrl-C" in res.message
+    assert res.leader_objective is not None

@@ -127,9 +127,11 @@ def run(
     deadline = None if time_limit is None else time.perf_counter() + time_limit
     ended: list[tuple[str, str]] = []
 
+    regrets: list[float] = []  # the rounds played, kept if Ctrl-C ends the play
     with progress_bar(T, "round", verbose, desc=f"bayes-learn {learner}") as bar:
 
         def stop(t: int, regret: float) -> bool:
+            regrets.append(float(regret))
             bar.update(1)
             if callback is not None and callback({"round": t, "regret": float(regret)}):
                 ended.append(("iteration_limit", f"stopped by the callback after {t} rounds"))
@@ -137,7 +139,14 @@ def run(
                 ended.append(("time_limit", f"time limit after {t} of {T} rounds"))
             return bool(ended)
 
-        cumulative = np.cumsum(simulate(game, agent, T, seed, table, stop))
+        try:
+            cumulative = np.cumsum(simulate(game, agent, T, seed, table, stop))
+        except KeyboardInterrupt:
+            message = f"interrupted (Ctrl-C) after {len(regrets)} of {T} rounds"
+            if not regrets:
+                return Result(status="interrupted", message=message)
+            ended.append(("interrupted", message))
+            cumulative = np.cumsum(regrets)
     x, estimate = agent.recommend()
     status, message = ended[0] if ended else ("feasible", "")
     result = strategy_result(

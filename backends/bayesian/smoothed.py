@@ -181,11 +181,15 @@ def run(
 
             try:
                 runs.append(anneal(game, x0, taus, max_iter, lr, tol, watch))
-            except _Stop as stop:  # raised after a temperature: this start has a point
-                stopped = stop.why
-                history = [{k_: v for k_, v in s.items() if k_ != "leader"} for s in partial]
-                runs.append((partial[-1]["leader"], history))
+            except (_Stop, KeyboardInterrupt) as stop:  # Ctrl-C: the temperatures finished
+                interrupted = ("interrupted", f"interrupted (Ctrl-C) at start {k}")
+                stopped = stop.why if isinstance(stop, _Stop) else interrupted
+                if partial:
+                    history = [{k_: v for k_, v in s.items() if k_ != "leader"} for s in partial]
+                    runs.append((partial[-1]["leader"], history))
                 break
+    if not runs:  # Ctrl-C before the first temperature ended
+        return Result(status=stopped[0], message=stopped[1])
     x, history = max(runs, key=lambda r: r[1][-1]["smoothed_objective"])
     status, message = stopped if stopped is not None else ("locally_optimal", "")
     return strategy_result(

@@ -17,6 +17,7 @@ begins after it), and ``callback(state)`` is called after each start with its st
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from typing import Any
@@ -143,14 +144,32 @@ def run(
             message=f"ipopt: {solved.message}" if solved.status != "optimal" else "",
         )
 
+    interrupted: list[str] = []  # what Ctrl-C ended, if it came
+
     def runs():
         with progress_bar(len(starts), "start", verbose, desc="markov-nlp") as bar:
             for k, pi1 in enumerate(starts):
-                res = solve_from(pi1)
+                try:
+                    res = solve_from(pi1)
+                except KeyboardInterrupt:  # Ctrl-C: the starts finished so far count
+                    interrupted.append(f"interrupted (Ctrl-C) during start {k}")
+                    return
                 bar.update(1)
                 state = {"start": k, "status": res.status, "objective": res.leader_objective}
-                res.info["stopped"] = callback is not None and bool(callback(state))
+                try:
+                    res.info["stopped"] = callback is not None and bool(callback(state))
+                except KeyboardInterrupt:
+                    interrupted.append(f"interrupted (Ctrl-C) after start {k}")
+                res.info["stopped"] = bool(interrupted) or res.info.get("stopped", False)
                 res.info["stopped"] |= deadline is not None and time.perf_counter() > deadline
                 yield res
 
-    return best_run(runs(), lambda r: r.info["stopped"])
+    produced = runs()
+    first = next(produced, None)
+    if first is None:  # Ctrl-C during the first start: nothing finished
+        return Result(status="interrupted", message=interrupted[0])
+    result = best_run(itertools.chain([first], produced), lambda r: r.info["stopped"])
+    if interrupted:
+        result.status = "interrupted"
+        result.message = "; ".join(filter(None, [result.message, interrupted[0]]))
+    return result
