@@ -230,8 +230,13 @@ class _Compiled:
 def _weighted_hessian(
     compiled: _Compiled, z: np.ndarray, pi: np.ndarray, duals: np.ndarray
 ) -> np.ndarray:
-    """The Hessian of duals . (the NLP's constraints) at (z, pi) w.r.t. (pi, z), dense, pi first."""
+    """The Hessian of duals . (the NLP's constraints) at (z, pi) w.r.t. (pi, z), dense, pi first.
+
+    The Jacobian is evaluated first, through the ASL's error return: where the ASL cannot form
+    derivatives (u^c at u = 0 for a fractional c), its Hessian routine has no error return and
+    ends the process, so the error is raised here instead (PyNumeroEvaluationError)."""
     compiled.set(np.asarray(z, float), np.asarray(pi, float))
+    compiled.functions.jacobian()
     nlp = compiled.nlp
     nlp.set_primals(compiled.functions.x)
     nlp.set_duals(duals)

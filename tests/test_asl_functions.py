@@ -75,3 +75,23 @@ for point in ([0.0, 1.0], [0.0, 2.0], [2.0, 1.0]):
     lines = out.stdout.splitlines()
     assert lines[:2] == ["Error in AMPL evaluation (eval_jac_g)"] * 2
     assert np.allclose(eval(lines[2]), [1.83 * 2.0**0.83, 1.0])
+
+
+def test_second_derivatives_where_the_asl_cannot_form_them_raise_and_the_process_survives():
+    # so.classify needs the Hessian of the KKT system; at MacMPEC gnash13's x = 0 (x^1.83) the
+    # ASL's Hessian routine, which has no error return, ended the process (exit status 1)
+    script = """
+import stackopt as so
+from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
+from stackopt.models.benchmarks import problems
+(gnash13,) = [p for p in problems() if p.name == "gnash13"]
+for x in (0.0, 10.0):
+    point = {"x": x, **{f"F[{i}].y": 1.0 for i in range(1, 5)}}
+    try:
+        print(so.classify(gnash13.factory(), point).stable["simgd"])
+    except PyNumeroEvaluationError as exc:
+        print(exc)
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["Error in AMPL evaluation (eval_jac_g)", "True"]
