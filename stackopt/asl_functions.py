@@ -71,6 +71,7 @@ class ASLFunctions:
         n, m, nnz = nlp.n_primals(), nlp.n_constraints(), nlp.nnz_jacobian()
         self._g, self._jac = np.empty(m), np.empty(nnz)
         self._evaluated_at: np.ndarray | None = None  # the x at which g was last evaluated
+        self._jacobian_at: np.ndarray | None = None  # the x of the Jacobian in the buffer
         x, lib = self.x.ctypes.data, _functions()
         arguments = {  # each function's arguments, fixed once
             "eval_g": (handle, x, n, self._g.ctypes.data, m),
@@ -101,9 +102,13 @@ class ASLFunctions:
         evaluates g itself without its error return, and an error there (u^c at u = 0, whose
         derivative it forms as c u^c / u) ends the process; after g, the same error is returned.
         """
+        if self._jacobian_at is not None and np.array_equal(self._jacobian_at, self.x):
+            return self._jac  # already at this x (the KKT Hessian asks for it first, too)
         if self._evaluated_at is None or not np.array_equal(self._evaluated_at, self.x):
             self.constraints()
+        self._jacobian_at = None
         self._call("eval_jac_g")
+        self._jacobian_at = self.x.copy()
         return self._jac
 
 

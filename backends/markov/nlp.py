@@ -157,11 +157,12 @@ def run(
                 bar.update(1)
                 state = {"start": k, "status": res.status, "objective": res.leader_objective}
                 try:
-                    res.info["stopped"] = callback is not None and bool(callback(state))
+                    asked = callback is not None and bool(callback(state))
                 except KeyboardInterrupt:
                     interrupted.append(f"interrupted (Ctrl-C) after start {k}")
-                res.info["stopped"] = bool(interrupted) or res.info.get("stopped", False)
-                res.info["stopped"] |= deadline is not None and time.perf_counter() > deadline
+                    asked = True
+                late = deadline is not None and time.perf_counter() > deadline
+                res.info["stopped"] = asked or late
                 yield res
 
     produced = runs()
