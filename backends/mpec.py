@@ -104,6 +104,8 @@ def run(
     start: dict[str, Any] | None = None,
     callback: Callable[[dict[str, Any]], bool] | None = None,
     verbose: bool = False,
+    tol: float | None = None,
+    max_iter: int | None = None,
 ) -> Result:
     """Solve the KKT reformulation of ``game`` (an MPEC) with a complementarity strategy; an honest Result.
 
@@ -144,8 +146,22 @@ def run(
         run (module docstring).
     verbose : bool
         Log every solve's history row at INFO level (logger ``stackopt.mpec``).
+    tol : float or None
+        The local solver's convergence tolerance for the continuation's last solve and the
+        polishing (Ipopt's ``tol``; None: ``solver_options``' or Ipopt's own 1e-8).
+    max_iter : int or None
+        The local solver's iteration limit for each solve (Ipopt's ``max_iter``; None: its own).
     """
     strat = resolve_strategy(strategy, strategy_options)
+    solver_options = dict(solver_options or {})
+    for name, value in (("tol", tol), ("max_iter", max_iter)):
+        if value is not None:
+            if strat.exact:
+                raise OptionError(
+                    f"{name} is the local solver's; {strat.name!r} runs a global solver (give "
+                    "time_limit, or solver_options in that solver's own names)"
+                )
+            solver_options[name] = value
     first = leader_start(list(game.component_data_objects(pyo.Var, descend_into=False)), start)
     watch = Watch(callback, bool(verbose))
     if strat.exact and multistart > 1:
@@ -246,7 +262,7 @@ def _multistart(strat, solver, game, cuts, starts, deadline, solver_options, wat
                 problem.compiled.forget_duals()
         seen = len(watch.rows)
         try:
-            outcome = strat.solve(problem, chosen, dict(solver_options or {}), deadline)
+            outcome = strat.solve(problem, chosen, dict(solver_options), deadline)
         except KeyboardInterrupt:  # Ctrl-C: the last iterate (the model's values) is judged
             watch.interrupted = True
             rows = watch.rows[seen:]

@@ -293,7 +293,7 @@ OPTION_CASES = [
         opts(load_solution="no"),
     ),
     Case("method-unknown", OptionError, "unknown method 'fastest'", opts(method="fastest")),
-    Case("option-unknown", UnknownOptionError, "method 'mpec' has no option 'tol'", opts(tol=1e-6)),
+    Case("option-unknown", UnknownOptionError, "method 'mpec' has no option 'lr'", opts(lr=0.1)),
     Case("solver-unknown", SolverUnavailableError, "unknown solver 'cplex'", opts(solver="cplex")),
     Case("solver-wrong-kind", OptionError, "needs a local NLP solver", opts(solver="highs")),
     Case(

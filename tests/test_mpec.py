@@ -222,3 +222,12 @@ def _nodes(expr):
             yield node
             if not node.is_named_expression_type():
                 stack.extend(node.args)
+
+
+def test_tol_and_max_iter_are_the_local_solvers():
+    cut = so.solve(bard1(), method="mpec", max_iter=2)
+    assert cut.status == "iteration_limit"
+    assert {row["iterations"] for row in cut.history if "t" in row} == {2}
+    assert so.solve(bard1(), method="mpec", tol=1e-6).leader_objective == pytest.approx(17, 1e-5)
+    with pytest.raises(so.OptionError, match="tol is the local solver's; 'sos1'"):
+        so.solve(bard1(), method="mpec", strategy="sos1", tol=1e-6)

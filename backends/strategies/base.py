@@ -266,7 +266,8 @@ class ContinuationStrategy(Strategy):
         if run.has_solution and not timed_out:
             gap = problem.complementarity_gap()
             run = SolverRun(
-                "error",
+                # a last solve cut by the solver's iteration limit says so
+                "iteration_limit" if run.status == "iteration_limit" else "error",
                 f"{self.name}: complementarity gap {gap:.2e} (relative) at the end of the "
                 "continuation",
                 True,
