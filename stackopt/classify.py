@@ -30,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
 
 from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
@@ -82,7 +83,10 @@ def classify(
     eta: float = 0.0,
     eigen: str = "dense",
 ) -> Classification:
-    """Classify the joint ``point`` (Var name -> value for every leader and follower Var)."""
+    """Classify the joint ``point`` (Var name -> value for every leader and follower Var).
+
+    Raises ValueError when the model's derivatives cannot be evaluated at the point.
+    """
     if eigen not in EIGEN_SOLVERS:
         raise OptionError(f"eigen must be one of {EIGEN_SOLVERS}, got {eigen!r}")
     for name, value in (("tol", tol), ("eig_tol", eig_tol), ("eta", eta)):
@@ -92,7 +96,14 @@ def classify(
 
     d = GameDerivatives(game, followers="best_response")
     x = d.point(point)
-    b = d.blocks(x)
+    try:
+        b = d.blocks(x)
+    except PyNumeroEvaluationError as exc:
+        raise ValueError(
+            f"the game's derivatives cannot be evaluated at the point ({exc}): a function is not "
+            "differentiable there (e.g. u**c with fractional c at u = 0); classify a point inside "
+            "the functions' domain"
+        ) from exc
     n1, n2 = d.n1, d.n2
     h_eta = b.j22 + eta * np.eye(n2)
     message = ""

@@ -82,16 +82,19 @@ def test_second_derivatives_where_the_asl_cannot_form_them_raise_and_the_process
     # ASL's Hessian routine, which has no error return, ended the process (exit status 1)
     script = """
 import stackopt as so
-from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
 from stackopt.models.benchmarks import problems
 (gnash13,) = [p for p in problems() if p.name == "gnash13"]
 for x in (0.0, 10.0):
     point = {"x": x, **{f"F[{i}].y": 1.0 for i in range(1, 5)}}
     try:
         print(so.classify(gnash13.factory(), point).stable["simgd"])
-    except PyNumeroEvaluationError as exc:
+    except ValueError as exc:
         print(exc)
 """
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.splitlines() == ["Error in AMPL evaluation (eval_jac_g)", "True"]
+    first, second = out.stdout.splitlines()
+    assert first.startswith(
+        "the game's derivatives cannot be evaluated at the point (Error in AMPL"
+    )
+    assert second == "True"
