@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -232,6 +232,10 @@ class _Found:
     history: list[dict]
     #: the strategy's entries for Result.info (StrategyOutcome.info)
     info: dict
+    #: why the strategy's "optimal" proves no global optimum (StrategyOutcome.caveat)
+    caveat: str = ""
+    #: the strategy's warnings (StrategyOutcome.warnings)
+    warnings: list[str] = field(default_factory=list)
 
 
 def _multistart(strat, solver, game, cuts, starts, deadline, solver_options, watch) -> _Found:
@@ -274,16 +278,19 @@ def _multistart(strat, solver, game, cuts, starts, deadline, solver_options, wat
         run_ = outcome.run
         value = problem.objective_value() if run_.has_solution else None
         if value is None:
-            candidate = (9, np.inf, run_, None, None, outcome.info)
+            candidate = (9, np.inf, run_, None, None, outcome)
         else:
             sign = 1.0 if problem.leader_objective.sense == pyo.minimize else -1.0
             rank = _BETTER.get(run_.status, 5)
-            candidate = (rank, sign * value, run_, problem.values(), value, outcome.info)
+            candidate = (rank, sign * value, run_, problem.values(), value, outcome)
         if best is None or candidate[:2] < best[:2]:
             best = candidate
         if watch.interrupted:
             break
-    return _Found(best[2], chosen, best[3], best[4], history, best[5])
+    outcome = best[5]
+    return _Found(
+        best[2], chosen, best[3], best[4], history, outcome.info, outcome.caveat, outcome.warnings
+    )
 
 
 def _judge(judged, evaluator, strat, found: _Found, history, round_: int) -> Result:
@@ -302,7 +309,12 @@ def _judge(judged, evaluator, strat, found: _Found, history, round_: int) -> Res
         message=found.run.message,
         history=list(history),
         info=info,
-        global_bound=GlobalBound(found.solver, True, found.reported) if proven else None,
+        warnings=found.warnings,
+        global_bound=(
+            GlobalBound(found.solver, not found.caveat, found.reported, caveat=found.caveat)
+            if proven
+            else None
+        ),
     )
 
 

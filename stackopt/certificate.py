@@ -151,6 +151,9 @@ class GlobalBound:
     proven: bool
     bound: float | None = None
     gap: float | None = None
+    #: why the solver's optimum is no proven bound of the problem itself (``proven`` False), e.g.
+    #: a big-M the user gave: the MILP is global only within the box it imposes
+    caveat: str = ""
 
 
 @dataclass
@@ -226,7 +229,7 @@ def derive_status(
     if claim == "optimal":
         gb = certificate.global_bound
         if gb is None or not gb.proven:
-            why = "no proven global bound"
+            why = gb.caveat if gb is not None and gb.caveat else "no proven global bound"
         elif not eq.exact:
             why = "a follower's best response is not proven global"
         elif not _attains(certificate.objective, gb):

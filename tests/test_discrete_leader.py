@@ -25,10 +25,17 @@ def binary_leader() -> so.StackelbergGame:
 
 @pytest.mark.parametrize("strategy", ["sos1", "bigm"])
 def test_exact_strategies_solve_a_binary_leader(strategy):
-    options = {"strategy_options": {"dual_big_M": 10}} if strategy == "bigm" else {}
-    res = so.solve(binary_leader(), method="mpec", strategy=strategy, **options)
+    res = so.solve(binary_leader(), method="mpec", strategy=strategy)  # bigm derives its M
     assert res.status == "optimal" and res.leader["u"] == pytest.approx(0.0, abs=1e-9)
     assert res.leader_objective == pytest.approx(0.0, abs=1e-9)
+
+
+def test_a_given_m_on_a_binary_leader_is_judged_at_the_solvers_point():
+    """A given M earns no "optimal"; with a discrete leader the point is not polished (the TNLP
+    would be no NLP): the certificate judges the solver's point as it is."""
+    res = so.solve(binary_leader(), method="mpec", strategy=so.BigM(dual_big_M=10))
+    assert res.status == "locally_optimal" and res.leader["u"] == pytest.approx(0.0, abs=1e-9)
+    assert "polish" not in res.info and not res.certificate.global_bound.proven
 
 
 def test_a_local_method_refuses_a_binary_leader_by_name():

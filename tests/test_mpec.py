@@ -46,7 +46,7 @@ def test_bard1(strategy):
 
 
 def test_linear_bilevel_bigm_highs_matches_scholtes_ipopt():
-    exact = so.solve(linear_bilevel(), method="mpec", strategy=so.BigM(dual_big_M=100))
+    exact = so.solve(linear_bilevel(), method="mpec", strategy="bigm")  # M derived
     local = so.solve(linear_bilevel(), method="mpec", strategy="scholtes", solver="ipopt")
     assert exact.info["solver"] == "highs" and exact.status == "optimal"
     assert exact.leader_objective == pytest.approx(-12, abs=1e-9)

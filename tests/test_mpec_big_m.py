@@ -56,6 +56,53 @@ def test_a_given_m_at_its_bound_is_a_warning_and_no_optimal(caplog):
     assert "big-M bound on F.c1[upper][dual]" in caplog.text
 
 
+def _benchmark(name: str) -> so.StackelbergGame:
+    (problem,) = [p for p in problems() if p.name == name]
+    return problem.build()
+
+
+def test_a_given_m_that_is_not_active_earns_locally_optimal_not_optimal():
+    """PAO's bard511 (optimum -12 at x = y = 4) with M = 100 given for every pair: the MILP's
+    optimum is global only within the box M imposes, and an M that is not active proves nothing
+    (Pineda and Morales 2019); the derived M (valid bounds, none active) earns "optimal"."""
+    res = so.solve(_benchmark("bard511"), method="mpec", strategy=so.BigM(100.0, 100.0))
+    assert res.status == "locally_optimal"
+    assert res.leader_objective == pytest.approx(-12.0, abs=1e-6)
+    assert res.info["big_m_active"] == [] and res.info["polish"]["accepted"]
+    bound = res.certificate.global_bound
+    assert not bound.proven and "global only within" in bound.caveat
+    assert "global only within" in res.message
+    derived = so.solve(_benchmark("bard511"), method="mpec", strategy="bigm")
+    assert derived.status == "optimal" and derived.certificate.global_bound.proven
+
+
+def test_pinedas_too_small_m_is_a_warning_naming_it_and_the_branch_nlp_recovers_the_optimum():
+    """Pineda and Morales (2019)'s example (PAO's pineda): max x + y, 0 <= x <= 2, y solves
+    min y s.t. y >= 100 x - 100, y >= 0; optimum 102 at x = 2, y = 100. M^p = 50 on the slack y of
+    y >= 0 caps y at 50: the MILP's optimum is 51.5 at x = 1.5, at that bound. The tightened NLP
+    of the MILP's branch (y = 100 x - 100, no M) reaches x = 2; the status stays below optimal."""
+    res = so.solve(_benchmark("pineda"), method="mpec", strategy=so.BigM(10.0, 50.0))
+    assert res.history[0]["objective"] == pytest.approx(51.5, abs=1e-6)
+    assert res.info["big_m_active"] == ["L.y[lb][primal]"]
+    assert any("big-M bound on L.y[lb][primal]" in w for w in res.warnings)
+    assert res.status == "locally_optimal" and not res.certificate.global_bound.proven
+    assert res.leader_objective == pytest.approx(102.0, abs=1e-6)
+    assert res.leader["x"] == pytest.approx(2.0, abs=1e-8)
+
+
+def test_scips_point_under_a_given_m_is_polished_to_the_biactive_optimum():
+    """MacMPEC's ex9.2.6 (quadratic: SCIP) with M = 1000 given: the optimum -1 is at x = y = 0.5
+    with both pairs y_i >= 0.5 biactive. SCIP's point sits about 2e-5 away (its feasibility
+    tolerance), where the leader's objective still decreases; the tightened NLP of its branch
+    lands on x = 0.5, S-stationary."""
+    res = so.solve(_benchmark("ex9.2.6"), method="mpec", strategy=so.BigM(1e3, 1e3))
+    assert res.info["solver"] == "scip"
+    assert res.status == "locally_optimal"
+    assert res.leader_objective == pytest.approx(-1.0, abs=1e-9)
+    assert res.leader == pytest.approx({"x1": 0.5, "x2": 0.5}, abs=1e-7)
+    assert res.certificate.stationarity.kind == "S"
+
+
 def test_derivation_leaves_the_model_bounds_alone():
     from stackopt.backends.mpec_problem import MPECProblem
     from stackopt.backends.strategies import big_m_bounds

@@ -61,6 +61,11 @@ class StrategyOutcome:
     history: list[dict[str, Any]] = field(default_factory=list)
     #: entries for ``Result.info`` (the polishing step's, strategies/polish.py)
     info: dict[str, Any] = field(default_factory=dict)
+    #: why an exact strategy's "optimal" proves no global optimum of the MPEC ("" when it does):
+    #: a big-M the user gave, or one the solution is at (strategies/bigm.py)
+    caveat: str = ""
+    #: warnings for ``Result.warnings`` (a big-M the solution is at)
+    warnings: list[str] = field(default_factory=list)
 
 
 def solve_once(

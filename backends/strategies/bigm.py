@@ -7,8 +7,15 @@ or, where none is given, derived from the model (:mod:`.big_m_bounds`: FBBT on t
 an LP over its linear rows, and for the multipliers of linear followers a bound over the vertices
 of their multiplier sets), each valid for an optimal point of the MPEC. A pair with
 neither is an error naming it, never a guess: a too-small M cuts off the optimum silently.
-After the solve a multiplier or slack at its M means the MILP may have been held back by it: a
-warning, and the solver's "optimal" becomes "feasible" (no global claim).
+
+The MILP's optimum is an optimum of the MPEC only within the box its M values impose: a derived
+M is valid, so where none is active the solver's "optimal" is a global claim; a given M, active
+or not, proves nothing (a too-small M that is not active at the MILP's optimum still cuts off
+better points: Pineda and Morales 2019, "Solving linear bilevel problems using big-Ms: not all
+that glitters is gold", IEEE Trans. Power Syst. 34(3)), and an active M says that the box held the
+solution back (a warning). Either way the global claim carries its caveat, and the certificate
+can grant no more than ``locally_optimal``, from the point polished by the tightened NLP of the
+solver's branch (:mod:`.exact_polish`).
 """
 
 from __future__ import annotations
@@ -23,10 +30,20 @@ from stackopt.backends.solvers import SolverRun
 from stackopt.backends.strategies import big_m_bounds
 from stackopt.backends.strategies.base import Strategy, StrategyOutcome, log, solve_once
 from stackopt.backends.strategies.big_m_bounds import Bound
+from stackopt.backends.strategies.exact_polish import polish_branch
+from stackopt.backends.strategies.polish import BIACTIVE_GUESS
 from stackopt.errors import ModelError
 from stackopt.option_values import POSITIVE
 
 BigMHint = float | dict[str, float] | None
+#: the pair sides a caveat names one by one; beyond, it gives their number
+LISTED = 4
+
+
+def _listed(names: list[str]) -> str:
+    if len(names) <= LISTED:
+        return ", ".join(names)
+    return f"{', '.join(names[:LISTED])} and {len(names) - LISTED} more"
 
 
 def _hint(hint: BigMHint, name: str) -> float | None:
@@ -95,20 +112,45 @@ class BigM(Strategy):
     def solve(
         self, problem: MPECProblem, solver: str, options: dict, deadline: float | None
     ) -> StrategyOutcome:
-        """One solve; "optimal" becomes "feasible" when a multiplier or slack is at its M."""
+        """One solve. The solver's "optimal" is a global optimum of the MPEC only when every M is
+        derived and none is active (module docstring); otherwise the outcome's caveat says why not
+        and the point is polished (:mod:`.exact_polish`), so that the certificate can judge it."""
         run = solve_once(problem, solver, options, deadline)
+        history = [self._row(problem, run)]
         held = self._active(problem) if run.has_solution else []
+        given = [
+            f"{p.name}[{side}]"
+            for p, bounds in zip(problem.pairs, problem.derived)
+            for side, bound in zip(("dual", "primal"), bounds)
+            if bound.source == "given"
+        ]
+        caveat, warnings = "", []
         if held:
-            log.warning("bigm: the solution is at its big-M bound on %s", ", ".join(held))
-            if run.status == "optimal":
-                run = SolverRun(
-                    "feasible",
-                    f"{run.message}; at its big-M bound on {', '.join(held)}: the MILP may have "
-                    "cut off the optimum (raise that M)",
-                    True,
-                    run.iterations,
-                )
-        table = {
+            caveat = (
+                f"at its big-M bound on {', '.join(held)}: the MILP may have cut off the optimum "
+                "(raise that M, or leave it out to have it derived)"
+            )
+            warnings.append(f"bigm: the solution is {caveat}")
+            log.warning("%s", warnings[-1])
+        elif given:
+            caveat = (
+                f"the big-M values given for {_listed(given)} bound the MILP's search: its optimum "
+                "is global only within them, and a given M that is not active does not prove it "
+                "valid (Pineda and Morales 2019); leave them out to have them derived"
+            )
+        info = {"big_m": self._table(problem), "big_m_active": held}
+        if caveat and run.status == "optimal":
+            run, polished = polish_branch(problem, run, self._branch(problem), deadline)
+            if polished is not None:
+                status = "optimal" if polished.accepted else "error"
+                tnlp = SolverRun(status, polished.message, True, polished.iterations)
+                history.append(self._row(problem, tnlp, polish=polished.solves))
+                info.update(polished.info())
+        return StrategyOutcome(run, history, info, caveat, warnings)
+
+    def _table(self, problem: MPECProblem) -> dict[str, dict]:
+        """Each pair's M values and where they came from (``Result.info["big_m"]``)."""
+        return {
             p.name: {
                 "dual": m_dual.value,
                 "dual_from": m_dual.source,
@@ -117,9 +159,17 @@ class BigM(Strategy):
             }
             for p, (m_dual, m_primal) in zip(problem.pairs, problem.derived)
         }
-        return StrategyOutcome(
-            run, [self._row(problem, run)], {"big_m": table, "big_m_active": held}
-        )
+
+    def _branch(self, problem: MPECProblem) -> list[str]:
+        """Each pair's side as the binaries fix it: z_j = 1 fixes the slack at 0 ("slack"),
+        z_j = 0 the multiplier ("lam"); "both" where the free side is within the polishing's
+        ``BIACTIVE_GUESS`` of 0 as well (a solver's point can sit that far from a biactive pair;
+        the TNLP's multipliers then tell which side to release)."""
+        sides = []
+        for j, p in enumerate(problem.pairs):
+            fixed, free = ("slack", p.lam) if problem.block.z[j].value > 0.5 else ("lam", p.slack)
+            sides.append("both" if abs(float(pyo.value(free))) <= BIACTIVE_GUESS else fixed)
+        return sides
 
     def _active(self, problem: MPECProblem) -> list[str]:
         """The pair sides (``name[dual]``, ``name[primal]``) at their M."""

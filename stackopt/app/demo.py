@@ -16,7 +16,7 @@ ROUTES = [
     ("mpec smoothed-fb/ipopt", dict(method="mpec", strategy="smoothed-fb")),
     ("mpec penalty/ipopt", dict(method="mpec", strategy="penalty")),
     ("mpec nlp/ipopt", dict(method="mpec", strategy="nlp")),
-    ("mpec bigm/scip", dict(method="mpec", strategy=so.BigM(dual_big_M=200))),
+    ("mpec bigm/scip", dict(method="mpec", strategy="bigm")),
     ("mpec sos1/scip", dict(method="mpec", strategy="sos1")),
     ("gradient (kkt oracle, sgd)", dict(method="gradient", optimizer="sgd", lr=1.0, max_iter=500)),
     ("slsqp (black box)", dict(method="slsqp")),
