@@ -26,7 +26,7 @@ from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.backends.solvers import GLOBAL_SOLVERS, LOCAL_SOLVERS, SolverRun, require
 from stackopt.backends.start_points import leader_start, random_value
 from stackopt.backends.strategies import SOS1, STRATEGIES, Strategy
-from stackopt.backends.strategies.base import StrategyOutcome, Watch, out_of_time
+from stackopt.backends.strategies.base import OutOfTime, StrategyOutcome, Watch, out_of_time
 from stackopt.certificate import GlobalBound
 from stackopt.discrete_leader import discrete_leader_vars, refuse_discrete_leader, relaxed_leader
 from stackopt.errors import OptionError
@@ -250,9 +250,13 @@ def _multistart(strat, solver, game, cuts, starts, deadline, solver_options, wat
     for v in problem.structure.leader_vars:
         if v.name in first_start:
             v.set_value(first_start[v.name], skip_validation=True)
+    problem.deadline = deadline
     strat.accepts(problem)
     chosen = _pick_solver(strat, solver, problem)
-    strat.apply(problem)
+    try:
+        strat.apply(problem)
+    except OutOfTime as exc:  # no point: nothing was solved
+        return _Found(SolverRun("time_limit", str(exc), False), chosen, None, None, [], {})
     _add_cuts(problem, cuts)
     first = problem.snapshot()
     for start in range(multistart):

@@ -90,6 +90,9 @@ class MPECProblem:
         self.tightened = None
         #: the caller's view of every solve (strategies.base.Watch), set by the MPEC runner
         self.watch: Any = None
+        #: the solve's wall-clock deadline (a ``time.perf_counter()`` instant, None: none), set
+        #: by the MPEC runner for a strategy's ``apply`` (bigm's derivation)
+        self.deadline: float | None = None
         #: what the strategy derived for this problem in ``apply`` and reads in ``solve`` (bigm's
         #: M values), kept here rather than on the strategy, which callers may share
         self.derived: Any = None

@@ -154,3 +154,49 @@ def test_derived_big_m_is_the_known_optimum_or_a_named_error(problem):
     assert problem.name in DERIVED
     assert problem.solved(res.leader_objective), (res.status, res.leader_objective)
     assert res.status == "optimal" and res.info["big_m_active"] == []
+
+
+class _Clock:
+    """A clock that advances one second per reading: the derivation's deadline checks counted."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def perf_counter(self) -> float:
+        self.now += 1.0
+        return self.now
+
+
+def test_the_derivation_checks_the_deadline_between_its_steps(monkeypatch):
+    """PAO's bard511 (FBBT, the vertex bound and the LPs all run): with a clock that ticks once per
+    reading, a deadline after the n-th check stops the derivation there with OutOfTime, for every
+    n, leaving the model's bounds as they were; a deadline after the last check changes nothing."""
+    from stackopt.backends.mpec_problem import MPECProblem
+    from stackopt.backends.strategies import big_m_bounds
+    from stackopt.backends.strategies.base import OutOfTime
+
+    problem = MPECProblem(_benchmark("bard511"))
+    which = [(True, True)] * len(problem.pairs)
+    unlimited = big_m_bounds.derive(problem, which)
+    clock = _Clock()
+    monkeypatch.setattr(big_m_bounds, "time", clock)
+    assert big_m_bounds.derive(problem, which, deadline=1e9) == unlimited
+    readings = int(clock.now)
+    assert readings > 10  # FBBT's constraints, the vertex bound's column sets, the LPs
+    bounds = [(v.name, v.lb, v.ub) for v in problem.model.component_data_objects(pyo.Var)]
+    for n in range(readings):
+        clock.now = 0.0
+        with pytest.raises(OutOfTime, match="deriving the big-M values"):
+            big_m_bounds.derive(problem, which, deadline=n + 0.5)
+        assert [(v.name, v.lb, v.ub) for v in problem.model.component_data_objects(pyo.Var)] == (
+            bounds
+        )
+
+
+def test_a_time_limit_shorter_than_the_derivation_ends_as_time_limit_without_a_point():
+    """The security game (3 defenders, 30 targets): a time limit that passes during the
+    derivation of the slack bounds ends the solve as time_limit with no point, before any MILP."""
+    game = so.models.security_game(3, 30, budget=0.6, seed=3, patrol=15, resources=3.0)
+    res = so.solve(game, method="mpec", strategy=so.BigM(dual_big_M=1e3), time_limit=1e-3)
+    assert res.status == "time_limit" and "deriving the big-M values" in res.message
+    assert res.leader_objective is None and res.history == []

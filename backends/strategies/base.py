@@ -30,6 +30,11 @@ COMPLEMENTARITY_TOL = 1e-6
 log = logging.getLogger("stackopt.mpec")
 
 
+class OutOfTime(Exception):
+    """A strategy's preparation (``apply``: bigm's derivation of its M values) passed the solve's
+    deadline: the run ends as "time_limit" without a point."""
+
+
 @dataclass
 class Watch:
     """The caller's view of every solve: ``callback(row) -> bool`` on each history row, prefixed

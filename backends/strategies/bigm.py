@@ -72,13 +72,15 @@ class BigM(Strategy):
 
     def big_ms(self, problem: MPECProblem) -> list[tuple[Bound, Bound]]:
         """(M^d_j, M^p_j) for every pair with their sources, or a ModelError naming the first pair
-        without one."""
+        without one; :class:`~.base.OutOfTime` when the derivation passes ``problem.deadline``."""
         given = [
             (_hint(self.dual_big_M, p.name), _hint(self.primal_big_M, p.name))
             for p in problem.pairs
         ]
         which = [(dual is None, primal is None) for dual, primal in given]
-        derived = big_m_bounds.derive(problem, which) if any(map(any, which)) else []
+        derived = (
+            big_m_bounds.derive(problem, which, problem.deadline) if any(map(any, which)) else []
+        )
         out = []
         for j, (p, (dual, primal)) in enumerate(zip(problem.pairs, given)):
             m_dual = Bound(float(dual), "given") if dual is not None else derived[j][0]
