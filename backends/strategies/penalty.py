@@ -58,7 +58,10 @@ class Penalty(ContinuationStrategy):
         sign = 1.0 if obj.sense == pyo.minimize else -1.0
         leader = sign * obj.expr if obj.active else 0.0
         obj.deactivate()
-        b.penalized = pyo.Objective(expr=leader + rho * sum(p.lam * p.slack for p in pairs))
+        # rho inside each term: the ASL then sees the penalty as a sum of small elements and
+        # forms its Hessian element by element; rho * (a sum) is one element over every pair's
+        # variables, whose Hessian costs O(n^2) (security game 5 x 100: 6 ms against 1 ms)
+        b.penalized = pyo.Objective(expr=leader + sum(rho * p.lam * p.slack for p in pairs))
 
     def inner_tolerance(self, value: float) -> float:
         """Every penalized solve may be the answer: each is solved to the solver's tolerance."""
