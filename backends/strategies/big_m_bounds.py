@@ -5,12 +5,13 @@ complementarity dropped), so it holds at every MPEC point, the optimum included:
 
 1. **FBBT** (feasibility-based bound tightening, :mod:`pyomo.contrib.fbbt`) on the whole KKT
    system: interval propagation through the stationarity rows, the followers' and the leader's
-   constraints and the Var bounds (lam >= 0 among them);
+   constraints and the Var bounds (lam >= 0 among them), with a queue of constraints to run
+   again (:func:`_tighten`);
 2. **LP**: max lam_j and max s_j over the linear rows of the KKT system (a follower that is linear
    in its own Vars with coefficients that do not depend on the leader gives linear stationarity
    rows; nonlinear rows are dropped, which only relaxes), within the bounds of step 1, integrality
-   relaxed; solved by HiGHS when it is installed.
-
+   relaxed; one HiGHS model (appsi, when installed) whose objective alone changes, and no LP for
+   a side whose Vars are in no linear row (its maximum is its interval bound);
 3. **vertex** (multipliers only): where the stationarity rows are r(x, y) + A^T lam + E^T nu = 0
    with constant A and E (followers whose constraints are linear in their own Vars with constant
    coefficients) and the multipliers appear nowhere else, some multiplier vector of every KKT
@@ -23,7 +24,8 @@ complementarity dropped), so it holds at every MPEC point, the optimum included:
 
 The smallest finite bound is kept, with where it came from. Each is widened by ``MARGIN`` so that
 a solution at the bound's value is not mistaken for a solution held back by it (``active``).
-A pair without a finite bound after both steps needs M from the user: valid multiplier bounds are
+A pair without a finite bound after all three needs M from the user (the derivation ends at the
+first such pair): valid multiplier bounds are
 in general as hard as the bilevel problem itself (Kleinert, Labbé, Plein and Schmidt 2020, "There's
 no free lunch: on the hardness of choosing a correct big-M in bilevel optimization", Oper. Res.
 68(6)), and the KKT polyhedron of a linear follower is unbounded whenever its multipliers are not
