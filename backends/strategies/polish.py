@@ -39,10 +39,14 @@ BIACTIVE_GUESS = 1e-3
 MAX_TNLP_SOLVES = 3
 #: Ipopt iterations of one TNLP solve at most: from a right guess it converges in a few dozen
 MAX_TNLP_ITER = 200
+#: Ipopt's ``mu_init`` for a solve that starts near its solution (the TNLP at a relaxation's
+#: point, a penalty's warm-started solve at the next rho): Ipopt's default 0.1 first pulls such a
+#: start back towards the analytic centre
+NEAR_SOLUTION_MU = 1e-6
 #: Ipopt starts the TNLP at the relaxation's point, near its solution: a small barrier and bound
 #: push keep it there (on the collection's problems without integer Vars: 186 TNLP iterations
 #: under Scholtes, against 341 with Ipopt's defaults)
-TNLP_START = {"mu_init": 1e-6, "bound_push": 1e-8, "bound_frac": 1e-8}
+TNLP_START = {"mu_init": NEAR_SOLUTION_MU, "bound_push": 1e-8, "bound_frac": 1e-8}
 #: a multiplier below -SIGN_TOL * max(1, max |sigma|) is negative
 SIGN_TOL = 1e-6
 
