@@ -49,7 +49,12 @@ implicit gradient is one-sided: no trial along it may decrease L_mu although the
 descend (along the kink, or to the other side). Then the step is tried along the steepest descent
 direction of the linearized MPEC (the certificate's stationarity LP,
 :func:`stackopt.backends.certification.stationarity.descent_direction`), halved from a tenth of
-the box; the run is stationary only when that fails too.
+the box; the run is stationary only when that fails too. Where the run zig-zags across a kink
+(the projected step here points against the one of a gradient among the last ``NONMONOTONE``
+steps), the step is along the least-norm element of the two gradients' convex hull
+(:mod:`.kink_bundle`, gradient sampling with a bundle of two), with the monotone Armijo test; the
+history row says ``"kink": True``. Its projected step is the stationarity measure when the two
+points are within sqrt(eps) FIRST_MOVE D of each other (Clarke's eps-stationarity).
 
 **The followers' domain.** If the oracle fails at the start, phase 1 (:mod:`.feasible_start`)
 moves the leader to the nearest decision, within its own constraints, at which every follower is
@@ -106,6 +111,7 @@ from stackopt.backends.cvxpy_path import run_cvxpy
 from stackopt.backends.evaluation import FEASIBILITY_TOL, honest_result
 from stackopt.backends.feasible_start import FollowerDomain
 from stackopt.backends.high_point import high_point
+from stackopt.backends.kink_bundle import across_kink
 from stackopt.backends.leader_steps import (
     FIRST_MOVE,
     MAX_HALVINGS,
@@ -614,13 +620,14 @@ class _Descent:
         status, message = "iteration_limit", f"ran {self.max_iter} steps"
         t, previous = None, None  # the line search's trial step; (pi, grad) of the last step
         recent: deque[float] = deque(maxlen=NONMONOTONE)  # L_mu at the last steps
+        sampled: deque = deque(maxlen=NONMONOTONE)  # (pi, grad) at the last steps: the bundle
         self.penalty, last_gap = self.mu, None  # mu grows when y's updates do not settle
         self.bounded = False
         reference = None
         bar = progress_bar(self.max_iter, "step", self.verbose, desc="gradient")
         try:
             for k in range(self.max_iter):
-                t0 = time.perf_counter()
+                t0, kink = time.perf_counter(), None
                 out = self._gradient(at, y, rng)
                 if out is None:
                     status = "error"
@@ -645,8 +652,16 @@ class _Descent:
                             first_trial(lb, ub, at.pi, direction, self.lr),
                             FIRST_MOVE * box_width(lb, ub, at.pi),
                         )
-                    projected = cons.project(at.pi - reference[0] * direction) - at.pi
-                    measure = float(np.abs(projected).max(initial=0.0)) / reference[1]
+                    measure = self._measure(at.pi, direction, reference)
+                    kink = self.optimizer == "sgd" and across_kink(
+                        cons.project, at.pi, grad, sampled, reference[0]
+                    )
+                    sampled.append((at.pi, grad))
+                    if kink:  # the projected steps zig-zag: along the kink
+                        direction = kink[0]
+                        apart = float(np.abs(at.pi - kink[1]).max()) / reference[1]
+                        if apart <= np.sqrt(accuracy):  # Clarke's, within a small distance
+                            measure = self._measure(at.pi, direction, reference)
                     t = (
                         first_trial(lb, ub, at.pi, direction, self.lr)
                         if t is None
@@ -657,12 +672,14 @@ class _Descent:
                             grad,
                             direction,
                             box_width(lb, ub, at.pi),
-                            self.optimizer == "sgd",
+                            self.optimizer == "sgd" and not kink,
                         )
                     )
                     if measure <= accuracy:  # stationary for these multipliers: no step
                         trial = _Trial(None, 0, t, stationary=True)
                     else:
+                        if kink:  # monotone along the kink (the nonmonotone rule is BB's)
+                            recent.clear()
                         trial = self._armijo(at, grad, direction, t, y, recent, rng)
                         t = trial.size if trial.point is not None else t
                 else:
@@ -691,6 +708,7 @@ class _Descent:
                     last_gap = gap
                     y = np.maximum(0.0, y + mu * G)
                     previous = None  # the gradient changed with y
+                    sampled.clear()
                     t = None  # and so did the problem: the line search starts afresh
                     recent.clear()
                 row = {
@@ -707,7 +725,7 @@ class _Descent:
                     "step_time": time.perf_counter() - t0,
                 }
                 if self.line_search:
-                    row["step_size"], row["mu"] = trial.size, mu
+                    row["step_size"], row["mu"], row["kink"] = trial.size, mu, bool(kink)
                 history.append(row)
                 bar.update(1)
                 if trial.point is None and not inner_done:
@@ -748,6 +766,11 @@ class _Descent:
         if note:
             message = f"{note}; {message}"
         return self._result(status, returned, message, history)
+
+    def _measure(self, pi: np.ndarray, direction: np.ndarray, reference: tuple) -> float:
+        """The scale-free projected step ||P(pi - tau_0 d) - pi||_inf / (FIRST_MOVE D)."""
+        projected = self.cons.project(pi - reference[0] * direction) - pi
+        return float(np.abs(projected).max(initial=0.0)) / reference[1]
 
     def _paper_stationary(self, pi, moved, violation, grad) -> bool:
         """Algorithm 1's stop: the step vanished at a point within the constraints; a momentum

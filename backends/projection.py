@@ -3,8 +3,8 @@
 It keeps the leader's equilibrium-independent constraints (its Vars' box and its linear
 constraints on its own Vars), and a follower's own feasible set in projected gradient play.
 Euclidean projection is in closed form for a box (clipping) and for disjoint capped simplices
-{l <= x <= u, sum_{i in S} x_i = c} (:func:`project_capped_simplices`, all of them at once); any
-other polyhedron is projected by a QP in cvxpy.
+{l <= x <= u, lo <= sum_{i in S} x_i <= hi} (:func:`project_capped_simplices`, all of them at
+once); any other polyhedron is projected by a QP in cvxpy, unless clipping already meets it.
 """
 
 from __future__ import annotations
@@ -86,7 +86,14 @@ def project_capped_simplex(
 
 
 class LinearSetProjection:
-    """``project(y)``: the closest point to ``y`` in {lb <= x <= ub, lo <= A x <= hi}."""
+    """``project(y)``: the closest point to ``y`` in {lb <= x <= ub, lo <= A x <= hi}.
+
+    The box's projection clip(y) is the answer when it meets the rows. Rows with unit coefficients
+    on disjoint sets of Vars (lo <= sum_{i in S} x_i <= hi) are projected in closed form: where the
+    clipped sum leaves [lo, hi] the row is active at the projection (else clip(y), the box's
+    projection, would be it), a capped simplex with the total at the bound it crosses. Other rows:
+    a QP in cvxpy, compiled once with y as its parameter.
+    """
 
     def __init__(self, leader_vars: list[VarData], constraints: list[ConstraintData]):
         n = len(leader_vars)
@@ -110,49 +117,75 @@ class LinearSetProjection:
             hi.append(np.inf if c.upper is None else c.ub - shift)
         self.A = np.array(rows).reshape(len(rows), n)
         self.lo, self.hi = np.array(lo, float), np.array(hi, float)
-        self.simplices = self._as_simplices()
-        if self.simplices:  # (their coordinates, the simplex of each, the totals)
+        groups = self._unit_rows()
+        #: the equality rows as capped simplices (their coordinates, total), or None when some row
+        #: is not a disjoint unit-coefficient equality (closed form for play, which needs it)
+        self.simplices = (
+            [(idx, float(self.hi[k])) for k, idx in enumerate(groups)]
+            if groups is not None and np.array_equal(self.lo, self.hi)
+            else None
+        )
+        self._groups = None
+        if groups:  # (their coordinates, the row of each)
             self._groups = (
-                np.concatenate([idx for idx, _ in self.simplices]),
-                np.repeat(np.arange(len(self.simplices)), [len(i) for i, _ in self.simplices]),
-                np.array([total for _, total in self.simplices]),
+                np.concatenate(groups),
+                np.repeat(np.arange(len(groups)), [len(idx) for idx in groups]),
             )
+        self._problem = None  # the QP, built on first use
 
-    def _as_simplices(self) -> list[tuple[np.ndarray, float]] | None:
-        """The disjoint unit-coefficient sum rows (capped simplices), or None if not all rows are."""
+    def _unit_rows(self) -> list[np.ndarray] | None:
+        """Each row's coordinates when every row has unit coefficients on disjoint sets of Vars."""
         used = np.zeros(self.A.shape[1], bool)
         out = []
-        for a, lo, hi in zip(self.A, self.lo, self.hi):
+        for a in self.A:
             idx = np.flatnonzero(a)
-            if lo != hi or not np.all(a[idx] == 1.0) or used[idx].any():
+            if not np.all(a[idx] == 1.0) or used[idx].any():
                 return None
             used[idx] = True
-            out.append((idx, float(hi)))
+            out.append(idx)
         return out
 
     def __call__(self, y: np.ndarray) -> np.ndarray:
-        if self.simplices is None:
-            return self._qp(y)
         x = np.minimum(np.maximum(y, self.lb), self.ub)  # np.clip, without its overhead
-        if self.simplices:
-            at, group, totals = self._groups
-            x[at] = project_capped_simplices(y[at], group, totals, self.lb[at], self.ub[at])
-        return x
+        if not len(self.A):
+            return x
+        if self._groups is not None:
+            at, row = self._groups
+            sums = np.bincount(row, x[at], minlength=len(self.lo))
+            totals = np.minimum(np.maximum(sums, self.lo), self.hi)
+            off = np.flatnonzero(sums != totals)
+            if len(off):
+                moved = np.isin(row, off)
+                renumber = np.zeros(len(self.lo), int)
+                renumber[off] = np.arange(len(off))
+                x[at[moved]] = project_capped_simplices(
+                    y[at[moved]], renumber[row[moved]], totals[off], self.lb[at[moved]],
+                    self.ub[at[moved]],
+                )  # fmt: skip
+            return x
+        ax = self.A @ x
+        if np.all((self.lo <= ax) & (ax <= self.hi)):
+            return x
+        return self._qp(y)
 
     def _qp(self, y: np.ndarray) -> np.ndarray:
         import cvxpy as cp
 
-        x = cp.Variable(len(y))
-        cons = []
-        for bound, sign in ((self.lb, 1), (self.ub, -1)):
-            m = np.isfinite(bound)
-            if m.any():
-                cons.append(sign * x[m] >= sign * bound[m])
-        for bound, sign in ((self.lo, 1), (self.hi, -1)):
-            m = np.isfinite(bound)
-            if m.any():
-                cons.append(sign * (self.A[m] @ x) >= sign * bound[m])
-        cp.Problem(cp.Minimize(cp.sum_squares(x - y)), cons).solve()
+        if self._problem is None:
+            x, target = cp.Variable(len(y)), cp.Parameter(len(y))
+            cons = []
+            for bound, sign in ((self.lb, 1), (self.ub, -1)):
+                m = np.isfinite(bound)
+                if m.any():
+                    cons.append(sign * x[m] >= sign * bound[m])
+            for bound, sign in ((self.lo, 1), (self.hi, -1)):
+                m = np.isfinite(bound)
+                if m.any():
+                    cons.append(sign * (self.A[m] @ x) >= sign * bound[m])
+            self._problem = x, target, cp.Problem(cp.Minimize(cp.sum_squares(x - target)), cons)
+        x, target, problem = self._problem
+        target.value = np.asarray(y, float)
+        problem.solve()
         if x.value is None:
             raise ModelError("the linear constraints kept by projection are infeasible")
         return np.asarray(x.value, float)

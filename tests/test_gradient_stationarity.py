@@ -56,3 +56,45 @@ def test_a_kink_of_the_value_function_is_crossed_along_the_linearized_mpecs_dire
     assert res.success
     assert res.leader_objective == pytest.approx(-3.0, abs=1e-6)
     assert res.leader["x"][1] == pytest.approx(2.0, abs=1e-6)
+
+
+def test_across_a_kink_the_step_is_the_least_norm_combination():
+    import numpy as np
+
+    from stackopt.backends.kink_bundle import across_kink
+
+    def free(x):
+        return x
+
+    pi = np.zeros(2)
+    # f = max(x1 + 2 x2, x1 - 2 x2): the gradients on both sides of x2 = 0; the least-norm
+    # element of their hull is (1, 0), along the kink
+    combined, where = across_kink(free, pi, np.array([1.0, 2.0]), [(pi + 1, np.array([1, -2]))], 1)
+    assert combined == pytest.approx([1.0, 0.0], abs=1e-15)
+    assert where == pytest.approx([1.0, 1.0])
+    # steps that do not point against each other: no kink between
+    assert across_kink(free, pi, np.array([1.0, 2.0]), [(pi, np.array([1.0, -0.1]))], 1) is None
+
+
+def valley() -> so.StackelbergGame:
+    """The follower's y = max(x1, x2) puts a kink along x1 = x2 into
+    F = 6 y - 3 (x1 + x2) + (x1 + x2 - 2)^2 = 3 |x1 - x2| + (x1 + x2 - 2)^2: minimum 0 at (1, 1)."""
+    g = so.StackelbergGame()
+    g.x1 = pyo.Var(bounds=(-5, 5), initialize=3.0)
+    g.x2 = pyo.Var(bounds=(-5, 5), initialize=-2.0)
+    g.F = so.Follower()
+    g.F.y = pyo.Var()
+    g.F.cost = pyo.Objective(expr=(g.F.y - g.x1) ** 2)
+    g.F.floor = pyo.Constraint(expr=g.F.y >= g.x2)
+    g.obj = pyo.Objective(expr=6 * g.F.y - 3 * g.x1 - 3 * g.x2 + (g.x1 + g.x2 - 2) ** 2)
+    return g
+
+
+def test_along_a_kink_valley_the_steps_follow_it():
+    # projected gradient steps zig-zag across x1 = x2 (427 steps without the combined direction)
+    res = so.solve(valley(), method="gradient", multistart=1)
+    assert res.success
+    assert res.leader_objective == pytest.approx(0.0, abs=1e-5)
+    assert res.leader["x1"] == pytest.approx(1.0, abs=1e-5)
+    assert any(row["kink"] for row in res.history)
+    assert len(res.history) < 250

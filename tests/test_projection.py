@@ -71,3 +71,31 @@ def test_infeasible_group_is_named():
         so.ModelError, match=r"no point in the box sums to 3.0 \(bounds sum to 0.0..2.0\)"
     ):
         project_capped_simplices(np.zeros(4), group, np.array([1.0, 3.0]), np.zeros(4), np.ones(4))
+
+
+def test_unit_inequality_rows_in_closed_form_match_the_qp():
+    """Disjoint rows lo <= sum x_S <= hi: clipping where it meets them, else a capped simplex at
+    the bound it crosses (the row is active at the projection)."""
+    rng = np.random.default_rng(7)
+    g = so.StackelbergGame()
+    g.x = pyo.Var(range(6), bounds=(0, 2))
+    g.budget = pyo.Constraint(expr=g.x[0] + g.x[1] + g.x[2] <= 3)
+    g.floor = pyo.Constraint(expr=pyo.inequality(1, g.x[3] + g.x[4], 2.5))
+    proj = LinearSetProjection(list(g.x.values()), [g.budget, g.floor])
+    assert proj.simplices is None  # inequalities: not the equality simplices play needs
+    for _ in range(8):
+        y = rng.normal(1.0, 1.5, 6)
+        x = proj(y)
+        assert x == pytest.approx(proj._qp(y), abs=1e-4)  # the QP solver's accuracy
+    # (2, 2, 2) clipped sums to 6 > 3: shifted by 1 onto the budget
+    assert proj(np.array([2.0, 2.0, 2.0, 1.0, 0.5, 7.0])) == pytest.approx([1, 1, 1, 1, 0.5, 2])
+
+
+def test_a_point_whose_clipping_meets_general_rows_needs_no_qp():
+    g = so.StackelbergGame()
+    g.x = pyo.Var(range(2), bounds=(0, 5))
+    g.half = pyo.Constraint(expr=g.x[0] + 2 * g.x[1] <= 2)
+    proj = LinearSetProjection(list(g.x.values()), [g.half])
+    assert proj(np.array([-1.0, 0.5])) == pytest.approx([0.0, 0.5], abs=0)
+    assert proj._problem is None  # the QP was never built
+    assert proj(np.array([2.0, 2.0])) == pytest.approx([1.2, 0.4], abs=1e-5)
