@@ -121,6 +121,23 @@ class MPECProblem:
         exprs += [p.slack for p in self.pairs]
         return all(generate_standard_repn(e, quadratic=False).is_linear() for e in exprs)
 
+    def slack_rows(self) -> list[int]:
+        """The pairs whose s_j >= 0 needs a row: all but those where s_j = c (v - r) and v's own
+        bound already says v >= r (c > 0) or v <= r (c < 0), as for a follower's variable bound.
+        A row as well would state that bound twice: Ipopt then carries a slack variable and a
+        multiplier more per pair, and the two copies of an active bound violate LICQ."""
+        rows = []
+        for j, p in enumerate(self.pairs):
+            single = linear_in_one_var(p.slack)
+            if single is None:
+                rows.append(j)
+                continue
+            v, coef, root = single
+            bound = v.lb if coef > 0 else v.ub
+            if bound is None or bound != root:
+                rows.append(j)
+        return rows
+
     def complementarity_gap(self) -> float:
         """max_j min(lam_j, s_j) / max(1, lam_j, s_j) over the pairs: >= 0 up to rounding, 0 at a
         KKT point, and relative to the pair's scale (a pair of size 1e3 is judged as one of 1)."""
@@ -167,3 +184,14 @@ class MPECProblem:
         for v in self.structure.leader_vars + self.kkt.z_vars:
             if v.name in values and not v.fixed:
                 v.set_value(values[v.name], skip_validation=True)
+
+
+def linear_in_one_var(expr) -> tuple[VarData, float, float] | None:
+    """(v, c, r) when ``expr`` is c (v - r) for one Var v and c != 0, else None."""
+    repn = generate_standard_repn(expr, quadratic=False)
+    if not repn.is_linear() or len(repn.linear_vars) != 1:
+        return None
+    coef = float(repn.linear_coefs[0])
+    if coef == 0:
+        return None
+    return repn.linear_vars[0], coef, -float(repn.constant) / coef

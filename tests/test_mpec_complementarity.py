@@ -110,3 +110,21 @@ def test_bard511_local_minimum_at_the_followers_feasibility_edge_is_locally_opti
     assert res.leader_objective == pytest.approx(
         5 * res.leader["x"] - 12 if res.leader["x"] < 2 else 8 - 5 * res.leader["x"], abs=1e-6
     )
+
+
+def test_a_followers_variable_bound_gets_no_second_row():
+    """s_j >= 0 is a row only where no Var bound states it: y's bounds (0 <= y <= 1) are y's own,
+    y >= x - 1 needs its row."""
+    from stackopt.backends.mpec_problem import MPECProblem
+
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, 3), initialize=2)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, 1))
+    g.F.o = pyo.Objective(expr=(g.F.y - g.x) ** 2)
+    g.F.c = pyo.Constraint(expr=g.F.y >= g.x - 1)
+    g.o = pyo.Objective(expr=g.x + g.F.y)
+    problem = MPECProblem(g)
+    rows = [problem.pairs[j].name for j in problem.slack_rows()]
+    assert sorted(p.name for p in problem.pairs) == ["F.c[upper]", "F.y[lb]", "F.y[ub]"]
+    assert rows == ["F.c[upper]"]

@@ -54,7 +54,7 @@ class Penalty(ContinuationStrategy):
     def apply(self, problem: MPECProblem) -> None:
         b, pairs = problem.block, problem.pairs
         rho = self.declare_parameter(problem, self.rho0)
-        b.slack_nonneg = pyo.Constraint(range(len(pairs)), rule=lambda _, j: pairs[j].slack >= 0)
+        b.slack_nonneg = pyo.Constraint(problem.slack_rows(), rule=lambda _, j: pairs[j].slack >= 0)
         obj = problem.leader_objective
         sign = 1.0 if obj.sense == pyo.minimize else -1.0
         leader = sign * obj.expr if obj.active else 0.0

@@ -27,9 +27,8 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.collections import ComponentMap, ComponentSet
 from pyomo.core.expr.visitor import identify_variables
-from pyomo.repn import generate_standard_repn
 
-from stackopt.backends.mpec_problem import MPECProblem
+from stackopt.backends.mpec_problem import MPECProblem, linear_in_one_var
 
 #: a pair with lam_j and s_j both at most this is guessed biactive (a relaxation leaves such a
 #: pair near the root of its parameter): both sides are fixed, and the multipliers tell which
@@ -177,13 +176,8 @@ class TightenedNLP:
 
 def _as_bound(slack, present: ComponentSet) -> tuple | None:
     """(v, c, r) when ``slack`` is c (v - r) for one Var v in ``present``, else None."""
-    repn = generate_standard_repn(slack, quadratic=False)
-    if not repn.is_linear() or len(repn.linear_vars) != 1 or repn.linear_vars[0] not in present:
-        return None
-    coef = float(repn.linear_coefs[0])
-    if coef == 0:
-        return None
-    return repn.linear_vars[0], coef, -float(repn.constant) / coef
+    single = linear_in_one_var(slack)
+    return single if single is not None and single[0] in present else None
 
 
 def guess_sides(problem: MPECProblem) -> list[str]:
