@@ -24,7 +24,9 @@ equilibria are polished.
 (Armijo) line search on L_mu at the recomputed equilibrium (Bertsekas 1999, Sec. 2.3.2):
 pi+ = P(pi - t d) is accepted when L_mu(pi+) <= max_i L_mu(pi_i) + 1e-4 grad^T (pi+ - pi), the
 maximum over this step and the last ``NONMONOTONE`` ones with the same multipliers (the
-nonmonotone rule of Grippo, Lampariello and Lucidi 1986, which lets Barzilai-Borwein steps work),
+nonmonotone rule of Grippo, Lampariello and Lucidi 1986, which lets Barzilai-Borwein steps work)
+but at most L_mu(pi) + |grad^T (pi+ - pi)| (no climb over a jump of L_mu, where a follower's
+response switches: at MacMPEC ex9.2.8's x = 1/4 the run crossed it back and forth for 300 steps),
 else t is halved. d is the gradient (``optimizer="sgd"``) or Adam's scaled direction (``"adam"``). The first
 trial step is ``lr`` when given; otherwise the scale-free rule of :mod:`.leader_steps`: the first
 trial moves the leader by a tenth of its range, t_0 = 0.1 D / ||d||_inf, D the widest finite box
@@ -76,10 +78,9 @@ decision starts it where the leader does well), then two random decisions when n
 a success (a flat implicit gradient, e.g. a follower at its bound, gives no direction back into
 the leader's constraints: MacMPEC ex9.2.3 from x = 1); with fixed steps one run (Algorithm 1 as in
 the paper); each later default run gets at most ``AUTO_START_TIME`` times the first run's wall
-time (at least a second), so the default costs a few single runs, and the first run may take
-all of ``time_limit``, as a single run would. ``time_limit`` covers
-all of them: each start gets the time left divided by the starts left, and a start that ends early
-leaves its time to the rest; a proven optimum ends the starts.
+time (at least a second), so the default costs a few single runs. ``time_limit`` covers all of
+them: each start gets the time left divided by the starts left (the default's first run half of
+it), and a start that ends early leaves its time to the rest; a proven optimum ends the starts.
 ``callback(state) -> bool`` is called after every step with the step's history row and the decision
 it was taken from (``state["leader"]``, name -> value); True stops the run. Ctrl-C returns the best feasible decision so far
 (else the last one with an equilibrium) with status "interrupted".
@@ -307,9 +308,7 @@ def run(
         now = time.perf_counter()
         share = None if deadline is None else now + (deadline - now) / (planned - i)
         values = starts.next(i)
-        if multistart is None and i == 0:  # the first run as a single one
-            share = deadline
-        elif multistart is None:  # the later ones capped by the first
+        if multistart is None and i > 0:  # the default's later runs capped by the first
             cap = time.perf_counter() + max(AUTO_START_TIME * first, 1.0)
             share = cap if deadline is None else min(deadline, cap)
         run_rng = np.random.default_rng(seed if i == 0 else [seed, i])
@@ -516,7 +515,11 @@ class _Descent:
 
         def decreases(point: _Point) -> bool:
             value = merit(point.ev.leader_cost, self.cons.values(point.ev), y, self.penalty)
-            return sufficient_decrease(base, value, grad, point.pi - at.pi)
+            moved = point.pi - at.pi
+            # a climb of at most the first-order change: a jump of L_mu (a follower's response
+            # switching) is no overshoot of a Barzilai-Borwein step
+            climb = min(base, here + abs(float(grad @ moved)))
+            return sufficient_decrease(climb, value, grad, moved)
 
         trial = self._backtrack(
             at, lambda h: self.cons.project(at.pi - t / 2**h * direction), decreases, rng

@@ -68,3 +68,17 @@ def division_at_the_start() -> so.StackelbergGame:
     g.F.o = pyo.Objective(expr=g.F.y**2 / (g.x + 1) - g.F.y)
     g.o = pyo.Objective(expr=(g.x - 1) ** 2 + g.F.y**2 / (g.x + 1))
     return g
+
+
+def valley() -> so.StackelbergGame:
+    """The follower's y = max(x1, x2) puts a kink along x1 = x2 into
+    F = 6 y - 3 (x1 + x2) + (x1 + x2 - 2)^2 = 3 |x1 - x2| + (x1 + x2 - 2)^2: minimum 0 at (1, 1)."""
+    g = so.StackelbergGame()
+    g.x1 = pyo.Var(bounds=(-5, 5), initialize=3.0)
+    g.x2 = pyo.Var(bounds=(-5, 5), initialize=-2.0)
+    g.F = so.Follower()
+    g.F.y = pyo.Var()
+    g.F.cost = pyo.Objective(expr=(g.F.y - g.x1) ** 2)
+    g.F.floor = pyo.Constraint(expr=g.F.y >= g.x2)
+    g.obj = pyo.Objective(expr=6 * g.F.y - 3 * g.x1 - 3 * g.x2 + (g.x1 + g.x2 - 2) ** 2)
+    return g

@@ -1,12 +1,16 @@
 """The gradient method's defaults on problems nobody here wrote: the followers' feasibility domain,
 scale-free steps, starts, the option vocabulary and Ctrl-C."""
 
+import time
+
 import numpy as np
 import pytest
 
 import stackopt as so
 from stackopt.models import bard1, cournot, duopoly
 from stackopt.models.benchmarks.gnash import gnash
+
+from .games import valley
 
 
 def test_bard1_from_an_infeasible_start_goes_through_phase_one_to_the_optimum():
@@ -165,3 +169,21 @@ def test_each_start_of_a_multistart_gets_its_share_of_the_time_limit():
     )  # fmt: skip
     assert [s["status"] for s in res.info["starts"]] == ["time_limit"] * 3
     assert res.status == "time_limit"
+
+
+def test_the_default_first_run_takes_its_share_of_the_time_limit_not_all_of_it():
+    # the default plans two starts; a slow callback keeps the first run from converging: it stops
+    # at half the time limit (time_limit) and the high-point relaxation's start still runs
+    steps = []
+
+    def slow(state):
+        steps.append((state["step"], time.perf_counter()))
+        time.sleep(0.05)
+        return False
+
+    began = time.perf_counter()
+    res = so.solve(valley(), method="gradient", time_limit=2.0, callback=slow)
+    starts = res.info["starts"]
+    assert starts[0]["status"] == "time_limit" and len(starts) >= 2
+    last_of_first = next(t for (_, t), (k, _) in zip(steps, steps[1:]) if k == 0)
+    assert last_of_first - began < 1.0 + 0.1  # half of the time limit, and a step over it

@@ -8,6 +8,8 @@ import pytest
 
 import stackopt as so
 
+from .games import valley
+
 #: Algorithm 1 as the paper runs it
 PAPER = {"lr": 0.01, "optimizer": "adam", "line_search": False}
 
@@ -74,20 +76,6 @@ def test_across_a_kink_the_step_is_the_least_norm_combination():
     assert where == pytest.approx([1.0, 1.0])
     # steps that do not point against each other: no kink between
     assert across_kink(free, pi, np.array([1.0, 2.0]), [(pi, np.array([1.0, -0.1]))], 1) is None
-
-
-def valley() -> so.StackelbergGame:
-    """The follower's y = max(x1, x2) puts a kink along x1 = x2 into
-    F = 6 y - 3 (x1 + x2) + (x1 + x2 - 2)^2 = 3 |x1 - x2| + (x1 + x2 - 2)^2: minimum 0 at (1, 1)."""
-    g = so.StackelbergGame()
-    g.x1 = pyo.Var(bounds=(-5, 5), initialize=3.0)
-    g.x2 = pyo.Var(bounds=(-5, 5), initialize=-2.0)
-    g.F = so.Follower()
-    g.F.y = pyo.Var()
-    g.F.cost = pyo.Objective(expr=(g.F.y - g.x1) ** 2)
-    g.F.floor = pyo.Constraint(expr=g.F.y >= g.x2)
-    g.obj = pyo.Objective(expr=6 * g.F.y - 3 * g.x1 - 3 * g.x2 + (g.x1 + g.x2 - 2) ** 2)
-    return g
 
 
 def test_along_a_kink_valley_the_steps_follow_it():
