@@ -28,6 +28,7 @@ def test_exact_strategies_solve_a_binary_leader(strategy):
     res = so.solve(binary_leader(), method="mpec", strategy=strategy)  # bigm derives its M
     assert res.status == "optimal" and res.leader["u"] == pytest.approx(0.0, abs=1e-9)
     assert res.leader_objective == pytest.approx(0.0, abs=1e-9)
+    assert "polish" not in res.info  # a binary leader makes the tightened NLP no NLP
 
 
 def test_a_given_m_on_a_binary_leader_is_judged_at_the_solvers_point():

@@ -14,8 +14,8 @@ or not, proves nothing (a too-small M that is not active at the MILP's optimum s
 better points: Pineda and Morales 2019, "Solving linear bilevel problems using big-Ms: not all
 that glitters is gold", IEEE Trans. Power Syst. 34(3)), and an active M says that the box held the
 solution back (a warning). Either way the global claim carries its caveat, and the certificate
-can grant no more than ``locally_optimal``, from the point polished by the tightened NLP of the
-solver's branch (:mod:`.exact_polish`).
+can grant no more than ``locally_optimal``. The solver's point is polished by the tightened NLP of
+its branch (:mod:`.exact_polish`), so that the certificate judges a clean point.
 """
 
 from __future__ import annotations
@@ -26,12 +26,10 @@ from typing import ClassVar
 import pyomo.environ as pyo
 
 from stackopt.backends.mpec_problem import MPECProblem
-from stackopt.backends.solvers import SolverRun
 from stackopt.backends.strategies import big_m_bounds
-from stackopt.backends.strategies.base import Strategy, StrategyOutcome, log, solve_once
+from stackopt.backends.strategies.base import StrategyOutcome, log, solve_once
 from stackopt.backends.strategies.big_m_bounds import Bound
-from stackopt.backends.strategies.exact_polish import polish_branch
-from stackopt.backends.strategies.polish import BIACTIVE_GUESS
+from stackopt.backends.strategies.exact_polish import ExactStrategy
 from stackopt.errors import ModelError
 from stackopt.option_values import POSITIVE
 
@@ -53,7 +51,7 @@ def _hint(hint: BigMHint, name: str) -> float | None:
 
 
 @dataclass
-class BigM(Strategy):
+class BigM(ExactStrategy):
     """Binary disjunction per pair with dual and primal big-M values (floats or dicts by pair).
 
     Parameters
@@ -68,7 +66,6 @@ class BigM(Strategy):
     primal_big_M: BigMHint = None
     name: ClassVar[str] = "bigm"
     ranges = {"dual_big_M": POSITIVE, "primal_big_M": POSITIVE}
-    exact: ClassVar[bool] = True
 
     def big_ms(self, problem: MPECProblem) -> list[tuple[Bound, Bound]]:
         """(M^d_j, M^p_j) for every pair with their sources, or a ModelError naming the first pair
@@ -114,9 +111,9 @@ class BigM(Strategy):
     def solve(
         self, problem: MPECProblem, solver: str, options: dict, deadline: float | None
     ) -> StrategyOutcome:
-        """One solve. The solver's "optimal" is a global optimum of the MPEC only when every M is
-        derived and none is active (module docstring); otherwise the outcome's caveat says why not
-        and the point is polished (:mod:`.exact_polish`), so that the certificate can judge it."""
+        """One solve, then the polishing of its point (:mod:`.exact_polish`). The solver's
+        "optimal" is a global optimum of the MPEC only when every M is derived and none is active
+        at the solver's point (module docstring); otherwise the outcome's caveat says why not."""
         run = solve_once(problem, solver, options, deadline)
         history = [self._row(problem, run)]
         held = self._active(problem) if run.has_solution else []
@@ -140,14 +137,8 @@ class BigM(Strategy):
                 "is global only within them, and a given M that is not active does not prove it "
                 "valid (Pineda and Morales 2019); leave them out to have them derived"
             )
-        info = {"big_m": self._table(problem), "big_m_active": held}
-        if caveat and run.status == "optimal":
-            run, polished = polish_branch(problem, run, self._branch(problem), deadline)
-            if polished is not None:
-                status = "optimal" if polished.accepted else "error"
-                tnlp = SolverRun(status, polished.message, True, polished.iterations)
-                history.append(self._row(problem, tnlp, polish=polished.solves))
-                info.update(polished.info())
+        run, polished = self.polish_point(problem, run, deadline, history)
+        info = {"big_m": self._table(problem), "big_m_active": held, **polished}
         return StrategyOutcome(run, history, info, caveat, warnings)
 
     def _table(self, problem: MPECProblem) -> dict[str, dict]:
@@ -161,17 +152,6 @@ class BigM(Strategy):
             }
             for p, (m_dual, m_primal) in zip(problem.pairs, problem.derived)
         }
-
-    def _branch(self, problem: MPECProblem) -> list[str]:
-        """Each pair's side as the binaries fix it: z_j = 1 fixes the slack at 0 ("slack"),
-        z_j = 0 the multiplier ("lam"); "both" where the free side is within the polishing's
-        ``BIACTIVE_GUESS`` of 0 as well (a solver's point can sit that far from a biactive pair;
-        the TNLP's multipliers then tell which side to release)."""
-        sides = []
-        for j, p in enumerate(problem.pairs):
-            fixed, free = ("slack", p.lam) if problem.block.z[j].value > 0.5 else ("lam", p.slack)
-            sides.append("both" if abs(float(pyo.value(free))) <= BIACTIVE_GUESS else fixed)
-        return sides
 
     def _active(self, problem: MPECProblem) -> list[str]:
         """The pair sides (``name[dual]``, ``name[primal]``) at their M."""

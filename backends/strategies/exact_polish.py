@@ -1,48 +1,79 @@
-"""Polishing an exact strategy's point: the tightened NLP of the branch its solver chose.
+"""The exact strategies (bigm, sos1) and the polishing of their solver's point.
 
 A MILP/MINLP solver's point satisfies the reformulation to its feasibility tolerance (1e-6 for
-HiGHS and SCIP), and its follower multipliers are the ones the disjunction happened to pick:
-where the claim of global optimality does not hold (a big-M the user gave, Pineda and Morales
-2019), the status rests on the certificate's stationarity check, which such a point can miss by
-the solver's tolerance. The tightened NLP (:mod:`.polish`, Scheel and Scholtes 2000, Eq. 2.3)
-with each pair's side fixed as the solver's branch fixed it, solved by Ipopt from the solver's
-point, gives a clean point and its MPEC multipliers; it is kept when it is no worse. Discrete
-Vars make the TNLP no NLP: a model with any is not polished, and the certificate judges the
-solver's point as it is.
+HiGHS and SCIP), and its follower multipliers are the ones the disjunction happened to pick: the
+certificate's stationarity check at such a point can fail by the solver's tolerance even at a
+proven global optimum (SCIP's sos1 points of MacMPEC ex9.2.5 and nash1), and where the claim of
+global optimality does not hold (a big-M the user gave, Pineda and Morales 2019) the status rests
+on that check alone. So the solver's point is polished by the tightened NLP (:mod:`.polish`,
+Scheel and Scholtes 2000, Eq. 2.3) of the branch it lies on: each pair's side that is 0 there
+fixed at 0, both sides where both are within ``BIACTIVE_GUESS`` of 0 (the TNLP's multipliers
+then tell which side to release). At a point complementary to 1e-6 these are the sides the
+solver's branching fixed (bigm's binaries, sos1's SOS branches). Ipopt solves it from the
+solver's point; its point and MPEC multipliers replace the solver's when it is solved and no
+worse in the leader's objective (up to the tolerance of :func:`.polish.polish`). Discrete Vars
+make the TNLP no NLP: a model with any is not polished, and the certificate judges the solver's
+point as it is.
 """
 
 from __future__ import annotations
+
+from typing import Any, ClassVar
 
 import pyomo.environ as pyo
 from pyomo.common.collections import ComponentSet
 
 from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.backends.solvers import SolverRun, available
-from stackopt.backends.strategies.polish import Polished, polish
+from stackopt.backends.strategies.base import Strategy, StrategyOutcome, solve_once
+from stackopt.backends.strategies.polish import polish
+
+#: the solver statuses whose point is polished (a point cut by a limit is judged as it is)
+POLISHED = ("optimal", "feasible")
 
 
-def polish_branch(
-    problem: MPECProblem, run: SolverRun, sides: list[str], deadline: float | None
-) -> tuple[SolverRun, Polished | None]:
-    """The run (its message says whether the polished point replaced the solver's) and the
-    polishing outcome; None when there is nothing to polish (no solution, no pair, a discrete
-    Var outside the strategy's binaries, no Ipopt)."""
-    if not (run.has_solution and problem.pairs and available("ipopt")):
-        return run, None
-    value = problem.objective_value()
-    strategy_vars = ComponentSet(problem.block.component_data_objects(pyo.Var))
-    discrete = any(
-        not v.is_continuous() and v not in strategy_vars
-        for v in problem.model.component_data_objects(pyo.Var)
-    )
-    if value is None or discrete:
-        return run, None
-    sign = 1.0 if problem.leader_objective.sense == pyo.minimize else -1.0
-    polished = polish(problem, {}, deadline, sign * value, sides)
-    if not polished.accepted:
-        return run, polished
-    message = (
-        f"{run.message}; polished by the tightened NLP of the solver's branch "
-        f"({polished.stationarity}-stationary at its multipliers)"
-    )
-    return SolverRun(run.status, message, True, run.iterations), polished
+class ExactStrategy(Strategy):
+    """A disjunctive reformulation of the pairs, solved by a global (MI)NLP solver, whose point
+    is polished by the tightened NLP of its branch (module docstring)."""
+
+    exact: ClassVar[bool] = True
+
+    def solve(
+        self, problem: MPECProblem, solver: str, options: dict, deadline: float | None
+    ) -> StrategyOutcome:
+        """One solve, then the polishing of its point."""
+        run = solve_once(problem, solver, options, deadline)
+        history = [self._row(problem, run)]
+        run, info = self.polish_point(problem, run, deadline, history)
+        return StrategyOutcome(run, history, info)
+
+    def polish_point(
+        self, problem: MPECProblem, run: SolverRun, deadline: float | None, history: list[dict]
+    ) -> tuple[SolverRun, dict[str, Any]]:
+        """The run (its message says whether the polished point replaced the solver's) and the
+        polishing's ``Result.info`` entries; the TNLP solves add a row to ``history``. Nothing is
+        polished without a point, a pair or Ipopt, or with a discrete Var outside the strategy's
+        own (bigm's binaries)."""
+        if not (run.status in POLISHED and run.has_solution and problem.pairs):
+            return run, {}
+        value = problem.objective_value()
+        own = ComponentSet(problem.block.component_data_objects(pyo.Var))
+        discrete = any(
+            not v.is_continuous() and v not in own
+            for v in problem.model.component_data_objects(pyo.Var)
+        )
+        if value is None or discrete or not available("ipopt"):
+            return run, {}
+        sign = 1.0 if problem.leader_objective.sense == pyo.minimize else -1.0
+        polished = polish(problem, {}, deadline, sign * value)
+        tnlp = SolverRun(
+            "optimal" if polished.accepted else "error", polished.message, True, polished.iterations
+        )
+        history.append(self._row(problem, tnlp, polish=polished.solves))
+        if polished.accepted:
+            message = (
+                f"{run.message}; polished by the tightened NLP of the solver's branch "
+                f"({polished.stationarity}-stationary at its multipliers)"
+            )
+            run = SolverRun(run.status, message, True, run.iterations)
+        return run, polished.info()

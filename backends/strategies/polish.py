@@ -221,15 +221,13 @@ def polish(
     options: dict,
     deadline: float | None,
     incumbent: float | None,
-    sides: list[str] | None = None,
 ) -> Polished:
-    """Polish the model's current point (a relaxation's last or best iterate): TNLP at ``sides``
-    (the guessed ones when None; an exact strategy's branch otherwise), then sides with a negative
-    multiplier released, up to ``MAX_TNLP_SOLVES`` solves. The
-    best solved TNLP point is loaded into the model when it is no worse than ``incumbent`` (the
-    relaxation's complementary objective in minimization form, None when it has none), up to ten
-    times the relaxation's complementarity gap; otherwise the model's values are left as they
-    were."""
+    """Polish the model's current point (a relaxation's last or best iterate, an exact solver's
+    point): TNLP at the guessed sides, then sides with a negative multiplier released, up to
+    ``MAX_TNLP_SOLVES`` solves. The best solved TNLP point is loaded into the model when it is no
+    worse than ``incumbent`` (the point's complementary objective in minimization form, None when
+    it has none), up to ten times the point's complementarity gap; otherwise the model's values
+    are left as they were."""
     if not problem.pairs:
         return Polished(False, message="no complementarity pairs")
     if problem.tightened is None:
@@ -238,7 +236,7 @@ def polish(
     every_var = list(problem.model.component_data_objects(pyo.Var))
     start = [v.value for v in every_var]
     names = [p.name for p in problem.pairs]
-    sides = guess_sides(problem) if sides is None else list(sides)
+    sides = guess_sides(problem)
     # the incumbent misses complementarity by its gap, and its objective is that much (times a
     # multiplier) better than a complementary neighbour's: "no worse" up to ten times the gap
     slack = max(1e-6, 10 * problem.complementarity_gap())

@@ -2,6 +2,7 @@
 
 The slack gets a Var s_j = -g_j >= 0 and {lam_j, s_j} forms an SOS1 set (the reformulation of
 BilevelJuMP's ``SOS1Mode``); no big-M is needed. Needs a solver with SOS support (SCIP, Gurobi).
+The solver's point is polished by the tightened NLP of its branch (:mod:`.exact_polish`).
 """
 
 from __future__ import annotations
@@ -12,15 +13,14 @@ from typing import ClassVar
 import pyomo.environ as pyo
 
 from stackopt.backends.mpec_problem import MPECProblem
-from stackopt.backends.strategies.base import Strategy
+from stackopt.backends.strategies.exact_polish import ExactStrategy
 
 
 @dataclass
-class SOS1(Strategy):
+class SOS1(ExactStrategy):
     """One SOS1 constraint per complementarity pair."""
 
     name: ClassVar[str] = "sos1"
-    exact: ClassVar[bool] = True
 
     def apply(self, problem: MPECProblem) -> None:
         b, pairs = problem.block, problem.pairs
