@@ -58,6 +58,13 @@ steps), the step is along the least-norm element of the two gradients' convex hu
 history row says ``"kink": True``. Its projected step is the stationarity measure when the two
 points are within sqrt(eps) FIRST_MOVE D of each other (Clarke's eps-stationarity).
 
+**Poll.** A first-order stationary point need not be a local minimum (MacMPEC dempe:
+F(x) = (x - 3.5)^2 + (sqrt(x) + 4)^2 has F'(1) = 0 at an inflection, 31.25, and its minimum
+28.25 at x = 0). Before the run stops as stationary it tries P(pi +- FIRST_MOVE D e_i), leader
+Var by Var (a poll step of pattern search; Kolda, Lewis and Torczon 2003): the first trial whose
+L_mu is below L_mu(pi) by ARMIJO ||P(...) - pi||^2 restarts the descent there (history row
+``"poll": True``).
+
 **The followers' domain.** If the oracle fails at the start, phase 1 (:mod:`.feasible_start`)
 moves the leader to the nearest decision, within its own constraints, at which every follower is
 feasible (Ipopt from the start, then from up to ``PHASE_ONE_STARTS`` random points of the box); the
@@ -114,6 +121,7 @@ from stackopt.backends.feasible_start import FollowerDomain
 from stackopt.backends.high_point import high_point
 from stackopt.backends.kink_bundle import across_kink
 from stackopt.backends.leader_steps import (
+    ARMIJO,
     FIRST_MOVE,
     MAX_HALVINGS,
     NONMONOTONE,
@@ -735,6 +743,14 @@ class _Descent:
                     status = "error"
                     message = f"no step from the decision of step {k}: {trial.message}"
                     break
+                if inner_done and settled and self.line_search:
+                    polled = self._poll(at, y, reference[1], rng)
+                    if polled is not None:  # no local minimum: the descent goes on from there
+                        row["poll"] = True
+                        at, t, previous = polled, None, None
+                        recent.clear()
+                        sampled.clear()
+                        inner_done = False
                 if inner_done and settled:
                     status = "locally_optimal"
                     message = f"stationary after {k + 1} steps" + (
@@ -769,6 +785,30 @@ class _Descent:
         if note:
             message = f"{note}; {message}"
         return self._result(status, returned, message, history)
+
+    def _poll(self, at: _Point, y: np.ndarray, delta: float, rng) -> _Point | None:
+        """The first trial P(pi +- delta e_i), leader Var by Var, whose L_mu is below L_mu(pi) by
+        ARMIJO ||trial - pi||^2 (a poll step of pattern search); None when none is."""
+        here = merit(at.ev.leader_cost, self.cons.values(at.ev), y, self.penalty)
+        x = at.eq.z[: self.evaluator.n_x]
+        for i in range(len(at.pi)):
+            for sign in (1.0, -1.0):
+                pi = at.pi.copy()
+                pi[i] += sign * delta
+                pi = self.cons.project(pi)
+                moved = pi - at.pi
+                if not np.abs(moved).max() > 0 or (
+                    self.bounded and not self.domain.contains(pi, x)
+                ):
+                    continue
+                eq = self.orc(pi, at.eq.z, rng)
+                if not eq.converged:
+                    continue
+                point = self._point(pi, eq)
+                value = merit(point.ev.leader_cost, self.cons.values(point.ev), y, self.penalty)
+                if point.ev.leader_differentiable and value < here - ARMIJO * (moved @ moved):
+                    return point
+        return None
 
     def _measure(self, pi: np.ndarray, direction: np.ndarray, reference: tuple) -> float:
         """The scale-free projected step ||P(pi - tau_0 d) - pi||_inf / (FIRST_MOVE D)."""

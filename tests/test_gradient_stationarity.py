@@ -86,3 +86,19 @@ def test_along_a_kink_valley_the_steps_follow_it():
     assert res.leader["x1"] == pytest.approx(1.0, abs=1e-5)
     assert any(row["kink"] for row in res.history)
     assert len(res.history) < 250
+
+
+def test_a_stationary_inflection_is_polled_past():
+    # F = (y - 1)^3 with y = x on [-2, 2]: descent from x = 2 stalls at the inflection x = 1
+    # (F' = 0, no local minimum); the poll x - 0.4 decreases F, and the descent reaches x = -2
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(-2, 2), initialize=2.0)
+    g.F = so.Follower()
+    g.F.y = pyo.Var()
+    g.F.cost = pyo.Objective(expr=(g.F.y - g.x) ** 2)
+    g.obj = pyo.Objective(expr=(g.F.y - 1) ** 3)
+    res = so.solve(g, method="gradient", multistart=1)
+    assert res.success and res.leader["x"] == pytest.approx(-2.0)
+    assert res.leader_objective == pytest.approx(-27.0)
+    polled = [row for row in res.history if row.get("poll")]
+    assert len(polled) == 1 and polled[0]["objective"] == pytest.approx(0.0, abs=1e-6)
