@@ -22,6 +22,7 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.core.expr.visitor import identify_variables
 
+from stackopt.backends.linear_domain import linear_domain
 from stackopt.backends.solvers import run_solver
 from stackopt.structure import GameStructure
 
@@ -66,6 +67,8 @@ class FollowerDomain:
             expr=sum((v - start[i]) ** 2 for i, v in enumerate(self.followers))
         )
 
+        self._linear = linear_domain(clone, self.leader, self.followers)
+
     def nearest(self, pi0: np.ndarray, x0: np.ndarray, start: np.ndarray | None = None) -> PhaseOne:
         """The leader decision in the domain nearest to ``pi0`` (phase 1), from (``start``, x0);
         ``start`` defaults to pi0."""
@@ -73,7 +76,13 @@ class FollowerDomain:
 
     def contains(self, pi: np.ndarray, x0: np.ndarray) -> bool:
         """Whether every follower has a feasible response at ``pi``: the followers' point nearest
-        to ``x0`` within their constraints at pi exists (Ipopt, pi fixed)."""
+        to ``x0`` within their constraints at pi exists (Ipopt, pi fixed); where every constraint
+        is linear, whether the LP {x : A_x x <= b - A_pi pi, bounds} is feasible (HiGHS, exact
+        and about ten times faster)."""
+        if self._linear is not None:
+            feasible = self._linear.feasible(pi)
+            if feasible is not None:
+                return feasible
         return self._solve(pi, x0, fixed=True).found
 
     def _solve(

@@ -187,3 +187,18 @@ def test_the_default_first_run_takes_its_share_of_the_time_limit_not_all_of_it()
     assert starts[0]["status"] == "time_limit" and len(starts) >= 2
     last_of_first = next(t for (_, t), (k, _) in zip(steps, steps[1:]) if k == 0)
     assert last_of_first - began < 1.0 + 0.1  # half of the time limit, and a step over it
+
+
+def test_a_linear_followers_domain_is_tested_by_an_lp_that_agrees_with_ipopt():
+    # PAO's bard511: y >= 3 - x, y <= 2x, y <= 12 - 2x, 2y >= 3x - 4 meet for x in [1, 4] only
+    from stackopt.backends.feasible_start import FollowerDomain
+    from stackopt.models.benchmarks.pao import bard511
+    from stackopt.structure import analyze
+
+    domain = FollowerDomain(analyze(bard511()))
+    assert domain._linear is not None
+    points = [0.5, 0.999, 1.0, 2.5, 4.0, 4.001, 4.5]
+    inside = [domain.contains(np.array([x]), np.zeros(1)) for x in points]
+    assert inside == [False, False, True, True, True, False, False]
+    ipopt = [domain._solve(np.array([x]), np.zeros(1), fixed=True).found for x in points]
+    assert ipopt == inside
