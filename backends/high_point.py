@@ -9,16 +9,23 @@ Sec. 5.2). Its value bounds the optimistic optimum from below, and its leader de
 followers' domain. A local method started there descends into the region where the leader does
 well, which the model's start may be far from (MacMPEC ex9.1.6: from x = 0 the gradient method
 stops at the local minimum -15; the relaxation's x = 10 leads it to the optimum -49 at x = 16).
-Ipopt solves it; for a nonconvex game its answer is local.
+Ipopt solves it in memory (:class:`~stackopt.backends.compiled_nlp.CompiledNLP`: an evaluation
+error inside the bounds, such as MacMPEC gnash10's Q^(-1/g) at Q = 0, ends that solve without a
+point, silently); for a nonconvex game its answer is local.
 """
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pyomo.environ as pyo
 
-from stackopt.backends.solvers import run_solver
 from stackopt.structure import GameStructure
+
+#: Ipopt iterations at most: the relaxations of the collection's problems take at most 14 (Ipopt);
+#: an unbounded one (PAO's pineda: max x + y with y >= 100 x - 100 alone) would run Ipopt's 3000
+MAX_ITER = 200
 
 
 def high_point(structure: GameStructure, time_limit: float | None = None) -> dict[str, float]:
@@ -31,8 +38,12 @@ def high_point(structure: GameStructure, time_limit: float | None = None) -> dic
     for obj in clone.component_data_objects(pyo.Objective, active=True):
         if obj is not leader:
             obj.deactivate()
-    run = run_solver(clone, "ipopt", {"tol": 1e-8}, time_limit)
-    if not (run.has_solution and run.status in ("optimal", "locally_optimal")):
+    # imported here: PyNumero's cyipopt interface loads scipy, which `import stackopt` must not pay for
+    from stackopt.backends.compiled_nlp import CompiledNLP
+
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    run = CompiledNLP(clone).solve({"tol": 1e-8, "max_iter": MAX_ITER}, deadline)
+    if not (run.has_solution and run.status == "optimal"):
         return {}
     values = {}
     for v in structure.leader_vars + structure.follower_vars:

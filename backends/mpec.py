@@ -1,8 +1,10 @@
 """``method="mpec"``: the KKT reformulation solved with a complementarity strategy.
 
-Local strategies (scholtes, smoothed-fb, penalty, nlp) run Ipopt (or Knitro when licensed) from the
-model's starting point and ``multistart - 1`` random ones, keeping the best; exact strategies (bigm,
-sos1) run a global solver: HiGHS when the reformulation is linear, SCIP otherwise.
+Local strategies (scholtes, smoothed-fb, penalty, kanzow-schwartz, nlp) run Ipopt (or Knitro when
+licensed) from the model's starting point, the high-point relaxation's point and random ones
+(:mod:`.mpec_starts`: by default the first two, and two random ones more when neither is certified
+a success), keeping the best certified Result; exact strategies (bigm, sos1) run a global solver:
+HiGHS when the reformulation is linear, SCIP otherwise.
 
 ``callback(state) -> bool`` sees every solve's history row (the strategy's parameter, status,
 objective, complementarity, Ipopt iterations, the start and the repair round); True stops the run
@@ -23,8 +25,9 @@ from pyomo.core.expr.visitor import replace_expressions
 
 from stackopt.backends.evaluation import honest_result
 from stackopt.backends.mpec_problem import MPECProblem
+from stackopt.backends.mpec_starts import AUTO_RANDOM_STARTS, StartPlan
 from stackopt.backends.solvers import GLOBAL_SOLVERS, LOCAL_SOLVERS, SolverRun, require
-from stackopt.backends.start_points import leader_start, random_value
+from stackopt.backends.start_points import leader_start
 from stackopt.backends.strategies import SOS1, STRATEGIES, Strategy
 from stackopt.backends.strategies.base import OutOfTime, StrategyOutcome, Watch, out_of_time
 from stackopt.certificate import GlobalBound
@@ -80,22 +83,25 @@ def _pick_solver(strategy: Strategy, solver: str | None, problem: MPECProblem) -
     return solver
 
 
-def _randomize(problem: MPECProblem, rng: np.random.Generator) -> None:
-    for v in problem.structure.leader_vars + problem.structure.follower_vars:
-        v.set_value(random_value(v, rng), skip_validation=True)
+def seed_drawn(options: dict[str, Any]) -> bool:
+    """Whether ``run`` with these options (its defaults filled in) draws from its seed: a local
+    strategy's random starts (``multistart`` above 1, or None: after failures). Where it does not,
+    a study runs it once for all its seeds."""
+    strat, starts = options["strategy"], options["multistart"]
+    named = STRATEGIES.get(strat) if isinstance(strat, str) else strat
+    exact = named is not None and named.exact
+    return not exact and (starts is None or starts > 1)
 
 
-#: ``run`` uses its seed only above these option values
-#: (multistart > 1: the random starts after the first);
-#: at or below them a run does not depend on the seed, and a study runs it once for all its seeds
-SEED_DRAWN_WHEN = {"multistart": 1}
+#: the study runner's question (stackopt.app.study.grid.random_method)
+SEED_DRAWN_WHEN = seed_drawn
 
 
 def run(
     game: StackelbergGame,
     strategy: str | Strategy = "scholtes",
     solver: str | None = None,
-    multistart: int = 1,
+    multistart: int | None = None,
     seed: int = 0,
     time_limit: float | None = None,
     solver_options: dict | None = None,
@@ -109,8 +115,8 @@ def run(
 ) -> Result:
     """Solve the KKT reformulation of ``game`` (an MPEC) with a complementarity strategy; an honest Result.
 
-    Local strategies run an NLP solver from the model's start and ``multistart - 1`` random ones and
-    keep the best; exact strategies run a global solver (module docstring).
+    Local strategies run an NLP solver from several starts and keep the best certified Result;
+    exact strategies run a global solver (module docstring).
 
     Parameters
     ----------
@@ -120,8 +126,11 @@ def run(
     solver : str or None
         ipopt or knitro for the smooth strategies; highs, scip or gurobi for the exact ones. None
         picks Ipopt, or HiGHS for a linear big-M problem and SCIP otherwise.
-    multistart : int
-        Number of local solves (the model's start and random ones); the best is kept.
+    multistart : int or None
+        Number of local solves: the model's start, the high-point relaxation's point (when it
+        differs) and random ones; the best certified Result is kept. None: the first two, and
+        two random ones more when neither is certified a success, each after the first capped at
+        twice the first one's wall time (:mod:`stackopt.backends.mpec_starts`).
     repair : int or None
         Rounds of deviation cuts: when the certificate finds that a follower can improve on the
         MPEC's point, the cut f_i(x, y_i) <= f_i(x, y_i^dev) is added and the MPEC solved again;
@@ -164,7 +173,7 @@ def run(
             solver_options[name] = value
     first = leader_start(list(game.component_data_objects(pyo.Var, descend_into=False)), start)
     watch = Watch(callback, bool(verbose))
-    if strat.exact and multistart > 1:
+    if strat.exact and multistart is not None and multistart > 1:
         raise OptionError(f"multistart is for local strategies; {strat.name!r} is global")
     rounds = (0 if strat.exact else REPAIR_ROUNDS) if repair is None else repair
     if not isinstance(rounds, int) or isinstance(rounds, bool) or rounds < 0:
@@ -177,24 +186,19 @@ def run(
     # an exact strategy's integral decision is judged on a copy with continuous leader Vars
     judged = relaxed_leader(game) if discrete_leader_vars(game) else game
     evaluator = KKTEvaluator(judged)
-    rng = np.random.default_rng(seed)
+    starts = 1 if strat.exact else multistart
+    plan = StartPlan(game, starts, first, np.random.default_rng(seed))
     history: list[dict] = []
     cuts: list[tuple[str, dict[str, float]]] = []
     best_result = None
     for round_ in range(rounds + 1):
         watch.context = {"repair": round_} if rounds else {}
-        found = _multistart(
-            strat, solver, game, cuts, (multistart, first, rng), deadline, solver_options, watch
+        judge = _Judge(judged, evaluator, strat, watch, round_)
+        result, rows = _multistart(
+            strat, solver, game, cuts, plan, deadline, solver_options, watch, judge
         )
-        for row in found.history:
-            history.append({"repair": round_, **row} if rounds else row)
-        if watch.stopped and found.run.status == "time_limit":  # cut short by the callback
-            found.run = SolverRun(
-                "iteration_limit", "stopped by the callback", found.run.has_solution
-            )
-        result = _judge(judged, evaluator, strat, found, history, round_)
-        sign = evaluator.leader_sign
-        if best_result is None or _rank(result, sign) < _rank(best_result, sign):
+        history += [{"repair": round_, **row} if rounds else row for row in rows]
+        if best_result is None or _rank(result, judge.sign) < _rank(best_result, judge.sign):
             best_result = result
         new = [c for c in _deviations(result) if c not in cuts]
         last = round_ == rounds or not new or result.status == "time_limit"
@@ -223,7 +227,7 @@ GLOBAL_TIME_LIMIT = 300.0
 
 @dataclass
 class _Found:
-    """The best solve of a multistart: its run, its values and objective, and every solve's rows."""
+    """One start's solve: its run, its values and objective, and its solves' history rows."""
 
     run: SolverRun
     solver: str
@@ -238,88 +242,149 @@ class _Found:
     warnings: list[str] = field(default_factory=list)
 
 
-def _multistart(strat, solver, game, cuts, starts, deadline, solver_options, watch) -> _Found:
-    """The best of ``multistart`` solves of the MPEC with the deviation ``cuts``, within the
-    deadline (each solve gets the time left); ``starts`` = (multistart, the leader's first start
-    by name, the random generator of the others). The starts share one reformulated model (and
-    Ipopt's compiled NLP)."""
-    multistart, first_start, rng = starts
-    best, history = None, []
+def _multistart(strat, solver, game, cuts, plan: StartPlan, deadline, solver_options, watch, judge):
+    """The best certified Result of the starts of ``plan`` (:mod:`.mpec_starts`) on the MPEC with
+    the deviation ``cuts``, within the deadline, and every solve's history rows. The starts share
+    one reformulated model, and Ipopt's compiled NLP and tightened NLP. ``judge(found)`` certifies
+    a start's point; the starts are judged in the order of their own objective (success first)
+    until one is certified a success, so a start whose point the certificate rejects does not hide
+    a worse one that holds."""
     problem = MPECProblem(game)
     problem.watch = watch
     for v in problem.structure.leader_vars:
-        if v.name in first_start:
-            v.set_value(first_start[v.name], skip_validation=True)
+        if v.name in plan.first:
+            v.set_value(plan.first[v.name], skip_validation=True)
     problem.deadline = deadline
     strat.accepts(problem)
     chosen = _pick_solver(strat, solver, problem)
     try:
         strat.apply(problem)
     except OutOfTime as exc:  # no point: nothing was solved
-        return _Found(SolverRun("time_limit", str(exc), False), chosen, None, None, [], {})
+        found = _Found(SolverRun("time_limit", str(exc), False), chosen, None, None, [], {})
+        return judge(found), []
     _add_cuts(problem, cuts)
-    first = problem.snapshot()
-    for start in range(multistart):
+    snapshot = problem.snapshot()
+    candidates: list[tuple[tuple, _Found]] = []
+    judged: dict[int, Result] = {}
+    history: list[dict] = []
+    kinds: list[str] = []
+    starts, first_seconds = plan.count(), 0.0
+    start = 0
+    while start < starts:
         if start > 0 and out_of_time(deadline, problem):
             break
+        began = time.perf_counter()
         watch.context["start"] = start
-        if start > 0:  # the same compiled NLP from a random point, started cold
-            problem.restore(first)
-            _randomize(problem, rng)
-            if problem.compiled is not None:
-                problem.compiled.forget_duals()
-        seen = len(watch.rows)
-        try:
-            outcome = strat.solve(problem, chosen, dict(solver_options), deadline)
-        except KeyboardInterrupt:  # Ctrl-C: the last iterate (the model's values) is judged
-            watch.interrupted = True
-            rows = watch.rows[seen:]
-            message = "interrupted (Ctrl-C): " + (
-                "the last iterate is returned" if rows else "before the first solve"
-            )
-            outcome = StrategyOutcome(SolverRun("interrupted", message, bool(rows)), rows)
-        history += [{"start": start, **row} for row in outcome.history]
-        run_ = outcome.run
-        value = problem.objective_value() if run_.has_solution else None
-        if value is None:
-            candidate = (9, np.inf, run_, None, None, outcome)
-        else:
-            sign = 1.0 if problem.leader_objective.sense == pyo.minimize else -1.0
-            rank = _BETTER.get(run_.status, 5)
-            candidate = (rank, sign * value, run_, problem.values(), value, outcome)
-        if best is None or candidate[:2] < best[:2]:
-            best = candidate
+        kind = plan.place(problem, start, snapshot, deadline)
+        cap = plan.cap(start, first_seconds, deadline)
+        found = _solve_start(strat, problem, chosen, solver_options, cap)
+        kinds.append(kind)
+        history += [{"start": start, **row} for row in found.history]
+        candidates.append((_raw_rank(problem, found), found))
+        if start == 0:
+            first_seconds = time.perf_counter() - began
+        start += 1
         if watch.interrupted:
             break
-    outcome = best[5]
+        if start == starts and plan.automatic and starts == plan.count():
+            if not _best_judged(candidates, judged, judge, watch).success:
+                starts += AUTO_RANDOM_STARTS  # the default's random starts after no success
+    best = _best_judged(candidates, judged, judge, watch)
+    if len(candidates) > 1:
+        best.info["starts"] = [
+            {"start": k, "kind": kind, "status": f.run.status, "objective": f.reported}
+            for k, ((_, f), kind) in enumerate(zip(candidates, kinds))
+        ]
+    return best, history
+
+
+def _solve_start(strat, problem, chosen, solver_options, deadline) -> _Found:
+    """One start's solve by the strategy, from the problem's current values."""
+    watch = problem.watch
+    seen = len(watch.rows)
+    try:
+        outcome = strat.solve(problem, chosen, dict(solver_options), deadline)
+    except KeyboardInterrupt:  # Ctrl-C: the last iterate (the model's values) is judged
+        watch.interrupted = True
+        rows = watch.rows[seen:]
+        message = "interrupted (Ctrl-C): " + (
+            "the last iterate is returned" if rows else "before the first solve"
+        )
+        outcome = StrategyOutcome(SolverRun("interrupted", message, bool(rows)), rows)
+    run_ = outcome.run
+    value = problem.objective_value() if run_.has_solution else None
+    values = problem.values() if value is not None else None
     return _Found(
-        best[2], chosen, best[3], best[4], history, outcome.info, outcome.caveat, outcome.warnings
+        run_, chosen, values, value, outcome.history, outcome.info, outcome.caveat, outcome.warnings
     )
 
 
-def _judge(judged, evaluator, strat, found: _Found, history, round_: int) -> Result:
-    """The certified Result of one multistart's best point (of repair round ``round_``)."""
-    status = found.run.status
-    if status == "optimal" and not strat.exact:
-        status = "locally_optimal"
-    proven = strat.exact and status == "optimal"
-    info = {"strategy": strat.name, "solver": found.solver, "repair_round": round_, **found.info}
-    return honest_result(
-        judged,
-        evaluator,
-        status=status,
-        values=found.values or {},
-        reported_objective=found.reported,
-        message=found.run.message,
-        history=list(history),
-        info=info,
-        warnings=found.warnings,
-        global_bound=(
-            GlobalBound(found.solver, not found.caveat, found.reported, caveat=found.caveat)
-            if proven
-            else None
-        ),
-    )
+def _raw_rank(problem: MPECProblem, found: _Found) -> tuple[int, float]:
+    """A start's own rank: its solver status (success first), then its objective (minimized)."""
+    if found.reported is None:
+        return (9, np.inf)
+    sign = 1.0 if problem.leader_objective.sense == pyo.minimize else -1.0
+    return (_BETTER.get(found.run.status, 5), sign * found.reported)
+
+
+def _best_judged(candidates, judged: dict[int, Result], judge: _Judge, watch) -> Result:
+    """Judge the starts in their own order until one is certified a success; the best judged."""
+    order = sorted(range(len(candidates)), key=lambda k: candidates[k][0])
+    for k in order:
+        if k not in judged:
+            judged[k] = judge(candidates[k][1])
+        if judged[k].success or watch.interrupted:
+            break
+    return min(judged.values(), key=lambda r: _rank(r, judge.sign))
+
+
+@dataclass
+class _Judge:
+    """Certifies one start's best point (of repair round ``round_``) as a Result."""
+
+    game: StackelbergGame
+    evaluator: KKTEvaluator
+    strat: Strategy
+    watch: Watch
+    round_: int
+
+    @property
+    def sign(self) -> float:
+        """+1 when the leader minimizes, -1 when it maximizes."""
+        return self.evaluator.leader_sign
+
+    def __call__(self, found: _Found) -> Result:
+        status = found.run.status
+        if self.watch.stopped and status == "time_limit":  # cut short by the callback
+            status, found.run = (
+                "iteration_limit",
+                SolverRun("iteration_limit", "stopped by the callback", found.run.has_solution),
+            )
+        if status == "optimal" and not self.strat.exact:
+            status = "locally_optimal"
+        proven = self.strat.exact and status == "optimal"
+        info = {
+            "strategy": self.strat.name,
+            "solver": found.solver,
+            "repair_round": self.round_,
+            **found.info,
+        }
+        return honest_result(
+            self.game,
+            self.evaluator,
+            status=status,
+            values=found.values or {},
+            reported_objective=found.reported,
+            message=found.run.message,
+            history=[],
+            info=info,
+            warnings=found.warnings,
+            global_bound=(
+                GlobalBound(found.solver, not found.caveat, found.reported, caveat=found.caveat)
+                if proven
+                else None
+            ),
+        )
 
 
 def _rank(result: Result, sign: float) -> tuple[int, float]:

@@ -137,8 +137,8 @@ def test_methods_name_prints_the_options_of_the_runner(capsys):
     assert main(["methods", "mpec"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("mpec: ")
-    assert [line.split()[:3] for line in out.splitlines() if "multistart" in line] == [
-        ["multistart", "int", "1"]
+    assert [line.split()[:5] for line in out.splitlines() if "multistart" in line] == [
+        ["multistart", "int", "or", "None", "None"]
     ]
     assert "strategy='scholtes' (Scholtes)" in out and "t_min" in out
 

@@ -123,7 +123,12 @@ def test_unknown_method_and_option():
 
 
 def test_continuation_history_and_reported_objective():
-    res = so.solve(duopoly(), method="mpec", strategy=so.Scholtes(t0=1.0, factor=0.01, t_min=1e-8))
+    res = so.solve(
+        duopoly(),
+        method="mpec",
+        strategy=so.Scholtes(t0=1.0, factor=0.01, t_min=1e-8),
+        multistart=1,
+    )
     schedule = [1.0, 1e-2, 1e-4, 1e-6, 1e-8, 1e-10]
     *continuation, polished = res.history
     ts = [row["t"] for row in continuation]

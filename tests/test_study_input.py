@@ -225,7 +225,7 @@ def fixed_duopoly(A: float = 100.0) -> so.StackelbergGame:
 def test_a_seedless_game_and_method_run_once_and_say_so(tmp_path):
     methods = [
         dict(label="initial", method="initial"),
-        PENALTY,
+        dict(PENALTY, multistart=1),
         dict(PENALTY, label="ms2", multistart=2),
     ]
     message = "'fixed_duopoly' and method 'initial' do not use the seed: one run \\(seed 0\\) stands for the 3"
@@ -256,6 +256,9 @@ def test_a_seedless_game_and_method_run_once_and_say_so(tmp_path):
     "options, random",
     [
         (dict(method="mpec", strategy="sos1"), False),
+        (dict(method="mpec", strategy=so.SOS1()), False),
+        (dict(method="mpec"), True),  # random starts after failures by default
+        (dict(method="mpec", multistart=1), False),
         (dict(method="mpec", multistart=3), True),
         (dict(method="mpec", multistart=3, seed=1), False),  # the study's seed does not go to it
         (dict(method="bayes-milp"), False),  # takes no seed

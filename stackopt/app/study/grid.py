@@ -139,9 +139,10 @@ def check_game(game: Game, seed: int) -> list[dict[str, Any]]:
 
 def random_method(options: Mapping[str, Any]) -> bool:
     """Whether the study's seed matters to this method: it has a ``seed`` option left unfixed,
-    and these options draw from it (a runner module's ``SEED_DRAWN_WHEN``, ``{option: value}``,
-    says that its runner uses the seed only where one of those options is above its value:
-    ``{"multistart": 1}`` for ``mpec``, whose one start is the model's point)."""
+    and its options draw from it. A runner module's ``SEED_DRAWN_WHEN`` says where they do:
+    ``{option: value}`` means only where one of those options is above its value; a function of
+    the options (the runner's defaults filled in) answers itself (``mpec``'s: a local strategy
+    with more than one start)."""
     run = runner_of(options["method"])
     if "seed" in options or not takes_keyword(run, "seed"):
         return False
@@ -149,7 +150,12 @@ def random_method(options: Mapping[str, Any]) -> bool:
     if drawn_when is None:
         return True
     defaults = inspect.signature(run).parameters
-    return any(options.get(k, defaults[k].default) > v for k, v in drawn_when.items())
+    filled = {
+        k: p.default for k, p in defaults.items() if p.default is not inspect.Parameter.empty
+    } | dict(options)
+    if callable(drawn_when):
+        return bool(drawn_when(filled))
+    return any(filled[k] > v for k, v in drawn_when.items())
 
 
 def _is_axis(value: Any) -> bool:

@@ -1,0 +1,100 @@
+"""The starting points of ``method="mpec"``'s local strategies, in order.
+
+Start 0 is the model's point (the leader's part replaced by ``start=``); start 1 the point of the
+high-point relaxation (min F over every constraint of the game, the followers' optimality dropped:
+:mod:`.high_point`) when it differs from start 0; the others are random points of the Vars' box
+(the followers' too), drawn with the run's seed.
+
+``multistart=k`` runs k of them. The default (``multistart=None``) runs starts 0 and 1, and
+``AUTO_RANDOM_STARTS`` random ones more when no start so far is certified a success; each start
+after the first gets at most ``AUTO_START_TIME`` times the first one's wall time (at least
+``AUTO_START_MIN`` seconds), so the default costs a few single runs at most. Why start 1: a local
+strategy stops at the first local solution on its path, and the relaxation's point starts it
+where the leader does well (MacMPEC ex9.1.6 and PAO's bard511 and getachew_ex1 under the penalty:
+-15, -7 and -15 from the model's start, the optima -49, -12 and -20 from the relaxation's).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from stackopt.backends.high_point import high_point
+from stackopt.backends.mpec_problem import MPECProblem
+from stackopt.backends.start_points import random_value
+from stackopt.game import StackelbergGame
+from stackopt.structure import analyze
+
+#: random starts the default adds when neither the model's nor the relaxation's start succeeds
+AUTO_RANDOM_STARTS = 2
+#: a later start of the default runs at most this many times the first start's wall time
+AUTO_START_TIME = 2.0
+#: ... and at least this many seconds
+AUTO_START_MIN = 1.0
+
+START, RELAXED, RANDOM = "the start", "the high-point relaxation", "random"
+
+
+@dataclass
+class StartPlan:
+    """Which starts a run makes (module docstring): ``multistart`` (None: the default), the
+    leader's values of start 0 by name, and the generator of the random starts."""
+
+    game: StackelbergGame
+    multistart: int | None
+    first: dict[str, float]
+    rng: np.random.Generator
+    #: the relaxation's point by name ({} when it has none or it is start 0), once computed
+    _relaxed: dict[str, float] | None = field(default=None, repr=False)
+
+    @property
+    def automatic(self) -> bool:
+        return self.multistart is None
+
+    def count(self) -> int:
+        """The starts planned before any result is known."""
+        return 2 if self.multistart is None else self.multistart
+
+    def relaxed(self, deadline: float | None) -> dict[str, float]:
+        """The high-point relaxation's point, when it differs from start 0 ({} otherwise)."""
+        if self._relaxed is None:
+            left = None if deadline is None else max(deadline - time.perf_counter(), 1e-3)
+            structure = analyze(self.game)
+            point = high_point(structure, left)
+            own = {
+                v.name: self.first.get(v.name, v.value)
+                for v in structure.leader_vars + structure.follower_vars
+            }
+            differs = any(
+                own[n] is None or abs(value - own[n]) > 1e-6 * max(1.0, abs(own[n]))
+                for n, value in point.items()
+            )
+            self._relaxed = point if differs else {}
+        return self._relaxed
+
+    def place(self, problem: MPECProblem, start: int, snapshot: list, deadline) -> str:
+        """Put ``problem`` at start ``start`` (start 0: ``snapshot``, the model's point after
+        ``start=``); the kind of start it is."""
+        problem.restore(snapshot)
+        if start == 0:
+            return START
+        if problem.compiled is not None:  # a new point: the solver starts cold
+            problem.compiled.forget_duals()
+        if start == 1:
+            relaxed = self.relaxed(deadline)
+            if relaxed:
+                problem.set_values(relaxed)
+                return RELAXED
+        for v in problem.structure.leader_vars + problem.structure.follower_vars:
+            v.set_value(random_value(v, self.rng), skip_validation=True)
+        return RANDOM
+
+    def cap(self, start: int, first_seconds: float, deadline: float | None) -> float | None:
+        """The deadline of start ``start``: the run's, and under the default, for a later start,
+        ``AUTO_START_TIME`` times the first start's wall time from now."""
+        if start == 0 or not self.automatic:
+            return deadline
+        cap = time.perf_counter() + max(AUTO_START_TIME * first_seconds, AUTO_START_MIN)
+        return cap if deadline is None else min(cap, deadline)

@@ -1,0 +1,67 @@
+"""The starts of method="mpec" (backends/mpec_starts.py): the model's, the high-point relaxation's,
+random ones; the default's rule, the best certified Result kept, one compiled NLP for all starts."""
+
+from __future__ import annotations
+
+import pytest
+
+import stackopt as so
+from stackopt.models.benchmarks import problems
+
+BY_NAME = {p.name: p for p in problems()}
+
+
+def test_default_reaches_getachew_ex1_optimum_from_the_relaxations_start():
+    """PAO's getachew_ex1: the leader's feasible decisions are x <= 3 and x in [8, 10]; from the
+    model's x = 0 the penalty stops at x = 3 (-15), and the default's second start, the high-point
+    relaxation's point (x = 6), leads it to the optimum x = 8 (-20)."""
+    game = BY_NAME["getachew_ex1"].build
+    one = so.solve(game(), method="mpec", strategy="penalty", multistart=1)
+    assert one.status == "locally_optimal"
+    assert one.leader_objective == pytest.approx(-15, abs=1e-5)
+    res = so.solve(game(), method="mpec", strategy="penalty")
+    assert res.status == "locally_optimal"
+    assert res.leader_objective == pytest.approx(-20, abs=1e-5)
+    assert res.leader["x"] == pytest.approx(8, abs=1e-5)
+    assert [s["kind"] for s in res.info["starts"]] == ["the start", "the high-point relaxation"]
+    assert {row["start"] for row in res.history} == {0, 1}
+
+
+def test_default_adds_random_starts_only_when_no_start_is_certified():
+    """No equilibrium of the duopoly meets q0 + q1 >= 250: neither the model's start nor the
+    relaxation's succeeds, and the default runs two random starts more (four in all), still
+    infeasible. bard1's first start is certified: two starts, no random one. PAO's pineda has no
+    relaxation point (Ipopt finds none): its second start is random, and reaches the optimum 102
+    that the model's start misses (1, at a degenerate vertex of the follower's LP)."""
+    from .games import infeasible_duopoly
+
+    res = so.solve(infeasible_duopoly(), method="mpec", strategy="scholtes")
+    assert res.status == "infeasible"
+    assert len(res.info["starts"]) == 4 and res.info["starts"][-1]["kind"] == "random"
+    bard1 = so.solve(BY_NAME["bard1"].build(), method="mpec", strategy="penalty")
+    assert [s["kind"] for s in bard1.info["starts"]] == ["the start", "the high-point relaxation"]
+    pineda = so.solve(BY_NAME["pineda"].build(), method="mpec", strategy="penalty")
+    assert [s["kind"] for s in pineda.info["starts"]] == ["the start", "random"]
+    assert pineda.status == "locally_optimal"
+    assert pineda.leader_objective == pytest.approx(102, abs=1e-4)
+
+
+def test_starts_share_one_compiled_nlp(monkeypatch):
+    """Every start solves the same compiled NLP and tightened NLP: as many compilations with
+    five starts as with two (the MPEC, its tightened NLP and the high-point relaxation)."""
+    from stackopt.backends import compiled_nlp
+
+    built = []
+    original = compiled_nlp.CompiledNLP.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(compiled_nlp.CompiledNLP, "__init__", counting)
+    two = so.solve(BY_NAME["bard511"].build(), method="mpec", strategy="penalty", multistart=2)
+    assert len(built) == 3
+    res = so.solve(BY_NAME["bard511"].build(), method="mpec", strategy="penalty", multistart=5)
+    assert len(res.info["starts"]) == 5 and {row["start"] for row in res.history} == set(range(5))
+    assert len(built) == 6
+    assert two.leader_objective == res.leader_objective == pytest.approx(-12, abs=1e-6)
