@@ -240,6 +240,8 @@ class _Found:
     caveat: str = ""
     #: the strategy's warnings (StrategyOutcome.warnings)
     warnings: list[str] = field(default_factory=list)
+    #: an exact strategy's proven value, before polishing (StrategyOutcome.bound)
+    bound: float | None = None
 
 
 def _multistart(strat, solver, game, cuts, plan: StartPlan, deadline, solver_options, watch, judge):
@@ -315,7 +317,15 @@ def _solve_start(strat, problem, chosen, solver_options, deadline) -> _Found:
     value = problem.objective_value() if run_.has_solution else None
     values = problem.values() if value is not None else None
     return _Found(
-        run_, chosen, values, value, outcome.history, outcome.info, outcome.caveat, outcome.warnings
+        run_,
+        chosen,
+        values,
+        value,
+        outcome.history,
+        outcome.info,
+        outcome.caveat,
+        outcome.warnings,
+        outcome.bound,
     )
 
 
@@ -380,7 +390,7 @@ class _Judge:
             info=info,
             warnings=found.warnings,
             global_bound=(
-                GlobalBound(found.solver, not found.caveat, found.reported, caveat=found.caveat)
+                GlobalBound(found.solver, not found.caveat, found.bound, caveat=found.caveat)
                 if proven
                 else None
             ),

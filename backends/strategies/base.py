@@ -71,6 +71,9 @@ class StrategyOutcome:
     caveat: str = ""
     #: warnings for ``Result.warnings`` (a big-M the solution is at)
     warnings: list[str] = field(default_factory=list)
+    #: an exact strategy's proven value: the leader objective at the global solver's own point,
+    #: before any polishing moved it (None for local strategies)
+    bound: float | None = None
 
 
 def solve_once(

@@ -137,9 +137,10 @@ class BigM(ExactStrategy):
                 "is global only within them, and a given M that is not active does not prove it "
                 "valid (Pineda and Morales 2019); leave them out to have them derived"
             )
+        bound = problem.objective_value() if run.has_solution else None
         run, polished = self.polish_point(problem, run, deadline, history)
         info = {"big_m": self._table(problem), "big_m_active": held, **polished}
-        return StrategyOutcome(run, history, info, caveat, warnings)
+        return StrategyOutcome(run, history, info, caveat, warnings, bound)
 
     def _table(self, problem: MPECProblem) -> dict[str, dict]:
         """Each pair's M values and where they came from (``Result.info["big_m"]``)."""

@@ -44,8 +44,9 @@ class ExactStrategy(Strategy):
         """One solve, then the polishing of its point."""
         run = solve_once(problem, solver, options, deadline)
         history = [self._row(problem, run)]
+        bound = problem.objective_value() if run.has_solution else None
         run, info = self.polish_point(problem, run, deadline, history)
-        return StrategyOutcome(run, history, info)
+        return StrategyOutcome(run, history, info, bound=bound)
 
     def polish_point(
         self, problem: MPECProblem, run: SolverRun, deadline: float | None, history: list[dict]
