@@ -83,7 +83,9 @@ Result (a success first, then the leader's objective). By default, with the line
 and the relaxation's decision (a local method stops at the first local minimum; the relaxation's
 decision starts it where the leader does well), then two random decisions when neither run ends in
 a success (a flat implicit gradient, e.g. a follower at its bound, gives no direction back into
-the leader's constraints: MacMPEC ex9.2.3 from x = 1); with fixed steps one run (Algorithm 1 as in
+the leader's constraints: MacMPEC ex9.2.3 from x = 1) or when the relaxation's leader decision is
+the start's (no other leader decision was tried: MacMPEC ex9.1.3, both runs at the local minimum
+-16 from x = 0, random starts at the optimum -29.2); with fixed steps one run (Algorithm 1 as in
 the paper); each later default run gets at most ``AUTO_START_TIME`` times the first run's wall
 time (at least a second), so the default costs a few single runs. ``time_limit`` covers all of
 them: each start gets the time left divided by the starts left (the default's first run half of
@@ -265,7 +267,8 @@ def run(
         Runs from the start, then the high-point relaxation's decision, then random decisions in
         the leader's box, multistart runs in all; the best Result is kept (a success first, then
         the leader's objective). None: with the line search the start and the relaxation's
-        decision, and 2 random ones more when neither run succeeds; 1 with fixed steps.
+        decision, and 2 random ones more when neither run succeeds or the relaxation's leader
+        decision is the start's; 1 with fixed steps.
     callback : callable or None
         ``callback(state) -> bool`` after every step, ``state`` the step's history row with
         ``state["leader"]`` the decision (name -> value); True stops the run.
@@ -328,8 +331,8 @@ def run(
             break
         if deadline is not None and time.perf_counter() >= deadline:
             break
-        if i == planned and not any(r.success for r in results):
-            planned, extra = planned + extra, 0  # the default's random starts after failures
+        if i == planned and (not any(r.success for r in results) or not starts.explored):
+            planned, extra = planned + extra, 0  # the default's random starts
     if len(results) == 1:
         return results[0]
     sign = evaluator.leader_sign
@@ -360,6 +363,8 @@ class _Starts:
         self.structure, self.evaluator, self.model_start = structure, evaluator, model_start
         self.rng, self.deadline = rng, deadline
         self.kinds: list[str] = []
+        #: whether a start so far had another leader decision than the first
+        self.explored = False
 
     def next(self, i: int) -> dict[str, float]:
         values = dict(self.model_start)
@@ -375,9 +380,14 @@ class _Starts:
                 abs(value - values[n]) > 1e-6 * max(1.0, abs(values[n]))
                 for n, value in relaxed.items()
             ):
+                leader = [v.name for v in self.evaluator.leader_vars]
+                self.explored = any(
+                    abs(relaxed[n] - values[n]) > 1e-6 * max(1.0, abs(values[n])) for n in leader
+                )
                 self.kinds.append("the high-point relaxation")
                 return values | relaxed
         self.kinds.append("random")
+        self.explored = True
         return values | {v.name: random_value(v, self.rng) for v in self.evaluator.leader_vars}
 
 

@@ -202,3 +202,15 @@ def test_a_linear_followers_domain_is_tested_by_an_lp_that_agrees_with_ipopt():
     assert inside == [False, False, True, True, True, False, False]
     ipopt = [domain._solve(np.array([x]), np.zeros(1), fixed=True).found for x in points]
     assert ipopt == inside
+
+
+def test_random_starts_follow_when_the_relaxation_tries_no_other_leader_decision():
+    # MacMPEC ex9.1.3: the high-point relaxation's x is the model's x = 0, and both runs stop at
+    # the local minimum -16 at x = (1.5, 0); the default's random starts reach the optimum -29.2
+    from stackopt.models.benchmarks.floudas_ch9 import ex9_1_3
+
+    res = so.solve(ex9_1_3(), method="gradient")
+    kinds = [s["kind"] for s in res.info["starts"]]
+    assert kinds == ["the start", "the high-point relaxation", "random", "random"]
+    assert res.info["starts"][0]["objective"] == pytest.approx(-16.0, abs=1e-4)
+    assert res.success and res.leader_objective == pytest.approx(-29.2, abs=1e-4)
