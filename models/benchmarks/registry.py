@@ -96,7 +96,9 @@ _PROBLEMS = [
         "at x = (0, 0), y = (-10, -10), and each term 2 x_i - 3 y_i of the leader's cost is at "
         "least 30 at the follower's best response.",
     ),
-    _macmpec("bilin", "bilin", "bilin", luo_pang_ralph.bilin, 18.4, [LINEAR], sense="maximize"),
+    _macmpec(
+        "bilin", "bilin", "bilin", luo_pang_ralph.bilin, 18.4, [LINEAR, CONVEX], sense="maximize"
+    ),
     _macmpec("dempe", "dempe", "dempe", luo_pang_ralph.dempe, 28.25, [CONVEX]),
     _macmpec("ex9.1.1", "ex9", "ex9.1.1", F9.ex9_1_1, -13.0, [LINEAR, CONVEX, OPT]),
     _macmpec("ex9.1.2", "ex9", "ex9.1.2", F9.ex9_1_2, -6.25, [LINEAR, INT_F]),
