@@ -22,17 +22,16 @@ on any: they are not offered.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pyomo.environ as pyo
 
-from stackopt.backends.mpec_problem import MPECProblem
-from stackopt.backends.strategies.base import ContinuationStrategy, geometric
-from stackopt.option_values import POSITIVE, SHRINK
+from stackopt.backends.mpec_problem import Pair
+from stackopt.backends.strategies.relaxation import Relaxation
 
 
 @dataclass
-class KanzowSchwartz(ContinuationStrategy):
+class KanzowSchwartz(Relaxation):
     """Relaxation phi(lam - t, s - t) <= 0 (min(lam, s) <= t) with t = t0, t0*factor, ...,
     down to t_min.
 
@@ -46,23 +45,8 @@ class KanzowSchwartz(ContinuationStrategy):
         The last t.
     """
 
-    t0: float = 1.0
-    factor: float = 0.1
-    t_min: float = 1e-8
     name: ClassVar[str] = "kanzow-schwartz"
-    ranges = {"t0": POSITIVE, "factor": SHRINK, "t_min": POSITIVE}
-    parameter: ClassVar[str] = "t"
 
-    def schedule(self) -> list[float]:
-        return geometric(self.t0, self.factor, self.t_min)
-
-    def apply(self, problem: MPECProblem) -> None:
-        b, pairs = problem.block, problem.pairs
-        t = self.declare_parameter(problem, self.t0)
-        b.slack_nonneg = pyo.Constraint(range(len(pairs)), rule=lambda _, j: pairs[j].slack >= 0)
-
-        def relaxed(_, j):
-            a, c = pairs[j].lam - t, pairs[j].slack - t
-            return pyo.Expr_if(IF=a + c >= 0, THEN=a * c, ELSE=-(a**2 + c**2) / 2) <= 0
-
-        b.relaxed = pyo.Constraint(range(len(pairs)), rule=relaxed)
+    def relaxed(self, pair: Pair, t: Any) -> Any:
+        a, c = pair.lam - t, pair.slack - t
+        return pyo.Expr_if(IF=a + c >= 0, THEN=a * c, ELSE=-(a**2 + c**2) / 2) <= 0

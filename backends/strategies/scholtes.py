@@ -7,17 +7,14 @@ are regular, and their solutions converge to a C-stationary point of the MPEC as
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
-import pyomo.environ as pyo
-
-from stackopt.backends.mpec_problem import MPECProblem
-from stackopt.backends.strategies.base import ContinuationStrategy, geometric
-from stackopt.option_values import POSITIVE, SHRINK
+from stackopt.backends.mpec_problem import Pair
+from stackopt.backends.strategies.relaxation import Relaxation
 
 
 @dataclass
-class Scholtes(ContinuationStrategy):
+class Scholtes(Relaxation):
     """Relaxation lam * s <= t with t = t0, t0*factor, ..., down to t_min.
 
     Parameters
@@ -33,20 +30,9 @@ class Scholtes(ContinuationStrategy):
         The last t.
     """
 
-    t0: float = 1.0
     factor: float = 0.01
     t_min: float = 1e-9
     name: ClassVar[str] = "scholtes"
-    ranges = {"t0": POSITIVE, "factor": SHRINK, "t_min": POSITIVE}
-    parameter: ClassVar[str] = "t"
 
-    def schedule(self) -> list[float]:
-        return geometric(self.t0, self.factor, self.t_min)
-
-    def apply(self, problem: MPECProblem) -> None:
-        b, pairs = problem.block, problem.pairs
-        t = self.declare_parameter(problem, self.t0)
-        b.slack_nonneg = pyo.Constraint(range(len(pairs)), rule=lambda _, j: pairs[j].slack >= 0)
-        b.relaxed = pyo.Constraint(
-            range(len(pairs)), rule=lambda _, j: pairs[j].lam * pairs[j].slack <= t
-        )
+    def relaxed(self, pair: Pair, t: Any) -> Any:
+        return pair.lam * pair.slack <= t
