@@ -11,7 +11,8 @@ well, which the model's start may be far from (MacMPEC ex9.1.6: from x = 0 the g
 stops at the local minimum -15; the relaxation's x = 10 leads it to the optimum -49 at x = 16).
 Ipopt solves it in memory (:class:`~stackopt.backends.compiled_nlp.CompiledNLP`: an evaluation
 error inside the bounds, such as MacMPEC gnash10's Q^(-1/g) at Q = 0, ends that solve without a
-point, silently); for a nonconvex game its answer is local.
+point, silently), with the named Expressions lifted into variables
+(:mod:`~stackopt.backends.lifted_expressions`); for a nonconvex game its answer is local.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import time
 import numpy as np
 import pyomo.environ as pyo
 
+from stackopt.backends.lifted_expressions import lift_named_expressions
 from stackopt.structure import GameStructure
 
 #: Ipopt iterations at most: the relaxations of the collection's problems take at most 14 (Ipopt);
@@ -38,6 +40,7 @@ def high_point(structure: GameStructure, time_limit: float | None = None) -> dic
     for obj in clone.component_data_objects(pyo.Objective, active=True):
         if obj is not leader:
             obj.deactivate()
+    lift_named_expressions(clone)
     # imported here: PyNumero's cyipopt interface loads scipy, which `import stackopt` must not pay for
     from stackopt.backends.compiled_nlp import CompiledNLP
 

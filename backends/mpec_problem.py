@@ -7,13 +7,9 @@ It lives on a clone of the game. A complementarity strategy (``backends/strategi
 pairs (lam_j, s_j) into something a solver accepts, on the block ``stackopt_strategy``; values are
 mapped back to the user's names by :meth:`MPECProblem.values`.
 
-Named Expressions become variables: each named Expression e(v) of the model is replaced, wherever it
-is used, by an auxiliary Var y_e with the defining constraint y_e = e(v) (the NLP "lifting" of common
-subexpressions). Left inline, the NL writer passes them to the ASL as defined variables, and every
-constraint that uses one has the Hessian of that whole subexpression: the KKT rows of the security
-game, which all use the attacker's normalizer over all targets, gave a Hessian of the Lagrangian that
-cost 0.16 s per evaluation at the paper's size. Lifted, each row's Hessian involves its own few
-variables, and Ipopt solves the penalty reformulation of that game in about 0.5 s instead of 15 s.
+Named Expressions become variables (:mod:`.lifted_expressions`): each named Expression e(v) reads an
+auxiliary Var y_e with the defining constraint y_e = e(v), so that each row's Hessian involves its
+own few variables.
 """
 
 from __future__ import annotations
@@ -23,33 +19,11 @@ from typing import Any
 
 import pyomo.environ as pyo
 from pyomo.core.base.var import VarData
-from pyomo.core.expr.visitor import replace_expressions
 from pyomo.repn import generate_standard_repn
 
+from stackopt.backends.lifted_expressions import lift_named_expressions
 from stackopt.game import StackelbergGame
 from stackopt.kkt_transformation import replace_followers
-
-
-def _lift_named_expressions(model: pyo.Block) -> dict[int, VarData]:
-    """Replace every named Expression e of ``model`` by a Var y_e with y_e = e in the active
-    constraints and objectives (the module docstring); y_e starts at e's current value.
-
-    Returns the substitution, id(e) -> y_e, for expressions built outside the model."""
-    named = list(model.component_data_objects(pyo.Expression, active=True, descend_into=True))
-    if not named:
-        return {}
-    model.stackopt_lifted = block = pyo.Block()
-    block.y = pyo.Var(range(len(named)))
-    lifted = {id(e): block.y[k] for k, e in enumerate(named)}
-    definitions = [replace_expressions(e.expr, lifted) for e in named]
-    for k, e in enumerate(named):
-        block.y[k].set_value(pyo.value(e, exception=False), skip_validation=True)
-    for c in model.component_data_objects(pyo.Constraint, active=True, descend_into=True):
-        c.set_value(replace_expressions(c.expr, lifted))
-    for o in model.component_data_objects(pyo.Objective, active=True, descend_into=True):
-        o.expr = replace_expressions(o.expr, lifted)
-    block.definition = pyo.Constraint(range(len(named)), rule=lambda b, k: b.y[k] == definitions[k])
-    return lifted
 
 
 @dataclass(frozen=True)
@@ -78,10 +52,9 @@ class MPECProblem:
             self.structure.objective.deactivate()
             for c in self.structure.constraints:
                 c.deactivate()
-        lifted = _lift_named_expressions(model)
+        lift_named_expressions(model)
         self.pairs = [
-            Pair(q.name, lam, -replace_expressions(q.expr, lifted))
-            for q, lam in zip(self.kkt.inequalities, self.kkt.lam)
+            Pair(q.name, lam, -q.expr) for q, lam in zip(self.kkt.inequalities, self.kkt.lam)
         ]
         model.stackopt_strategy = pyo.Block()
         #: the reformulated NLP compiled for Ipopt on first use (backends/compiled_nlp.py)

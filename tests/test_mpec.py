@@ -205,13 +205,18 @@ def test_a_complementarity_is_never_handed_to_a_solver_unreformulated():
 
 @pytest.mark.parametrize("strategy", ALL, ids=str)
 def test_named_expressions_are_lifted_into_variables(strategy):
-    # the price is a named Expression: the MPEC replaces it by a Var with a defining constraint,
+    # the price is a named Expression: in the MPEC it reads a Var with a defining constraint,
     # and every strategy still finds the duopoly's Stackelberg point
     problem = MPECProblem(named_price_duopoly())
     (y,) = problem.model.stackopt_lifted.y.values()
     assert y.value == pytest.approx(100.0)  # the price at the starting point q = 0
-    for c in problem.model.component_data_objects(pyo.Constraint, active=True):
-        assert not any(e.is_named_expression_type() for e in _nodes(c.expr))
+    used = [
+        e
+        for c in problem.model.component_data_objects(pyo.Constraint, active=True)
+        for e in _nodes(c.expr)
+        if e.is_named_expression_type()
+    ]
+    assert used and all(e.expr is y for e in used)
     res = so.solve(named_price_duopoly(), method="mpec", strategy=strategy)
     assert res.status in ("optimal", "locally_optimal")
     assert res.leader["q0"] == pytest.approx(46, abs=1e-3)
