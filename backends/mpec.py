@@ -3,8 +3,8 @@
 Local strategies (scholtes, smoothed-fb, penalty, kanzow-schwartz, nlp) run Ipopt (or Knitro when
 licensed) from the model's starting point, the high-point relaxation's point and random ones
 (:mod:`.mpec_starts`: by default the first two, and two random ones more when neither is certified
-a success), keeping the best certified Result; exact strategies (bigm, sos1) run a global solver:
-HiGHS when the reformulation is linear, SCIP otherwise.
+optimal or locally optimal), keeping the best certified Result; exact strategies (bigm, sos1) run
+a global solver: HiGHS when the reformulation is linear, SCIP otherwise.
 
 ``callback(state) -> bool`` sees every solve's history row (the strategy's parameter, status,
 objective, complementarity, Ipopt iterations, the start and the repair round); True stops the run
@@ -129,8 +129,9 @@ def run(
     multistart : int or None
         Number of local solves: the model's start, the high-point relaxation's point (when it
         differs) and random ones; the best certified Result is kept. None: the first two, and
-        two random ones more when neither is certified a success, each after the first capped at
-        twice the first one's wall time (:mod:`stackopt.backends.mpec_starts`).
+        two random ones more when neither is certified (optimal or locally optimal: a feasible
+        point may have a descent direction), each after the first capped at twice the first
+        one's wall time (:mod:`stackopt.backends.mpec_starts`).
     repair : int or None
         Rounds of deviation cuts: when the certificate finds that a follower can improve on the
         MPEC's point, the cut f_i(x, y_i) <= f_i(x, y_i^dev) is added and the MPEC solved again;
@@ -249,7 +250,7 @@ def _multistart(strat, solver, game, cuts, plan: StartPlan, deadline, solver_opt
     the deviation ``cuts``, within the deadline, and every solve's history rows. The starts share
     one reformulated model, and Ipopt's compiled NLP and tightened NLP. ``judge(found)`` certifies
     a start's point; the starts are judged in the order of their own objective (success first)
-    until one is certified a success, so a start whose point the certificate rejects does not hide
+    until one is certified (optimal or locally optimal), so a start whose point the certificate rejects does not hide
     a worse one that holds."""
     problem = MPECProblem(game)
     problem.watch = watch
@@ -289,8 +290,8 @@ def _multistart(strat, solver, game, cuts, plan: StartPlan, deadline, solver_opt
         if watch.interrupted:
             break
         if start == starts and plan.automatic and starts == plan.count():
-            if not _best_judged(candidates, judged, judge, watch).success:
-                starts += AUTO_RANDOM_STARTS  # the default's random starts after no success
+            if not _certified(_best_judged(candidates, judged, judge, watch)):
+                starts += AUTO_RANDOM_STARTS  # the default's random starts: no start certified
     best = _best_judged(candidates, judged, judge, watch)
     if len(candidates) > 1:
         best.info["starts"] = [
@@ -338,14 +339,20 @@ def _raw_rank(problem: MPECProblem, found: _Found) -> tuple[int, float]:
 
 
 def _best_judged(candidates, judged: dict[int, Result], judge: _Judge, watch) -> Result:
-    """Judge the starts in their own order until one is certified a success; the best judged."""
+    """Judge the starts in their own order until one is certified; the best judged."""
     order = sorted(range(len(candidates)), key=lambda k: candidates[k][0])
     for k in order:
         if k not in judged:
             judged[k] = judge(candidates[k][1])
-        if judged[k].success or watch.interrupted:
+        if _certified(judged[k]) or watch.interrupted:
             break
     return min(judged.values(), key=lambda r: _rank(r, judge.sign))
+
+
+def _certified(result: Result) -> bool:
+    """Whether the certificate holds: status optimal or locally_optimal (a feasible point may
+    have a descent direction, or its stationarity could not be checked)."""
+    return _BETTER.get(result.status, 5) == 0
 
 
 @dataclass

@@ -63,6 +63,9 @@ class MPECProblem:
         self.tightened = None
         #: the caller's view of every solve (strategies.base.Watch), set by the MPEC runner
         self.watch: Any = None
+        #: auxiliary Vars a strategy defined by an expression (v, e: v = e), set to e at each
+        #: new start (:meth:`evaluate_defined`)
+        self.defined: list[tuple[VarData, Any]] = []
         #: the solve's wall-clock deadline (a ``time.perf_counter()`` instant, None: none), set
         #: by the MPEC runner for a strategy's ``apply`` (bigm's derivation)
         self.deadline: float | None = None
@@ -95,10 +98,11 @@ class MPECProblem:
         return all(generate_standard_repn(e, quadratic=False).is_linear() for e in exprs)
 
     def slack_rows(self) -> list[int]:
-        """The pairs whose s_j >= 0 needs a row: all but those where s_j = c (v - r) and v's own
-        bound already says v >= r (c > 0) or v <= r (c < 0), as for a follower's variable bound.
-        A row as well would state that bound twice: Ipopt then carries a slack variable and a
-        multiplier more per pair, and the two copies of an active bound violate LICQ."""
+        """The pairs whose s_j >= 0 needs a statement of its own (a row, or an auxiliary Var
+        s_j = -g_j >= 0): all but those where s_j = c (v - r) and v's own bound already says
+        v >= r (c > 0) or v <= r (c < 0), as for a follower's variable bound. Stated again, that
+        bound would cost Ipopt a variable and a multiplier more per pair, and the two copies of
+        an active bound violate LICQ."""
         rows = []
         for j, p in enumerate(self.pairs):
             single = linear_in_one_var(p.slack)
@@ -151,6 +155,14 @@ class MPECProblem:
             if v.value is not None:
                 out[v.name] = float(v.value)
         return out
+
+    def evaluate_defined(self) -> None:
+        """Set each defined auxiliary Var v (v = e) to e at the current values, so that a new
+        start satisfies the definitions (where e is undefined, v keeps its value)."""
+        for v, e in self.defined:
+            value = pyo.value(e, exception=False)
+            if value is not None:
+                v.set_value(value, skip_validation=True)
 
     def set_values(self, values: dict[str, float]) -> None:
         """Set Var values by name (a warm start); names not in the model are ignored."""

@@ -6,9 +6,11 @@ high-point relaxation (min F over every constraint of the game, the followers' o
 (the followers' too), drawn with the run's seed.
 
 ``multistart=k`` runs k of them. The default (``multistart=None``) runs starts 0 and 1, and
-``AUTO_RANDOM_STARTS`` random ones more when no start so far is certified a success; each start
-after the first gets at most ``AUTO_START_TIME`` times the first one's wall time (at least
-``AUTO_START_MIN`` seconds), so the default costs a few single runs at most. Why start 1: a local
+``AUTO_RANDOM_STARTS`` random ones more when no start so far is certified optimal or locally
+optimal (a feasible point may have a descent direction: PAO's pineda from the model's start); each
+start after the first gets at most ``AUTO_START_TIME`` times the first one's wall time (at least
+``AUTO_START_MIN`` seconds), so the default costs a few single runs at most. A new start sets the
+strategy's auxiliary Vars to their definitions there (:meth:`MPECProblem.evaluate_defined`). Why start 1: a local
 strategy stops at the first local solution on its path, and the relaxation's point starts it
 where the leader does well (MacMPEC ex9.1.6 and PAO's bard511 and getachew_ex1 under the penalty:
 -15, -7 and -15 from the model's start, the optima -49, -12 and -20 from the relaxation's).
@@ -86,9 +88,11 @@ class StartPlan:
             relaxed = self.relaxed(deadline)
             if relaxed:
                 problem.set_values(relaxed)
+                problem.evaluate_defined()
                 return RELAXED
         for v in problem.structure.leader_vars + problem.structure.follower_vars:
             v.set_value(random_value(v, self.rng), skip_validation=True)
+        problem.evaluate_defined()
         return RANDOM
 
     def cap(self, start: int, first_seconds: float, deadline: float | None) -> float | None:

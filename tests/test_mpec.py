@@ -55,7 +55,7 @@ def test_linear_bilevel_bigm_highs_matches_scholtes_ipopt():
 
 
 def test_multistart_escapes_local_optimum():
-    one = so.solve(linear_bilevel(), method="mpec", strategy="penalty")
+    one = so.solve(linear_bilevel(), method="mpec", strategy="penalty", multistart=1)
     many = so.solve(linear_bilevel(), method="mpec", strategy="penalty", multistart=6, seed=1)
     assert one.leader_objective == pytest.approx(-7, abs=1e-6)  # the local optimum x = 1
     assert many.leader_objective == pytest.approx(-12, abs=1e-6)

@@ -65,3 +65,17 @@ def test_starts_share_one_compiled_nlp(monkeypatch):
     assert len(res.info["starts"]) == 5 and {row["start"] for row in res.history} == set(range(5))
     assert len(built) == 6
     assert two.leader_objective == res.leader_objective == pytest.approx(-12, abs=1e-6)
+
+
+def test_penalty_is_bounded_below_from_the_relaxations_start():
+    """MacMPEC ex9.1.6 (optimum -49): from the model's start the penalty stops at the local
+    solution -15; from the high-point relaxation's, Ipopt converges to -49 at every rho. Each
+    penalty term lam_j (s_j + delta_j) is nonnegative within Ipopt's relaxed bounds: with
+    lam_j s_j alone the penalized NLP is unbounded below there (lam_j grows without end at s_j
+    slightly below 0) and Ipopt runs into the start's time cap."""
+    res = so.solve(BY_NAME["ex9.1.6"].build(), method="mpec", strategy="penalty")
+    assert res.status == "locally_optimal"
+    assert res.leader_objective == pytest.approx(-49, abs=1e-5)
+    relaxed = [row for row in res.history if row["start"] == 1]
+    assert relaxed and all(row["status"] == "optimal" for row in relaxed)
+    assert sum(row["iterations"] for row in relaxed) < 200

@@ -1,10 +1,21 @@
 """Elastic mode: complementarity moved into the objective as an exact penalty.
 
-    min sign * F + rho * sum_j lam_j s_j,   lam >= 0, s >= 0
+    min sign * F + rho * sum_j lam_j (s_j + delta_j),   lam >= 0, s >= 0 as Var bounds
 
 Since lam, s >= 0 the penalty is the l1 norm of the products, exact for rho large enough under
 MPEC-LICQ (Anitescu 2005, "On using the elastic mode in nonlinear programming approaches to
 MPECs"). rho grows by ``factor`` until the pairs are complementary.
+
+Each s_j is a Var: the follower's own Var where s_j = c (v - r) and v's bound states s_j >= 0
+(:meth:`MPECProblem.slack_rows`), else an auxiliary Var s_j >= 0 with s_j = -g_j. Ipopt keeps
+Vars within their bounds relaxed by ``bound_relax_factor`` (1e-8 max(1, |bound|)), and delta_j is
+that relaxation of s_j, so every term is nonnegative at every point Ipopt visits and the penalized
+NLP is bounded below where F is. With s_j >= 0 as a row (which Ipopt's iterates violate up to its
+tolerance) or without delta_j, rho lam_j s_j falls without end as lam_j grows at s_j slightly
+below 0: MacMPEC ex9.1.6 from the high-point relaxation's start ran into its time cap at
+objective -2e9 (1678 Ipopt iterations); now 24 iterations reach the optimum -49. delta_j adds
+rho lam_j delta_j at s_j = 0, below Ipopt's tolerance for the rho that the schedule reaches;
+the polishing step removes it (its tightened NLP has no penalty).
 """
 
 from __future__ import annotations
@@ -14,10 +25,19 @@ from typing import ClassVar
 
 import pyomo.environ as pyo
 
-from stackopt.backends.mpec_problem import MPECProblem
+from stackopt.backends.mpec_problem import MPECProblem, Pair, linear_in_one_var
 from stackopt.backends.strategies.base import ContinuationStrategy
 from stackopt.backends.strategies.polish import NEAR_SOLUTION_MU
 from stackopt.option_values import GROW, POSITIVE
+
+#: Ipopt's default ``bound_relax_factor``: it relaxes a Var bound r to r -/+ BOUND_RELAX max(1, |r|)
+BOUND_RELAX = 1e-8
+
+
+def _relaxed_by(pair: Pair) -> float:
+    """How far below 0 Ipopt's relaxed bounds let s_j = c (v - r) go: |c| BOUND_RELAX max(1, |r|)."""
+    _v, coef, root = linear_in_one_var(pair.slack)
+    return abs(coef) * BOUND_RELAX * max(1.0, abs(root))
 
 
 @dataclass
@@ -54,7 +74,11 @@ class Penalty(ContinuationStrategy):
     def apply(self, problem: MPECProblem) -> None:
         b, pairs = problem.block, problem.pairs
         rho = self.declare_parameter(problem, self.rho0)
-        b.slack_nonneg = pyo.Constraint(problem.slack_rows(), rule=lambda _, j: pairs[j].slack >= 0)
+        rows = problem.slack_rows()
+        b.s = pyo.Var(rows, bounds=(0, None), initialize=0.0)
+        b.slack_definition = pyo.Constraint(rows, rule=lambda _, j: b.s[j] == pairs[j].slack)
+        problem.defined += [(b.s[j], pairs[j].slack) for j in rows]
+        problem.evaluate_defined()
         obj = problem.leader_objective
         sign = 1.0 if obj.sense == pyo.minimize else -1.0
         leader = sign * obj.expr if obj.active else 0.0
@@ -62,7 +86,11 @@ class Penalty(ContinuationStrategy):
         # rho inside each term: the ASL then sees the penalty as a sum of small elements and
         # forms its Hessian element by element; rho * (a sum) is one element over every pair's
         # variables, whose Hessian costs O(n^2) (security game 5 x 100: 6 ms against 1 ms)
-        b.penalized = pyo.Objective(expr=leader + sum(rho * p.lam * p.slack for p in pairs))
+        terms = []
+        for j, p in enumerate(pairs):
+            slack, shift = (b.s[j], BOUND_RELAX) if j in b.s else (p.slack, _relaxed_by(p))
+            terms.append(rho * p.lam * (slack + shift))
+        b.penalized = pyo.Objective(expr=leader + sum(terms))
 
     def inner_tolerance(self, value: float) -> float:
         """Every penalized solve may be the answer: each is solved to the solver's tolerance."""
