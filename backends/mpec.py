@@ -25,7 +25,12 @@ from pyomo.core.expr.visitor import replace_expressions
 
 from stackopt.backends.evaluation import honest_result
 from stackopt.backends.mpec_problem import MPECProblem
-from stackopt.backends.mpec_starts import AUTO_RANDOM_STARTS, StartPlan
+from stackopt.backends.mpec_starts import (
+    AUTO_RANDOM_STARTS,
+    AUTO_START_MIN,
+    AUTO_START_TIME,
+    StartPlan,
+)
 from stackopt.backends.solvers import GLOBAL_SOLVERS, LOCAL_SOLVERS, SolverRun, require
 from stackopt.backends.start_points import leader_start
 from stackopt.backends.strategies import SOS1, STRATEGIES, Strategy
@@ -220,6 +225,11 @@ def run(
     return best_result
 
 
+#: what a later start of the default that ran into its cap says (mpec_starts.StartPlan.cap)
+CAPPED = (
+    f"stopped by the default's cap on a later start ({AUTO_START_TIME:g} times the first start's "
+    f"time, at least {AUTO_START_MIN:g} s); multistart=k runs k starts without it"
+)
 #: rounds of deviation cuts for local strategies (issue 21: repair, not only refuse)
 REPAIR_ROUNDS = 3
 #: the default wall-clock limit of the exact (global) strategies, seconds
@@ -281,6 +291,8 @@ def _multistart(strat, solver, game, cuts, plan: StartPlan, deadline, solver_opt
         kind = plan.place(problem, start, snapshot, deadline)
         cap = plan.cap(start, first_seconds, deadline)
         found = _solve_start(strat, problem, chosen, solver_options, cap)
+        if found.run.status == "time_limit" and cap is not deadline:
+            found.run.message += f"; {CAPPED}"
         kinds.append(kind)
         history += [{"start": start, **row} for row in found.history]
         candidates.append((_raw_rank(problem, found), found))
@@ -295,7 +307,13 @@ def _multistart(strat, solver, game, cuts, plan: StartPlan, deadline, solver_opt
     best = _best_judged(candidates, judged, judge, watch)
     if len(candidates) > 1:
         best.info["starts"] = [
-            {"start": k, "kind": kind, "status": f.run.status, "objective": f.reported}
+            {
+                "start": k,
+                "kind": kind,
+                "status": f.run.status,
+                "objective": f.reported,
+                "message": f.run.message,
+            }
             for k, ((_, f), kind) in enumerate(zip(candidates, kinds))
         ]
     return best, history

@@ -79,3 +79,27 @@ def test_penalty_is_bounded_below_from_the_relaxations_start():
     relaxed = [row for row in res.history if row["start"] == 1]
     assert relaxed and all(row["status"] == "optimal" for row in relaxed)
     assert sum(row["iterations"] for row in relaxed) < 200
+
+
+def test_a_later_start_cut_by_the_defaults_cap_says_so(monkeypatch):
+    """A later start of the default gets at most twice the first start's time: one that runs into
+    that cap (here a slow callback during start 1, with the 1 s floor lowered) ends time_limit,
+    and its entry in info["starts"] says it was the default's cap, not a user's time_limit."""
+    import time
+
+    from stackopt.backends import mpec_starts
+
+    monkeypatch.setattr(mpec_starts, "AUTO_START_MIN", 0.0)
+
+    def slow(state):
+        if state.get("start") == 1:
+            time.sleep(0.3)
+        return False
+
+    res = so.solve(BY_NAME["bard1"].build(), method="mpec", strategy="scholtes", callback=slow)
+    assert res.status == "locally_optimal" and res.leader_objective == pytest.approx(17, abs=1e-6)
+    first, second = res.info["starts"]
+    assert first["status"] == "optimal" and "cap" not in first["message"]
+    assert second["status"] == "time_limit"
+    assert "the default's cap on a later start" in second["message"]
+    assert res.info["time_limit"] is None
