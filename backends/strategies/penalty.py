@@ -1,6 +1,6 @@
 """Elastic mode: complementarity moved into the objective as an exact penalty.
 
-    min sign * F + rho * sum_j lam_j (s_j + delta_j),   lam >= 0, s >= 0 as Var bounds
+    min sign * F + rho * sum_j (lam_j + delta) (s_j + delta_j),   lam >= 0, s >= 0 as Var bounds
 
 Since lam, s >= 0 the penalty is the l1 norm of the products, exact for rho large enough under
 MPEC-LICQ (Anitescu 2005, "On using the elastic mode in nonlinear programming approaches to
@@ -8,14 +8,15 @@ MPECs"). rho grows by ``factor`` until the pairs are complementary.
 
 Each s_j is a Var: the follower's own Var where s_j = c (v - r) and v's bound states s_j >= 0
 (:meth:`MPECProblem.slack_rows`), else an auxiliary Var s_j >= 0 with s_j = -g_j. Ipopt keeps
-Vars within their bounds relaxed by ``bound_relax_factor`` (1e-8 max(1, |bound|)), and delta_j is
-that relaxation of s_j, so every term is nonnegative at every point Ipopt visits and the penalized
-NLP is bounded below where F is. With s_j >= 0 as a row (which Ipopt's iterates violate up to its
-tolerance) or without delta_j, rho lam_j s_j falls without end as lam_j grows at s_j slightly
-below 0: MacMPEC ex9.1.6 from the high-point relaxation's start ran into its time cap at
-objective -2e9 (1678 Ipopt iterations); now 24 iterations reach the optimum -49. delta_j adds
-rho lam_j delta_j at s_j = 0, below Ipopt's tolerance for the rho that the schedule reaches;
-the polishing step removes it (its tightened NLP has no penalty).
+Vars within their bounds relaxed by ``bound_relax_factor`` (1e-8 max(1, |bound|)); delta and
+delta_j are those relaxations of lam_j >= 0 and s_j >= 0, so every term is nonnegative at every
+point Ipopt visits and the penalized NLP is bounded below where F is. With s_j >= 0 as a row
+(which Ipopt's iterates violate up to its tolerance) or without the shifts, rho lam_j s_j falls
+without end as lam_j grows at s_j slightly below 0: from the high-point relaxation's start of
+MacMPEC ex9.1.6 Ipopt then follows it to -2e9 until the start's time cap; bounded, it reaches
+the optimum -49 in about 25 iterations. The shifts add rho (delta s_j + delta_j lam_j + delta
+delta_j) to the objective, a perturbation of order 1e-8 rho of the stationarity conditions; the
+polishing step removes it (its tightened NLP has no penalty).
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ class Penalty(ContinuationStrategy):
         terms = []
         for j, p in enumerate(pairs):
             slack, shift = (b.s[j], BOUND_RELAX) if j in b.s else (p.slack, _relaxed_by(p))
-            terms.append(rho * p.lam * (slack + shift))
+            terms.append(rho * (p.lam + BOUND_RELAX) * (slack + shift))
         b.penalized = pyo.Objective(expr=leader + sum(terms))
 
     def inner_tolerance(self, value: float) -> float:
