@@ -70,9 +70,9 @@ def test_starts_share_one_compiled_nlp(monkeypatch):
 def test_penalty_is_bounded_below_from_the_relaxations_start():
     """MacMPEC ex9.1.6 (optimum -49): from the model's start the penalty stops at the local
     solution -15; from the high-point relaxation's, Ipopt converges to -49 at every rho. Each
-    penalty term lam_j (s_j + delta_j) is nonnegative within Ipopt's relaxed bounds: with
-    lam_j s_j alone the penalized NLP is unbounded below there (lam_j grows without end at s_j
-    slightly below 0) and Ipopt runs into the start's time cap."""
+    penalty term lam_j s_j has lam_j and s_j as Vars that Ipopt keeps positive (bounds not
+    relaxed): with s_j >= 0 as a row, or relaxed bounds, the penalized NLP is unbounded below
+    there (lam_j grows without end at s_j slightly below 0) and Ipopt runs into the start's cap."""
     res = so.solve(BY_NAME["ex9.1.6"].build(), method="mpec", strategy="penalty")
     assert res.status == "locally_optimal"
     assert res.leader_objective == pytest.approx(-49, abs=1e-5)

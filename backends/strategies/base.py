@@ -161,6 +161,8 @@ class ContinuationStrategy(Strategy):
     """
 
     parameter: ClassVar[str]
+    #: Ipopt options of the strategy's own (the caller's solver_options take precedence)
+    ipopt_options: ClassVar[dict] = {}
     #: stop the schedule as soon as the pairs are complementary (for penalties that only grow)
     stop_when_complementary: ClassVar[bool] = False
     #: return the complementary iterate with the best objective (a penalty's iterates are all
@@ -224,6 +226,7 @@ class ContinuationStrategy(Strategy):
             self.set_parameter(problem, value)
             opts = dict(options)
             if solver == "ipopt":
+                opts = {**self.ipopt_options, **opts}
                 if k > 0:
                     opts.setdefault("mu_init", self.barrier(value))
                 if k < len(schedule) - 1:

@@ -1,22 +1,19 @@
 """Elastic mode: complementarity moved into the objective as an exact penalty.
 
-    min sign * F + rho * sum_j (lam_j + delta) (s_j + delta_j),   lam >= 0, s >= 0 as Var bounds
+    min sign * F + rho * sum_j lam_j s_j,   lam >= 0, s >= 0 as Var bounds
 
 Since lam, s >= 0 the penalty is the l1 norm of the products, exact for rho large enough under
 MPEC-LICQ (Anitescu 2005, "On using the elastic mode in nonlinear programming approaches to
 MPECs"). rho grows by ``factor`` until the pairs are complementary.
 
 Each s_j is a Var: the follower's own Var where s_j = c (v - r) and v's bound states s_j >= 0
-(:meth:`MPECProblem.slack_rows`), else an auxiliary Var s_j >= 0 with s_j = -g_j. Ipopt keeps
-Vars within their bounds relaxed by ``bound_relax_factor`` (1e-8 max(1, |bound|)); delta and
-delta_j are those relaxations of lam_j >= 0 and s_j >= 0, so every term is nonnegative at every
-point Ipopt visits and the penalized NLP is bounded below where F is. With s_j >= 0 as a row
-(which Ipopt's iterates violate up to its tolerance) or without the shifts, rho lam_j s_j falls
-without end as lam_j grows at s_j slightly below 0: from the high-point relaxation's start of
-MacMPEC ex9.1.6 Ipopt then follows it to -2e9 until the start's time cap; bounded, it reaches
-the optimum -49 in about 25 iterations. The shifts add rho (delta s_j + delta_j lam_j + delta
-delta_j) to the objective, a perturbation of order 1e-8 rho of the stationarity conditions; the
-polishing step removes it (its tightened NLP has no penalty).
+(:meth:`MPECProblem.slack_rows`), else an auxiliary Var s_j >= 0 with s_j = -g_j; and Ipopt runs
+with ``bound_relax_factor`` 0, so its interior-point iterates keep lam_j > 0 and s_j > 0 exactly,
+every term is positive, and the penalized NLP is bounded below where F is. With s_j >= 0 as a row
+(which Ipopt's iterates violate up to its tolerance) or with Ipopt's default relaxation of the
+bounds (1e-8 max(1, |bound|)), rho lam_j s_j falls without end as lam_j grows at s_j slightly
+below 0: from the high-point relaxation's start of MacMPEC ex9.1.6 Ipopt then follows it to
+-2e9 until the start's time cap; bounded, it reaches the optimum -49 in about 25 iterations.
 """
 
 from __future__ import annotations
@@ -26,19 +23,10 @@ from typing import ClassVar
 
 import pyomo.environ as pyo
 
-from stackopt.backends.mpec_problem import MPECProblem, Pair, linear_in_one_var
+from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.backends.strategies.base import ContinuationStrategy
 from stackopt.backends.strategies.polish import NEAR_SOLUTION_MU
 from stackopt.option_values import GROW, POSITIVE
-
-#: Ipopt's default ``bound_relax_factor``: it relaxes a Var bound r to r -/+ BOUND_RELAX max(1, |r|)
-BOUND_RELAX = 1e-8
-
-
-def _relaxed_by(pair: Pair) -> float:
-    """How far below 0 Ipopt's relaxed bounds let s_j = c (v - r) go: |c| BOUND_RELAX max(1, |r|)."""
-    _v, coef, root = linear_in_one_var(pair.slack)
-    return abs(coef) * BOUND_RELAX * max(1.0, abs(root))
 
 
 @dataclass
@@ -63,6 +51,8 @@ class Penalty(ContinuationStrategy):
     parameter: ClassVar[str] = "rho"
     stop_when_complementary: ClassVar[bool] = True
     keep_best: ClassVar[bool] = True
+    #: lam, s >= 0 held exactly (module docstring)
+    ipopt_options: ClassVar[dict] = {"bound_relax_factor": 0.0}
 
     def schedule(self) -> list[float]:
         if not (self.rho0 > 0 and self.factor > 1 and self.rho_max >= self.rho0):
@@ -87,11 +77,10 @@ class Penalty(ContinuationStrategy):
         # rho inside each term: the ASL then sees the penalty as a sum of small elements and
         # forms its Hessian element by element; rho * (a sum) is one element over every pair's
         # variables, whose Hessian costs O(n^2) (security game 5 x 100: 6 ms against 1 ms)
-        terms = []
-        for j, p in enumerate(pairs):
-            slack, shift = (b.s[j], BOUND_RELAX) if j in b.s else (p.slack, _relaxed_by(p))
-            terms.append(rho * (p.lam + BOUND_RELAX) * (slack + shift))
-        b.penalized = pyo.Objective(expr=leader + sum(terms))
+        slacks = [b.s[j] if j in b.s else p.slack for j, p in enumerate(pairs)]
+        b.penalized = pyo.Objective(
+            expr=leader + sum(rho * p.lam * s for p, s in zip(pairs, slacks))
+        )
 
     def inner_tolerance(self, value: float) -> float:
         """Every penalized solve may be the answer: each is solved to the solver's tolerance."""
