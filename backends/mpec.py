@@ -24,6 +24,7 @@ import pyomo.environ as pyo
 from pyomo.core.expr.visitor import replace_expressions
 
 from stackopt.backends.evaluation import honest_result
+from stackopt.backends.ipopt_options import checked_ipopt_options
 from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.backends.mpec_starts import (
     AUTO_RANDOM_STARTS,
@@ -177,6 +178,8 @@ def run(
                     "time_limit, or solver_options in that solver's own names)"
                 )
             solver_options[name] = value
+    if not strat.exact and solver in (None, "ipopt"):
+        solver_options = checked_ipopt_options(solver_options)
     first = leader_start(list(game.component_data_objects(pyo.Var, descend_into=False)), start)
     watch = Watch(callback, bool(verbose))
     if strat.exact and multistart is not None and multistart > 1:

@@ -109,6 +109,18 @@ OPTION_CASES = [
     ),
     Case("solver_options-list", OptionError, "option solver_options", opts(solver_options=[1])),
     Case(
+        "solver_options-unknown",
+        OptionError,
+        "Ipopt refuses maxiter=5: .*maxiter. It is not a valid option",
+        opts(solver_options={"maxiter": 5}),
+    ),
+    Case(
+        "solver_options-setting",
+        OptionError,
+        'Ipopt refuses mu_strategy=.bogus.: Setting: "bogus" is not a valid setting',
+        opts(solver_options={"mu_strategy": "bogus"}),
+    ),
+    Case(
         "multistart-zero",
         OptionError,
         "option multistart must be a positive integer",

@@ -121,3 +121,19 @@ def test_the_first_sentence_runs_past_abbreviations():
         "Descent (Eq. 3) of Wang et al. 2022"
     )
     assert first_sentence("No stop at all") == "No stop at all"
+
+
+def test_ipopt_options_of_the_other_number_kind_are_converted():
+    """Ipopt takes bound_relax_factor as a real and max_iter as an integer, and cyipopt passes a
+    Python int as an integer: bound_relax_factor=0 and max_iter=1e3 are converted before the
+    solve (Ipopt would refuse them and fail it), and the solve uses them."""
+    from stackopt.backends.ipopt_options import checked_ipopt_options
+
+    checked = checked_ipopt_options({"bound_relax_factor": 0, "max_iter": 1e3, "tol": 1e-9})
+    assert checked == {"bound_relax_factor": 0.0, "max_iter": 1000, "tol": 1e-9}
+    assert isinstance(checked["bound_relax_factor"], float)
+    assert isinstance(checked["max_iter"], int)
+    res = so.solve(
+        so.models.duopoly(), method="mpec", strategy="penalty", solver_options={"max_iter": 3.0}
+    )
+    assert res.history[0]["iterations"] == 3  # Ipopt's limit, as an integer
