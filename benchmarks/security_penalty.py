@@ -7,9 +7,10 @@ child process, the checkout by another; the runs alternate, ``--reps`` each, and
 compared. Each child solves a small game first, so imports and first-use compilation are not timed.
 Timed: one ``so.solve(game, method="mpec", strategy="penalty")`` with its defaults (the baseline's
 had no certificate; the checkout's time includes it and says how much of it was the certificate).
-The checkout is timed twice: with its defaults, which start a second local solve from the
-high-point relaxation's point (backends/mpec_starts.py), and with ``multistart=1``, the baseline's
-single start: the same work as the baseline, plus the certificate.
+The checkout is timed three times: with its defaults, which start a second local solve from the
+high-point relaxation's point (backends/mpec_starts.py); with ``multistart=1``, the baseline's
+single start: the same work as the baseline, plus the polishing and the certificate; and with
+``multistart=1, certify=False``, without the certificate (its status is then at most feasible).
 
 Run: .venv/bin/python benchmarks/security_penalty.py [--baseline 6aab739] [--reps 3]
 """
@@ -44,6 +45,15 @@ print(json.dumps({{
     "certificate_seconds": getattr(cert, "seconds", None),
 }}))
 """
+
+
+#: the checkout's runs: its defaults; the baseline's single start; the same without the
+#: certificate (``certify=False``: status at most feasible), the baseline's work alone
+CHECKOUT = {
+    "checkout": "",
+    "checkout, 1 start": ", multistart=1",
+    "checkout, 1 start, certify=False": ", multistart=1, certify=False",
+}
 
 
 def install(commit: str, into: Path) -> Path:
@@ -98,11 +108,11 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         baseline = install(args.baseline, Path(folder))
-        runs: dict[str, list[dict]] = {"baseline": [], "checkout": [], "checkout, 1 start": []}
+        runs: dict[str, list[dict]] = {name: [] for name in ("baseline", *CHECKOUT)}
         for _ in range(args.reps):
             runs["baseline"].append(timed(baseline, args.budget, args.seed))
-            runs["checkout"].append(timed(None, args.budget, args.seed))
-            runs["checkout, 1 start"].append(timed(None, args.budget, args.seed, ", multistart=1"))
+            for name, options in CHECKOUT.items():
+                runs[name].append(timed(None, args.budget, args.seed, options))
     head = subprocess.run(
         ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
     ).stdout.strip()
@@ -113,15 +123,16 @@ def main() -> None:
     medians = {}
     for name, rows in runs.items():
         label = f"{name} ({args.baseline if name == 'baseline' else head})"
+        label = label.replace("certify=False", "no certificate")
         medians[name] = statistics.median(r["seconds"] for r in rows)
         last = rows[-1]
         cert = last["certificate_seconds"]
         print(
-            f"  {label:31s} {medians[name]:6.2f} s   status {last['status']:16s} "
+            f"  {label:45s} {medians[name]:6.2f} s   status {last['status']:16s} "
             f"objective {last['objective']:.6f}   Ipopt iterations {last['iterations'] or 'n/a'}"
             + ("" if cert is None else f"   certificate {cert:.2f} s")
         )
-    for name in ("checkout", "checkout, 1 start"):
+    for name in CHECKOUT:
         print(f"speed-up, {name}: {medians['baseline'] / medians[name]:.2f}x (goal: at least 2x)")
 
 
