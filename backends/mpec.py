@@ -199,7 +199,7 @@ def run(
     plan = StartPlan(game, starts, first, np.random.default_rng(seed))
     history: list[dict] = []
     cuts: list[tuple[str, dict[str, float]]] = []
-    best_result = None
+    best_result: Result | None = None
     for round_ in range(rounds + 1):
         watch.context = {"repair": round_} if rounds else {}
         judge = _Judge(judged, evaluator, strat, watch, round_)
@@ -214,6 +214,7 @@ def run(
         if last or watch.stopped or watch.interrupted or out_of_time(deadline):
             break
         cuts += new
+    assert best_result is not None  # the loop runs at least once
     if watch.interrupted and best_result.status != "interrupted":
         best_result.status = "interrupted"
         if "Ctrl-C" not in best_result.message:  # an earlier round's finished point
