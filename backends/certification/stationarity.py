@@ -16,9 +16,9 @@ variables' magnitudes, so that the measure depends neither on the model's units 
 of leader variables (with no constraint active it is max_k r_k |dc/dpi_k| / max(1, |c|), the
 scaled inf-norm of the total gradient); the followers' move dz follows from the linearized
 equations (boxed at ``Z_BOX`` r to keep the LP bounded where the equilibrium is not isolated).
-The LP splits d = d+ - d-. One LP on the relaxed NLP, whose
-biactive pairs take {d lam_j >= 0, grad g_j . d <= 0}, proves S-stationarity (it contains every
-branch); when it finds a descent direction and at most ``MAX_BIACTIVE`` pairs are biactive, one LP
+The LP splits the leader's move dpi = p+ - p- (p+, p- >= 0) for the l1-ball; dz is one column per
+follower variable. One LP on the relaxed NLP, whose biactive pairs take {d lam_j >= 0,
+grad g_j . d <= 0}, proves S-stationarity (it contains every branch); when it finds a descent direction and at most ``MAX_BIACTIVE`` pairs are biactive, one LP
 per branch decides B-stationarity. With no biactive pair the measure is the scaled inf-norm of the
 projected total gradient.
 """
@@ -193,30 +193,45 @@ def _stationarity_at(
 
     def decrease(eq_extra: list, ub_extra: list, lo: np.ndarray, hi: np.ndarray) -> float | None:
         """-min grad c . d over the directions allowed by the rows and the sign bounds lo <= d <= hi
-        (each 0 or infinite), in the scaled l1-ball, d = d+ - d- with d+, d- >= 0."""
-        a_eq = sp.vstack(rows_eq + eq_extra, format="csr")
-        a_ub = sp.vstack(rows_ub + ub_extra, format="csr")
-        weight = np.where(np.arange(len(radius)) >= n_z, 1.0 / radius, 0.0)
-        ball = sp.csr_matrix(np.concatenate([weight, weight])[None, :])
-        a_ub = sp.vstack([sp.hstack([a_ub, -a_ub]), ball], format="csr")
+        (each 0 or infinite), in the scaled l1-ball on the leader's move: d = (dz, p+ - p-), one
+        column per follower variable (boxed at Z_BOX r) and two, p+, p- >= 0, per leader one."""
+        lead = slice(n_z, len(radius))
+
+        def split(a: sp.spmatrix) -> sp.csr_matrix:
+            a = sp.csc_matrix(a)
+            return sp.hstack([a[:, :n_z], a[:, lead], -a[:, lead]], format="csr")
+
+        a_eq = sp.vstack(rows_eq + eq_extra)
+        weight = 1.0 / radius[lead]
+        ball = sp.csr_matrix(np.concatenate([np.zeros(n_z), weight, weight])[None, :])
+        a_ub = sp.vstack([split(sp.vstack(rows_ub + ub_extra)), ball], format="csr")
         b_ub = np.zeros(a_ub.shape[0])
         b_ub[-1] = 1.0
-        box = np.where(np.arange(len(radius)) < n_z, Z_BOX * radius, np.inf)
-        plus = np.column_stack([np.zeros(len(hi)), np.where(hi > 0, box, 0.0)])
-        minus = np.column_stack([np.zeros(len(lo)), np.where(lo < 0, box, 0.0)])
+        box = Z_BOX * radius[:n_z]
+        n_pi = len(radius) - n_z
+        bounds = np.vstack(
+            [
+                np.column_stack(
+                    [np.where(lo[:n_z] < 0, -box, 0.0), np.where(hi[:n_z] > 0, box, 0.0)]
+                ),
+                np.column_stack([np.zeros(n_pi), np.where(hi[lead] > 0, np.inf, 0.0)]),
+                np.column_stack([np.zeros(n_pi), np.where(lo[lead] < 0, np.inf, 0.0)]),
+            ]
+        )
         res = linprog(
-            np.concatenate([gradient, -gradient]),
+            np.concatenate([gradient[:n_z], gradient[lead], -gradient[lead]]),
             A_ub=a_ub,
             b_ub=b_ub,
-            A_eq=sp.hstack([a_eq, -a_eq], format="csr") if a_eq.shape[0] else None,
+            A_eq=split(a_eq) if a_eq.shape[0] else None,
             b_eq=np.zeros(a_eq.shape[0]) if a_eq.shape[0] else None,
-            bounds=np.vstack([plus, minus]),
+            bounds=bounds,
             method="highs",
         )
         if res.status != 0:
             return None
         if directions is not None:
-            directions.append(res.x[: len(radius)] - res.x[len(radius) :])
+            move = res.x[n_z : n_z + n_pi] - res.x[n_z + n_pi :]
+            directions.append(np.concatenate([res.x[:n_z], move]))
         return -float(res.fun) / scale
 
     relaxed_lo, relaxed_hi = lower.copy(), upper.copy()
