@@ -41,7 +41,8 @@ def high_point(structure: GameStructure, time_limit: float | None = None) -> dic
         if obj is not leader:
             obj.deactivate()
     lift_named_expressions(clone)
-    # imported here: PyNumero's cyipopt interface loads scipy, which `import stackopt` must not pay for
+    # imported here: PyNumero's cyipopt interface loads scipy, which `import stackopt` must not
+    # pay for
     from stackopt.backends.compiled_nlp import CompiledNLP
 
     deadline = None if time_limit is None else time.perf_counter() + time_limit

@@ -37,7 +37,8 @@ class _Scratch:
 
 
 def checked_ipopt_options(options: dict[str, Any]) -> dict[str, Any]:
-    """``options`` as Ipopt takes them (module docstring); OptionError naming an option it refuses."""
+    """``options`` as Ipopt takes them (module docstring); an OptionError naming an option that
+    Ipopt refuses."""
     if not options:
         return {}
     import cyipopt  # imported here: `import stackopt` does not load Ipopt

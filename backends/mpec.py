@@ -119,7 +119,8 @@ def run(
     tol: float | None = None,
     max_iter: int | None = None,
 ) -> Result:
-    """Solve the KKT reformulation of ``game`` (an MPEC) with a complementarity strategy; an honest Result.
+    """Solve the KKT reformulation of ``game`` (an MPEC) with a complementarity strategy; an
+    honest Result.
 
     Local strategies run an NLP solver from several starts and keep the best certified Result;
     exact strategies run a global solver (module docstring).
@@ -264,8 +265,8 @@ def _multistart(strat, solver, game, cuts, plan: StartPlan, deadline, solver_opt
     the deviation ``cuts``, within the deadline, and every solve's history rows. The starts share
     one reformulated model, and Ipopt's compiled NLP and tightened NLP. ``judge(found)`` certifies
     a start's point; the starts are judged in the order of their own objective (success first)
-    until one is certified (optimal or locally optimal), so a start whose point the certificate rejects does not hide
-    a worse one that holds."""
+    until one is certified (optimal or locally optimal), so a start whose point the certificate
+    rejects does not hide a worse one that holds."""
     problem = MPECProblem(game)
     problem.watch = watch
     for v in problem.structure.leader_vars:

@@ -10,9 +10,9 @@ high-point relaxation (min F over every constraint of the game, the followers' o
 optimal (a feasible point may have a descent direction: PAO's pineda from the model's start); each
 start after the first gets at most ``AUTO_START_TIME`` times the first one's wall time (at least
 ``AUTO_START_MIN`` seconds), so the default costs a few single runs at most. A new start sets the
-strategy's auxiliary Vars to their definitions there (:meth:`MPECProblem.evaluate_defined`). Why start 1: a local
-strategy stops at the first local solution on its path, and the relaxation's point starts it
-where the leader does well (MacMPEC ex9.1.6 and PAO's bard511 and getachew_ex1 under the penalty:
+strategy's auxiliary Vars to their definitions there (:meth:`MPECProblem.evaluate_defined`).
+Why start 1: a local strategy stops at the first local solution on its path, and the
+relaxation's point starts it where the leader does well (MacMPEC ex9.1.6 and PAO's bard511 and getachew_ex1 under the penalty:
 -15, -7 and -15 from the model's start, the optima -49, -12 and -20 from the relaxation's).
 """
 
@@ -84,16 +84,14 @@ class StartPlan:
             return START
         if problem.compiled is not None:  # a new point: the solver starts cold
             problem.compiled.forget_duals()
-        if start == 1:
-            relaxed = self.relaxed(deadline)
-            if relaxed:
-                problem.set_values(relaxed)
-                problem.evaluate_defined()
-                return RELAXED
-        for v in problem.structure.leader_vars + problem.structure.follower_vars:
-            v.set_value(random_value(v, self.rng), skip_validation=True)
+        relaxed = self.relaxed(deadline) if start == 1 else {}
+        if relaxed:
+            problem.set_values(relaxed)
+        else:
+            for v in problem.structure.leader_vars + problem.structure.follower_vars:
+                v.set_value(random_value(v, self.rng), skip_validation=True)
         problem.evaluate_defined()
-        return RANDOM
+        return RELAXED if relaxed else RANDOM
 
     def cap(self, start: int, first_seconds: float, deadline: float | None) -> float | None:
         """The deadline of start ``start``: the run's, and under the default, for a later start,

@@ -18,8 +18,9 @@ scaled inf-norm of the total gradient); the followers' move dz follows from the 
 equations (boxed at ``Z_BOX`` r to keep the LP bounded where the equilibrium is not isolated).
 The LP splits the leader's move dpi = p+ - p- (p+, p- >= 0) for the l1-ball; dz is one column per
 follower variable. One LP on the relaxed NLP, whose biactive pairs take {d lam_j >= 0,
-grad g_j . d <= 0}, proves S-stationarity (it contains every branch); when it finds a descent direction and at most ``MAX_BIACTIVE`` pairs are biactive, one LP
-per branch decides B-stationarity. With no biactive pair the measure is the scaled inf-norm of the
+grad g_j . d <= 0}, proves S-stationarity (it contains every branch); when it finds a descent
+direction and at most ``MAX_BIACTIVE`` pairs are biactive, one LP per branch decides
+B-stationarity. With no biactive pair the measure is the scaled inf-norm of the
 projected total gradient.
 """
 
