@@ -51,12 +51,14 @@ class MethodTable(list):
         self.missing = missing
 
     def __repr__(self) -> str:
-        lines = [
-            f"{r['method']:<16}{r['strategy'] or '-':<13}{r['solver'] or '-':<8}{_short(r)}"
-            for r in self
-        ]
-        head = f"{'method':<16}{'strategy':<13}{'solver':<8}description"
-        out = "\n".join([head, *lines])
+        cells = [("method", "strategy", "solver")]
+        cells += [(r["method"], r["strategy"] or "-", r["solver"] or "-") for r in self]
+        widths = [max(len(row[k]) for row in cells) + 2 for k in range(3)]
+        shorts = ["description", *(_short(r) for r in self)]
+        out = "\n".join(
+            "".join(cell.ljust(w) for cell, w in zip(row, widths)) + short
+            for row, short in zip(cells, shorts)
+        )
         if self.missing:
             out += "\n\nnot runnable here:\n" + "\n".join(
                 f"  {name}: {why}" for name, why in self.missing.items()

@@ -130,7 +130,9 @@ def test_methods_lists_the_mpec_strategies(capsys):
     assert main(["methods"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["method", "strategy", "solver", "description"]
-    assert ["mpec", "scholtes", "ipopt"] in [line.split()[:3] for line in lines]
+    rows = [line.split()[:3] for line in lines]
+    assert ["mpec", "scholtes", "ipopt"] in rows
+    assert ["mpec", "kanzow-schwartz", "ipopt"] in rows  # columns as wide as their longest cell
 
 
 def test_methods_name_prints_the_options_of_the_runner(capsys):
