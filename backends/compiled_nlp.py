@@ -52,10 +52,13 @@ WARM_START = {
 
 class CompiledNLP:
     """``model`` (one active objective, no Complementarity left) as a PyNumero NLP, solved in
-    memory; ``parameter`` is the continuation's Var (None for a single solve)."""
+    memory; ``parameter`` is the continuation's Var (None for a single solve). With ``halt``, an
+    evaluation error ends the solve at once (status "error") instead of Ipopt cutting its step
+    (:data:`stackopt.backends.solvers.HALT_ON_EVALUATION_ERROR`)."""
 
-    def __init__(self, model: pyo.Block, parameter: VarData | None = None):
+    def __init__(self, model: pyo.Block, parameter: VarData | None = None, halt: bool = False):
         refuse_complementarity(model, "ipopt")
+        self.halt = halt
         self.nlp = nlp = PyomoNLP(model)
         self.vars = nlp.get_pyomo_variables()
         self.lb, self.ub = nlp.primals_lb(), nlp.primals_ub()
@@ -102,7 +105,7 @@ class CompiledNLP:
             problem = CyIpoptNLP(
                 BoundedNLP(self.nlp, lb, ub, x0, None if bounds is None else bounds[2:]),
                 intermediate_callback=intermediate,
-                halt_on_evaluation_error=False,
+                halt_on_evaluation_error=self.halt,
             )
             kwargs = {}
             if self.duals is not None:

@@ -38,17 +38,16 @@ class Pair:
 class MPECProblem:
     """The KKT reformulation of ``game`` on a clone, ready for a strategy.
 
-    With ``leader_fixed`` (a name -> value map) the leader's decision is fixed and its objective and
-    constraints are dropped: what remains is the followers' equilibrium problem alone.
+    With ``followers_only`` the leader's objective and constraints are dropped: what remains is the
+    followers' equilibrium problem alone, in which the leader's Vars are data that a solve holds at
+    their values (by equal bounds, :class:`~stackopt.backends.oracles.ipopt_kkt.IpoptKKTOracle`).
     """
 
-    def __init__(self, game: StackelbergGame, leader_fixed: dict[str, float] | None = None):
+    def __init__(self, game: StackelbergGame, followers_only: bool = False):
         self.model = model = game.clone()
         self.kkt = replace_followers(model)
         self.structure = self.kkt.structure
-        if leader_fixed is not None:
-            for v in self.structure.leader_vars:
-                v.fix(leader_fixed[v.name])
+        if followers_only:
             self.structure.objective.deactivate()
             for c in self.structure.constraints:
                 c.deactivate()

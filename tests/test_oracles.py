@@ -8,6 +8,7 @@ import stackopt as so
 from stackopt.backends.oracles import dynamics
 from stackopt.backends.oracles.best_response import BestResponseNLP
 from stackopt.backends.oracles.dynamics import DynamicsOracle
+from stackopt.backends.oracles.ipopt_kkt import IpoptKKTOracle
 from stackopt.backends.oracles.kkt import KKTOracle
 from stackopt.backends.oracles.multipliers import with_multipliers
 from stackopt.backends.oracles.newton import NewtonOracle
@@ -161,6 +162,24 @@ def test_gradient_play_that_leaves_the_domain_hands_over_to_the_next_rescue():
     assert played.iterations >= 1  # the steps played before the domain was left
     eq = KKTOracle(game, ev)(pi, z0)
     assert eq.converged and eq.oracle == "ipopt-kkt+kkt"
+
+
+def test_the_ipopt_rescue_compiles_once_and_holds_each_call_at_its_leader_decision():
+    # one NLP for every call: the leader's Vars are held at pi by equal bounds, so a second
+    # decision gives its own equilibrium (the evaluator's KKT residual, not the NLP's, says so)
+    game = so.models.qre_subsidy(n=2, actions=3, seed=0)
+    ev = KKTEvaluator(game)
+    z0, _ = ev.values_of({v.name: v.value for v in ev.kkt.primal} | dict.fromkeys(ev.leader_names))
+    oracle = IpoptKKTOracle(game, ev)
+    rng = np.random.default_rng(0)
+    found = []
+    for _ in range(2):
+        pi = rng.uniform(size=ev.n_pi)
+        eq = oracle(pi, z0)
+        assert eq.converged and eq.residual <= 1e-6
+        found.append((oracle._problem.compiled, eq.z))
+    assert found[0][0] is found[1][0]
+    assert np.abs(found[0][1][: ev.n_x] - found[1][1][: ev.n_x]).max() > 1e-3
 
 
 def test_play_is_polished_early_at_the_equilibrium_it_is_heading_for(monkeypatch):
