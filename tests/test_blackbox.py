@@ -44,8 +44,14 @@ def test_start_callback_and_time_limit(method):
         so.solve(at_start, method="initial").leader_objective, rel=1e-8
     )
     assert res.leader["q0"] == pytest.approx(states[0]["leader"][0])
-    timed = so.solve(duopoly(), method=method, time_limit=1e-9)
-    assert timed.status == "time_limit" and "after 1 iterations" in timed.message
+    # out of time at the first new function evaluation (a finite-difference probe): the start,
+    # evaluated before the clock is watched, is the last iterate, judged honestly
+    timed = so.solve(duopoly(), method=method, start={"q0": 10.0}, time_limit=1e-9)
+    assert timed.status == "time_limit" and "function evaluations" in timed.message
+    assert timed.info["nit"] == 0 and timed.leader["q0"] == 10.0
+    assert timed.leader_objective == pytest.approx(
+        so.solve(at_start, method="initial").leader_objective, rel=1e-8
+    )
     with pytest.raises(so.OptionError, match="option time_limit must be > 0, got -1"):
         so.solve(duopoly(), method=method, time_limit=-1)
     with pytest.raises(so.OptionError, match="start names 'x'"):
