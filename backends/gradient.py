@@ -319,6 +319,8 @@ def run(
         now = time.perf_counter()
         share = None if deadline is None else now + (deadline - now) / (planned - i)
         values = starts.next(i)
+        if i > 0 and deadline is not None and time.perf_counter() >= deadline:
+            break  # the relaxation's point came too late for a run from it
         if multistart is None and i > 0:  # the default's later runs capped by the first
             cap = time.perf_counter() + max(AUTO_START_TIME * first, 1.0)
             share = cap if deadline is None else min(deadline, cap)
@@ -372,7 +374,7 @@ class _Starts:
             self.kinds.append("the start")
             return values
         if i == 1:
-            left = None if self.deadline is None else max(self.deadline - time.perf_counter(), 1.0)
+            left = None if self.deadline is None else max(self.deadline - time.perf_counter(), 1e-3)
             relaxed = high_point(self.structure, left)
             # the followers' values too: they are the oracle's first guess, which picks among
             # tied responses (MacMPEC ex9.2.9 at x = 2)

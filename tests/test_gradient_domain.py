@@ -189,6 +189,21 @@ def test_the_default_first_run_takes_its_share_of_the_time_limit_not_all_of_it()
     assert last_of_first - began < 1.0 + 0.1  # half of the time limit, and a step over it
 
 
+def test_no_later_run_starts_once_the_relaxation_has_used_up_the_time(monkeypatch):
+    # the high-point relaxation gets the time left and no floor; when it returns past the
+    # deadline, no run starts from its point (one would solve an equilibrium and take a step)
+    from stackopt.backends import gradient
+
+    def slow_relaxation(structure, time_limit):
+        time.sleep(time_limit + 0.05)
+        return {"x1": 1.0, "x2": 1.0, "F.y": 1.0}
+
+    monkeypatch.setattr(gradient, "high_point", slow_relaxation)
+    res = so.solve(valley(), method="gradient", time_limit=1.0, callback=lambda s: time.sleep(0.05))
+    assert res.status == "time_limit" and "starts" not in res.info  # start 0's Result alone
+    assert res.wall_time < 1.0 + 0.05 + 0.5  # the relaxation's overrun, and the evaluation
+
+
 def test_a_linear_followers_domain_is_tested_by_an_lp_that_agrees_with_ipopt():
     # PAO's bard511: y >= 3 - x, y <= 2x, y <= 12 - 2x, 2y >= 3x - 4 meet for x in [1, 4] only
     from stackopt.backends.feasible_start import FollowerDomain
