@@ -294,6 +294,8 @@ def _multistart(strat, solver, game, cuts, plan: StartPlan, deadline, solver_opt
         began = time.perf_counter()
         watch.context["start"] = start
         kind = plan.place(problem, start, snapshot, deadline)
+        if start > 0 and out_of_time(deadline, problem):
+            break  # the relaxation's point came too late for a solve from it
         cap = plan.cap(start, first_seconds, deadline)
         found = _solve_start(strat, problem, chosen, solver_options, cap)
         if found.run.status == "time_limit" and cap is not deadline:

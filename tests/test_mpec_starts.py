@@ -103,3 +103,20 @@ def test_a_later_start_cut_by_the_defaults_cap_says_so(monkeypatch):
     assert second["status"] == "time_limit"
     assert "the default's cap on a later start" in second["message"]
     assert res.info["time_limit"] is None
+
+
+def test_no_later_start_is_solved_once_the_relaxation_has_used_up_the_time(monkeypatch):
+    """The high-point relaxation gets the time left; when it returns past the deadline, no solve
+    starts from its point, and start 0's Result is returned alone."""
+    import time
+
+    from stackopt.backends import mpec_starts
+
+    def slow_relaxation(structure, time_limit):
+        time.sleep(time_limit + 0.05)
+        return {"x": 5.0, "F.y": 5.0}
+
+    monkeypatch.setattr(mpec_starts, "high_point", slow_relaxation)
+    res = so.solve(BY_NAME["bard1"].build(), method="mpec", strategy="penalty", time_limit=1.0)
+    assert res.status == "locally_optimal" and "starts" not in res.info
+    assert [row["start"] for row in res.history] == [0] * len(res.history)
