@@ -151,6 +151,10 @@ class _BlackBox:
         return self.at(pi)[1]
 
 
+#: seconds past the time limit from which a stop's message says how late the iteration ended
+LATE = 1.0
+
+
 class OutOfTime(RuntimeError):
     """The deadline passed inside a scipy iteration (raised by a function evaluation)."""
 
@@ -180,7 +184,13 @@ class _Watch:
         if callback is not None and callback(state):
             self.stopped = ("iteration_limit", f"stopped by the callback after {self.iteration}")
         elif self.deadline is not None and time.perf_counter() > self.deadline:
-            self.stopped = ("time_limit", f"time limit after {self.iteration} iterations")
+            message = f"time limit after {self.iteration} iterations"
+            late = time.perf_counter() - self.deadline
+            if late > LATE:
+                message += (
+                    f" (the last one ended {late:.1f} s past it: scipy's iteration runs whole)"
+                )
+            self.stopped = ("time_limit", message)
         if self.stopped is not None:
             raise StopIteration
 

@@ -1,5 +1,7 @@
 """The paper's black-box baselines: scipy with finite differences through the equilibrium."""
 
+import time
+
 import numpy as np
 import pytest
 
@@ -96,3 +98,15 @@ def test_each_probe_equilibrium_is_solved_once(method, monkeypatch):
     assert res.status in ("locally_optimal", "iteration_limit") and res.leader_objective
     honest = 1  # the final evaluation at the returned decision solves again
     assert len(solved) - honest == len(set(solved[:-honest])) > 8
+
+
+@pytest.mark.parametrize("method", ["slsqp", "trust-constr"])
+def test_a_stop_well_past_the_time_limit_says_how_late(method, monkeypatch):
+    # scipy's iteration runs whole (SLSQP's dense subproblem: about 10 s at n = 3000); the stop
+    # after it says how far past the limit it ended (here a slow callback plays that iteration)
+    from stackopt.backends import blackbox
+
+    monkeypatch.setattr(blackbox, "LATE", 0.1)
+    res = so.solve(duopoly(), method=method, time_limit=0.5, callback=lambda s: time.sleep(0.8))
+    assert res.status == "time_limit" and "after 1 iterations (the last one ended" in res.message
+    assert "s past it: scipy's iteration runs whole" in res.message
