@@ -137,7 +137,7 @@ def run(
         Number of local solves: the model's start, the high-point relaxation's point (when it
         differs) and random ones; the best certified Result is kept. None: the first two, and
         two random ones more when neither is certified (optimal or locally optimal: a feasible
-        point may have a descent direction), each after the first capped at twice the first
+        point may have a descent direction), each after the first capped at three times the first
         one's wall time (:mod:`stackopt.backends.mpec_starts`).
     repair : int or None
         Rounds of deviation cuts: when the certificate finds that a follower can improve on the
