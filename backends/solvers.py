@@ -52,6 +52,8 @@ IPOPT_NAN_CHECK = {"check_derivatives_for_naninf": "yes"}
 #: an evaluation error (a division by zero inside the bounds) ends an Ipopt solve as an error
 #: status: recovering from one, Debian's Ipopt 3.11.9 can crash the process (SIGSEGV in dnrm2)
 HALT_ON_EVALUATION_ERROR = True
+#: the logger of Pyomo's cyipopt solver, which logs an evaluation error's traceback
+PYNUMERO_SOLVER_LOG = "pyomo.contrib.pynumero.algorithms.solvers.cyipopt_solver"
 #: Pyomo's solver interfaces redirect the process's output streams while they run (its
 #: ``capture_output``), which is process-wide state: solves in threads take turns
 SOLVER_CALL = threading.Lock()
@@ -125,7 +127,9 @@ def run_solver(
         if time_limit is not None:
             opts["max_cpu_time"] = float(time_limit)
         try:
-            with SOLVER_CALL:
+            # Pyomo logs an evaluation error's traceback before raising it; the error is this
+            # solve's status and message
+            with SOLVER_CALL, LoggingIntercept(module=PYNUMERO_SOLVER_LOG, level=logging.ERROR):
                 res = pyo.SolverFactory(name).solve(
                     model,
                     options=opts,

@@ -54,3 +54,19 @@ def test_solve_reads_nothing_of_the_game_before_the_runner():
     res = so.solve(Untouchable(), method="mpec", load_solution=False)
     assert res.status == "error" and "game.name read" not in res.message, res.message
     assert "read" in res.message  # the runner was reached and read the game
+
+
+def test_an_evaluation_error_in_ipopt_is_its_status_not_a_logged_traceback(caplog, capfd):
+    # sqrt(x - 1) is undefined below x = 1, where the objective pulls Ipopt's steps
+    import pyomo.environ as pyo
+
+    from stackopt.backends.solvers import run_solver
+
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 2), initialize=1.5)
+    m.o = pyo.Objective(expr=pyo.sqrt(m.x - 1) + 10 * (m.x - 0.5) ** 2)
+    with caplog.at_level(logging.WARNING):
+        run = run_solver(m, "ipopt")
+    assert run.status == "error" and "PyNumeroEvaluationError" in run.message
+    out, err = capfd.readouterr()
+    assert "Traceback" not in out + err + caplog.text
