@@ -135,7 +135,10 @@ class _BlackBox:
         key = pi.tobytes()
         if key not in self._seen:
             if self.deadline is not None and time.perf_counter() > self.deadline:
-                raise OutOfTime("time limit during an iteration's function evaluations")
+                late = time.perf_counter() - self.deadline
+                raise OutOfTime(
+                    f"time limit during an iteration's function evaluations{_late(late)}"
+                )
             self._seen[key] = self.problem.evaluate(pi)
             self.last = pi
             if len(self._seen) > self._capacity:
@@ -153,6 +156,14 @@ class _BlackBox:
 
 #: seconds past the time limit from which a stop's message says how late the iteration ended
 LATE = 1.0
+
+
+def _late(seconds: float) -> str:
+    """What a stop ``seconds`` past the time limit adds to its message: how late, when it is more
+    than ``LATE``."""
+    if seconds <= LATE:
+        return ""
+    return f" ({seconds:.1f} s past it: scipy's iteration runs whole)"
 
 
 class OutOfTime(RuntimeError):
@@ -184,12 +195,8 @@ class _Watch:
         if callback is not None and callback(state):
             self.stopped = ("iteration_limit", f"stopped by the callback after {self.iteration}")
         elif self.deadline is not None and time.perf_counter() > self.deadline:
-            message = f"time limit after {self.iteration} iterations"
             late = time.perf_counter() - self.deadline
-            if late > LATE:
-                message += (
-                    f" (the last one ended {late:.1f} s past it: scipy's iteration runs whole)"
-                )
+            message = f"time limit after {self.iteration} iterations{_late(late)}"
             self.stopped = ("time_limit", message)
         if self.stopped is not None:
             raise StopIteration
