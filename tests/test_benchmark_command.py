@@ -8,7 +8,7 @@ import pytest
 
 import stackopt as so
 from stackopt.app.cli import main
-from stackopt.app.study.performance_profile import ratios
+from stackopt.app.study.performance_profile import _tau_label, ratios
 
 
 def test_ratios_follow_dolan_more():
@@ -24,6 +24,12 @@ def test_ratios_follow_dolan_more():
     assert r.loc["p", "a"] == 1.0 and r.loc["p", "b"] == 4.0
     assert r.loc["q", "a"] == 1.0 and np.isinf(r.loc["q", "b"])  # b did not solve q
     assert np.isinf(r.loc["r"]).all()  # nobody solved r: it stays in the denominator
+
+
+def test_the_tau_axis_is_labelled_1_2_5_per_decade():
+    taus = [1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 20.0, 30.0, 50.0, 100.0, 200.0]
+    labels = [_tau_label(t, 0) for t in taus]
+    assert labels == ["1", "2", "", "5", "", "10", "20", "", "50", "100", "200"]
 
 
 def test_benchmark_rows_and_solved_rule():
