@@ -197,3 +197,13 @@ def test_debug_shows_the_traceback(tmp_path):
 
 def test_the_console_script_is_installed():
     assert shutil.which(str(STACKOPT)), "pip install -e . installs the stackopt console script"
+
+
+def test_an_unknown_option_of_a_command_names_the_nearest_ones(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["bench", "--problems", "bard1", "--methods", "mpec:penalty"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: stackopt bench")
+    assert "unrecognized arguments: --problems bard1 --methods mpec:penalty" in err
+    assert "(did you mean --problem, --method?)" in err

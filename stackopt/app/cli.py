@@ -18,6 +18,7 @@ and a non-zero exit; ``--debug`` shows the traceback instead.
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import sys
 from collections.abc import Sequence
@@ -40,9 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     argv = [a for a in argv if a != "--debug"]
-    args, extra = parser().parse_known_args(argv)
+    top = parser()
+    args, extra = top.parse_known_args(argv)
     if extra and args.command != "solve":
-        parser().error(f"unrecognized arguments: {' '.join(extra)}")
+        _unrecognized(top, args.command, extra)
     try:
         return args.run(args, extra)
     except BrokenPipeError:  # the reader (``| head``) left: not an error of ours
@@ -57,6 +59,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         text = str(exc) if isinstance(exc, CLEAR_ERRORS) else f"{type(exc).__name__}: {exc}"
         print(f"stackopt: error: {text}", file=sys.stderr)
         return 1
+
+
+def _unrecognized(top: argparse.ArgumentParser, command: str, extra: list[str]) -> None:
+    """Exit (status 2) naming the arguments that ``command`` does not take, with its usage and
+    the nearest option names (``--problems``: did you mean ``--problem``?)."""
+    sub = next(a for a in top._actions if isinstance(a, argparse._SubParsersAction))
+    command_parser = sub.choices[command]
+    known = [o for a in command_parser._actions for o in a.option_strings if o.startswith("--")]
+    near = [
+        match
+        for arg in extra
+        if arg.startswith("--")
+        for match in difflib.get_close_matches(arg.split("=")[0], known, n=1)
+    ]
+    hint = f" (did you mean {', '.join(dict.fromkeys(near))}?)" if near else ""
+    command_parser.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
 
 
 def parser() -> argparse.ArgumentParser:
