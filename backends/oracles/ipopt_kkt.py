@@ -36,10 +36,15 @@ class IpoptKKTOracle:
     def __init__(self, game: StackelbergGame, evaluator: KKTEvaluator, tol: float = 1e-6):
         self.game, self.evaluator, self.tol = game, evaluator, tol
         self._problem: MPECProblem | None = None
+        # set with the problem: the Vars of z and pi (the evaluator's order), the leader Vars'
+        # NLP columns (-1: none) and the NLP's row bounds
+        self._z: list = []
+        self._pi: list = []
+        self._columns = np.zeros(0, dtype=int)
+        self._rows: tuple[np.ndarray, np.ndarray] = (np.zeros(0), np.zeros(0))
 
     def _compiled(self) -> MPECProblem:
-        """The problem, compiled on first use, with the leader's NLP columns (-1 where a leader
-        Var is none) and the Vars of the evaluator's z and pi, in its order."""
+        """The problem, compiled on first use."""
         if self._problem is None:
             problem = MPECProblem(self.game, followers_only=True)
             Penalty(rho0=1.0).apply(problem)
