@@ -185,12 +185,12 @@ class _Watch:
     def __call__(self, intermediate_result: Any) -> None:
         self.iteration += 1
         self.bar.update(1)
+        self.x = np.array(intermediate_result.x, dtype=float)
         state = {
             "iteration": self.iteration,
             "objective": self.box.problem.sign * float(intermediate_result.fun),
-            "leader": np.array(intermediate_result.x, dtype=float),
+            "leader": self.x,
         }
-        self.x = state["leader"]
         callback = self.options.callback
         if callback is not None and callback(state):
             self.stopped = ("iteration_limit", f"stopped by the callback after {self.iteration}")
