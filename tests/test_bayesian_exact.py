@@ -142,3 +142,13 @@ def test_an_optimal_claim_must_attain_the_proven_bound():
         game, x, status="optimal", reported=best.leader_objective, proven_by="a test"
     )
     assert again.status == "optimal"
+
+
+def test_bayes_milp_stops_at_its_time_limit():
+    # HiGHS needs about 16 s for this MILP; the limit reaches it (Pyomo's SolverFactory interface
+    # resets config.time_limit to solve()'s own timelimit argument), and a stop before any
+    # feasible point is status time_limit, not error
+    game = random_game(3, 4, 3, 6)
+    res = so.solve(game, method="bayes-milp", time_limit=0.5)
+    assert res.status == "time_limit"
+    assert res.wall_time < 5.0

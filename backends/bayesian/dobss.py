@@ -94,15 +94,17 @@ def run(game: Any, time_limit: float | None = None) -> Result:
     if not solver.available(exception_flag=False):
         raise SolverUnavailableError("bayes-milp needs HiGHS (pip install highspy)")
     solver.config.mip_gap = 1e-9
-    if time_limit is not None:
-        solver.config.time_limit = float(time_limit)
     m = build_model(game)
+    # the limit goes to solve(): this interface resets config.time_limit to its timelimit argument
+    limit = None if time_limit is None else float(time_limit)
     with SOLVER_CALL:  # Pyomo's output capture is process-wide
-        results = solver.solve(m, load_solutions=False)
+        results = solver.solve(m, load_solutions=False, timelimit=limit)
     condition = results.solver.termination_condition
     if condition == TerminationCondition.infeasible:
         return Result(status="infeasible", message="HiGHS: MILP infeasible")
     if len(results.solution) == 0:
+        if condition == TerminationCondition.maxTimeLimit:
+            return Result(status="time_limit", message="HiGHS: time limit before a feasible point")
         return Result(status="error", message=f"HiGHS: {condition}")
     m.solutions.load_from(results)
     x = np.array([pyo.value(m.x[l]) for l in range(game.shape[1])])
