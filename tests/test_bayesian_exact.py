@@ -152,3 +152,18 @@ def test_bayes_milp_stops_at_its_time_limit():
     res = so.solve(game, method="bayes-milp", time_limit=0.5)
     assert res.status == "time_limit"
     assert res.wall_time < 5.0
+
+
+def test_bayes_enumerate_stops_at_its_time_limit_with_the_best_region_so_far():
+    # the full enumeration of this game takes about 15 s (1073 regions)
+    res = so.solve(random_game(3, 4, 3, 6), method="bayes-enumerate", time_limit=0.3)
+    assert res.status == "time_limit" and res.message.startswith("time limit: ")
+    assert res.info["complete"] is False and res.leader_objective is not None
+    assert res.wall_time < 5.0
+
+
+def test_bayes_lp_passes_what_is_left_of_its_time_limit_to_highs():
+    # building this LP (4096 assignments) takes about 1.4 s: HiGHS then has no time left
+    res = so.solve(random_game(2, 3, 4, 6), method="bayes-lp", time_limit=0.01)
+    assert res.status == "time_limit" and res.leader_objective is None
+    assert "Time limit reached" in res.message

@@ -7,6 +7,7 @@ per-region LP max {c_W . x : x in closure R(W)}, and the best region wins.
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from typing import Any
 
@@ -20,12 +21,14 @@ from stackopt.result import Result
 
 
 def enumerate_regions(
-    game: BayesianStackelbergGame, max_regions: int
-) -> tuple[list[np.ndarray], int, bool]:
+    game: BayesianStackelbergGame, max_regions: int, deadline: float | None = None
+) -> tuple[list[np.ndarray], int, str]:
     """BFS over single-entry changes of W from a region at the uniform strategy.
 
-    Returns (the assignments with a non-empty closed region, the feasibility LPs solved, complete).
-    The graph is connected: along any segment of the simplex the feasible W change by tie sets.
+    Returns (the assignments with a non-empty closed region, the feasibility LPs solved, why the
+    search stopped early: "" when it is complete, else "max_regions" or "time_limit", the
+    ``time.perf_counter()`` instant ``deadline`` passed). The graph is connected: along any segment
+    of the simplex the feasible W change by tie sets.
     """
     n, L, A, K = game.shape
     start = assignments(tie_sets(game, np.full(L, 1.0 / L)))[0]
@@ -39,37 +42,57 @@ def enumerate_regions(
                     neighbour[i, k] = a
                     if neighbour.tobytes() in seen:
                         continue
+                    if deadline is not None and time.perf_counter() > deadline:
+                        return found, lps, "time_limit"
                     seen.add(neighbour.tobytes())
                     lps += 1
                     if region_lp(game, neighbour)[0]:
                         if len(found) >= max_regions:
-                            return found, lps, False
+                            return found, lps, "max_regions"
                         found.append(neighbour)
                         queue.append(neighbour)
-    return found, lps, True
+    return found, lps, ""
 
 
-def run(game: Any, max_regions: int = 100_000) -> Result:
+def run(game: Any, max_regions: int = 100_000, time_limit: float | None = None) -> Result:
     """Enumerate the regions, solve each region's LP, and return the best region's maximizer.
 
     Parameters
     ----------
     max_regions : int
         Stop enumerating after this many best-response regions (the result then says so).
+    time_limit : float or None
+        Wall-clock limit in seconds: the enumeration and the region LPs stop there, and the best
+        region found so far is returned with status "time_limit".
     """
     game = require_game(game, "bayes-enumerate")
-    regions, lps, complete = enumerate_regions(game, max_regions)
-    best_x, best_value = None, -np.inf
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    regions, lps, stopped = enumerate_regions(game, max_regions, deadline)
+    best_x, best_value, solved = None, -np.inf, 0
     for W in regions:
+        if solved and deadline is not None and time.perf_counter() > deadline:
+            stopped = "time_limit"
+            break
         _, x, value = region_lp(game, W, assignment_coefficients(game, W))
+        solved += 1
         if value > best_value:
             best_x, best_value = x, value
+    complete = not stopped
+    message = {
+        "": "",
+        "max_regions": f"stopped after max_regions={max_regions} regions",
+        "time_limit": f"time limit: {len(regions)} regions found, {solved} of their LPs solved",
+    }[stopped]
     return strategy_result(
         game,
         best_x,
-        status="optimal" if complete else "iteration_limit",
+        status="optimal"
+        if complete
+        else "time_limit"
+        if stopped == "time_limit"
+        else "iteration_limit",
         reported=best_value,
         info={"regions": len(regions), "feasibility_lps": lps, "complete": complete},
-        message="" if complete else f"stopped after max_regions={max_regions} regions",
+        message=message,
         proven_by="enumeration of every region's LP (HiGHS)" if complete else "",
     )

@@ -12,6 +12,7 @@ x* = z(W*, .) / sum_l z(W*, l) for the non-zero row with the best value per unit
 from __future__ import annotations
 
 import itertools
+import time
 from typing import Any
 
 import numpy as np
@@ -27,14 +28,18 @@ from stackopt.result import Result
 ROW_TOL = 1e-9
 
 
-def run(game: Any, max_assignments: int = 4096) -> Result:
+def run(game: Any, max_assignments: int = 4096, time_limit: float | None = None) -> Result:
     """Solve the single LP (16)-(17) with HiGHS and recover x* from its best non-zero row.
 
     Parameters
     ----------
     max_assignments : int
         Refuse games with more follower assignments A^(n K) than this (the LP grows with them).
+    time_limit : float or None
+        Wall-clock limit in seconds; HiGHS gets what building the LP left, and a stop there has
+        no point to return (status "time_limit").
     """
+    started = time.perf_counter()
     game = require_game(game, "bayes-lp")
     n, L, A, K = game.shape
     count = A ** (n * K)
@@ -46,6 +51,9 @@ def run(game: Any, max_assignments: int = 4096) -> Result:
     Ws = [np.array(w).reshape(n, K) for w in itertools.product(range(A), repeat=n * K)]
     c = np.concatenate([assignment_coefficients(game, W) for W in Ws])
     G = sp.block_diag([sp.csr_matrix(incentive_matrix(game, W)) for W in Ws], format="csr")
+    highs = {}
+    if time_limit is not None:
+        highs["time_limit"] = max(1e-3, time_limit - (time.perf_counter() - started))
     res = linprog(
         -c,
         A_ub=-G,
@@ -54,7 +62,10 @@ def run(game: Any, max_assignments: int = 4096) -> Result:
         b_eq=[1.0],
         bounds=(0, None),
         method="highs",
+        options=highs,
     )
+    if res.status == 1 and time_limit is not None and time.perf_counter() - started >= time_limit:
+        return Result(status="time_limit", message=f"HiGHS: {res.message}")
     if res.status != 0:
         return Result(status="error", message=f"HiGHS: {res.message}")
     z = res.x.reshape(count, L)
