@@ -119,8 +119,10 @@ class _BlackBox:
     sweep for c and one for G around the same point.
     """
 
-    def __init__(self, problem: _KKTGame | _CvxpyGame, deadline: float | None = None):
-        self.problem, self.deadline = problem, deadline
+    def __init__(self, problem: _KKTGame | _CvxpyGame):
+        self.problem = problem
+        #: no new point is evaluated after this ``time.perf_counter()`` instant (None: no limit)
+        self.deadline: float | None = None
         self.history: list[dict[str, Any]] = []
         self._seen: OrderedDict[bytes, tuple[float, np.ndarray]] = OrderedDict()
         self._capacity = 2 * len(problem.pi0) + 2

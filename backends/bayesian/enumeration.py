@@ -86,11 +86,9 @@ def run(game: Any, max_regions: int = 100_000, time_limit: float | None = None) 
     return strategy_result(
         game,
         best_x,
-        status="optimal"
-        if complete
-        else "time_limit"
-        if stopped == "time_limit"
-        else "iteration_limit",
+        status={"": "optimal", "max_regions": "iteration_limit", "time_limit": "time_limit"}[
+            stopped
+        ],
         reported=best_value,
         info={"regions": len(regions), "feasibility_lps": lps, "complete": complete},
         message=message,
