@@ -24,7 +24,12 @@ from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
 from pyomo.core.base.var import VarData
 
 from stackopt.backends.bounded_nlp import BoundedNLP
-from stackopt.backends.solvers import SolverRun, refuse_complementarity, solver_message
+from stackopt.backends.solvers import (
+    HALT_ON_EVALUATION_ERROR,
+    SolverRun,
+    refuse_complementarity,
+    solver_message,
+)
 from stackopt.solver_output import showing
 
 #: Ipopt's return code -> stackopt status (Ipopt's ApplicationReturnStatus)
@@ -52,13 +57,12 @@ WARM_START = {
 
 class CompiledNLP:
     """``model`` (one active objective, no Complementarity left) as a PyNumero NLP, solved in
-    memory; ``parameter`` is the continuation's Var (None for a single solve). With ``halt``, an
-    evaluation error ends the solve at once (status "error") instead of Ipopt cutting its step
+    memory; ``parameter`` is the continuation's Var (None for a single solve). An evaluation
+    error ends the solve at once with status "error"
     (:data:`stackopt.backends.solvers.HALT_ON_EVALUATION_ERROR`)."""
 
-    def __init__(self, model: pyo.Block, parameter: VarData | None = None, halt: bool = False):
+    def __init__(self, model: pyo.Block, parameter: VarData | None = None):
         refuse_complementarity(model, "ipopt")
-        self.halt = halt
         self.nlp = nlp = PyomoNLP(model)
         self.vars = nlp.get_pyomo_variables()
         self.lb, self.ub = nlp.primals_lb(), nlp.primals_ub()
@@ -105,7 +109,7 @@ class CompiledNLP:
             problem = CyIpoptNLP(
                 BoundedNLP(self.nlp, lb, ub, x0, None if bounds is None else bounds[2:]),
                 intermediate_callback=intermediate,
-                halt_on_evaluation_error=self.halt,
+                halt_on_evaluation_error=HALT_ON_EVALUATION_ERROR,
             )
             kwargs = {}
             if self.duals is not None:

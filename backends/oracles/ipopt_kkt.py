@@ -19,7 +19,7 @@ from pyomo.common.collections import ComponentMap
 from stackopt.backends.compiled_nlp import CompiledNLP
 from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.backends.oracles.base import Equilibrium
-from stackopt.backends.solvers import HALT_ON_EVALUATION_ERROR, IPOPT_NAN_CHECK
+from stackopt.backends.solvers import IPOPT_NAN_CHECK
 from stackopt.backends.strategies.penalty import Penalty
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
@@ -48,9 +48,7 @@ class IpoptKKTOracle:
         if self._problem is None:
             problem = MPECProblem(self.game, followers_only=True)
             Penalty(rho0=1.0).apply(problem)
-            problem.compiled = CompiledNLP(
-                problem.model, problem.block.parameter, halt=HALT_ON_EVALUATION_ERROR
-            )
+            problem.compiled = CompiledNLP(problem.model, problem.block.parameter)
             by_name = {v.name: v for v in problem.structure.leader_vars + problem.kkt.z_vars}
             self._z = [by_name[n] for n in self.evaluator.z_names]
             self._pi = [by_name[n] for n in self.evaluator.leader_names]
