@@ -167,3 +167,14 @@ def test_bayes_lp_passes_what_is_left_of_its_time_limit_to_highs():
     res = so.solve(random_game(2, 3, 4, 6), method="bayes-lp", time_limit=0.01)
     assert res.status == "time_limit" and res.leader_objective is None
     assert "Time limit reached" in res.message
+
+
+def test_bayes_vertices_stops_at_its_time_limit_with_the_best_vertex_so_far():
+    # the full table of this game takes about 1 s (27055 vertices, 300k linear systems)
+    game = random_game(2, 4, 4, 5)
+    full = so.solve(game, method="bayes-vertices", max_systems=300_000)
+    cut = so.solve(game, method="bayes-vertices", max_systems=300_000, time_limit=0.3)
+    assert full.status == "optimal" and cut.status == "time_limit"
+    assert cut.message.startswith("time limit: ") and cut.wall_time < 1.0
+    assert 0 < cut.info["vertices"] < full.info["vertices"]
+    assert cut.leader_objective <= full.leader_objective + 1e-12

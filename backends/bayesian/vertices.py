@@ -11,6 +11,8 @@ ANY type distribution D: the learners re-optimize against an estimated D by one 
 from __future__ import annotations
 
 import itertools
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from math import comb
@@ -36,6 +38,7 @@ class VertexTable:
     assignment: np.ndarray  # (R, n, K)
     payoffs: np.ndarray  # (P, A, ..., A): sum_l p_l u(l, a) at each vertex p
     type_shape: tuple[int, ...]  # (K,) * n
+    complete: bool = True  # every vertex of the arrangement (False: a time limit came first)
 
     def row_values(self, theta: np.ndarray) -> np.ndarray:
         """phi_r(theta) = sum_l p_l u(l, W_r(theta)) of every row r for one type profile theta."""
@@ -55,8 +58,14 @@ class VertexTable:
         return self.points[self.point_of_row[row]], float(values[row]), row
 
 
-def arrangement_points(game: BayesianStackelbergGame, max_systems: int) -> np.ndarray:
-    """All points of the simplex where L - 1 independent indifference hyperplanes or facets meet."""
+#: linear systems solved per batch of :func:`arrangement_batches` (a time limit is checked
+#: between batches)
+SYSTEMS_PER_BATCH = 20_000
+
+
+def arrangement_batches(game: BayesianStackelbergGame, max_systems: int) -> Iterator[np.ndarray]:
+    """The points of the simplex where L - 1 independent indifference hyperplanes or facets meet,
+    normalized and rounded to 12 digits, batch by batch (a point may recur across batches)."""
     n, L, A, K = game.shape
     v = game.follower_utility
     planes = [np.eye(L)]
@@ -72,48 +81,89 @@ def arrangement_points(game: BayesianStackelbergGame, max_systems: int) -> np.nd
             f"the arrangement has {len(H)} hyperplanes, {systems} linear systems for L={L}, above "
             f"max_systems={max_systems}; raise max_systems or use 'bayes-enumerate'"
         )
-    subsets = np.array(list(itertools.combinations(range(len(H)), L - 1)), dtype=int)
-    matrices = np.concatenate(
-        [H[subsets].reshape(len(subsets), L - 1, L), np.ones((len(subsets), 1, L))], axis=1
-    )
-    regular = np.abs(np.linalg.det(matrices)) > 1e-10
-    rhs = np.zeros((int(regular.sum()), L, 1))
-    rhs[:, -1] = 1.0
-    x = np.linalg.solve(matrices[regular], rhs)[:, :, 0]
-    x = x[np.all(x >= -1e-9, axis=1)]
-    x = np.clip(x, 0.0, None)
-    return np.unique(np.round(x / x.sum(axis=1, keepdims=True), 12), axis=0)
+    combinations = itertools.combinations(range(len(H)), L - 1)
+    while batch := list(itertools.islice(combinations, SYSTEMS_PER_BATCH)):
+        subsets = np.array(batch, dtype=int)
+        matrices = np.concatenate(
+            [H[subsets].reshape(len(subsets), L - 1, L), np.ones((len(subsets), 1, L))], axis=1
+        )
+        regular = np.abs(np.linalg.det(matrices)) > 1e-10
+        rhs = np.zeros((int(regular.sum()), L, 1))
+        rhs[:, -1] = 1.0
+        x = np.linalg.solve(matrices[regular], rhs)[:, :, 0]
+        x = np.clip(x[np.all(x >= -1e-9, axis=1)], 0.0, None)
+        # + 0.0: no -0.0, whose bytes differ from 0.0's
+        yield np.unique(np.round(x / x.sum(axis=1, keepdims=True), 12), axis=0) + 0.0
 
 
-def vertex_table(game: BayesianStackelbergGame, max_systems: int = 200_000) -> VertexTable:
-    """The table of (vertex, tied assignment) rows with their features; independent of D."""
-    n, _, _, K = game.shape
-    points = arrangement_points(game, max_systems)
+def vertex_table(
+    game: BayesianStackelbergGame, max_systems: int = 200_000, deadline: float | None = None
+) -> VertexTable:
+    """The table of (vertex, tied assignment) rows with their features; independent of D. The
+    vertices are in lexicographic order, each one's rows in the order of its tied assignments.
+    ``complete`` is False when the ``time.perf_counter()`` instant ``deadline`` passed before
+    every vertex was found (the rows of the vertices found by then)."""
+    n, L, _, K = game.shape
+    seen: set[bytes] = set()
+    points: list[np.ndarray] = []
     point_of_row, rows = [], []
-    for p, x in enumerate(points):
-        for W in assignments(tie_sets(game, x, VERTEX_TIE_TOL)):
-            point_of_row.append(p)
-            rows.append(W)
-    payoffs = np.tensordot(points, game.leader_utility, axes=1)  # sum_l p_l u(l, a)
-    return VertexTable(points, np.array(point_of_row), np.array(rows), payoffs, (K,) * n)
+    complete = True
+    for batch in arrangement_batches(game, max_systems):
+        if deadline is not None and time.perf_counter() > deadline:
+            complete = False
+            break
+        for x in batch:
+            if x.tobytes() in seen:
+                continue
+            seen.add(x.tobytes())
+            for W in assignments(tie_sets(game, x, VERTEX_TIE_TOL)):
+                point_of_row.append(len(points))
+                rows.append(W)
+            points.append(x)
+    found = np.array(points).reshape(-1, L)
+    by_point = np.lexsort(found.T[::-1])  # np.unique's order: lexicographic
+    rank = np.empty_like(by_point)
+    rank[by_point] = np.arange(len(by_point))
+    row_point = rank[np.array(point_of_row, dtype=int)]
+    order = np.argsort(row_point, kind="stable")
+    found = found[by_point]
+    payoffs = np.tensordot(found, game.leader_utility, axes=1)  # sum_l p_l u(l, a)
+    assignment = np.array(rows, dtype=int).reshape(-1, n, K)[order]
+    return VertexTable(found, row_point[order], assignment, payoffs, (K,) * n, complete)
 
 
-def run(game: Any, max_systems: int = 200_000) -> Result:
+def run(game: Any, max_systems: int = 200_000, time_limit: float | None = None) -> Result:
     """The best (vertex, assignment) row for the game's own type distribution.
 
     Parameters
     ----------
     max_systems : int
         Refuse games whose hyperplane arrangement needs more linear systems than this.
+    time_limit : float or None
+        Wall-clock limit in seconds for finding the vertices; the best of the vertices found by
+        then is returned with status "time_limit" (no proof of optimality).
     """
     game = require_game(game, "bayes-vertices")
-    table = vertex_table(game, max_systems)
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    table = vertex_table(game, max_systems, deadline)
+    info = {"vertices": len(table.points), "rows": len(table.assignment)}
+    if not len(table.assignment):
+        return Result(status="time_limit", message="time limit before the first vertex", info=info)
     x, value, row = table.best(game.joint.ravel())
+    if not table.complete:
+        return strategy_result(
+            game,
+            x,
+            status="time_limit",
+            reported=value,
+            info=info,
+            message=f"time limit: the best of the {len(table.points)} vertices found by then",
+        )
     return strategy_result(
         game,
         x,
         status="optimal",
         proven_by="enumeration of the arrangement's vertices",
         reported=value,
-        info={"vertices": len(table.points), "rows": len(table.features)},
+        info=info,
     )
