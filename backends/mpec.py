@@ -1,7 +1,7 @@
 """``method="mpec"``: the KKT reformulation solved with a complementarity strategy.
 
-Local strategies (scholtes, smoothed-fb, penalty, kanzow-schwartz, nlp) run Ipopt (or Knitro when
-licensed) from the model's starting point, the high-point relaxation's point and random ones
+Local strategies (penalty, the default; scholtes, smoothed-fb, kanzow-schwartz, nlp) run Ipopt (or
+Knitro when licensed) from the model's starting point, the high-point relaxation's point and random ones
 (:mod:`.mpec_starts`: by default the first two, and two random ones more when neither is certified
 optimal or locally optimal), keeping the best certified Result; exact strategies (bigm, sos1) run
 a global solver: HiGHS when the reformulation is linear, SCIP otherwise.
@@ -105,7 +105,7 @@ SEED_DRAWN_WHEN = seed_drawn
 
 def run(
     game: StackelbergGame,
-    strategy: str | Strategy = "scholtes",
+    strategy: str | Strategy = "penalty",
     solver: str | None = None,
     multistart: int | None = None,
     seed: int = 0,
@@ -128,8 +128,9 @@ def run(
     Parameters
     ----------
     strategy : str or Strategy
-        The complementarity reformulation: scholtes, smoothed-fb, penalty, nlp, bigm or sos1, or a
-        strategy object with its own parameters (``stackopt.Scholtes(t_min=1e-10)``).
+        The complementarity reformulation: penalty (the default: the most robust local strategy
+        on the benchmark collection), scholtes, smoothed-fb, kanzow-schwartz, nlp, bigm or sos1,
+        or a strategy object with its own parameters (``stackopt.Scholtes(t_min=1e-10)``).
     solver : str or None
         ipopt or knitro for the smooth strategies; highs, scip or gurobi for the exact ones. None
         picks Ipopt, or HiGHS for a linear big-M problem and SCIP otherwise.

@@ -1,7 +1,7 @@
 """How long ``so.solve(..., time_limit=T)`` takes, per method, on two large games.
 
 The methods that take ``time_limit`` and a Pyomo game of any size: ``mpec`` (its default strategy,
-Scholtes), ``gradient``, ``slsqp`` and ``trust-constr``, each with default options, on the
+the penalty), ``gradient``, ``slsqp`` and ``trust-constr``, each with default options, on the
 paper-size security game (5 defenders x 100 targets, 250 leader Vars) and QRE subsidies
 (3 players x 10 actions, 3000 leader Vars), with limits of 1 and 5 s. Prints the wall time of
 each solve and its status (docs/result.md shows a run).

@@ -35,7 +35,9 @@ def test_ctrl_c_during_an_mpec_continuation_returns_its_last_iterate_judged():
         if len(seen) == 3:
             raise KeyboardInterrupt
 
-    res = so.solve(so.models.bard1(), method="mpec", callback=ctrl_c_on_the_third)
+    res = so.solve(
+        so.models.bard1(), method="mpec", strategy="scholtes", callback=ctrl_c_on_the_third
+    )
     assert res.status == "interrupted" and "the last iterate is returned" in res.message
     assert [row["t"] for row in res.history] == pytest.approx([1.0, 1e-2, 1e-4])
     assert res.leader_objective == pytest.approx(17, abs=1e-3) and res.certificate is not None

@@ -147,10 +147,16 @@ def test_continuation_history_and_reported_objective():
 
 def test_callback_sees_every_solve_and_stops_the_continuation(caplog):
     rows = []
-    full = so.solve(bard1(), method="mpec", callback=rows.append)
+    full = so.solve(bard1(), method="mpec", strategy="scholtes", callback=rows.append)
     assert full.status == "locally_optimal" and rows == full.history
     with caplog.at_level("INFO", logger="stackopt.mpec"):
-        cut = so.solve(bard1(), method="mpec", callback=lambda s: s["t"] < 0.5, verbose=True)
+        cut = so.solve(
+            bard1(),
+            method="mpec",
+            strategy="scholtes",
+            callback=lambda s: s["t"] < 0.5,
+            verbose=True,
+        )
     # stopped after the second relaxation (t = 0.01), judged at that point
     assert [row["t"] for row in cut.history] == pytest.approx([1.0, 0.01])
     assert cut.status == "iteration_limit" and cut.message.startswith("stopped by the callback")
@@ -235,7 +241,7 @@ def _nodes(expr):
 
 
 def test_tol_and_max_iter_are_the_local_solvers():
-    cut = so.solve(bard1(), method="mpec", max_iter=2)
+    cut = so.solve(bard1(), method="mpec", strategy="scholtes", max_iter=2)
     assert cut.status == "iteration_limit"
     assert {row["iterations"] for row in cut.history if "t" in row} == {2}
     assert so.solve(bard1(), method="mpec", tol=1e-6).leader_objective == pytest.approx(17, 1e-5)

@@ -20,7 +20,9 @@ def test_time_limit_is_wall_clock_on_the_qre_game():
     """The QRE subsidy game 3 x 10 takes far longer than 2 s under Scholtes; with time_limit=2 the
     run (set-up, solves, honest evaluation) ends soon after (about 2.5 s here), status time_limit."""
     started = time.perf_counter()
-    res = so.solve(qre_subsidy(3, 10, budget=1.0), method="mpec", time_limit=2.0)
+    res = so.solve(
+        qre_subsidy(3, 10, budget=1.0), method="mpec", strategy="scholtes", time_limit=2.0
+    )
     elapsed = time.perf_counter() - started
     assert res.status == "time_limit", (res.message, res.info, res.history)
     assert (

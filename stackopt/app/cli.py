@@ -144,7 +144,7 @@ def parser() -> argparse.ArgumentParser:
         action="append",
         metavar="M[:STRATEGY]",
         help="a method, e.g. mpec:scholtes or gradient (repeatable; default mpec:sos1, "
-        "mpec:scholtes)",
+        "mpec:penalty)",
     )
     bench.add_argument("--problem", action="append", metavar="NAME", help="a problem (repeatable)")
     bench.add_argument(

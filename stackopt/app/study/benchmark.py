@@ -21,7 +21,7 @@ from stackopt.solve import METHODS, solve
 SOLVED_RULE = "solved: success status and |f - f*| <= tol * max(1, |f*|)"
 DEFAULT_METHODS = {
     "mpec sos1": {"method": "mpec", "strategy": "sos1"},
-    "mpec scholtes": {"method": "mpec", "strategy": "scholtes"},
+    "mpec penalty": {"method": "mpec", "strategy": "penalty"},
 }
 
 
@@ -59,7 +59,7 @@ def benchmark(
 
     ``problems``: records of :func:`stackopt.models.benchmarks.problems` or their names (default:
     every problem without integer Vars). ``methods``: ``{label: {"method": ..., **options}}`` or
-    strings ``"method[:strategy]"`` (default: ``mpec`` with ``sos1`` and ``scholtes``).
+    strings ``"method[:strategy]"`` (default: ``mpec`` with ``sos1`` and ``penalty``).
     ``time_limit`` (seconds) goes to every method that takes one. Columns: problem, family, method, status, success,
     leader_objective, optimum, solved (see the module docstring), wall_time, cpu_time, message.
     """
