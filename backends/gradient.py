@@ -398,8 +398,8 @@ class _Point:
     """A leader decision with its equilibrium and the evaluation there."""
 
     pi: np.ndarray
-    eq: Equilibrium | None
-    ev: KKTEvaluation | None
+    eq: Equilibrium
+    ev: KKTEvaluation
 
 
 @dataclass
@@ -580,7 +580,7 @@ class _Descent:
         """
         small = 1e-15 * max(1.0, float(np.abs(at.pi).max(initial=0.0)))
         x = at.eq.z[: self.evaluator.n_x]
-        last, along_tried, failure = "", False, None  # why the last trial was not accepted
+        last, along_tried, failure = "", False, ""  # why the last trial was not accepted
         for h in range(MAX_HALVINGS + 1):
             pi = trial_at(h)
             if h > 0 and np.abs(pi - at.pi).max(initial=0.0) <= small:
@@ -596,7 +596,8 @@ class _Descent:
                         return _Trial(point, h)
                     last = "no decrease"
                     continue
-                last, failure = "oracle", eq
+                last = "oracle"
+                failure = f"the {eq.oracle} oracle failed along the step: {eq.message}"
                 if self.domain.contains(pi, x):
                     continue
             last, self.bounded = "outside", True
@@ -608,11 +609,7 @@ class _Descent:
         if last == "outside":
             return _Trial(None, h, boundary=True, message=BOUNDARY)
         if last == "oracle":
-            return _Trial(
-                None,
-                h,
-                message=f"the {failure.oracle} oracle failed along the step: {failure.message}",
-            )
+            return _Trial(None, h, message=failure)
         if last == "derivatives":
             return _Trial(None, h, message="the leader's derivatives are not finite along the step")
         return _Trial(None, h, stationary=True, message="no trial step decreased L_mu")
@@ -638,7 +635,7 @@ class _Descent:
         at, note = self._start(values, rng, history)
         if at is None:
             pi = cons.project(evaluator.values_of(values)[1])
-            return self._result("error", _Point(pi, None, None), note, history)
+            return self._result("error", pi, note, history)
         best: tuple[float, int, _Point] | None = None  # (cost, step, point): feasible steps
         status, message = "iteration_limit", f"ran {self.max_iter} steps"
         t, previous = None, None  # the line search's trial step; (pi, grad) of the last step
@@ -755,7 +752,7 @@ class _Descent:
                     status = "error"
                     message = f"no step from the decision of step {k}: {trial.message}"
                     break
-                if inner_done and settled and self.line_search:
+                if inner_done and settled and self.line_search and reference is not None:
                     polled = self._poll(at, y, reference[1], rng)
                     if polled is not None:  # no local minimum: the descent goes on from there
                         row["poll"] = True
@@ -837,13 +834,17 @@ class _Descent:
             and np.abs(pi - self.cons.project(pi - grad)).max(initial=0.0) <= small
         )
 
-    def _result(self, status: str, point: _Point, message: str, history: list) -> Result:
+    def _result(
+        self, status: str, point: _Point | np.ndarray, message: str, history: list
+    ) -> Result:
+        """The certified Result at ``point``, or at a leader decision pi without an equilibrium."""
         ev = self.evaluator
-        values = dict(zip(ev.leader_names, point.pi))
         reported = None
-        if point.eq is not None:
-            values |= dict(zip(ev.z_names, point.eq.z))
+        if isinstance(point, _Point):
+            values = dict(zip(ev.leader_names, point.pi)) | dict(zip(ev.z_names, point.eq.z))
             reported = ev.leader_sign * point.ev.leader_cost
+        else:
+            values = dict(zip(ev.leader_names, point))
         ran_out = status == "iteration_limit"
         return honest_result(
             self.game,
