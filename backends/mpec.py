@@ -1,10 +1,10 @@
 """``method="mpec"``: the KKT reformulation solved with a complementarity strategy.
 
 Local strategies (penalty, the default; scholtes, smoothed-fb, kanzow-schwartz, nlp) run Ipopt (or
-Knitro when licensed) from the model's starting point, the high-point relaxation's point and random ones
-(:mod:`.mpec_starts`: by default the first two, and two random ones more when neither is certified
-optimal or locally optimal), keeping the best certified Result; exact strategies (bigm, sos1) run
-a global solver: HiGHS when the reformulation is linear, SCIP otherwise.
+Knitro when licensed) from the model's starting point, the high-point relaxation's point and random
+ones (:mod:`.mpec_starts`: by default the first two, and two random ones more when neither is
+certified optimal or locally optimal), keeping the best certified Result; exact strategies (bigm,
+sos1) run a global solver: HiGHS when the reformulation is linear, SCIP otherwise.
 
 ``callback(state) -> bool`` sees every solve's history row (the strategy's parameter, status,
 objective, complementarity, Ipopt iterations, the start and the repair round); True stops the run

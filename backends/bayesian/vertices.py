@@ -104,32 +104,21 @@ def vertex_table(
     ``complete`` is False when the ``time.perf_counter()`` instant ``deadline`` passed before
     every vertex was found (the rows of the vertices found by then)."""
     n, L, _, K = game.shape
-    seen: set[bytes] = set()
-    points: list[np.ndarray] = []
-    point_of_row, rows = [], []
+    found: dict[bytes, tuple[np.ndarray, list]] = {}  # a vertex's bytes -> (it, its rows' W)
     complete = True
     for batch in arrangement_batches(game, max_systems):
         if deadline is not None and time.perf_counter() > deadline:
             complete = False
             break
         for x in batch:
-            if x.tobytes() in seen:
-                continue
-            seen.add(x.tobytes())
-            for W in assignments(tie_sets(game, x, VERTEX_TIE_TOL)):
-                point_of_row.append(len(points))
-                rows.append(W)
-            points.append(x)
-    found = np.array(points).reshape(-1, L)
-    by_point = np.lexsort(found.T[::-1])  # np.unique's order: lexicographic
-    rank = np.empty_like(by_point)
-    rank[by_point] = np.arange(len(by_point))
-    row_point = rank[np.array(point_of_row, dtype=int)]
-    order = np.argsort(row_point, kind="stable")
-    found = found[by_point]
-    payoffs = np.tensordot(found, game.leader_utility, axes=1)  # sum_l p_l u(l, a)
-    assignment = np.array(rows, dtype=int).reshape(-1, n, K)[order]
-    return VertexTable(found, row_point[order], assignment, payoffs, (K,) * n, complete)
+            if x.tobytes() not in found:
+                found[x.tobytes()] = (x, list(assignments(tie_sets(game, x, VERTEX_TIE_TOL))))
+    vertices = sorted(found.values(), key=lambda vertex: tuple(vertex[0]))  # np.unique's order
+    points = np.array([x for x, _ in vertices]).reshape(-1, L)
+    point_of_row = np.array([p for p, (_, ws) in enumerate(vertices) for _ in ws], dtype=int)
+    rows = np.array([W for _, ws in vertices for W in ws], dtype=int).reshape(-1, n, K)
+    payoffs = np.tensordot(points, game.leader_utility, axes=1)  # sum_l p_l u(l, a)
+    return VertexTable(points, point_of_row, rows, payoffs, (K,) * n, complete)
 
 
 def run(game: Any, max_systems: int = 200_000, time_limit: float | None = None) -> Result:
