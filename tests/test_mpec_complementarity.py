@@ -49,6 +49,25 @@ def test_penalty_returns_its_complementary_iterate_at_the_optimum():
     assert res.leader_objective == pytest.approx(0.0, abs=1e-6)
 
 
+def test_the_penalty_stops_at_an_infeasible_solve_and_says_infeasible():
+    """The leader needs y >= 1.5 of a follower whose y lies in [0, 1]: every penalized NLP is
+    infeasible whatever rho, so each start ends after its first solve, with Ipopt's verdict and
+    status infeasible (not a complementarity gap after the whole schedule, nor a polishing)."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, 1), initialize=0.5)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, 1), initialize=0.5)
+    g.F.cost = pyo.Objective(expr=(g.F.y - g.x) ** 2)
+    g.needs = pyo.Constraint(expr=g.F.y >= 1.5)
+    g.obj = pyo.Objective(expr=g.x)
+    res = so.solve(g, method="mpec", strategy="penalty")
+    assert res.status == "infeasible"
+    assert "local infeasibility" in res.message and "rho = 10" in res.message
+    starts = [row["start"] for row in res.history]
+    assert len(starts) == len(set(starts)) == 4  # one solve per start, the default's four
+    assert all(row["status"] == "infeasible" and "polish" not in row for row in res.history)
+
+
 def test_deviation_cuts_repair_a_kkt_point_that_is_no_best_response():
     """The follower min -(y - 1)^2 on [0, 3] has the KKT point y = 0 that the leader (min x + y)
     prefers, but its best response is y = 3. The MPEC's point is cut off by

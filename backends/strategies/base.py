@@ -156,8 +156,9 @@ class ContinuationStrategy(Strategy):
     :meth:`barrier` and its tolerance from :meth:`inner_tolerance`. Once a relaxed solution is
     complementary to the solver's tolerance the schedule ends there when that solve had the
     solver's own tolerance, and jumps to its last value otherwise (one more solve). The result is the last (or,
-    with ``keep_best``, the best) complementary iterate; "error" if no iterate is complementary;
-    "time_limit" with the best point so far when the deadline passes.
+    with ``keep_best``, the best) complementary iterate; "infeasible" when no iterate is
+    complementary and the last solve ended (locally) infeasible, "error" when none is
+    complementary otherwise; "time_limit" with the best point so far when the deadline passes.
     """
 
     parameter: ClassVar[str]
@@ -165,6 +166,10 @@ class ContinuationStrategy(Strategy):
     ipopt_options: ClassVar[dict] = {}
     #: stop the schedule as soon as the pairs are complementary (for penalties that only grow)
     stop_when_complementary: ClassVar[bool] = False
+    #: the parameter enters the objective alone (a penalty), so the NLP's feasible set is the
+    #: same at every value: a solve the solver ends (locally) infeasible stops the schedule,
+    #: whose later values would restore the same violated constraints again
+    same_feasible_set: ClassVar[bool] = False
     #: return the complementary iterate with the best objective (a penalty's iterates are all
     #: candidates) rather than the last one (a relaxation's looser iterates are relaxed problems,
     #: whose better objectives are no answer)
@@ -236,6 +241,8 @@ class ContinuationStrategy(Strategy):
             history.append(self._row(problem, run, **{self.parameter: value}))
             k += 1
             timed_out = run.status == "time_limit"
+            if run.status == "infeasible" and self.same_feasible_set:
+                break
             if not run.has_solution or not problem.complementary(COMPLEMENTARITY_TOL):
                 continue
             objective = problem.objective_value()
@@ -260,8 +267,16 @@ class ContinuationStrategy(Strategy):
                 v.set_value(value, skip_validation=True)
             if timed_out:
                 run = SolverRun("time_limit", "time limit: the best complementary iterate", True)
+        # the tightened NLP has the relaxed NLP's constraints and more: no polishing of a point
+        # the solver found infeasible
+        infeasible = best is None and run.status == "infeasible"
         polished = None
-        if self.polishes and solver == "ipopt" and run.has_solution and not timed_out:
+        if (
+            self.polishes
+            and solver == "ipopt"
+            and run.has_solution
+            and not (timed_out or infeasible)
+        ):
             polished = polish(problem, options, deadline, None if best is None else best[0])
             tnlp = SolverRun("optimal" if polished.accepted else "error", "", True)
             history.append(
@@ -279,7 +294,14 @@ class ContinuationStrategy(Strategy):
         info = {} if polished is None else polished.info()
         if best is not None:
             return StrategyOutcome(run, history, info)
-        if run.has_solution and not timed_out:
+        if infeasible:  # the solver's verdict on the constraints, not the pairs'
+            run = SolverRun(
+                "infeasible",
+                f"{run.message} ({self.name}, {self.parameter} = {schedule[k - 1]:g}); the "
+                "MPEC's constraints other than complementarity are violated there",
+                True,
+            )
+        elif run.has_solution and not timed_out:
             gap = problem.complementarity_gap()
             run = SolverRun(
                 # a last solve cut by the solver's iteration limit says so

@@ -51,6 +51,8 @@ class Penalty(ContinuationStrategy):
     parameter: ClassVar[str] = "rho"
     stop_when_complementary: ClassVar[bool] = True
     keep_best: ClassVar[bool] = True
+    #: rho enters the objective alone
+    same_feasible_set: ClassVar[bool] = True
     #: lam, s >= 0 held exactly (module docstring)
     ipopt_options: ClassVar[dict] = {"bound_relax_factor": 0.0}
 
