@@ -21,6 +21,7 @@ import time
 
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.repn import generate_standard_repn
 
 from stackopt.backends.lifted_expressions import lift_named_expressions
 from stackopt.structure import GameStructure
@@ -32,7 +33,8 @@ MAX_ITER = 200
 
 def high_point(structure: GameStructure, time_limit: float | None = None) -> dict[str, float]:
     """The relaxation's point (leader and follower Var name -> value), or {} when Ipopt finds
-    none, or when the leader's objective reads follower prices (duals), which it has no value of."""
+    none, when the leader's objective reads follower prices (duals), which it has no value of, or
+    when no Var appears in the relaxation (a constant objective, no constraints)."""
     if structure.duals:
         return {}
     clone = structure.game.clone()
@@ -40,6 +42,10 @@ def high_point(structure: GameStructure, time_limit: float | None = None) -> dic
     for obj in clone.component_data_objects(pyo.Objective, active=True):
         if obj is not leader:
             obj.deactivate()
+    functions = [leader.expr]
+    functions += [c.body for c in clone.component_data_objects(pyo.Constraint, active=True)]
+    if all(generate_standard_repn(f, quadratic=False).is_constant() for f in functions):
+        return {}  # a constant objective and no constraint: no point is better than another
     lift_named_expressions(clone)
     # imported here: PyNumero's cyipopt interface loads scipy, which `import stackopt` must not
     # pay for

@@ -447,6 +447,11 @@ class KKTEvaluator:
         model.stackopt_leader_cost = pyo.Constraint(
             expr=structure.leader_sign * structure.objective.expr == 0
         )
+        # an objective over the leader's Vars that no evaluation reads (they take the rows
+        # alone): the NLP then has columns even where every leader function is a constant (no
+        # leader constraint, 3 + 0 x), which the NL writer cannot write otherwise
+        model.stackopt_no_objective.deactivate()
+        model.stackopt_leader_columns = pyo.Objective(expr=sum(pi_vars))
         self._leader = _Compiled(model, z_vars, pi_vars)
 
         kkt = self._kkt
