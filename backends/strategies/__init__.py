@@ -9,13 +9,14 @@ from stackopt.backends.strategies.scholtes import Scholtes
 from stackopt.backends.strategies.smoothed_fb import SmoothedFB
 from stackopt.backends.strategies.sos1 import SOS1
 
-#: strategy name -> class; ``strategy="name"`` means the class with its default parameters
+#: strategy name -> class; ``strategy="name"`` means the class with its default parameters;
+#: the default strategy of ``method="mpec"`` first, as ``stackopt methods`` lists them
 STRATEGIES: dict[str, type[Strategy]] = {
     cls.name: cls
     for cls in (
+        Penalty,
         Scholtes,
         SmoothedFB,
-        Penalty,
         KanzowSchwartz,
         PyomoNLP,
         BigM,
