@@ -126,6 +126,21 @@ def test_solve_a_game_file_defining_build(tmp_path, capsys):
     assert float(out.splitlines()[1].split()[-1]) == pytest.approx(120**2 / 8)
 
 
+def test_a_game_file_without_a_seed_parameter_gets_none(tmp_path, capsys):
+    (tmp_path / "noseed.py").write_text(
+        "from stackopt.models import duopoly\n\n\n"
+        "def build(A=100.0):\n    return duopoly(A=A, c1=0.0, c2=0.0)\n"
+    )
+    game = str(tmp_path / "noseed.py")
+    assert main(["solve", game, "--method", "mpec", "--strategy=sos1"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].split() == ["status", "optimal"]
+    assert main(["solve", game, "--seed", "3", "--method", "mpec"]) == 1
+    err = capsys.readouterr().err
+    assert (
+        err == "stackopt: error: game 'noseed' takes no seed: its builder has no seed parameter\n"
+    )
+
+
 def test_methods_lists_the_mpec_strategies(capsys):
     assert main(["methods"]) == 0
     lines = capsys.readouterr().out.splitlines()

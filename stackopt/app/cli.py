@@ -94,7 +94,9 @@ def parser() -> argparse.ArgumentParser:
     solve.add_argument(
         "--param", action="append", default=[], metavar="K=V", help="a game parameter (repeatable)"
     )
-    solve.add_argument("--seed", type=int, default=0, help="the instance seed (default 0)")
+    solve.add_argument(
+        "--seed", type=int, help="the instance seed, for a game that takes one (default 0)"
+    )
     solve.add_argument("--method", required=True, help="a method name (see `stackopt methods`)")
     solve.add_argument("--json", action="store_true", help="print the whole Result as JSON")
     solve.set_defaults(run=run_solve)
@@ -202,12 +204,18 @@ def run_solve(args: argparse.Namespace, extra: Sequence[str]) -> int:
     """``stackopt solve``: build the game, solve it, print the Result."""
     from stackopt.app.study.factories import resolve_factory
     from stackopt.app.study.grid import check_call
+    from stackopt.app.study.option_checks import takes_keyword
     from stackopt.solve import solve
 
     name, factory = resolve_factory(args.model)
     params = pairs(args.param, "--param")
-    check_call(factory, f"game {name!r}", {"seed": args.seed} | params, kind="parameter")
-    game = factory(seed=args.seed, **params)
+    # the seed goes to a game whose builder takes one (a user's build() need not)
+    if takes_keyword(factory, "seed"):
+        params = {"seed": 0 if args.seed is None else args.seed} | params
+    elif args.seed is not None:
+        raise OptionError(f"game {name!r} takes no seed: its builder has no seed parameter")
+    check_call(factory, f"game {name!r}", params, kind="parameter")
+    game = factory(**params)
     result = solve(game, method=args.method, **options(extra))
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, default=str))
