@@ -28,14 +28,20 @@ from stackopt.backends.ipopt_options import checked_ipopt_options
 from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.backends.mpec_starts import (
     AUTO_RANDOM_STARTS,
-    AUTO_START_MIN,
-    AUTO_START_TIME,
+    AUTO_START_ITERATIONS,
+    AUTO_START_MIN_ITERATIONS,
     StartPlan,
 )
 from stackopt.backends.solvers import GLOBAL_SOLVERS, LOCAL_SOLVERS, SolverRun, require
 from stackopt.backends.start_points import leader_start
 from stackopt.backends.strategies import SOS1, STRATEGIES, Strategy
-from stackopt.backends.strategies.base import OutOfTime, StrategyOutcome, Watch, out_of_time
+from stackopt.backends.strategies.base import (
+    OutOfTime,
+    StrategyOutcome,
+    Watch,
+    out_of_time,
+    spent,
+)
 from stackopt.certificate import GlobalBound
 from stackopt.discrete_leader import discrete_leader_vars, refuse_discrete_leader, relaxed_leader
 from stackopt.errors import OptionError
@@ -139,7 +145,7 @@ def run(
         differs) and random ones; the best certified Result is kept. None: the first two, and
         two random ones more when neither is certified (optimal or locally optimal: a feasible
         point may have a descent direction), each after the first capped at three times the first
-        one's wall time (:mod:`stackopt.backends.mpec_starts`).
+        one's Ipopt iterations, at least 500 (:mod:`stackopt.backends.mpec_starts`).
     repair : int or None
         Rounds of deviation cuts: when the certificate finds that a follower can improve on the
         MPEC's point, the cut f_i(x, y_i) <= f_i(x, y_i^dev) is added and the MPEC solved again;
@@ -231,10 +237,11 @@ def run(
     return best_result
 
 
-#: what a later start of the default that ran into its cap says (mpec_starts.StartPlan.cap)
+#: what a later start of the default that ran into its cap says (mpec_starts.StartPlan.budget)
 CAPPED = (
-    f"stopped by the default's cap on a later start ({AUTO_START_TIME:g} times the first start's "
-    f"time, at least {AUTO_START_MIN:g} s); multistart=k runs k starts without it"
+    f"stopped by the default's cap on a later start ({AUTO_START_ITERATIONS:g} times the first "
+    f"start's Ipopt iterations, at least {AUTO_START_MIN_ITERATIONS}); multistart=k runs k starts "
+    "without it"
 )
 #: rounds of deviation cuts for local strategies (issue 21: repair, not only refuse)
 REPAIR_ROUNDS = 3
@@ -287,25 +294,24 @@ def _multistart(strat, solver, game, cuts, plan: StartPlan, deadline, solver_opt
     judged: dict[int, Result] = {}
     history: list[dict] = []
     kinds: list[str] = []
-    starts, first_seconds = plan.count(), 0.0
+    starts, first_iterations = plan.count(), 0
     start = 0
     while start < starts:
         if start > 0 and out_of_time(deadline, problem):
             break
-        began = time.perf_counter()
         watch.context["start"] = start
         kind = plan.place(problem, start, snapshot, deadline)
         if start > 0 and out_of_time(deadline, problem):
             break  # the relaxation's point came too late for a solve from it
-        cap = plan.cap(start, first_seconds, deadline)
-        found = _solve_start(strat, problem, chosen, solver_options, cap)
-        if found.run.status == "time_limit" and cap is not deadline:
+        problem.iterations_left = plan.budget(start, first_iterations)
+        found = _solve_start(strat, problem, chosen, solver_options, deadline)
+        if spent(problem):
             found.run.message += f"; {CAPPED}"
         kinds.append(kind)
         history += [{"start": start, **row} for row in found.history]
         candidates.append((_raw_rank(problem, found), found))
         if start == 0:
-            first_seconds = time.perf_counter() - began
+            first_iterations = sum(row.get("iterations") or 0 for row in found.history)
         start += 1
         if watch.interrupted:
             break

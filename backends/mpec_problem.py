@@ -68,6 +68,9 @@ class MPECProblem:
         #: the solve's wall-clock deadline (a ``time.perf_counter()`` instant, None: none), set
         #: by the MPEC runner for a strategy's ``apply`` (bigm's derivation)
         self.deadline: float | None = None
+        #: the Ipopt iterations the current start may still spend (None: no cap), set by the MPEC
+        #: runner for a later start of the default (:meth:`.mpec_starts.StartPlan.budget`)
+        self.iterations_left: int | None = None
         #: what the strategy derived for this problem in ``apply`` and reads in ``solve`` (bigm's
         #: M values), kept here rather than on the strategy, which callers may share
         self.derived: Any = None

@@ -8,8 +8,10 @@ high-point relaxation (min F over every constraint of the game, the followers' o
 ``multistart=k`` runs k of them. The default (``multistart=None``) runs starts 0 and 1, and
 ``AUTO_RANDOM_STARTS`` random ones more when no start so far is certified optimal or locally
 optimal (a feasible point may have a descent direction: PAO's pineda from the model's start); each
-start after the first gets at most ``AUTO_START_TIME`` times the first one's wall time (at least
-``AUTO_START_MIN`` seconds), so the default costs a few single runs at most. A new start sets the
+start after the first spends at most ``AUTO_START_ITERATIONS`` times the first one's Ipopt
+iterations (at least ``AUTO_START_MIN_ITERATIONS``), so the default costs a few single runs at
+most. The cap counts iterations, not seconds: the default's answer is the same on a loaded
+machine as on an idle one. A new start sets the
 strategy's auxiliary Vars to their definitions there (:meth:`MPECProblem.evaluate_defined`).
 Why start 1: a local strategy stops at the first local solution on its path, and the
 relaxation's point starts it where the leader does well (MacMPEC ex9.1.6 and PAO's bard511 and getachew_ex1 under the penalty:
@@ -31,12 +33,12 @@ from stackopt.structure import analyze
 
 #: random starts the default adds when neither the model's nor the relaxation's start succeeds
 AUTO_RANDOM_STARTS = 2
-#: a later start of the default runs at most this many times the first start's wall time (a
-#: wall-clock cap: a start that needs nearly as much runs whole or not depending on the machine's
-#: load; the paper-size security game's relaxation start needs about 1.9 times the first's)
-AUTO_START_TIME = 3.0
-#: ... and at least this many seconds
-AUTO_START_MIN = 1.0
+#: a later start of the default spends at most this many times the first start's Ipopt
+#: iterations (the paper-size security game's relaxation start needs 163, about 1.9 times the
+#: first's 86)
+AUTO_START_ITERATIONS = 3.0
+#: ... and at least this many (MacMPEC getachew_ex2's relaxation start takes 410, its first 19)
+AUTO_START_MIN_ITERATIONS = 500
 
 START, RELAXED, RANDOM = "the start", "the high-point relaxation", "random"
 
@@ -95,10 +97,10 @@ class StartPlan:
         problem.evaluate_defined()
         return RELAXED if relaxed else RANDOM
 
-    def cap(self, start: int, first_seconds: float, deadline: float | None) -> float | None:
-        """The deadline of start ``start``: the run's, and under the default, for a later start,
-        ``AUTO_START_TIME`` times the first start's wall time from now."""
+    def budget(self, start: int, first_iterations: int) -> int | None:
+        """The Ipopt iterations start ``start`` may spend: under the default, for a later start,
+        ``AUTO_START_ITERATIONS`` times the first start's ``first_iterations``, at least
+        ``AUTO_START_MIN_ITERATIONS``; None (no cap) otherwise."""
         if start == 0 or not self.automatic:
-            return deadline
-        cap = time.perf_counter() + max(AUTO_START_TIME * first_seconds, AUTO_START_MIN)
-        return cap if deadline is None else min(cap, deadline)
+            return None
+        return max(int(AUTO_START_ITERATIONS * first_iterations), AUTO_START_MIN_ITERATIONS)

@@ -82,28 +82,28 @@ def test_penalty_is_bounded_below_from_the_relaxations_start():
 
 
 def test_a_later_start_cut_by_the_defaults_cap_says_so(monkeypatch):
-    """A later start of the default gets at most three times the first start's time: one that
-    runs into that cap (here a slow callback during start 1, with the 1 s floor lowered) ends
-    time_limit, and its entry in info["starts"] says it was the default's cap, not a user's
-    time_limit."""
-    import time
-
+    """A later start of the default spends at most three times the first start's Ipopt
+    iterations (here with the floor of 500 lowered to 2): one that runs into that cap ends
+    iteration_limit, its entry in info["starts"] says it was the default's cap, not a user's
+    limit, and the cap is a count: the same run gives the same iterations."""
     from stackopt.backends import mpec_starts
 
-    monkeypatch.setattr(mpec_starts, "AUTO_START_MIN", 0.0)
-
-    def slow(state):
-        if state.get("start") == 1:
-            time.sleep(0.3)
-        return False
-
-    res = so.solve(BY_NAME["bard1"].build(), method="mpec", strategy="scholtes", callback=slow)
+    monkeypatch.setattr(mpec_starts, "AUTO_START_ITERATIONS", 0.0)
+    monkeypatch.setattr(mpec_starts, "AUTO_START_MIN_ITERATIONS", 2)
+    runs = [
+        so.solve(BY_NAME["bard1"].build(), method="mpec", strategy="scholtes") for _ in range(2)
+    ]
+    res = runs[0]
     assert res.status == "locally_optimal" and res.leader_objective == pytest.approx(17, abs=1e-6)
     first, second = res.info["starts"]
     assert first["status"] == "optimal" and "cap" not in first["message"]
-    assert second["status"] == "time_limit"
+    assert second["status"] == "iteration_limit"
     assert "the default's cap on a later start" in second["message"]
+    assert sum(row["iterations"] for row in res.history if row["start"] == 1) == 2
     assert res.info["time_limit"] is None
+    assert [row["iterations"] for row in runs[1].history] == [
+        row["iterations"] for row in res.history
+    ]
 
 
 def test_no_later_start_is_solved_once_the_relaxation_has_used_up_the_time(monkeypatch):

@@ -82,7 +82,8 @@ def solve_once(
     """One solve of the reformulated model, with the time left before ``deadline`` (a
     ``time.perf_counter()`` instant). Ipopt solves the NLP compiled once per problem, in memory and
     warm-started from its last multipliers
-    (:class:`stackopt.backends.compiled_nlp.CompiledNLP`); other solvers get the model."""
+    (:class:`stackopt.backends.compiled_nlp.CompiledNLP`), within the start's
+    ``problem.iterations_left`` (its ``max_iter``); other solvers get the model."""
     if solver == "ipopt":
         if problem.compiled is None:
             parameter = getattr(problem.block, "parameter", None)
@@ -91,7 +92,13 @@ def solve_once(
             from stackopt.backends.compiled_nlp import CompiledNLP
 
             problem.compiled = CompiledNLP(problem.model, parameter)
-        return problem.compiled.solve(options, deadline)
+        left = problem.iterations_left
+        if left is not None:
+            options = {**options, "max_iter": min(int(options.get("max_iter", left)), left)}
+        run = problem.compiled.solve(options, deadline)
+        if left is not None:
+            problem.iterations_left = left - run.iterations
+        return run
     left = None if deadline is None else max(0.0, deadline - time.perf_counter())
     return run_solver(problem.model, solver, options, left)
 
@@ -100,6 +107,11 @@ def out_of_time(deadline: float | None, problem: MPECProblem | None = None) -> b
     """The deadline has passed, or the caller's callback asked ``problem``'s run to stop."""
     asked = problem is not None and problem.watch is not None and problem.watch.stopped
     return asked or (deadline is not None and time.perf_counter() >= deadline)
+
+
+def spent(problem: MPECProblem) -> bool:
+    """The start has spent its Ipopt iterations (``problem.iterations_left``)."""
+    return problem.iterations_left is not None and problem.iterations_left <= 0
 
 
 class Strategy(ABC):
@@ -158,7 +170,8 @@ class ContinuationStrategy(Strategy):
     solver's own tolerance, and jumps to its last value otherwise (one more solve). The result is the last (or,
     with ``keep_best``, the best) complementary iterate; "infeasible" when no iterate is
     complementary and the last solve ended (locally) infeasible, "error" when none is
-    complementary otherwise; "time_limit" with the best point so far when the deadline passes.
+    complementary otherwise; "time_limit" with the best point so far when the deadline passes,
+    "iteration_limit" when the start's Ipopt iterations (``problem.iterations_left``) run out.
     """
 
     parameter: ClassVar[str]
@@ -224,7 +237,7 @@ class ContinuationStrategy(Strategy):
         timed_out = False
         k = 0
         while k < len(schedule):
-            if out_of_time(deadline, problem):
+            if out_of_time(deadline, problem) or spent(problem):
                 timed_out = True
                 break
             value = schedule[k]
@@ -240,7 +253,10 @@ class ContinuationStrategy(Strategy):
             run = solve_once(problem, solver, opts, deadline)
             history.append(self._row(problem, run, **{self.parameter: value}))
             k += 1
-            timed_out = run.status == "time_limit"
+            # out of time, or out of the start's iterations (Ipopt stopped at their max_iter)
+            timed_out = run.status == "time_limit" or (
+                run.status == "iteration_limit" and spent(problem)
+            )
             if run.status == "infeasible" and self.same_feasible_set:
                 break
             if not run.has_solution or not problem.complementary(COMPLEMENTARITY_TOL):
@@ -261,12 +277,17 @@ class ContinuationStrategy(Strategy):
         if run is None:
             message = "time limit before the first solve; the start point is returned"
             return StrategyOutcome(SolverRun("time_limit", message, True), [])
+        limit, words = (
+            ("iteration_limit", "out of the start's iterations")
+            if spent(problem)
+            else ("time_limit", "time limit")
+        )
         if best is not None:
             _, run, values = best
             for v, value in zip(every_var, values):
                 v.set_value(value, skip_validation=True)
             if timed_out:
-                run = SolverRun("time_limit", "time limit: the best complementary iterate", True)
+                run = SolverRun(limit, f"{words}: the best complementary iterate", True)
         # the tightened NLP has the relaxed NLP's constraints and more: no polishing of a point
         # the solver found infeasible
         infeasible = best is None and run.status == "infeasible"
@@ -311,8 +332,8 @@ class ContinuationStrategy(Strategy):
                 True,
             )
         elif timed_out:
-            message = "time limit before a complementary iterate; the last iterate is returned"
-            run = SolverRun("time_limit", message, run.has_solution)
+            message = f"{words} before a complementary iterate; the last iterate is returned"
+            run = SolverRun(limit, message, run.has_solution)
         return StrategyOutcome(run, history, info)
 
 
