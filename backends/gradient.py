@@ -598,6 +598,8 @@ class _Descent:
                     continue
                 last = "oracle"
                 failure = f"the {eq.oracle} oracle failed along the step: {eq.message}"
+                if self.orc.late():  # the time limit, not the followers' domain
+                    return _Trial(None, h, message=failure)
                 if self.domain.contains(pi, x):
                     continue
             last, self.bounded = "outside", True
@@ -627,15 +629,22 @@ class _Descent:
         return point if point.ev.leader_differentiable and accept(point) else None
 
     def run(self, values: dict[str, float], rng, deadline: float | None) -> Result:
-        """One run from ``values`` (Var name -> value); its certified Result."""
+        """One run from ``values`` (Var name -> value); its certified Result. The oracle stops at
+        ``deadline`` too, and a failure once it has passed is the time limit."""
         history: list[dict[str, Any]] = []
         evaluator, cons = self.evaluator, self.cons
         opt = make_optimizer(self.optimizer, 1.0 if self.line_search else self.lr)
         y = np.zeros(len(cons.rows))
+        self.orc.deadline = deadline
+
+        def failed() -> str:
+            late = deadline is not None and time.perf_counter() >= deadline
+            return "time_limit" if late else "error"
+
         at, note = self._start(values, rng, history)
         if at is None:
             pi = cons.project(evaluator.values_of(values)[1])
-            return self._result("error", pi, note, history)
+            return self._result(failed(), pi, note, history)
         best: tuple[float, int, _Point] | None = None  # (cost, step, point): feasible steps
         status, message = "iteration_limit", f"ran {self.max_iter} steps"
         t, previous = None, None  # the line search's trial step; (pi, grad) of the last step
@@ -650,7 +659,7 @@ class _Descent:
                 t0, kink = time.perf_counter(), None
                 out = self._gradient(at, y, rng)
                 if out is None:
-                    status = "error"
+                    status = failed()
                     message = f"the {self.oracle} oracle failed on a sample at step {k}"
                     break
                 grad, grads, last, residual = out
@@ -748,8 +757,9 @@ class _Descent:
                     row["step_size"], row["mu"], row["kink"] = trial.size, mu, bool(kink)
                 history.append(row)
                 bar.update(1)
-                if trial.point is None and not inner_done:
-                    status = "error"
+                # no step, or none found before the deadline (which proves no stationarity)
+                if trial.point is None and (not inner_done or self.orc.late()):
+                    status = failed()
                     message = f"no step from the decision of step {k}: {trial.message}"
                     break
                 if inner_done and settled and self.line_search and reference is not None:

@@ -48,6 +48,59 @@ def test_a_failed_best_response_names_its_follower():
         br({"x": -1.0, "F.y": 1.0})
 
 
+def test_the_oracles_stop_at_their_deadline():
+    """Past its deadline an oracle returns an equilibrium that has not converged, saying why: the
+    relaxation before its first round, the kkt oracle after Newton (which fails from the cold
+    start of 20 cyber-insurance agents) and before any rescue; a best response is not solved.
+    Without a deadline the same calls succeed."""
+    import time
+
+    import pyomo.environ as pyo
+
+    from stackopt.backends.oracles.base import TIME_LIMIT
+
+    past = time.perf_counter() - 1.0
+    game = cournot(n=3)
+    ev = KKTEvaluator(game)
+    relaxation = RelaxationOracle(game, ev)
+    relaxation.deadline = past
+    eq = relaxation(np.array([30.0]), np.zeros(ev.n_z))
+    assert not eq.converged and eq.message == TIME_LIMIT
+    relaxation.deadline = None
+    assert relaxation(np.array([30.0]), np.zeros(ev.n_z)).converged
+    structure = analyze(game)
+    br = BestResponseNLP(structure, structure.followers[0])
+    values = {"q0": 30.0, "F[1].q": 50.0, "F[2].q": 10.0, "F[3].q": 20.0}
+    with pytest.raises(RuntimeError, match=r"best response of F\[1\]: the time limit has passed"):
+        br(values, past)
+    assert br(values, time.perf_counter() + 60) == pytest.approx([15.0], abs=1e-6)
+    insurance = so.models.cyber_insurance(20, risk_aversion=0.1, seed=0)
+    ev = KKTEvaluator(insurance)
+    z, pi = ev.values_of({v.name: v.value for v in insurance.component_data_objects(pyo.Var)})
+    kkt = KKTOracle(insurance, ev)
+    kkt.deadline = past
+    eq = kkt(pi, z)
+    assert not eq.converged and eq.message == TIME_LIMIT
+
+
+def test_the_gradient_method_calls_no_oracle_after_its_time_limit():
+    """A slow user oracle (0.2 s a call) under time_limit=1: every call begins before the
+    deadline, and the run ends time_limit at a decision with its recomputed equilibrium."""
+    import time
+
+    calls = []
+
+    def slow(leader):
+        calls.append(time.perf_counter())
+        time.sleep(0.2)
+        return {"F.q": (98.0 - leader["q0"]) / 2}
+
+    began = time.perf_counter()
+    res = so.solve(duopoly(), method="gradient", oracle=slow, time_limit=1.0)
+    assert res.status == "time_limit" and res.leader_objective is not None
+    assert calls and max(calls) < began + 1.0 + 0.05  # the deadline is set just after `began`
+
+
 def test_relaxation_with_a_closed_form_best_response_drives_the_gradient_method():
     br = {"F": lambda v: {"F.q": (98.0 - v["q0"]) / 2}}
     res = so.solve(

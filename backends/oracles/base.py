@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,3 +22,32 @@ class Equilibrium:
     message: str = ""
     #: the KKT evaluation (with derivatives) at z, when the oracle has one: saves re-evaluating
     evaluation: KKTEvaluation | None = None
+
+
+#: the message of an equilibrium an oracle stopped at its deadline
+TIME_LIMIT = "the time limit passed inside the equilibrium oracle"
+
+
+class Timed:
+    """An oracle's wall-clock deadline (a ``time.perf_counter()`` instant; None: none), set by
+    the method for the run it serves: the oracle stops its loops at it, gives its Ipopt solves
+    the time left (``max_cpu_time``), and returns an Equilibrium that has not converged, with the
+    message :data:`TIME_LIMIT`. The honest evaluation of a Result builds its own oracle, which
+    has none."""
+
+    deadline: float | None = None
+
+    def late(self) -> bool:
+        """The deadline has passed."""
+        return self.deadline is not None and time.perf_counter() >= self.deadline
+
+
+class Oracle(Timed):
+    """What ``oracle=`` names or wraps: ``oracle(pi, z0, rng) -> Equilibrium``."""
+
+    name: str
+
+    def __call__(
+        self, pi: np.ndarray, z0: np.ndarray, rng: np.random.Generator | None = None
+    ) -> Equilibrium:
+        raise NotImplementedError

@@ -14,6 +14,8 @@ equal bounds lb = ub = their current values, which Ipopt removes from the proble
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from pyomo.common.collections import ComponentMap
 from pyomo.contrib.pynumero.interfaces.cyipopt_interface import CyIpoptNLP
@@ -58,10 +60,14 @@ class BestResponseNLP:
         self.name = part.name
         self.value = float("nan")
 
-    def __call__(self, values: dict[str, float]) -> np.ndarray:
+    def __call__(self, values: dict[str, float], deadline: float | None = None) -> np.ndarray:
         """The follower's new values, in the order of ``own`` (a Var that appears in none of its
         functions keeps its value; ``value`` is then its objective there, in minimization form);
-        RuntimeError naming the follower when Ipopt fails."""
+        RuntimeError naming the follower when Ipopt fails or the ``deadline`` (a
+        ``time.perf_counter()`` instant, Ipopt's ``max_cpu_time``) passes."""
+        left = None if deadline is None else deadline - time.perf_counter()
+        if left is not None and left <= 0:
+            raise RuntimeError(f"best response of {self.name}: the time limit has passed")
         x0 = np.array([values[n] for n in self.names], dtype=float)
         fixed = self.fixed
         lb, ub = self.lb.copy(), self.ub.copy()
@@ -71,7 +77,8 @@ class BestResponseNLP:
             problem = CyIpoptNLP(
                 BoundedNLP(self.nlp, lb, ub, x0), halt_on_evaluation_error=HALT_ON_EVALUATION_ERROR
             )
-            for key, value in {**IPOPT_OPTIONS, **IPOPT_NAN_CHECK}.items():
+            limit = {} if left is None else {"max_cpu_time": left}
+            for key, value in {**IPOPT_OPTIONS, **IPOPT_NAN_CHECK, **limit}.items():
                 problem.add_option(key, value)
             x, info = problem.solve(x0)
         except Exception as exc:  # an evaluation error ends this best response only

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
 
-from stackopt.backends.oracles.base import Equilibrium
+from stackopt.backends.oracles.base import TIME_LIMIT, Equilibrium, Oracle
 from stackopt.backends.oracles.multipliers import with_multipliers
 from stackopt.backends.oracles.newton import NewtonOracle
 from stackopt.backends.projection import LinearSetProjection
@@ -35,7 +35,7 @@ from stackopt.structure import refuse_shared
 POLISH_FROM = 1e-3
 
 
-class DynamicsOracle:
+class DynamicsOracle(Oracle):
     """``oracle(pi, z0, rng) -> Equilibrium`` by projected gradient play from a random start."""
 
     name = "dynamics"
@@ -95,6 +95,8 @@ class DynamicsOracle:
         played = [0]  # the steps taken, also when play stops at a point it cannot evaluate
         final = 1e-3 * self.tol
         while True:
+            if self.late():
+                return Equilibrium(z, np.inf, False, played[0], self.name, TIME_LIMIT)
             try:
                 step, rate = self._play(z, pi, played, final)
                 estimate = with_multipliers(ev, z[:n_x], pi, self.tol)
@@ -126,7 +128,7 @@ class DynamicsOracle:
         (the last step's length, its ratio to the one before)."""
         ev, n_x = self.evaluator, self.evaluator.n_x
         step = previous = until = np.inf
-        while played[0] < self.max_iter:
+        while played[0] < self.max_iter and not self.late():
             grad = ev.evaluate(z, pi, derivatives=False).residual[:n_x]  # stationarity at lam = 0
             played[0] += 1
             x = self.projection(z[:n_x] - self.eta * grad)

@@ -18,7 +18,7 @@ from pyomo.common.collections import ComponentMap
 
 from stackopt.backends.compiled_nlp import CompiledNLP
 from stackopt.backends.mpec_problem import MPECProblem
-from stackopt.backends.oracles.base import Equilibrium
+from stackopt.backends.oracles.base import Equilibrium, Timed
 from stackopt.backends.solvers import IPOPT_NAN_CHECK
 from stackopt.backends.strategies.penalty import Penalty
 from stackopt.game import StackelbergGame
@@ -28,8 +28,9 @@ from stackopt.kkt_evaluator import KKTEvaluator
 OPTIONS = {"tol": 1e-10, **IPOPT_NAN_CHECK}
 
 
-class IpoptKKTOracle:
-    """``oracle(pi, z0) -> Equilibrium`` by Ipopt on the complementarity-gap problem."""
+class IpoptKKTOracle(Timed):
+    """``oracle(pi, z0) -> Equilibrium`` by Ipopt on the complementarity-gap problem, within the
+    oracle's deadline (:class:`.base.Timed`)."""
 
     name = "ipopt-kkt"
 
@@ -70,7 +71,7 @@ class IpoptKKTOracle:
         held = self._columns >= 0
         lb[self._columns[held]] = ub[self._columns[held]] = pi[held]
         compiled.forget_duals()
-        run = compiled.solve(OPTIONS, None, (lb, ub, *self._rows))
+        run = compiled.solve(OPTIONS, self.deadline, (lb, ub, *self._rows))
         if not run.has_solution:
             return Equilibrium(np.asarray(z0, float), np.inf, False, 1, self.name, run.message)
         z = np.array([0.0 if v.value is None else v.value for v in self._z])

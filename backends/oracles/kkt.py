@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from stackopt.backends.oracles.base import Equilibrium
+from stackopt.backends.oracles.base import TIME_LIMIT, Equilibrium, Oracle
 from stackopt.backends.oracles.dynamics import DynamicsOracle
 from stackopt.backends.oracles.ipopt_kkt import IpoptKKTOracle
 from stackopt.backends.oracles.newton import NewtonOracle
@@ -35,8 +35,9 @@ from stackopt.kkt_evaluator import KKTEvaluator
 RANDOM_STARTS = 3
 
 
-class KKTOracle:
-    """``oracle(pi, z0) -> Equilibrium``: Newton, then the rescues in turn until one converges."""
+class KKTOracle(Oracle):
+    """``oracle(pi, z0) -> Equilibrium``: Newton, then the rescues in turn until one converges,
+    none begun after the oracle's deadline (:class:`.base.Timed`), which each rescue gets too."""
 
     name = "kkt"
 
@@ -60,11 +61,16 @@ class KKTOracle:
         first = self.newton(pi, z0)
         if first.converged:
             return first
+        if self.late():
+            return Equilibrium(first.z, np.inf, False, first.iterations, self.name, TIME_LIMIT)
+        self.rescue.deadline = self.deadline
         if self._play is None:
             try:
                 self._play = DynamicsOracle(self.game, self.evaluator, self.tol, start="given")
             except (OptionError, ModelError):  # sets that projected play cannot handle
                 self._play = False
+        if isinstance(self._play, DynamicsOracle):
+            self._play.deadline = self.deadline
         if self._play and self._play.closed_form:
             played = self._play(pi, z0)
             if played.converged:
@@ -87,6 +93,7 @@ class KKTOracle:
             return polished if np.isfinite(rough.residual) else rough
         if self._relaxation is None:
             self._relaxation = RelaxationOracle(self.game, self.evaluator, self.tol)
+        self._relaxation.deadline = self.deadline
         last = self._relaxation(pi, z0)
         last.oracle = "relaxation+kkt"
         return last

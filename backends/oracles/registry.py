@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from stackopt.backends.oracles.base import Oracle
 from stackopt.backends.oracles.dynamics import DynamicsOracle
 from stackopt.backends.oracles.kkt import KKTOracle
 from stackopt.backends.oracles.relaxation import RelaxationOracle
@@ -13,7 +14,7 @@ from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
 
-ORACLES: dict[str, type] = {
+ORACLES: dict[str, type[Oracle]] = {
     "kkt": KKTOracle,
     "relaxation": RelaxationOracle,
     "dynamics": DynamicsOracle,
@@ -26,7 +27,7 @@ def make_oracle(
     evaluator: KKTEvaluator,
     tol: float,
     options: dict[str, Any] | None = None,
-) -> Callable:
+) -> Oracle:
     """An ``oracle(pi, z0, rng) -> Equilibrium`` for ``game``; ``options`` go to its constructor."""
     options = dict(options or {})
     if callable(oracle):

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from stackopt.backends.oracles.base import Equilibrium
+from stackopt.backends.oracles.base import TIME_LIMIT, Equilibrium, Oracle
 from stackopt.backends.oracles.best_response import BestResponseNLP
 from stackopt.backends.oracles.multipliers import with_multipliers
 from stackopt.backends.oracles.newton import NewtonOracle
@@ -32,8 +32,9 @@ POLISH_FROM = 1e-2
 BestResponse = Callable[[dict[str, float]], dict[str, float]]
 
 
-class RelaxationOracle:
-    """``oracle(pi, z0, rng) -> Equilibrium`` by damped simultaneous best responses."""
+class RelaxationOracle(Oracle):
+    """``oracle(pi, z0, rng) -> Equilibrium`` by damped simultaneous best responses, each round
+    within the oracle's deadline (:class:`.base.Timed`)."""
 
     name = "relaxation"
 
@@ -68,7 +69,7 @@ class RelaxationOracle:
         if part.name in self.closed:
             new = self.closed[part.name](dict(values))
             return np.array([new[v.name] for v in part.vars], float)
-        return self.solvers[part.name](values)
+        return self.solvers[part.name](values, self.deadline)
 
     def __call__(
         self, pi: np.ndarray, z0: np.ndarray, rng: np.random.Generator | None = None
@@ -80,6 +81,8 @@ class RelaxationOracle:
         z = np.array(z0, float)
         eq = None
         for it in range(1, self.max_iter + 1):
+            if self.late():
+                return Equilibrium(z, np.inf, False, it, self.name, TIME_LIMIT)
             values = leader | dict(zip(names, x))
             try:
                 br = np.concatenate(

@@ -12,14 +12,15 @@ from collections.abc import Callable
 
 import numpy as np
 
-from stackopt.backends.oracles.base import Equilibrium
+from stackopt.backends.oracles.base import TIME_LIMIT, Equilibrium, Oracle
 from stackopt.backends.oracles.multipliers import with_multipliers
 from stackopt.backends.oracles.newton import NewtonOracle
 from stackopt.kkt_evaluator import KKTEvaluator
 
 
-class UserOracle:
-    """Wrap ``func(leader: dict) -> dict`` as an ``oracle(pi, z0, rng) -> Equilibrium``."""
+class UserOracle(Oracle):
+    """Wrap ``func(leader: dict) -> dict`` as an ``oracle(pi, z0, rng) -> Equilibrium``; the
+    callable is not called after the oracle's deadline (:class:`.base.Timed`), and runs whole."""
 
     name = "callable"
 
@@ -31,6 +32,8 @@ class UserOracle:
         self, pi: np.ndarray, z0: np.ndarray, rng: np.random.Generator | None = None
     ) -> Equilibrium:
         ev = self.evaluator
+        if self.late():
+            return Equilibrium(np.asarray(z0, float), np.inf, False, 0, self.name, TIME_LIMIT)
         found = self.func(dict(zip(ev.leader_names, map(float, pi))))
         x = np.array(z0[: ev.n_x], dtype=float)
         for i, name in enumerate(ev.z_names[: ev.n_x]):
