@@ -325,7 +325,10 @@ def run(
             cap = time.perf_counter() + max(AUTO_START_TIME * first, 1.0)
             share = cap if deadline is None else min(deadline, cap)
         run_rng = np.random.default_rng(seed if i == 0 else [seed, i])
-        results.append(descent.run(values, run_rng, share))
+        result = descent.run(values, run_rng, share, later=i > 0)
+        if result is None:
+            break  # the time limit passed before a later start's first equilibrium
+        results.append(result)
         if i == 0:
             first = time.perf_counter() - now
         i += 1
@@ -463,6 +466,8 @@ class _Descent:
         eq = self.orc(pi, z, rng)
         if eq.converged:
             return self._point(pi, eq), ""
+        if self.orc.late():  # out of time, which says nothing of the followers' domain
+            return None, f"the {eq.oracle} oracle failed at the start ({eq.message})"
         t0 = time.perf_counter()
         phase = self.domain.nearest(pi, z[: self.evaluator.n_x])
         ev = self.evaluator
@@ -628,9 +633,12 @@ class _Descent:
         point = self._point(pi, eq)
         return point if point.ev.leader_differentiable and accept(point) else None
 
-    def run(self, values: dict[str, float], rng, deadline: float | None) -> Result:
+    def run(
+        self, values: dict[str, float], rng, deadline: float | None, later: bool = False
+    ) -> Result | None:
         """One run from ``values`` (Var name -> value); its certified Result. The oracle stops at
-        ``deadline`` too, and a failure once it has passed is the time limit."""
+        ``deadline`` too, and a failure once it has passed is the time limit; a ``later`` start
+        of a multistart that the deadline stops before its first equilibrium returns None."""
         history: list[dict[str, Any]] = []
         evaluator, cons = self.evaluator, self.cons
         opt = make_optimizer(self.optimizer, 1.0 if self.line_search else self.lr)
@@ -638,10 +646,11 @@ class _Descent:
         self.orc.deadline = deadline
 
         def failed() -> str:
-            late = deadline is not None and time.perf_counter() >= deadline
-            return "time_limit" if late else "error"
+            return "time_limit" if self.orc.late() else "error"
 
         at, note = self._start(values, rng, history)
+        if at is None and later and self.orc.late():
+            return None
         if at is None:
             pi = cons.project(evaluator.values_of(values)[1])
             return self._result(failed(), pi, note, history)

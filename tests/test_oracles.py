@@ -101,6 +101,20 @@ def test_the_gradient_method_calls_no_oracle_after_its_time_limit():
     assert calls and max(calls) < began + 1.0 + 0.05  # the deadline is set just after `began`
 
 
+def test_a_time_limit_inside_the_oracle_is_no_infeasible_start(monkeypatch):
+    """An oracle that its deadline stops at the start says so, and the run ends time_limit: no
+    phase 1 (the followers' domain is not in question), and a later start stopped there too is
+    dropped, not reported. Here every deadline has passed as soon as it is set."""
+    from stackopt.backends.oracles.base import TIME_LIMIT, Timed
+
+    monkeypatch.setattr(Timed, "late", lambda self: self.deadline is not None)
+    res = so.solve(duopoly(), method="gradient", time_limit=60)
+    assert res.status == "time_limit" and TIME_LIMIT in res.message
+    assert "phase 1" not in res.message and not any("phase" in row for row in res.history)
+    assert "starts" not in res.info  # the high-point relaxation's start was dropped
+    assert res.leader == {"q0": 0.0} and res.leader_objective is not None
+
+
 def test_relaxation_with_a_closed_form_best_response_drives_the_gradient_method():
     br = {"F": lambda v: {"F.q": (98.0 - v["q0"]) / 2}}
     res = so.solve(

@@ -58,6 +58,7 @@ class KKTOracle(Oracle):
     def __call__(
         self, pi: np.ndarray, z0: np.ndarray, rng: np.random.Generator | None = None
     ) -> Equilibrium:
+        self.newton.deadline = self.deadline
         first = self.newton(pi, z0)
         if first.converged:
             return first

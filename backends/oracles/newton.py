@@ -36,14 +36,15 @@ import numpy as np
 import scipy.sparse.linalg as spla
 from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
 
-from stackopt.backends.oracles.base import Equilibrium
+from stackopt.backends.oracles.base import TIME_LIMIT, Equilibrium, Timed
 from stackopt.kkt_evaluator import KKTEvaluation, KKTEvaluator
 
 CHORD_RATE = 0.1  # a reused factorization must cut ||F||_inf at least this much per step
 
 
-class NewtonOracle:
-    """``oracle(pi, z0) -> Equilibrium`` by semismooth Newton from ``z0``."""
+class NewtonOracle(Timed):
+    """``oracle(pi, z0) -> Equilibrium`` by semismooth Newton from ``z0``, no iteration begun
+    after the oracle's deadline (:class:`.base.Timed`)."""
 
     name = "kkt"
 
@@ -109,7 +110,7 @@ class NewtonOracle:
                 )
         for it in range(self.max_iter + 1):
             res, norm = ev.residual, ev.norm
-            if norm <= target or it == self.max_iter:
+            if norm <= target or it == self.max_iter or self.late():
                 break
             if chord is not None:
                 trial = self._try(z + chord.solve(-res), pi)
@@ -133,7 +134,7 @@ class NewtonOracle:
             else:
                 return self._done(z, norm, it, "line search failed", ev)
             z, ev = z + t * dz, trial
-        return self._done(z, norm, it, "iteration limit", ev)
+        return self._done(z, norm, it, TIME_LIMIT if self.late() else "iteration limit", ev)
 
     def _done(
         self, z: np.ndarray, norm: float, it: int, why: str, ev: KKTEvaluation
