@@ -24,6 +24,24 @@ def follower_profit(r: so.Result, c2: float = 2.0) -> float:
     return (100.0 - q0 - q1 - c2) * q1
 
 
+def test_stackelberg_best_response_starts_where_newton_cannot():
+    """The follower min -sqrt(y) + x y on [0, 4] answers y = 1 / (4 x^2); the leader min (y - 1)^2
+    takes x = 1/2. From y = 0, where sqrt has no derivative, Newton cannot evaluate the KKT system:
+    the kkt oracle's rescues find the best response."""
+    import pyomo.environ as pyo
+
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0.1, 1), initialize=0.6)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, 4), initialize=0.0)
+    g.F.cost = pyo.Objective(expr=-pyo.sqrt(g.F.y) + g.x * g.F.y)
+    g.cost = pyo.Objective(expr=(g.F.y - 1) ** 2)
+    r = so.solve(g, "stackelberg-br", step=0.05)
+    assert r.status == "locally_optimal"
+    assert r.leader["x"] == pytest.approx(0.5, abs=1e-5)
+    assert r.followers["F"]["y"] == pytest.approx(1.0, abs=1e-5)
+
+
 def test_stackelberg_best_response_reaches_the_stackelberg_duopoly_outcome():
     r = so.solve(duopoly(), "stackelberg-br", step=0.5, start=START)
     assert r.status == "locally_optimal"

@@ -1,7 +1,9 @@
 """``method="stackelberg-br"``: the followers best-respond, the leader follows Df1 (Fiez et al. 2020, Eq. 3).
 
     r(x1) = the followers' equilibrium: their own problems (constraints and bounds included),
-            by semismooth Newton on their KKT system F(z, x1) = 0, warm-started;
+            by semismooth Newton on their KKT system F(z, x1) = 0, warm-started, with the ``kkt``
+            oracle's rescues where Newton fails (a start where a follower's functions have no
+            derivative, sqrt(y) at y = 0);
     x2 <- x2 + beta (r(x1) - x2),
     x1 <- P1(x1 - gamma(k) (Df1(x1, r(x1)) + w)),
 
@@ -21,7 +23,7 @@ import numpy as np
 
 from stackopt.backends.dynamics.derivatives import GameDerivatives
 from stackopt.backends.dynamics.learning_loop import Loop, Move, check_noise, learn, player_steps
-from stackopt.backends.oracles.newton import NewtonOracle
+from stackopt.backends.oracles.kkt import KKTOracle
 from stackopt.backends.sensitivity import Sensitivity
 from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
@@ -73,7 +75,7 @@ def run(
         raise OptionError(f"follower_step must be in (0, 1], got {follower_step}")
     d = GameDerivatives(game, periodic, followers="best_response")
     gamma = player_steps(d, step, schedule)
-    oracle = NewtonOracle(d.evaluator, tol=min(tol, 1e-8))
+    oracle = KKTOracle(game, d.evaluator, tol=min(tol, 1e-8))
     ev = d.evaluator
     leader = np.arange(d.n1 + d.n2) < d.n1
     z = np.zeros(ev.n_z)
