@@ -1,8 +1,8 @@
 """Use an installed stackopt from outside the repository (run by scripts/wheel_smoke.sh).
 
 Usage: python -I wheel_smoke.py VENV NOTEBOOK. Checks that stackopt is imported from VENV, that
-``so.methods()`` lists the mpec scholtes / Ipopt row and names the extra of the methods that need
-HiGHS (not installed there), that the Stackelberg duopoly solves to the
+``so.methods()`` lists the mpec penalty / Ipopt row (the default strategy) first and names the
+extra of the methods that need HiGHS (not installed there), that the Stackelberg duopoly solves to the
 closed form (Fiez et al.: q0 = 46, leader profit 1058), and that NOTEBOOK executes without an error.
 """
 
@@ -22,11 +22,12 @@ def main(venv: Path, notebook: Path) -> None:
     where = Path(so.__file__).resolve()
     assert venv.resolve() in where.parents, f"stackopt imported from {where}, not from {venv}"
     rows = so.methods()
-    assert {"method": "mpec", "strategy": "scholtes", "solver": "ipopt"}.items() <= rows[0].items()
+    # the default strategy first
+    assert {"method": "mpec", "strategy": "penalty", "solver": "ipopt"}.items() <= rows[0].items()
     # the global extra is not installed here: the methods that need it say which extra to install
     hint = rows.missing.get("bayes-milp", "")
     assert hint.endswith("pip install 'stackopt[global]'"), rows.missing
-    res = so.solve(so.models.duopoly(), method="mpec", strategy="scholtes")
+    res = so.solve(so.models.duopoly(), method="mpec")
     assert res.status in ("optimal", "locally_optimal"), res.status
     assert abs(res.leader["q0"] - 46) < 1e-4 and abs(res.leader_objective - 1058) < 1e-3, res
     start = time.perf_counter()
