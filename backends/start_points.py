@@ -3,6 +3,8 @@ bounds."""
 
 from __future__ import annotations
 
+import inspect
+import warnings
 from typing import Any
 
 import numpy as np
@@ -35,7 +37,9 @@ def random_value(v: VarData, rng: np.random.Generator) -> float:
 
 def leader_start(leader_vars: list[VarData], start: dict[str, Any] | None) -> dict[str, float]:
     """``start`` (leader Var name -> value, or -> {index: value} for an indexed Var, as in
-    ``Result.leader``) as a map from each named VarData's full name to its value."""
+    ``Result.leader``) as a map from each named VarData's full name to its value. A value outside
+    its Var's bounds (by more than 1e-6, relative) is kept, with a UserWarning: the methods start
+    from its projection onto the bounds."""
     if start is None:
         return {}
     if not isinstance(start, dict):
@@ -56,5 +60,26 @@ def leader_start(leader_vars: list[VarData], start: dict[str, Any] | None) -> di
                 raise OptionError(f"start[{name!r}] has no index {index!r} of Var {name}")
             if not isinstance(number, (int, float)) or not np.isfinite(number):
                 raise OptionError(f"start[{name!r}] must be a finite number, got {number!r}")
-            out[datas[index].name] = float(number)
+            v = datas[index]
+            slack = 1e-6 * max(1.0, abs(number))
+            if (v.lb is not None and number < v.lb - slack) or (
+                v.ub is not None and number > v.ub + slack
+            ):
+                warnings.warn(
+                    f"start gives {v.name} = {number:g}, outside its bounds "
+                    f"[{-np.inf if v.lb is None else v.lb:g}, {np.inf if v.ub is None else v.ub:g}]"
+                    ": the run starts from the nearest point within them",
+                    UserWarning,
+                    stacklevel=_caller_level(),
+                )
+            out[v.name] = float(number)
     return out
+
+
+def _caller_level() -> int:
+    """The ``stacklevel`` of the first frame outside stackopt, counted from the caller of this
+    function: a warning then names the user's line, whichever runner read the input."""
+    frame, level = inspect.currentframe(), 0
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("stackopt"):
+        frame, level = frame.f_back, level + 1
+    return level

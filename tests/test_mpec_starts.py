@@ -121,3 +121,20 @@ def test_no_later_start_is_solved_once_the_relaxation_has_used_up_the_time(monke
     res = so.solve(BY_NAME["bard1"].build(), method="mpec", strategy="penalty", time_limit=1.0)
     assert res.status == "locally_optimal" and "starts" not in res.info
     assert [row["start"] for row in res.history] == [0] * len(res.history)
+
+
+@pytest.mark.parametrize("method", ["mpec", "gradient", "slsqp"])
+def test_a_start_outside_the_bounds_is_warned_of_at_the_callers_line(method):
+    """The duopoly's q0 lies in [0, 100]: start q0 = 120 runs from the bound, with a warning that
+    names the caller's file; a start 1e-9 outside (a solver's rounding) passes silently."""
+    import warnings
+
+    with pytest.warns(
+        UserWarning, match=r"start gives q0 = 120, outside its bounds \[0, 100\]"
+    ) as seen:
+        res = so.solve(so.models.duopoly(), method=method, start={"q0": 120.0})
+    assert seen[0].filename == __file__
+    assert res.leader["q0"] == pytest.approx(46, abs=1e-3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        so.solve(so.models.duopoly(), method=method, start={"q0": 100.0 + 1e-9})
