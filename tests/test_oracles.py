@@ -115,6 +115,80 @@ def test_a_time_limit_inside_the_oracle_is_no_infeasible_start(monkeypatch):
     assert res.leader == {"q0": 0.0} and res.leader_objective is not None
 
 
+def test_a_best_response_gives_ipopt_the_time_left(monkeypatch):
+    """The deadline reaches Ipopt as max_cpu_time, the seconds left when the solve begins; no
+    deadline, no limit."""
+    import time
+
+    from stackopt.backends.oracles import best_response
+
+    seen: dict = {}
+
+    class Spy(best_response.CyIpoptNLP):
+        def add_option(self, key, value):
+            seen[key] = value
+            super().add_option(key, value)
+
+    monkeypatch.setattr(best_response, "CyIpoptNLP", Spy)
+    structure = analyze(cournot(n=3))
+    br = BestResponseNLP(structure, structure.followers[0])
+    values = {"q0": 30.0, "F[1].q": 50.0, "F[2].q": 10.0, "F[3].q": 20.0}
+    assert br(values, time.perf_counter() + 10.0) == pytest.approx([15.0], abs=1e-6)
+    assert 9.0 < seen["max_cpu_time"] <= 10.0
+    seen.clear()
+    assert br(values) == pytest.approx([15.0], abs=1e-6)
+    assert "max_cpu_time" not in seen
+
+
+def test_a_deadline_passing_inside_a_best_response_is_the_relaxations_time_limit():
+    """F[1]'s best response takes 0.3 s and the deadline passes during it: the relaxation ends
+    after that round, not converged, its message the time limit's with the best response's own
+    words after it."""
+    import time
+
+    from stackopt.backends.oracles.base import TIME_LIMIT
+
+    game = cournot(n=3)
+    ev = KKTEvaluator(game)
+    relaxation = RelaxationOracle(game, ev)
+    solve = relaxation.solvers["F[1]"]
+
+    def slow(values, deadline=None):
+        time.sleep(0.3)
+        return solve(values, deadline)
+
+    relaxation.solvers["F[1]"] = slow
+    relaxation.deadline = time.perf_counter() + 0.1
+    eq = relaxation(np.array([30.0]), np.zeros(ev.n_z))
+    assert not eq.converged and eq.iterations == 1
+    assert eq.message == f"{TIME_LIMIT} (best response of F[1]: the time limit has passed)"
+
+
+def test_the_gradient_method_with_slow_best_responses_stops_at_its_time_limit(monkeypatch):
+    """oracle="relaxation" whose every Ipopt best response takes 0.3 s more (the start's
+    equilibrium takes 8 of them, 2.4 s): under time_limit=1 no best response begins after the
+    deadline, and the run ends time_limit within 1 s of it (about 0.4 s) at the start's decision
+    with its recomputed equilibrium."""
+    import time
+
+    solve = BestResponseNLP.__call__
+    calls = []
+
+    def slow(self, values, deadline=None):
+        calls.append(time.perf_counter())
+        time.sleep(0.3)
+        return solve(self, values, deadline)
+
+    monkeypatch.setattr(BestResponseNLP, "__call__", slow)
+    began = time.perf_counter()
+    res = so.solve(duopoly(), method="gradient", oracle="relaxation", time_limit=1.0)
+    elapsed = time.perf_counter() - began
+    assert res.status == "time_limit" and elapsed < 2.0
+    assert calls and max(calls) < began + 1.0 + 0.05  # the deadline is set just after `began`
+    assert "time limit" in res.message and res.leader_objective is not None
+    assert np.isfinite(res.leader_objective)
+
+
 def test_relaxation_with_a_closed_form_best_response_drives_the_gradient_method():
     br = {"F": lambda v: {"F.q": (98.0 - v["q0"]) / 2}}
     res = so.solve(

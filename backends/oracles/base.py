@@ -31,15 +31,23 @@ TIME_LIMIT = "the time limit passed inside the equilibrium oracle"
 class Timed:
     """An oracle's wall-clock deadline (a ``time.perf_counter()`` instant; None: none), set by
     the method for the run it serves: the oracle stops its loops at it, gives its Ipopt solves
-    the time left (``max_cpu_time``), and returns an Equilibrium that has not converged, with the
-    message :data:`TIME_LIMIT`. The honest evaluation of a Result builds its own oracle, which
-    has none."""
+    the time left (``max_cpu_time``), and returns an Equilibrium that has not converged, whose
+    message begins with :data:`TIME_LIMIT` (:meth:`mark_late`). The honest evaluation of a Result
+    builds its own oracle, which has none."""
 
     deadline: float | None = None
 
     def late(self) -> bool:
         """The deadline has passed."""
         return self.deadline is not None and time.perf_counter() >= self.deadline
+
+    def mark_late(self, eq: Equilibrium) -> Equilibrium:
+        """``eq`` as the oracle returns it: one that has not converged once the deadline has
+        passed says :data:`TIME_LIMIT` first, with its own reason after it (a best response whose
+        Ipopt ran out of time, ...). A converged one, or one before the deadline, is unchanged."""
+        if not eq.converged and self.late() and not eq.message.startswith(TIME_LIMIT):
+            eq.message = f"{TIME_LIMIT} ({eq.message})" if eq.message else TIME_LIMIT
+        return eq
 
 
 class Oracle(Timed):

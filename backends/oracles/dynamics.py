@@ -111,7 +111,7 @@ class DynamicsOracle(Oracle):
             if eq.converged and self._is_limit(eq.z[:n_x], z[:n_x], step, rate):
                 break
         eq.oracle, eq.iterations = self.name, played[0]
-        return eq
+        return self.mark_late(eq)
 
     def _is_limit(self, x_eq: np.ndarray, x: np.ndarray, step: float, rate: float) -> bool:
         """Whether the polished x_eq is where play, contracting by ``rate`` per step, ends from x:

@@ -37,7 +37,8 @@ RANDOM_STARTS = 3
 
 class KKTOracle(Oracle):
     """``oracle(pi, z0) -> Equilibrium``: Newton, then the rescues in turn until one converges,
-    none begun after the oracle's deadline (:class:`.base.Timed`), which each rescue gets too."""
+    none begun after the oracle's deadline (:class:`.base.Timed`), which each rescue gets too; a
+    failure once it has passed is the time limit's."""
 
     name = "kkt"
 
@@ -91,10 +92,10 @@ class KKTOracle(Oracle):
                     scattered.oracle = "play-random+kkt"
                     return scattered
         if self.evaluator.kkt.structure.shared:  # best responses apart cannot see them
-            return polished if np.isfinite(rough.residual) else rough
+            return self.mark_late(polished if np.isfinite(rough.residual) else rough)
         if self._relaxation is None:
             self._relaxation = RelaxationOracle(self.game, self.evaluator, self.tol)
         self._relaxation.deadline = self.deadline
         last = self._relaxation(pi, z0)
         last.oracle = "relaxation+kkt"
-        return last
+        return self.mark_late(last)

@@ -33,8 +33,9 @@ BestResponse = Callable[[dict[str, float]], dict[str, float]]
 
 
 class RelaxationOracle(Oracle):
-    """``oracle(pi, z0, rng) -> Equilibrium`` by damped simultaneous best responses, each round
-    within the oracle's deadline (:class:`.base.Timed`)."""
+    """``oracle(pi, z0, rng) -> Equilibrium`` by damped simultaneous best responses: no round
+    begun after the oracle's deadline (:class:`.base.Timed`), each best response's Ipopt given
+    the time left; a failure once the deadline has passed is the time limit's."""
 
     name = "relaxation"
 
@@ -89,8 +90,8 @@ class RelaxationOracle(Oracle):
                 br = np.concatenate(
                     [self._best_response(i, values) for i in range(len(ev.follower_slices))]
                 )
-            except RuntimeError as exc:
-                return Equilibrium(z, np.inf, False, it, self.name, str(exc))
+            except RuntimeError as exc:  # Ipopt's time limit too: the deadline's, said first
+                return self.mark_late(Equilibrium(z, np.inf, False, it, self.name, str(exc)))
             gap = float(np.max(np.abs(br - x), initial=0.0))
             x = (1 - self.damping) * x + self.damping * br
             if gap <= POLISH_FROM * max(1.0, float(np.max(np.abs(x), initial=0.0))):
@@ -102,4 +103,4 @@ class RelaxationOracle(Oracle):
         eq.oracle, eq.iterations = self.name, it
         if not eq.converged:
             eq.message = f"no KKT point near the best responses (they still move by {gap:.2e})"
-        return eq
+        return self.mark_late(eq)

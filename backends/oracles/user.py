@@ -42,4 +42,4 @@ class UserOracle(Oracle):
                 x[i] = found[name]
         eq = self.polish(pi, with_multipliers(ev, x, pi, self.polish.tol))
         eq.oracle = self.name
-        return eq
+        return self.mark_late(eq)
