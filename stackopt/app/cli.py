@@ -203,8 +203,7 @@ def options(extra: Sequence[str]) -> dict[str, Any]:
 def run_solve(args: argparse.Namespace, extra: Sequence[str]) -> int:
     """``stackopt solve``: build the game, solve it, print the Result."""
     from stackopt.app.study.factories import resolve_factory
-    from stackopt.app.study.grid import check_call
-    from stackopt.app.study.option_checks import takes_keyword
+    from stackopt.app.study.option_checks import check_call, takes_keyword
     from stackopt.solve import solve
 
     name, factory = resolve_factory(args.model)
