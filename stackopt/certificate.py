@@ -130,9 +130,9 @@ class StationarityCheck:
     ``kind`` names the strongest weaker type whose MPEC multipliers exist, "M" or "C" (typical
     limits of relaxation methods that are no local minima), else "none"; "unchecked" when the LPs
     could not decide. ``value`` is the best first-order decrease of the leader's objective over
-    the leader's moves in an l1-ball scaled by the variables' magnitudes, divided by
-    max(1, |objective|): the scaled inf-norm of the projected total gradient when no pair is
-    biactive.
+    the leader's moves in an l1-ball scaled by the variables' magnitudes and within its bounds
+    and linearized constraints, divided by max(1, |objective|): the scaled inf-norm of the
+    projected total gradient when no pair is biactive and no bound is nearer than the unit move.
     """
 
     kind: str

@@ -95,7 +95,8 @@ def test_biactive_optimum_is_b_stationary_not_s_stationary():
     assert (st.kind, st.holds, st.branches) == ("B", True, 2)
     assert st.biactive == ["F.y[lb]"]
     st = leader_stationarity(ev, np.array([0.5, 0.0]), np.array([0.5]))  # y = x = 0.5
-    assert st.kind == "none" and st.value == pytest.approx(1.0, rel=1e-6)  # dx = -1, dy = -1
+    # dx = dy = -0.5: the unit move down stops at the bound x >= 0, so the decrease is 0.5
+    assert st.kind == "none" and st.value == pytest.approx(0.5, rel=1e-6)
 
 
 def test_a_nash_point_is_not_claimed_stackelberg():
@@ -302,3 +303,21 @@ def test_stationarity_types_at_a_biactive_point(a, b, kind):
     ev = KKTEvaluator(g)
     st = leader_stationarity(ev, np.zeros(ev.n_z), np.zeros(ev.n_pi))
     assert (st.kind, st.holds) == (kind, kind == "S")
+
+
+def test_a_bound_nearer_than_the_unit_move_limits_the_decrease():
+    """Leader x in [0, 5], follower y = x, leader cost x^2 + y^2 (total derivative 4x). An
+    interior-point solve ends about sqrt(mu) above the bound x = 0, whose multiplier is 0: the
+    move down stops at the bound, so the decrease there is 4x * x, not the rate 4x."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, 5), initialize=2.0)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(-10, 10), initialize=0.0)
+    g.F.cost = pyo.Objective(expr=(g.F.y - g.x) ** 2)
+    g.obj = pyo.Objective(expr=g.x**2 + g.F.y**2)
+    ev = KKTEvaluator(g)
+    for x, decrease in ((3e-5, 3.6e-9), (0.25, 0.25)):
+        st = leader_stationarity(ev, np.array([x, 0.0, 0.0]), np.array([x]))
+        assert st.value == pytest.approx(decrease, rel=1e-6)
+        assert st.holds == (decrease <= 1e-5)
+    assert so.solve(g, method="mpec").status == "locally_optimal"

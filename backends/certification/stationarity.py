@@ -14,14 +14,18 @@ grad g_j . d = 0, an inactive one (s_j > 0 = lam_j) keeps d lam_j = 0, and a bia
 with c the leader's cost and r_k = max(1, |pi_k|): an l1-ball on the leader's move, scaled by its
 variables' magnitudes, so that the measure depends neither on the model's units nor on the number
 of leader variables (with no constraint active it is max_k r_k |dc/dpi_k| / max(1, |c|), the
-scaled inf-norm of the total gradient); the followers' move dz follows from the linearized
-equations (boxed at ``Z_BOX`` r to keep the LP bounded where the equilibrium is not isolated).
-The LP splits the leader's move dpi = p+ - p- (p+, p- >= 0) for the l1-ball; dz is one column per
-follower variable. One LP on the relaxed NLP, whose biactive pairs take {d lam_j >= 0,
-grad g_j . d <= 0}, proves S-stationarity (it contains every branch); when it finds a descent
-direction and at most ``MAX_BIACTIVE`` pairs are biactive, one LP per branch decides
-B-stationarity. With no biactive pair the measure is the scaled inf-norm of the
-projected total gradient.
+scaled inf-norm of the total gradient). The move stays within the leader's Var bounds and its
+linearized constraints, G + grad G . d within [lb, ub], inactive ones included: the measure is the
+decrease available in a unit move (the criticality measure chi of bound-constrained trust-region
+methods, Conn, Gould and Toint 2000), so a bound nearer than the unit ball limits it, as where an
+interior-point solver stops about sqrt(mu) from a bound whose multiplier is 0. The followers'
+move dz follows from the linearized equations (boxed at ``Z_BOX`` r to keep the LP bounded where
+the equilibrium is not isolated). The LP splits the leader's move dpi = p+ - p- (p+, p- >= 0) for
+the l1-ball; dz is one column per follower variable. One LP on the relaxed NLP, whose biactive
+pairs take {d lam_j >= 0, grad g_j . d <= 0}, proves S-stationarity (it contains every branch);
+when it finds a descent direction and at most ``MAX_BIACTIVE`` pairs are biactive, one LP per
+branch decides B-stationarity. With no biactive pair and no bound nearer than the unit move the
+measure is the scaled inf-norm of the projected total gradient.
 """
 
 from __future__ import annotations
@@ -181,12 +185,23 @@ def _stationarity_at(
     both = at_ub & at_lb
     rows_eq.append(lead[np.flatnonzero(both)])
     rows_ub += [lead[np.flatnonzero(at_ub & ~both)], -lead[np.flatnonzero(at_lb & ~both)]]
+    # the inactive finite sides of the leader's constraints, each with its slack: G d <= ub - G
+    finite = np.isfinite(values)
+    below, above = np.isfinite(ub) & finite & ~at_ub, np.isfinite(lb) & finite & ~at_lb
+    room_rows = sp.vstack([lead[np.flatnonzero(below)], -lead[np.flatnonzero(above)]])
+    room_rhs = np.concatenate([(ub - values)[below], (values - lb)[above]])
+    # how far each leader Var may move down and up before its bound (0 at an active bound)
+    down, up = np.full(len(pi), np.inf), np.full(len(pi), np.inf)
     for k, v in enumerate(evaluator.leader_vars):
         value = pi[k]
-        if v.lb is not None and value <= v.lb + ACTIVE_TOL * max(1.0, abs(v.lb)):
-            lower[n_z + k] = 0.0
-        if v.ub is not None and value >= v.ub - ACTIVE_TOL * max(1.0, abs(v.ub)):
-            upper[n_z + k] = 0.0
+        if v.lb is not None:
+            down[k] = value - v.lb
+            if value <= v.lb + ACTIVE_TOL * max(1.0, abs(v.lb)):
+                lower[n_z + k], down[k] = 0.0, 0.0
+        if v.ub is not None:
+            up[k] = v.ub - value
+            if value >= v.ub - ACTIVE_TOL * max(1.0, abs(v.ub)):
+                upper[n_z + k], up[k] = 0.0, 0.0
 
     gradient = np.asarray(lin.leader[0].todense()).ravel()
     scale = max(1.0, abs(float(lin.leader_values[0])))
@@ -205,9 +220,9 @@ def _stationarity_at(
         a_eq = sp.vstack(rows_eq + eq_extra)
         weight = 1.0 / radius[lead]
         ball = sp.csr_matrix(np.concatenate([np.zeros(n_z), weight, weight])[None, :])
-        a_ub = sp.vstack([split(sp.vstack(rows_ub + ub_extra)), ball], format="csr")
-        b_ub = np.zeros(a_ub.shape[0])
-        b_ub[-1] = 1.0
+        kept = split(sp.vstack(rows_ub + ub_extra))
+        a_ub = sp.vstack([kept, split(room_rows), ball], format="csr")
+        b_ub = np.concatenate([np.zeros(kept.shape[0]), room_rhs, [1.0]])
         box = Z_BOX * radius[:n_z]
         n_pi = len(radius) - n_z
         bounds = np.vstack(
@@ -215,8 +230,8 @@ def _stationarity_at(
                 np.column_stack(
                     [np.where(lo[:n_z] < 0, -box, 0.0), np.where(hi[:n_z] > 0, box, 0.0)]
                 ),
-                np.column_stack([np.zeros(n_pi), np.where(hi[lead] > 0, np.inf, 0.0)]),
-                np.column_stack([np.zeros(n_pi), np.where(lo[lead] < 0, np.inf, 0.0)]),
+                np.column_stack([np.zeros(n_pi), np.where(hi[lead] > 0, up, 0.0)]),
+                np.column_stack([np.zeros(n_pi), np.where(lo[lead] < 0, down, 0.0)]),
             ]
         )
         res = linprog(
