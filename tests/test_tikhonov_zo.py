@@ -113,3 +113,43 @@ def test_a_black_box_follower_oracle():
     assert list(r.leader["x"].values()) == pytest.approx([0.6] * 4, abs=2e-3)
     with pytest.raises(OptionError, match="selection applies to oracle='kkt'"):
         so.solve(four_leaders(), "tikhonov-zo", oracle=response, selection=lambda g: 0)
+
+
+def log_follower(start: float = 1.0) -> so.StackelbergGame:
+    """The follower minimizes x y - log y over y > 0, so y(x) = 1/x; the leader minimizes
+    (y - 3)^2 over x in [0.1, 10]: x = 1/3, F = 0. From x = 1 (y = 1) F = 4. With the weight,
+    eps y^2 + x y = 1, so the regularized optimum x = (1 - 9 eps)/3 sits at the bound 0.1 while
+    eps >= 7/90, where the true response y = 10 gives F = 49."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0.1, 10), initialize=start)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(1e-6, None), initialize=1 / start)
+    g.F.cost = pyo.Objective(expr=g.x * g.F.y - pyo.log(g.F.y))
+    g.cost = pyo.Objective(expr=(g.F.y - 3) ** 2)
+    return g
+
+
+def test_a_leader_held_at_a_bound_by_a_large_eps_does_not_stop_there():
+    """eps_k = 1/k: at steps 12 and 13 the window's test passes at the bound (the old stop: F = 49
+    there against 4 at the start), and the selection gap |F_eps - F_0| = 49 keeps the run going
+    until eps ~ 1e-3, where the leader tracks x = (1 - 9 eps)/3 and F_0 <= F_eps + tol."""
+    rows = []
+    r = so.solve(log_follower(), "tikhonov-zo", max_iter=1200, callback=rows.append)
+    held = [row for row in rows if row["point"] == [0.1] and row["selection_gap"] > 1e-3]
+    assert [row["iteration"] for row in held] == [12, 13]
+    assert held[0]["selection_gap"] == pytest.approx(49, abs=0.1)
+    assert r.status == "feasible" and r.leader_objective < (1 - 3) ** 2
+    eps = r.info["final_eps"]
+    assert eps == pytest.approx(1 / r.info["iterations"]) and eps < 7 / 90
+    assert r.leader["x"] == pytest.approx((1 - 9 * eps) / 3, abs=1e-4)
+    assert r.followers["F"]["y"] == pytest.approx(1 / r.leader["x"], rel=1e-6)
+    assert r.leader_objective <= 1e-3 and r.info["selection_gap"] <= 1e-3
+
+
+def test_an_eps_still_too_large_at_the_budget_ends_unconverged_not_at_the_bound():
+    """With the default budget eps ends at 1/300, too large for the gap: iteration_limit at
+    x = (1 - 9/300)/3, F = (3/(1 - 9/300) - 3)^2 ~ 0.0086."""
+    r = so.solve(log_follower(), "tikhonov-zo")
+    assert r.status == "iteration_limit" and "last selection gap" in r.message
+    assert r.leader["x"] == pytest.approx((1 - 9 / 300) / 3, abs=1e-4)
+    assert r.leader_objective == pytest.approx((3 / (1 - 9 / 300) - 3) ** 2, rel=1e-2)
