@@ -20,6 +20,8 @@ The oracle that produced the point is recorded.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 
 from stackopt.backends.oracles.base import TIME_LIMIT, Equilibrium, Oracle
@@ -54,7 +56,15 @@ class KKTOracle(Oracle):
         self.rescue = IpoptKKTOracle(game, evaluator, tol)
         self.game, self.evaluator, self.tol = game, evaluator, tol
         self._relaxation: RelaxationOracle | None = None
-        self._play: DynamicsOracle | bool | None = None
+
+    @cached_property
+    def _play(self) -> DynamicsOracle | None:
+        """Projected gradient play from the given point (made on first use), None for sets it
+        cannot handle."""
+        try:
+            return DynamicsOracle(self.game, self.evaluator, self.tol, start="given")
+        except (OptionError, ModelError):
+            return None
 
     def __call__(
         self, pi: np.ndarray, z0: np.ndarray, rng: np.random.Generator | None = None
@@ -66,15 +76,10 @@ class KKTOracle(Oracle):
         if self.late():
             return Equilibrium(first.z, np.inf, False, first.iterations, self.name, TIME_LIMIT)
         self.rescue.deadline = self.deadline
-        if self._play is None:
-            try:
-                self._play = DynamicsOracle(self.game, self.evaluator, self.tol, start="given")
-            except (OptionError, ModelError):  # sets that projected play cannot handle
-                self._play = False
-        if isinstance(self._play, DynamicsOracle):
-            self._play.deadline = self.deadline
-        if self._play and self._play.closed_form:
-            played = self._play(pi, z0)
+        play = self._play if self._play is not None and self._play.closed_form else None
+        if play is not None:
+            play.deadline = self.deadline
+            played = play(pi, z0)
             if played.converged:
                 played.oracle = "play+kkt"
                 return played
@@ -84,10 +89,10 @@ class KKTOracle(Oracle):
             polished.oracle = "ipopt-kkt+kkt"
             if polished.converged:
                 return polished
-        if self._play and self._play.closed_form:
+        if play is not None:
             rng = rng if rng is not None else np.random.default_rng(0)
             for _ in range(RANDOM_STARTS):
-                scattered = self._play(pi, z0, rng, start="random")
+                scattered = play(pi, z0, rng, start="random")
                 if scattered.converged:
                     scattered.oracle = "play-random+kkt"
                     return scattered

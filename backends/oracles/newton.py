@@ -38,6 +38,7 @@ from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
 
 from stackopt.backends.oracles.base import TIME_LIMIT, Equilibrium, Timed
 from stackopt.kkt_evaluator import KKTEvaluation, KKTEvaluator
+from stackopt.reduced_lu import ReducedLU
 
 CHORD_RATE = 0.1  # a reused factorization must cut ||F||_inf at least this much per step
 
@@ -73,7 +74,9 @@ class NewtonOracle(Timed):
             return None
         return ev if math.isfinite(ev.norm) else None
 
-    def _continued(self, pi: np.ndarray, z: np.ndarray) -> tuple[KKTEvaluation | None, object]:
+    def _continued(
+        self, pi: np.ndarray, z: np.ndarray
+    ) -> tuple[KKTEvaluation | None, ReducedLU | None]:
         """(the evaluation at the Euler predictor, or None; the chord LU) when ``z`` continues a path:
         it is the last equilibrium returned, and J_z there was factorized since and is nonsingular.
 
@@ -97,8 +100,8 @@ class NewtonOracle(Timed):
     def __call__(self, pi: np.ndarray, z0: np.ndarray) -> Equilibrium:
         z = np.asarray(z0, dtype=float).copy()
         ev, chord = self._continued(pi, z)
-        on_path = chord is not None and self.path_target is not None
-        target = min(self.tol, self.path_target if on_path else self.target)
+        path_target = self.path_target if chord is not None else None
+        target = min(self.tol, self.target if path_target is None else path_target)
         if ev is not None:
             z = ev.z.copy()
         else:
