@@ -27,10 +27,12 @@ only the integer parts it needs:
   leader's best point among the follower's optima (min F s.t. f(x^k, y) <= phi(x^k)); HiGHS solves
   both. Its integer part (else that of the follower's optimum) is the next y_Z^l.
 
-It stops when the bounds meet (``tol``, relative to max(1, |F|)). Integer parts infeasible by less
-than FARKAS_MARGIN at some x are the one approximation. The returned point is checked like any
-other: the follower's best response is solved again by HiGHS there (an exact Nash gap) and the
-lower bound is the proven global bound of the certificate.
+It stops when the bounds meet (``tol``, relative to max(1, |F|)). An unbounded first master (the
+high-point relaxation: PAO's pineda, y >= 100 x - 100 alone) gets the part of the follower's
+optimum at the leader's initial decision first, which for a continuous follower is the whole value
+function. Integer parts infeasible by less than FARKAS_MARGIN at some x are the one approximation.
+The returned point is checked like any other: the follower's best response is solved again by HiGHS
+there (an exact Nash gap) and the lower bound is the proven global bound of the certificate.
 
 Example (PAO's toyexample1: Yue et al. 2019, toy example 1)::
 
@@ -252,6 +254,27 @@ class _Subproblems:
         }
 
 
+def _starting_part(sub: _Subproblems, data: _Follower, left: float | None) -> tuple | None:
+    """The integer part of the follower's optimum at the leader's initial decision (its Vars'
+    values within their bounds, 0 for a Var without one): () for a continuous follower; None
+    when the follower has no optimum there."""
+    if not data.yz:
+        return ()
+    x = []
+    for v in data.leader:
+        value = float(np.clip(0.0 if v.value is None else v.value, *_interval(v)))
+        x.append(value if v.is_continuous() else float(round(value)))
+    follower, _ = sub.solve(x, left)
+    if follower is None:
+        return None
+    return tuple(float(round(follower[1][v.name])) for v in sub.part.vars if not v.is_continuous())
+
+
+def _interval(v: VarData) -> tuple[float, float]:
+    """v's bounds, infinite where it has none."""
+    return (-np.inf if v.lb is None else v.lb, np.inf if v.ub is None else v.ub)
+
+
 def _leader_values(vars_: list[VarData]) -> list[float]:
     return [float(round(v.value)) if not v.is_continuous() else float(v.value) for v in vars_]
 
@@ -315,6 +338,16 @@ def run(
                 claim, message = "time_limit", f"time limit after {k} iterations"
                 break
             run_ = run_solver(master, "scip", time_limit=left)
+            if run_.message == "unbounded":
+                yz = None if seen else _starting_part(sub, data, left)
+                if yz is not None:  # its value function bounds what the relaxation leaves open
+                    seen.add(yz)
+                    _add_integer_part(master, data, len(seen), yz)
+                    continue
+                run_.message += (
+                    f" (the high-point relaxation with the value functions of {len(seen)} "
+                    "integer part(s)): bound the follower's Vars"
+                )
             if run_.status == "infeasible":
                 claim = "optimal" if best is not None else "infeasible"
                 message = "the master problem is infeasible" + (

@@ -147,3 +147,28 @@ def test_refusals():
 
 def test_the_grid_search_is_not_vacuous():
     assert _brute_force(mibs, range(0, 11), range(0, 6)) < _brute_force(mibs, [0], range(0, 6))
+
+
+def test_an_unbounded_high_point_relaxation_is_bounded_by_the_value_function():
+    """PAO's pineda: max x + y, 0 <= x <= 2, y in argmin {y : y >= 100 x - 100, y >= 0}. Without
+    the follower's optimality y is unbounded; with the value function of its (only, continuous)
+    part the master is the bilevel problem: x = 2, y = 100, value 102 (PAO's answer)."""
+    from stackopt.models.benchmarks import pao
+
+    res = so.solve(pao.pineda(), method="value-function")
+    assert res.status == "optimal"
+    assert res.leader_objective == pytest.approx(102.0, rel=1e-6)
+    assert res.followers["L"]["y"] == pytest.approx(100.0, rel=1e-6)
+
+
+def test_an_unbounded_bilevel_problem_is_an_error_naming_the_fix():
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, None), initialize=0.0)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, None))
+    g.F.o = pyo.Objective(expr=g.F.y)
+    g.F.c = pyo.Constraint(expr=g.F.y >= g.x)
+    g.o = pyo.Objective(expr=-g.x - g.F.y)  # y = x: the leader's -2x has no minimum
+    res = so.solve(g, method="value-function")
+    assert res.status == "error"
+    assert "unbounded" in res.message and "bound the follower's Vars" in res.message
