@@ -61,19 +61,26 @@ def leader_start(leader_vars: list[VarData], start: dict[str, Any] | None) -> di
             if not isinstance(number, (int, float)) or not np.isfinite(number):
                 raise OptionError(f"start[{name!r}] must be a finite number, got {number!r}")
             v = datas[index]
-            slack = 1e-6 * max(1.0, abs(number))
-            if (v.lb is not None and number < v.lb - slack) or (
-                v.ub is not None and number > v.ub + slack
-            ):
-                warnings.warn(
-                    f"start gives {v.name} = {number:g}, outside its bounds "
-                    f"[{-np.inf if v.lb is None else v.lb:g}, {np.inf if v.ub is None else v.ub:g}]"
-                    ": the run starts from the nearest point within them",
-                    UserWarning,
-                    stacklevel=_caller_level(),
-                )
+            warn_outside_bounds(v.name, number, v.lb, v.ub)
             out[v.name] = float(number)
     return out
+
+
+def warn_outside_bounds(name: str, value: float, lb: float | None, ub: float | None) -> None:
+    """A UserWarning, at the line outside stackopt that passed ``start=``, when the start's
+    ``value`` for Var ``name`` lies outside [lb, ub] (None: unbounded) by more than
+    1e-6 max(1, |value|): the run starts from the nearest point within them. Every method that
+    projects a user's start calls this, so the warning reads the same whichever method ran."""
+    lo = -np.inf if lb is None else lb
+    hi = np.inf if ub is None else ub
+    slack = 1e-6 * max(1.0, abs(value))
+    if value < lo - slack or value > hi + slack:
+        warnings.warn(
+            f"start gives {name} = {value:g}, outside its bounds [{lo:g}, {hi:g}]"
+            ": the run starts from the nearest point within them",
+            UserWarning,
+            stacklevel=_caller_level(),
+        )
 
 
 def _caller_level() -> int:

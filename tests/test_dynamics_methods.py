@@ -178,3 +178,25 @@ def test_a_callback_stops_the_run_and_sees_each_row(method):
 def test_old_option_names_are_refused_naming_the_new_one(method, old, new):
     with pytest.raises(OptionError, match=f"option '{old}' is now '{new}'"):
         so.solve(duopoly(), method, **{old: 1})
+
+
+@pytest.mark.parametrize("method", ["stackelberg-br", "two-timescale", "simgd", "lola"])
+def test_a_start_outside_the_bounds_is_warned_of_at_the_callers_line(method):
+    """q0 and F.q lie in [0, 100]: start q0 = 120, F.q = -5 is played from (100, 0), the first
+    row's point, with one warning per Var naming the caller's file; a start 1e-9 outside (a
+    solver's rounding) passes silently."""
+    import warnings
+
+    with pytest.warns(UserWarning, match="outside its bounds") as seen:
+        r = so.solve(
+            duopoly(), method, start={"q0": 120.0, "F.q": -5.0}, max_iter=1, record_every=1
+        )
+    assert [str(w.message).split(":")[0] for w in seen] == [
+        "start gives q0 = 120, outside its bounds [0, 100]",
+        "start gives F.q = -5, outside its bounds [0, 100]",
+    ]
+    assert {w.filename for w in seen} == {__file__}
+    assert r.history[0]["point"] == [100.0, 0.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        so.solve(duopoly(), method, start={"q0": 100.0 + 1e-9}, max_iter=1)

@@ -26,6 +26,7 @@ import numpy as np
 from stackopt.backends.dynamics.derivatives import GameDerivatives
 from stackopt.backends.dynamics.schedules import Schedule
 from stackopt.backends.evaluation import honest_result
+from stackopt.backends.start_points import warn_outside_bounds
 from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
 from stackopt.result import Result
@@ -46,15 +47,18 @@ Field = Callable[[int, np.ndarray], Move]
 
 
 def start_point(derivatives: GameDerivatives, start: dict[str, float] | None) -> np.ndarray:
-    """The joint start: ``start`` (Var name -> value) over the model's current values."""
-    x = derivatives.start.copy()
+    """The joint start: ``start`` (Var name -> value) over the model's current values, projected
+    onto the players' sets; a value outside its Var's bounds is warned of at the caller's line
+    (:func:`~stackopt.backends.start_points.warn_outside_bounds`, as for every method)."""
+    d = derivatives
+    x = d.start.copy()
     for name, value in (start or {}).items():
-        if name not in derivatives.names:
-            raise OptionError(
-                f"start names {name!r}, not a decision Var; known: {derivatives.names}"
-            )
-        x[derivatives.names.index(name)] = value
-    return derivatives.keep_feasible(x)
+        if name not in d.names:
+            raise OptionError(f"start names {name!r}, not a decision Var; known: {d.names}")
+        i = d.names.index(name)
+        warn_outside_bounds(name, value, d.lb[i], d.ub[i])
+        x[i] = value
+    return d.keep_feasible(x)
 
 
 def player_steps(
