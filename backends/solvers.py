@@ -44,7 +44,7 @@ _STATUS = {
     TC.maxTimeLimit: "time_limit",
     TC.maxEvaluations: "iteration_limit",
     TC.unbounded: "error",
-    TC.infeasibleOrUnbounded: "infeasible",
+    TC.infeasibleOrUnbounded: "error",  # unless the feasibility solve decides (run_solver)
 }
 
 #: Ipopt refuses NaN or infinite derivatives (a status) instead of factorizing them
@@ -107,6 +107,31 @@ def refuse_complementarity(model: pyo.Block, solver: str) -> None:
         )
 
 
+def _infeasible_or_unbounded(
+    model: pyo.Block, solver: str, options: dict, time_limit: float | None
+) -> SolverRun:
+    """Which of the two a solver's "infeasible or unbounded" was (HiGHS' presolve often cannot
+    tell): the same model with a zero objective is solved once more; a feasible point means that
+    the objective is unbounded (status "error"), none that the model is infeasible."""
+    objectives = list(model.component_data_objects(pyo.Objective, active=True))
+    for obj in objectives:
+        obj.deactivate()
+    model.stackopt_feasibility = pyo.Objective(expr=0.0)
+    try:
+        run = run_solver(model, solver, options, time_limit)
+    finally:
+        model.del_component(model.stackopt_feasibility)
+        for obj in objectives:
+            obj.activate()
+    if run.status in ("optimal", "feasible"):
+        return SolverRun("error", "unbounded (a feasible point exists)", False)
+    if run.status == "infeasible":
+        return SolverRun("infeasible", "infeasible (no point, whatever the objective)", False)
+    return SolverRun(
+        "error", f"infeasible or unbounded (the feasibility solve: {run.message})", False
+    )
+
+
 def run_solver(
     model: pyo.Block, solver: str, options: dict | None = None, time_limit: float | None = None
 ) -> SolverRun:
@@ -158,6 +183,8 @@ def run_solver(
     except Exception as exc:
         return SolverRun("error", f"{solver}: {type(exc).__name__}: {exc}", False)
     tc = res.solver.termination_condition
+    if tc == TC.infeasibleOrUnbounded:
+        return _infeasible_or_unbounded(model, solver, opts, time_limit)
     status = _STATUS.get(tc, "error")
     has = len(res.solution) > 0 if hasattr(res, "solution") else False
     if status in ("optimal", "feasible", "time_limit", "iteration_limit") and has:

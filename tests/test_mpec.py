@@ -247,3 +247,27 @@ def test_tol_and_max_iter_are_the_local_solvers():
     assert so.solve(bard1(), method="mpec", tol=1e-6).leader_objective == pytest.approx(17, 1e-5)
     with pytest.raises(so.OptionError, match="tol is the local solver's; 'sos1'"):
         so.solve(bard1(), method="mpec", strategy="sos1", tol=1e-6)
+
+
+def test_infeasible_or_unbounded_is_decided_by_a_feasibility_solve():
+    """HiGHS' presolve answers "infeasible or unbounded" on bigm's MILP of a game whose leader
+    objective x + y has no minimum (x free); the status was "infeasible", of a game with
+    feasible points. A zero-objective solve tells the two apart."""
+    import pyomo.environ as pyo
+
+    def game(bound: float | None) -> so.StackelbergGame:
+        g = so.StackelbergGame()
+        g.x = pyo.Var(bounds=(bound, None), initialize=0.0)
+        g.F = so.Follower()
+        g.F.y = pyo.Var(bounds=(0, 1), initialize=0.0)
+        g.F.o = pyo.Objective(expr=g.F.y)
+        g.F.c = pyo.Constraint(expr=g.F.y >= 0.5)
+        g.o = pyo.Objective(expr=g.x + g.F.y)
+        return g
+
+    res = so.solve(game(None), method="mpec", strategy="bigm", solver="highs")
+    assert res.status == "error" and res.message.startswith("unbounded")
+    res = so.solve(game(None), method="mpec", strategy="sos1")
+    assert res.status == "error" and res.message.startswith("unbounded")
+    res = so.solve(game(2.0), method="mpec", strategy="bigm", solver="highs")
+    assert res.status == "optimal" and res.leader_objective == pytest.approx(2.5)
