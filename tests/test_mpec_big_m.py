@@ -200,3 +200,25 @@ def test_a_time_limit_shorter_than_the_derivation_ends_as_time_limit_without_a_p
     res = so.solve(game, method="mpec", strategy=so.BigM(dual_big_M=1e3), time_limit=1e-3)
     assert res.status == "time_limit" and "deriving the big-M values" in res.message
     assert res.leader_objective is None and res.history == []
+
+
+def test_constraints_fbbt_proves_infeasible_get_vacuous_bounds_and_an_infeasible_status():
+    """x, y in [0, 1] and the leader's x + y >= 5: FBBT proves the MPEC's constraints infeasible,
+    where bigm asked for an M ("no upper bound on the slack"); every bound holds on the empty
+    set, and HiGHS reports the infeasibility."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, 1), initialize=0.0)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, 1), initialize=0.0)
+    g.F.o = pyo.Objective(expr=g.F.y)
+    g.F.c = pyo.Constraint(expr=g.F.y >= g.x)
+    g.c = pyo.Constraint(expr=g.x + g.F.y >= 5)
+    g.o = pyo.Objective(expr=g.x + g.F.y)
+    from stackopt.backends.strategies.big_m_bounds import EMPTY
+
+    res = so.solve(g, method="mpec", strategy="bigm", solver="highs")
+    assert res.status == "infeasible"
+    sources = {
+        row[side] for row in res.info["big_m"].values() for side in ("dual_from", "primal_from")
+    }
+    assert sources == {EMPTY}

@@ -61,10 +61,15 @@ FBBT_IMPROVEMENT = 1e-4
 FBBT_PASSES = 10
 
 
+#: the source of every bound when FBBT proves the MPEC's constraints infeasible: each holds
+#: vacuously, and the solve reports the infeasibility
+EMPTY = "fbbt: no feasible point"
+
+
 @dataclass(frozen=True)
 class Bound:
     """An upper bound and where it came from: "given" (the user's M), "fbbt", "lp",
-    "vertex"; None if none."""
+    "vertex", or ``EMPTY``; None if none."""
 
     value: float | None
     source: str
@@ -96,16 +101,17 @@ def derive(
     """
     saved = [(v, v.domain, v.lower, v.upper) for v in problem.model.component_data_objects(pyo.Var)]
     try:
-        feasible = _tighten(problem.model, deadline)
+        if not _tighten(problem.model, deadline):  # any bound holds on the empty set
+            return [(Bound(0.0, EMPTY), Bound(0.0, EMPTY)) for _ in problem.pairs]
         fbbt_bounds = [
             (
-                Bound(p.lam.ub if want[0] and feasible else None, "fbbt"),
-                Bound(compute_bounds_on_expr(p.slack)[1] if want[1] and feasible else None, "fbbt"),
+                Bound(p.lam.ub if want[0] else None, "fbbt"),
+                Bound(compute_bounds_on_expr(p.slack)[1] if want[1] else None, "fbbt"),
             )
             for p, want in zip(problem.pairs, which)
         ]
         vertex = [None] * len(problem.pairs)
-        if feasible and any(want[0] for want in which):
+        if any(want[0] for want in which):
             vertex = _vertex_bounds(problem, deadline)
         known = [
             (_smaller(f[0], Bound(v if want[0] else None, "vertex")), f[1])
@@ -133,7 +139,8 @@ def _tighten(model: pyo.Block, deadline: float | None) -> bool:
     it runs), at most ``FBBT_PASSES`` times the number of constraints in all. (Pyomo's block FBBT
     runs the constraints of each improved Var separately, so a row with many Vars runs once per
     Var: 7 s against 0.3 s on the security game at the paper's size.) False when it proves the
-    constraints infeasible (the solve then reports the infeasibility; its bounds are not used)."""
+    constraints infeasible (:func:`derive` then gives every pair the vacuous bound 0, ``EMPTY``,
+    and the solve reports the infeasibility)."""
     rows = list(model.component_data_objects(pyo.Constraint, active=True))
     users: ComponentMap = ComponentMap()
     for c in rows:
