@@ -582,11 +582,16 @@ class _Descent:
         step has left their domain: its nearest decision in the domain (phase 1) is tried next, a
         step along the boundary. From then on (for the rest of the run) trials are tested for the
         domain before the oracle runs: phase 1 costs less than the oracle's failing rescues.
+        No trial begins once the oracle's deadline has passed: the time limit stopped the search,
+        which then proves nothing of stationarity.
         """
         small = 1e-15 * max(1.0, float(np.abs(at.pi).max(initial=0.0)))
         x = at.eq.z[: self.evaluator.n_x]
         last, along_tried, failure = "", False, ""  # why the last trial was not accepted
         for h in range(MAX_HALVINGS + 1):
+            if self.orc.late():  # an oracle that converges at once would not see the deadline
+                made = f"{h} trial step" + ("s" if h != 1 else "")
+                return _Trial(None, h, message=f"the time limit stopped the line search ({made})")
             pi = trial_at(h)
             if h > 0 and np.abs(pi - at.pi).max(initial=0.0) <= small:
                 break  # the step vanished

@@ -229,3 +229,39 @@ def test_random_starts_follow_when_the_relaxation_tries_no_other_leader_decision
     assert kinds == ["the start", "the high-point relaxation", "random", "random"]
     assert res.info["starts"][0]["objective"] == pytest.approx(-16.0, abs=1e-4)
     assert res.success and res.leader_objective == pytest.approx(-29.2, abs=1e-4)
+
+
+def test_a_line_search_the_deadline_stops_says_so(monkeypatch):
+    # the follower's y = 0 (multiplier 1) answers every x, so the oracle converges at once and
+    # never sees the deadline; no trial decreases L_mu, and the deadline passes during the first:
+    # the search stops there, and the message names the time limit, not a failed decrease
+    import pyomo.environ as pyo
+
+    from stackopt.backends import gradient
+
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, 2), initialize=0.0)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, 1), initialize=0.0)
+    g.F.cost = pyo.Objective(expr=g.F.y)
+    g.cost = pyo.Objective(expr=(g.x - 1) ** 2 + g.F.y)
+    made = []
+
+    def oracle(*args):
+        made.append(make_oracle(*args))
+        return made[-1]
+
+    def no_decrease(*args):
+        made[0].deadline = time.perf_counter()  # has passed when the next trial would begin
+        return False
+
+    make_oracle = gradient.make_oracle
+    monkeypatch.setattr(gradient, "make_oracle", oracle)
+    monkeypatch.setattr(gradient, "sufficient_decrease", no_decrease)
+    monkeypatch.setattr(gradient, "descent_direction", lambda *args: None)  # no other side
+    res = so.solve(g, method="gradient", multistart=1, time_limit=60.0)
+    assert res.status == "time_limit"
+    assert res.message.startswith(
+        "no step from the decision of step 0: the time limit stopped the line search (1 trial step)"
+    )
+    assert [row["halvings"] for row in res.history] == [1]
