@@ -8,13 +8,13 @@ first starts from the previous primal point and its constraint and bound multipl
 (``warm_start_init_point``), with a barrier parameter ``mu_init`` the caller chooses.
 
 Ipopt 3.11 has no wall-clock limit of its own: each solve gets ``max_cpu_time`` of the time left
-and an intermediate callback that stops Ipopt at the wall-clock deadline. An evaluation error
+and an intermediate callback that stops Ipopt at the wall-clock deadline
+(:class:`~stackopt.backends.ipopt_deadline.WallClock`). An evaluation error
 (NaN, a division by zero inside the bounds) ends that solve with status "error", never the process.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import numpy as np
@@ -24,6 +24,7 @@ from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
 from pyomo.core.base.var import VarData
 
 from stackopt.backends.bounded_nlp import BoundedNLP
+from stackopt.backends.ipopt_deadline import TIME_LIMIT_CODES, WallClock
 from stackopt.backends.solvers import (
     HALT_ON_EVALUATION_ERROR,
     SolverRun,
@@ -38,8 +39,7 @@ _STATUS = {
     1: "feasible",
     2: "infeasible",
     -1: "iteration_limit",
-    -4: "time_limit",
-    5: "time_limit",  # the wall-clock callback asked Ipopt to stop
+    **dict.fromkeys(TIME_LIMIT_CODES, "time_limit"),  # CPU time, or the wall-clock callback
 }
 
 
@@ -96,19 +96,12 @@ class CompiledNLP:
             dtype=float,
         )
         x0 = np.clip(x0, lb, ub)
-        opts = {"print_level": 5 if showing() else 0, "sb": "yes", **options}
-        if deadline is not None:
-            opts["max_cpu_time"] = max(1e-3, deadline - time.perf_counter())
-        counted = [0]
-
-        def intermediate(nlp, alg_mod, iter_count, *rest):
-            counted[0] = iter_count
-            return deadline is None or time.perf_counter() < deadline
-
+        clock = WallClock(deadline)
+        opts = {"print_level": 5 if showing() else 0, "sb": "yes", **options, **clock.options()}
         try:
             problem = CyIpoptNLP(
                 BoundedNLP(self.nlp, lb, ub, x0, None if bounds is None else bounds[2:]),
-                intermediate_callback=intermediate,
+                intermediate_callback=clock,
                 halt_on_evaluation_error=HALT_ON_EVALUATION_ERROR,
             )
             kwargs = {}
@@ -121,7 +114,7 @@ class CompiledNLP:
             x, info = problem.solve(x0, **kwargs)
         except Exception as exc:  # an evaluation error ends this solve only
             return SolverRun("error", f"ipopt: {type(exc).__name__}: {exc}", False)
-        self.iterations += counted[0]
+        self.iterations += clock.iterations
         if not np.all(np.isfinite(x)):
             return SolverRun("error", "ipopt returned a non-finite point", False)
         for v, value in zip(self.vars, x):
@@ -130,4 +123,4 @@ class CompiledNLP:
         # a failed solve's multipliers are no guess for the next one
         solved = status in ("optimal", "feasible")
         self.duals = (info["mult_g"], info["mult_x_L"], info["mult_x_U"]) if solved else None
-        return SolverRun(status, solver_message(info["status_msg"]), True, counted[0])
+        return SolverRun(status, solver_message(info["status_msg"]), True, clock.iterations)

@@ -9,7 +9,8 @@ Pyomo model each round costs about 13 ms of Pyomo's own work per solve (the NL f
 set-up, output capture) against about 5 ms in Ipopt. Here the follower's problem is compiled once
 into a PyNumero NLP in which the other players' Vars stay variables; each round fixes them by
 equal bounds lb = ub = their current values, which Ipopt removes from the problem
-(``fixed_variable_treatment``: make_parameter), and calls cyipopt on the same NLP.
+(``fixed_variable_treatment``: make_parameter), and calls cyipopt on the same NLP, stopped at the
+caller's wall-clock deadline (:class:`~stackopt.backends.ipopt_deadline.WallClock`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pyomo.contrib.pynumero.interfaces.cyipopt_interface import CyIpoptNLP
 from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
 
 from stackopt.backends.bounded_nlp import BoundedNLP
+from stackopt.backends.ipopt_deadline import TIME_LIMIT_CODES, WallClock
 from stackopt.backends.solvers import HALT_ON_EVALUATION_ERROR, IPOPT_NAN_CHECK, solver_message
 from stackopt.structure import FollowerPart, GameStructure
 
@@ -64,27 +66,31 @@ class BestResponseNLP:
         """The follower's new values, in the order of ``own`` (a Var that appears in none of its
         functions keeps its value; ``value`` is then its objective there, in minimization form);
         RuntimeError naming the follower when Ipopt fails or the ``deadline`` (a
-        ``time.perf_counter()`` instant, Ipopt's ``max_cpu_time``) passes."""
-        left = None if deadline is None else deadline - time.perf_counter()
-        if left is not None and left <= 0:
-            raise RuntimeError(f"best response of {self.name}: the time limit has passed")
+        ``time.perf_counter()`` instant) passes, before Ipopt starts or while it runs."""
+        late = f"best response of {self.name}: the time limit has passed"
+        if deadline is not None and time.perf_counter() >= deadline:
+            raise RuntimeError(late)
         x0 = np.array([values[n] for n in self.names], dtype=float)
         fixed = self.fixed
         lb, ub = self.lb.copy(), self.ub.copy()
         lb[fixed] = ub[fixed] = x0[fixed]
         x0 = np.clip(x0, lb, ub)
         try:
+            clock = WallClock(deadline)
             problem = CyIpoptNLP(
-                BoundedNLP(self.nlp, lb, ub, x0), halt_on_evaluation_error=HALT_ON_EVALUATION_ERROR
+                BoundedNLP(self.nlp, lb, ub, x0),
+                intermediate_callback=clock,
+                halt_on_evaluation_error=HALT_ON_EVALUATION_ERROR,
             )
-            limit = {} if left is None else {"max_cpu_time": left}
-            for key, value in {**IPOPT_OPTIONS, **IPOPT_NAN_CHECK, **limit}.items():
+            for key, value in {**IPOPT_OPTIONS, **IPOPT_NAN_CHECK, **clock.options()}.items():
                 problem.add_option(key, value)
             x, info = problem.solve(x0)
         except Exception as exc:  # an evaluation error ends this best response only
             raise RuntimeError(
                 f"best response of {self.name} failed: ipopt: {type(exc).__name__}: {exc}"
             ) from exc
+        if info["status"] in TIME_LIMIT_CODES:  # Ipopt stopped at the deadline
+            raise RuntimeError(late)
         if info["status"] not in SOLVED:
             message = solver_message(info["status_msg"])
             raise RuntimeError(f"best response of {self.name} failed: {message}")
