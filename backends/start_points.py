@@ -4,6 +4,7 @@ bounds."""
 from __future__ import annotations
 
 import inspect
+import numbers
 import warnings
 from typing import Any
 
@@ -58,19 +59,20 @@ def leader_start(leader_vars: list[VarData], start: dict[str, Any] | None) -> di
         for index, number in items:
             if index not in datas:
                 raise OptionError(f"start[{name!r}] has no index {index!r} of Var {name}")
-            if not isinstance(number, (int, float)) or not np.isfinite(number):
-                raise OptionError(f"start[{name!r}] must be a finite number, got {number!r}")
             v = datas[index]
-            warn_outside_bounds(v.name, number, v.lb, v.ub)
-            out[v.name] = float(number)
+            out[v.name] = start_value(v.name, number, v.lb, v.ub)
     return out
 
 
-def warn_outside_bounds(name: str, value: float, lb: float | None, ub: float | None) -> None:
-    """A UserWarning, at the line outside stackopt that passed ``start=``, when the start's
-    ``value`` for Var ``name`` lies outside [lb, ub] (None: unbounded) by more than
-    1e-6 max(1, |value|): the run starts from the nearest point within them. Every method that
-    projects a user's start calls this, so the warning reads the same whichever method ran."""
+def start_value(name: str, value: Any, lb: float | None, ub: float | None) -> float:
+    """A user's ``start=`` value for Var ``name``, as a float: an OptionError when it is not a
+    finite number; a UserWarning, at the line outside stackopt that passed ``start=``, when it
+    lies outside [lb, ub] (None: unbounded) by more than 1e-6 max(1, |value|): the run starts
+    from the nearest point within them. Every method that reads a user's start calls this, so the
+    error and the warning read the same whichever method ran."""
+    if not isinstance(value, numbers.Real) or not np.isfinite(value):
+        raise OptionError(f"start[{name!r}] must be a finite number, got {value!r}")
+    value = float(value)
     lo = -np.inf if lb is None else lb
     hi = np.inf if ub is None else ub
     slack = 1e-6 * max(1.0, abs(value))
@@ -81,6 +83,7 @@ def warn_outside_bounds(name: str, value: float, lb: float | None, ub: float | N
             UserWarning,
             stacklevel=_caller_level(),
         )
+    return value
 
 
 def _caller_level() -> int:

@@ -50,7 +50,7 @@ from stackopt.backends.dynamics.schedules import Schedule
 from stackopt.backends.evaluation import honest_result
 from stackopt.backends.oracles.kkt import KKTOracle
 from stackopt.backends.projection import LinearSetProjection
-from stackopt.backends.start_points import current_value
+from stackopt.backends.start_points import current_value, start_value
 from stackopt.errors import ModelError, OptionError
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
@@ -253,8 +253,12 @@ def run(
     window = max(10, 5 * n) if window is None else window
     if not (isinstance(window, int) and window > 0):
         raise OptionError(f"window must be a positive integer, got {window!r}")
+    given = start or {}
     x = np.array(
-        [(start or {}).get(nm, current_value(v)) for nm, v in zip(names, original.leader_vars)]
+        [
+            start_value(nm, given[nm], v.lb, v.ub) if nm in given else current_value(v)
+            for nm, v in zip(names, original.leader_vars)
+        ]
     )
     x = project(x)
     rng = np.random.default_rng(seed)

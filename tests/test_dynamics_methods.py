@@ -200,3 +200,16 @@ def test_a_start_outside_the_bounds_is_warned_of_at_the_callers_line(method):
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         so.solve(duopoly(), method, start={"q0": 100.0 + 1e-9}, max_iter=1)
+
+
+@pytest.mark.parametrize("method", ["stackelberg-br", "simgd", "tikhonov-zo"])
+def test_a_start_that_is_not_a_finite_number_is_refused_naming_the_var(method):
+    """A NaN start ran all 5000 steps and a text one ended in a TypeError; tikhonov-zo moves an
+    out-of-bounds start within the bounds with the same warning as the others."""
+    for bad in (float("nan"), "10"):
+        with pytest.raises(OptionError, match=r"start\['q0'\] must be a finite number"):
+            so.solve(duopoly(), method, start={"q0": bad}, max_iter=1)
+    if method == "tikhonov-zo":
+        with pytest.warns(UserWarning, match="start gives q0 = 120, outside its bounds") as seen:
+            so.solve(duopoly(), method, start={"q0": 120.0}, max_iter=1)
+        assert {w.filename for w in seen} == {__file__}

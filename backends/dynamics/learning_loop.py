@@ -26,7 +26,7 @@ import numpy as np
 from stackopt.backends.dynamics.derivatives import GameDerivatives
 from stackopt.backends.dynamics.schedules import Schedule
 from stackopt.backends.evaluation import honest_result
-from stackopt.backends.start_points import warn_outside_bounds
+from stackopt.backends.start_points import start_value
 from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
 from stackopt.result import Result
@@ -48,16 +48,16 @@ Field = Callable[[int, np.ndarray], Move]
 
 def start_point(derivatives: GameDerivatives, start: dict[str, float] | None) -> np.ndarray:
     """The joint start: ``start`` (Var name -> value) over the model's current values, projected
-    onto the players' sets; a value outside its Var's bounds is warned of at the caller's line
-    (:func:`~stackopt.backends.start_points.warn_outside_bounds`, as for every method)."""
+    onto the players' sets; a value that is not a finite number is an OptionError, one outside
+    its Var's bounds is warned of at the caller's line
+    (:func:`~stackopt.backends.start_points.start_value`, as for every method)."""
     d = derivatives
     x = d.start.copy()
     for name, value in (start or {}).items():
         if name not in d.names:
             raise OptionError(f"start names {name!r}, not a decision Var; known: {d.names}")
         i = d.names.index(name)
-        warn_outside_bounds(name, value, d.lb[i], d.ub[i])
-        x[i] = value
+        x[i] = start_value(name, value, d.lb[i], d.ub[i])
     return d.keep_feasible(x)
 
 
