@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+import pyomo.environ as pyo
 import pytest
 
 import stackopt as so
@@ -213,3 +214,22 @@ def test_a_start_that_is_not_a_finite_number_is_refused_naming_the_var(method):
         with pytest.warns(UserWarning, match="start gives q0 = 120, outside its bounds") as seen:
             so.solve(duopoly(), method, start={"q0": 120.0}, max_iter=1)
         assert {w.filename for w in seen} == {__file__}
+
+
+def test_a_step_out_of_the_followers_domain_returns_the_last_point_with_an_equilibrium():
+    """Leader x in [0, 10] maximizes x; the follower's y in [0, 3 - x] exists only for x <= 3.
+    With steps of 0.25 from x = 2 the fifth step reaches x = 3.25: the run ends error there and
+    returns x = 3 (y = 0), honestly evaluated, instead of no point at all."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, 10), initialize=2.0)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, None), initialize=0.0)
+    g.F.o = pyo.Objective(expr=(g.F.y - 1) ** 2)
+    g.F.c = pyo.Constraint(expr=g.F.y <= 3 - g.x)
+    g.o = pyo.Objective(expr=g.x, sense=pyo.maximize)
+    res = so.solve(g, "stackelberg-br", step=0.25)
+    assert res.status == "error"
+    assert res.message.startswith("no follower equilibrium at step 6")
+    assert res.leader["x"] == 3.0
+    assert res.followers["F"]["y"] == pytest.approx(0.0, abs=1e-7)
+    assert res.leader_objective == pytest.approx(3.0)

@@ -46,6 +46,10 @@ class Move(NamedTuple):
 Field = Callable[[int, np.ndarray], Move]
 
 
+class FieldUndefined(RuntimeError):
+    """A dynamics' field has no value at the point (no follower equilibrium there)."""
+
+
 def start_point(derivatives: GameDerivatives, start: dict[str, float] | None) -> np.ndarray:
     """The joint start: ``start`` (Var name -> value) over the model's current values, projected
     onto the players' sets; a value that is not a finite number is an OptionError, one outside
@@ -148,16 +152,24 @@ def learn(
     info: dict[str, Any] | None = None,
 ) -> Result:
     """Run the dynamics ``field`` from ``start``; a converged run claims ``claim`` at a point of
-    ``nature`` (said in the message), the certificate decides the status."""
+    ``nature`` (said in the message), the certificate decides the status. Where the field is
+    undefined (:class:`FieldUndefined`: the followers cannot respond at a step's point), the run
+    ends "error" at the last point whose field was defined, judged like any other."""
     history: list[dict[str, Any]] = []
     d = derivatives
     x = start_point(d, start)
     max_iter, tol = loop.max_iter, loop.tol
     loop.start()
     k, stationarity, status, why = 0, np.inf, "iteration_limit", ""
+    defined = x  # the last point whose field was defined
     try:
         for k in range(1, max_iter + 1):
-            move = field(k, x)
+            try:
+                move = field(k, x)
+            except FieldUndefined as exc:
+                status, why, x = "error", str(exc), defined
+                break
+            defined = x
             leader_part, follower_part = d.scaled_step(x, move.field, move.leader_cost)
             stationarity = max(leader_part, follower_part)
             row = {

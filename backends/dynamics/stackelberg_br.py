@@ -22,17 +22,19 @@ from typing import Any
 import numpy as np
 
 from stackopt.backends.dynamics.derivatives import GameDerivatives
-from stackopt.backends.dynamics.learning_loop import Loop, Move, check_noise, learn, player_steps
+from stackopt.backends.dynamics.learning_loop import (
+    FieldUndefined,
+    Loop,
+    Move,
+    check_noise,
+    learn,
+    player_steps,
+)
 from stackopt.backends.oracles.kkt import KKTOracle
 from stackopt.backends.sensitivity import Sensitivity
 from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
 from stackopt.result import Result
-
-
-class BestResponseFailed(RuntimeError):
-    """The followers' equilibrium could not be found at some leader decision."""
-
 
 #: ``run`` uses its seed only above these option values
 #: (noise > 0: the noise of the leader's updates);
@@ -87,7 +89,7 @@ def run(
             z[: d.n2] = x2
         eq = oracle(x1, z)
         if not eq.converged:
-            raise BestResponseFailed(f"no follower equilibrium at step {k}: {eq.message}")
+            raise FieldUndefined(f"no follower equilibrium at step {k}: {eq.message}")
         z[:] = eq.z
         e = eq.evaluation if eq.evaluation is not None else ev.evaluate(eq.z, x1)
         df1 = Sensitivity(e).adjoint(e.leader_cost_grad_z, e.leader_cost_grad_pi)
