@@ -229,7 +229,25 @@ def test_a_step_out_of_the_followers_domain_returns_the_last_point_with_an_equil
     g.o = pyo.Objective(expr=g.x, sense=pyo.maximize)
     res = so.solve(g, "stackelberg-br", step=0.25)
     assert res.status == "error"
-    assert res.message.startswith("no follower equilibrium at step 6")
+    assert res.message.startswith("step 6: no follower equilibrium")
     assert res.leader["x"] == 3.0
     assert res.followers["F"]["y"] == pytest.approx(0.0, abs=1e-7)
     assert res.leader_objective == pytest.approx(3.0)
+
+
+def test_a_follower_linear_in_its_own_vars_has_no_total_derivative_and_the_start_is_returned():
+    """two-timescale's Df1 needs (D2^2 f2)^-1; a linear follower (an LP) has D2^2 f2 = 0. The run
+    ended with numpy's 'LinAlgError: Singular matrix' and no point; it now says why, and returns
+    the last point whose field was defined: the start, where y = 0 sits at its bound (no free
+    direction), judged at the LP's answer y = 1 (cost 3); step 2's interior y has none."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, 4), initialize=2.0)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, 1), initialize=0.0)
+    g.F.o = pyo.Objective(expr=(g.x - 3) * g.F.y)
+    g.o = pyo.Objective(expr=g.x + g.F.y)
+    res = so.solve(g, "two-timescale")
+    assert res.status == "error"
+    assert res.message.startswith("step 2: the followers' Hessian D2^2 f2 is singular")
+    assert res.leader["x"] == 2.0 and res.followers["F"]["y"] == pytest.approx(1.0, abs=1e-7)
+    assert res.leader_objective == pytest.approx(3.0, abs=1e-7)

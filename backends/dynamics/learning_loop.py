@@ -167,7 +167,7 @@ def learn(
             try:
                 move = field(k, x)
             except FieldUndefined as exc:
-                status, why, x = "error", str(exc), defined
+                status, why, x = "error", f"step {k}: {exc}", defined
                 break
             defined = x
             leader_part, follower_part = d.scaled_step(x, move.field, move.leader_cost)

@@ -89,7 +89,7 @@ def run(
             z[: d.n2] = x2
         eq = oracle(x1, z)
         if not eq.converged:
-            raise FieldUndefined(f"no follower equilibrium at step {k}: {eq.message}")
+            raise FieldUndefined(f"no follower equilibrium: {eq.message}")
         z[:] = eq.z
         e = eq.evaluation if eq.evaluation is not None else ev.evaluate(eq.z, x1)
         df1 = Sensitivity(e).adjoint(e.leader_cost_grad_z, e.leader_cost_grad_pi)

@@ -17,6 +17,7 @@ import numpy as np
 import scipy.sparse.linalg as spla
 
 from stackopt.backends.dynamics.derivatives import Blocks
+from stackopt.backends.dynamics.learning_loop import FieldUndefined
 from stackopt.errors import OptionError
 
 LINEAR_SOLVERS = ("direct", "cg")
@@ -42,7 +43,13 @@ class TotalDerivative:
             a, rhs = basis.T @ a @ basis, basis.T @ rhs
         a = a + self.eta * np.eye(len(rhs))
         if self.linear_solver == "direct":
-            w = np.linalg.solve(a, rhs)
+            try:
+                w = np.linalg.solve(a, rhs)
+            except np.linalg.LinAlgError as exc:  # a follower linear in its own Vars
+                raise FieldUndefined(
+                    "the followers' Hessian D2^2 f2 is singular: their response has no "
+                    "derivative here (eta > 0 regularizes it)"
+                ) from exc
         else:
             x0 = self._w if self._w is not None and len(self._w) == len(rhs) else None
             w, _ = spla.cg(a, rhs, x0=x0, maxiter=self.cg_iterations, rtol=1e-12)
