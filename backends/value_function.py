@@ -276,7 +276,12 @@ def _interval(v: VarData) -> tuple[float, float]:
 
 
 def _leader_values(vars_: list[VarData]) -> list[float]:
-    return [float(round(v.value)) if not v.is_continuous() else float(v.value) for v in vars_]
+    """The master's leader decision: integers rounded, and every value within its Var's bounds
+    (SCIP's feasibility tolerance leaves a value up to about 1e-9 beyond a bound)."""
+    return [
+        float(np.clip(round(v.value) if not v.is_continuous() else v.value, *_interval(v)))
+        for v in vars_
+    ]
 
 
 def _violation(structure: GameStructure) -> float:

@@ -104,6 +104,16 @@ def test_solve_a_library_game_with_params_and_options(capsys):
     assert result["options"] == {"strategy": "penalty"}
 
 
+def test_solve_a_problem_of_the_benchmark_collection_by_name(capsys):
+    """PAO's pineda, optimum 102 at x = 2: the value-function method's leader decision is put
+    within its bounds (SCIP left x = 2 + 1e-11, which Pyomo warned of twice)."""
+    code = main(["solve", "pineda", "--method", "value-function", "--json"])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["status"] == "optimal" and out["leader"]["x"] == 2.0
+    assert abs(out["leader_objective"] - 102.0) <= 1e-6
+
+
 def test_solve_a_game_file_defining_build(tmp_path, capsys):
     (tmp_path / "mygame.py").write_text(
         "from stackopt.models import duopoly\n\n\n"

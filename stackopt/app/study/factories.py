@@ -1,6 +1,7 @@
 """Find a game factory from a reference: a library name, a ``.py`` file or ``module:function``.
 
 - ``"duopoly"``: a factory of the game library, ``stackopt.models.duopoly``;
+- ``"pineda"``: a problem of the benchmark collection (:func:`stackopt.models.benchmarks.problems`);
 - ``"path/to/game.py"``: the ``build(**params)`` function of that file (relative paths are taken
   from ``base_dir``);
 - ``"package.module:function"``: an importable function.
@@ -37,14 +38,21 @@ def resolve_factory(ref: str, base_dir: Path | None = None) -> tuple[str, Callab
                 f"game {ref!r}: cannot import module {module_name!r}: {exc}"
             ) from None
         return func_name, _attribute(module, func_name, ref)
-    if ref not in library_names():
-        known = ", ".join(library_names())
-        raise OptionError(
-            f"unknown game {ref!r}: not a library game ({known}), a .py file or module:function"
-        )
-    import stackopt.models as library
+    if ref in library_names():
+        import stackopt.models as library
 
-    return ref, getattr(library, ref)
+        return ref, getattr(library, ref)
+    from stackopt.models.benchmarks import problems
+
+    collection = {p.name: p.factory for p in problems()}
+    if ref in collection:
+        return ref, collection[ref]
+    known = ", ".join(library_names())
+    raise OptionError(
+        f"unknown game {ref!r}: not a library game ({known}), a problem of the benchmark "
+        f"collection ({len(collection)}, e.g. {', '.join(list(collection)[:3])}: "
+        "stackopt.models.benchmarks.problems()), a .py file or module:function"
+    )
 
 
 def _from_file(path: Path) -> tuple[str, Callable[..., Any]]:
