@@ -7,7 +7,7 @@ sees only the equilibrium it induces and F(x) = f1(x, y_eps_k(x)); it probes x +
 uniform on the unit sphere of R^n and takes the symmetric two-point zeroth-order step
 
     g_k = (n / (2 delta)) (F(x_k + delta u_k) - F(x_k - delta u_k)) u_k,
-    x_{k+1} = P(x_k - min(eta_k / n, 1 / (n c_k)) g_k),   eps_k = eps0 / k^p,
+    x_{k+1} = P(x_k - min(eta_k / n, 1 / (n c_k)) g_k),   eps_k = s eps0 / k^p,
 
 with P the projection onto the leader's Var bounds and its own linear constraints (the projection
 of ``method="gradient"``). The step is divided by n, the factor by which the estimator's second
@@ -18,16 +18,20 @@ difference c = (F(x + delta u) - 2 F(x) + F(x - delta u)) / delta^2 > 0, the mov
 curvature or the number of variables (eta_k / n is the cap's fallback where c <= 0). The run stops when
 the mean estimate over the last ``window`` steps, projected and scaled like the dynamics' criterion
 (max_k r_k |x - P(x - g_mean)|_k / max(1, |F|), r_k = max(1, |x_k|)), the spread of the iterates over
-that window (max_k r_k-scaled range) and the selection gap
+that window relative to their magnitude (max_k range_k / r_k) and the selection gap
 
     |F_eps_k(x_k) - F_0(x_k)| / max(1, |F_eps_k(x_k)|),   F_0 at the unregularized equilibrium
                                                           the oracle reaches from y_eps_k(x_k),
 
-are all at most ``tol``; a run that does not (an oscillating or diverging leader, or eps not yet
-small enough for the regularized F to be the one the leader is judged by) ends "iteration_limit".
-The window alone would accept a point that is stationary for F_eps_k only: a leader held at a
-bound by a large eps stops there although F_0 there is far worse. The gap is measured only where the
-window's test passes (one more equilibrium solve), and is 0 for eps = 0 and a callable oracle.
+are all at most ``tol``; a run that does not (an oscillating or diverging leader) ends
+"iteration_limit". The window alone would accept a point that is stationary for F_eps_k only: a
+leader held at a bound by a large eps stops there although F_0 there is far worse. The gap is
+measured only where the window's test passes (one more equilibrium solve), and is 0 for eps = 0 and
+a callable oracle. Where it exceeds ``tol`` the leader has settled for eps_k but eps_k is still too
+large, and eps continues on a smaller scale, eps_k = s eps0 / k^p with s multiplied by
+GAP_MARGIN tol / gap (the gap is of first order in eps), the window emptied so that the leader
+settles again at the new eps. The schedule eps0 / k^p alone, at p = 1, is still 1/300 after 300
+steps: the duopoly's gap would then be 1.7e-3.
 
 eps enters the clone of the game as one extra top-level Var, which the KKT evaluator treats as a
 parameter beside the leader's decision, so the warm-started ``kkt`` oracle solves every regularized
@@ -58,6 +62,10 @@ from stackopt.result import Result
 from stackopt.structure import analyze
 
 EPS_NAME = "stackopt_tikhonov_eps"
+#: where the leader has settled but the selection gap exceeds tol, eps is scaled so that the gap,
+#: of first order in eps, would be GAP_MARGIN tol; by EPS_CUT where F_0 had no equilibrium
+GAP_MARGIN = 0.5
+EPS_CUT = 0.1
 PROBE_TOL = 1e-10  # probes are differenced over delta, so equilibria must be far tighter than delta
 
 Selection = Callable[[StackelbergGame], Any]
@@ -268,9 +276,10 @@ def run(
     k, eps, value, status, why = 0, eps0, np.nan, "iteration_limit", ""
     stationarity = spread = np.inf
     gap = np.nan  # the last selection gap measured; inf where F_0 had no equilibrium
+    scale = 1.0  # eps's continuation factor s (module docstring)
     try:
         for k in range(1, max_iter + 1):
-            eps = eps0 / k**eps_decay
+            eps = scale * eps0 / k**eps_decay
             u = rng.standard_normal(n)
             u /= np.linalg.norm(u)
             value = induced(x, eps)
@@ -285,7 +294,7 @@ def run(
                 stationarity = float(np.max(r * np.abs(x - project(x - mean)))) / max(
                     1.0, abs(value)
                 )
-                spread = float(np.max(r * np.ptp(np.array(points), axis=0)))
+                spread = float(np.max(np.ptp(np.array(points), axis=0) / r))
             row = {
                 "iteration": k,
                 "point": x.tolist(),
@@ -302,6 +311,12 @@ def run(
                     history.append(row)
                     status = "feasible"
                     break
+                # settled for this eps only: the gap, of first order in eps, asks for eps times
+                # GAP_MARGIN tol / gap, and the window starts again at the new eps
+                scale *= GAP_MARGIN * tol / gap if np.isfinite(gap) else EPS_CUT
+                estimates.clear()
+                points.clear()
+                stationarity = spread = np.inf
             length = eta(k) if curvature <= 0 else min(eta(k), 1.0 / curvature)
             x = project(x - length * slope * u)
             if k % record_every == 0 or k == max_iter:

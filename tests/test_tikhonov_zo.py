@@ -9,12 +9,13 @@ A selection centred at c, phi = ||y - c||^2 / 2, induces d = c_0 - c_1.
 
 from __future__ import annotations
 
+import numpy as np
 import pyomo.environ as pyo
 import pytest
 
 import stackopt as so
 from stackopt.errors import OptionError
-from stackopt.models import continuum_equilibria
+from stackopt.models import continuum_equilibria, duopoly
 
 FAST = dict(max_iter=60, eps_decay=2.0)
 
@@ -33,7 +34,7 @@ def test_mpec_tikhonov_and_naive_gradient_reach_three_different_closed_forms():
     assert naive.leader["x"] == pytest.approx(13 / 5, abs=1e-5)
     assert naive.leader_objective == pytest.approx(9 / 10, abs=1e-5)
     k = induced.info["iterations"]
-    assert k < 60 and induced.history[-1]["eps"] == pytest.approx(1 / k**2)
+    assert k < 60 and induced.history[-1]["eps"] <= 1 / k**2  # s <= 1: eps continued
     assert max(induced.info["stationarity"], induced.info["spread"]) <= 1e-3
 
 
@@ -130,26 +131,31 @@ def log_follower(start: float = 1.0) -> so.StackelbergGame:
 
 
 def test_a_leader_held_at_a_bound_by_a_large_eps_does_not_stop_there():
-    """eps_k = 1/k: at steps 12 and 13 the window's test passes at the bound (the old stop: F = 49
-    there against 4 at the start), and the selection gap |F_eps - F_0| = 49 keeps the run going
-    until eps ~ 1e-3, where the leader tracks x = (1 - 9 eps)/3 and F_0 <= F_eps + tol."""
+    """eps_k = 1/k: at step 12 the window's test passes at the bound (the old stop: F = 49 there
+    against 4 at the start); the selection gap |F_eps - F_0| = 49 continues eps on the scale
+    0.5 tol / 49, where the leader settles at x = (1 - 9 eps)/3 ~ 1/3 and F_0 <= tol."""
     rows = []
-    r = so.solve(log_follower(), "tikhonov-zo", max_iter=1200, callback=rows.append)
-    held = [row for row in rows if row["point"] == [0.1] and row["selection_gap"] > 1e-3]
-    assert [row["iteration"] for row in held] == [12, 13]
-    assert held[0]["selection_gap"] == pytest.approx(49, abs=0.1)
-    assert r.status == "feasible" and r.leader_objective < (1 - 3) ** 2
+    r = so.solve(log_follower(), "tikhonov-zo", callback=rows.append)
+    measured = [row for row in rows if not np.isnan(row["selection_gap"])]
+    assert [row["iteration"] for row in measured[:1]] == [12]
+    assert measured[0]["point"] == [0.1]
+    assert measured[0]["selection_gap"] == pytest.approx(49, abs=0.1)
+    assert r.status == "feasible" and r.info["iterations"] < 60
     eps = r.info["final_eps"]
-    assert eps == pytest.approx(1 / r.info["iterations"]) and eps < 7 / 90
+    assert eps <= 0.5e-3 / 49 / 12
     assert r.leader["x"] == pytest.approx((1 - 9 * eps) / 3, abs=1e-4)
     assert r.followers["F"]["y"] == pytest.approx(1 / r.leader["x"], rel=1e-6)
     assert r.leader_objective <= 1e-3 and r.info["selection_gap"] <= 1e-3
 
 
-def test_an_eps_still_too_large_at_the_budget_ends_unconverged_not_at_the_bound():
-    """With the default budget eps ends at 1/300, too large for the gap: iteration_limit at
-    x = (1 - 9/300)/3, F = (3/(1 - 9/300) - 3)^2 ~ 0.0086."""
-    r = so.solve(log_follower(), "tikhonov-zo")
-    assert r.status == "iteration_limit" and "last selection gap" in r.message
-    assert r.leader["x"] == pytest.approx((1 - 9 / 300) / 3, abs=1e-4)
-    assert r.leader_objective == pytest.approx((3 / (1 - 9 / 300) - 3) ** 2, rel=1e-2)
+def test_the_duopoly_settles_with_defaults_and_is_judged_at_the_true_response():
+    """The duopoly's Stackelberg point is q0 = 46, q = (100 - 2 - q0) / 2 = 26, profit 1058. The
+    spread was the range times |q0| (x^2 units), which the leader tracking its eps-moving optimum
+    never met: iteration_limit after 300 steps. Relative to |q0| it settles, eps continues, and
+    the Result is judged at the follower's response, not at the regularized one, an equilibrium
+    only within the Nash gap's tolerance, where the leader would gain O(eps)."""
+    r = so.solve(duopoly(), "tikhonov-zo")
+    assert r.status == "feasible" and r.info["selection_gap"] <= 1e-3
+    assert r.leader["q0"] == pytest.approx(46.0, abs=1e-2)
+    assert r.followers["F"]["q"] == pytest.approx((98 - r.leader["q0"]) / 2, abs=1e-6)
+    assert r.leader_objective <= 1058.0 + 1e-9
