@@ -277,13 +277,21 @@ def run(
     stationarity = spread = np.inf
     gap = np.nan  # the last selection gap measured; inf where F_0 had no equilibrium
     scale = 1.0  # eps's continuation factor s (module docstring)
+    reached = x  # the last decision whose step had every equilibrium it needed
     try:
         for k in range(1, max_iter + 1):
             eps = scale * eps0 / k**eps_decay
             u = rng.standard_normal(n)
             u /= np.linalg.norm(u)
-            value = induced(x, eps)
-            up, down = induced(x + radius * u, eps), induced(x - radius * u, eps)
+            try:
+                value = induced(x, eps)
+                up, down = induced(x + radius * u, eps), induced(x - radius * u, eps)
+            except EquilibriumFailed as exc:  # judged at the last decision that had them
+                if k == 1:
+                    raise
+                status, why, x = "error", f"step {k}: {exc}", reached
+                break
+            reached = x
             slope, curvature = (up - down) / (2 * radius), (up - 2 * value + down) / radius**2
             estimate = n * slope * u
             estimates.append(estimate)

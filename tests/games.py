@@ -82,3 +82,16 @@ def valley() -> so.StackelbergGame:
     g.F.floor = pyo.Constraint(expr=g.F.y >= g.x2)
     g.obj = pyo.Objective(expr=6 * g.F.y - 3 * g.x1 - 3 * g.x2 + (g.x1 + g.x2 - 2) ** 2)
     return g
+
+
+def bounded_domain() -> so.StackelbergGame:
+    """The leader maximizes x in [0, 10] from x = 2; the follower min (y - 1)^2 over
+    0 <= y <= 3 - x responds y = min(1, 3 - x) and has no feasible point for x > 3."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, 10), initialize=2.0)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, None), initialize=0.0)
+    g.F.o = pyo.Objective(expr=(g.F.y - 1) ** 2)
+    g.F.c = pyo.Constraint(expr=g.F.y <= 3 - g.x)
+    g.o = pyo.Objective(expr=g.x, sense=pyo.maximize)
+    return g

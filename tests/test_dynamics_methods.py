@@ -16,6 +16,8 @@ import stackopt as so
 from stackopt.errors import OptionError
 from stackopt.models import cournot, duopoly, torus_location
 
+from .games import bounded_domain
+
 START = {"q0": 10.0, "F.q": 10.0}
 ANGLES = ("t0", "F.t")
 
@@ -220,13 +222,7 @@ def test_a_step_out_of_the_followers_domain_returns_the_last_point_with_an_equil
     """Leader x in [0, 10] maximizes x; the follower's y in [0, 3 - x] exists only for x <= 3.
     With steps of 0.25 from x = 2 the fifth step reaches x = 3.25: the run ends error there and
     returns x = 3 (y = 0), honestly evaluated, instead of no point at all."""
-    g = so.StackelbergGame()
-    g.x = pyo.Var(bounds=(0, 10), initialize=2.0)
-    g.F = so.Follower()
-    g.F.y = pyo.Var(bounds=(0, None), initialize=0.0)
-    g.F.o = pyo.Objective(expr=(g.F.y - 1) ** 2)
-    g.F.c = pyo.Constraint(expr=g.F.y <= 3 - g.x)
-    g.o = pyo.Objective(expr=g.x, sense=pyo.maximize)
+    g = bounded_domain()
     res = so.solve(g, "stackelberg-br", step=0.25)
     assert res.status == "error"
     assert res.message.startswith("step 6: no follower equilibrium")

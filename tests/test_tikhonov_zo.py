@@ -17,6 +17,8 @@ import stackopt as so
 from stackopt.errors import OptionError
 from stackopt.models import continuum_equilibria, duopoly
 
+from .games import bounded_domain
+
 FAST = dict(max_iter=60, eps_decay=2.0)
 
 
@@ -159,3 +161,16 @@ def test_the_duopoly_settles_with_defaults_and_is_judged_at_the_true_response():
     assert r.leader["q0"] == pytest.approx(46.0, abs=1e-2)
     assert r.followers["F"]["q"] == pytest.approx((98 - r.leader["q0"]) / 2, abs=1e-6)
     assert r.leader_objective <= 1058.0 + 1e-9
+
+
+def test_a_probe_out_of_the_followers_domain_returns_the_last_decision_that_had_its_equilibria():
+    """The follower's y in [0, 3 - x] exists only for x <= 3 and the leader maximizes x: a step's
+    probes beyond 3 have no equilibrium. The run ends error there, judged at the last decision
+    whose step had all three equilibria (it raised, and returned no point)."""
+    g = bounded_domain()
+    rows = []
+    r = so.solve(g, "tikhonov-zo", callback=rows.append)
+    assert r.status == "error" and r.message.startswith(f"step {len(rows) + 1}: no regularized")
+    assert [r.leader["x"]] == rows[-1]["point"] and 2.0 <= r.leader["x"] <= 3.0
+    assert r.followers["F"]["y"] == pytest.approx(min(1.0, 3 - r.leader["x"]), abs=1e-7)
+    assert r.leader_objective == pytest.approx(r.leader["x"])
