@@ -15,7 +15,16 @@ import stackopt as so
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.random_quartic_games import brute_force_gap, random_quartic_game  # noqa: E402
 
-METHODS = {"initial": {}, "mpec": {}, "mpec scholtes": {"strategy": "scholtes"}, "gradient": {}}
+METHODS = {
+    "initial": {},
+    "mpec": {},
+    "mpec scholtes": {"strategy": "scholtes"},
+    "gradient": {},
+    "slsqp": {},
+    "trust-constr": {},
+    "stackelberg-br": {},
+    "tikhonov-zo": {},
+}
 
 
 def main() -> None:
