@@ -774,7 +774,8 @@ class _Descent:
                 # no step, or none found before the deadline (which proves no stationarity)
                 if trial.point is None and (not inner_done or self.orc.late()):
                     status = failed()
-                    message = f"no step from the decision of step {k}: {trial.message}"
+                    why = trial.message or "the time limit passed"  # stationary, but late
+                    message = f"no step from the decision of step {k}: {why}"
                     break
                 if inner_done and settled and self.line_search and reference is not None:
                     polled = self._poll(at, y, reference[1], rng)
