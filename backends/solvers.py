@@ -107,20 +107,27 @@ def refuse_complementarity(model: pyo.Block, solver: str) -> None:
         )
 
 
+#: the zero objective of the solve that decides a solver's "infeasible or unbounded"
+FEASIBILITY_OBJECTIVE = "stackopt_feasibility"
+
+
 def _infeasible_or_unbounded(
     model: pyo.Block, solver: str, options: dict, time_limit: float | None
 ) -> SolverRun:
     """Which of the two a solver's "infeasible or unbounded" was (HiGHS' presolve often cannot
     tell): the same model with a zero objective is solved once more; a feasible point means that
-    the objective is unbounded (status "error"), none that the model is infeasible."""
+    the objective is unbounded (status "error"), none that the model is infeasible. The solve
+    with the zero objective is not decided again: its own "infeasible or unbounded" stays one."""
+    if model.component(FEASIBILITY_OBJECTIVE) is not None:
+        return SolverRun("error", "infeasible or unbounded", False)
     objectives = list(model.component_data_objects(pyo.Objective, active=True))
     for obj in objectives:
         obj.deactivate()
-    model.stackopt_feasibility = pyo.Objective(expr=0.0)
+    model.add_component(FEASIBILITY_OBJECTIVE, pyo.Objective(expr=0.0))
     try:
         run = run_solver(model, solver, options, time_limit)
     finally:
-        model.del_component(model.stackopt_feasibility)
+        model.del_component(FEASIBILITY_OBJECTIVE)
         for obj in objectives:
             obj.activate()
     if run.status in ("optimal", "feasible"):

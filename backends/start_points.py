@@ -14,13 +14,16 @@ from pyomo.core.base.var import VarData
 from stackopt.errors import OptionError
 
 
+def interval(v: VarData) -> tuple[float, float]:
+    """The Var's bounds, infinite where it has none."""
+    return (-np.inf if v.lb is None else v.lb, np.inf if v.ub is None else v.ub)
+
+
 def current_value(v: VarData) -> float:
     """The Var's value, or 0 moved into its bounds when it has none."""
     if v.value is not None:
         return float(v.value)
-    lo = -np.inf if v.lb is None else v.lb
-    hi = np.inf if v.ub is None else v.ub
-    return float(np.clip(0.0, lo, hi))
+    return float(np.clip(0.0, *interval(v)))
 
 
 def random_value(v: VarData, rng: np.random.Generator) -> float:

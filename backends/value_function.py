@@ -64,6 +64,7 @@ from pyomo.repn import generate_standard_repn
 
 from stackopt.backends.evaluation import nested_values
 from stackopt.backends.solvers import require, run_solver
+from stackopt.backends.start_points import current_value, interval
 from stackopt.certificate import (
     Certificate,
     EquilibriumCheck,
@@ -255,33 +256,23 @@ class _Subproblems:
 
 
 def _starting_part(sub: _Subproblems, data: _Follower, left: float | None) -> tuple | None:
-    """The integer part of the follower's optimum at the leader's initial decision (its Vars'
-    values within their bounds, 0 for a Var without one): () for a continuous follower; None
-    when the follower has no optimum there."""
+    """The integer part of the follower's optimum at the leader's initial decision
+    (:func:`_leader_values`): () for a continuous follower; None when the follower has no optimum
+    there."""
     if not data.yz:
         return ()
-    x = []
-    for v in data.leader:
-        value = float(np.clip(0.0 if v.value is None else v.value, *_interval(v)))
-        x.append(value if v.is_continuous() else float(round(value)))
-    follower, _ = sub.solve(x, left)
+    follower, _ = sub.solve(_leader_values(data.leader), left)
     if follower is None:
         return None
     return tuple(float(round(follower[1][v.name])) for v in sub.part.vars if not v.is_continuous())
 
 
-def _interval(v: VarData) -> tuple[float, float]:
-    """v's bounds, infinite where it has none."""
-    return (-np.inf if v.lb is None else v.lb, np.inf if v.ub is None else v.ub)
-
-
 def _leader_values(vars_: list[VarData]) -> list[float]:
-    """The master's leader decision: integers rounded, and every value within its Var's bounds
-    (SCIP's feasibility tolerance leaves a value up to about 1e-9 beyond a bound)."""
-    return [
-        float(np.clip(round(v.value) if not v.is_continuous() else v.value, *_interval(v)))
-        for v in vars_
-    ]
+    """The leader decision held by ``vars_`` (0 for a Var without a value), each value within its
+    Var's bounds (SCIP's feasibility tolerance leaves a value up to about 1e-9 beyond a bound) and
+    integer ones rounded."""
+    values = [float(np.clip(current_value(v), *interval(v))) for v in vars_]
+    return [x if v.is_continuous() else float(round(x)) for v, x in zip(vars_, values)]
 
 
 def _violation(structure: GameStructure) -> float:
