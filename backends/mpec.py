@@ -42,7 +42,7 @@ from stackopt.backends.strategies.base import (
     out_of_time,
     spent,
 )
-from stackopt.certificate import GlobalBound
+from stackopt.certificate import GlobalBound, certifying
 from stackopt.discrete_leader import discrete_leader_vars, refuse_discrete_leader, relaxed_leader
 from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
@@ -144,8 +144,9 @@ def run(
         Number of local solves: the model's start, the high-point relaxation's point (when it
         differs) and random ones; the best certified Result is kept. None: the first two, and
         two random ones more when neither is certified (optimal or locally optimal: a feasible
-        point may have a descent direction), each after the first capped at three times the first
-        one's Ipopt iterations, at least 500 (:mod:`stackopt.backends.mpec_starts`).
+        point may have a descent direction; with ``certify=False``, when neither ends in a
+        success), each after the first capped at three times the first one's Ipopt iterations,
+        at least 500 (:mod:`stackopt.backends.mpec_starts`).
     repair : int or None
         Rounds of deviation cuts: when the certificate finds that a follower can improve on the
         MPEC's point, the cut f_i(x, y_i) <= f_i(x, y_i^dev) is added and the MPEC solved again;
@@ -383,8 +384,10 @@ def _best_judged(candidates, judged: dict[int, Result], judge: _Judge, watch) ->
 
 def _certified(result: Result) -> bool:
     """Whether the certificate holds: status optimal or locally_optimal (a feasible point may
-    have a descent direction, or its stationarity could not be checked)."""
-    return _BETTER.get(result.status, 5) == 0
+    have a descent direction, or its stationarity could not be checked). Under
+    ``certify=False`` no status goes above feasible, and a success counts: the solver's own claim
+    at a recomputed equilibrium (else every default run would add its random starts)."""
+    return _BETTER.get(result.status, 5) == 0 or (not certifying() and result.success)
 
 
 @dataclass

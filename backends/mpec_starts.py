@@ -7,7 +7,8 @@ high-point relaxation (min F over every constraint of the game, the followers' o
 
 ``multistart=k`` runs k of them. The default (``multistart=None``) runs starts 0 and 1, and
 ``AUTO_RANDOM_STARTS`` random ones more when no start so far is certified optimal or locally
-optimal (a feasible point may have a descent direction: PAO's pineda from the model's start); each
+optimal (a feasible point may have a descent direction: PAO's pineda from the model's start;
+under ``certify=False``, which gives no status above feasible, when no start succeeded); each
 start after the first spends at most ``AUTO_START_ITERATIONS`` times the first one's Ipopt
 iterations (at least ``AUTO_START_MIN_ITERATIONS``), so the default costs a few single runs at
 most. The cap counts iterations, not seconds: the default's answer is the same on a loaded

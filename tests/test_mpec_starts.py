@@ -138,3 +138,17 @@ def test_a_start_outside_the_bounds_is_warned_of_at_the_callers_line(method):
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         so.solve(so.models.duopoly(), method=method, start={"q0": 100.0 + 1e-9})
+
+
+def test_default_without_certificate_adds_random_starts_only_after_failures():
+    """Under certify=False no status goes above feasible; the default then counts a success as
+    the certificate's "holds": bard1 runs its two starts and no random one (it ran four, each a
+    full solve, whenever the certificate was off), and the infeasible duopoly still four."""
+    from .games import infeasible_duopoly
+
+    bard1 = so.solve(BY_NAME["bard1"].build(), method="mpec", strategy="penalty", certify=False)
+    assert bard1.status == "feasible"
+    assert bard1.leader_objective == pytest.approx(BY_NAME["bard1"].optimum, abs=1e-5)
+    assert [s["kind"] for s in bard1.info["starts"]] == ["the start", "the high-point relaxation"]
+    res = so.solve(infeasible_duopoly(), method="mpec", strategy="scholtes", certify=False)
+    assert res.status == "infeasible" and len(res.info["starts"]) == 4
