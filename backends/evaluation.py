@@ -50,6 +50,8 @@ MAX_REPAIRS = 5
 TIE_GAIN = 1e-6
 #: multipliers beyond this make a KKT residual untrustworthy (stationarity lost in rounding)
 MAX_MULTIPLIER = 1e10
+#: a leader objective or unbounded leader Var this large in magnitude suggests an unbounded problem
+UNBOUNDED = 1e10
 
 __all__ = ["FEASIBILITY_TOL", "honest_result", "recompute_equilibrium"]
 
@@ -79,6 +81,26 @@ def leader_violation(
         if v.ub is not None:
             parts.append(value - v.ub)
     return float(max(parts))
+
+
+def unbounded_warning(evaluator: KKTEvaluator, pi: np.ndarray, objective: float) -> str | None:
+    """A warning when the leader's objective, or a leader Var without a bound on the side of its
+    value, reaches ``UNBOUNDED`` in magnitude: the leader's problem then looks unbounded (a
+    method that follows its descent stops only where floating point does), and the point is no
+    answer. It names the Vars beyond sqrt(``UNBOUNDED``) without a bound on that side."""
+    free = [
+        (v.name, value)
+        for v, value in zip(evaluator.leader_vars, pi)
+        if abs(value) >= UNBOUNDED**0.5 and (v.ub if value > 0 else v.lb) is None
+    ]
+    if abs(objective) < UNBOUNDED and all(abs(value) < UNBOUNDED for _, value in free):
+        return None
+    at = ", ".join(f"{name} = {value:.3g}" for name, value in free)
+    at = f" at {at}, without a bound on that side" if free else ""
+    return (
+        f"the leader's objective is {objective:.3g}{at}: the leader's problem looks unbounded "
+        "(bound the leader's Vars, or check the objective's sign)"
+    )
 
 
 def nested_values(vars_, values, relative_to=None) -> dict[str, Any]:
@@ -277,6 +299,9 @@ def honest_result(
     }
     violation = leader_violation(evaluator, ev.constraint_values, pi)
     objective = evaluator.leader_sign * ev.leader_cost
+    unbounded = unbounded_warning(evaluator, pi, objective)
+    if unbounded:
+        warnings.append(unbounded)
     certificate = Certificate(
         checked=gaps is not None,
         equilibrium=check,
