@@ -86,8 +86,9 @@ a success (a flat implicit gradient, e.g. a follower at its bound, gives no dire
 the leader's constraints: MacMPEC ex9.2.3 from x = 1) or when the relaxation's leader decision is
 the start's (no other leader decision was tried: MacMPEC ex9.1.3, both runs at the local minimum
 -16 from x = 0, random starts at the optimum -29.2); with fixed steps one run (Algorithm 1 as in
-the paper); each later default run gets at most ``AUTO_START_TIME`` times the first run's wall
-time (at least a second), so the default costs a few single runs. ``time_limit`` covers all of
+the paper); each later default run gets at most ``AUTO_START_TIME`` times the first run's CPU
+time (at least a second; the solving thread's, so the machine's load does not move the cap or the
+answer) and ends "iteration_limit" at it, so the default costs a few single runs. ``time_limit`` covers all of
 them: each start gets the time left divided by the starts left (the default's first run half of
 it), and a start that ends early leaves its time to the rest; a proven optimum ends the starts.
 ``callback(state) -> bool`` is called after every step with the step's history row and the decision
@@ -150,8 +151,16 @@ from stackopt.structure import analyze
 MAX_PENALTY = 1e8
 #: random starts of phase 1 when Ipopt finds no feasible point from the leader's start
 PHASE_ONE_STARTS = 3
-#: a later start of the default multistart runs at most this many times the first run's wall time
+#: a later start of the default multistart runs at most this many times the first run's CPU time
+#: (of the solving thread: a cap that the machine's load does not move) ...
 AUTO_START_TIME = 2.0
+#: ... and at least this many CPU seconds
+AUTO_START_MIN_TIME = 1.0
+#: what a later start of the default that ran into that cap says
+CAPPED = (
+    f"stopped by the default's cap on a later start ({AUTO_START_TIME:g} times the first run's "
+    f"CPU time, at least {AUTO_START_MIN_TIME:g} s); multistart=k runs k starts without it"
+)
 BOUNDARY = "the step leaves the followers' domain: along its boundary (phase 1)"
 
 
@@ -313,7 +322,7 @@ def run(
     rng = np.random.default_rng(seed)
     results: list[Result] = []
     starts = _Starts(structure, evaluator, model_start, rng, deadline)
-    i, first = 0, 0.0  # the first run's wall time bounds the default's later runs
+    i, first = 0, 0.0  # the first run's CPU time bounds the default's later runs
     while i < planned:
         # each start's share of the time left; a start that ends early leaves it to the rest
         now = time.perf_counter()
@@ -321,16 +330,17 @@ def run(
         values = starts.next(i)
         if i > 0 and deadline is not None and time.perf_counter() >= deadline:
             break  # the relaxation's point came too late for a run from it
-        if multistart is None and i > 0:  # the default's later runs capped by the first
-            cap = time.perf_counter() + max(AUTO_START_TIME * first, 1.0)
-            share = cap if deadline is None else min(deadline, cap)
+        cap = None  # the default's later runs capped by the first, in CPU time
+        if multistart is None and i > 0:
+            cap = time.thread_time() + max(AUTO_START_TIME * first, AUTO_START_MIN_TIME)
         run_rng = np.random.default_rng(seed if i == 0 else [seed, i])
-        result = descent.run(values, run_rng, share, later=i > 0)
+        cpu = time.thread_time()
+        result = descent.run(values, run_rng, share, later=i > 0, cpu_deadline=cap)
         if result is None:
             break  # the time limit passed before a later start's first equilibrium
         results.append(result)
         if i == 0:
-            first = time.perf_counter() - now
+            first = time.thread_time() - cpu
         i += 1
         if results[-1].status == "interrupted" or results[-1].status == "optimal":
             break
@@ -350,7 +360,13 @@ def run(
     )
     index = results.index(chosen)
     chosen.info["starts"] = [
-        {"start": i, "kind": starts.kinds[i], "status": r.status, "objective": r.leader_objective}
+        {
+            "start": i,
+            "kind": starts.kinds[i],
+            "status": r.status,
+            "objective": r.leader_objective,
+            "message": r.message,
+        }
         for i, r in enumerate(results)
     ]
     chosen.message += f"; the best of {len(results)} starts (start {index}: {starts.kinds[index]})"
@@ -639,18 +655,27 @@ class _Descent:
         return point if point.ev.leader_differentiable and accept(point) else None
 
     def run(
-        self, values: dict[str, float], rng, deadline: float | None, later: bool = False
+        self,
+        values: dict[str, float],
+        rng,
+        deadline: float | None,
+        later: bool = False,
+        cpu_deadline: float | None = None,
     ) -> Result | None:
         """One run from ``values`` (Var name -> value); its certified Result. The oracle stops at
-        ``deadline`` too, and a failure once it has passed is the time limit; a ``later`` start
-        of a multistart that the deadline stops before its first equilibrium returns None."""
+        ``deadline`` (wall clock) and ``cpu_deadline`` (the thread's CPU time: the default's cap
+        on a later start) too, and a failure once one has passed is the time limit, or the cap
+        ("iteration_limit"); a ``later`` start of a multistart that a deadline stops before its
+        first equilibrium returns None."""
         history: list[dict[str, Any]] = []
         evaluator, cons = self.evaluator, self.cons
         opt = make_optimizer(self.optimizer, 1.0 if self.line_search else self.lr)
         y = np.zeros(len(cons.rows))
-        self.orc.deadline = deadline
+        self.orc.deadline, self.orc.cpu_deadline = deadline, cpu_deadline
 
         def failed() -> str:
+            if self.orc.capped():
+                return "iteration_limit"
             return "time_limit" if self.orc.late() else "error"
 
         at, note = self._start(values, rng, history)
@@ -800,8 +825,8 @@ class _Descent:
                     status, message = "iteration_limit", f"stopped by the callback after {k + 1}"
                     message += " steps"
                     break
-                if deadline is not None and time.perf_counter() > deadline:
-                    status, message = "time_limit", f"time limit after {k + 1} steps"
+                if self.orc.late():
+                    status, message = failed(), f"time limit after {k + 1} steps"
                     break
         except KeyboardInterrupt:
             status, message = "interrupted", f"interrupted (Ctrl-C) after {len(history)} steps"
@@ -816,6 +841,8 @@ class _Descent:
             message += f"; returned the best feasible decision, of step {best[1]}"
         elif status == "error":
             message += "; returned the last decision with an equilibrium"
+        if status == "iteration_limit" and self.orc.capped():
+            message = f"{CAPPED} (after {len(history)} steps)"
         if note:
             message = f"{note}; {message}"
         return self._result(status, returned, message, history)

@@ -80,20 +80,23 @@ def test_start_seed_and_multistart():
     assert five[:2] == six[:2] and five[2] != six[2]  # the random start differs
 
 
-def test_multistart_keeps_the_best_certified_result():
-    # the leader's objective x^2 (x - 2)^2 - x / 4 on [-1, 3] has two local minima, near
-    # x = 0.03 (value ~0) and x = 2.03 (about -0.51); from x = -1 descent ends in the first
+def two_basins() -> so.StackelbergGame:
+    """The leader's objective x^2 (x - 2)^2 - x / 4 on [-1, 3] (the follower copies x) has two
+    local minima, near x = 0.03 (value ~0) and x = 2.03 (about -0.51); from x = -1 descent ends
+    in the first."""
     import pyomo.environ as pyo
 
-    def game():
-        g = so.StackelbergGame()
-        g.x = pyo.Var(bounds=(-1, 3), initialize=-1.0)
-        g.F = so.Follower()
-        g.F.y = pyo.Var()
-        g.F.cost = pyo.Objective(expr=(g.F.y - g.x) ** 2)
-        g.cost = pyo.Objective(expr=g.F.y**2 * (g.F.y - 2) ** 2 - g.x / 4)
-        return g
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(-1, 3), initialize=-1.0)
+    g.F = so.Follower()
+    g.F.y = pyo.Var()
+    g.F.cost = pyo.Objective(expr=(g.F.y - g.x) ** 2)
+    g.cost = pyo.Objective(expr=g.F.y**2 * (g.F.y - 2) ** 2 - g.x / 4)
+    return g
 
+
+def test_multistart_keeps_the_best_certified_result():
+    game = two_basins
     one = so.solve(game(), method="gradient", multistart=1)
     assert one.leader["x"] < 0.5
     # the default's second start, the high-point relaxation's decision, is in the better basin
@@ -104,6 +107,37 @@ def test_multistart_keeps_the_best_certified_result():
     objectives = [s["objective"] for s in best.info["starts"]]
     assert best.leader_objective == min(objectives) < one.leader_objective - 0.4
     assert best.leader["x"] > 1.5 and best.success
+
+
+@pytest.mark.parametrize("busy", [False, True])
+def test_the_defaults_later_start_is_capped_in_cpu_time_not_wall_time(monkeypatch, busy):
+    """The default's later run gets twice the first run's CPU time (the floor of a second set to
+    0 here): a second of waiting at its first step (a loaded machine's wall clock) leaves it
+    as it was, a second of computing stops it at the cap, iteration_limit, saying so."""
+    from stackopt.backends import gradient
+
+    monkeypatch.setattr(gradient, "AUTO_START_MIN_TIME", 0.0)
+    firsts = []
+
+    def callback(state):
+        firsts.append(state["step"] == 0)
+        if state["step"] == 0 and sum(firsts) == 2:  # the later run's first step
+            if busy:
+                until = time.thread_time() + 1.0
+                while time.thread_time() < until:
+                    pass
+            else:
+                time.sleep(1.0)
+        return False
+
+    res = so.solve(two_basins(), method="gradient", callback=callback)
+    later = res.info["starts"][1]
+    if busy:  # stopped after its first step, at a feasible decision (x = 0.52)
+        assert later["message"].startswith("stopped by the default's cap on a later start")
+        assert later["objective"] > 1.0 and res.leader["x"] < 0.5
+    else:
+        assert "cap" not in later["message"]
+        assert later["objective"] == pytest.approx(-0.5038, abs=1e-4) and res.leader["x"] > 1.5
 
 
 def test_a_callback_stops_the_run_and_sees_each_step():

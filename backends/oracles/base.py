@@ -29,17 +29,29 @@ TIME_LIMIT = "the time limit passed inside the equilibrium oracle"
 
 
 class Timed:
-    """An oracle's wall-clock deadline (a ``time.perf_counter()`` instant; None: none), set by
-    the method for the run it serves: the oracle stops its loops at it, gives its Ipopt solves
-    the time left (``max_cpu_time``), and returns an Equilibrium that has not converged, whose
-    message begins with :data:`TIME_LIMIT` (:meth:`mark_late`). The honest evaluation of a Result
-    builds its own oracle, which has none."""
+    """An oracle's deadlines, set by the method for the run it serves: ``deadline``, a wall-clock
+    instant (``time.perf_counter()``; None: none), and ``cpu_deadline``, an instant of the calling
+    thread's CPU time (``time.thread_time()``: a cap that the machine's load does not move; the
+    gradient method's later starts). The oracle stops its loops at either, gives its Ipopt solves
+    the wall-clock time left (``max_cpu_time``), and returns an Equilibrium that has not
+    converged, whose message begins with :data:`TIME_LIMIT` (:meth:`mark_late`). The honest
+    evaluation of a Result builds its own oracle, which has none."""
 
     deadline: float | None = None
+    cpu_deadline: float | None = None
 
     def late(self) -> bool:
-        """The deadline has passed."""
-        return self.deadline is not None and time.perf_counter() >= self.deadline
+        """A deadline has passed."""
+        return self.capped() or (self.deadline is not None and time.perf_counter() >= self.deadline)
+
+    def capped(self) -> bool:
+        """The CPU-time deadline has passed."""
+        return self.cpu_deadline is not None and time.thread_time() >= self.cpu_deadline
+
+    def hand_down(self, *parts: Timed) -> None:
+        """Give the oracles this one calls (Newton, its rescues, a polish) its deadlines."""
+        for part in parts:
+            part.deadline, part.cpu_deadline = self.deadline, self.cpu_deadline
 
     def mark_late(self, eq: Equilibrium) -> Equilibrium:
         """``eq`` as the oracle returns it: one that has not converged once the deadline has

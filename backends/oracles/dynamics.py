@@ -92,7 +92,7 @@ class DynamicsOracle(Oracle):
         ev, n_x = self.evaluator, self.evaluator.n_x
         z = np.zeros(ev.n_z)
         z[:n_x] = self._start(rng) if start == "random" else np.asarray(z0[:n_x], float)
-        self.polish.deadline = self.deadline
+        self.hand_down(self.polish)
         played = [0]  # the steps taken, also when play stops at a point it cannot evaluate
         final = 1e-3 * self.tol
         while True:

@@ -69,16 +69,16 @@ class KKTOracle(Oracle):
     def __call__(
         self, pi: np.ndarray, z0: np.ndarray, rng: np.random.Generator | None = None
     ) -> Equilibrium:
-        self.newton.deadline = self.deadline
+        self.hand_down(self.newton)
         first = self.newton(pi, z0)
         if first.converged:
             return first
         if self.late():
             return Equilibrium(first.z, np.inf, False, first.iterations, self.name, TIME_LIMIT)
-        self.rescue.deadline = self.deadline
+        self.hand_down(self.rescue)
         play = self._play if self._play is not None and self._play.closed_form else None
         if play is not None:
-            play.deadline = self.deadline
+            self.hand_down(play)
             played = play(pi, z0)
             if played.converged:
                 played.oracle = "play+kkt"
@@ -100,7 +100,7 @@ class KKTOracle(Oracle):
             return self.mark_late(polished if np.isfinite(rough.residual) else rough)
         if self._relaxation is None:
             self._relaxation = RelaxationOracle(self.game, self.evaluator, self.tol)
-        self._relaxation.deadline = self.deadline
+        self.hand_down(self._relaxation)
         last = self._relaxation(pi, z0)
         last.oracle = "relaxation+kkt"
         return self.mark_late(last)

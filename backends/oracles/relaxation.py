@@ -81,7 +81,7 @@ class RelaxationOracle(Oracle):
         leader = dict(zip(ev.leader_names, map(float, pi)))
         z = np.array(z0, float)
         eq = None
-        self.polish.deadline = self.deadline
+        self.hand_down(self.polish)
         for it in range(1, self.max_iter + 1):
             if self.late():
                 return Equilibrium(z, np.inf, False, it, self.name, TIME_LIMIT)

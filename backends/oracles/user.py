@@ -34,7 +34,7 @@ class UserOracle(Oracle):
         ev = self.evaluator
         if self.late():
             return Equilibrium(np.asarray(z0, float), np.inf, False, 0, self.name, TIME_LIMIT)
-        self.polish.deadline = self.deadline
+        self.hand_down(self.polish)
         found = self.func(dict(zip(ev.leader_names, map(float, pi))))
         x = np.array(z0[: ev.n_x], dtype=float)
         for i, name in enumerate(ev.z_names[: ev.n_x]):
