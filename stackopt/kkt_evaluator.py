@@ -113,7 +113,10 @@ class _Scatter:
     def values(self, source: np.ndarray, scale: np.ndarray | None) -> np.ndarray:
         """The entries, in CSC order (``scale`` is not read when the pattern is unscaled); a view of
         ``source`` when they are a consecutive run of it."""
-        return source[self.take] * scale[self.by] if self.scaled else source[self.take]
+        if not self.scaled:
+            return source[self.take]
+        assert scale is not None  # a scaled pattern is given its scale
+        return source[self.take] * scale[self.by]
 
     def __call__(self, source: np.ndarray, scale: np.ndarray) -> sp.csc_matrix:
         entries = (self.values(source, scale), self.indices, self.indptr)

@@ -142,7 +142,7 @@ class ReducedLU:
     def solve(self, rhs: np.ndarray, trans: str = "N") -> np.ndarray:
         """J_z^{-1} rhs (``trans="N"``) or J_z^{-T} rhs (``"T"``); a 2-D rhs column by column."""
         if rhs.ndim == 2:
-            out = np.empty((self.n, rhs.shape[1]))
+            out: np.ndarray = np.empty((self.n, rhs.shape[1]))
             for i in range(rhs.shape[1]):
                 out[:, i] = self.solve(rhs[:, i], trans)
             return out

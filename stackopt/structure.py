@@ -153,7 +153,8 @@ def analyze(game: StackelbergGame, integer_followers: bool = False) -> GameStruc
         if outer is not None:
             raise ModelError(f"Follower {b.name} is nested inside Follower {outer.name}")
 
-    leader_objs, by_follower_objs = [], {id(b): [] for b in follower_blocks}
+    leader_objs: list[ObjectiveData] = []
+    by_follower_objs: dict[int, list[ObjectiveData]] = {id(b): [] for b in follower_blocks}
     for obj in game.component_data_objects(pyo.Objective, active=True, descend_into=True):
         owner = _owner(obj.parent_block(), ids)
         (by_follower_objs[id(owner)] if owner is not None else leader_objs).append(obj)
@@ -221,15 +222,16 @@ def analyze(game: StackelbergGame, integer_followers: bool = False) -> GameStruc
             expr = comp.expr
             _check_smooth(comp, expr)
             for v in identify_variables(expr, include_fixed=False):
-                owner = owner_of(v, comp)
-                if owner == "leader":
+                user = owner_of(v, comp)
+                if user == "leader":
                     leader_vars.setdefault(id(v), v)
-                elif owner is b:
+                elif user is b:
                     used.add(id(v))
                 elif comp is not objs[0]:
+                    assert not isinstance(user, str)  # "price" raised: not the leader's side
                     raise ModelError(
                         f"constraint {comp.name} of Follower {b.name} uses Var {v.name!r} of "
-                        f"Follower {owner.name}; a follower's constraints may use only its own "
+                        f"Follower {user.name}; a follower's constraints may use only its own "
                         "Vars and the leader's: declare a constraint shared by several followers "
                         "on the game as stackopt.SharedConstraint"
                     )
