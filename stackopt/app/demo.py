@@ -7,10 +7,11 @@ every leader objective is evaluated at a recomputed follower equilibrium.
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 import stackopt as so
 
-ROUTES = [
+ROUTES: list[tuple[str, dict[str, Any]]] = [
     ("initial", dict(method="initial")),
     ("mpec scholtes/ipopt", dict(method="mpec", strategy="scholtes")),
     ("mpec smoothed-fb/ipopt", dict(method="mpec", strategy="smoothed-fb")),

@@ -194,7 +194,7 @@ def _draw_invalid(
 ) -> pd.Series:
     """Draw each infeasible, time-limited or interrupted cell with an objective within
     ``[low, high]`` with its outcome's marker; return the count of those beyond, per outcome."""
-    beyond = {}
+    beyond: dict[str, int] = {}
     for i, (method, style) in enumerate(styles.items()):
         mine = rows[(rows["method"] == method) & rows["leader_objective"].notna()]
         for outcome in ("infeasible", "time_limit", "interrupted"):

@@ -141,6 +141,7 @@ class DaskExecutor:
                 if (
                     trouble is None
                     and problem
+                    and unhealthy_since is not None
                     and time.monotonic() - unhealthy_since > self.worker_timeout
                 ):
                     trouble = f"{problem} for {self.worker_timeout:g} s"

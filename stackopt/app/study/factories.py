@@ -59,6 +59,7 @@ def _from_file(path: Path) -> tuple[str, Callable[..., Any]]:
     if not path.is_file():
         raise OptionError(f"game file {str(path)!r} does not exist")
     spec = importlib.util.spec_from_file_location(f"stackopt_user_game_{path.stem}", path)
+    assert spec is not None and spec.loader is not None  # a .py file has a source file loader
     module = importlib.util.module_from_spec(spec)
     try:
         spec.loader.exec_module(module)

@@ -20,7 +20,7 @@ import itertools
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from stackopt.app.study.cell import Cell
 from stackopt.app.study.factories import resolve_factory
@@ -69,7 +69,7 @@ def as_game(spec: GameLike) -> Game:
     if isinstance(spec, str):
         name, factory = resolve_factory(spec)
         return Game(factory, name=name)
-    return Game(spec)
+    return Game(cast(Callable[..., Any], spec))  # a tuple of any other form: Game refuses it
 
 
 def check_method(index: int, spec: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -96,7 +96,7 @@ def cells(
     game_list = [as_game(g) for g in _listify(games)]
     method_list = [check_method(i, m) for i, m in enumerate(methods)]
     seed_list = list(seeds)
-    _check_unique([g.name for g in game_list], "game names")
+    _check_unique([_name(g) for g in game_list], "game names")
     _check_unique([label for label, _ in method_list], "method labels")
     if not game_list or not method_list or not seed_list:
         raise OptionError("a study needs at least one game, one method and one seed")
@@ -116,10 +116,12 @@ def cells(
             )
         for params, seed, (label, options) in itertools.product(instances, seed_list, method_list):
             if label not in once:
-                out.append(Cell(game.name, game.factory, params, seed, label, options))
+                out.append(Cell(_name(game), game.factory, params, seed, label, options))
             elif seed == seed_list[0]:  # the one run, standing for every seed
                 stands_for = tuple(seed_list)
-                out.append(Cell(game.name, game.factory, params, seed, label, options, stands_for))
+                out.append(
+                    Cell(_name(game), game.factory, params, seed, label, options, stands_for)
+                )
     for cell in out:
         cell.key  # noqa: B018 - an option without a stable identity is refused here, not mid-study
     return out
@@ -156,6 +158,11 @@ def random_method(options: Mapping[str, Any]) -> bool:
     if callable(drawn_when):
         return bool(drawn_when(filled))
     return any(filled[k] > v for k, v in drawn_when.items())
+
+
+def _name(game: Game) -> str:
+    assert game.name is not None  # Game.__post_init__ names every game
+    return game.name
 
 
 def _is_axis(value: Any) -> bool:

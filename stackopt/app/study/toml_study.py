@@ -25,6 +25,7 @@ Example (paths are relative to the TOML file)::
 from __future__ import annotations
 
 import re
+import sys
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -39,10 +40,10 @@ from stackopt.app.study.grid import Game, cells, check_game, check_method
 from stackopt.app.study.runner import compare
 from stackopt.errors import OptionError
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
+else:  # mypy checks as Python 3.10 from a newer interpreter, where tomli is not installed
+    import tomli as tomllib  # type: ignore[import-not-found]
 
 STUDY_KEYS = ("seeds", "store", "executor", "workers", "timeout", "worker_timeout", "retry")
 GAME_KEYS = ("model", "params", "name")
