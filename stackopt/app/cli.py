@@ -28,10 +28,10 @@ from typing import Any
 from stackopt import __version__
 from stackopt.errors import ModelError, OptionError, SolverUnavailableError
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
+else:  # mypy checks as Python 3.10 from a newer interpreter, where tomli is not installed
+    import tomli as tomllib  # type: ignore[import-not-found]
 
 CLEAR_ERRORS = (OptionError, ModelError, SolverUnavailableError, FileNotFoundError, ValueError)
 
@@ -61,12 +61,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def _unrecognized(top: argparse.ArgumentParser, command: str, extra: list[str]) -> None:
+def _unrecognized(top: CommandParser, command: str, extra: list[str]) -> None:
     """Exit (status 2) naming the arguments that ``command`` does not take, with its usage and
     the nearest option names (``--problems``: did you mean ``--problem``?)."""
-    sub = next(a for a in top._actions if isinstance(a, argparse._SubParsersAction))
-    command_parser = sub.choices[command]
-    known = [o for a in command_parser._actions for o in a.option_strings if o.startswith("--")]
+    command_parser = top.commands[command]
+    known = command_parser.long_options
     near = [
         match
         for arg in extra
@@ -77,9 +76,25 @@ def _unrecognized(top: argparse.ArgumentParser, command: str, extra: list[str]) 
     command_parser.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
 
 
-def parser() -> argparse.ArgumentParser:
+class CommandParser(argparse.ArgumentParser):
+    """An argument parser that keeps its subcommands' parsers (``commands``, filled by
+    :func:`parser`) and the long options given to its ``add_argument`` (``long_options``, with
+    ``--help``), from which an unknown option's nearest names are suggested."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.commands: dict[str, CommandParser] = {}
+        self.long_options: list[str] = []  # before __init__, which adds --help
+        super().__init__(*args, **kwargs)
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        action = super().add_argument(*args, **kwargs)
+        self.long_options += [o for o in action.option_strings if o.startswith("--")]
+        return action
+
+
+def parser() -> CommandParser:
     """The argument parser of every subcommand."""
-    top = argparse.ArgumentParser(
+    top = CommandParser(
         prog="stackopt",
         description="Stackelberg games with several followers.",
         epilog="--debug (anywhere): show the traceback of an error",
@@ -87,7 +102,11 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--version", action="version", version=f"stackopt {__version__}")
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    solve = sub.add_parser(
+    def command(name: str, **kwargs: Any) -> CommandParser:
+        top.commands[name] = sub.add_parser(name, **kwargs)
+        return top.commands[name]
+
+    solve = command(
         "solve", help="solve one game; any --OPTION VALUE goes to the method", allow_abbrev=False
     )
     solve.add_argument("model", help="library game, path to a .py file with build(), or mod:func")
@@ -101,7 +120,7 @@ def parser() -> argparse.ArgumentParser:
     solve.add_argument("--json", action="store_true", help="print the whole Result as JSON")
     solve.set_defaults(run=run_solve)
 
-    compare = sub.add_parser("compare", help="run (or resume) a study written as TOML")
+    compare = command("compare", help="run (or resume) a study written as TOML")
     compare.add_argument("study", type=Path, help="the study file")
     compare.add_argument("--store", type=Path, help="results file (overrides the study's)")
     compare.add_argument(
@@ -122,7 +141,7 @@ def parser() -> argparse.ArgumentParser:
     compare.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     compare.set_defaults(run=run_compare)
 
-    report = sub.add_parser("report", help="tables and plots of a results file")
+    report = command("report", help="tables and plots of a results file")
     report.add_argument("results", type=Path, help="the SQLite results file")
     report.add_argument(
         "--out", type=Path, help="folder for the PNG plots (default: RESULTS_report)"
@@ -138,7 +157,7 @@ def parser() -> argparse.ArgumentParser:
     )
     report.set_defaults(run=run_report)
 
-    bench = sub.add_parser(
+    bench = command(
         "bench", help="run methods over the benchmark collection; draw a performance profile"
     )
     bench.add_argument(
@@ -159,7 +178,7 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--csv", type=Path, help="also write the table to this CSV file")
     bench.set_defaults(run=run_bench)
 
-    methods = sub.add_parser("methods", help="the methods, strategies and solvers runnable here")
+    methods = command("methods", help="the methods, strategies and solvers runnable here")
     methods.add_argument("name", nargs="?", help="a method: print its description and options")
     methods.set_defaults(run=run_methods)
     return top
