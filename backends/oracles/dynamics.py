@@ -12,6 +12,10 @@ returned when it is where play is going: play contracts by a rate rho per step (
 last two steps), so the rest of its path from x is at most about step * rho / (1 - rho) long
 (Aitken's estimate), and the equilibrium must lie within twice that of x. Otherwise play goes on;
 below 1e-3 tol the polished point is returned whatever it is.
+A step to a point where the followers' functions cannot be evaluated (log 0 on a face of the
+simplex, under an entropy term) is halved toward the point it left until they can, and the rest
+of the call plays with the step length eta halved as often; a start there moves toward the
+middle of the followers' sets the same way (QRE subsidies: every call ended "cannot evaluate").
 Different seeds can land on different equilibria, each in proportion to its basin of attraction:
 the stochastic equilibrium selection of Wang et al. (2022, Sec. 4, Theorem 2). The followers'
 constraints must be linear in their own Vars and not involve the leader's.
@@ -33,6 +37,9 @@ from stackopt.structure import refuse_shared
 
 #: play's step length below which polishing is tried, each time the step has shrunk tenfold
 POLISH_FROM = 1e-3
+#: halvings of a play step (toward the point it left) that lands where the followers' functions
+#: cannot be evaluated
+HALVINGS = 30
 
 
 class DynamicsOracle(Oracle):
@@ -98,14 +105,17 @@ class DynamicsOracle(Oracle):
         while True:
             if self.late():
                 return Equilibrium(z, np.inf, False, played[0], self.name, TIME_LIMIT)
-            try:
-                step, rate = self._play(z, pi, played, final)
-                estimate = with_multipliers(ev, z[:n_x], pi, self.tol)
-            except (PyNumeroEvaluationError, ArithmeticError) as exc:  # e.g. log(0) on a face
-                return Equilibrium(
-                    z, np.inf, False, played[0], self.name, f"cannot evaluate: {exc}"
-                )
-            eq = self.polish(pi, estimate)
+            # overflow far out (huge payoffs) gives non-finite values, which the polished
+            # point's residual then rejects: no numpy warning for the caller
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                try:
+                    step, rate = self._play(z, pi, played, final)
+                    estimate = with_multipliers(ev, z[:n_x], pi, self.tol)
+                except (PyNumeroEvaluationError, ArithmeticError) as exc:
+                    return Equilibrium(
+                        z, np.inf, False, played[0], self.name, f"cannot evaluate: {exc}"
+                    )
+                eq = self.polish(pi, estimate)
             if step <= final or played[0] >= self.max_iter:
                 break
             if eq.converged and self._is_limit(eq.z[:n_x], z[:n_x], step, rate):
@@ -126,20 +136,51 @@ class DynamicsOracle(Oracle):
     ) -> tuple[float, float]:
         """Projected gradient steps on z[:n_x] in place, counted in played[0], until the step is
         at most a tenth of this call's first one and at most ``POLISH_FROM``, or at most ``final``;
-        (the last step's length, its ratio to the one before)."""
-        ev, n_x = self.evaluator, self.evaluator.n_x
+        (the last step's length, its ratio to the one before). A step to a point where the
+        followers' functions cannot be evaluated (a face of the simplex under an entropy term,
+        log 0) is halved until they can: the points between two of the convex sets' points are
+        in the sets (:meth:`_evaluable`)."""
+        n_x = self.evaluator.n_x
         step = previous = until = np.inf
+        grad, _ = self._evaluable(z, z[:n_x].copy(), pi, self._center())
+        eta = self.eta
         while played[0] < self.max_iter and not self.late():
-            grad = ev.evaluate(z, pi, derivatives=False).residual[:n_x]  # stationarity at lam = 0
             played[0] += 1
-            x = self.projection(z[:n_x] - self.eta * grad)
-            previous, step = step, float(np.max(np.abs(x - z[:n_x]), initial=0.0))
-            z[:n_x] = x
+            x = self.projection(z[:n_x] - eta * grad)
+            before = z[:n_x].copy()
+            grad, halved = self._evaluable(z, x, pi, before)
+            eta *= 0.5**halved
+            previous, step = step, float(np.max(np.abs(z[:n_x] - before), initial=0.0))
             if previous == np.inf:  # this call's first step
                 until = max(final, min(POLISH_FROM, step / 10))
             if step <= until:
                 break
         return step, step / previous if previous > 0 else 0.0
+
+    def _evaluable(self, z: np.ndarray, x: np.ndarray, pi: np.ndarray, anchor: np.ndarray):
+        """Move z[:n_x] to the first of x, (x + anchor) / 2, (x + 3 anchor) / 4, ... at which the
+        followers' gradients evaluate (at most ``HALVINGS`` halvings toward ``anchor``); the
+        gradient there (their stationarity rows at lam = 0). The last evaluation error is raised
+        when none evaluates."""
+        ev, n_x = self.evaluator, self.evaluator.n_x
+        for halvings in range(HALVINGS + 1):
+            z[:n_x] = x
+            try:
+                grad = ev.evaluate(z, pi, derivatives=False).residual[:n_x]
+            except (PyNumeroEvaluationError, ArithmeticError):
+                grad = None
+            if grad is not None and np.all(np.isfinite(grad)):
+                return grad, halvings
+            x = 0.5 * (x + anchor)
+        raise ArithmeticError("the followers' functions cannot be evaluated near the start")
+
+    def _center(self) -> np.ndarray:
+        """A point inside the followers' sets, to move an unevaluable start toward: the projection
+        of the middle of their boxes (the uniform strategy on a simplex)."""
+        proj = self.projection
+        lo = np.where(np.isfinite(proj.lb), proj.lb, -1.0)
+        hi = np.where(np.isfinite(proj.ub), proj.ub, lo + 2.0)
+        return proj(0.5 * (lo + hi))
 
 
 def _checked_start(start: str) -> str:
