@@ -63,3 +63,21 @@ def test_kanzow_schwartz_relaxed_set_is_min_below_t():
 def test_bad_parameters_are_refused_by_name(strategy, options, message):
     with pytest.raises(so.OptionError, match=message):
         so.solve(duopoly(), method="mpec", strategy=strategy, strategy_options=options)
+
+
+def test_a_penalty_that_cannot_make_the_pairs_complementary_says_the_mpec_may_be_infeasible():
+    """The follower minimizes y >= 0 (y = 0 whatever x), the leader needs y >= 1: the MPEC is
+    infeasible while its other constraints are not. Every penalized solve converges, with the
+    pair (lam = 1, y = 1) apart; the penalty cannot prove infeasibility, and says what can."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, 1))
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, None))
+    g.F.cost = pyo.Objective(expr=g.F.y + g.x)
+    g.need = pyo.Constraint(expr=g.F.y >= 1)
+    g.cost = pyo.Objective(expr=g.x)
+    res = so.solve(g, method="mpec", strategy="penalty", multistart=1)
+    assert res.status == "error"
+    assert "complementarity gap 1.00e+00 (relative) at the end of the continuation" in res.message
+    assert "(rho = 1e+08)" in res.message and "the MPEC may be infeasible" in res.message
+    assert so.solve(g, method="mpec", strategy="scholtes", multistart=1).status == "infeasible"

@@ -328,7 +328,14 @@ class ContinuationStrategy(Strategy):
                 # a last solve cut by the solver's iteration limit says so
                 "iteration_limit" if run.status == "iteration_limit" else "error",
                 f"{self.name}: complementarity gap {gap:.2e} (relative) at the end of the "
-                "continuation",
+                f"continuation ({self.parameter} = {schedule[k - 1]:g})"
+                + (
+                    "; the pairs' violation is at a local minimum over the other constraints: "
+                    "the MPEC may be infeasible (strategy='scholtes' reports local "
+                    "infeasibility, 'bigm' and 'sos1' prove it)"
+                    if self.same_feasible_set and run.status == "optimal"
+                    else ""
+                ),
                 True,
             )
         elif timed_out:
