@@ -94,9 +94,13 @@ def qre_subsidy(
     strategies = [g.F[i].x for i in range(n)]
 
     for i in g.F:
-        utility = _expectation(  # x_i outermost: its stationarity rows are nested sums
-            lambda a, i=i: float(payoffs[i][a]) + g.subsidy[(i, *a)], strategies, actions, first=i
-        )
+
+        def payoff(a: tuple[int, ...], i: int = i) -> object:
+            """Follower i's payoff at joint action a, with its subsidy."""
+            return float(payoffs[i][a]) + g.subsidy[(i,) + a]
+
+        # x_i outermost: its stationarity rows are nested sums
+        utility = _expectation(payoff, strategies, actions, first=i)
         penalty = pyo.quicksum(x * pyo.log(x) for x in g.F[i].x.values())
         g.F[i].utility = pyo.Objective(expr=utility - entropy * penalty, sense=pyo.maximize)
 
@@ -105,7 +109,7 @@ def qre_subsidy(
         expr=_expectation(lambda a: float(welfare[a]), strategies, actions), sense=pyo.maximize
     )
     paid = _expectation(
-        lambda a: pyo.quicksum(g.subsidy[(i, *a)] for i in range(n)), strategies, actions
+        lambda a: pyo.quicksum(g.subsidy[(i,) + a] for i in range(n)), strategies, actions
     )
     g.budget_limit = pyo.Constraint(expr=paid <= budget)
     return g

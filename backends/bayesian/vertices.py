@@ -43,7 +43,7 @@ class VertexTable:
     def row_values(self, theta: np.ndarray) -> np.ndarray:
         """phi_r(theta) = sum_l p_l u(l, W_r(theta)) of every row r for one type profile theta."""
         actions = tuple(self.assignment[:, i, t] for i, t in enumerate(theta))
-        return self.payoffs[(self.point_of_row, *actions)]
+        return self.payoffs[(self.point_of_row,) + actions]
 
     @cached_property
     def features(self) -> np.ndarray:
