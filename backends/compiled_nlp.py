@@ -90,6 +90,7 @@ class CompiledNLP:
         lb, ub = (self.lb, self.ub) if bounds is None else bounds[:2]
         lb, ub = lb.copy(), ub.copy()
         if self.column is not None:
+            assert self.parameter is not None  # the column of the parameter
             lb[self.column] = ub[self.column] = self.parameter.value
         x0 = np.array(
             [v.value if v.value is not None else d for v, d in zip(self.vars, self.init)],

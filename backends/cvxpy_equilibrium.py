@@ -142,7 +142,7 @@ class CvxpyEquilibrium:
 
     def check(self, pi: np.ndarray, x: np.ndarray) -> EquilibriumCheck:
         """Each follower's feasibility and exact Nash gap at (pi, x) (its problem solved again)."""
-        followers = []
+        followers, gaps = [], []
         for k, (a, _) in enumerate(self.slices):
             twin, part = self.parts[k].cvxpy, self.parts[k]
             self._respond(k, pi, x)
@@ -156,19 +156,21 @@ class CvxpyEquilibrium:
                 [0.0] + [float(np.max(c.violation())) for c in twin.problem.constraints]
             )
             sign = 1.0 if twin.problem.objective.NAME == "minimize" else -1.0
+            gap = sign * (value - best)
             follower = FollowerCheck(
                 part.name,
                 objective=sign * value,
                 infeasibility=infeasible,
                 best_response=sign * best,
-                gap=sign * (value - best),
+                gap=gap,
                 method="cvxpy (convex: global)",
                 exact=True,
             )
-            if follower.gap > follower.tolerance():
-                follower.message = f"{part.name} gains {follower.gap:.3g} by its best response"
+            if gap > follower.tolerance():
+                follower.message = f"{part.name} gains {gap:.3g} by its best response"
             followers.append(follower)
-        gap = max(f.gap for f in followers)
+            gaps.append(gap)
+        gap = max(gaps)
         bad = [f for f in followers if f.message or f.infeasibility > FEASIBILITY_TOL]
         message = (bad[0].message or f"{bad[0].name} is infeasible") if bad else ""
         return EquilibriumCheck(not bad, gap, followers, exact=True, message=message)
@@ -200,7 +202,7 @@ def cvxpy_result(
     """The certified Result of leader decision ``pi`` against cvxpy followers (module docstring);
     ``status`` is the method's claim."""
     leader = nested_values(structure.leader_vars, pi)
-    common = dict(
+    common: dict[str, Any] = dict(
         reported_objective=reported_objective, history=history or [], info=dict(info or {})
     )
     try:

@@ -22,11 +22,12 @@ class Adam:
 
     def __init__(self, lr: float, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
         self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
-        self.m = self.v = None
+        self.m: np.ndarray | None = None  # the moment estimates, from the first step on
+        self.v: np.ndarray | None = None
         self.t = 0
 
     def step(self, g: np.ndarray) -> np.ndarray:
-        if self.m is None:
+        if self.m is None or self.v is None:
             self.m, self.v, self._work = np.zeros_like(g), np.zeros_like(g), np.empty_like(g)
         self.t += 1
         m, v, work = self.m, self.v, self._work  # in place, without temporaries:

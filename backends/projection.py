@@ -9,6 +9,8 @@ once); any other polyhedron is projected by a QP in cvxpy, unless clipping alrea
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from pyomo.core.base.constraint import ConstraintData
 from pyomo.core.base.var import VarData
@@ -131,7 +133,8 @@ class LinearSetProjection:
                 np.concatenate(groups),
                 np.repeat(np.arange(len(groups)), [len(idx) for idx in groups]),
             )
-        self._problem = None  # the QP, built on first use
+        # the QP (x, target, problem), built on first use
+        self._problem: tuple[Any, Any, Any] | None = None
 
     def _unit_rows(self) -> list[np.ndarray] | None:
         """Each row's coordinates when every row has unit coefficients on disjoint sets of Vars."""

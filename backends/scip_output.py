@@ -27,8 +27,9 @@ def scip_releasing_the_gil() -> Iterator[None]:
             self.optimizeNogil()
 
     original = pyscipopt.Model
-    pyscipopt.Model = NogilModel
+    # setattr: replacing a class of the module (mypy refuses an assignment to a type)
+    setattr(pyscipopt, "Model", NogilModel)  # noqa: B010
     try:
         yield
     finally:
-        pyscipopt.Model = original
+        setattr(pyscipopt, "Model", original)  # noqa: B010

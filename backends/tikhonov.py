@@ -272,7 +272,8 @@ def run(
     rng = np.random.default_rng(seed)
     loop.start()
     history: list[dict[str, Any]] = []
-    estimates, points = deque(maxlen=window), deque(maxlen=window)
+    estimates: deque[np.ndarray] = deque(maxlen=window)
+    points: deque[np.ndarray] = deque(maxlen=window)
     k, eps, value, status, why = 0, eps0, np.nan, "iteration_limit", ""
     stationarity = spread = np.inf
     gap = np.nan  # the last selection gap measured; inf where F_0 had no equilibrium

@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -159,7 +159,7 @@ class _Follower:
             part[k] = part.get(k, 0.0) + side * coef
         return row
 
-    def objective(self, yr: list, yz: list) -> Any:
+    def objective(self, yr: Sequence[Any], yz: Sequence[Any]) -> Any:
         """d_R y_R + d_Z y_Z (the follower's objective without its leader terms)."""
         return sum(d * y for d, y in zip(self.d_r, yr)) + sum(d * y for d, y in zip(self.d_z, yz))
 

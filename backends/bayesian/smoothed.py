@@ -169,7 +169,7 @@ def run(
     stopped: tuple[str, str] | None = None
     with progress_bar(stages * starts, "stage", verbose, desc="bayes-smoothed") as bar:
         for k, x0 in enumerate(initial):
-            partial: list[dict[str, float]] = []
+            partial: list[dict[str, Any]] = []  # watch's states: the history's and "leader"
 
             def watch(state: dict[str, Any], k: int = k, partial: list = partial) -> None:
                 bar.update(1)
@@ -189,6 +189,7 @@ def run(
                     runs.append((partial[-1]["leader"], history))
                 break
     if not runs:  # Ctrl-C before the first temperature ended
+        assert stopped is not None  # only a stop leaves no run: there is always a first start
         return Result(status=stopped[0], message=stopped[1])
     x, history = max(runs, key=lambda r: r[1][-1]["smoothed_objective"])
     status, message = stopped if stopped is not None else ("locally_optimal", "")

@@ -52,6 +52,8 @@ MAX_MULTIPLIER_VERTICES = 16
 #: |dz_k| <= Z_BOX * max(1, |z_k|) in the stationarity LP
 Z_BOX = 1e6
 
+_Bounds = tuple[float | None, float | None]  # an LP variable's (lower, upper); None: unbounded
+
 
 def leader_stationarity(
     evaluator: KKTEvaluator, z: np.ndarray, pi: np.ndarray
@@ -106,7 +108,7 @@ def _multiplier_vertices(evaluator: KKTEvaluator, lin, z: np.ndarray) -> list[np
         if np.linalg.matrix_rank(m) == len(cols):
             continue  # linearly independent: the multipliers are unique
         target = m @ z[cols]
-        vertices = []
+        vertices: list[np.ndarray] = []
         rank = np.linalg.matrix_rank(m)
         n_active = len(active)
         for size in range(0, min(rank, n_active) + 1):
@@ -348,7 +350,7 @@ def _multiplier_type(
     n_y = m.shape[1]
     tolerance = STATIONARITY_TOL * max(1.0, float(np.abs(gradient).max(initial=0.0)))
 
-    def residual(pair_bounds: list[tuple[float | None, float | None]]) -> float:
+    def residual(pair_bounds: list[_Bounds]) -> float:
         # variables (y, t): minimize t s.t. -t <= gradient + m y <= t
         ones = np.ones((n, 1))
         a_ub = sp.vstack([sp.hstack([m, -ones]), sp.hstack([-m, -ones])], format="csr")
@@ -359,7 +361,7 @@ def _multiplier_type(
         res = linprog(cost, A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs")
         return float(res.fun) if res.status == 0 else np.inf
 
-    def holds(cases: list[list[tuple]]) -> bool:
+    def holds(cases: list[tuple[_Bounds, _Bounds]]) -> bool:
         for pattern in itertools.product(*([cases] * k)):
             u = [p[0] for p in pattern]
             v = [p[1] for p in pattern]

@@ -24,6 +24,7 @@ tensor is formed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import scipy.sparse.linalg as spla
@@ -74,9 +75,9 @@ def partials(game: MarkovStackelbergGame, pi1: np.ndarray, theta2: np.ndarray) -
     ds = d[:, None]
     g1_pi2 = ds * np.einsum("sab,sa->sb", q1, pi1)
     g2_pi2 = ds * (np.einsum("sab,sa->sb", q2, pi1) - lam * (log2 + 1.0))
-    return Partials(
-        J1=game.rho @ V[:, 0],
-        J2=game.rho @ V[:, 1],
+    return Partials(  # J: 1-D @ 1-D, a (numpy) scalar
+        J1=cast(complex, game.rho @ V[:, 0]),
+        J2=cast(complex, game.rho @ V[:, 1]),
         leader1=ds * np.einsum("sab,sb->sa", q1, pi2),
         leader2=ds * np.einsum("sab,sb->sa", q2, pi2),
         follower1=_to_logits(g1_pi2, pi2),
