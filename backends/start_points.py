@@ -73,9 +73,13 @@ def start_value(name: str, value: Any, lb: float | None, ub: float | None) -> fl
     lies outside [lb, ub] (None: unbounded) by more than 1e-6 max(1, |value|): the run starts
     from the nearest point within them. Every method that reads a user's start calls this, so the
     error and the warning read the same whichever method ran."""
-    if not isinstance(value, numbers.Real) or not np.isfinite(value):
+    try:  # a Fraction or a numpy number converts; 10**400 overflows, a string is no Real
+        number = float(value) if isinstance(value, numbers.Real) else np.nan
+    except OverflowError:
+        number = np.nan
+    if not np.isfinite(number):
         raise OptionError(f"start[{name!r}] must be a finite number, got {value!r}")
-    value = float(value)
+    value = number
     lo = -np.inf if lb is None else lb
     hi = np.inf if ub is None else ub
     slack = 1e-6 * max(1.0, abs(value))

@@ -8,6 +8,7 @@ q0 = 45, q_i = 15; LOLA's fixed point solves 95 - 2 q0 - q1 = -alpha q0, 98 - q0
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import pyomo.environ as pyo
 import pytest
@@ -209,9 +210,11 @@ def test_a_start_outside_the_bounds_is_warned_of_at_the_callers_line(method):
 def test_a_start_that_is_not_a_finite_number_is_refused_naming_the_var(method):
     """A NaN start ran all 5000 steps and a text one ended in a TypeError; tikhonov-zo moves an
     out-of-bounds start within the bounds with the same warning as the others."""
-    for bad in (float("nan"), "10"):
+    for bad in (float("nan"), "10", 10**400):  # 10**400: no float (numpy's TypeError before)
         with pytest.raises(OptionError, match=r"start\['q0'\] must be a finite number"):
             so.solve(duopoly(), method, start={"q0": bad}, max_iter=1)
+    exact = so.solve(duopoly(), method, start={"q0": Fraction(81, 2)}, max_iter=1)
+    assert exact.options["start"] == {"q0": Fraction(81, 2)} and exact.leader
     if method == "tikhonov-zo":
         with pytest.warns(UserWarning, match="start gives q0 = 120, outside its bounds") as seen:
             so.solve(duopoly(), method, start={"q0": 120.0}, max_iter=1)
