@@ -66,19 +66,20 @@ def assignments(ties: list[list[list[int]]]) -> list[np.ndarray]:
 
 
 def respond(game: BayesianStackelbergGame, x: np.ndarray) -> tuple[np.ndarray, float]:
-    """The followers' assignment W at x (ties to the leader's favour) and U(x, D) = c_W . x."""
+    """The followers' assignment W at x (ties to the leader's favour) and U(x, D) = c_W . x; a
+    ValueError for an x that is not finite (no follower's response is defined there)."""
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"the leader's mixed strategy is not finite: {x}")
     ties = tie_sets(game, x)
     marginals = game.marginals
     relevant = [
         [s if marginals[i, k] > 0 else s[:1] for k, s in enumerate(row)]
         for i, row in enumerate(ties)
     ]
-    best_w, best_value = None, -np.inf
-    for W in assignments(relevant):
-        value = float(assignment_coefficients(game, W) @ x)
-        if value > best_value:
-            best_w, best_value = W, value
-    return best_w, best_value
+    candidates = assignments(relevant)
+    values = [float(assignment_coefficients(game, W) @ x) for W in candidates]
+    best = int(np.argmax(values))  # the first of the best, as the strict > kept before
+    return candidates[best], values[best]
 
 
 def leader_value(game: BayesianStackelbergGame, x: np.ndarray) -> float:
