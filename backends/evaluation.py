@@ -147,10 +147,14 @@ def check_equilibrium(
         )
     elif check.gap is None:
         check.message = next(f.message for f in check.followers if f.gap is None)
-    elif any(f.gap > f.tolerance() for f in check.followers):
-        check.message = next(f.message for f in check.followers if f.gap > f.tolerance())
-    elif any(not f.exact and f.second_order < -SECOND_ORDER_TOL for f in check.followers):
-        f = next(f for f in check.followers if not f.exact and f.second_order < -SECOND_ORDER_TOL)
+    elif wide := [f for f in check.followers if f.gap is not None and f.gap > f.tolerance()]:
+        check.message = wide[0].message
+    elif saddles := [
+        f
+        for f in check.followers
+        if not f.exact and f.second_order is not None and f.second_order < -SECOND_ORDER_TOL
+    ]:
+        f = saddles[0]
         check.message = (
             f"{f.name}'s reduced Hessian has the eigenvalue {f.second_order:.3g} < 0 (relative): "
             "its point is a saddle or a maximum of its problem, not a best response"
@@ -178,12 +182,13 @@ def _repair(
     tolerance or MAX_REPAIRS rounds have run."""
     index = {name: k for k, name in enumerate(evaluator.z_names[: evaluator.n_x])}
     for round_ in range(1, MAX_REPAIRS + 1):
-        movers = [f for f in check.followers if f.deviation]
+        movers = [(f.gap or 0.0, f.deviation) for f in check.followers if f.deviation]
         if check.holds or not movers:
             break
-        worst = max(movers, key=lambda f: f.gap)  # one at a time: Gauss-Seidel best responses
+        # one at a time: Gauss-Seidel best responses
+        _, deviation = max(movers, key=lambda mover: mover[0])
         x = eq.z[: evaluator.n_x].copy()
-        for name, value in worst.deviation.items():
+        for name, value in deviation.items():
             x[index[name]] = value
         z = with_multipliers(evaluator, x, pi, EQUILIBRIUM_TOL)
         moved = recompute_equilibrium(game, evaluator, pi, z)

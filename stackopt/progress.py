@@ -8,11 +8,10 @@ from __future__ import annotations
 import importlib.util
 from typing import Any
 
-# tqdm ships no type information and its stubs (types-tqdm) are not a dependency: its class is Any
 if importlib.util.find_spec("ipywidgets") is not None:
-    from tqdm.auto import tqdm  # type: ignore[import-untyped]
+    from tqdm.auto import tqdm
 else:  # tqdm.auto would warn that it cannot draw a widget
-    from tqdm import tqdm  # type: ignore[import-untyped]
+    from tqdm import tqdm
 
 
 def progress_bar(total: int, unit: str, enabled: bool = True, **kwargs: Any) -> tqdm:

@@ -110,7 +110,7 @@ def derive(
             )
             for p, want in zip(problem.pairs, which)
         ]
-        vertex = [None] * len(problem.pairs)
+        vertex: list[float | None] = [None] * len(problem.pairs)
         if any(want[0] for want in which):
             vertex = _vertex_bounds(problem, deadline)
         known = [
@@ -313,7 +313,7 @@ def _linear(expr) -> bool:
 
 def _smaller(a: Bound, b: Bound) -> Bound:
     """The smaller finite bound of the two (``a`` on a tie), or ``a`` when neither is finite."""
-    finite = [x for x in (a, b) if x.value is not None and math.isfinite(x.value)]
+    finite = [(x.value, x) for x in (a, b) if x.value is not None and math.isfinite(x.value)]
     if not finite:
         return Bound(None, a.source)
-    return min(finite, key=lambda x: x.value)
+    return min(finite, key=lambda pair: pair[0])[1]

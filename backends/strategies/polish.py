@@ -121,7 +121,9 @@ class TightenedNLP:
         self.lam_cols = np.array([columns[p.lam] for p in pairs], dtype=int)
         #: pair j -> (column of v, c, r) where s_j = c (v - r)
         self.by_bound = {
-            j: (columns[v], c, r) for j, (v, c, r) in ((j, bounds[j]) for j in bounds if bounds[j])
+            j: (columns[bound[0]], bound[1], bound[2])
+            for j, bound in bounds.items()
+            if bound is not None
         }
         rows = nlp.get_constraint_indices([b.side[j] for j in in_rows])
         glb, gub = nlp.constraints_lb(), nlp.constraints_ub()
@@ -278,7 +280,7 @@ def polish(
     accept = best is not None and (
         incumbent is None or best[0] <= incumbent + slack * max(1.0, abs(incumbent))
     )
-    if not accept:
+    if best is None or not accept:
         for v, value in zip(every_var, start):
             v.set_value(value, skip_validation=True)
         if best is not None:

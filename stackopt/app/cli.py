@@ -30,8 +30,8 @@ from stackopt.errors import ModelError, OptionError, SolverUnavailableError
 
 if sys.version_info >= (3, 11):
     import tomllib
-else:  # mypy checks as Python 3.10 from a newer interpreter, where tomli is not installed
-    import tomli as tomllib  # type: ignore[import-not-found]
+else:
+    import tomli as tomllib
 
 CLEAR_ERRORS = (OptionError, ModelError, SolverUnavailableError, FileNotFoundError, ValueError)
 

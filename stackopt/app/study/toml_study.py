@@ -42,8 +42,8 @@ from stackopt.errors import OptionError
 
 if sys.version_info >= (3, 11):
     import tomllib
-else:  # mypy checks as Python 3.10 from a newer interpreter, where tomli is not installed
-    import tomli as tomllib  # type: ignore[import-not-found]
+else:
+    import tomli as tomllib
 
 STUDY_KEYS = ("seeds", "store", "executor", "workers", "timeout", "worker_timeout", "retry")
 GAME_KEYS = ("model", "params", "name")
