@@ -221,8 +221,14 @@ def analyze(game: StackelbergGame, integer_followers: bool = False) -> GameStruc
         for comp in [objs[0], *cons]:
             expr = comp.expr
             _check_smooth(comp, expr)
-            for v in identify_variables(expr, include_fixed=False):
-                user = owner_of(v, comp)
+            owners = [(v, owner_of(v, comp)) for v in identify_variables(expr, include_fixed=False)]
+            if comp is not objs[0] and not any(user is b for _, user in owners):
+                raise ModelError(
+                    f"constraint {comp.name} of Follower {b.name} uses none of {b.name}'s own "
+                    "Vars: it constrains the leader's decision alone, and belongs on the game "
+                    "(a leader constraint), where every method keeps it"
+                )
+            for v, user in owners:
                 if user == "leader":
                     leader_vars.setdefault(id(v), v)
                 elif user is b:

@@ -75,6 +75,20 @@ def test_follower_constraint_using_another_followers_var():
         so.solve(g)
 
 
+def test_follower_constraint_on_the_leaders_vars_alone():
+    """A follower constraint without the follower's own Vars (x <= 3 on F): its multiplier
+    would appear in no stationarity row; mpec ended error with an internal KeyError."""
+    for method in ("mpec", "gradient"):
+        g = base()
+        g.F.leader_only = pyo.Constraint(expr=g.x <= 3)
+        with pytest.raises(
+            so.ModelError,
+            match=r"constraint F.leader_only of Follower F uses none of F's own Vars: it "
+            r"constrains the leader's decision alone, and belongs on the game",
+        ):
+            so.solve(g, method=method)
+
+
 def test_var_owned_by_nobody_on_a_plain_block():
     g = base()
     g.b = pyo.Block()
