@@ -106,12 +106,13 @@ def test_duopoly_gradient_play_and_lola_are_not_called_locally_optimal():
 def test_constraints_that_cannot_be_projected_are_refused_by_name():
     g = duopoly()
     g.F.cap = pyo.Constraint(expr=g.F.q**2 <= 625)  # q <= 25: then q0 = 35, profit (70 - q0) q0
-    with pytest.raises(ModelError, match="F.cap"):
+    with pytest.raises(ModelError, match="F.cap.*use method='stackelberg-br', method='gradient'"):
         so.solve(g, "two-timescale")
     r = so.solve(g, "stackelberg-br", step=0.5, start={"q0": 10.0})  # through F's own problem
     assert (r.leader["q0"], r.followers["F"]["q"]) == pytest.approx((35, 25), abs=1e-5)
     assert (r.status, r.leader_objective) == ("locally_optimal", pytest.approx(1225, abs=1e-6))
     g = duopoly()
     g.share = pyo.Constraint(expr=g.q0 >= g.F.q)
-    with pytest.raises(ModelError, match="share"):
+    with pytest.raises(ModelError, match="share") as refused:  # the leader's: br projects it too
         so.solve(g, "stackelberg-br")
+    assert str(refused.value).endswith("use method='gradient' or method='mpec'")

@@ -56,9 +56,11 @@ def _projection(what: str, vars_: list, constraints: list) -> LinearSetProjectio
     try:
         return LinearSetProjection(vars_, constraints)
     except ModelError as exc:
+        # stackelberg-br solves the followers' own problems, but projects the leader's too
+        other = "" if what == "the leader's" else "method='stackelberg-br', "
         raise ModelError(
             f"learning dynamics keep {what} constraints by projection, and {exc}; use "
-            "method='stackelberg-br' (followers' constraints), 'gradient' or 'mpec'"
+            f"{other}method='gradient' or method='mpec'"
         ) from None
 
 
