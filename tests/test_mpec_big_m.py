@@ -46,6 +46,17 @@ def test_derived_big_m_finds_the_optimum_a_small_m_cuts_off():
     assert res.info["big_m_active"] == []
 
 
+def test_a_dict_of_m_values_naming_no_pair_is_refused():
+    """A typo in a pair's name left that pair's M derived, without a word."""
+    strategy = so.BigM(dual_big_M={"F.c1[uper]": 3.0, "F.c2[upper]": 2e5})
+    with pytest.raises(
+        so.OptionError,
+        match=r"BigM dual_big_M: this game has no complementarity pair named 'F.c1\[uper\]'; "
+        r"its pairs: F.c1\[upper\], F.c2\[upper\]",
+    ):
+        so.solve(steep_follower(), method="mpec", strategy=strategy)
+
+
 def test_a_given_m_at_its_bound_is_a_warning_and_no_optimal(caplog):
     tight = so.BigM({"F.c1[upper]": 100.0, "F.c2[upper]": 1e4}, 100.0)
     with caplog.at_level(logging.WARNING, logger="stackopt.mpec"):

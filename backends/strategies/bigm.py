@@ -30,7 +30,7 @@ from stackopt.backends.strategies import big_m_bounds
 from stackopt.backends.strategies.base import StrategyOutcome, log, solve_once
 from stackopt.backends.strategies.big_m_bounds import Bound
 from stackopt.backends.strategies.exact_polish import ExactStrategy
-from stackopt.errors import ModelError
+from stackopt.errors import ModelError, OptionError
 from stackopt.option_values import POSITIVE
 
 BigMHint = float | dict[str, float] | None
@@ -66,6 +66,19 @@ class BigM(ExactStrategy):
     primal_big_M: BigMHint = None
     name: ClassVar[str] = "bigm"
     ranges = {"dual_big_M": POSITIVE, "primal_big_M": POSITIVE}
+
+    def accepts(self, problem: MPECProblem) -> None:
+        """An OptionError for a dict of M values that names no complementarity pair of the game
+        (a typo would leave that pair's M derived, silently)."""
+        names = [p.name for p in problem.pairs]
+        for field, hint in (("dual_big_M", self.dual_big_M), ("primal_big_M", self.primal_big_M)):
+            unknown = sorted(set(hint) - set(names)) if isinstance(hint, dict) else []
+            if unknown:
+                shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+                raise OptionError(
+                    f"BigM {field}: this game has no complementarity pair named "
+                    f"{', '.join(map(repr, unknown))}; its pairs: {shown}"
+                )
 
     def big_ms(self, problem: MPECProblem) -> list[tuple[Bound, Bound]]:
         """(M^d_j, M^p_j) for every pair with their sources, or a ModelError naming the first pair
