@@ -44,7 +44,7 @@ from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
 from stackopt.progress import progress_bar
 from stackopt.result import Result
-from stackopt.structure import GameStructure, analyze
+from stackopt.structure import GameStructure, analyze, require_leader_vars
 
 
 class _KKTGame:
@@ -215,6 +215,7 @@ class _Options:
 
 def _run(game: StackelbergGame, scipy_method: str, options: _Options) -> Result:
     structure = analyze(game)
+    require_leader_vars(structure, f"method={scipy_method.lower()!r}")
     start = leader_start(structure.leader_vars, options.start)
     cvxpy = any(part.cvxpy is not None for part in structure.followers)
     problem = _CvxpyGame(structure, start) if cvxpy else _KKTGame(game, start)

@@ -145,7 +145,7 @@ from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluation, KKTEvaluator
 from stackopt.progress import progress_bar
 from stackopt.result import Result
-from stackopt.structure import analyze
+from stackopt.structure import analyze, require_leader_vars
 
 #: the largest penalty weight the line search's augmented Lagrangian grows mu to
 MAX_PENALTY = 1e8
@@ -288,6 +288,7 @@ def run(
         raise OptionError(f"returns must be 'last' or 'best-feasible', got {returns!r}")
     make_optimizer(optimizer, 1.0)  # checks the name
     structure = analyze(game)
+    require_leader_vars(structure, "method='gradient'")
     if any(part.cvxpy is not None for part in structure.followers):
         return run_cvxpy(
             structure,

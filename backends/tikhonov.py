@@ -59,7 +59,7 @@ from stackopt.errors import ModelError, OptionError
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
 from stackopt.result import Result
-from stackopt.structure import analyze
+from stackopt.structure import analyze, require_leader_vars
 
 EPS_NAME = "stackopt_tikhonov_eps"
 #: where the leader has settled but the selection gap exceeds tol, eps is scaled so that the gap,
@@ -114,6 +114,7 @@ def _leader_projection(game: StackelbergGame) -> LinearSetProjection:
     """The projection of ``method="gradient"`` onto the leader's bounds and own linear
     constraints; a leader constraint it cannot keep is refused by name."""
     structure = analyze(game)
+    require_leader_vars(structure, "method='tikhonov-zo'")
     try:
         return LinearSetProjection(structure.leader_vars, structure.constraints)
     except ModelError as exc:

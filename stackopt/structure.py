@@ -329,6 +329,18 @@ def _shared_part(
     return SharedPart(c, binds, weights, component.variational)
 
 
+def require_leader_vars(structure: GameStructure, what: str) -> None:
+    """ModelError when the leader has no free Var (none declared, or all fixed): ``what`` (a
+    method that moves the leader's decision) has nothing to move; the followers' equilibrium at
+    the fixed decision is what method='mpec' or 'initial' computes."""
+    if not structure.leader_vars:
+        raise ModelError(
+            f"{what} moves the leader's decision, and the leader has no free Var (none declared, "
+            "or all fixed): method='mpec' or method='initial' computes the followers' "
+            "equilibrium, the whole answer"
+        )
+
+
 def refuse_shared(structure: GameStructure, what: str) -> None:
     """ModelError naming the first shared constraint if ``structure`` has one: for the methods
     that solve each follower's own problem apart (best responses, projected play)."""

@@ -169,3 +169,15 @@ def test_not_a_game():
         so.ModelError, match="expected a stackopt.StackelbergGame, got ConcreteModel"
     ):
         so.solve(pyo.ConcreteModel())
+
+
+@pytest.mark.parametrize("method", ["gradient", "slsqp", "trust-constr", "tikhonov-zo"])
+def test_a_leader_without_a_free_var_is_refused_by_the_methods_that_move_it(method):
+    """The leader's only Var fixed: these methods ended error with numpy's "zero-size array" or
+    scipy's "AttributeError: nit"; mpec returns the followers' equilibrium, the whole answer."""
+    g = base()
+    g.x.fix(3.0)
+    with pytest.raises(so.ModelError, match=rf"method='{method}' moves the leader's decision"):
+        so.solve(g, method=method)
+    res = so.solve(g, method="mpec")
+    assert res.success and res.followers["F"]["y"] == pytest.approx(3.0, abs=1e-6)
