@@ -334,8 +334,8 @@ def test_paper_size_security_game_equilibrium_by_play_on_capped_simplices():
 def test_gradient_play_onto_a_face_where_the_entropy_is_undefined_steps_back():
     """Entropy terms: play from the default start steps onto a face of the simplex, where log 0 is
     undefined; the step is halved toward the point it left, and play reaches the equilibrium that
-    Ipopt's rescue finds from the same start. The kkt oracle (whose Newton fails from there) then
-    takes play's, before any Ipopt rescue."""
+    Ipopt's rescue finds from the same start. As the kkt oracle's first rescue (Newton fails from
+    there) play stops at the face instead and hands over to Ipopt, which is far quicker there."""
     game = so.models.qre_subsidy(n=2, actions=3, seed=0)
     ev = KKTEvaluator(game)
     z0, pi = ev.values_of(
@@ -346,8 +346,11 @@ def test_gradient_play_onto_a_face_where_the_entropy_is_undefined_steps_back():
     assert played.converged and played.iterations >= 1
     rescued = IpoptKKTOracle(game, ev)(pi, z0)
     assert played.z[: ev.n_x] == pytest.approx(rescued.z[: ev.n_x], abs=1e-6)
+    rescue = DynamicsOracle(game, ev, start="given", backtrack=False)(pi, z0)
+    assert not rescue.converged and rescue.message.startswith("cannot evaluate")
     eq = KKTOracle(game, ev)(pi, z0)
-    assert eq.converged and eq.oracle == "play+kkt"
+    assert eq.converged and eq.oracle == "ipopt-kkt+kkt"
+    assert eq.z[: ev.n_x] == pytest.approx(played.z[: ev.n_x], abs=1e-6)
 
 
 def test_the_ipopt_rescue_compiles_once_and_holds_each_call_at_its_leader_decision():

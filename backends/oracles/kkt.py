@@ -62,7 +62,9 @@ class KKTOracle(Oracle):
         """Projected gradient play from the given point (made on first use), None for sets it
         cannot handle."""
         try:
-            return DynamicsOracle(self.game, self.evaluator, self.tol, start="given")
+            return DynamicsOracle(
+                self.game, self.evaluator, self.tol, start="given", backtrack=False
+            )
         except (OptionError, ModelError):
             return None
 
