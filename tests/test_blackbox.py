@@ -3,6 +3,7 @@
 import time
 
 import numpy as np
+import pyomo.environ as pyo
 import pytest
 
 import stackopt as so
@@ -61,11 +62,21 @@ def test_start_callback_and_time_limit(method):
 
 
 def test_phase_one_moves_an_infeasible_start_into_the_followers_domain():
-    # MacMPEC bard1: at the start x = 0 the follower's 3x - y >= 3, y >= 0 has no point
-    res = so.solve(bard1(), method="slsqp")
+    """The follower's 0 <= y <= x - 1 has no point at the start x = 0: phase 1 moves the leader
+    to x = 1, and SLSQP goes on to the optimum x = 3 (y = 0.5, objective 0.5) inside the domain.
+    (With bard1, whose optimum is on the domain's boundary, scipy 1.16's SLSQP probes x < 1 and
+    the run ends there, as the next test's trust-constr.)"""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, 10), initialize=0.0)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, None), initialize=0.0)
+    g.F.cost = pyo.Objective(expr=(g.F.y - 0.5) ** 2)
+    g.F.room = pyo.Constraint(expr=g.F.y <= g.x - 1)
+    g.cost = pyo.Objective(expr=(g.x - 3) ** 2 + g.F.y)
+    res = so.solve(g, method="slsqp")
     assert res.status == "locally_optimal" and "phase 1 moved the leader by 1" in res.message
-    assert res.leader["x"] == pytest.approx(1, abs=1e-6)
-    assert res.leader_objective == pytest.approx(17, abs=1e-6)
+    assert res.leader["x"] == pytest.approx(3, abs=1e-6)
+    assert res.leader_objective == pytest.approx(0.5, abs=1e-6)
 
 
 def test_a_trial_decision_outside_the_domain_returns_the_last_one_inside():
