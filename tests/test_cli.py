@@ -136,6 +136,25 @@ def test_solve_a_game_file_defining_build(tmp_path, capsys):
     assert float(out.splitlines()[1].split()[-1]) == pytest.approx(120**2 / 8)
 
 
+def test_the_results_warnings_are_printed(tmp_path, capsys):
+    """The leader's problem of this game is unbounded (the follower copies x >= 0, the leader
+    minimizes -2x): the Result's warning says so, and the table prints it."""
+    (tmp_path / "unbounded.py").write_text(
+        "import pyomo.environ as pyo\nimport stackopt as so\n\n\n"
+        "def build():\n"
+        "    g = so.StackelbergGame()\n"
+        "    g.x = pyo.Var(bounds=(0, None), initialize=1.0)\n"
+        "    g.F = so.Follower()\n"
+        "    g.F.y = pyo.Var(bounds=(0, None))\n"
+        "    g.F.cost = pyo.Objective(expr=(g.F.y - g.x) ** 2)\n"
+        "    g.cost = pyo.Objective(expr=-g.x - g.F.y)\n"
+        "    return g\n"
+    )
+    main(["solve", str(tmp_path / "unbounded.py"), "--method", "gradient"])
+    (warning,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("warn")]
+    assert warning.split()[0] == "warning" and "the leader's problem looks unbounded" in warning
+
+
 def test_a_game_file_without_a_seed_parameter_gets_none(tmp_path, capsys):
     (tmp_path / "noseed.py").write_text(
         "from stackopt.models import duopoly\n\n\n"

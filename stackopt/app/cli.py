@@ -252,6 +252,7 @@ def _result_table(result: Any) -> str:
         ("leader", _decisions(result.leader)),
         *((name, _decisions(values)) for name, values in result.followers.items()),
         ("message", result.message),
+        *(("warning", text) for text in result.warnings),
     ]
     return "\n".join(f"{name:<20}{text}" for name, text in rows)
 
