@@ -1,8 +1,8 @@
 """``method="mpec"``: the KKT reformulation solved with a complementarity strategy.
 
 Local strategies (penalty, the default; scholtes, smoothed-fb, kanzow-schwartz, nlp) run Ipopt (or
-Knitro when licensed) from the model's starting point, the high-point relaxation's point and random
-ones (:mod:`.mpec_starts`: by default the first two, and two random ones more when neither is
+Knitro when licensed) from the model's starting point, the high-point relaxation's decision (the
+followers at their equilibrium there) and random ones (:mod:`.mpec_starts`: by default the first two, and two random ones more when neither is
 certified optimal or locally optimal), keeping the best certified Result; exact strategies (bigm,
 sos1) run a global solver: HiGHS when the reformulation is linear, SCIP otherwise.
 
@@ -141,8 +141,8 @@ def run(
         ipopt or knitro for the smooth strategies; highs, scip or gurobi for the exact ones. None
         picks Ipopt, or HiGHS for a linear big-M problem and SCIP otherwise.
     multistart : int or None
-        Number of local solves: the model's start, the high-point relaxation's point (when it
-        differs) and random ones; the best certified Result is kept. None: the first two, and
+        Number of local solves: the model's start, the high-point relaxation's leader decision
+        (when it differs) with the followers at their equilibrium there, and random ones; the best certified Result is kept. None: the first two, and
         two random ones more when neither is certified (optimal or locally optimal: a feasible
         point may have a descent direction; with ``certify=False``, when neither ends in a
         success), each after the first capped at three times the first one's Ipopt iterations,
@@ -205,7 +205,7 @@ def run(
     judged = relaxed_leader(game) if discrete_leader_vars(game) else game
     evaluator = KKTEvaluator(judged)
     starts = 1 if strat.exact else multistart
-    plan = StartPlan(game, starts, first, np.random.default_rng(seed))
+    plan = StartPlan(game, starts, first, np.random.default_rng(seed), evaluator)
     history: list[dict] = []
     cuts: list[tuple[str, dict[str, float]]] = []
     best_result: Result | None = None

@@ -152,3 +152,26 @@ def test_default_without_certificate_adds_random_starts_only_after_failures():
     assert [s["kind"] for s in bard1.info["starts"]] == ["the start", "the high-point relaxation"]
     res = so.solve(infeasible_duopoly(), method="mpec", strategy="scholtes", certify=False)
     assert res.status == "infeasible" and len(res.info["starts"]) == 4
+
+
+def test_the_relaxations_start_has_the_followers_at_their_equilibrium():
+    """Start 1 is the high-point relaxation's leader decision with the followers' equilibrium
+    there and its multipliers (KKT residual 0): a complementary point of the MPEC. The
+    relaxation's own follower point is none (PAO's getachew_ex1: y = 8 at x = 6, where the
+    follower answers y = 12)."""
+    import numpy as np
+
+    from stackopt.backends.high_point import high_point
+    from stackopt.backends.mpec_starts import StartPlan
+    from stackopt.kkt_evaluator import KKTEvaluator
+    from stackopt.structure import analyze
+
+    game = BY_NAME["getachew_ex1"].build()
+    evaluator = KKTEvaluator(game)
+    start = StartPlan(game, None, {}, np.random.default_rng(0), evaluator).relaxed(None)
+    relaxation = high_point(analyze(game))
+    leader = evaluator.leader_names
+    assert [start[n] for n in leader] == pytest.approx([relaxation[n] for n in leader])
+    z, pi = evaluator.values_of(start)
+    assert evaluator.evaluate(z, pi, derivatives=False).norm <= 1e-8
+    assert (relaxation["L.y"], start["L.y"]) == pytest.approx((8.0, 12.0), abs=1e-6)
