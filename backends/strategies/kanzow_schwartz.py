@@ -10,10 +10,10 @@ i.e. min(lam_j, s_j) <= t: the feasible set is an L of width t around the two ax
 points are M-stationary under MPEC-CPLD (their Theorem 3.3), where Scholtes' are C-stationary.
 phi is once continuously differentiable; Ipopt gets it as an if-then-else expression.
 
-Where it wins (``benchmarks/mpec_strategies.py``, 40 problems without integer Vars, 30 s each):
-36 solved, with the elastic-mode penalty the most of the local strategies; the only one that
-solves all of MacMPEC's bilin, dempe and ex9.1.6 and PAO's pineda (Scholtes misses bilin and
-dempe, the penalty ex9.1.6 and pineda). Lin and Fukushima's relaxation
+Where it wins (``benchmarks/mpec_strategies.py``, 40 problems without integer Vars, 30 s each,
+default starts): 39 solved, the most after the penalty's 40; with the penalty the only local
+strategy that solves MacMPEC's bilin and dempe (Scholtes and smoothed Fischer-Burmeister miss
+both, ``nlp`` bilin). Lin and Fukushima's relaxation
 (2005; lam s <= t^2, (lam + t)(s + t) >= t^2) solved 22 and a PHR augmented Lagrangian of the
 products 31 of the 37 outside gnash10, 11 and 16, neither alone on any problem nor clearly faster
 on any: they are not offered.
