@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from stackopt.backends.certification import NashGap, leader_stationarity, reduced_curvatures
+from stackopt.backends.certification.tie_selection import best_tied_response, tied
 from stackopt.backends.oracles.base import Equilibrium
 from stackopt.backends.oracles.kkt import KKTOracle
 from stackopt.backends.oracles.multipliers import with_multipliers
@@ -202,6 +203,7 @@ def _repair(
 
 
 def _optimistic(
+    game: StackelbergGame,
     evaluator: KKTEvaluator,
     gaps: NashGap,
     eq: Equilibrium,
@@ -210,27 +212,37 @@ def _optimistic(
     pi: np.ndarray,
 ) -> tuple[Equilibrium, EquilibriumCheck]:
     """The optimistic convention: where the followers' response is not unique, the leader is
-    judged at the response best for it. When the method's own follower point is better for the
-    leader than the recomputed equilibrium and is itself an equilibrium (its KKT residual within
-    EQUILIBRIUM_TOL, as the recomputed one, and every Nash gap within tolerance), it is kept
-    instead (multipliers by least squares, :mod:`.oracles.multipliers`). A point whose Nash gaps
-    are merely small is no other response: a follower off its unique response by d loses O(d^2),
+    judged at the response best for it. Two other followers' points are candidates: the method's
+    own, and, where a follower's response may tie (a zero eigenvalue of its reduced Hessian), the
+    tied response best for the leader (:mod:`.certification.tie_selection`: the MPEC with the
+    leader held, from the recomputed equilibrium). A candidate better for the leader than the
+    recomputed equilibrium that is itself an equilibrium (its KKT residual within
+    EQUILIBRIUM_TOL, as the recomputed one, and every Nash gap within tolerance) is kept instead
+    (multipliers by least squares, :mod:`.oracles.multipliers`). A point whose Nash gaps are
+    merely small is no other response: a follower off its unique response by d loses O(d^2),
     within the gap's tolerance, while the leader gains O(d) (tikhonov-zo's regularized response
     q = 50 / (2 + eps) on the duopoly: 1250.48 against the Stackelberg value 1250)."""
     n_x = evaluator.n_x
-    x0 = z0[:n_x]
-    if np.allclose(x0, eq.z[:n_x], rtol=1e-9, atol=1e-9):
-        return eq, check
-    recomputed = evaluator.evaluate(eq.z, pi, derivatives=False).leader_cost
-    own_z = with_multipliers(evaluator, x0, pi, EQUILIBRIUM_TOL)
-    own = evaluator.evaluate(own_z, pi, derivatives=False)
-    if not own.norm <= EQUILIBRIUM_TOL:
-        return eq, check  # no equilibrium: not another response
-    if not own.leader_cost < recomputed - TIE_GAIN * max(1.0, abs(recomputed)):
-        return eq, check  # no material gain: a rounding-level difference is no other response
-    candidate = Equilibrium(own_z, own.norm, True, oracle="the method's own follower point")
-    own_check = check_equilibrium(evaluator, gaps, candidate, pi)
-    return (candidate, own_check) if own_check.holds else (eq, check)
+    candidates = []
+    if not np.allclose(z0[:n_x], eq.z[:n_x], rtol=1e-9, atol=1e-9):
+        candidates.append((z0[:n_x], "the method's own follower point"))
+    if check.holds and tied(check):
+        selected = best_tied_response(game, evaluator, pi, eq.z)
+        if selected is not None:
+            candidates.append((selected[:n_x], "the tied response best for the leader"))
+    for x, oracle in candidates:
+        recomputed = evaluator.evaluate(eq.z, pi, derivatives=False).leader_cost
+        own_z = with_multipliers(evaluator, x, pi, EQUILIBRIUM_TOL)
+        own = evaluator.evaluate(own_z, pi, derivatives=False)
+        if not own.norm <= EQUILIBRIUM_TOL:
+            continue  # no equilibrium: not another response
+        if not own.leader_cost < recomputed - TIE_GAIN * max(1.0, abs(recomputed)):
+            continue  # no material gain: a rounding-level difference is no other response
+        candidate = Equilibrium(own_z, own.norm, True, oracle=oracle)
+        own_check = check_equilibrium(evaluator, gaps, candidate, pi)
+        if own_check.holds:
+            eq, check = candidate, own_check
+    return eq, check
 
 
 def honest_result(
@@ -295,7 +307,7 @@ def honest_result(
                 f"the better responses and recomputed ({check.repairs} round(s))"
             )
     if gaps is not None:
-        eq, check = _optimistic(evaluator, gaps, eq, check, z0, pi)
+        eq, check = _optimistic(game, evaluator, gaps, eq, check, z0, pi)
     info.update(equilibrium_residual=eq.residual, equilibrium_oracle=eq.oracle)
     ev = evaluator.evaluate(eq.z, pi, derivatives=False)
     followers = {
