@@ -63,9 +63,13 @@ def recompute_equilibrium(
     pi: np.ndarray,
     z_guess: np.ndarray,
     tol: float = EQUILIBRIUM_TOL,
+    deadline: float | None = None,
 ) -> Equilibrium:
-    """The followers' equilibrium at ``pi``, found from ``z_guess`` by the ``kkt`` oracle."""
-    return KKTOracle(game, evaluator, tol)(pi, z_guess)
+    """The followers' equilibrium at ``pi``, found from ``z_guess`` by the ``kkt`` oracle, which
+    starts no work after ``deadline`` (a ``time.perf_counter()`` instant)."""
+    oracle = KKTOracle(game, evaluator, tol)
+    oracle.deadline = deadline
+    return oracle(pi, z_guess)
 
 
 def leader_violation(
@@ -229,9 +233,9 @@ def _optimistic(
     if check.holds and tied(check):
         selected = best_tied_response(game, evaluator, pi, eq.z)
         if selected is not None:
-            candidates.append((selected[:n_x], "the tied response best for the leader"))
+            candidates.append((selected, "the tied response best for the leader"))
+    recomputed = evaluator.evaluate(eq.z, pi, derivatives=False).leader_cost
     for x, oracle in candidates:
-        recomputed = evaluator.evaluate(eq.z, pi, derivatives=False).leader_cost
         own_z = with_multipliers(evaluator, x, pi, EQUILIBRIUM_TOL)
         own = evaluator.evaluate(own_z, pi, derivatives=False)
         if not own.norm <= EQUILIBRIUM_TOL:
@@ -241,7 +245,7 @@ def _optimistic(
         candidate = Equilibrium(own_z, own.norm, True, oracle=oracle)
         own_check = check_equilibrium(evaluator, gaps, candidate, pi)
         if own_check.holds:
-            eq, check = candidate, own_check
+            eq, check, recomputed = candidate, own_check, own.leader_cost
     return eq, check
 
 

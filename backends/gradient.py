@@ -89,8 +89,9 @@ the start's (no other leader decision was tried: MacMPEC ex9.1.3, both runs at t
 the paper); each later default run gets at most ``AUTO_START_TIME`` times the first run's CPU
 time (at least a second; the solving thread's, so the machine's load does not move the cap or the
 answer) and stops there, as at its last step (its message says so), so the default costs a few
-single runs. ``time_limit`` covers all of them: each start gets the time left divided by the starts left (the default's first run half of
-it), and a start that ends early leaves its time to the rest; a proven optimum ends the starts.
+single runs. ``time_limit`` covers all of them: each start gets the time left divided by the
+starts left (the default's first run half of it), and a start that ends early leaves its time to
+the rest; a proven optimum ends the starts.
 ``callback(state) -> bool`` is called after every step with the step's history row and the decision
 it was taken from (``state["leader"]``, name -> value); True stops the run. Ctrl-C returns the best feasible decision so far
 (else the last one with an equilibrium) with status "interrupted".

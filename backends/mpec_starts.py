@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from stackopt.backends.evaluation import recompute_equilibrium
 from stackopt.backends.high_point import high_point
 from stackopt.backends.mpec_problem import MPECProblem
-from stackopt.backends.oracles.kkt import KKTOracle
 from stackopt.backends.start_points import random_value
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
@@ -98,9 +98,7 @@ class StartPlan:
         the oracle finds none before ``deadline``."""
         ev = self.evaluator
         z0, pi = ev.values_of(point)
-        oracle = KKTOracle(self.game, ev)
-        oracle.deadline = deadline
-        eq = oracle(pi, z0)
+        eq = recompute_equilibrium(self.game, ev, pi, z0, deadline=deadline)
         if not eq.converged:
             return point
         return point | dict(zip(ev.z_names, map(float, eq.z)))

@@ -41,8 +41,9 @@ def tied(check: EquilibriumCheck) -> bool:
 def best_tied_response(
     game: StackelbergGame, evaluator: KKTEvaluator, pi: np.ndarray, z: np.ndarray
 ) -> np.ndarray | None:
-    """The followers' point (z in the evaluator's order) of the MPEC with the leader held at
-    ``pi``, solved by the penalty from ``z``; None when the penalty returns no point."""
+    """The followers' decisions (x, the first entries of z in the evaluator's order) at the
+    solution of the MPEC with the leader held at ``pi``, solved by the penalty from ``z``; None
+    when the penalty returns no point."""
     # imported here: the MPEC backend imports the evaluation, which imports this module
     from stackopt.backends.mpec_problem import MPECProblem
     from stackopt.backends.strategies.penalty import Penalty
@@ -60,5 +61,7 @@ def best_tied_response(
     if not outcome.run.has_solution:
         return None
     values = problem.values()
-    found = np.array([values.get(n, np.nan) for n in evaluator.z_names], dtype=float)
+    found = np.array(
+        [values.get(n, np.nan) for n in evaluator.z_names[: evaluator.n_x]], dtype=float
+    )
     return found if np.all(np.isfinite(found)) else None

@@ -26,6 +26,8 @@ constraints must be linear in their own Vars and not involve the leader's.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
 
@@ -87,11 +89,21 @@ class DynamicsOracle(Oracle):
         """True when every follower's set is projected in closed form (boxes and simplices)."""
         return self.projection.simplices is not None
 
-    def _start(self, rng: np.random.Generator) -> np.ndarray:
+    def _box(self) -> tuple[np.ndarray, np.ndarray]:
+        """The followers' Var bounds, an infinite one replaced (-1, or the lower bound + 2)."""
         proj = self.projection
         lo = np.where(np.isfinite(proj.lb), proj.lb, -1.0)
-        hi = np.where(np.isfinite(proj.ub), proj.ub, lo + 2.0)
-        return proj(rng.uniform(lo, hi))
+        return lo, np.where(np.isfinite(proj.ub), proj.ub, lo + 2.0)
+
+    def _start(self, rng: np.random.Generator) -> np.ndarray:
+        return self.projection(rng.uniform(*self._box()))
+
+    @cached_property
+    def _center(self) -> np.ndarray:
+        """A point inside the followers' sets, to move an unevaluable start toward: the projection
+        of the middle of their boxes (the uniform strategy on a simplex)."""
+        lo, hi = self._box()
+        return self.projection(0.5 * (lo + hi))
 
     def __call__(
         self,
@@ -149,7 +161,7 @@ class DynamicsOracle(Oracle):
         in the sets (:meth:`_evaluable`)."""
         n_x = self.evaluator.n_x
         step = previous = until = np.inf
-        grad, _ = self._evaluable(z, z[:n_x].copy(), pi, self._center())
+        grad, _ = self._evaluable(z, z[:n_x].copy(), pi, self._center)
         eta = self.eta
         while played[0] < self.max_iter and not self.late():
             played[0] += 1
@@ -167,8 +179,8 @@ class DynamicsOracle(Oracle):
     def _evaluable(self, z: np.ndarray, x: np.ndarray, pi: np.ndarray, anchor: np.ndarray):
         """Move z[:n_x] to the first of x, (x + anchor) / 2, (x + 3 anchor) / 4, ... at which the
         followers' gradients evaluate (at most ``HALVINGS`` halvings toward ``anchor``); the
-        gradient there (their stationarity rows at lam = 0). The last evaluation error is raised
-        when none evaluates."""
+        gradient there (their stationarity rows at lam = 0), and the halvings it took; an
+        ArithmeticError when none evaluates."""
         ev, n_x = self.evaluator, self.evaluator.n_x
         for halvings in range(HALVINGS + 1 if self.backtrack else 1):
             z[:n_x] = x
@@ -179,15 +191,7 @@ class DynamicsOracle(Oracle):
             if grad is not None and np.all(np.isfinite(grad)):
                 return grad, halvings
             x = 0.5 * (x + anchor)
-        raise ArithmeticError("the followers' functions cannot be evaluated near the start")
-
-    def _center(self) -> np.ndarray:
-        """A point inside the followers' sets, to move an unevaluable start toward: the projection
-        of the middle of their boxes (the uniform strategy on a simplex)."""
-        proj = self.projection
-        lo = np.where(np.isfinite(proj.lb), proj.lb, -1.0)
-        hi = np.where(np.isfinite(proj.ub), proj.ub, lo + 2.0)
-        return proj(0.5 * (lo + hi))
+        raise ArithmeticError("the followers' functions cannot be evaluated along the step")
 
 
 def _checked_start(start: str) -> str:
