@@ -22,7 +22,7 @@ import pyomo.environ as pyo
 from pyomo.core.base.constraint import ConstraintData
 from pyomo.core.base.var import VarData
 from pyomo.core.expr.calculus.derivatives import Modes, differentiate
-from pyomo.core.expr.visitor import replace_expressions
+from pyomo.core.expr.visitor import identify_variables, replace_expressions
 
 from stackopt.errors import ModelError
 from stackopt.structure import FollowerPart, GameStructure
@@ -164,6 +164,15 @@ def _gradient(expr: Any, wrt: list[VarData]) -> list[Any]:
     return differentiate(expr, wrt_list=wrt, mode=Modes.reverse_symbolic)
 
 
+def _sparse_gradient(expr: Any, position: dict[int, int]) -> list[tuple[int, Any]]:
+    """(r, d expr / d x_r) for the Vars x_r of ``expr`` that ``position`` (id -> r) numbers: a
+    row is differentiated only by the Vars it uses (a bound row by one), not by all of them."""
+    used = [v for v in identify_variables(expr, include_fixed=False) if id(v) in position]
+    if not used:
+        return []
+    return [(position[id(v)], d) for v, d in zip(used, _gradient(expr, used))]
+
+
 def _is_zero(term: Any) -> bool:
     return isinstance(term, (int, float)) and term == 0
 
@@ -225,12 +234,13 @@ def compile_kkt(structure: GameStructure, name: str = KKT_BLOCK) -> KKTSystem:
     rows: list[Any] = []
     for i, part in enumerate(structure.followers):
         terms = [[t] for t in _gradient(part.sign * part.objective.expr, part.vars)]
+        position = {id(v): r for r, v in enumerate(part.vars)}
         for mult, rows_of in ((block.lam, inequalities), (block.nu, equalities)):
             for j, row in enumerate(rows_of):
                 if i not in row.binds:
                     continue
                 weight = row.weights[row.binds.index(i)]
-                for r, d in enumerate(_gradient(row.expr, part.vars)):
+                for r, d in _sparse_gradient(row.expr, position):
                     if not _is_zero(d):
                         terms[r].append(mult[j] * d if weight == 1.0 else mult[j] * d / weight)
         rows += [sum(t[1:], t[0]) for t in terms]
