@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up everything stackopt needs on a Debian 12 machine, idempotently:
 # Debian packages, a virtual environment in .venv, cyipopt built against Debian's Ipopt,
-# the package with all extras, and PyNumero's ASL library built against Debian's libamplsolver.
+# the package with all extras (its dependencies at the versions of scripts/constraints.txt), and
+# PyNumero's ASL library built against Debian's libamplsolver.
 # Quick when nothing is missing. Prints what it does to stderr.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,9 +31,10 @@ fi
 py="$venv/bin/python"
 
 stamp="$venv/.stackopt-installed"
-if [ ! -f "$stamp" ] || [ "$root/pyproject.toml" -nt "$stamp" ]; then
+pins="$root/scripts/constraints.txt"  # the dependencies' versions the suite was last run with
+if [ ! -f "$stamp" ] || [ "$root/pyproject.toml" -nt "$stamp" ] || [ "$pins" -nt "$stamp" ]; then
   say "installing stackopt with all extras (cyipopt builds against Debian's Ipopt)"
-  "$venv/bin/pip" install -q -e "$root[all]"
+  "$venv/bin/pip" install -q -c "$pins" -e "$root[all]"
   touch "$stamp"
 fi
 

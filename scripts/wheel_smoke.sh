@@ -18,10 +18,11 @@ wheel="$(ls "$work"/dist/stackopt-*.whl)"
 
 say "installing $(basename "$wheel") into a fresh venv"
 "$root/.venv/bin/python" -m venv "$work/venv"
-pip=("$work/venv/bin/python" -m pip install -q --disable-pip-version-check)
+pins=(-c "$root/scripts/constraints.txt")  # the dependencies' versions the suite ran with
+pip=("$work/venv/bin/python" -m pip install -q --disable-pip-version-check "${pins[@]}")
 if ! "${pip[@]}" --no-index --find-links "$wheelhouse" "$wheel[ipopt,report,notebooks]" 2>/dev/null; then
   say "filling $wheelhouse (once)"
-  "$work/venv/bin/python" -m pip wheel -q -w "$wheelhouse" "$wheel[ipopt,report,notebooks]" \
+  "$work/venv/bin/python" -m pip wheel -q "${pins[@]}" -w "$wheelhouse" "$wheel[ipopt,report,notebooks]" \
     2>"$work/fill.log" || { cat "$work/fill.log" >&2; exit 1; }
   rm -f "$wheelhouse"/stackopt-*.whl
   "${pip[@]}" --no-index --find-links "$wheelhouse" "$wheel[ipopt,report,notebooks]"
