@@ -10,7 +10,9 @@ uniform on the unit sphere of R^n and takes the symmetric two-point zeroth-order
     x_{k+1} = P(x_k - min(eta_k / n, 1 / (n c_k)) g_k),   eps_k = s eps0 / k^p,
 
 with P the projection onto the leader's Var bounds and its own linear constraints (the projection
-of ``method="gradient"``). The step is divided by n, the factor by which the estimator's second
+of ``method="gradient"``). Within delta of a bound a probe may leave the leader's set; where the
+followers have no equilibrium there (0 <= y <= x at x = -delta) both probes are projected onto the
+set and the step takes the secant between them, along their direction. The step is divided by n, the factor by which the estimator's second
 moment exceeds the gradient's (E ||g||^2 ~ n ||grad F||^2), so that the expected step is
 (eta_k / n) grad F, and it is capped by the one-dimensional Newton step along u: with the second
 difference c = (F(x + delta u) - 2 F(x) + F(x - delta u)) / delta^2 > 0, the move along u is at most
@@ -67,6 +69,8 @@ EPS_NAME = "stackopt_tikhonov_eps"
 GAP_MARGIN = 0.5
 EPS_CUT = 0.1
 PROBE_TOL = 1e-10  # probes are differenced over delta, so equilibria must be far tighter than delta
+#: projected probes closer than SAME_POINT * delta coincide
+SAME_POINT = 1e-9
 
 Selection = Callable[[StackelbergGame], Any]
 log = logging.getLogger("stackopt.tikhonov-zo")
@@ -122,6 +126,37 @@ def _leader_projection(game: StackelbergGame) -> LinearSetProjection:
             f"tikhonov-zo keeps the leader's constraints by projection, and {exc}; use "
             "method='gradient' or 'mpec'"
         ) from None
+
+
+def _probe(
+    induced: _Induced,
+    project: LinearSetProjection,
+    x: np.ndarray,
+    u: np.ndarray,
+    radius: float,
+    eps: float,
+    value: float,
+) -> tuple[float, np.ndarray, float]:
+    """(slope, direction, curvature) of F at x (where F is ``value``) from the probes
+    x +- delta u: the central difference along u and the second difference (the module
+    docstring). Where a probe outside the leader's set has no equilibrium (the followers' set is
+    empty beyond a bound: 0 <= y <= x at x = -delta), the probes are projected onto the set, and
+    the secant between them is taken along their direction, with no curvature (0); both
+    projected onto one point give no information (slope 0). EquilibriumFailed where a probe in
+    the set has none."""
+    try:
+        up, down = induced(x + radius * u, eps), induced(x - radius * u, eps)
+        return (up - down) / (2 * radius), u, (up - 2 * value + down) / radius**2
+    except EquilibriumFailed:
+        above, below = project(x + radius * u), project(x - radius * u)
+        if np.array_equal(above, x + radius * u) and np.array_equal(below, x - radius * u):
+            raise
+    up, down = induced(above, eps), induced(below, eps)
+    d = above - below
+    width = float(np.linalg.norm(d))
+    if width <= SAME_POINT * radius:
+        return 0.0, u, 0.0
+    return (up - down) / width, d / width, 0.0
 
 
 class _Induced:
@@ -287,14 +322,13 @@ def run(
             u /= np.linalg.norm(u)
             try:
                 value = induced(x, eps)
-                up, down = induced(x + radius * u, eps), induced(x - radius * u, eps)
+                slope, u, curvature = _probe(induced, project, x, u, radius, eps, value)
             except EquilibriumFailed as exc:  # judged at the last decision that had them
                 if k == 1:
                     raise
                 status, why, x = "error", f"step {k}: {exc}", reached
                 break
             reached = x
-            slope, curvature = (up - down) / (2 * radius), (up - 2 * value + down) / radius**2
             estimate = n * slope * u
             estimates.append(estimate)
             points.append(x.copy())

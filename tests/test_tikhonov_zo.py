@@ -174,3 +174,21 @@ def test_a_probe_out_of_the_followers_domain_returns_the_last_decision_that_had_
     assert [r.leader["x"]] == rows[-1]["point"] and 2.0 <= r.leader["x"] <= 3.0
     assert r.followers["F"]["y"] == pytest.approx(min(1.0, 3 - r.leader["x"]), abs=1e-7)
     assert r.leader_objective == pytest.approx(r.leader["x"])
+
+
+def test_probes_stay_in_the_leader_s_set_where_the_follower_has_none_outside():
+    """0 <= y <= x: at the bound x = 0 the follower's set is {0}, and outside it (x = -delta,
+    where a symmetric probe went) it is empty. There the probes are projected onto the leader's
+    box, and the run from x = 0 reaches the optimum: y = min(x, 1), F = (x - 3/2)^2 - 2 min(x, 1) is least
+    at x = 3/2, F = -2."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, 2))
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, None))
+    g.F.c = pyo.Constraint(expr=g.F.y <= g.x)
+    g.F.cost = pyo.Objective(expr=(g.F.y - 1) ** 2)
+    g.cost = pyo.Objective(expr=(g.x - 1.5) ** 2 - 2 * g.F.y)
+    r = so.solve(g, "tikhonov-zo", start={"x": 0.0})
+    assert r.status == "feasible"
+    assert r.leader["x"] == pytest.approx(1.5, abs=1e-3)
+    assert r.leader_objective == pytest.approx(-2.0, abs=1e-6)
