@@ -353,6 +353,26 @@ def test_gradient_play_onto_a_face_where_the_entropy_is_undefined_steps_back():
     assert eq.z[: ev.n_x] == pytest.approx(played.z[: ev.n_x], abs=1e-6)
 
 
+def test_play_that_marches_off_along_a_ray_stops_after_MARCH_equal_steps():
+    """The follower min (x - 1) y over y >= 0 has no best response for x < 1: play's gradient is
+    the constant x - 1, and every step adds the same 0.1 (1 - x) to y. It stops after MARCH equal
+    steps instead of marching to max_iter (20000 steps, a second each: the kkt oracle's rescues
+    ran it four times per failing line-search trial of the gradient method)."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, 3))
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, None))
+    g.F.cost = pyo.Objective(expr=(g.x - 1) * g.F.y)
+    g.cost = pyo.Objective(expr=(g.x - 0.5) ** 2 + g.F.y)
+    ev = KKTEvaluator(g)
+    z0 = np.zeros(ev.n_z)
+    eq = DynamicsOracle(g, ev, start="given")(np.array([0.5]), z0)
+    assert not eq.converged and eq.iterations == dynamics.MARCH + 1
+    assert eq.message.startswith("play marched off along a ray")
+    bounded = DynamicsOracle(g, ev, start="given")(np.array([1.5]), z0)
+    assert bounded.converged and bounded.z[0] == pytest.approx(0.0, abs=1e-9)
+
+
 def test_the_ipopt_rescue_compiles_once_and_holds_each_call_at_its_leader_decision():
     # one NLP for every call: the leader's Vars are held at pi by equal bounds, so a second
     # decision gives its own equilibrium (the evaluator's KKT residual, not the NLP's, says so)

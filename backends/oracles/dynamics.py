@@ -11,7 +11,10 @@ below ``POLISH_FROM``), and at the latest when it is below 1e-3 tol, the multipl
 returned when it is where play is going: play contracts by a rate rho per step (the ratio of its
 last two steps), so the rest of its path from x is at most about step * rho / (1 - rho) long
 (Aitken's estimate), and the equilibrium must lie within twice that of x. Otherwise play goes on;
-below 1e-3 tol the polished point is returned whatever it is.
+below 1e-3 tol the polished point is returned whatever it is. Play that repeats one and the same
+step ``MARCH`` times stops and is polished once: the followers' gradients are constant along its
+ray, so every further step repeats it (a follower whose linear cost is unbounded at this leader
+decision), where it would otherwise march to ``max_iter``.
 A step to a point where the followers' functions cannot be evaluated (log 0 on a face of the
 simplex, under an entropy term) is halved toward the point it left until they can, and the rest
 of the call plays with the step length eta halved as often; a start there moves toward the
@@ -45,6 +48,11 @@ POLISH_FROM = 1e-3
 #: halvings of a play step (toward the point it left) that lands where the followers' functions
 #: cannot be evaluated
 HALVINGS = 30
+#: play that takes one and the same step MARCH times in a row (within MARCH_RTOL) stops: its
+#: gradients are constant along a ray, every further step repeats it, and no equilibrium lies ahead
+MARCH = 100
+MARCH_RTOL = 1e-9
+MARCHED = "the followers' costs fall linearly along it, without bound (no equilibrium ahead)"
 
 
 class DynamicsOracle(Oracle):
@@ -128,13 +136,17 @@ class DynamicsOracle(Oracle):
             # point's residual then rejects: no numpy warning for the caller
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 try:
-                    step, rate = self._play(z, pi, played, final)
+                    step, rate, marched = self._play(z, pi, played, final)
                     estimate = with_multipliers(ev, z[:n_x], pi, self.tol)
                 except (PyNumeroEvaluationError, ArithmeticError) as exc:
                     return Equilibrium(
                         z, np.inf, False, played[0], self.name, f"cannot evaluate: {exc}"
                     )
                 eq = self.polish(pi, estimate)
+            if marched:
+                if not eq.converged:
+                    eq.message = f"play marched off along a ray ({MARCH} equal steps): {MARCHED}"
+                break
             if step <= final or played[0] >= self.max_iter:
                 break
             if eq.converged and self._is_limit(eq.z[:n_x], z[:n_x], step, rate):
@@ -152,10 +164,11 @@ class DynamicsOracle(Oracle):
 
     def _play(
         self, z: np.ndarray, pi: np.ndarray, played: list[int], final: float
-    ) -> tuple[float, float]:
+    ) -> tuple[float, float, bool]:
         """Projected gradient steps on z[:n_x] in place, counted in played[0], until the step is
-        at most a tenth of this call's first one and at most ``POLISH_FROM``, or at most ``final``;
-        (the last step's length, its ratio to the one before). A step to a point where the
+        at most a tenth of this call's first one and at most ``POLISH_FROM``, or at most ``final``,
+        or ``MARCH`` steps in a row have been one and the same vector; (the last step's length,
+        its ratio to the one before, whether play marched). A step to a point where the
         followers' functions cannot be evaluated (a face of the simplex under an entropy term,
         log 0) is halved until they can: the points between two of the convex sets' points are
         in the sets (:meth:`_evaluable`)."""
@@ -163,18 +176,24 @@ class DynamicsOracle(Oracle):
         step = previous = until = np.inf
         grad, _ = self._evaluable(z, z[:n_x].copy(), pi, self._center)
         eta = self.eta
+        last, repeats = None, 0
         while played[0] < self.max_iter and not self.late():
             played[0] += 1
             x = self.projection(z[:n_x] - eta * grad)
             before = z[:n_x].copy()
             grad, halved = self._evaluable(z, x, pi, before)
             eta *= 0.5**halved
-            previous, step = step, float(np.max(np.abs(z[:n_x] - before), initial=0.0))
+            move = z[:n_x] - before
+            previous, step = step, float(np.max(np.abs(move), initial=0.0))
             if previous == np.inf:  # this call's first step
                 until = max(final, min(POLISH_FROM, step / 10))
             if step <= until:
                 break
-        return step, step / previous if previous > 0 else 0.0
+            same = last is not None and np.allclose(move, last, rtol=MARCH_RTOL, atol=0.0)
+            repeats, last = (repeats + 1 if same else 0), move
+            if repeats >= MARCH:
+                return step, 1.0, True
+        return step, step / previous if previous > 0 else 0.0, False
 
     def _evaluable(self, z: np.ndarray, x: np.ndarray, pi: np.ndarray, anchor: np.ndarray):
         """Move z[:n_x] to the first of x, (x + anchor) / 2, (x + 3 anchor) / 4, ... at which the
