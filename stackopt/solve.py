@@ -18,6 +18,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from stackopt.blas_threads import one_blas_thread
 from stackopt.certificate import certification
 from stackopt.errors import ModelError, OptionError, SolverUnavailableError
 from stackopt.game import StackelbergGame
@@ -80,6 +81,7 @@ def solve(
     the oracles' Ipopt rescues, the Markov NLP (SCIP stays quiet: its log through Pyomo's
     capture can fill the pipe and block). Progress goes to the ``logging`` logger
     ``stackopt.<method>`` at INFO (start; end with status and time).
+    BLAS (OpenBLAS, MKL) runs on one thread during the solve (:mod:`stackopt.blas_threads`).
     Raises :class:`ModelError` for a malformed model, ``ValueError`` for an unknown method,
     :class:`stackopt.errors.UnknownOptionError` (a ``TypeError``) for an unknown option, with the
     nearest option names, :class:`OptionError` for a bad option value and
@@ -96,7 +98,7 @@ def solve(
     log.info("%s: solving %s with %s", method, _name(game), options or "default options")
     start = time.perf_counter()
     try:
-        with certification(certify), solver_output(tee):
+        with certification(certify), solver_output(tee), one_blas_thread():
             result = run(game, **options)
     except (ModelError, OptionError, SolverUnavailableError):
         raise

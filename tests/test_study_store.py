@@ -10,13 +10,12 @@ import subprocess
 
 import pandas as pd
 import pytest
-from threadpoolctl import threadpool_info
 
 import stackopt as so
 from stackopt.app import report
 from stackopt.app.cli import main
 from stackopt.app.study import Store
-from stackopt.app.study.cell import Cell, run_cell, source_revision
+from stackopt.app.study.cell import source_revision
 from stackopt.models import duopoly
 
 METHODS = [
@@ -136,18 +135,6 @@ def test_source_revision_names_the_commit_and_local_changes(tmp_path):
     assert source_revision(tmp_path) == f"+g{head}"
     (tmp_path / "stackopt" / "a.py").write_text("x = 2\n")
     assert source_revision(tmp_path) == f"+g{head}.dirty"
-
-
-def test_a_cell_runs_its_blas_on_one_thread():
-    seen = []
-
-    def recording_duopoly(seed: int = 0):
-        seen.extend(p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas")
-        return duopoly()
-
-    cell = Cell("duopoly", recording_duopoly, {}, 0, "initial", {"method": "initial"})
-    assert run_cell(cell)["status"] == "feasible"
-    assert seen and set(seen) == {1}
 
 
 @contextlib.contextmanager

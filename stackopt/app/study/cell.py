@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from pyomo.environ import Objective, maximize
-from threadpoolctl import threadpool_limits
 
 from stackopt.app.study.option_checks import runner_of, takes_keyword
 from stackopt.errors import OptionError
@@ -174,20 +173,14 @@ def row(cell: Cell, result: Result, sense: str = "") -> dict[str, Any]:
 
 def run_cell(cell: Cell) -> dict[str, Any]:
     """Build the cell's game, solve it, and return its row; any exception becomes an error row.
-
-    A study runs its cells side by side, so each cell's BLAS (OpenBLAS, MKL) runs on one thread:
-    threads would compete for the same cores, and the dense factorizations of KKT systems are too
-    small to gain from them (the security game's 411 x 411 LU: 3.6 ms on one thread, 5-7 ms on
-    two; benchmarks/security_step.py).
-    """
+    Cells run side by side; each solve's BLAS runs on one thread (:func:`stackopt.solve`)."""
     start = time.perf_counter()
     sense = ""
     try:
-        with threadpool_limits(1, user_api="blas"):
-            params, options = instance_and_options(cell)
-            game = cell.factory(**params)
-            sense = leader_sense(game)
-            result = solve(game, **options)
+        params, options = instance_and_options(cell)
+        game = cell.factory(**params)
+        sense = leader_sense(game)
+        result = solve(game, **options)
     except Exception as exc:
         result = Result(status="error", message=f"{type(exc).__name__}: {exc}")
         result.wall_time = time.perf_counter() - start
