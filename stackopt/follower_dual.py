@@ -2,7 +2,11 @@
 
 The price of constraint c of follower i is d f_i*/d rhs_c, the derivative of the follower's optimal
 objective in the constraint's right-hand side, in the sense of f_i's own objective: a market
-operator minimizing cost sees a positive price on a demand balance ``supply >= demand``. It is the
+operator minimizing cost sees a positive price on a demand balance ``supply >= demand``. The
+right-hand side is the side without follower Vars, as written: ``supply >= demand``,
+``demand <= supply`` and ``supply - demand >= 0`` price the same demand, whether it is a constant
+or the leader's decision (Pyomo's own normal form, body - upper <= 0, would flip the sign of the
+first two when demand is a Var). It is the
 constraint's multiplier in the followers' KKT system (:meth:`stackopt.kkt.KKTSystem.price_terms`,
 with the sign made explicit there), so on the MPEC path it is a variable of the single-level
 problem, and on the gradient path part of the equilibrium z, differentiated exactly by the implicit

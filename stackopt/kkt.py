@@ -22,6 +22,7 @@ import pyomo.environ as pyo
 from pyomo.core.base.constraint import ConstraintData
 from pyomo.core.base.var import VarData
 from pyomo.core.expr.calculus.derivatives import Modes, differentiate
+from pyomo.core.expr.numvalue import is_potentially_variable
 from pyomo.core.expr.visitor import identify_variables, replace_expressions
 
 from stackopt.errors import ModelError
@@ -100,7 +101,8 @@ class KKTSystem:
         The price of constraint c of follower i is d f_i* / d rhs_c in the sense of f_i's own
         objective: sign_i * sum over c's rows of rhs_slope * multiplier (the envelope theorem: the
         Lagrangian's derivative in rhs), with sign_i = +1 for a minimizing follower and -1 for a
-        maximizing one; for a minimization this is Pyomo's sign convention for duals. A ranged
+        maximizing one; rhs_c is c's side without follower Vars (:func:`_data_side_first`), and for
+        a constant one this is Pyomo's sign convention for duals. A ranged
         constraint's price is that of whichever side binds. A shared constraint's price is its
         common multiplier as the price of a follower of weight 1, in the followers' sense when they
         all minimize or all maximize, in a minimizer's otherwise; the copies of a non-variational
@@ -130,26 +132,49 @@ class KKTSystem:
         }
 
 
+def _data_side_first(c: ConstraintData, follower: set[int]) -> bool:
+    """Whether ``c``, written ``lhs <= rhs`` or ``lhs == rhs`` (Pyomo's order: ``a >= b`` is
+    ``b <= a``) with Vars on both sides, has no follower Var in lhs and some in rhs. Pyomo's body
+    is then lhs - rhs with the bound 0, and c's right-hand side in the economic sense, the side
+    of the data (constants, the leader's decisions), is lhs: ``supply >= demand`` prices demand
+    whether it is a constant or the leader's Var."""
+    args = c.expr.args
+    if len(args) != 2 or not all(is_potentially_variable(a) for a in args):
+        return False  # a constant side: Pyomo's bound already is the data side
+    lhs, rhs = ({id(v) for v in identify_variables(a)} & follower for a in args)
+    return not lhs and bool(rhs)
+
+
 def _constraint_rows(
-    c: ConstraintData, binds: tuple[int, ...], weights: tuple[float, ...], name: str | None = None
+    c: ConstraintData,
+    binds: tuple[int, ...],
+    weights: tuple[float, ...],
+    follower: set[int],
+    name: str | None = None,
 ) -> tuple[list[Inequality], list[Equality]]:
-    """The rows of Pyomo constraint ``c``, priced under ``name`` (default: c's name)."""
+    """The rows of Pyomo constraint ``c``, priced under ``name`` (default: c's name) in its
+    right-hand side, the side of the data (:func:`_data_side_first`; ``follower`` holds the ids
+    of the followers' Vars): the row of ``body <= upper`` or ``body == upper`` has the slope -1
+    in ``upper``, or +1 in the data side lhs of ``body = lhs - rhs``."""
     name = name or c.name
+    slope = 1.0 if _data_side_first(c, follower) else -1.0
     if c.equality:
-        return [], [Equality(name, binds, c.body - c.upper, name, -1.0, weights)]
+        return [], [Equality(name, binds, c.body - c.upper, name, slope, weights)]
     ineq = []
     if c.lower is not None:
         ineq.append(Inequality(f"{name}[lower]", binds, c.lower - c.body, name, 1.0, weights))
     if c.upper is not None:
-        ineq.append(Inequality(f"{name}[upper]", binds, c.body - c.upper, name, -1.0, weights))
+        ineq.append(Inequality(f"{name}[upper]", binds, c.body - c.upper, name, slope, weights))
     return ineq, []
 
 
-def _follower_rows(part: FollowerPart, index: int) -> tuple[list[Inequality], list[Equality]]:
+def _follower_rows(
+    part: FollowerPart, index: int, follower: set[int]
+) -> tuple[list[Inequality], list[Equality]]:
     ineq: list[Inequality] = []
     eq: list[Equality] = []
     for c in part.constraints:
-        more_ineq, more_eq = _constraint_rows(c, (index,), (1.0,))
+        more_ineq, more_eq = _constraint_rows(c, (index,), (1.0,), follower)
         ineq += more_ineq
         eq += more_eq
     for v in part.vars:
@@ -210,8 +235,9 @@ def compile_kkt(structure: GameStructure, name: str = KKT_BLOCK) -> KKTSystem:
             )
     inequalities: list[Inequality] = []
     equalities: list[Equality] = []
+    follower = {id(v) for v in structure.follower_vars}
     for i, part in enumerate(structure.followers):
-        ineq, eq = _follower_rows(part, i)
+        ineq, eq = _follower_rows(part, i, follower)
         inequalities += ineq
         equalities += eq
     for shared in structure.shared:
@@ -222,7 +248,7 @@ def compile_kkt(structure: GameStructure, name: str = KKT_BLOCK) -> KKTSystem:
             names = [structure.followers[i].name for i in shared.followers]
             copies = [(f"{c.name}@{n}", (i,), (1.0,)) for n, i in zip(names, shared.followers)]
         for priced_as, binds, weights in copies:
-            ineq, eq = _constraint_rows(c, binds, weights, priced_as)
+            ineq, eq = _constraint_rows(c, binds, weights, follower, priced_as)
             inequalities += ineq
             equalities += eq
 

@@ -39,8 +39,10 @@ class Result:
     leader: dict[str, Any] = field(default_factory=dict)
     followers: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: each follower constraint's shadow price at the recomputed equilibrium, by constraint name:
-    #: d(follower's optimal objective)/d(right-hand side), in the sense of that follower's objective
-    #: (Pyomo's sign convention for a minimization; :meth:`stackopt.kkt.KKTSystem.price_terms`)
+    #: d(follower's optimal objective)/d(right-hand side), in the sense of that follower's objective,
+    #: the right-hand side being the side without follower Vars (``supply >= demand`` prices demand,
+    #: a constant or the leader's Var; for a constant, Pyomo's sign convention for a minimization;
+    #: :meth:`stackopt.kkt.KKTSystem.price_terms`)
     duals: dict[str, float] = field(default_factory=dict)
     wall_time: float = 0.0
     history: list[dict[str, Any]] = field(default_factory=list)

@@ -52,6 +52,50 @@ def test_the_price_in_a_leader_constraint():
     assert res.leader_objective == pytest.approx(200, abs=1e-3)
 
 
+BALANCES = {
+    "supply >= demand": lambda s, d: s >= d,
+    "demand <= supply": lambda s, d: d <= s,
+    "supply - demand >= 0": lambda s, d: s - d >= 0,
+    "supply == demand": lambda s, d: s == d,
+    "demand == supply": lambda s, d: d == s,
+}
+
+
+@pytest.mark.parametrize("written", list(BALANCES))
+def test_the_price_is_in_the_side_without_follower_vars_however_it_is_written(written):
+    """The operator meets a demand d chosen by the leader from generators of cost 10 (capacity 8)
+    and 30 (capacity 6): at d = 10 the marginal unit costs 30, so the price d cost*/d d is +30.
+    Pyomo's normal form of the first, second and last spellings, d - supply <= 0, would give -30."""
+    g = so.StackelbergGame()
+    g.d = pyo.Var(bounds=(0, 12), initialize=10.0)
+    g.M = so.Follower()
+    g.M.g0 = pyo.Var(bounds=(0, 8))
+    g.M.g1 = pyo.Var(bounds=(0, 6))
+    g.M.cost = pyo.Objective(expr=10 * g.M.g0 + 30 * g.M.g1)
+    g.M.balance = pyo.Constraint(expr=BALANCES[written](g.M.g0 + g.M.g1, g.d))
+    g.revenue = pyo.Objective(expr=so.dual(g.M.balance) * g.d, sense=pyo.maximize)
+    res = so.solve(g, method="initial")
+    assert res.duals["M.balance"] == pytest.approx(30.0, abs=1e-6)
+    assert res.leader_objective == pytest.approx(300.0, abs=1e-4)
+
+
+def test_a_floor_set_by_the_leader_is_priced_as_a_floor():
+    """The follower min (y - 5)^2 s.t. y >= x pays 2 (x - 5) for each unit of the floor x above 5;
+    the leader, max price - (x - 5)^2 / 4, takes x = 9 and 8 - 4 = 4 (it stopped at x = 5, value
+    0, under the flipped sign, sos1 claiming optimal)."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, 10), initialize=1.0)
+    g.F = so.Follower()
+    g.F.y = pyo.Var()
+    g.F.cost = pyo.Objective(expr=(g.F.y - 5) ** 2)
+    g.F.floor = pyo.Constraint(expr=g.F.y >= g.x)
+    g.value = pyo.Objective(expr=so.dual(g.F.floor) - (g.x - 5) ** 2 / 4, sense=pyo.maximize)
+    res = so.solve(g, method="mpec", strategy="sos1")
+    assert res.status == "optimal", res.message
+    assert res.leader["x"] == pytest.approx(9.0, abs=1e-6)
+    assert res.leader_objective == pytest.approx(4.0, abs=1e-6)
+
+
 def test_a_price_is_refused_where_it_has_no_meaning():
     g = strategic_generator()
     g.M.cost.set_value(g.M.cost.expr + so.dual(g.M.balance) * g.M.g0)
