@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -267,6 +267,8 @@ class _Found:
     warnings: list[str] = field(default_factory=list)
     #: an exact strategy's proven value, before polishing (StrategyOutcome.bound)
     bound: float | None = None
+    #: the global solver's own point where the polishing replaced it (StrategyOutcome.unpolished)
+    unpolished: dict[str, float] | None = None
 
 
 def _multistart(strat, solver, game, cuts, plan: StartPlan, deadline, solver_options, watch, judge):
@@ -360,6 +362,7 @@ def _solve_start(strat, problem, chosen, solver_options, deadline) -> _Found:
         outcome.caveat,
         outcome.warnings,
         outcome.bound,
+        outcome.unpolished,
     )
 
 
@@ -406,6 +409,31 @@ class _Judge:
         return self.evaluator.leader_sign
 
     def __call__(self, found: _Found) -> Result:
+        """The certified Result of ``found``; where a polished point is not certified optimal, the
+        better of it and the global solver's own point (:mod:`.strategies.exact_polish`)."""
+        result = self._certified(found)
+        if found.unpolished is None or result.status == "optimal":
+            return result
+        info = {k: v for k, v in found.info.items() if k != "mpec_multipliers"}
+        info["polish"] = {**info.get("polish", {}), "accepted": False}
+        message = (
+            f"{found.run.status}: the global solver's own point (its polished point was rated "
+            f"{result.status} at {result.leader_objective:.8g})"
+        )
+        run = SolverRun(found.run.status, message, True, found.run.iterations)
+        own = self._certified(
+            replace(
+                found,
+                values=found.unpolished,
+                reported=found.bound,
+                run=run,
+                info=info,
+                unpolished=None,
+            )
+        )
+        return own if _rank(own, self.sign) < _rank(result, self.sign) else result
+
+    def _certified(self, found: _Found) -> Result:
         status = found.run.status
         if self.watch.stopped and status == "time_limit":  # cut short by the callback
             status, found.run = (

@@ -235,8 +235,10 @@ def derive_status(
         elif not _attains(certificate.objective, gb):
             why = (
                 f"the objective at the recomputed equilibrium, {certificate.objective:.6g}, is not "
-                f"the proven bound {gb.bound:.6g} (the followers' response is not unique: the "
-                "recomputed one is worse for the leader than the solver's)"
+                f"the proven bound {gb.bound:.6g} (the solver's follower point is not the "
+                "equilibrium recomputed at its decision: a KKT point that is no best response of "
+                "a nonconvex follower, a tie of the responses, or a decision within the "
+                "solver's tolerance of where the response changes)"
             )
         else:
             return "optimal", ""

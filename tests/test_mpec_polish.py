@@ -109,3 +109,25 @@ def test_scips_global_optimum_is_polished_to_a_stationary_point(name):
     assert res.status == "optimal" and res.info["polish"]["accepted"]
     assert res.leader_objective == pytest.approx(problem.optimum, abs=1e-7)
     assert res.certificate.stationarity.kind in ("S", "B")
+
+
+@pytest.mark.parametrize("strategy", ["bigm", "sos1"])
+def test_the_solvers_own_point_is_kept_where_the_polish_steps_past_a_tie(strategy):
+    """The traffic min (1 + T) f1 + 3 f2 s.t. f1 + f2 = 10 is indifferent at the toll T = 2, where
+    the leader's revenue T f1 is 20 with f1 = 10 (the optimistic convention); above it f1 = 0.
+    The TNLP's interior point stops at T = 2 + 4e-8, past the tie, where the recomputed response
+    gave 11.64 (feasible); the global solver's own point T = 2 is judged too and kept."""
+    g = so.StackelbergGame()
+    g.T = pyo.Var(bounds=(0, 5), initialize=0.5)
+    g.F = so.Follower()
+    g.F.f1 = pyo.Var(bounds=(0, 10), initialize=0.0)
+    g.F.f2 = pyo.Var(bounds=(0, 10), initialize=0.0)
+    g.F.cost = pyo.Objective(expr=(1 + g.T) * g.F.f1 + 3 * g.F.f2)
+    g.F.demand = pyo.Constraint(expr=g.F.f1 + g.F.f2 == 10)
+    g.revenue = pyo.Objective(expr=g.T * g.F.f1, sense=pyo.maximize)
+    res = so.solve(g, method="mpec", strategy=strategy)
+    assert res.status == "optimal", res.message
+    assert res.leader["T"] == pytest.approx(2.0, abs=1e-9)
+    assert res.leader_objective == pytest.approx(20.0, abs=1e-6)
+    assert "the global solver's own point" in res.message
+    assert res.info["polish"]["accepted"] is False

@@ -74,6 +74,8 @@ class StrategyOutcome:
     #: an exact strategy's proven value: the leader objective at the global solver's own point,
     #: before any polishing moved it (None for local strategies)
     bound: float | None = None
+    #: the global solver's own point (``MPECProblem.values``) where the polishing replaced it
+    unpolished: dict[str, float] | None = None
 
 
 def solve_once(

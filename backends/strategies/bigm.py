@@ -151,9 +151,9 @@ class BigM(ExactStrategy):
                 "valid (Pineda and Morales 2019); leave them out to have them derived"
             )
         bound = problem.objective_value() if run.has_solution else None
-        run, polished = self.polish_point(problem, run, deadline, history)
+        run, polished, own = self.polish_point(problem, run, deadline, history)
         info = {"big_m": self._table(problem), "big_m_active": held, **polished}
-        return StrategyOutcome(run, history, info, caveat, warnings, bound)
+        return StrategyOutcome(run, history, info, caveat, warnings, bound, own)
 
     def _table(self, problem: MPECProblem) -> dict[str, dict]:
         """Each pair's M values and where they came from (``Result.info["big_m"]``)."""

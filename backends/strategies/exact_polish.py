@@ -11,7 +11,11 @@ fixed at 0, both sides where both are within ``BIACTIVE_GUESS`` of 0 (the TNLP's
 then tell which side to release). At a point complementary to 1e-6 these are the sides the
 solver's branching fixed (bigm's binaries, sos1's SOS branches). Ipopt solves it from the
 solver's point; its point and MPEC multipliers replace the solver's when it is solved and no
-worse in the leader's objective (up to the tolerance of :func:`.polish.polish`). Discrete Vars
+worse in the leader's objective (up to the tolerance of :func:`.polish.polish`). The solver's own
+point is kept beside it (``StrategyOutcome.unpolished``) and judged too where the polished one is
+not certified optimal: Ipopt's interior point can step past a tie of the followers' responses by
+its tolerance (a toll T = 2 + 4e-8 where the traffic is indifferent at T = 2), where the
+recomputed response is another, worse for the leader. Discrete Vars
 make the TNLP no NLP: a model with any is not polished, and the certificate judges the solver's
 point as it is.
 """
@@ -45,18 +49,19 @@ class ExactStrategy(Strategy):
         run = solve_once(problem, solver, options, deadline)
         history = [self._row(problem, run)]
         bound = problem.objective_value() if run.has_solution else None
-        run, info = self.polish_point(problem, run, deadline, history)
-        return StrategyOutcome(run, history, info, bound=bound)
+        run, info, own = self.polish_point(problem, run, deadline, history)
+        return StrategyOutcome(run, history, info, bound=bound, unpolished=own)
 
     def polish_point(
         self, problem: MPECProblem, run: SolverRun, deadline: float | None, history: list[dict]
-    ) -> tuple[SolverRun, dict[str, Any]]:
-        """The run (its message says whether the polished point replaced the solver's) and the
-        polishing's ``Result.info`` entries; the TNLP solves add a row to ``history``. Nothing is
+    ) -> tuple[SolverRun, dict[str, Any], dict[str, float] | None]:
+        """The run (its message says whether the polished point replaced the solver's), the
+        polishing's ``Result.info`` entries and the solver's own point where the polished one
+        replaced it (None otherwise); the TNLP solves add a row to ``history``. Nothing is
         polished without a point, a pair or Ipopt, or with a discrete Var outside the strategy's
         own (bigm's binaries)."""
         if not (run.status in POLISHED and run.has_solution and problem.pairs):
-            return run, {}
+            return run, {}, None
         value = problem.objective_value()
         own = ComponentSet(problem.block.component_data_objects(pyo.Var))
         discrete = any(
@@ -64,7 +69,8 @@ class ExactStrategy(Strategy):
             for v in problem.model.component_data_objects(pyo.Var)
         )
         if value is None or discrete or not available("ipopt"):
-            return run, {}
+            return run, {}, None
+        own = problem.values()
         sign = 1.0 if problem.leader_objective.sense == pyo.minimize else -1.0
         polished = polish(problem, {}, deadline, sign * value)
         tnlp = SolverRun(
@@ -77,4 +83,4 @@ class ExactStrategy(Strategy):
                 f"({polished.stationarity}-stationary at its multipliers)"
             )
             run = SolverRun(run.status, message, True, run.iterations)
-        return run, polished.info()
+        return run, polished.info(), own if polished.accepted else None
