@@ -47,6 +47,18 @@ _STATUS = {
     TC.infeasibleOrUnbounded: "error",  # unless the feasibility solve decides (run_solver)
 }
 
+#: a termination condition in words (its name otherwise)
+_WORDS = {
+    TC.optimal: "optimal",
+    TC.globallyOptimal: "optimal",
+    TC.locallyOptimal: "locally optimal",
+    TC.maxTimeLimit: "stopped at the time limit",
+    TC.maxIterations: "stopped at its iteration limit",
+    TC.maxEvaluations: "stopped at its evaluation limit",
+    TC.unbounded: "unbounded",
+    TC.infeasible: "infeasible",
+}
+
 #: Ipopt refuses NaN or infinite derivatives (a status) instead of factorizing them
 IPOPT_NAN_CHECK = {"check_derivatives_for_naninf": "yes"}
 #: an evaluation error (a division by zero inside the bounds) ends an Ipopt solve as an error
@@ -68,6 +80,8 @@ class SolverRun:
     has_solution: bool
     #: the solver's iterations, where it reports them
     iterations: int = 0
+    #: the solver proved the objective unbounded (the status is then "error")
+    unbounded: bool = False
 
 
 @functools.cache
@@ -131,9 +145,13 @@ def _infeasible_or_unbounded(
         for obj in objectives:
             obj.activate()
     if run.status in ("optimal", "feasible"):
-        return SolverRun("error", "unbounded (a feasible point exists)", False)
+        return SolverRun(
+            "error", f"{solver}: unbounded (a feasible point exists)", False, unbounded=True
+        )
     if run.status == "infeasible":
-        return SolverRun("infeasible", "infeasible (no point, whatever the objective)", False)
+        return SolverRun(
+            "infeasible", f"{solver}: infeasible (no point, whatever the objective)", False
+        )
     return SolverRun(
         "error", f"infeasible or unbounded (the feasibility solve: {run.message})", False
     )
@@ -200,4 +218,7 @@ def run_solver(
             model.solutions.load_from(res)
     elif status == "optimal":
         has = False
-    return SolverRun(status, str(tc), has)
+    message = f"{solver}: {_WORDS.get(tc, str(tc))}"
+    if status in ("time_limit", "iteration_limit") and not has:
+        message += " before it found a feasible point"
+    return SolverRun(status, message, has, unbounded=tc == TC.unbounded)

@@ -334,7 +334,7 @@ def run(
                 claim, message = "time_limit", f"time limit after {k} iterations"
                 break
             run_ = run_solver(master, "scip", time_limit=left)
-            if run_.message.startswith("unbounded"):
+            if run_.unbounded:
                 yz = None if seen else _starting_part(sub, data, left)
                 if yz is not None:  # its value function bounds what the relaxation leaves open
                     seen.add(yz)
