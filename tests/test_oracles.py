@@ -353,11 +353,12 @@ def test_gradient_play_onto_a_face_where_the_entropy_is_undefined_steps_back():
     assert eq.z[: ev.n_x] == pytest.approx(played.z[: ev.n_x], abs=1e-6)
 
 
-def test_play_that_marches_off_along_a_ray_stops_after_MARCH_equal_steps():
+def test_play_along_a_ray_doubles_its_step_and_stops_out_of_reach_where_no_face_ends_it():
     """The follower min (x - 1) y over y >= 0 has no best response for x < 1: play's gradient is
-    the constant x - 1, and every step adds the same 0.1 (1 - x) to y. It stops after MARCH equal
-    steps instead of marching to max_iter (20000 steps, a second each: the kkt oracle's rescues
-    ran it four times per failing line-search trial of the gradient method)."""
+    the constant x - 1, and every step adds the same 0.1 (1 - x) to y. After REPEATS equal moves
+    the step doubles at each step, and play stops once y passes OUT_OF_REACH (it marched 20000
+    steps, a second, in each of the kkt oracle's rescues of every failing line-search trial). For
+    x > 1 the ray ends at the face y = 0: the equilibrium."""
     g = so.StackelbergGame()
     g.x = pyo.Var(bounds=(0, 3))
     g.F = so.Follower()
@@ -367,10 +368,32 @@ def test_play_that_marches_off_along_a_ray_stops_after_MARCH_equal_steps():
     ev = KKTEvaluator(g)
     z0 = np.zeros(ev.n_z)
     eq = DynamicsOracle(g, ev, start="given")(np.array([0.5]), z0)
-    assert not eq.converged and eq.iterations == dynamics.MARCH + 1
+    assert not eq.converged and eq.iterations < dynamics.REPEATS + 50
     assert eq.message.startswith("play marched off along a ray")
+    z0[0] = 5.0
     bounded = DynamicsOracle(g, ev, start="given")(np.array([1.5]), z0)
     assert bounded.converged and bounded.z[0] == pytest.approx(0.0, abs=1e-9)
+    assert bounded.iterations < 20
+
+
+def test_play_reaches_the_vertex_of_a_linear_follower_near_a_tie_in_few_steps():
+    """Traffic min (1 + T) f1 + 3 f2 s.t. f1 + f2 = 10 at T = 2 - 1e-4: route 1 is cheaper by
+    1e-4 per unit, so play's projected move is 5e-6 per step toward f1 = 10; from (5, 5) that was
+    10^6 steps at eta, and takes a few dozen as the step doubles along the ray."""
+    g = so.StackelbergGame()
+    g.T = pyo.Var(bounds=(0, 5))
+    g.F = so.Follower()
+    g.F.f1 = pyo.Var(bounds=(0, 10))
+    g.F.f2 = pyo.Var(bounds=(0, 10))
+    g.F.cost = pyo.Objective(expr=(1 + g.T) * g.F.f1 + 3 * g.F.f2)
+    g.F.demand = pyo.Constraint(expr=g.F.f1 + g.F.f2 == 10)
+    g.revenue = pyo.Objective(expr=g.T * g.F.f1, sense=pyo.maximize)
+    ev = KKTEvaluator(g)
+    z0 = np.zeros(ev.n_z)
+    z0[:2] = 5.0
+    eq = DynamicsOracle(g, ev, start="given")(np.array([2 - 1e-4]), z0)
+    assert eq.converged and eq.z[:2] == pytest.approx([10.0, 0.0], abs=1e-8)
+    assert eq.iterations < 100
 
 
 def test_the_ipopt_rescue_compiles_once_and_holds_each_call_at_its_leader_decision():

@@ -11,10 +11,12 @@ below ``POLISH_FROM``), and at the latest when it is below 1e-3 tol, the multipl
 returned when it is where play is going: play contracts by a rate rho per step (the ratio of its
 last two steps), so the rest of its path from x is at most about step * rho / (1 - rho) long
 (Aitken's estimate), and the equilibrium must lie within twice that of x. Otherwise play goes on;
-below 1e-3 tol the polished point is returned whatever it is. Play that repeats one and the same
-step ``MARCH`` times stops and is polished once: the followers' gradients are constant along its
-ray, so every further step repeats it (a follower whose linear cost is unbounded at this leader
-decision), where it would otherwise march to ``max_iter``.
+below 1e-3 tol the polished point is returned whatever it is. A move that repeats itself
+``REPEATS`` times is on a ray of constant gradients (linear costs): the step doubles while it goes
+on repeating, so that play reaches the face that ends the ray in a few dozen steps instead of
+thousands (a linear follower near a tie of its responses), or, where no face ends it (a linear
+cost unbounded at this leader decision), passes ``OUT_OF_REACH`` times the size of its start and
+stops, polished once; the step is play's own again as soon as the move changes.
 A step to a point where the followers' functions cannot be evaluated (log 0 on a face of the
 simplex, under an entropy term) is halved toward the point it left until they can, and the rest
 of the call plays with the step length eta halved as often; a start there moves toward the
@@ -48,10 +50,13 @@ POLISH_FROM = 1e-3
 #: halvings of a play step (toward the point it left) that lands where the followers' functions
 #: cannot be evaluated
 HALVINGS = 30
-#: play that takes one and the same step MARCH times in a row (within MARCH_RTOL) stops: its
-#: gradients are constant along a ray, every further step repeats it, and no equilibrium lies ahead
-MARCH = 100
-MARCH_RTOL = 1e-9
+#: play whose move repeats itself REPEATS times in a row (within REPEAT_RTOL) is on a ray of constant
+#: gradients (linear costs): its step doubles at each further repetition, back to eta as soon as the
+#: move changes (a face of the sets is reached), and play stops when it has gone beyond
+#: OUT_OF_REACH times the size of its start (no equilibrium ahead)
+REPEATS = 10
+REPEAT_RTOL = 1e-6
+OUT_OF_REACH = 1e10
 MARCHED = "the followers' costs fall linearly along it, without bound (no equilibrium ahead)"
 
 
@@ -145,7 +150,10 @@ class DynamicsOracle(Oracle):
                 eq = self.polish(pi, estimate)
             if marched:
                 if not eq.converged:
-                    eq.message = f"play marched off along a ray ({MARCH} equal steps): {MARCHED}"
+                    eq.message = (
+                        f"play marched off along a ray (beyond {OUT_OF_REACH:g} times the size of "
+                        f"its start): {MARCHED}"
+                    )
                 break
             if step <= final or played[0] >= self.max_iter:
                 break
@@ -167,19 +175,21 @@ class DynamicsOracle(Oracle):
     ) -> tuple[float, float, bool]:
         """Projected gradient steps on z[:n_x] in place, counted in played[0], until the step is
         at most a tenth of this call's first one and at most ``POLISH_FROM``, or at most ``final``,
-        or ``MARCH`` steps in a row have been one and the same vector; (the last step's length,
-        its ratio to the one before, whether play marched). A step to a point where the
-        followers' functions cannot be evaluated (a face of the simplex under an entropy term,
-        log 0) is halved until they can: the points between two of the convex sets' points are
-        in the sets (:meth:`_evaluable`)."""
+        or play has marched beyond ``OUT_OF_REACH`` along a ray; (the last step's length, its
+        ratio to the one before, whether play marched off). A move that repeats itself
+        ``REPEATS`` times doubles the step while it goes on repeating (module docstring). A step
+        to a point where the followers' functions cannot be evaluated (a face of the simplex under
+        an entropy term, log 0) is halved until they can: the points between two of the convex
+        sets' points are in the sets (:meth:`_evaluable`)."""
         n_x = self.evaluator.n_x
         step = previous = until = np.inf
         grad, _ = self._evaluable(z, z[:n_x].copy(), pi, self._center)
-        eta = self.eta
-        last, repeats = None, 0
+        eta, boost = self.eta, 1.0
+        reach = OUT_OF_REACH * max(1.0, float(np.max(np.abs(z[:n_x]), initial=0.0)))
+        expected, repeats = None, 0
         while played[0] < self.max_iter and not self.late():
             played[0] += 1
-            x = self.projection(z[:n_x] - eta * grad)
+            x = self.projection(z[:n_x] - boost * eta * grad)
             before = z[:n_x].copy()
             grad, halved = self._evaluable(z, x, pi, before)
             eta *= 0.5**halved
@@ -189,10 +199,15 @@ class DynamicsOracle(Oracle):
                 until = max(final, min(POLISH_FROM, step / 10))
             if step <= until:
                 break
-            same = last is not None and np.allclose(move, last, rtol=MARCH_RTOL, atol=0.0)
-            repeats, last = (repeats + 1 if same else 0), move
-            if repeats >= MARCH:
-                return step, 1.0, True
+            same = expected is not None and np.allclose(move, expected, rtol=REPEAT_RTOL, atol=0)
+            repeats = repeats + 1 if same else 0
+            if repeats >= REPEATS:  # a ray of constant gradients: twice the step
+                if float(np.max(np.abs(z[:n_x]))) > reach:
+                    return step, 1.0, True
+                boost *= 2.0
+            elif boost > 1.0:  # the ray has ended: back to play's own step
+                boost = 1.0
+            expected = move * 2.0 if repeats >= REPEATS else move
         return step, step / previous if previous > 0 else 0.0, False
 
     def _evaluable(self, z: np.ndarray, x: np.ndarray, pi: np.ndarray, anchor: np.ndarray):
