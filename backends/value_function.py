@@ -112,8 +112,9 @@ class _Follower:
     def __init__(self, structure: GameStructure):
         if len(structure.followers) != 1:
             raise ModelError(
-                f"method='value-function' takes one follower; {structure.game.name} has "
-                f"{len(structure.followers)}"
+                f"method='value-function' takes one follower; the game has "
+                f"{len(structure.followers)}: "
+                + ", ".join(part.name for part in structure.followers)
             )
         named = [f"SharedConstraint {s.constraint.name}" for s in structure.shared]
         named += [f"stackopt.dual({d.constraint.name})" for d in structure.duals]

@@ -110,7 +110,7 @@ def solve(
     except Exception as exc:  # a solver crash is a status, never an escaping exception
         result = Result(
             status="error",
-            message=f"{type(exc).__name__}: {exc}",
+            message=f"{type(exc).__name__}: {exc}{_cause(exc)}",
             info={"traceback": traceback.format_exc()},
         )
     if result.success and result.certificate is None:  # the one rule has no exception
@@ -133,6 +133,17 @@ def solve(
     if load_solution:
         load_solution_into(game, result)
     return result
+
+
+def _cause(exc: Exception) -> str:
+    """What an exception escaping a method says about the model, where it says something."""
+    if type(exc).__name__ == "PyNumeroEvaluationError":  # the ASL could not evaluate a function
+        return (
+            " (a function of the game cannot be evaluated at a point the method reached: a log, "
+            "square root, power or division at the edge of its domain; bound the Vars it uses "
+            "away from there)"
+        )
+    return ""
 
 
 def _name(game: Any) -> str:

@@ -28,3 +28,19 @@ def test_a_gradient_run_that_takes_all_its_steps_is_judged_at_its_returned_decis
     assert res.violation > 1e-3
     ok = so.solve(duopoly(), method="gradient", max_iter=3, **PAPER)
     assert ok.status == "feasible" and ok.violation == 0.0 and ok.message == "ran 3 steps"
+
+
+def test_a_function_the_asl_cannot_evaluate_is_an_error_status_that_says_so(monkeypatch):
+    """An evaluation error escaping a method (stackelberg-br on sqrt(y**2) at y = 0 ends so) is an
+    error status whose message says what it means for the model, not only PyNumero's words."""
+    from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
+
+    import stackopt.backends.initial as initial
+
+    def failing(game, **options):
+        raise PyNumeroEvaluationError("Error in AMPL evaluation (eval_g)")
+
+    monkeypatch.setattr(initial, "run", failing)
+    res = so.solve(duopoly(), method="initial")
+    assert res.status == "error" and res.message.startswith("PyNumeroEvaluationError")
+    assert "cannot be evaluated at a point the method reached" in res.message
