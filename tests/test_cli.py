@@ -251,3 +251,13 @@ def test_an_unknown_option_of_a_command_names_the_nearest_ones(capsys):
     assert err.startswith("usage: stackopt bench")
     assert "unrecognized arguments: --problems bard1 --methods mpec:penalty" in err
     assert "(did you mean --problem, --method?)" in err
+
+
+def test_a_solver_s_negative_zero_prints_as_zero():
+    from stackopt import Result
+    from stackopt.app.cli import _result_table
+
+    table = _result_table(
+        Result(status="feasible", leader_objective=-0.0, leader={"T": -0.0}, violation=0.0)
+    )
+    assert "-0.0" not in table and "T = 0.0" in table

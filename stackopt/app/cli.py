@@ -245,9 +245,9 @@ def run_solve(args: argparse.Namespace, extra: Sequence[str]) -> int:
 def _result_table(result: Any) -> str:
     rows = [
         ("status", result.status),
-        ("leader objective", result.leader_objective),
-        ("reported objective", result.reported_objective),
-        ("violation", result.violation),
+        ("leader objective", _number(result.leader_objective)),
+        ("reported objective", _number(result.reported_objective)),
+        ("violation", _number(result.violation)),
         ("wall time", f"{result.wall_time:.3f} s"),
         ("leader", _decisions(result.leader)),
         *((name, _decisions(values)) for name, values in result.followers.items()),
@@ -258,7 +258,12 @@ def _result_table(result: Any) -> str:
 
 
 def _decisions(values: dict[str, Any]) -> str:
-    return ", ".join(f"{k} = {v}" for k, v in values.items())
+    return ", ".join(f"{k} = {_number(v)}" for k, v in values.items())
+
+
+def _number(value: Any) -> Any:
+    """A float as Python prints it, but 0.0 for -0.0 (a solver's zero, not a negative number)."""
+    return value + 0.0 if isinstance(value, float) else value
 
 
 def run_compare(args: argparse.Namespace, extra: Sequence[str]) -> int:
