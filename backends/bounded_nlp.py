@@ -27,6 +27,7 @@ class BoundedNLP:
         rows: tuple[np.ndarray, np.ndarray] | None = None,
     ):
         self._nlp, self._lb, self._ub, self._x0 = nlp, lb, ub, x0
+        _first_derivatives_at(nlp, x0)
         if rows is not None:
             self.constraints_lb = rows[0].copy
             self.constraints_ub = rows[1].copy
@@ -42,3 +43,17 @@ class BoundedNLP:
 
     def init_primals(self) -> np.ndarray:
         return self._x0.copy()
+
+
+def _first_derivatives_at(nlp: PyomoNLP, x0: np.ndarray) -> None:
+    """Evaluate the gradient and the Jacobian at the start ``x0``: a PyNumeroEvaluationError
+    where they cannot be evaluated (sqrt(y) at y = 0). cyipopt's problem evaluates the Hessian
+    there when it is built, and PyNumero's Hessian has no error return: the ASL ends the process
+    (exit status 1, "can't evaluate sqrt'(0)"). A second derivative undefined where the first is
+    defined (y**1.5 at y = 0) still ends it: the check cannot see that far."""
+    nlp.set_primals(x0)
+    nlp.evaluate_objective()  # the ASL's gradient reuses the function's sweep at the same point
+    nlp.evaluate_grad_objective()
+    if nlp.n_constraints():
+        nlp.evaluate_constraints()
+        nlp.evaluate_jacobian()

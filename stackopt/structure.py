@@ -20,7 +20,14 @@ import pyomo.environ as pyo
 from pyomo.core.base.constraint import ConstraintData
 from pyomo.core.base.objective import ObjectiveData
 from pyomo.core.base.var import VarData
-from pyomo.core.expr.numeric_expr import AbsExpression, Expr_ifExpression, UnaryFunctionExpression
+from pyomo.core.expr.numeric_expr import (
+    AbsExpression,
+    Expr_ifExpression,
+    PowExpression,
+    ProductExpression,
+    UnaryFunctionExpression,
+)
+from pyomo.core.expr.numvalue import is_constant
 from pyomo.core.expr.visitor import identify_variables
 from pyomo.mpec import Complementarity
 
@@ -112,6 +119,22 @@ def _expression_nodes(expr):
             stack.extend(node.args)
 
 
+def _is_square(node) -> bool:
+    """u**2 or u*u."""
+    if isinstance(node, PowExpression):
+        return is_constant(node.args[1]) and pyo.value(node.args[1]) == 2
+    return isinstance(node, ProductExpression) and node.args[0] is node.args[1]
+
+
+def _is_abs_of_square(node) -> bool:
+    """sqrt(u**2) or (u**2)**0.5 (with u*u for u**2): abs(u) written another way."""
+    if isinstance(node, UnaryFunctionExpression) and node.getname() == "sqrt":
+        return _is_square(node.args[0])
+    if isinstance(node, PowExpression) and is_constant(node.args[1]):
+        return pyo.value(node.args[1]) == 0.5 and _is_square(node.args[0])
+    return False
+
+
 def _check_smooth(component, expr) -> None:
     for node in _expression_nodes(expr):
         bad = None
@@ -121,6 +144,8 @@ def _check_smooth(component, expr) -> None:
             bad = "Expr_if()"
         elif isinstance(node, UnaryFunctionExpression) and node.getname() in _NONSMOOTH_FUNCTIONS:
             bad = f"{node.getname()}()"
+        elif _is_abs_of_square(node):
+            bad = "sqrt(u**2) (that is abs(u))"
         if bad:
             raise ModelError(
                 f"{component.name} uses {bad}, which is not twice differentiable; "

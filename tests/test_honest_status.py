@@ -44,3 +44,30 @@ def test_a_function_the_asl_cannot_evaluate_is_an_error_status_that_says_so(monk
     res = so.solve(duopoly(), method="initial")
     assert res.status == "error" and res.message.startswith("PyNumeroEvaluationError")
     assert "cannot be evaluated at a point the method reached" in res.message
+
+
+def test_a_start_where_a_derivative_is_undefined_is_an_error_status_not_a_dead_process():
+    """sqrt(y) at the start y = 0: cyipopt's problem evaluates the Hessian at its start when it is
+    built, and the ASL ended the process there (exit status 1, "can't evaluate sqrt'(0)"); the
+    first derivatives are now evaluated first, and their error is the best response's."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(
+        """
+        import pyomo.environ as pyo
+        import stackopt as so
+        g = so.StackelbergGame()
+        g.x = pyo.Var(bounds=(0, 1))
+        g.F = so.Follower()
+        g.F.y = pyo.Var(bounds=(-1, 1))
+        g.F.cost = pyo.Objective(expr=(g.F.y - g.x) ** 2 + pyo.sqrt(g.F.y))
+        g.cost = pyo.Objective(expr=g.x + g.F.y)
+        res = so.solve(g, method="initial", certify=False)
+        print(res.status, res.message)
+        """
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-500:]
+    assert run.stdout.startswith("error") and "PyNumeroEvaluationError" in run.stdout

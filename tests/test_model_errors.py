@@ -119,6 +119,22 @@ def test_not_twice_differentiable():
         so.solve(g)
 
 
+@pytest.mark.parametrize(
+    "spelled",
+    [lambda u: pyo.sqrt(u**2), lambda u: (u**2) ** 0.5, lambda u: pyo.sqrt(u * u)],
+    ids=["sqrt(u**2)", "(u**2)**0.5", "sqrt(u*u)"],
+)
+def test_abs_spelled_as_the_root_of_a_square_is_refused_like_abs(spelled):
+    """An audit's follower cost (y - x)^2 + sqrt(y**2) made gradient and sos1 run past two
+    minutes and stackelberg-br end with PyNumero's words: it is abs(y), refused by name."""
+    g = base()
+    g.F.cost.set_value(spelled(g.F.y - g.x))
+    with pytest.raises(so.ModelError, match=r"F.cost uses sqrt\(u\*\*2\) \(that is abs\(u\)\)"):
+        so.solve(g)
+    g.F.cost.set_value(pyo.sqrt((g.F.y - g.x) ** 2 + 1))  # smooth: accepted
+    so.solve(g, method="initial", certify=False)
+
+
 def test_integer_follower_decision():
     g = base()
     g.F.y.domain = pyo.Integers

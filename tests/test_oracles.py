@@ -175,9 +175,10 @@ def test_a_deadline_passing_inside_a_best_response_is_the_relaxations_time_limit
 
 def test_a_deadline_passing_while_ipopt_runs_stops_the_best_response():
     """Ipopt's CPU clock does not count a wait: every evaluation of F[1]'s objective sleeps 0.1 s,
-    and the deadline, 0.05 s ahead, passes during the first. Ipopt's intermediate callback stops it
-    at its first iteration (7 evaluations when it runs to the answer q1 = 15), the best response
-    raises the time limit's RuntimeError, and the relaxation reports its time limit."""
+    and the deadline, 0.05 s ahead, passes during the first (the check of the start's derivatives,
+    backends/bounded_nlp.py). Ipopt's intermediate callback stops it at its first iteration, one
+    evaluation later (8 in all when it runs to the answer q1 = 15), the best response raises the
+    time limit's RuntimeError, and the relaxation reports its time limit."""
     import time
 
     from stackopt.backends.oracles.base import TIME_LIMIT
@@ -197,14 +198,14 @@ def test_a_deadline_passing_while_ipopt_runs_stops_the_best_response():
     values = {"q0": 30.0, "F[1].q": 50.0, "F[2].q": 10.0, "F[3].q": 20.0}
     with pytest.raises(RuntimeError, match=r"^best response of F\[1\]: the time limit has passed$"):
         br(values, time.perf_counter() + 0.05)
-    assert len(calls) == 1
+    assert len(calls) == 2
     calls.clear()
     assert br(values, time.perf_counter() + 60) == pytest.approx([15.0], abs=1e-6)
-    assert len(calls) == 7
+    assert len(calls) == 8
     calls.clear()
     relaxation.deadline = time.perf_counter() + 0.05
     eq = relaxation(np.array([30.0]), np.zeros(ev.n_z))
-    assert not eq.converged and eq.iterations == 1 and len(calls) == 1
+    assert not eq.converged and eq.iterations == 1 and len(calls) == 2
     assert eq.message == f"{TIME_LIMIT} (best response of F[1]: the time limit has passed)"
 
 
