@@ -116,6 +116,11 @@ class _Follower:
                 f"{len(structure.followers)}: "
                 + ", ".join(part.name for part in structure.followers)
             )
+        if structure.followers[0].cvxpy is not None:
+            raise ModelError(
+                f"Follower {structure.followers[0].name} is given in cvxpy: method="
+                "'value-function' takes a follower written in Pyomo (linear, with integer Vars)"
+            )
         named = [f"SharedConstraint {s.constraint.name}" for s in structure.shared]
         named += [f"stackopt.dual({d.constraint.name})" for d in structure.duals]
         if named:

@@ -63,8 +63,10 @@ class Result:
         return self.status in SUCCESS
 
     def to_dict(self) -> dict[str, Any]:
-        """A plain dictionary of every field (JSON-friendly apart from numpy scalars)."""
-        return asdict(self)
+        """A plain dictionary of every field, which ``json.dumps`` writes: a key that JSON cannot
+        hold (an indexed Var's tuple index ``(s, a)``) as its text, as the study store does, and
+        numpy arrays and scalars as lists and numbers."""
+        return _plain(asdict(self))
 
     def __repr__(self) -> str:
         obj = "None" if self.leader_objective is None else f"{self.leader_objective:.6g}"
@@ -73,3 +75,17 @@ class Result:
             f"Result(status={self.status!r}, method={self.method!r}, leader_objective={obj}, "
             f"violation={vio}, wall_time={self.wall_time:.3f}s, certificate={self.certificate!r})"
         )
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with JSON's keys and plain Python values (:meth:`Result.to_dict`)."""
+    if isinstance(value, dict):
+        return {
+            k if k is None or isinstance(k, (str, int, float, bool)) else str(k): _plain(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "tolist"):  # numpy arrays and scalars
+        return _plain(value.tolist())
+    return value

@@ -51,6 +51,26 @@ METHODS: dict[str, str] = {
 }
 
 
+#: the methods of the games that are not Pyomo models, by the game's type (each checks its own)
+OTHER_GAMES: dict[str, list[str]] = {
+    "BayesianStackelbergGame": sorted(m for m in METHODS if m.startswith("bayes-")),
+    "MarkovStackelbergGame": ["implicit-pg", "markov-nlp"],
+}
+
+
+def _check_game(method: str, game: Any) -> None:
+    """A :class:`ModelError` where ``method`` solves Pyomo games and ``game`` is none (a Bayesian
+    or Markov game), naming the methods that take it."""
+    if isinstance(game, StackelbergGame) or any(method in ms for ms in OTHER_GAMES.values()):
+        return
+    kind = type(game).__name__
+    own = OTHER_GAMES.get(kind)
+    raise ModelError(
+        f"method {method!r} needs a stackopt.StackelbergGame; got {kind}"
+        + (f", whose methods are {', '.join(own)}" if own else "")
+    )
+
+
 def _runner(method: str) -> Callable[..., Result]:
     if method not in METHODS:
         known = ", ".join(sorted(METHODS))
@@ -89,6 +109,7 @@ def solve(
     solve itself is returned as a status.
     """
     run = _runner(method)
+    _check_game(method, game)
     check_keywords(method, run, options)
     check_values(f"method {method!r}", run, options)
     for name, flag in (("certify", certify), ("tee", tee), ("load_solution", load_solution)):
@@ -159,5 +180,15 @@ def certify(game: Any, result: Result) -> Result:
     """Check ``result`` again on ``game``: a fresh Result for its point, with its status as the
     claim, earned or lowered by a new certificate (:mod:`stackopt.backends.certification.recheck`).
     """
+    if not isinstance(game, StackelbergGame):
+        raise ModelError(
+            f"so.certify checks a Result on a stackopt.StackelbergGame; got {type(game).__name__} "
+            "(a Bayesian or Markov game's Result carries the certificate of its method)"
+        )
+    mine = [kind for kind, ms in OTHER_GAMES.items() if result.method in ms]
+    if mine:
+        raise ModelError(
+            f"the Result of method {result.method!r} is for a {mine[0]}, not this StackelbergGame"
+        )
     recheck = importlib.import_module("stackopt.backends.certification.recheck")
     return recheck.certify(game, result)

@@ -299,6 +299,7 @@ def analyze(game: StackelbergGame, integer_followers: bool = False) -> GameStruc
         for v in identify_variables(comp.expr, include_fixed=False):
             if owner_of(v, comp, leader_side=True) == "leader":
                 leader_vars.setdefault(id(v), v)
+    _check_all_or_no_cvxpy(followers)
     shared = [_shared_part(c, followers, owner_of, leader_vars) for c in top if is_shared(c)]
     _check_prices(list(prices.values()), followers, shared)
     for v in game.component_data_objects(pyo.Var, active=True, descend_into=False):
@@ -352,6 +353,18 @@ def _shared_part(
         )
     weights = [component.weights.get(followers[i].name, 1.0) for i in binds]
     return SharedPart(c, binds, weights, component.variational)
+
+
+def _check_all_or_no_cvxpy(followers: list[FollowerPart]) -> None:
+    """A game with cvxpy followers has no other kind: their equilibrium is cvxpy's (best
+    responses by cvxpy, differentiation by diffcp), which a Pyomo follower cannot join."""
+    given = [part.name for part in followers if part.cvxpy is not None]
+    pyomo = [part.name for part in followers if part.cvxpy is None]
+    if given and pyomo:
+        raise ModelError(
+            f"Follower {pyomo[0]} is a Pyomo block while {given[0]} is given in cvxpy: a game "
+            "with cvxpy followers needs every follower in cvxpy (stackopt.cvxpy_follower)"
+        )
 
 
 def require_leader_vars(structure: GameStructure, what: str) -> None:

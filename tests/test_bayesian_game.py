@@ -65,3 +65,15 @@ def test_lower_bound_family_checks_its_arguments():
     with pytest.raises(ModelError, match="signs must be a vector of d = nK/2 = 2"):
         lower_bound_game(2, 2, 0.1, signs=[1, 0])
     assert lower_bound_game(3, 2, 0.0).shape == (3, 4, 2, 2)
+
+
+def test_a_bayesian_game_under_a_pyomo_method_and_its_result_on_a_pyomo_game_are_refused():
+    import stackopt as so
+    from stackopt.models import duopoly
+
+    game = one_follower()
+    with pytest.raises(ModelError, match="needs a stackopt.StackelbergGame; got .* bayes-milp"):
+        so.solve(game, method="value-function")
+    res = so.solve(game, method="bayes-milp")
+    with pytest.raises(ModelError, match="'bayes-milp' is for a BayesianStackelbergGame"):
+        so.certify(duopoly(), res)

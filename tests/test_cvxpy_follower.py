@@ -88,6 +88,24 @@ def test_cvxpy_followers_only_go_the_gradient_way():
         so.solve(cvxpy_duopoly(), method="gradient", oracle="dynamics")
 
 
+def test_a_pyomo_follower_beside_a_cvxpy_one_and_value_function_are_refused_by_name():
+    g = cvxpy_duopoly()
+    g.G = so.Follower()
+    g.G.z = pyo.Var(bounds=(0, 10))
+    g.G.cost = pyo.Objective(expr=(g.G.z - g.q0) ** 2)
+    with pytest.raises(so.ModelError, match="Follower G is a Pyomo block while F is given in"):
+        so.solve(g, method="gradient")
+    with pytest.raises(so.ModelError, match="Follower F is given in cvxpy: method='value-func"):
+        so.solve(cvxpy_duopoly(), method="value-function")
+
+
+def test_certify_refuses_a_cvxpy_game_by_name():
+    g = cvxpy_duopoly()
+    res = so.solve(g, method="initial")
+    with pytest.raises(so.ModelError, match="cannot recheck a game with cvxpy followers"):
+        so.certify(g, res)
+
+
 def test_unmapped_parameter_is_named():
     q, p = cp.Variable(), cp.Parameter(name="price")
     problem = cp.Problem(cp.Maximize(p * q - cp.square(q)))

@@ -115,3 +115,18 @@ def test_soft_best_response_solves_the_soft_bellman_system():
     np.testing.assert_allclose(V2, game.lam * logsumexp(Q2 / game.lam, axis=1), atol=1e-9)
     np.testing.assert_allclose(pi2, softmax(Q2 / game.lam, axis=1), atol=1e-12)
     np.testing.assert_allclose(partials(game, pi1, logits(pi2)).follower2, 0.0, atol=1e-9)
+
+
+def test_a_markov_game_under_a_pyomo_method_and_its_result_to_json():
+    """A method for Pyomo games refuses a Markov game by name before it runs (mpec ended error
+    with an AttributeError), and a Markov Result, whose policies are keyed by (s, a), is written
+    by json.dumps (a TypeError on the tuple keys)."""
+    import json
+
+    game = one_state()
+    with pytest.raises(so.ModelError, match="needs a stackopt.StackelbergGame; got .* markov-nlp"):
+        so.solve(game, method="mpec")
+    res = so.solve(game, method="markov-nlp")
+    assert json.loads(json.dumps(res.to_dict()))["status"] == res.status
+    with pytest.raises(so.ModelError, match="so.certify checks a Result on a stackopt.Stackel"):
+        so.certify(game, res)

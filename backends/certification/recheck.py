@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from stackopt.backends.evaluation import honest_result
 from stackopt.discrete_leader import relaxed_leader
+from stackopt.errors import ModelError
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
 from stackopt.result import Result
@@ -28,7 +29,13 @@ def certify(game: StackelbergGame, result: Result) -> Result:
     """A fresh Result for ``result``'s point on ``game``, with ``result.status`` as the claim.
 
     A Result without a point (no leader decision or no recomputed equilibrium) is returned as it
-    is: there is nothing to check."""
+    is: there is nothing to check. A game with cvxpy followers is refused (a ModelError): Pyomo
+    cannot clone their cvxpy problems, and their Result carries the certificate of its solve."""
+    if any(part.cvxpy is not None for part in analyze(game).followers):
+        raise ModelError(
+            "so.certify cannot recheck a game with cvxpy followers (Pyomo cannot clone their "
+            "cvxpy problems); the Result of its solve carries its certificate"
+        )
     clone = game.clone()
     if not load_solution(clone, result):
         return result
