@@ -95,6 +95,8 @@ def test_convergence_needs_a_history():
         report.convergence(no_history)
     fig = report.convergence(frame())
     assert fig.axes[0].get_ylabel() == "objective"
+    with pytest.raises(ValueError, match="no cell of this study records 'nokey' in its history"):
+        report.convergence(frame(), "nokey")  # a ZeroDivisionError from an empty grid of panels
 
 
 def test_report_of_a_real_study_saves_every_plot_as_png(tmp_path):

@@ -147,7 +147,11 @@ def parser() -> CommandParser:
         "--out", type=Path, help="folder for the PNG plots (default: RESULTS_report)"
     )
     report.add_argument("--param", help="a game parameter to plot the objective against")
-    report.add_argument("--history-key", help="the history entry to plot (default: the objective)")
+    report.add_argument(
+        "--history-key",
+        help="the history entry to plot (default: the first the study records of "
+        "leader_objective, objective, lagrangian, f, violation)",
+    )
     report.add_argument(
         "--export",
         type=Path,

@@ -297,7 +297,12 @@ def convergence(source: pd.DataFrame | str | Path, key: str | None = None) -> Fi
     key = key or next((k for k in HISTORY_KEYS if any(k in h for h in df["history"])), None)
     if key is None:
         raise ValueError(f"give the history key to plot; this study records {_keys(df)}")
-    df = df[df["history"].map(lambda h: key in h)]
+    recorded = df[df["history"].map(lambda h: key in h)]
+    if recorded.empty:
+        raise ValueError(
+            f"no cell of this study records {key!r} in its history; it records {_keys(df)}"
+        )
+    df = recorded
     styles = method_styles(dict.fromkeys(df["method"]))
     fig, panels = facets(list(dict.fromkeys(df["game"])))
     for game, ax in panels.items():
