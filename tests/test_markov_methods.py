@@ -155,6 +155,7 @@ def test_markov_nlp_callback_and_time_limit_end_the_starts():
         ({"leader_schedule": 0.3}, "leader_schedule 0.3 must decay faster"),
         ({"multistart": 0}, "option multistart must be a positive integer, got 0"),
         ({"start": np.ones((1, 3)) / 3}, "start must be a leader policy"),
+        ({"start": np.array([[np.nan, 1.0]])}, "start must be a leader policy: .* finite"),
         ({"max_iter": 0}, "option max_iter must be a positive integer, got 0"),
         ({"tol": -1.0}, "option tol must be > 0, got -1.0"),
     ],

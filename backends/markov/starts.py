@@ -30,12 +30,13 @@ def leader_starts(
         first = np.asarray(start, dtype=float)
         if (
             first.shape != (S, A1)
+            or not np.all(np.isfinite(first))
             or np.any(first < 0)
             or np.any(np.abs(first.sum(axis=1) - 1) > 1e-9)
         ):
             raise OptionError(
-                f"start must be a leader policy: shape (S, A1) = {(S, A1)}, rows >= 0 summing "
-                f"to 1; got shape {first.shape}"
+                f"start must be a leader policy: shape (S, A1) = {(S, A1)}, finite rows >= 0 "
+                f"summing to 1; got shape {first.shape}"
             )
     rng = np.random.default_rng(seed)
     yield first
