@@ -38,8 +38,12 @@ GOOD = dict(
         ({"R2": np.full((2, 2, 3), np.nan)}, "R2 has non-finite entries"),
         ({"rho": [0.5, 0.6]}, "rho must be a probability distribution"),
         ({"rho": [1.0]}, "rho must have shape"),
-        ({"gamma": 1.0}, r"gamma must be in \[0, 1\)"),
-        ({"lam": 0.0}, "lam .* must be > 0"),
+        ({"gamma": 1.0}, r"gamma must be a number in \[0, 1\)"),
+        ({"gamma": "0.5"}, r"gamma must be a number in \[0, 1\); got '0.5'"),
+        ({"gamma": np.array([0.5])}, r"gamma must be a number"),
+        ({"lam": 0.0}, "lam .* must be a finite number > 0"),
+        ({"lam": None}, "lam .* must be a finite number > 0; got None"),
+        ({"lam": np.inf}, "lam .* must be a finite number > 0; got inf"),
     ],
 )
 def test_invalid_inputs_are_refused_naming_the_field(change, match):

@@ -9,6 +9,9 @@ reward V1 anticipating the follower's (unique) regularized best response.
 
 from __future__ import annotations
 
+import math
+import numbers
+
 import numpy as np
 
 from stackopt.bayesian.game import _finite_array as _finite
@@ -48,10 +51,12 @@ class MarkovStackelbergGame:
             raise ModelError(f"rho must have shape (S,) = ({P.shape[0]},); got {rho.shape}")
         if np.any(rho < 0) or abs(rho.sum() - 1.0) > PROBABILITY_TOL:
             raise ModelError("rho must be a probability distribution: rho >= 0 summing to 1")
-        if not 0.0 <= gamma < 1.0:
-            raise ModelError(f"gamma must be in [0, 1); got {gamma!r}")
-        if not lam > 0.0:
-            raise ModelError(f"lam (the follower's entropy weight) must be > 0; got {lam!r}")
+        if not (_is_number(gamma) and 0.0 <= gamma < 1.0):
+            raise ModelError(f"gamma must be a number in [0, 1); got {gamma!r}")
+        if not (_is_number(lam) and 0.0 < lam < math.inf):
+            raise ModelError(
+                f"lam (the follower's entropy weight) must be a finite number > 0; got {lam!r}"
+            )
         self.P, self.rho = P, rho
         self.R1, self.R2 = np.asarray(R1, float), np.asarray(R2, float)
         self.gamma, self.lam = float(gamma), float(lam)
@@ -64,3 +69,8 @@ class MarkovStackelbergGame:
     def __repr__(self) -> str:
         S, A1, A2 = self.shape
         return f"MarkovStackelbergGame(S={S}, A1={A1}, A2={A2}, gamma={self.gamma}, lam={self.lam})"
+
+
+def _is_number(value: object) -> bool:
+    """A real number (a Python or numpy scalar), not a string, an array or None."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
