@@ -20,6 +20,13 @@ def one_follower(marginals=(0.5, 0.5)):
     return BayesianStackelbergGame(u, v, marginals=np.array([marginals]))
 
 
+@pytest.mark.parametrize("shape", [(0, 2, 2, 2), (1, 0, 2, 2), (1, 2, 0, 2), (1, 2, 2, 0)])
+def test_an_empty_dimension_is_refused(shape):
+    """n = 0 raised an IndexError, A = 0 and L = 0 were accepted (bayes-lp then raised)."""
+    with pytest.raises(ModelError, match=r"at least one follower, leader action"):
+        BayesianStackelbergGame(np.zeros(shape[1:2]), np.zeros(shape), marginals=np.ones((1, 1)))
+
+
 def test_shapes_and_distribution_are_checked():
     v = np.zeros((2, 3, 2, 2))
     with pytest.raises(ModelError, match="follower_utility must have shape"):

@@ -38,6 +38,11 @@ class BayesianStackelbergGame:
                 f"follower actions, types); got shape {v.shape}"
             )
         n, L, A, K = v.shape
+        if min(v.shape) < 1:
+            raise ModelError(
+                "follower_utility must have at least one follower, leader action, follower "
+                f"action and type: shape (n, L, A, K) = {v.shape}"
+            )
         u = _finite_array(leader_utility, "leader_utility")
         if u.shape != (L,) + (A,) * n:
             raise ModelError(
