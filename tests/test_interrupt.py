@@ -105,3 +105,28 @@ def test_ctrl_c_keeps_what_was_finished(method, game, key, at, options):
     res = so.solve(game(), method=method, callback=ctrl_c, **options)
     assert res.status == "interrupted" and "Ctrl-C" in res.message
     assert res.leader_objective is not None
+
+
+@pytest.mark.parametrize("after", [3, 20])
+def test_ctrl_c_during_the_enumeration_of_regions_returns_the_best_region_so_far(
+    monkeypatch, after
+):
+    """bayes-enumerate keeps what its time limit keeps: Ctrl-C during the search for regions (the
+    3rd feasibility LP) or during their LPs (the 20th LP in all) returns the best region whose LP
+    was solved, judged; it returned no point. The game has 15 feasibility LPs and 9 regions.
+    Interrupted during the search, the first region's LP is still solved."""
+    from stackopt.backends.bayesian import enumeration
+
+    calls = []
+    region_lp = enumeration.region_lp
+
+    def counting(*args):
+        calls.append(1)
+        if len(calls) == after:
+            raise KeyboardInterrupt
+        return region_lp(*args)
+
+    monkeypatch.setattr(enumeration, "region_lp", counting)
+    res = so.solve(_bayesian_game(), method="bayes-enumerate")
+    assert res.status == "interrupted" and res.message.startswith("interrupted (Ctrl-C): ")
+    assert res.leader_objective is not None and res.leader

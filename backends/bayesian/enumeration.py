@@ -26,13 +26,31 @@ def enumerate_regions(
     """BFS over single-entry changes of W from a region at the uniform strategy.
 
     Returns (the assignments with a non-empty closed region, the feasibility LPs solved, why the
-    search stopped early: "" when it is complete, else "max_regions" or "time_limit", the
-    ``time.perf_counter()`` instant ``deadline`` passed). The graph is connected: along any segment
-    of the simplex the feasible W change by tie sets.
+    search stopped early: "" when it is complete, else "max_regions", "time_limit" (the
+    ``time.perf_counter()`` instant ``deadline`` passed) or "interrupted" (Ctrl-C). The graph is
+    connected: along any segment of the simplex the feasible W change by tie sets.
     """
     n, L, A, K = game.shape
     start = assignments(tie_sets(game, np.full(L, 1.0 / L)))[0]
-    found, queue, seen, lps = [start], deque([start]), {start.tobytes()}, 0
+    found, queue, seen = [start], deque([start]), {start.tobytes()}
+    try:
+        stopped = _search(game, max_regions, deadline, found, queue, seen)
+    except KeyboardInterrupt:
+        stopped = "interrupted"
+    return found, len(seen) - 1, stopped
+
+
+def _search(
+    game: BayesianStackelbergGame,
+    max_regions: int,
+    deadline: float | None,
+    found: list[np.ndarray],
+    queue: deque,
+    seen: set[bytes],
+) -> str:
+    """The BFS of :func:`enumerate_regions` on its containers (which keep what it found when it
+    is interrupted); why it stopped early ("" when complete)."""
+    n, L, A, K = game.shape
     while queue:
         W = queue.popleft()
         for i in range(n):
@@ -43,15 +61,14 @@ def enumerate_regions(
                     if neighbour.tobytes() in seen:
                         continue
                     if deadline is not None and time.perf_counter() > deadline:
-                        return found, lps, "time_limit"
+                        return "time_limit"
                     seen.add(neighbour.tobytes())
-                    lps += 1
                     if region_lp(game, neighbour)[0]:
                         if len(found) >= max_regions:
-                            return found, lps, "max_regions"
+                            return "max_regions"
                         found.append(neighbour)
                         queue.append(neighbour)
-    return found, lps, ""
+    return ""
 
 
 def run(game: Any, max_regions: int = 100_000, time_limit: float | None = None) -> Result:
@@ -63,32 +80,45 @@ def run(game: Any, max_regions: int = 100_000, time_limit: float | None = None) 
         Stop enumerating after this many best-response regions (the result then says so).
     time_limit : float or None
         Wall-clock limit in seconds: the enumeration and the region LPs stop there, and the best
-        region found so far is returned with status "time_limit".
+        region found so far is returned with status "time_limit" (with "interrupted" on Ctrl-C).
     """
     game = require_game(game, "bayes-enumerate")
     deadline = None if time_limit is None else time.perf_counter() + time_limit
     regions, lps, stopped = enumerate_regions(game, max_regions, deadline)
     best_x, best_value, solved = None, -np.inf, 0
-    for W in regions:
-        if solved and deadline is not None and time.perf_counter() > deadline:
-            stopped = "time_limit"
-            break
-        _, x, value = region_lp(game, W, assignment_coefficients(game, W))
-        solved += 1
-        if value > best_value:
-            best_x, best_value = x, value
+    try:
+        for W in regions:
+            if solved and (
+                stopped == "interrupted"
+                or (deadline is not None and time.perf_counter() > deadline)
+            ):
+                stopped = stopped or "time_limit"
+                break
+            _, x, value = region_lp(game, W, assignment_coefficients(game, W))
+            solved += 1
+            if value > best_value:
+                best_x, best_value = x, value
+    except KeyboardInterrupt:  # the best region so far, as at the time limit
+        stopped = "interrupted"
+    if best_x is None:  # Ctrl-C before the first region's LP: no point (stackopt.solve says so)
+        raise KeyboardInterrupt
     complete = not stopped
+    found = f"{len(regions)} regions found, {solved} of their LPs solved"
     message = {
         "": "",
         "max_regions": f"stopped after max_regions={max_regions} regions",
-        "time_limit": f"time limit: {len(regions)} regions found, {solved} of their LPs solved",
+        "time_limit": f"time limit: {found}",
+        "interrupted": f"interrupted (Ctrl-C): {found}",
     }[stopped]
     return strategy_result(
         game,
         best_x,
-        status={"": "optimal", "max_regions": "iteration_limit", "time_limit": "time_limit"}[
-            stopped
-        ],
+        status={
+            "": "optimal",
+            "max_regions": "iteration_limit",
+            "time_limit": "time_limit",
+            "interrupted": "interrupted",
+        }[stopped],
         reported=best_value,
         info={"regions": len(regions), "feasibility_lps": lps, "complete": complete},
         message=message,
