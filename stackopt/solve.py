@@ -59,16 +59,15 @@ OTHER_GAMES: dict[str, list[str]] = {
 
 
 def _check_game(method: str, game: Any) -> None:
-    """A :class:`ModelError` where ``method`` solves Pyomo games and ``game`` is none (a Bayesian
-    or Markov game), naming the methods that take it."""
-    if isinstance(game, StackelbergGame) or any(method in ms for ms in OTHER_GAMES.values()):
-        return
-    kind = type(game).__name__
-    own = OTHER_GAMES.get(kind)
-    raise ModelError(
-        f"method {method!r} needs a stackopt.StackelbergGame; got {kind}"
-        + (f", whose methods are {', '.join(own)}" if own else "")
-    )
+    """A :class:`ModelError` where ``method`` solves Pyomo games and ``game`` is a Bayesian or
+    Markov game, naming the methods that take it (any other object reaches the runner, which
+    refuses it when it reads it)."""
+    own = OTHER_GAMES.get(type(game).__name__)
+    if own and not any(method in ms for ms in OTHER_GAMES.values()):
+        raise ModelError(
+            f"method {method!r} needs a stackopt.StackelbergGame; got {type(game).__name__}, "
+            f"whose methods are {', '.join(own)}"
+        )
 
 
 def _runner(method: str) -> Callable[..., Result]:
@@ -109,9 +108,9 @@ def solve(
     solve itself is returned as a status.
     """
     run = _runner(method)
-    _check_game(method, game)
     check_keywords(method, run, options)
     check_values(f"method {method!r}", run, options)
+    _check_game(method, game)
     for name, flag in (("certify", certify), ("tee", tee), ("load_solution", load_solution)):
         if not isinstance(flag, bool):
             raise OptionError(f"{name} must be True or False, got {flag!r}")

@@ -182,7 +182,7 @@ def test_user_complementarity_is_rejected():
 
 def test_not_a_game():
     with pytest.raises(
-        so.ModelError, match="method 'mpec' needs a stackopt.StackelbergGame; got ConcreteModel"
+        so.ModelError, match="expected a stackopt.StackelbergGame, got ConcreteModel"
     ):
         so.solve(pyo.ConcreteModel())
 

@@ -168,13 +168,11 @@ def test_a_cvxpy_follower_cannot_share_a_constraint():
 
     g = so.StackelbergGame()
     g.q0 = pyo.Var(bounds=(0, 100), initialize=0.0)
-    g.F = so.Follower()
-    g.F.q = pyo.Var(bounds=(0, 100))
-    g.F.profit = pyo.Objective(expr=(90 - g.q0 - g.F.q) * g.F.q, sense=pyo.maximize)
-    q, q0 = cp.Variable(), cp.Parameter()
-    problem = cp.Problem(cp.Maximize((90 - q0) * q - cp.square(q)), [q >= 0])
-    g.C = so.cvxpy_follower(problem, decisions={"q": q}, parameters={q0: g.q0})
-    g.cap = so.SharedConstraint(expr=g.F.q + g.C.q <= 20)
+    for name in ("C", "D"):
+        q, q0 = cp.Variable(), cp.Parameter()
+        problem = cp.Problem(cp.Maximize((90 - q0) * q - cp.square(q)), [q >= 0])
+        g.add_component(name, so.cvxpy_follower(problem, decisions={"q": q}, parameters={q0: g.q0}))
+    g.cap = so.SharedConstraint(expr=g.C.q + g.D.q <= 20)
     g.profit = pyo.Objective(expr=g.q0, sense=pyo.maximize)
     with pytest.raises(so.ModelError, match=r"SharedConstraint cap binds Follower C, .* cvxpy"):
         analyze(g)
