@@ -59,6 +59,8 @@ def test_runner_anneals_and_never_beats_the_exact_optimum():
         so.solve(game, method="bayes-smoothed", tau=0.0)
     with pytest.raises(OptionError, match="starts must be a positive integer"):
         so.solve(game, method="bayes-smoothed", starts=0)
+    with pytest.raises(OptionError, match="tau0 must be at least tau: .* tau0=0.001, tau=1.0"):
+        so.solve(game, method="bayes-smoothed", tau0=1e-3, tau=1.0)  # it annealed upward
 
 
 def test_runner_vocabulary_start_tol_callback_time_limit_and_the_old_name():
@@ -94,5 +96,7 @@ def test_runner_vocabulary_start_tol_callback_time_limit_and_the_old_name():
     assert timed.status == "time_limit" and len(timed.history) == 1
     with pytest.raises(OptionError, match="start must be a leader strategy"):
         so.solve(game, method="bayes-smoothed", start=np.array([0.5, 0.5]))
+    with pytest.raises(OptionError, match="start must be a leader strategy"):
+        so.solve(game, method="bayes-smoothed", start=np.array([np.nan, 0.5, 0.5]))
     with pytest.raises(OptionError, match="'steps' is now 'max_iter'"):
         so.solve(game, method="bayes-smoothed", steps=10)

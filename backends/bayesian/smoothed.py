@@ -155,9 +155,19 @@ def run(
         A progress bar over the temperatures of all starts.
     """
     game = require_game(game, "bayes-smoothed")
+    if not tau0 >= tau:
+        raise OptionError(
+            f"tau0 must be at least tau: the temperature anneals down from tau0 to tau; got "
+            f"tau0={tau0!r}, tau={tau!r}"
+        )
     L = game.shape[1]
     first = np.full(L, 1.0 / L) if start is None else np.asarray(start, dtype=float)
-    if first.shape != (L,) or np.any(first < 0) or abs(first.sum() - 1) > 1e-9:
+    if (
+        first.shape != (L,)
+        or not np.all(np.isfinite(first))
+        or np.any(first < 0)
+        or abs(first.sum() - 1) > 1e-9
+    ):
         raise OptionError(
             f"start must be a leader strategy: L = {L} probabilities summing to 1; got {start!r}"
         )
