@@ -11,9 +11,10 @@ uniform on the unit sphere of R^n and takes the symmetric two-point zeroth-order
 
 with P the projection onto the leader's Var bounds and its own linear constraints (the projection
 of ``method="gradient"``). Within delta of a bound a probe may leave the leader's set; where the
-followers have no equilibrium there (0 <= y <= x at x = -delta) both probes are projected onto the
-set and the step takes the secant between them, along their direction. The step is divided by n, the factor by which the estimator's second
-moment exceeds the gradient's (E ||g||^2 ~ n ||grad F||^2), so that the expected step is
+followers have no equilibrium there (0 <= y <= x at x = -delta) both probes are projected onto
+the set and the step takes the secant between them, along their direction. The step is divided
+by n, the factor by which the estimator's second moment exceeds the gradient's
+(E ||g||^2 ~ n ||grad F||^2), so that the expected step is
 (eta_k / n) grad F, and it is capped by the one-dimensional Newton step along u: with the second
 difference c = (F(x + delta u) - 2 F(x) + F(x - delta u)) / delta^2 > 0, the move along u is at most
 |dF/du| / c, so the leader never overshoots the minimum along its probe direction whatever the

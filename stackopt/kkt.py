@@ -102,8 +102,8 @@ class KKTSystem:
         objective: sign_i * sum over c's rows of rhs_slope * multiplier (the envelope theorem: the
         Lagrangian's derivative in rhs), with sign_i = +1 for a minimizing follower and -1 for a
         maximizing one; rhs_c is c's side without follower Vars (:func:`_data_side_first`), and for
-        a constant one this is Pyomo's sign convention for duals. A ranged
-        constraint's price is that of whichever side binds. A shared constraint's price is its
+        a constant one this is Pyomo's sign convention for duals. A ranged constraint's price is
+        that of whichever side binds. A shared constraint's price is its
         common multiplier as the price of a follower of weight 1, in the followers' sense when they
         all minimize or all maximize, in a minimizer's otherwise; the copies of a non-variational
         one are priced per follower, under ``"<name>@<follower>"``.

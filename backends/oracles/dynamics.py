@@ -204,10 +204,9 @@ class DynamicsOracle(Oracle):
             if repeats >= REPEATS:  # a ray of constant gradients: twice the step
                 if float(np.max(np.abs(z[:n_x]))) > reach:
                     return step, 1.0, True
-                boost *= 2.0
-            elif boost > 1.0:  # the ray has ended: back to play's own step
-                boost = 1.0
-            expected = move * 2.0 if repeats >= REPEATS else move
+                boost, expected = 2.0 * boost, 2.0 * move
+            else:  # no ray, or it has ended: play's own step
+                boost, expected = 1.0, move
         return step, step / previous if previous > 0 else 0.0, False
 
     def _evaluable(self, z: np.ndarray, x: np.ndarray, pi: np.ndarray, anchor: np.ndarray):

@@ -15,9 +15,8 @@ worse in the leader's objective (up to the tolerance of :func:`.polish.polish`).
 point is kept beside it (``StrategyOutcome.unpolished``) and judged too where the polished one is
 not certified optimal: Ipopt's interior point can step past a tie of the followers' responses by
 its tolerance (a toll T = 2 + 4e-8 where the traffic is indifferent at T = 2), where the
-recomputed response is another, worse for the leader. Discrete Vars
-make the TNLP no NLP: a model with any is not polished, and the certificate judges the solver's
-point as it is.
+recomputed response is another, worse for the leader. Discrete Vars make the TNLP no NLP: a
+model with any is not polished, and the certificate judges the solver's point as it is.
 """
 
 from __future__ import annotations
@@ -70,7 +69,7 @@ class ExactStrategy(Strategy):
         )
         if value is None or discrete or not available("ipopt"):
             return run, {}, None
-        own = problem.values()
+        solver_point = problem.values()
         sign = 1.0 if problem.leader_objective.sense == pyo.minimize else -1.0
         polished = polish(problem, {}, deadline, sign * value)
         tnlp = SolverRun(
@@ -83,4 +82,4 @@ class ExactStrategy(Strategy):
                 f"({polished.stationarity}-stationary at its multipliers)"
             )
             run = SolverRun(run.status, message, True, run.iterations)
-        return run, polished.info(), own if polished.accepted else None
+        return run, polished.info(), solver_point if polished.accepted else None

@@ -149,8 +149,8 @@ def parser() -> CommandParser:
     report.add_argument("--param", help="a game parameter to plot the objective against")
     report.add_argument(
         "--history-key",
-        help="the history entry to plot (default: the first the study records of "
-        "leader_objective, objective, lagrangian, f, violation)",
+        help="the history entry to plot (default: the first objective-like entry the study "
+        "records; an entry it does not record is refused with the list of those it does)",
     )
     report.add_argument(
         "--export",
