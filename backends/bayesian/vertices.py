@@ -103,16 +103,33 @@ def vertex_table(
     vertices are in lexicographic order, each one's rows in the order of its tied assignments.
     ``complete`` is False when the ``time.perf_counter()`` instant ``deadline`` passed before
     every vertex was found (the rows of the vertices found by then)."""
-    n, L, _, K = game.shape
-    found: dict[bytes, tuple[np.ndarray, list]] = {}  # a vertex's bytes -> (it, its rows' W)
-    complete = True
+    found: dict[bytes, tuple[np.ndarray, list]] = {}
+    complete = find_vertices(game, max_systems, deadline, found)
+    return tabulate(game, found, complete)
+
+
+def find_vertices(
+    game: BayesianStackelbergGame,
+    max_systems: int,
+    deadline: float | None,
+    found: dict[bytes, tuple[np.ndarray, list]],
+) -> bool:
+    """Fill ``found`` (a vertex's bytes -> (it, its tied assignments)), which keeps what was
+    found when Ctrl-C stops the search; whether every vertex was found before ``deadline``."""
     for batch in arrangement_batches(game, max_systems):
         if deadline is not None and time.perf_counter() > deadline:
-            complete = False
-            break
+            return False
         for x in batch:
             if x.tobytes() not in found:
                 found[x.tobytes()] = (x, list(assignments(tie_sets(game, x, VERTEX_TIE_TOL))))
+    return True
+
+
+def tabulate(
+    game: BayesianStackelbergGame, found: dict[bytes, tuple[np.ndarray, list]], complete: bool
+) -> VertexTable:
+    """The :class:`VertexTable` of the vertices in ``found`` (:func:`find_vertices`)."""
+    n, L, _, K = game.shape
     vertices = sorted(found.values(), key=lambda vertex: tuple(vertex[0]))  # np.unique's order
     points = np.array([x for x, _ in vertices]).reshape(-1, L)
     point_of_row = np.array([p for p, (_, ws) in enumerate(vertices) for _ in ws], dtype=int)
@@ -130,23 +147,32 @@ def run(game: Any, max_systems: int = 200_000, time_limit: float | None = None) 
         Refuse games whose hyperplane arrangement needs more linear systems than this.
     time_limit : float or None
         Wall-clock limit in seconds for finding the vertices; the best of the vertices found by
-        then is returned with status "time_limit" (no proof of optimality).
+        then is returned with status "time_limit" (no proof of optimality; "interrupted" on
+        Ctrl-C).
     """
     game = require_game(game, "bayes-vertices")
     deadline = None if time_limit is None else time.perf_counter() + time_limit
-    table = vertex_table(game, max_systems, deadline)
+    found: dict[bytes, tuple[np.ndarray, list]] = {}
+    try:
+        stopped = "" if find_vertices(game, max_systems, deadline, found) else "time_limit"
+    except KeyboardInterrupt:
+        stopped = "interrupted"
+    table = tabulate(game, found, not stopped)
     info = {"vertices": len(table.points), "rows": len(table.assignment)}
     if not len(table.assignment):
+        if stopped == "interrupted":  # no point (stackopt.solve says so)
+            raise KeyboardInterrupt
         return Result(status="time_limit", message="time limit before the first vertex", info=info)
     x, value, row = table.best(game.joint.ravel())
-    if not table.complete:
+    if stopped:
+        why = "time limit" if stopped == "time_limit" else "interrupted (Ctrl-C)"
         return strategy_result(
             game,
             x,
-            status="time_limit",
+            status=stopped,
             reported=value,
             info=info,
-            message=f"time limit: the best of the {len(table.points)} vertices found by then",
+            message=f"{why}: the best of the {len(table.points)} vertices found by then",
         )
     return strategy_result(
         game,
