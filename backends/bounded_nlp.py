@@ -13,10 +13,14 @@ from __future__ import annotations
 import numpy as np
 from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
 
+from stackopt.asl_functions import inside
+
 
 class BoundedNLP:
-    """``nlp`` with primal bounds ``lb`` <= x <= ``ub``, start ``x0`` and, when ``rows`` =
-    (lower, upper) is given, those constraint bounds; every other attribute is ``nlp``'s."""
+    """``nlp`` with primal bounds ``lb`` <= x <= ``ub``, start ``x0`` (clipped to the bounds, and
+    moved inside an open box where it sits on a bound: :func:`_first_derivatives_at`; give Ipopt
+    ``init_primals()``) and, when ``rows`` = (lower, upper) is given, those constraint bounds;
+    every other attribute is ``nlp``'s."""
 
     def __init__(
         self,
@@ -26,8 +30,9 @@ class BoundedNLP:
         x0: np.ndarray,
         rows: tuple[np.ndarray, np.ndarray] | None = None,
     ):
-        self._nlp, self._lb, self._ub, self._x0 = nlp, lb, ub, x0
-        _first_derivatives_at(nlp, x0)
+        self._nlp, self._lb, self._ub = nlp, lb, ub
+        self._x0 = inside(np.clip(x0, lb, ub), lb, ub)
+        _first_derivatives_at(nlp, self._x0)
         if rows is not None:
             self.constraints_lb = rows[0].copy
             self.constraints_ub = rows[1].copy
@@ -47,10 +52,13 @@ class BoundedNLP:
 
 def _first_derivatives_at(nlp: PyomoNLP, x0: np.ndarray) -> None:
     """Evaluate the gradient and the Jacobian at the start ``x0``: a PyNumeroEvaluationError
-    where they cannot be evaluated (sqrt(y) at y = 0). cyipopt's problem evaluates the Hessian
-    there when it is built, and PyNumero's Hessian has no error return: the ASL ends the process
-    (exit status 1, "can't evaluate sqrt'(0)"). A second derivative undefined where the first is
-    defined (y**1.5 at y = 0) still ends it: the check cannot see that far."""
+    where they cannot be evaluated (sqrt(y) at y = 1e-12 is fine; at a y fixed at 0 it is not).
+    cyipopt's problem evaluates the Hessian there when it is built, and PyNumero's Hessian has no
+    error return: the ASL would end the process (exit status 1, "can't evaluate sqrt'(0)"). The
+    ASL forms the second derivatives with the first, so an undefined second derivative fails here
+    too. The start's Vars at a bound of an open box are moved inside it first
+    (:func:`stackopt.asl_functions.inside`), as Ipopt moves them itself (``bound_push``), after
+    its gradient-based scaling has evaluated the Jacobian at the start it was given."""
     nlp.set_primals(x0)
     nlp.evaluate_objective()  # the ASL's gradient reuses the function's sweep at the same point
     nlp.evaluate_grad_objective()

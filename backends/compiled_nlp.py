@@ -96,12 +96,12 @@ class CompiledNLP:
             [v.value if v.value is not None else d for v, d in zip(self.vars, self.init)],
             dtype=float,
         )
-        x0 = np.clip(x0, lb, ub)
         clock = WallClock(deadline)
         opts = {"print_level": 5 if showing() else 0, "sb": "yes", **options, **clock.options()}
         try:
+            bounded = BoundedNLP(self.nlp, lb, ub, x0, None if bounds is None else bounds[2:])
             problem = CyIpoptNLP(
-                BoundedNLP(self.nlp, lb, ub, x0, None if bounds is None else bounds[2:]),
+                bounded,
                 intermediate_callback=clock,
                 halt_on_evaluation_error=HALT_ON_EVALUATION_ERROR,
             )
@@ -112,7 +112,7 @@ class CompiledNLP:
                 kwargs = dict(zip(("lagrange", "zl", "zu"), self.duals))
             for key, value in opts.items():
                 problem.add_option(key, value)
-            x, info = problem.solve(x0, **kwargs)
+            x, info = problem.solve(bounded.init_primals(), **kwargs)
         except Exception as exc:  # an evaluation error ends this solve only
             return SolverRun("error", f"ipopt: {type(exc).__name__}: {exc}", False)
         self.iterations += clock.iterations

@@ -30,6 +30,31 @@ _SIGNATURES = {  # (ASL object, arrays and their sizes) -> success
     "eval_jac_g": [_POINTER, _POINTER, _INT, _POINTER, _INT],
 }
 _library: ctypes.CDLL | None = None
+#: how far :func:`inside` moves a Var from its bound, relative to max(1, |bound|)
+INSIDE = 1e-12
+
+
+def inside(x: np.ndarray, lb: np.ndarray, ub: np.ndarray) -> np.ndarray:
+    """``x`` with its entries at a bound of an open box (lb < ub) moved ``INSIDE`` it (``x``
+    itself when none is): where the derivatives are taken.
+
+    The ASL cannot differentiate some functions at the bound that limits their domain (u^c at u = 0
+    for 0 < c < 2 other than 1: it forms the second derivatives with the first, and
+    c (c - 1) u^(c - 2) is infinite there); its error there is not always clean (a Hessian asked
+    afterwards at another point can end the process). Taken just inside, the derivatives are the
+    one-sided ones, finite however steep (1.5 u^0.5 has slope 7.5e5 there), and they differ from
+    those at the bound by INSIDE times the second derivatives where these are finite. At an active
+    bound neither a Newton step nor an implicit derivative moves along that column; at a weakly
+    active one the steep column says how little it may.
+    """
+    open_box = lb < ub
+    low, high = open_box & (x == lb), open_box & (x == ub)
+    if not (low.any() or high.any()):
+        return x
+    moved = x.copy()
+    moved[low] = lb[low] + INSIDE * np.maximum(1.0, np.abs(lb[low]))
+    moved[high] = ub[high] - INSIDE * np.maximum(1.0, np.abs(ub[high]))
+    return moved
 
 
 def _functions() -> ctypes.CDLL:

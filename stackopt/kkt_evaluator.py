@@ -38,7 +38,7 @@ from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
 from scipy.linalg import lapack
 from scipy.sparse import _sparsetools
 
-from stackopt.asl_functions import ASLFunctions, jacobian_structure
+from stackopt.asl_functions import ASLFunctions, inside, jacobian_structure
 from stackopt.discrete_leader import refuse_discrete_leader
 from stackopt.game import StackelbergGame
 from stackopt.kkt import KKTSystem, compile_kkt
@@ -205,6 +205,7 @@ class _Compiled:
             self.pos[cols[present]] = np.flatnonzero(present)
         self.row = ComponentMap((c, i) for i, c in enumerate(nlp.get_pyomo_constraints()))
         self.lb, self.ub = nlp.constraints_lb(), nlp.constraints_ub()
+        self.x_lb, self.x_ub = nlp.primals_lb(), nlp.primals_ub()
         self.functions = ASLFunctions(nlp)  # evaluated at the primals in functions.x
         # z[z_from] and pi[pi_from] are the NLP's columns z_to and pi_to (slices where they can be)
         self._z_from, self._z_to = (
@@ -229,6 +230,17 @@ class _Compiled:
         x[self._pi_to] = pi[self._pi_from]
         self.owner = owner
 
+    def jacobian(self) -> np.ndarray:
+        """The Jacobian entries at the primals in ``functions.x``, with the Vars at a bound moved
+        inside their box (:func:`.inside`); the primals stay there (so that a Hessian asked next
+        is taken at the same point) until the next ``set``."""
+        x = self.functions.x
+        moved = inside(x, self.x_lb, self.x_ub)
+        if moved is not x:
+            x[:] = moved
+            self.owner = None
+        return self.functions.jacobian()
+
 
 def _weighted_hessian(
     compiled: _Compiled, z: np.ndarray, pi: np.ndarray, duals: np.ndarray
@@ -236,10 +248,11 @@ def _weighted_hessian(
     """The Hessian of duals . (the NLP's constraints) at (z, pi) w.r.t. (pi, z), dense, pi first.
 
     The Jacobian is evaluated first, through the ASL's error return: where the ASL cannot form
-    derivatives (u^c at u = 0 for a fractional c), its Hessian routine has no error return and
-    ends the process, so the error is raised here instead (PyNumeroEvaluationError)."""
+    derivatives (u^c at u = 0 for 0 < c < 2 other than 1), its Hessian routine has no error return
+    and ends the process. Vars at a bound move inside first (``_Compiled.jacobian``); elsewhere
+    the error is raised here instead (PyNumeroEvaluationError)."""
     compiled.set(np.asarray(z, float), np.asarray(pi, float))
-    compiled.functions.jacobian()
+    compiled.jacobian()
     nlp = compiled.nlp
     nlp.set_primals(compiled.functions.x)
     nlp.set_duals(duals)
@@ -288,7 +301,7 @@ class KKTEvaluation:
         kkt = self._ev._kkt
         kkt.set(self.z, self.pi, owner=self)
         a, b, r, tol = self._fischer
-        entries = kkt.functions.jacobian()
+        entries = kkt.jacobian()
         nnz, n_lam = len(entries), len(a)
         source, scale = np.empty(nnz + n_lam), np.empty(n_lam + 1)
         source[:nnz] = entries
@@ -367,14 +380,12 @@ class KKTEvaluation:
         """The Jacobian entries of the leader's vector [c; constraint bodies] (read by leader_vjp)."""
         leader = self._ev._leader
         leader.set(self.z, self.pi, owner=self)
-        return leader.functions.jacobian().copy()
+        return leader.jacobian().copy()
 
     @cached_property
     def leader_differentiable(self) -> bool:
-        """Whether the first derivatives of the leader's cost and constraints are finite here.
-
-        AMPL forms d(u^c)/du = c u^c / u, so it cannot evaluate it at u = 0 for any exponent c,
-        though c u^(c-1) = 0 there for c > 1 (MacMPEC gnash: x^1.83 at the bound x = 0)."""
+        """Whether the first derivatives of the leader's cost and constraints are finite here
+        (one-sided at a bound: MacMPEC gnash's x^1.83 at x = 0, see :func:`.inside`)."""
         try:
             values = self._leader_jacobian
         except PyNumeroEvaluationError:
@@ -564,9 +575,9 @@ class KKTEvaluator:
         def jacobian(compiled: _Compiled, rows: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
             compiled.set(z, pi)
             compiled.owner = None
-            compiled.nlp.set_primals(compiled.functions.x)
-            values = compiled.nlp.evaluate_constraints()  # first: see ASLFunctions.jacobian
-            jac = compiled.nlp.evaluate_jacobian().tocoo()
+            values = compiled.functions.constraints().copy()
+            jac = jacobian_structure(compiled.nlp)
+            jac.data[:] = compiled.jacobian()
             col = np.where(compiled.kind[jac.col] == 0, 0, self.n_z) + compiled.pos[jac.col]
             keep = compiled.kind[jac.col] >= 0
             out_row = np.full(compiled.nlp.n_constraints(), -1)

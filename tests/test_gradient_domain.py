@@ -184,11 +184,12 @@ def test_the_default_step_meets_a_budget_on_the_papers_qre_game():
 
 
 @pytest.mark.parametrize("instance, optimum", [(13, -7.06178), (14, -0.179046)])
-def test_macmpec_gnash_steps_back_from_the_bound_where_x_to_the_1_83_has_no_derivative(
+def test_macmpec_gnash_differentiates_one_sided_at_the_bound_where_x_to_the_1_83_has_none(
     instance, optimum
 ):
-    # the leader's cost has x^1.83 (gnash13/14); the line search's first trial lands on x = 0,
-    # where the ASL cannot evaluate the derivative 1.83 x^0.83: the trial is halved instead
+    # the leader's cost has x^1.83 (gnash13/14); the line search's first trial lands on the bound
+    # x = 0, where the ASL cannot form the derivatives of x^1.83: they are taken just inside
+    # (stackopt.asl_functions.inside)
     res = so.solve(gnash(instance), method="gradient", multistart=1)
     assert res.success
     assert res.leader_objective == pytest.approx(optimum, abs=1e-5)

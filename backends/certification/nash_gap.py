@@ -242,7 +242,8 @@ class NashGap:
                 if starts >= MIN_LOCAL_STARTS and self._late():
                     break
                 starts += 1
-                nlp = nlp or BestResponseNLP(self.structure, part)  # the others' values as data
+                # the others' values as data
+                nlp = nlp or BestResponseNLP(self.structure, part, retry_inside=True)
                 values = {v.name: random_value(v, rng) for v, _value in point}
                 found = self._ipopt(nlp, part, constraints, values)
                 if found is not None and (best is None or found[0] < best[0]):

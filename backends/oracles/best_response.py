@@ -19,6 +19,7 @@ import time
 
 import numpy as np
 from pyomo.common.collections import ComponentMap
+from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
 from pyomo.contrib.pynumero.interfaces.cyipopt_interface import CyIpoptNLP
 from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
 
@@ -31,6 +32,12 @@ from stackopt.structure import FollowerPart, GameStructure
 SOLVED = (0, 1)
 #: quiet: no iteration log and no banner
 IPOPT_OPTIONS = {"print_level": 0, "sb": "yes"}
+#: the retry after an evaluation error (``retry_inside``): iterates inside the follower's bounds,
+#: not Ipopt's default relaxation of them by 1e-8, outside of which a cost may be undefined (y^1.5
+#: at y = -1e-9 ended the certificate's best response, and with it the certificate). Not the first
+#: try: where the cost is steep at a bound (entropy x log x) Ipopt converges slower without the
+#: relaxation (QRE subsidies 3 x 10: 2 s in all)
+INSIDE_THE_BOUNDS = {"bound_relax_factor": 0.0}
 
 
 class BestResponseNLP:
@@ -38,10 +45,14 @@ class BestResponseNLP:
 
     Compiled from ``structure``'s game with only the follower's objective and constraints active
     (this leaves the leader's and the other followers' parts of that game deactivated); the Vars
-    that appear in them are the NLP's columns.
+    that appear in them are the NLP's columns. ``retry_inside``: an evaluation error is retried
+    with Ipopt's iterates inside the bounds (``INSIDE_THE_BOUNDS``; the certificate's best
+    responses; the damped best responses of the kkt oracle's last rescue fail at once instead,
+    which on QRE subsidies cost seconds of retries without an equilibrium).
     """
 
-    def __init__(self, structure: GameStructure, part: FollowerPart):
+    def __init__(self, structure: GameStructure, part: FollowerPart, retry_inside: bool = False):
+        self.retry_inside = retry_inside
         structure.objective.deactivate()
         for c in structure.constraints:
             c.deactivate()
@@ -74,17 +85,13 @@ class BestResponseNLP:
         fixed = self.fixed
         lb, ub = self.lb.copy(), self.ub.copy()
         lb[fixed] = ub[fixed] = x0[fixed]
-        x0 = np.clip(x0, lb, ub)
         try:
-            clock = WallClock(deadline)
-            problem = CyIpoptNLP(
-                BoundedNLP(self.nlp, lb, ub, x0),
-                intermediate_callback=clock,
-                halt_on_evaluation_error=HALT_ON_EVALUATION_ERROR,
-            )
-            for key, value in {**IPOPT_OPTIONS, **IPOPT_NAN_CHECK, **clock.options()}.items():
-                problem.add_option(key, value)
-            x, info = problem.solve(x0)
+            try:
+                x, info = self._solve(lb, ub, x0, deadline, {})
+            except PyNumeroEvaluationError:
+                if not self.retry_inside:
+                    raise
+                x, info = self._solve(lb, ub, x0, deadline, INSIDE_THE_BOUNDS)
         except Exception as exc:  # an evaluation error ends this best response only
             raise RuntimeError(
                 f"best response of {self.name} failed: ipopt: {type(exc).__name__}: {exc}"
@@ -99,3 +106,19 @@ class BestResponseNLP:
         present = self.own >= 0
         own[present] = x[self.own[present]]
         return own
+
+    def _solve(
+        self, lb: np.ndarray, ub: np.ndarray, x0: np.ndarray, deadline: float | None, options: dict
+    ) -> tuple[np.ndarray, dict]:
+        """Ipopt's (x, info) with bounds lb <= x <= ub from x0, stopped at ``deadline``."""
+        clock = WallClock(deadline)
+        bounded = BoundedNLP(self.nlp, lb, ub, x0)
+        problem = CyIpoptNLP(
+            bounded,
+            intermediate_callback=clock,
+            halt_on_evaluation_error=HALT_ON_EVALUATION_ERROR,
+        )
+        every = {**IPOPT_OPTIONS, **IPOPT_NAN_CHECK, **options, **clock.options()}
+        for key, value in every.items():
+            problem.add_option(key, value)
+        return problem.solve(bounded.init_primals())

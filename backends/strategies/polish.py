@@ -167,6 +167,7 @@ class TightenedNLP:
         y = c.duals[0]
         nlp.set_primals(np.array([v.value for v in c.vars], dtype=float))
         nlp.set_duals(y)
+        nlp.evaluate_constraints()  # first: see stackopt.asl_functions.ASLFunctions.jacobian
         residual = nlp.evaluate_grad_objective() + nlp.evaluate_jacobian().T @ y
         sigma_s = np.zeros(len(self.lam_cols))
         for j, (col, coef, _) in self.by_bound.items():
