@@ -18,6 +18,8 @@ from pyomo.common.log import LoggingIntercept
 from pyomo.mpec import Complementarity
 from pyomo.opt import TerminationCondition as TC
 
+from stackopt.backends.ipopt_deadline import WallClock
+from stackopt.backends.ipopt_interrupt import ipopt_interrupts
 from stackopt.backends.scip_output import scip_releasing_the_gil
 from stackopt.errors import SolverUnavailableError
 from stackopt.solver_output import showing
@@ -179,12 +181,17 @@ def run_solver(
         try:
             # Pyomo logs an evaluation error's traceback before raising it; the error is this
             # solve's status and message
-            with SOLVER_CALL, LoggingIntercept(module=PYNUMERO_SOLVER_LOG, level=logging.ERROR):
+            with (
+                SOLVER_CALL,
+                LoggingIntercept(module=PYNUMERO_SOLVER_LOG, level=logging.ERROR),
+                ipopt_interrupts(),
+            ):
                 res = pyo.SolverFactory(name).solve(
                     model,
                     options=opts,
                     tee=tee,
                     halt_on_evaluation_error=HALT_ON_EVALUATION_ERROR,
+                    intermediate_callback=WallClock(None),
                 )
         except Exception as exc:  # an evaluation error inside Ipopt ends this solve only
             return SolverRun("error", f"ipopt: {type(exc).__name__}: {exc}", False)

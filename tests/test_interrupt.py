@@ -152,3 +152,31 @@ def test_ctrl_c_while_the_vertices_are_found_returns_the_best_vertex_so_far(monk
     else:
         assert res.message.startswith("interrupted (Ctrl-C): the best of the 3 vertices found")
         assert res.leader_objective is not None and res.leader_objective <= 0.7375015386230972
+
+
+@pytest.mark.parametrize(
+    "method, options",
+    [("markov-nlp", {}), ("mpec", {"strategy": "penalty"})],
+)
+def test_ctrl_c_inside_ipopts_hessian_callback_stops_the_solve(monkeypatch, method, options):
+    """A real SIGINT while Ipopt evaluates its 3rd Hessian: cyipopt's Hessian callback loses a
+    KeyboardInterrupt raised there, and Ipopt ran on to its own end (backends/ipopt_interrupt.py).
+    Now Ipopt stops at its next iteration and the Ctrl-C reaches the method."""
+    import os
+    import signal
+
+    from pyomo.contrib.pynumero.interfaces.ampl_nlp import AslNLP
+
+    calls = []
+    hessian = AslNLP.evaluate_hessian_lag
+
+    def sigint_on_the_third(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+        return hessian(self, *args, **kwargs)
+
+    monkeypatch.setattr(AslNLP, "evaluate_hessian_lag", sigint_on_the_third)
+    game = _markov_game() if method == "markov-nlp" else so.models.bard1()
+    res = so.solve(game, method=method, **options)
+    assert res.status == "interrupted" and "Ctrl-C" in res.message
