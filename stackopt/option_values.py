@@ -20,6 +20,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from stackopt.errors import OptionError
 
 
@@ -173,6 +175,8 @@ def _is_instance(value: Any, hint: Any) -> bool:
         return isinstance(value, bool)
     if hint is tuple:  # a sequence from TOML or the command line stands for a tuple
         return isinstance(value, (tuple, list))
+    if hint is np.ndarray:  # what the runner's np.asarray takes: nested lists too
+        return isinstance(value, (np.ndarray, tuple, list))
     if hint is collections.abc.Callable:
         return callable(value)
     if isinstance(hint, type):
@@ -193,4 +197,10 @@ def _describe(hint: Any) -> str:
     return _NAMES.get(origin, f"a {getattr(origin, '__name__', origin)}")
 
 
-_NAMES = {int: "an integer", str: "a string", bool: "True or False", tuple: "a tuple or list"}
+_NAMES = {
+    int: "an integer",
+    str: "a string",
+    bool: "True or False",
+    tuple: "a tuple or list",
+    np.ndarray: "an array or a list",
+}
