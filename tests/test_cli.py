@@ -261,3 +261,15 @@ def test_a_solver_s_negative_zero_prints_as_zero():
         Result(status="feasible", leader_objective=-0.0, leader={"T": -0.0}, violation=0.0)
     )
     assert "-0.0" not in table and "T = 0.0" in table
+
+
+def test_a_dict_option_is_read_as_a_toml_table_or_as_json(capsys):
+    # --start {x = 2} (TOML) and --start '{"x": 2}' (JSON, which TOML does not read) give the same
+    # start; a value neither reads is a string, which the option's type check refuses by name
+    for start in ("{x = 2.0}", '{"x": 2.0}'):
+        assert main(["solve", "bard1", "--method", "gradient", "--start", start, "--json"]) == 0
+        result = json.loads(capsys.readouterr().out)
+        assert result["status"] == "locally_optimal"
+        assert result["leader"]["x"] == pytest.approx(1.0, abs=1e-5)
+    assert main(["solve", "bard1", "--method", "gradient", "--start", "{x: 2}"]) != 0
+    assert "option start must be a dict or None, got '{x: 2}'" in capsys.readouterr().err

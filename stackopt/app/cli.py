@@ -11,7 +11,8 @@
 
 MODEL is a library game (``stackopt.models``), a ``.py`` file defining ``build(**params)``, or
 ``module:function``. Values (``--param A=90``, ``--steps 300``) are read as TOML values (numbers,
-booleans, ``[lists]``, ``{inline = tables}``), else as plain strings. An error is one line on stderr
+booleans, ``[lists]``, ``{inline = tables}``), else as JSON (``--start '{"x": 2}'``), else as
+plain strings. An error is one line on stderr
 and a non-zero exit; ``--debug`` shows the traceback instead.
 """
 
@@ -189,10 +190,15 @@ def parser() -> CommandParser:
 
 
 def value(text: str) -> Any:
-    """``text`` read as a TOML value (``3``, ``0.5``, ``true``, ``[1, 2]``), else as a string."""
+    """``text`` read as a TOML value (``3``, ``0.5``, ``true``, ``[1, 2]``, ``{x = 2}``), else as
+    JSON (``{"x": 2}``), else as a string."""
     try:
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
+        pass
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
         return text
 
 
