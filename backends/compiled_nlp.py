@@ -25,7 +25,7 @@ from pyomo.core.base.var import VarData
 
 from stackopt.backends.bounded_nlp import BoundedNLP
 from stackopt.backends.ipopt_deadline import TIME_LIMIT_CODES, WallClock
-from stackopt.backends.ipopt_interrupt import ipopt_interrupts
+from stackopt.backends.solver_interrupt import interruptible
 from stackopt.backends.solvers import (
     HALT_ON_EVALUATION_ERROR,
     SolverRun,
@@ -113,7 +113,7 @@ class CompiledNLP:
                 kwargs = dict(zip(("lagrange", "zl", "zu"), self.duals))
             for key, value in opts.items():
                 problem.add_option(key, value)
-            with ipopt_interrupts():
+            with interruptible():
                 x, info = problem.solve(bounded.init_primals(), **kwargs)
         except Exception as exc:  # an evaluation error ends this solve only
             return SolverRun("error", f"ipopt: {type(exc).__name__}: {exc}", False)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from stackopt.backends.ipopt_interrupt import pressed
+from stackopt.backends.solver_interrupt import pressed
 
 #: Ipopt's return codes of a solve the deadline ended: CPU time exceeded, stopped by the callback
 TIME_LIMIT_CODES = (-4, 5)
@@ -34,6 +34,6 @@ class WallClock:
 
     def __call__(self, nlp: Any, alg_mod: int, iter_count: int, *rest: Any) -> bool:
         """Ipopt's intermediate callback (the pre-6.8 signature): go on while the deadline has not
-        passed and no Ctrl-C came (:mod:`.ipopt_interrupt`)."""
+        passed and no Ctrl-C came (:mod:`.solver_interrupt`)."""
         self.iterations = iter_count
         return not pressed() and (self.deadline is None or time.perf_counter() < self.deadline)

@@ -19,8 +19,8 @@ from pyomo.mpec import Complementarity
 from pyomo.opt import TerminationCondition as TC
 
 from stackopt.backends.ipopt_deadline import WallClock
-from stackopt.backends.ipopt_interrupt import ipopt_interrupts
 from stackopt.backends.scip_output import scip_releasing_the_gil
+from stackopt.backends.solver_interrupt import interruptible
 from stackopt.errors import SolverUnavailableError
 from stackopt.solver_output import showing
 
@@ -184,7 +184,7 @@ def run_solver(
             with (
                 SOLVER_CALL,
                 LoggingIntercept(module=PYNUMERO_SOLVER_LOG, level=logging.ERROR),
-                ipopt_interrupts(),
+                interruptible(),
             ):
                 res = pyo.SolverFactory(name).solve(
                     model,

@@ -160,7 +160,7 @@ def test_ctrl_c_while_the_vertices_are_found_returns_the_best_vertex_so_far(monk
 )
 def test_ctrl_c_inside_ipopts_hessian_callback_stops_the_solve(monkeypatch, method, options):
     """A real SIGINT while Ipopt evaluates its 3rd Hessian: cyipopt's Hessian callback loses a
-    KeyboardInterrupt raised there, and Ipopt ran on to its own end (backends/ipopt_interrupt.py).
+    KeyboardInterrupt raised there, and Ipopt ran on to its own end (backends/solver_interrupt.py).
     Now Ipopt stops at its next iteration and the Ctrl-C reaches the method."""
     import os
     import signal

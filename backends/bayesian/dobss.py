@@ -17,6 +17,7 @@ import pyomo.environ as pyo
 from pyomo.opt import TerminationCondition
 
 from stackopt.backends.bayesian.outcome import require_game, strategy_result
+from stackopt.backends.solver_interrupt import interruptible
 from stackopt.backends.solvers import SOLVER_CALL
 from stackopt.bayesian.game import BayesianStackelbergGame
 from stackopt.errors import SolverUnavailableError
@@ -97,7 +98,16 @@ def run(game: Any, time_limit: float | None = None) -> Result:
     m = build_model(game)
     # the limit goes to solve(): this interface resets config.time_limit to its timelimit argument
     limit = None if time_limit is None else float(time_limit)
-    with SOLVER_CALL:  # Pyomo's output capture is process-wide
+
+    def stop() -> None:
+        """Ctrl-C: HiGHS stops at its next check (it hands back no point then, and solve says
+        "interrupted"); before Pyomo has made HiGHS's model, the interrupt is raised at once."""
+        highs = getattr(solver, "_solver_model", None)
+        if highs is None:
+            raise KeyboardInterrupt
+        highs.cancelSolve()
+
+    with SOLVER_CALL, interruptible(stop):  # Pyomo's output capture is process-wide
         results = solver.solve(m, load_solutions=False, timelimit=limit)
     condition = results.solver.termination_condition
     if condition == TerminationCondition.infeasible:

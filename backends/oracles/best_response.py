@@ -25,7 +25,7 @@ from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
 
 from stackopt.backends.bounded_nlp import BoundedNLP
 from stackopt.backends.ipopt_deadline import TIME_LIMIT_CODES, WallClock
-from stackopt.backends.ipopt_interrupt import ipopt_interrupts
+from stackopt.backends.solver_interrupt import interruptible
 from stackopt.backends.solvers import HALT_ON_EVALUATION_ERROR, IPOPT_NAN_CHECK, solver_message
 from stackopt.structure import FollowerPart, GameStructure
 
@@ -122,5 +122,5 @@ class BestResponseNLP:
         every = {**IPOPT_OPTIONS, **IPOPT_NAN_CHECK, **options, **clock.options()}
         for key, value in every.items():
             problem.add_option(key, value)
-        with ipopt_interrupts():
+        with interruptible():
             return problem.solve(bounded.init_primals())
