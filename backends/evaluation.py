@@ -21,6 +21,7 @@ import time
 from typing import Any
 
 import numpy as np
+from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
 
 from stackopt.backends.certification import NashGap, leader_stationarity, reduced_curvatures
 from stackopt.backends.certification.tie_selection import best_tied_response, tied
@@ -236,8 +237,11 @@ def _optimistic(
             candidates.append((selected, "the tied response best for the leader"))
     recomputed = evaluator.evaluate(eq.z, pi, derivatives=False).leader_cost
     for x, oracle in candidates:
-        own_z = with_multipliers(evaluator, x, pi, EQUILIBRIUM_TOL)
-        own = evaluator.evaluate(own_z, pi, derivatives=False)
+        try:
+            own_z = with_multipliers(evaluator, x, pi, EQUILIBRIUM_TOL)
+            own = evaluator.evaluate(own_z, pi, derivatives=False)
+        except (PyNumeroEvaluationError, ArithmeticError):
+            continue  # x / y at the method's y = 0: no response there
         if not own.norm <= EQUILIBRIUM_TOL:
             continue  # no equilibrium: not another response
         if not own.leader_cost < recomputed - TIE_GAIN * max(1.0, abs(recomputed)):
@@ -318,8 +322,20 @@ def honest_result(
         part.name: nested_values(part.vars, eq.z[start:stop], relative_to=part.block)
         for part, (start, stop) in zip(evaluator.kkt.structure.followers, evaluator.follower_slices)
     }
-    violation = leader_violation(evaluator, ev.constraint_values, pi)
-    objective = evaluator.leader_sign * ev.leader_cost
+    try:
+        violation = leader_violation(evaluator, ev.constraint_values, pi)
+        objective = evaluator.leader_sign * ev.leader_cost
+    except PyNumeroEvaluationError:  # log x at a start x = 0 that the method could not leave
+        return Result(
+            status=status if status in STOPPED else "error",
+            leader=leader,
+            followers=followers,
+            message=(f"{message}; " if message else "")
+            + "the leader's objective or constraints cannot be evaluated at the returned decision",
+            history=history,
+            info=info,
+            warnings=warnings,
+        )
     unbounded = unbounded_warning(evaluator, pi, objective)
     if unbounded:
         warnings.append(unbounded)

@@ -478,7 +478,18 @@ class _Descent:
         return _Point(pi, eq, ev)
 
     def _start(self, values: dict[str, float], rng, history: list) -> tuple[_Point | None, str]:
-        """The first point: the start, or phase 1's decision when the oracle fails there."""
+        """The first point: the start, or phase 1's decision when the oracle fails there; none
+        where the leader's functions cannot be evaluated (log x at x = 0)."""
+        point, note = self._first(values, rng, history)
+        if point is not None and not point.ev.leader_differentiable:
+            return None, (
+                "the leader's functions or their derivatives cannot be evaluated at the start "
+                "(a log, square root, power or division at the edge of its domain)"
+            )
+        return point, note
+
+    def _first(self, values: dict[str, float], rng, history: list) -> tuple[_Point | None, str]:
+        """:meth:`_start` before the leader's functions are tried."""
         z, pi = self.evaluator.values_of(values)
         pi = self.cons.project(pi)
         eq = self.orc(pi, z, rng)
@@ -868,8 +879,10 @@ class _Descent:
                 if not eq.converged:
                     continue
                 point = self._point(pi, eq)
+                if not point.ev.leader_differentiable:  # log x at x = 0: no value to compare
+                    continue
                 value = merit(point.ev.leader_cost, self.cons.values(point.ev), y, self.penalty)
-                if point.ev.leader_differentiable and value < here - ARMIJO * (moved @ moved):
+                if value < here - ARMIJO * (moved @ moved):
                     return point
         return None
 

@@ -384,13 +384,14 @@ class KKTEvaluation:
 
     @cached_property
     def leader_differentiable(self) -> bool:
-        """Whether the first derivatives of the leader's cost and constraints are finite here
-        (one-sided at a bound: MacMPEC gnash's x^1.83 at x = 0, see :func:`.inside`)."""
+        """Whether the leader's cost and constraints, and their first derivatives, are finite
+        here (the derivatives one-sided at a bound: MacMPEC gnash's x^1.83 at x = 0, see
+        :func:`.inside`; the values at the point itself: log x at x = 0 is not)."""
         try:
-            values = self._leader_jacobian
+            values, derivatives = self._leader_values, self._leader_jacobian
         except PyNumeroEvaluationError:
             return False
-        return bool(np.isfinite(values).all())
+        return bool(np.isfinite(values).all() and np.isfinite(derivatives).all())
 
     def leader_vjp(self, cost: float, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The partial gradients w.r.t. z and pi of cost * c + sum_i weights_i c_i, where c is the

@@ -9,6 +9,7 @@ import pytest
 from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
 from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
 
+import stackopt as so
 from stackopt.asl_functions import ASLFunctions, jacobian_structure
 
 
@@ -146,3 +147,53 @@ print(so.solve(g, method="mpec", strategy="nlp").status)
     assert [status for status, _, _ in runs] == ["locally_optimal"] * 5
     assert [float(x) for _, x, _ in runs] == pytest.approx([5.0] * 5, abs=1e-5)
     assert [float(value) for _, _, value in runs] == pytest.approx([0.0] * 5, abs=1e-7)
+
+
+def _undefined_at_zero_game(follower_cost, leader, sense, x0: float):
+    """The follower minimizes follower_cost(x, y) over 0 <= y <= 10; the leader's objective is
+    leader(x, y) with ``sense``, x in [0, 5]; both start at x0."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, 5), initialize=x0)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, 10), initialize=x0)
+    g.F.o = pyo.Objective(expr=follower_cost(g.x, g.F.y))
+    g.o = pyo.Objective(expr=leader(g.x, g.F.y), sense=sense)
+    return g
+
+
+def test_a_start_where_the_leaders_log_is_undefined_is_one_failed_start_of_the_gradient():
+    # y = max(0, 1 - x); the leader maximizes log x + log y - 2x: x = 1 - 1/sqrt(2), value
+    # -2.16031. The high-point relaxation's start has y = 0, where log y is undefined: the run
+    # ended error from there (and a line-search trial on x = 0 ended it too)
+    game = _undefined_at_zero_game(
+        lambda x, y: 0.5 * y**2 - (1 - x) * y,
+        lambda x, y: pyo.log(x) + pyo.log(y) - 2 * x,
+        pyo.maximize,
+        0.5,
+    )
+    res = so.solve(game, method="gradient")
+    assert res.status == "locally_optimal"
+    assert res.leader["x"] == pytest.approx(1 - 2**-0.5, abs=1e-5)
+    assert res.leader_objective == pytest.approx(np.log(1 - 2**-0.5) + np.log(2**-0.5) - 2 + 2**0.5)
+
+
+def test_an_ipopt_rescue_ending_where_the_followers_cost_is_undefined_is_a_failed_rescue():
+    # y = sqrt(x) (min x / y + y); the leader's 2x + (y - 1)^2 is least, 2/3, at x = 1/9. The
+    # second start's equilibrium search (Ipopt on the KKT system) ends at y = 0, where x / y is
+    # undefined: the default ended error there, though its first start had the optimum
+    game = _undefined_at_zero_game(
+        lambda x, y: x / y + y, lambda x, y: 2 * x + (y - 1) ** 2, pyo.minimize, 1.0
+    )
+    res = so.solve(game, method="mpec", strategy="penalty")
+    assert res.status == "locally_optimal"
+    assert res.leader_objective == pytest.approx(2 / 3, abs=1e-6)
+
+
+def test_the_certificate_takes_a_division_by_zero_in_a_followers_cost_as_no_best_response():
+    # the same follower from x = y = 0 under scholtes: the certificate's best response evaluated
+    # x / y at y = 0 and the run ended error with a bare ZeroDivisionError
+    game = _undefined_at_zero_game(
+        lambda x, y: x / y + y, lambda x, y: 4 * x + y, pyo.minimize, 0.0
+    )
+    res = so.solve(game, method="mpec", strategy="scholtes")
+    assert res.status != "error" and "ZeroDivisionError" not in res.message

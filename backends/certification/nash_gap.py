@@ -205,7 +205,7 @@ class NashGap:
             return None
         try:
             value = part.sign * float(pyo.value(part.objective.expr))
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, ArithmeticError):  # x / y at y = 0
             return None
         if not np.isfinite(value) or _own_infeasibility(part, constraints) > 1e-6:
             return None

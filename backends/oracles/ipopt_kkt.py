@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 from pyomo.common.collections import ComponentMap
+from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
 
 from stackopt.backends.compiled_nlp import CompiledNLP
 from stackopt.backends.mpec_problem import MPECProblem
@@ -75,6 +76,10 @@ class IpoptKKTOracle(Timed):
         if not run.has_solution:
             return Equilibrium(np.asarray(z0, float), np.inf, False, 1, self.name, run.message)
         z = np.array([0.0 if v.value is None else v.value for v in self._z])
-        ev = self.evaluator.evaluate(z, pi, derivatives=False)
+        try:  # Ipopt's relaxed bounds let y reach -1e-9, where y^1.5 is undefined
+            ev = self.evaluator.evaluate(z, pi, derivatives=False)
+        except (PyNumeroEvaluationError, ArithmeticError) as exc:
+            why = f"the KKT system cannot be evaluated at Ipopt's point ({exc})"
+            return Equilibrium(z, np.inf, False, 1, self.name, why)
         residual = float(np.max(np.abs(ev.residual), initial=0))
         return Equilibrium(z, residual, residual <= self.tol, 1, self.name, run.message)
