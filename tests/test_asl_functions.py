@@ -197,3 +197,15 @@ def test_the_certificate_takes_a_division_by_zero_in_a_followers_cost_as_no_best
     )
     res = so.solve(game, method="mpec", strategy="scholtes")
     assert res.status != "error" and "ZeroDivisionError" not in res.message
+
+
+def test_a_leader_near_its_bound_where_the_objective_is_steep_is_not_called_stationary():
+    # y = sqrt(x) (min x / y + y); the leader's 4x + 1000 y is least, 0, at x = 0, with slope
+    # 4 + 500 / sqrt(x). trust-constr stops at x = 1.2e-7, value 0.347: within ACTIVE_TOL of the
+    # bound, which counted as on it, so the certificate said locally_optimal there
+    game = _undefined_at_zero_game(
+        lambda x, y: x / y + y, lambda x, y: 4 * x + 1000 * y, pyo.minimize, 1.0
+    )
+    res = so.solve(game, method="trust-constr")
+    assert res.leader_objective > 0.1 and res.status == "feasible"
+    assert "moving the leader onto a bound" in res.message

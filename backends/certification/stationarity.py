@@ -43,6 +43,11 @@ from stackopt.kkt_evaluator import KKTEvaluator, Linearization
 #: bound a leader constraint or Var is active. An interior-point solver ends about mu / z_j away
 #: from an active bound, often 1e-7 to 1e-6: a stricter test would miss those
 ACTIVE_TOL = 1e-5
+#: a leader Var within ACTIVE_TOL of its bound counts as on it unless moving it onto the bound
+#: gains more than this (scaled as the stationarity LP's decrease): x = 1.2e-7 above 0 where the
+#: follower answers y = sqrt(x) and the leader pays 4x + 1000y gains 0.17 (linearized) there, a
+#: slope of 1.4e6 that the solver's distance from the bound hid (trust-constr: locally_optimal at 0.35)
+NEAR_BOUND_GAIN = 1e-3
 #: the most biactive pairs whose 2^k branches are enumerated
 MAX_BIACTIVE = 6
 #: the most biactive pairs whose 3^k sign patterns are tried for M-stationarity
@@ -195,25 +200,37 @@ def _stationarity_at(
     # how far each leader Var may move down and up before its bound (0 at an active bound)
     down, up = np.full(len(pi), np.inf), np.full(len(pi), np.inf)
     for k, v in enumerate(evaluator.leader_vars):
-        value = pi[k]
         if v.lb is not None:
-            down[k] = value - v.lb
-            if value <= v.lb + ACTIVE_TOL * max(1.0, abs(v.lb)):
-                lower[n_z + k], down[k] = 0.0, 0.0
+            down[k] = pi[k] - v.lb
         if v.ub is not None:
-            up[k] = v.ub - value
-            if value >= v.ub - ACTIVE_TOL * max(1.0, abs(v.ub)):
-                upper[n_z + k], up[k] = 0.0, 0.0
+            up[k] = v.ub - pi[k]
+    onto = (np.maximum(down, 0.0), np.maximum(up, 0.0))  # the room as it is
+    near = np.zeros(len(pi), dtype=bool)  # within ACTIVE_TOL of a bound, not on it
+    for k, v in enumerate(evaluator.leader_vars):
+        if v.lb is not None and pi[k] <= v.lb + ACTIVE_TOL * max(1.0, abs(v.lb)):
+            near[k] |= down[k] > 0
+            lower[n_z + k], down[k] = 0.0, 0.0
+        if v.ub is not None and pi[k] >= v.ub - ACTIVE_TOL * max(1.0, abs(v.ub)):
+            near[k] |= up[k] > 0
+            upper[n_z + k], up[k] = 0.0, 0.0
 
     gradient = np.asarray(lin.leader[0].todense()).ravel()
     scale = max(1.0, abs(float(lin.leader_values[0])))
     names = [evaluator.kkt.inequalities[j].name for j in biactive]
 
-    def decrease(eq_extra: list, ub_extra: list, lo: np.ndarray, hi: np.ndarray) -> float | None:
+    def decrease(
+        eq_extra: list,
+        ub_extra: list,
+        lo: np.ndarray,
+        hi: np.ndarray,
+        room: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> float | None:
         """-min grad c . d over the directions allowed by the rows and the sign bounds lo <= d <= hi
         (each 0 or infinite), in the scaled l1-ball on the leader's move: d = (dz, p+ - p-), one
-        column per follower variable (boxed at Z_BOX r) and two, p+, p- >= 0, per leader one."""
+        column per follower variable (boxed at Z_BOX r) and two, p+, p- >= 0, per leader one,
+        each within its Var's ``room`` = (down, up) (default: 0 at an active bound)."""
         lead = slice(n_z, len(radius))
+        room_down, room_up = (down, up) if room is None else room
 
         def split(a: sp.spmatrix) -> sp.csr_matrix:
             a = sp.csc_matrix(a)
@@ -232,8 +249,8 @@ def _stationarity_at(
                 np.column_stack(
                     [np.where(lo[:n_z] < 0, -box, 0.0), np.where(hi[:n_z] > 0, box, 0.0)]
                 ),
-                np.column_stack([np.zeros(n_pi), np.where(hi[lead] > 0, up, 0.0)]),
-                np.column_stack([np.zeros(n_pi), np.where(lo[lead] < 0, down, 0.0)]),
+                np.column_stack([np.zeros(n_pi), np.where(hi[lead] > 0, room_up, 0.0)]),
+                np.column_stack([np.zeros(n_pi), np.where(lo[lead] < 0, room_down, 0.0)]),
             ]
         )
         res = linprog(
@@ -257,6 +274,20 @@ def _stationarity_at(
     relaxed = decrease([], [lin.g[biactive]], relaxed_lo, relaxed_hi)
     if relaxed is None:
         return StationarityCheck("unchecked", False, None, names, 0, "the stationarity LP failed")
+    if relaxed <= STATIONARITY_TOL and near.any():  # the near bounds' own room, as it is
+        free_lo, free_hi = relaxed_lo.copy(), relaxed_hi.copy()
+        free_lo[n_z + np.flatnonzero(near)], free_hi[n_z + np.flatnonzero(near)] = -np.inf, np.inf
+        gain = decrease([], [lin.g[biactive]], free_lo, free_hi, onto)
+        if gain is not None and gain > NEAR_BOUND_GAIN:
+            return StationarityCheck(
+                "none",
+                False,
+                gain,
+                names,
+                0,
+                f"moving the leader onto a bound within {ACTIVE_TOL:g} of it gains {gain:.3g} "
+                "(scaled): the objective is steep there",
+            )
     if relaxed <= STATIONARITY_TOL:
         return StationarityCheck("S", True, relaxed, names, 0)
     if len(biactive) == 0:
