@@ -28,6 +28,7 @@ from stackopt.backends.certification.tie_selection import best_tied_response, ti
 from stackopt.backends.oracles.base import Equilibrium
 from stackopt.backends.oracles.kkt import KKTOracle
 from stackopt.backends.oracles.multipliers import with_multipliers
+from stackopt.backends.solvers import STOPPED  # claims that stand without an equilibrium
 from stackopt.certificate import (
     FEASIBILITY_TOL,
     SECOND_ORDER_TOL,
@@ -44,8 +45,6 @@ from stackopt.kkt_evaluator import KKTEvaluator
 from stackopt.result import Result
 
 EQUILIBRIUM_TOL = 1e-6
-#: claims of a run stopped short, which stand when its point has no recomputable equilibrium
-STOPPED = ("time_limit", "iteration_limit", "interrupted")
 #: rounds of moving a follower to its better response and recomputing the equilibrium
 MAX_REPAIRS = 5
 #: the relative gain for the leader that makes the method's own follower point another response
@@ -253,6 +252,11 @@ def _optimistic(
     return eq, check
 
 
+def _joined(message: str, why: str) -> str:
+    """``why`` added to a method's ``message``."""
+    return f"{message}; {why}" if message else why
+
+
 def honest_result(
     game: StackelbergGame,
     evaluator: KKTEvaluator,
@@ -288,34 +292,51 @@ def honest_result(
             warnings=warnings,
         )
     z0, pi = evaluator.values_of(values)
-    eq = recompute_equilibrium(game, evaluator, pi, z0)
     leader = nested_values(evaluator.leader_vars, pi)
-    if not eq.converged:
-        info.update(equilibrium_residual=eq.residual, equilibrium_oracle=eq.oracle)
+
+    def unjudged(claim: str, why: str, **point: Any) -> Result:
+        """A Result whose point could not be judged, ``why`` added to the method's message."""
         return Result(
-            status=status if status in STOPPED else "error",
+            status=claim,
             reported_objective=reported_objective,
             leader=leader,
-            message=(f"{message}; " if message else "")
-            + f"no follower equilibrium could be recomputed at the returned leader decision "
-            f"(KKT residual {eq.residual:.2e}: {eq.message})",
+            message=_joined(message, why),
             history=history,
             info=info,
             warnings=warnings,
+            **point,
+        )
+
+    try:
+        eq = recompute_equilibrium(game, evaluator, pi, z0)
+    except KeyboardInterrupt:  # the decision is kept, unjudged
+        why = "interrupted (Ctrl-C) while the equilibrium at the returned decision was recomputed"
+        return unjudged("interrupted", why)
+    if not eq.converged:
+        info.update(equilibrium_residual=eq.residual, equilibrium_oracle=eq.oracle)
+        return unjudged(
+            status if status in STOPPED else "error",
+            "no follower equilibrium could be recomputed at the returned leader decision "
+            f"(KKT residual {eq.residual:.2e}: {eq.message})",
         )
     full = certifying() and status in SUCCESS
     started = time.perf_counter()
     gaps = NashGap(evaluator.kkt.structure, certificate_budget()) if full else None
-    check = check_equilibrium(evaluator, gaps, eq, pi)
-    if gaps is not None and not check.holds:
-        eq, check = _repair(game, evaluator, gaps, eq, pi, check)
-        if check.repairs:
-            warnings.append(
-                f"the recomputed equilibrium was not a best response for every follower; moved to "
-                f"the better responses and recomputed ({check.repairs} round(s))"
-            )
-    if gaps is not None:
-        eq, check = _optimistic(game, evaluator, gaps, eq, check, z0, pi)
+    try:
+        check = check_equilibrium(evaluator, gaps, eq, pi)
+        if gaps is not None and not check.holds:
+            eq, check = _repair(game, evaluator, gaps, eq, pi, check)
+            if check.repairs:
+                warnings.append(
+                    f"the recomputed equilibrium was not a best response for every follower; "
+                    f"moved to the better responses and recomputed ({check.repairs} round(s))"
+                )
+        if gaps is not None:
+            eq, check = _optimistic(game, evaluator, gaps, eq, check, z0, pi)
+    except KeyboardInterrupt:  # the point is returned uncertified
+        gaps, status = None, "interrupted"
+        check = check_equilibrium(evaluator, None, eq, pi)
+        message = _joined(message, "interrupted (Ctrl-C) while certifying")
     info.update(equilibrium_residual=eq.residual, equilibrium_oracle=eq.oracle)
     ev = evaluator.evaluate(eq.z, pi, derivatives=False)
     followers = {
@@ -326,15 +347,10 @@ def honest_result(
         violation = leader_violation(evaluator, ev.constraint_values, pi)
         objective = evaluator.leader_sign * ev.leader_cost
     except PyNumeroEvaluationError:  # log x at a start x = 0 that the method could not leave
-        return Result(
-            status=status if status in STOPPED else "error",
-            leader=leader,
+        return unjudged(
+            status if status in STOPPED else "error",
+            "the leader's objective or constraints cannot be evaluated at the returned decision",
             followers=followers,
-            message=(f"{message}; " if message else "")
-            + "the leader's objective or constraints cannot be evaluated at the returned decision",
-            history=history,
-            info=info,
-            warnings=warnings,
         )
     unbounded = unbounded_warning(evaluator, pi, objective)
     if unbounded:
@@ -349,11 +365,15 @@ def honest_result(
         evidence=dict(evidence or {}),
     )
     if gaps is not None and check.holds and status in ("optimal", "locally_optimal"):
-        certificate.stationarity = leader_stationarity(evaluator, eq.z, pi)
+        try:
+            certificate.stationarity = leader_stationarity(evaluator, eq.z, pi)
+        except KeyboardInterrupt:
+            certificate.checked, status = False, "interrupted"
+            message = _joined(message, "interrupted (Ctrl-C) while certifying")
     certificate.seconds = time.perf_counter() - started
     status, why = derive_status(status, certificate, if_violated)
     if why:
-        message = f"{message}; {why}" if message else why
+        message = _joined(message, why)
     return Result(
         status=status,
         leader_objective=objective,

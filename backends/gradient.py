@@ -325,54 +325,64 @@ def run(
     results: list[Result] = []
     starts = _Starts(structure, evaluator, model_start, rng, deadline)
     i, first = 0, 0.0  # the first run's CPU time bounds the default's later runs
+    interrupted = False
     while i < planned:
         # each start's share of the time left; a start that ends early leaves it to the rest
         now = time.perf_counter()
         share = None if deadline is None else now + (deadline - now) / (planned - i)
-        values = starts.next(i)
-        if i > 0 and deadline is not None and time.perf_counter() >= deadline:
-            break  # the relaxation's point came too late for a run from it
-        cap = None  # the default's later runs capped by the first, in CPU time
-        if multistart is None and i > 0:
-            cap = time.thread_time() + max(AUTO_START_TIME * first, AUTO_START_MIN_TIME)
-        run_rng = np.random.default_rng(seed if i == 0 else [seed, i])
-        cpu = time.thread_time()
-        result = descent.run(values, run_rng, share, later=i > 0, cpu_deadline=cap)
+        try:
+            values = starts.next(i)
+            if i > 0 and deadline is not None and time.perf_counter() >= deadline:
+                break  # the relaxation's point came too late for a run from it
+            cap = None  # the default's later runs capped by the first, in CPU time
+            if multistart is None and i > 0:
+                cap = time.thread_time() + max(AUTO_START_TIME * first, AUTO_START_MIN_TIME)
+            run_rng = np.random.default_rng(seed if i == 0 else [seed, i])
+            cpu = time.thread_time()
+            result = descent.run(values, run_rng, share, later=i > 0, cpu_deadline=cap)
+        except KeyboardInterrupt:  # before a later start's first step: the finished runs count
+            if not results:
+                raise
+            interrupted = True
+            break
         if result is None:
             break  # the time limit passed before a later start's first equilibrium
         results.append(result)
         if i == 0:
             first = time.thread_time() - cpu
         i += 1
-        if results[-1].status == "interrupted" or results[-1].status == "optimal":
+        interrupted = result.status == "interrupted"
+        if interrupted or result.status == "optimal":
             break
         if deadline is not None and time.perf_counter() >= deadline:
             break
         if i == planned and (not any(r.success for r in results) or not starts.explored):
             planned, extra = planned + extra, 0  # the default's random starts
-    if len(results) == 1:
-        return results[0]
-    sign = evaluator.leader_sign
-    chosen = min(
-        results,
-        key=lambda r: (
-            not r.success,
-            np.inf if r.leader_objective is None else sign * r.leader_objective,
-        ),
-    )
-    index = results.index(chosen)
-    chosen.info["starts"] = [
-        {
-            "start": i,
-            "kind": starts.kinds[i],
-            "status": r.status,
-            "objective": r.leader_objective,
-            "message": r.message,
-        }
-        for i, r in enumerate(results)
-    ]
-    chosen.message += f"; the best of {len(results)} starts (start {index}: {starts.kinds[index]})"
-    if results[-1].status == "interrupted" and chosen is not results[-1]:
+    chosen = results[0]
+    if len(results) > 1:
+        sign = evaluator.leader_sign
+        chosen = min(
+            results,
+            key=lambda r: (
+                not r.success,
+                np.inf if r.leader_objective is None else sign * r.leader_objective,
+            ),
+        )
+        index = results.index(chosen)
+        chosen.info["starts"] = [
+            {
+                "start": i,
+                "kind": starts.kinds[i],
+                "status": r.status,
+                "objective": r.leader_objective,
+                "message": r.message,
+            }
+            for i, r in enumerate(results)
+        ]
+        chosen.message += (
+            f"; the best of {len(results)} starts (start {index}: {starts.kinds[index]})"
+        )
+    if interrupted and chosen.status != "interrupted":
         chosen.status = "interrupted"
         chosen.message += "; interrupted (Ctrl-C) during a later start"
     return chosen

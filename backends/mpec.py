@@ -303,7 +303,13 @@ def _multistart(strat, solver, game, cuts, plan: StartPlan, deadline, solver_opt
         if start > 0 and out_of_time(deadline, problem):
             break
         watch.context["start"] = start
-        kind = plan.place(problem, start, snapshot, deadline)
+        try:
+            kind = plan.place(problem, start, snapshot, deadline)
+        except KeyboardInterrupt:  # while a later start was placed: the finished ones are kept
+            if not candidates:
+                raise
+            watch.interrupted = True
+            break
         if start > 0 and out_of_time(deadline, problem):
             break  # the relaxation's point came too late for a solve from it
         problem.iterations_left = plan.budget(start, first_iterations)
@@ -350,6 +356,7 @@ def _solve_start(strat, problem, chosen, solver_options, deadline) -> _Found:
         )
         outcome = StrategyOutcome(SolverRun("interrupted", message, bool(rows)), rows)
     run_ = outcome.run
+    watch.interrupted |= run_.status == "interrupted"  # a global solver that caught the Ctrl-C
     value = problem.objective_value() if run_.has_solution else None
     values = problem.values() if value is not None else None
     return _Found(
@@ -380,6 +387,7 @@ def _best_judged(candidates, judged: dict[int, Result], judge: _Judge, watch) ->
     for k in order:
         if k not in judged:
             judged[k] = judge(candidates[k][1])
+            watch.interrupted |= judged[k].status == "interrupted"  # Ctrl-C while certifying
         if _certified(judged[k]) or watch.interrupted:
             break
     return min(judged.values(), key=lambda r: _rank(r, judge.sign))

@@ -47,8 +47,12 @@ _STATUS = {
     TC.maxEvaluations: "iteration_limit",
     TC.unbounded: "error",
     TC.infeasibleOrUnbounded: "error",  # unless the feasibility solve decides (run_solver)
+    TC.userInterrupt: "interrupted",  # SCIP catches Ctrl-C itself and stops
+    TC.resourceInterrupt: "interrupted",  # Pyomo's name for it (contrib's "interrupted")
 }
 
+#: the statuses of a solve stopped short, whose point (if any) is loaded
+STOPPED = ("time_limit", "iteration_limit", "interrupted")
 #: a termination condition in words (its name otherwise)
 _WORDS = {
     TC.optimal: "optimal",
@@ -59,6 +63,8 @@ _WORDS = {
     TC.maxEvaluations: "stopped at its evaluation limit",
     TC.unbounded: "unbounded",
     TC.infeasible: "infeasible",
+    TC.userInterrupt: "interrupted (Ctrl-C)",
+    TC.resourceInterrupt: "interrupted (Ctrl-C)",
 }
 
 #: Ipopt refuses NaN or infinite derivatives (a status) instead of factorizing them
@@ -219,13 +225,13 @@ def run_solver(
         return _infeasible_or_unbounded(model, solver, opts, time_limit)
     status = _STATUS.get(tc, "error")
     has = len(res.solution) > 0 if hasattr(res, "solution") else False
-    if status in ("optimal", "feasible", "time_limit", "iteration_limit") and has:
+    if status in ("optimal", "feasible", *STOPPED) and has:
         # a limit's point is loaded on purpose: Pyomo's warning about an 'aborted' status is noise
         with LoggingIntercept(module="pyomo.core", level=logging.WARNING):
             model.solutions.load_from(res)
     elif status == "optimal":
         has = False
     message = f"{solver}: {_WORDS.get(tc, str(tc))}"
-    if status in ("time_limit", "iteration_limit") and not has:
+    if status in STOPPED and not has:
         message += " before it found a feasible point"
     return SolverRun(status, message, has, unbounded=tc == TC.unbounded)

@@ -107,16 +107,22 @@ def solve(
     :class:`SolverUnavailableError` for a solver missing on this machine; every failure of the
     solve itself is returned as a status.
     """
-    run = _runner(method)
+    log = logging.getLogger(f"stackopt.{method}")
+    start = time.perf_counter()
+    try:  # the method's modules load here: a Ctrl-C while they do interrupts the solve
+        run = _runner(method)
+    except KeyboardInterrupt:
+        interrupted = Result(
+            status="interrupted", message="interrupted (Ctrl-C) while the method was loading"
+        )
+        return _finish(interrupted, game, method, options, start, load_solution, log)
     check_keywords(method, run, options)
     check_values(f"method {method!r}", run, options)
     _check_game(method, game)
     for name, flag in (("certify", certify), ("tee", tee), ("load_solution", load_solution)):
         if not isinstance(flag, bool):
             raise OptionError(f"{name} must be True or False, got {flag!r}")
-    log = logging.getLogger(f"stackopt.{method}")
     log.info("%s: solving %s with %s", method, _name(game), options or "default options")
-    start = time.perf_counter()
     try:
         with certification(certify), solver_output(tee), one_blas_thread():
             result = run(game, **options)
@@ -133,6 +139,21 @@ def solve(
             message=f"{type(exc).__name__}: {exc}{_cause(exc)}",
             info={"traceback": traceback.format_exc()},
         )
+    return _finish(result, game, method, options, start, load_solution, log)
+
+
+def _finish(
+    result: Result,
+    game: Any,
+    method: str,
+    options: dict[str, Any],
+    start: float,
+    load_solution: bool,
+    log: logging.Logger,
+) -> Result:
+    """The Result as ``solve`` returns it: no success without a certificate, the method and its
+    plain options recorded, the wall time since ``start`` (a ``time.perf_counter()`` instant),
+    the end logged, the point loaded into the game when asked."""
     if result.success and result.certificate is None:  # the one rule has no exception
         result.message = (
             f"{result.message}; " if result.message else ""

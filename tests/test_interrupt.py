@@ -180,3 +180,97 @@ def test_ctrl_c_inside_ipopts_hessian_callback_stops_the_solve(monkeypatch, meth
     game = _markov_game() if method == "markov-nlp" else so.models.bard1()
     res = so.solve(game, method=method, **options)
     assert res.status == "interrupted" and "Ctrl-C" in res.message
+
+
+def test_ctrl_c_while_the_method_loads_is_an_interrupted_status(monkeypatch):
+    """A Ctrl-C during the import of the method's modules (the first moments of a first solve)
+    is an interrupted status; it escaped ``so.solve`` as KeyboardInterrupt."""
+    import sys
+    import types
+
+    def loading(name):
+        raise KeyboardInterrupt
+
+    importing = types.SimpleNamespace(import_module=loading)
+    monkeypatch.setattr(sys.modules["stackopt.solve"], "importlib", importing)
+    res = so.solve(so.models.duopoly(), method="mpec")
+    assert res.status == "interrupted" and res.method == "mpec"
+    assert res.message == "interrupted (Ctrl-C) while the method was loading"
+
+
+def test_ctrl_c_while_a_later_mpec_start_is_placed_keeps_the_first(monkeypatch):
+    """Ctrl-C while the second start is placed (its high-point relaxation and equilibrium)
+    returns the first start's finished point, judged, as "interrupted"; it was dropped."""
+    from stackopt.backends.mpec_starts import StartPlan
+
+    place = StartPlan.place
+
+    def ctrl_c_on_the_second(self, problem, start, *args):
+        if start == 1:
+            raise KeyboardInterrupt
+        return place(self, problem, start, *args)
+
+    monkeypatch.setattr(StartPlan, "place", ctrl_c_on_the_second)
+    res = so.solve(so.models.bard1(), method="mpec", multistart=2)
+    assert res.status == "interrupted" and "during a later solve" in res.message
+    assert res.leader_objective == pytest.approx(17, abs=1e-6)
+    assert {row["start"] for row in res.history} == {0}
+
+
+def test_ctrl_c_while_a_later_gradient_start_is_chosen_keeps_the_first(monkeypatch):
+    """Ctrl-C while gradient's second start is chosen (the high-point relaxation) returns the
+    first run's Result as "interrupted"; it was dropped."""
+    from stackopt.backends import gradient
+
+    starts = gradient._Starts.next
+
+    def ctrl_c_on_the_second(self, i):
+        if i == 1:
+            raise KeyboardInterrupt
+        return starts(self, i)
+
+    monkeypatch.setattr(gradient._Starts, "next", ctrl_c_on_the_second)
+    res = so.solve(so.models.bard1(), method="gradient", multistart=2)
+    assert res.status == "interrupted" and "during a later start" in res.message
+    assert res.leader_objective == pytest.approx(17, abs=1e-4)
+
+
+def test_ctrl_c_while_certifying_returns_the_point_uncertified(monkeypatch):
+    """Ctrl-C during the certificate's best-response solves returns the method's point at its
+    recomputed equilibrium, uncertified, as "interrupted"; it returned no point."""
+    from stackopt.backends.certification import nash_gap
+
+    def ctrl_c(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(nash_gap.NashGap, "__call__", ctrl_c)
+    res = so.solve(so.models.bard1(), method="mpec", multistart=1)
+    assert res.status == "interrupted" and "interrupted (Ctrl-C) while certifying" in res.message
+    assert res.leader_objective == pytest.approx(17, abs=1e-6)
+    assert res.certificate is not None and not res.certificate.checked
+
+
+def test_ctrl_c_that_scip_catches_is_an_interrupted_status(monkeypatch):
+    """A real SIGINT half a second into SCIP's solve of sos1 on a small security game (which
+    runs past a minute): SCIP catches the signal and stops; the status is "interrupted", not
+    an error "resourceInterrupt"."""
+    import contextlib
+    import os
+    import signal
+    import threading
+
+    from stackopt.backends import solvers
+
+    releasing = solvers.scip_releasing_the_gil
+
+    @contextlib.contextmanager
+    def sigint_soon():
+        threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+        with releasing():
+            yield
+
+    monkeypatch.setattr(solvers, "scip_releasing_the_gil", sigint_soon)
+    game = so.models.security_game(defenders=2, targets=10, seed=1, patrol=5, resources=2.0)
+    res = so.solve(game, method="mpec", strategy="sos1", time_limit=60)
+    assert res.status == "interrupted" and res.message.startswith("scip: interrupted (Ctrl-C)")
+    assert res.wall_time < 30

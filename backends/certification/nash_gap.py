@@ -199,6 +199,8 @@ class NashGap:
     ) -> tuple[float, dict[str, float]] | None:
         """(best value in minimization form, the response) of one proven global solve, or None."""
         run = run_solver(self.model, solver, time_limit=time_limit)
+        if run.status == "interrupted":  # SCIP caught the Ctrl-C: the certificate stops
+            raise KeyboardInterrupt
         if run.unbounded:
             return -np.inf, {}
         if run.status != "optimal" or not run.has_solution:
