@@ -61,9 +61,10 @@ class _KKTGame:
         values = {v.name: current_value(v) for v in structure.leader_vars + structure.follower_vars}
         self.z, self.pi0 = self.evaluator.values_of(values | start)
 
-    def feasible_start(self, pi: np.ndarray) -> tuple[np.ndarray, str]:
-        """Where the followers cannot respond at ``pi``, the nearest leader decision where they
-        can (phase 1, :mod:`stackopt.backends.feasible_start`), and what was done."""
+    def feasible_start(self, pi: np.ndarray, why: str) -> tuple[np.ndarray, str]:
+        """Where no equilibrium was found at ``pi`` (``why``), the nearest leader decision where
+        the followers can respond (phase 1, :mod:`stackopt.backends.feasible_start`), and what
+        was done."""
         phase = FollowerDomain(analyze(self.game)).nearest(pi, self.z[: self.evaluator.n_x])
         if not phase.found:
             raise RuntimeError(
@@ -72,14 +73,17 @@ class _KKTGame:
             )
         self.z = with_multipliers(self.evaluator, phase.x, self.project(phase.pi), EQUILIBRIUM_TOL)
         moved = float(np.abs(phase.pi - pi).max(initial=0.0))
-        note = f"the followers are infeasible at the start; phase 1 moved the leader by {moved:.3g}"
+        note = (
+            f"{why} at the start; phase 1 (the nearest decision where the followers are feasible) "
+            f"moved the leader by {moved:.3g}"
+        )
         return self.project(phase.pi), note
 
     def evaluate(self, pi: np.ndarray) -> tuple[float, np.ndarray]:
         """(c, G) at the equilibrium for pi, warm-started from the last one."""
         eq = self.oracle(pi, self.z)
         if not eq.converged:
-            raise RuntimeError(f"no equilibrium at a trial leader decision: {eq.message}")
+            raise RuntimeError(f"no equilibrium ({eq.message})")
         self.z = eq.z
         ev = self.evaluator.evaluate(eq.z, pi, derivatives=False)
         return ev.leader_cost, self.constraints.values(ev)
@@ -101,8 +105,8 @@ class _CvxpyGame:
         self.x = np.array([current_value(v) for v in structure.follower_vars])
         self.pi0 = np.array([start.get(v.name, current_value(v)) for v in structure.leader_vars])
 
-    def feasible_start(self, pi: np.ndarray) -> tuple[np.ndarray, str]:
-        raise RuntimeError("the cvxpy followers' best responses failed at the start")
+    def feasible_start(self, pi: np.ndarray, why: str) -> tuple[np.ndarray, str]:
+        raise RuntimeError(f"the cvxpy followers' best responses failed at the start: {why}")
 
     def evaluate(self, pi: np.ndarray) -> tuple[float, np.ndarray]:
         self.x = self.equilibrium.solve(pi, self.x)
@@ -226,8 +230,8 @@ def _run(game: StackelbergGame, scipy_method: str, options: _Options) -> Result:
     pi0, note = proj(problem.pi0), ""
     try:
         box.at(pi0)
-    except RuntimeError:
-        pi0, note = problem.feasible_start(pi0)
+    except RuntimeError as exc:
+        pi0, note = problem.feasible_start(pi0, str(exc))
     box.deadline = deadline  # the start is evaluated whatever the limit
     cons = []
     if problem.n_G:
@@ -282,7 +286,11 @@ def _run(game: StackelbergGame, scipy_method: str, options: _Options) -> Result:
                 reported_objective=None,
                 message="; ".join(
                     part
-                    for part in (note, str(exc), "the last decision with one is returned")
+                    for part in (
+                        note,
+                        f"{exc} at a trial leader decision",
+                        "the last decision with one is returned",
+                    )
                     if part
                 ),
                 history=box.history,

@@ -32,6 +32,7 @@ from stackopt.backends.solvers import (
     refuse_complementarity,
     solver_message,
 )
+from stackopt.errors import explained
 from stackopt.solver_output import showing
 
 #: Ipopt's return code -> stackopt status (Ipopt's ApplicationReturnStatus)
@@ -116,7 +117,7 @@ class CompiledNLP:
             with interruptible():
                 x, info = problem.solve(bounded.init_primals(), **kwargs)
         except Exception as exc:  # an evaluation error ends this solve only
-            return SolverRun("error", f"ipopt: {type(exc).__name__}: {exc}", False)
+            return SolverRun("error", f"ipopt: {explained(exc)}", False)
         self.iterations += clock.iterations
         if not np.all(np.isfinite(x)):
             return SolverRun("error", "ipopt returned a non-finite point", False)

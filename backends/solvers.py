@@ -21,7 +21,7 @@ from pyomo.opt import TerminationCondition as TC
 from stackopt.backends.ipopt_deadline import WallClock
 from stackopt.backends.scip_output import scip_releasing_the_gil
 from stackopt.backends.solver_interrupt import interruptible
-from stackopt.errors import SolverUnavailableError
+from stackopt.errors import SolverUnavailableError, explained
 from stackopt.solver_output import showing
 
 #: stackopt solver name -> Pyomo SolverFactory name
@@ -200,7 +200,7 @@ def run_solver(
                     intermediate_callback=WallClock(None),
                 )
         except Exception as exc:  # an evaluation error inside Ipopt ends this solve only
-            return SolverRun("error", f"ipopt: {type(exc).__name__}: {exc}", False)
+            return SolverRun("error", f"ipopt: {explained(exc)}", False)
         tc = res.solver.termination_condition
         status = _STATUS.get(tc, "error")
         return SolverRun(status, solver_message(res.solver.message), True)

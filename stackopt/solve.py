@@ -20,7 +20,7 @@ from typing import Any
 
 from stackopt.blas_threads import one_blas_thread
 from stackopt.certificate import certification
-from stackopt.errors import ModelError, OptionError, SolverUnavailableError
+from stackopt.errors import ModelError, OptionError, SolverUnavailableError, explained
 from stackopt.game import StackelbergGame
 from stackopt.method_options import check_keywords
 from stackopt.option_values import check_values
@@ -136,7 +136,7 @@ def solve(
     except Exception as exc:  # a solver crash is a status, never an escaping exception
         result = Result(
             status="error",
-            message=f"{type(exc).__name__}: {exc}{_cause(exc)}",
+            message=explained(exc),
             info={"traceback": traceback.format_exc()},
         )
     return _finish(result, game, method, options, start, load_solution, log)
@@ -174,17 +174,6 @@ def _finish(
     if load_solution:
         load_solution_into(game, result)
     return result
-
-
-def _cause(exc: Exception) -> str:
-    """What an exception escaping a method says about the model, where it says something."""
-    if type(exc).__name__ == "PyNumeroEvaluationError":  # the ASL could not evaluate a function
-        return (
-            " (a function of the game cannot be evaluated at a point the method reached: a log, "
-            "square root, power or division at the edge of its domain; bound the Vars it uses "
-            "away from there)"
-        )
-    return ""
 
 
 def _name(game: Any) -> str:

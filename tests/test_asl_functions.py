@@ -209,3 +209,20 @@ def test_a_leader_near_its_bound_where_the_objective_is_steep_is_not_called_stat
     res = so.solve(game, method="trust-constr")
     assert res.leader_objective > 0.1 and res.status == "feasible"
     assert "moving the leader onto a bound" in res.message
+
+
+def test_a_start_where_the_followers_cost_is_undefined_is_named_as_such_by_phase_1():
+    """At x = 0 the follower's y log y - 2y has its only feasible point y = 0, where log is
+    undefined: slsqp's note named the followers infeasible there. It now gives the cause, with
+    what an evaluation error means for the model, and still reaches the optimum 1.75."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, 4), initialize=0)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, None), initialize=0)
+    g.F.o = pyo.Objective(expr=g.F.y * pyo.log(g.F.y) - 2 * g.F.y)
+    g.F.c = pyo.Constraint(expr=g.F.y <= g.x)
+    g.o = pyo.Objective(expr=(g.x - 2) ** 2 + g.F.y)
+    res = so.solve(g, method="slsqp")
+    assert res.message.startswith("no equilibrium (best response of F failed: ipopt: ")
+    assert "edge of its domain" in res.message and "infeasible" not in res.message
+    assert res.leader_objective == pytest.approx(1.75, abs=1e-6)

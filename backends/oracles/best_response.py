@@ -27,6 +27,7 @@ from stackopt.backends.bounded_nlp import BoundedNLP
 from stackopt.backends.ipopt_deadline import TIME_LIMIT_CODES, WallClock
 from stackopt.backends.solver_interrupt import interruptible
 from stackopt.backends.solvers import HALT_ON_EVALUATION_ERROR, IPOPT_NAN_CHECK, solver_message
+from stackopt.errors import explained
 from stackopt.structure import FollowerPart, GameStructure
 
 #: Ipopt's return codes that deliver a best response: solved, solved to an acceptable level
@@ -95,7 +96,7 @@ class BestResponseNLP:
                 x, info = self._solve(lb, ub, x0, deadline, INSIDE_THE_BOUNDS)
         except Exception as exc:  # an evaluation error ends this best response only
             raise RuntimeError(
-                f"best response of {self.name} failed: ipopt: {type(exc).__name__}: {exc}"
+                f"best response of {self.name} failed: ipopt: {explained(exc)}"
             ) from exc
         if info["status"] in TIME_LIMIT_CODES:  # Ipopt stopped at the deadline
             raise RuntimeError(late)
