@@ -9,8 +9,10 @@ first starts from the previous primal point and its constraint and bound multipl
 
 Ipopt 3.11 has no wall-clock limit of its own: each solve gets ``max_cpu_time`` of the time left
 and an intermediate callback that stops Ipopt at the wall-clock deadline
-(:class:`~stackopt.backends.ipopt_deadline.WallClock`). An evaluation error
-(NaN, a division by zero inside the bounds) ends that solve with status "error", never the process.
+(:class:`~stackopt.backends.ipopt_deadline.WallClock`). An evaluation error (NaN, a division by
+zero inside the bounds) is tried once more with Ipopt's iterates inside the bounds
+(:data:`~stackopt.backends.solvers.INSIDE_THE_BOUNDS`: Scholtes reached y = -1e-9 under y^1.5),
+then ends that solve with status "error", never the process.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
 from pyomo.contrib.pynumero.interfaces.cyipopt_interface import CyIpoptNLP
 from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
 from pyomo.core.base.var import VarData
@@ -28,6 +31,7 @@ from stackopt.backends.ipopt_deadline import TIME_LIMIT_CODES, WallClock
 from stackopt.backends.solver_interrupt import interruptible
 from stackopt.backends.solvers import (
     HALT_ON_EVALUATION_ERROR,
+    INSIDE_THE_BOUNDS,
     SolverRun,
     refuse_complementarity,
     solver_message,
@@ -60,8 +64,8 @@ WARM_START = {
 class CompiledNLP:
     """``model`` (one active objective, no Complementarity left) as a PyNumero NLP, solved in
     memory; ``parameter`` is the continuation's Var (None for a single solve). An evaluation
-    error ends the solve at once with status "error"
-    (:data:`stackopt.backends.solvers.HALT_ON_EVALUATION_ERROR`)."""
+    error stops Ipopt at once (:data:`stackopt.backends.solvers.HALT_ON_EVALUATION_ERROR`); the
+    solve is tried once more inside the bounds, then ends with status "error"."""
 
     def __init__(self, model: pyo.Block, parameter: VarData | None = None):
         refuse_complementarity(model, "ipopt")
@@ -100,22 +104,19 @@ class CompiledNLP:
         )
         clock = WallClock(deadline)
         opts = {"print_level": 5 if showing() else 0, "sb": "yes", **options, **clock.options()}
+        warm: dict[str, Any] = {}
+        if self.duals is not None:
+            opts = {**WARM_START, **opts}
+            warm = dict(zip(("lagrange", "zl", "zu"), self.duals))
+        constraint_bounds = None if bounds is None else bounds[2:]
         try:
-            bounded = BoundedNLP(self.nlp, lb, ub, x0, None if bounds is None else bounds[2:])
-            problem = CyIpoptNLP(
-                bounded,
-                intermediate_callback=clock,
-                halt_on_evaluation_error=HALT_ON_EVALUATION_ERROR,
-            )
-            kwargs = {}
-            if self.duals is not None:
-                for key, value in WARM_START.items():
-                    opts.setdefault(key, value)
-                kwargs = dict(zip(("lagrange", "zl", "zu"), self.duals))
-            for key, value in opts.items():
-                problem.add_option(key, value)
-            with interruptible():
-                x, info = problem.solve(bounded.init_primals(), **kwargs)
+            try:
+                x, info = self._ipopt(lb, ub, x0, constraint_bounds, clock, opts, warm)
+            except PyNumeroEvaluationError:
+                if opts.get("bound_relax_factor") == 0:
+                    raise
+                opts = {**opts, **INSIDE_THE_BOUNDS}
+                x, info = self._ipopt(lb, ub, x0, constraint_bounds, clock, opts, warm)
         except Exception as exc:  # an evaluation error ends this solve only
             return SolverRun("error", f"ipopt: {explained(exc)}", False)
         self.iterations += clock.iterations
@@ -128,3 +129,15 @@ class CompiledNLP:
         solved = status in ("optimal", "feasible")
         self.duals = (info["mult_g"], info["mult_x_L"], info["mult_x_U"]) if solved else None
         return SolverRun(status, solver_message(info["status_msg"]), True, clock.iterations)
+
+    def _ipopt(self, lb, ub, x0, constraint_bounds, clock: WallClock, options: dict, warm: dict):
+        """Ipopt's (x, info) from ``x0`` within the bounds, with ``options`` and the ``warm``
+        multipliers."""
+        bounded = BoundedNLP(self.nlp, lb, ub, x0, constraint_bounds)
+        problem = CyIpoptNLP(
+            bounded, intermediate_callback=clock, halt_on_evaluation_error=HALT_ON_EVALUATION_ERROR
+        )
+        for key, value in options.items():
+            problem.add_option(key, value)
+        with interruptible():
+            return problem.solve(bounded.init_primals(), **warm)

@@ -26,7 +26,12 @@ from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
 from stackopt.backends.bounded_nlp import BoundedNLP
 from stackopt.backends.ipopt_deadline import TIME_LIMIT_CODES, WallClock
 from stackopt.backends.solver_interrupt import interruptible
-from stackopt.backends.solvers import HALT_ON_EVALUATION_ERROR, IPOPT_NAN_CHECK, solver_message
+from stackopt.backends.solvers import (
+    HALT_ON_EVALUATION_ERROR,
+    INSIDE_THE_BOUNDS,
+    IPOPT_NAN_CHECK,
+    solver_message,
+)
 from stackopt.errors import explained
 from stackopt.structure import FollowerPart, GameStructure
 
@@ -34,12 +39,6 @@ from stackopt.structure import FollowerPart, GameStructure
 SOLVED = (0, 1)
 #: quiet: no iteration log and no banner
 IPOPT_OPTIONS = {"print_level": 0, "sb": "yes"}
-#: the retry after an evaluation error (``retry_inside``): iterates inside the follower's bounds,
-#: not Ipopt's default relaxation of them by 1e-8, outside of which a cost may be undefined (y^1.5
-#: at y = -1e-9 ended the certificate's best response, and with it the certificate). Not the first
-#: try: where the cost is steep at a bound (entropy x log x) Ipopt converges slower without the
-#: relaxation (QRE subsidies 3 x 10: 2 s in all)
-INSIDE_THE_BOUNDS = {"bound_relax_factor": 0.0}
 
 
 class BestResponseNLP:
