@@ -11,6 +11,7 @@ import contextlib
 import functools
 import logging
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pyomo.environ as pyo
@@ -171,6 +172,28 @@ def _infeasible_or_unbounded(
     )
 
 
+@contextlib.contextmanager
+def no_suffix_import(model: pyo.Block) -> Iterator[None]:
+    """While inside, the model's IMPORT Suffixes ``dual`` and ``rc`` import nothing. Pyomo's
+    interfaces to SCIP and HiGHS fill them from the solver's duals, and SCIP has none: its
+    solve failed ("ScipSolutionLoader ... get_duals") on a game whose ``dual`` Suffix a previous
+    ``so.solve`` had filled (:mod:`stackopt.solution_loading`), or that a user declared. No
+    stackopt solve reads a solver's duals from a Suffix."""
+    suffixes = [
+        suffix
+        for suffix in (model.component("dual"), model.component("rc"))
+        if isinstance(suffix, pyo.Suffix) and suffix.import_enabled()
+    ]
+    directions = [suffix.direction for suffix in suffixes]
+    for suffix in suffixes:
+        suffix.direction = pyo.Suffix.LOCAL
+    try:
+        yield
+    finally:
+        for suffix, direction in zip(suffixes, directions):
+            suffix.direction = direction
+
+
 def run_solver(
     model: pyo.Block, solver: str, options: dict | None = None, time_limit: float | None = None
 ) -> SolverRun:
@@ -217,12 +240,12 @@ def run_solver(
             opts["limits/time"] = max(0.01, float(time_limit))
     solver_obj = pyo.SolverFactory(name)
     kwargs = {"load_solutions": False, "options": opts, "tee": tee}
+    releasing = scip_releasing_the_gil() if solver == "scip" else contextlib.nullcontext()
     if time_limit is not None:
         kwargs["timelimit"] = float(time_limit)
-    # SCIP's output goes through a pipe that a Python thread drains: its solve releases the GIL
-    releasing = scip_releasing_the_gil() if solver == "scip" else contextlib.nullcontext()
     try:
-        with SOLVER_CALL, releasing:
+        # SCIP's output goes through a pipe that a Python thread drains: its solve releases the GIL
+        with SOLVER_CALL, releasing, no_suffix_import(model):
             res = solver_obj.solve(model, **kwargs)
     except Exception as exc:
         return SolverRun("error", f"{solver}: {type(exc).__name__}: {exc}", False)

@@ -115,3 +115,17 @@ def test_a_failed_solve_loads_nothing():
     assert not res.success
     assert _state(g) == before
     assert g.component("dual") is None
+
+
+@pytest.mark.parametrize(
+    ("strategy", "solver"), [("sos1", "scip"), ("bigm", "scip"), ("bigm", "highs")]
+)
+def test_a_game_whose_dual_suffix_is_filled_is_solved_again_by_a_global_solver(strategy, solver):
+    """A solve loads the multipliers into ``g.dual``; Pyomo's SCIP interface then asked SCIP for
+    duals it does not have, and the next exact solve of the same game ended error
+    ("ScipSolutionLoader ... get_duals"). Bard's example 5.1.1: -12 at (4, 4), proven."""
+    g = linear_bilevel()
+    assert so.solve(g, method="mpec").status == "locally_optimal" and len(g.dual) > 0
+    res = so.solve(g, method="mpec", strategy=strategy, solver=solver)
+    assert res.status == "optimal" and res.leader_objective == pytest.approx(-12, abs=1e-6)
+    assert g.dual.import_enabled()  # the Suffix is left as it was
