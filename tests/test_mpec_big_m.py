@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
 import pyomo.environ as pyo
 import pytest
 
@@ -233,3 +234,26 @@ def test_constraints_fbbt_proves_infeasible_get_vacuous_bounds_and_an_infeasible
         row[side] for row in res.info["big_m"].values() for side in ("dual_from", "primal_from")
     }
     assert sources == {EMPTY}
+
+
+def test_a_derived_m_that_solvers_take_as_infinite_is_a_named_error_and_sos1_solves_the_game():
+    """The follower min exp(y) - x y over 0 <= y <= 100 answers y = log x; the multiplier bound of
+    y >= 0 is exp(100) - ... ~ 2.7e43, past SCIP's infinity 1e20 ("SCIP: error in input data!").
+    bigm now names the pair and the way out; sos1 needs no M and reaches the optimum of
+    (x - 5)^2 + (log x - 1)^2, found here by scipy on that closed form."""
+    from scipy.optimize import minimize_scalar
+
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, 10), initialize=1)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, 100), initialize=1)
+    g.F.o = pyo.Objective(expr=pyo.exp(g.F.y) - g.x * g.F.y)
+    g.o = pyo.Objective(expr=(g.x - 5) ** 2 + (g.F.y - 1) ** 2)
+    with pytest.raises(so.ModelError, match=r"multiplier of F\.y\[lb\] is 2\.69e\+43 .*sos1"):
+        so.solve(g, method="mpec", strategy="bigm")
+    closed = minimize_scalar(
+        lambda x: (x - 5) ** 2 + (np.log(x) - 1) ** 2, bounds=(1, 10), method="bounded",
+        options={"xatol": 1e-10},
+    )  # fmt: skip
+    res = so.solve(g, method="mpec", strategy="sos1")
+    assert res.status == "optimal" and res.leader_objective == pytest.approx(closed.fun, abs=1e-7)

@@ -36,6 +36,9 @@ from stackopt.option_values import POSITIVE
 BigMHint = float | dict[str, float] | None
 #: the pair sides a caveat names one by one; beyond, it gives their number
 LISTED = 4
+#: the value SCIP and HiGHS take as infinite: a big-M this large is no bound to them (SCIP: "error
+#: in input data")
+SOLVER_INFINITY = 1e20
 
 
 def _listed(names: list[str]) -> str:
@@ -107,6 +110,15 @@ class BigM(ExactStrategy):
                     f"bigm found no upper bound on the slack of {p.name}: bound the Vars it uses, "
                     "or pass strategy=stackopt.BigM(primal_big_M=...) (or strategy_options)"
                 )
+            for what, m in (("multiplier", m_dual), ("slack", m_primal)):
+                if m.value >= SOLVER_INFINITY:
+                    raise ModelError(
+                        f"bigm's bound on the {what} of {p.name} is {m.value:.3g} ("
+                        f"{'given' if m.source == 'given' else 'derived: ' + m.source}), which "
+                        f"SCIP and HiGHS take as infinite (>= {SOLVER_INFINITY:g}): bound "
+                        "the Vars it uses tighter, pass dual_big_M / primal_big_M, or use "
+                        "strategy='sos1' (no big-M)"
+                    )
             out.append((m_dual, m_primal))
         return out
 
