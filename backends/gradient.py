@@ -358,33 +358,37 @@ def run(
             break
         if i == planned and (not any(r.success for r in results) or not starts.explored):
             planned, extra = planned + extra, 0  # the default's random starts
-    chosen = results[0]
-    if len(results) > 1:
-        sign = evaluator.leader_sign
-        chosen = min(
-            results,
-            key=lambda r: (
-                not r.success,
-                np.inf if r.leader_objective is None else sign * r.leader_objective,
-            ),
-        )
-        index = results.index(chosen)
-        chosen.info["starts"] = [
-            {
-                "start": i,
-                "kind": starts.kinds[i],
-                "status": r.status,
-                "objective": r.leader_objective,
-                "message": r.message,
-            }
-            for i, r in enumerate(results)
-        ]
-        chosen.message += (
-            f"; the best of {len(results)} starts (start {index}: {starts.kinds[index]})"
-        )
+    chosen = _best_start(results, starts.kinds, evaluator.leader_sign)
     if interrupted and chosen.status != "interrupted":
         chosen.status = "interrupted"
         chosen.message += "; interrupted (Ctrl-C) during a later start"
+    return chosen
+
+
+def _best_start(results: list[Result], kinds: list[str], sign: float) -> Result:
+    """The best of the starts' Results (a success first, then the leader's objective, ``sign``
+    +1 when it minimizes); with several, its info and message say which of them it is."""
+    if len(results) == 1:
+        return results[0]
+    chosen = min(
+        results,
+        key=lambda r: (
+            not r.success,
+            np.inf if r.leader_objective is None else sign * r.leader_objective,
+        ),
+    )
+    index = results.index(chosen)
+    chosen.info["starts"] = [
+        {
+            "start": i,
+            "kind": kinds[i],
+            "status": r.status,
+            "objective": r.leader_objective,
+            "message": r.message,
+        }
+        for i, r in enumerate(results)
+    ]
+    chosen.message += f"; the best of {len(results)} starts (start {index}: {kinds[index]})"
     return chosen
 
 
