@@ -131,3 +131,18 @@ def test_the_solvers_own_point_is_kept_where_the_polish_steps_past_a_tie(strateg
     assert res.leader_objective == pytest.approx(20.0, abs=1e-6)
     assert "the global solver's own point" in res.message
     assert res.info["polish"]["accepted"] is False
+
+
+@pytest.mark.parametrize("strategy", ["sos1", "bigm", "penalty", "scholtes"])
+def test_a_multiplier_whose_coefficients_are_all_zero_is_polished_at_zero(strategy):
+    """bard1 with the follower constraint x + p y <= 8 and the mutable Param p set to 0 (the next
+    scenario of a study): the constraint is x <= 8, inactive at bard1's optimum x = 1, value 17.
+    Its multiplier has no nonzero coefficient, so it is no column of the compiled tightened NLP,
+    and every polished strategy ended error (KeyError 'stackopt_kkt.lam[3]')."""
+    g = so.models.bard1()
+    g.p = pyo.Param(initialize=0.0, mutable=True)
+    g.F.c4 = pyo.Constraint(expr=g.x + g.p * g.F.y <= 8)
+    res = so.solve(g, method="mpec", strategy=strategy)
+    assert res.status == ("optimal" if strategy in ("sos1", "bigm") else "locally_optimal")
+    assert res.leader["x"] == pytest.approx(1, abs=1e-6)
+    assert res.leader_objective == pytest.approx(17, abs=1e-6)

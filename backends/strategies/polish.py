@@ -118,7 +118,11 @@ class TightenedNLP:
                 obj.activate()
         nlp = self.compiled.nlp
         columns = ComponentMap((v, k) for k, v in enumerate(self.compiled.vars))
-        self.lam_cols = np.array([columns[p.lam] for p in pairs], dtype=int)
+        #: pair j -> the column of lam_j; -1 where lam_j is no column: its coefficients all
+        #: evaluate to 0 (a mutable Param or a fixed Var at 0), it enters no row, and any
+        #: lam_j >= 0 holds; 0 keeps the pair complementary
+        self.lam_cols = np.array([columns.get(p.lam, -1) for p in pairs], dtype=int)
+        self.absent = [p.lam for p, col in zip(pairs, self.lam_cols) if col < 0]
         #: pair j -> (column of v, c, r) where s_j = c (v - r)
         self.by_bound = {
             j: (columns[bound[0]], bound[1], bound[2])
@@ -141,8 +145,10 @@ class TightenedNLP:
         model's values and cold multipliers."""
         c = self.compiled
         lb, ub, glb, gub = c.lb.copy(), c.ub.copy(), self.glb.copy(), self.gub.copy()
+        for lam in self.absent:
+            lam.set_value(0.0)
         for j, side in enumerate(sides):
-            if side in ("lam", "both"):
+            if side in ("lam", "both") and self.lam_cols[j] >= 0:
                 lb[self.lam_cols[j]] = ub[self.lam_cols[j]] = 0.0
             fixed = side in ("slack", "both")
             if j in self.by_bound:
@@ -174,7 +180,8 @@ class TightenedNLP:
             sigma_s[j] = residual[col] / coef
         for j, (row, _, sign) in self.by_row.items():
             sigma_s[j] = -sign * y[row]
-        return residual[self.lam_cols], sigma_s
+        sigma_lam = np.where(self.lam_cols >= 0, residual[self.lam_cols], 0.0)
+        return sigma_lam, sigma_s
 
 
 def _as_bound(slack, present: ComponentSet) -> tuple | None:
