@@ -5,6 +5,8 @@ threads used to fail ("Captured output ... does not match sys.stdout", or a dead
 capture), so every solver call takes its turn (:data:`stackopt.backends.solvers.SOLVER_CALL`).
 """
 
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -48,3 +50,34 @@ def test_a_solve_in_the_main_thread_runs_blas_on_one_thread_and_restores_the_cal
     with ThreadPoolExecutor(max_workers=2) as pool:
         assert all(r.success for r in pool.map(solve, [duopoly(), cournot(n=2)]))
     assert _blas_threads() == before
+
+
+def test_bigm_in_two_threads_gets_its_serial_optimum():
+    """bigm derives its M values by LPs in Pyomo's appsi HiGHS, which captures the process's
+    output streams too: two bigm solves in threads both ended error ("Captured output ... does
+    not match sys.stdout") or hung. MacMPEC ex9.1.3, optimum -29.2. In a subprocess: a
+    regression must hang it, not the test session."""
+    script = """
+import threading
+import stackopt as so
+from stackopt.models.benchmarks import problems
+(problem,) = [p for p in problems() if p.name == "ex9.1.3"]
+out = {}
+def work(i):
+    res = so.solve(problem.factory(), method="mpec", strategy="bigm", time_limit=30)
+    out[i] = (res.status, res.leader_objective)
+threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+for i in range(2):
+    print(*out[i])
+"""
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    lines = [line.split() for line in run.stdout.splitlines()[-2:]]
+    assert [status for status, _ in lines] == ["optimal", "optimal"]
+    assert [float(value) for _, value in lines] == pytest.approx([-29.2, -29.2], abs=1e-6)

@@ -49,6 +49,7 @@ from pyomo.core.expr.visitor import identify_variables
 from pyomo.repn import generate_standard_repn
 
 from stackopt.backends.mpec_problem import MPECProblem
+from stackopt.backends.solvers import SOLVER_CALL
 from stackopt.backends.strategies.base import OutOfTime
 
 #: relative widening of a derived bound (see ``active``)
@@ -220,7 +221,8 @@ def _lp_maxima(
             if deadline is not None:
                 solver.config.time_limit = max(0.0, deadline - time.perf_counter())
             lp.target.expr = expr
-            result = solver.solve(lp)
+            with SOLVER_CALL:  # appsi captures the process's output streams while it solves
+                result = solver.solve(lp)
             condition = result.termination_condition.name
             if condition == "maxTimeLimit":
                 raise OutOfTime("time limit while deriving the big-M values (LP)")
