@@ -282,6 +282,7 @@ def honest_result(
     info = dict(info or {})
     history = history or []
     warnings = list(warnings or [])
+    claim = status  # the method's; a Ctrl-C while certifying makes the status "interrupted"
     if any(n not in values for n in evaluator.leader_names):
         return Result(
             status="error" if status not in ("infeasible", "time_limit") else status,
@@ -294,10 +295,11 @@ def honest_result(
     z0, pi = evaluator.values_of(values)
     leader = nested_values(evaluator.leader_vars, pi)
 
-    def unjudged(claim: str, why: str, **point: Any) -> Result:
-        """A Result whose point could not be judged, ``why`` added to the method's message."""
+    def unjudged(outcome: str, why: str, **point: Any) -> Result:
+        """A Result of status ``outcome`` whose point could not be judged, ``why`` added to the
+        method's message."""
         return Result(
-            status=claim,
+            status=outcome,
             reported_objective=reported_objective,
             leader=leader,
             message=_joined(message, why),
@@ -361,7 +363,7 @@ def honest_result(
         objective=objective,
         violation=violation,
         global_bound=global_bound,
-        claim=status,
+        claim=claim,
         evidence=dict(evidence or {}),
     )
     if gaps is not None and check.holds and status in ("optimal", "locally_optimal"):

@@ -154,6 +154,9 @@ class GlobalBound:
     #: why the solver's optimum is no proven bound of the problem itself (``proven`` False), e.g.
     #: a big-M the user gave: the MILP is global only within the box it imposes
     caveat: str = ""
+    #: the fingerprint of the game it was proven on (:mod:`stackopt.game_fingerprint`; set by
+    #: ``so.solve``): ``so.certify`` on a changed game takes the bound as no proof
+    game: str = ""
 
 
 @dataclass

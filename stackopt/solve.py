@@ -22,6 +22,7 @@ from stackopt.blas_threads import one_blas_thread
 from stackopt.certificate import certification
 from stackopt.errors import ModelError, OptionError, SolverUnavailableError, explained
 from stackopt.game import StackelbergGame
+from stackopt.game_fingerprint import fingerprint
 from stackopt.method_options import check_keywords
 from stackopt.option_values import check_values
 from stackopt.result import Result
@@ -159,6 +160,9 @@ def _finish(
             f"{result.message}; " if result.message else ""
         ) + f"the method claimed {result.status} without a certificate: no success is granted"
         result.status = "error"
+    bound = result.certificate.global_bound if result.certificate is not None else None
+    if bound is not None and isinstance(game, StackelbergGame):
+        bound.game = fingerprint(game)  # what the bound holds for (so.certify checks it)
     result.method = method
     result.options = {k: v for k, v in options.items() if _is_plain(v)}
     result.wall_time = time.perf_counter() - start
@@ -186,8 +190,9 @@ def _is_plain(value: Any) -> bool:
 
 
 def certify(game: Any, result: Result) -> Result:
-    """Check ``result`` again on ``game``: a fresh Result for its point, with its status as the
-    claim, earned or lowered by a new certificate (:mod:`stackopt.backends.certification.recheck`).
+    """Check ``result`` again on ``game``: a fresh Result for its point, with its method's claim,
+    earned or lowered by a new certificate (:mod:`stackopt.backends.certification.recheck`); a
+    global bound proves ``optimal`` only on the game it was proven on, unchanged.
     """
     if not isinstance(game, StackelbergGame):
         raise ModelError(

@@ -268,8 +268,9 @@ def test_certify_rechecks_a_result_and_lowers_an_unearned_status():
     again = so.certify(g, res)
     assert (again.status, again.leader_objective) == (res.status, pytest.approx(1058))
     nash = so.solve(g, method="simgd", step=0.3, start={"q0": 10.0, "F.q": 10.0})
-    nash.status = "locally_optimal"  # a claim the certificate does not grant
-    assert so.certify(g, nash).status == "feasible"
+    nash.certificate.claim = "locally_optimal"  # a claim the certificate does not grant
+    again = so.certify(g, nash)
+    assert again.status == "feasible" and "leader stationarity not certified" in again.message
 
 
 @pytest.mark.parametrize("seed", [0, 11, 15])
@@ -321,3 +322,38 @@ def test_a_bound_nearer_than_the_unit_move_limits_the_decrease():
         assert st.value == pytest.approx(decrease, rel=1e-6)
         assert st.holds == (decrease <= 1e-5)
     assert so.solve(g, method="mpec").status == "locally_optimal"
+
+
+def _bard1_with_a_bonus() -> so.StackelbergGame:
+    """bard1 with the leader's objective lowered by k (x - 1)^2, k a mutable Param (0: bard1,
+    optimum 17 at x = 1; 2: optimum -7 at x = 5, by a brute force over x of the follower's
+    projection onto [max(0, 2x - 8), min(3x - 3, 7 - x)])."""
+    g = so.models.bard1()
+    g.k = pyo.Param(initialize=0.0, mutable=True)
+    g.bonus = pyo.Expression(expr=g.k * (g.x - 1) ** 2)
+    g.o = pyo.Objective(expr=g.cost.expr - g.bonus)
+    g.cost.deactivate()
+    return g
+
+
+def test_certify_grants_optimal_only_on_the_game_the_bound_was_proven_on():
+    """sos1 proves 17 optimal for k = 0; with k = 2 the optimum is -7 at x = 5, and certify
+    granted optimal at 17 on the old bound. Unchanged, the game keeps its proof."""
+    g = _bard1_with_a_bonus()
+    res = so.solve(g, method="mpec", strategy="sos1")
+    assert (res.status, res.leader_objective) == ("optimal", pytest.approx(17))
+    assert so.certify(g, res).status == "optimal"
+    g.k = 2.0
+    again = so.certify(g, res)
+    assert again.status == "locally_optimal" and "not the one the global bound" in again.message
+    fresh = so.solve(g, method="mpec", strategy="sos1")
+    assert (fresh.status, fresh.leader_objective) == ("optimal", pytest.approx(-7))
+
+
+def test_certify_earns_the_full_status_of_a_result_solved_without_the_certificate():
+    """A sweep with certify=False, then the interesting point certified: the method's claim is
+    checked in full (it stayed feasible: the status was taken as the claim)."""
+    g = so.models.duopoly()
+    fast = so.solve(g, method="mpec", certify=False)
+    assert fast.status == "feasible" and fast.certificate.claim == "locally_optimal"
+    assert so.certify(g, fast).status == "locally_optimal"

@@ -1,10 +1,15 @@
 """``stackopt.certify(game, result)``: check a Result again, as the judge of a study would.
 
 The Result's leader decision and follower point are loaded into a clone of ``game`` and judged by
-the honest evaluation with the Result's status as the claim: the equilibrium is recomputed, each
-follower's Nash gap and second-order condition, the leader's stationarity and feasibility are
-checked, and the status is derived by the one rule (:func:`stackopt.certificate.derive_status`).
-A success status whose certificate fails here was not earned.
+the honest evaluation with the method's claim (``result.certificate.claim``; the status when the
+Result has no certificate): the equilibrium is recomputed, each follower's Nash gap and
+second-order condition, the leader's stationarity and feasibility are checked, and the status is
+derived by the one rule (:func:`stackopt.certificate.derive_status`). A success status whose
+certificate fails here was not earned; a Result of ``so.solve(..., certify=False)`` earns here
+the status the full certificate gives. A global solver's bound proves ``optimal`` only on the game
+it was proven on: where ``game``'s fingerprint (:mod:`stackopt.game_fingerprint`) is not the
+bound's, the game has changed since (a Param, a bound, a constraint), and the bound proves
+nothing.
 
 Example::
 
@@ -15,10 +20,13 @@ Example::
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from stackopt.backends.evaluation import honest_result
 from stackopt.discrete_leader import relaxed_leader
 from stackopt.errors import ModelError
 from stackopt.game import StackelbergGame
+from stackopt.game_fingerprint import fingerprint
 from stackopt.kkt_evaluator import KKTEvaluator
 from stackopt.result import Result
 from stackopt.solution_loading import load_solution
@@ -26,7 +34,8 @@ from stackopt.structure import analyze
 
 
 def certify(game: StackelbergGame, result: Result) -> Result:
-    """A fresh Result for ``result``'s point on ``game``, with ``result.status`` as the claim.
+    """A fresh Result for ``result``'s point on ``game``, with its method's claim (module
+    docstring).
 
     A Result without a point (no leader decision or no recomputed equilibrium) is returned as it
     is: there is nothing to check. A game with cvxpy followers is refused (a ModelError): Pyomo
@@ -42,11 +51,24 @@ def certify(game: StackelbergGame, result: Result) -> Result:
     judged = relaxed_leader(game)  # an integral decision is judged with continuous leader Vars
     structure = analyze(clone)
     values = {v.name: float(v.value) for v in structure.leader_vars + structure.follower_vars}
+    certificate = result.certificate
+    bound = certificate.global_bound if certificate is not None else None
+    if bound is not None and bound.proven and bound.game != fingerprint(game):
+        bound = replace(bound, proven=False, caveat=CHANGED)
     return honest_result(
         judged,
         KKTEvaluator(judged),
-        status=result.status,
+        status=certificate.claim
+        if certificate is not None and certificate.claim
+        else result.status,
         values=values,
         reported_objective=result.leader_objective,
-        global_bound=result.certificate.global_bound if result.certificate else None,
+        global_bound=bound,
     )
+
+
+#: why a proven bound proves nothing on the game given to certify
+CHANGED = (
+    "the game is not the one the global bound was proven on (it has changed since the solve: a "
+    "Param, a bound, a constraint); solve it again for a proof"
+)
