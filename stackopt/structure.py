@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyomo.environ as pyo
+from pyomo.core.base.block import BlockData
 from pyomo.core.base.constraint import ConstraintData
 from pyomo.core.base.objective import ObjectiveData
 from pyomo.core.base.var import VarData
@@ -153,6 +154,15 @@ def _check_smooth(component, expr) -> None:
             )
 
 
+def _inactive_follower(block: BlockData | None) -> FollowerData | None:
+    """The deactivated Follower that ``block`` is or lies in, if any."""
+    while block is not None:
+        if isinstance(block, FollowerData) and not block.active:
+            return block
+        block = block.parent_block()
+    return None
+
+
 def analyze(game: StackelbergGame, integer_followers: bool = False) -> GameStructure:
     """Split ``game`` into leader and followers and check every modelling rule (DESIGN.md).
 
@@ -209,6 +219,12 @@ def analyze(game: StackelbergGame, integer_followers: bool = False) -> GameStruc
                 "another model; declare it on the game (leader) or on a Follower"
             )
         owner = _owner(var.parent_block(), ids)
+        inactive = _inactive_follower(var.parent_block())
+        if owner is None and inactive is not None:
+            raise ModelError(
+                f"{component.name} uses Var {var.name!r} of Follower {inactive.name}, which is "
+                "deactivated: fix the Var to keep it as data, or activate the follower"
+            )
         if owner is None and var.parent_block() is not game:
             raise ModelError(
                 f"{component.name} uses Var {var.name!r}, which is owned by nobody: it is declared "

@@ -197,3 +197,16 @@ def test_a_leader_without_a_free_var_is_refused_by_the_methods_that_move_it(meth
         so.solve(g, method=method)
     res = so.solve(g, method="mpec")
     assert res.success and res.followers["F"]["y"] == pytest.approx(3.0, abs=1e-6)
+
+
+def test_a_deactivated_followers_var_in_use_is_named_as_such_and_fixing_it_solves():
+    """Cournot with follower F[2] deactivated: the others' profits still use its quantity. The
+    message said its block was 'neither the game nor a Follower'; fixed, its quantity is data."""
+    from stackopt.models import cournot
+
+    g = cournot(n=3)
+    g.F[2].deactivate()
+    with pytest.raises(so.ModelError, match=r"'F\[2\]\.q' of Follower F\[2\], which is deact"):
+        so.solve(g, method="mpec")
+    g.F[2].q.fix(g.F[2].q.value or 0.0)
+    assert so.solve(g, method="mpec").status == "locally_optimal"
