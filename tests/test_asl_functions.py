@@ -222,7 +222,14 @@ def test_a_start_where_the_followers_cost_is_undefined_is_named_as_such_by_phase
     g.F.o = pyo.Objective(expr=g.F.y * pyo.log(g.F.y) - 2 * g.F.y)
     g.F.c = pyo.Constraint(expr=g.F.y <= g.x)
     g.o = pyo.Objective(expr=(g.x - 2) ** 2 + g.F.y)
-    res = so.solve(g, method="slsqp")
+    res = so.solve(g, method="slsqp", load_solution=False)
     assert res.message.startswith("no equilibrium (best response of F failed: ipopt: ")
     assert "edge of its domain" in res.message and "infeasible" not in res.message
+    assert res.leader_objective == pytest.approx(1.75, abs=1e-6)
+    # stackelberg-br has no phase 1: its start is an error status with the decision (the
+    # evaluation error escaped the method), and a start inside the domain reaches the optimum
+    res = so.solve(g, method="stackelberg-br")
+    assert res.status == "error" and res.leader == {"x": 0.0} and "traceback" not in res.info
+    assert res.message.startswith("step 1: no follower equilibrium")
+    res = so.solve(g, method="stackelberg-br", start={"x": 1.0})
     assert res.leader_objective == pytest.approx(1.75, abs=1e-6)

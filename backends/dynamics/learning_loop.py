@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
+from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
 
 from stackopt.backends.dynamics.derivatives import GameDerivatives
 from stackopt.backends.dynamics.schedules import Schedule
@@ -205,7 +206,10 @@ def learn(
     message = f"converged to {nature} after {k} steps" if status == claim else why
     values = dict(zip(d.names, x))
     ev = d.evaluator
-    reported = ev.leader_sign * d.blocks(x).leader_cost
+    try:
+        reported = ev.leader_sign * d.blocks(x).leader_cost
+    except PyNumeroEvaluationError:  # a start where the functions are undefined (y log y at 0)
+        reported = None
     return honest_result(
         game,
         ev,
