@@ -296,6 +296,7 @@ def _run(game: StackelbergGame, scipy_method: str, options: _Options) -> Result:
                 history=box.history,
                 info={"nit": watch.iteration},
             )
+    nit = int(getattr(out, "nit", 0))  # scipy has none where every Var is fixed by its bounds
     if watch.stopped is not None:
         status, message = watch.stopped
     else:
@@ -304,7 +305,7 @@ def _run(game: StackelbergGame, scipy_method: str, options: _Options) -> Result:
             "locally_optimal"
             if out.success
             else "iteration_limit"
-            if out.nit >= options.max_iter
+            if nit >= options.max_iter
             else "error"
         )
     return problem.result(
@@ -313,7 +314,7 @@ def _run(game: StackelbergGame, scipy_method: str, options: _Options) -> Result:
         reported_objective=problem.sign * float(out.fun),
         message="; ".join(part for part in (note, message) if part),
         history=box.history,
-        info={"nit": int(out.nit), "nfev": int(out.nfev)},
+        info={"nit": nit, "nfev": int(out.nfev)},
     )
 
 

@@ -125,8 +125,9 @@ class _Follower:
         named += [f"stackopt.dual({d.constraint.name})" for d in structure.duals]
         if named:
             raise ModelError(
-                f"method='value-function' cannot take {named[0]}: an integer follower has "
-                "neither a shared multiplier nor a price"
+                f"method='value-function' cannot take {named[0]}: its value-function "
+                "reformulation has no follower multipliers, so neither a shared multiplier nor a "
+                "price"
             )
         part: FollowerPart = structure.followers[0]
         self.part, self.leader = part, structure.leader_vars

@@ -122,3 +122,17 @@ def test_a_stop_well_past_the_time_limit_says_how_late(method, monkeypatch):
     res = so.solve(duopoly(), method=method, time_limit=0.5, callback=lambda s: time.sleep(0.8))
     assert res.status == "time_limit" and "after 1 iterations (" in res.message
     assert "s past it: scipy's iteration runs whole)" in res.message
+
+
+def test_a_leader_fixed_by_its_bounds_is_judged_at_its_one_decision():
+    """x in [2, 2]: scipy's SLSQP returns without iterations and without ``nit``, which ended the
+    run error (AttributeError: nit). The follower answers y = x = 2: value (2 - 3)^2 + 2 = 3."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(2, 2), initialize=2)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, 10))
+    g.F.o = pyo.Objective(expr=(g.F.y - g.x) ** 2)
+    g.o = pyo.Objective(expr=(g.F.y - 3) ** 2 + g.x)
+    res = so.solve(g, method="slsqp")
+    assert res.status == "locally_optimal" and res.info["nit"] == 0
+    assert res.leader_objective == pytest.approx(3, abs=1e-9)
