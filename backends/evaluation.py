@@ -18,6 +18,7 @@ best-response solves and the stationarity LPs (the status is then at most "feasi
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,7 @@ from stackopt.backends.certification import NashGap, leader_stationarity, reduce
 from stackopt.backends.certification.tie_selection import best_tied_response, tied
 from stackopt.backends.oracles.base import Equilibrium
 from stackopt.backends.oracles.kkt import KKTOracle
-from stackopt.backends.oracles.multipliers import with_multipliers
+from stackopt.backends.oracles.multipliers import best_prices, with_multipliers
 from stackopt.backends.solvers import STOPPED  # claims that stand without an equilibrium
 from stackopt.certificate import (
     FEASIBILITY_TOL,
@@ -236,20 +237,46 @@ def _optimistic(
             candidates.append((selected, "the tied response best for the leader"))
     recomputed = evaluator.evaluate(eq.z, pi, derivatives=False).leader_cost
     for x, oracle in candidates:
-        try:
-            own_z = with_multipliers(evaluator, x, pi, EQUILIBRIUM_TOL)
-            own = evaluator.evaluate(own_z, pi, derivatives=False)
-        except (PyNumeroEvaluationError, ArithmeticError):
-            continue  # x / y at the method's y = 0: no response there
-        if not own.norm <= EQUILIBRIUM_TOL:
-            continue  # no equilibrium: not another response
-        if not own.leader_cost < recomputed - TIE_GAIN * max(1.0, abs(recomputed)):
-            continue  # no material gain: a rounding-level difference is no other response
-        candidate = Equilibrium(own_z, own.norm, True, oracle=oracle)
-        own_check = check_equilibrium(evaluator, gaps, candidate, pi)
-        if own_check.holds:
-            eq, check, recomputed = candidate, own_check, own.leader_cost
+        found = _better(evaluator, gaps, with_multipliers, x, pi, recomputed, oracle)
+        if found is not None:
+            eq, check, recomputed = found
+    if evaluator.kkt.structure.duals:  # the leader uses prices: the best of the followers' set
+        found = _better(evaluator, gaps, best_prices, eq.z[:n_x], pi, recomputed, PRICES)
+        if found is not None:
+            eq, check, recomputed = found
     return eq, check
+
+
+#: what ``res.info["equilibrium_oracle"]`` says where the leader's prices were chosen
+PRICES = "the followers' multipliers best for the leader"
+
+
+def _better(
+    evaluator: KKTEvaluator,
+    gaps: NashGap,
+    multipliers: Callable,
+    x: np.ndarray,
+    pi: np.ndarray,
+    recomputed: float,
+    oracle: str,
+) -> tuple[Equilibrium, EquilibriumCheck, float] | None:
+    """The equilibrium at followers' point x with its ``multipliers(evaluator, x, pi, tol)``, its
+    check and leader cost, when it is one (KKT residual within EQUILIBRIUM_TOL, Nash gaps within
+    tolerance) and materially better for the leader than ``recomputed``; else None."""
+    try:
+        own_z = multipliers(evaluator, x, pi, EQUILIBRIUM_TOL)
+        if own_z is None:
+            return None
+        own = evaluator.evaluate(own_z, pi, derivatives=False)
+    except (PyNumeroEvaluationError, ArithmeticError):
+        return None  # x / y at the method's y = 0: no response there
+    if not own.norm <= EQUILIBRIUM_TOL:
+        return None  # no equilibrium: not another response
+    if not own.leader_cost < recomputed - TIE_GAIN * max(1.0, abs(recomputed)):
+        return None  # no material gain: a rounding-level difference is no other response
+    candidate = Equilibrium(own_z, own.norm, True, oracle=oracle)
+    own_check = check_equilibrium(evaluator, gaps, candidate, pi)
+    return (candidate, own_check, own.leader_cost) if own_check.holds else None
 
 
 def _joined(message: str, why: str) -> str:

@@ -110,3 +110,23 @@ def test_a_price_is_refused_where_it_has_no_meaning():
     g.M.each = pyo.Constraint([1, 2], rule=lambda m, k: m.g0 <= 8)
     with pytest.raises(so.ModelError, match=r"M.each is indexed: use stackopt.dual\(M.each\[index"):
         so.dual(g.M.each)
+
+
+def test_a_degenerate_price_is_judged_at_the_price_best_for_the_leader():
+    """A plant of capacity 3n (cost 5) paid the clearing price of a demand of 10 (the other plant
+    costs 40): for n < 10/3 the price is 40 and the leader earns 80n, beyond it 5 and -25n. At
+    n = 10/3 every price in [5, 40] clears the market; the optimistic one, 40, gives the
+    optimum 266.67, which sos1 proves. The recomputed equilibrium took a least-squares price
+    (39.15 at SCIP's n = 10/3 + 3e-9: 258.13, feasible against the proven bound)."""
+    g = so.StackelbergGame()
+    g.n = pyo.Var(bounds=(0, 4), initialize=0)
+    g.M = so.Follower()
+    g.M.g0 = pyo.Var(bounds=(0, 20))
+    g.M.g1 = pyo.Var(bounds=(0, 20))
+    g.M.cost = pyo.Objective(expr=5 * g.M.g0 + 40 * g.M.g1)
+    g.M.cap = pyo.Constraint(expr=g.M.g0 <= 3 * g.n)
+    g.M.bal = pyo.Constraint(expr=g.M.g0 + g.M.g1 >= 10)
+    g.o = pyo.Objective(expr=(so.dual(g.M.bal) - 5) * g.M.g0 - 25 * g.n, sense=pyo.maximize)
+    res = so.solve(g, method="mpec", strategy="sos1")
+    assert res.status == "optimal" and res.leader_objective == pytest.approx(800 / 3, abs=1e-5)
+    assert res.duals["M.bal"] == pytest.approx(40, abs=1e-5)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import lsq_linear
+from scipy.optimize import linprog, lsq_linear
 from scipy.sparse.csgraph import connected_components
 
 from stackopt.kkt_evaluator import KKTEvaluator
@@ -39,10 +39,11 @@ def _blocks(A: sp.csr_matrix) -> list[tuple[np.ndarray, np.ndarray]]:
     return [(np.flatnonzero(rows == k), np.flatnonzero(cols == k)) for k in np.unique(cols)]
 
 
-def with_multipliers(
+def _stationarity(
     evaluator: KKTEvaluator, x: np.ndarray, pi: np.ndarray, tol: float
-) -> np.ndarray:
-    """z = (x, lam, nu) with the least-squares multipliers of the module docstring."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, sp.csr_matrix, np.ndarray]:
+    """(z = (x, 0), the multipliers' columns that may be nonzero, their lower bounds, A, b): the
+    stationarity rows at x read A m = b in those multipliers m (module docstring)."""
     n_x, n_lam = evaluator.n_x, evaluator.n_lam
     z = np.zeros(evaluator.n_z)
     z[:n_x] = x
@@ -51,14 +52,58 @@ def with_multipliers(
     cols = n_x + np.concatenate(
         [np.flatnonzero(active), n_lam + np.arange(evaluator.n_z - n_x - n_lam)]
     )
-    if len(cols) == 0:
-        return z
     lower = np.where(cols < n_x + n_lam, 0.0, -np.inf)
     A = sp.csr_matrix(at.jac_z[:n_x][:, cols])  # stationarity rows: the constraint gradients
-    b = -at.residual[:n_x]
+    return z, cols, lower, A, -at.residual[:n_x]
+
+
+def with_multipliers(
+    evaluator: KKTEvaluator, x: np.ndarray, pi: np.ndarray, tol: float
+) -> np.ndarray:
+    """z = (x, lam, nu) with the least-squares multipliers of the module docstring."""
+    z, cols, lower, A, b = _stationarity(evaluator, x, pi, tol)
+    if len(cols) == 0:
+        return z
     for rows, block in _blocks(A):
         if len(rows) == 0:
             continue  # a multiplier in no stationarity row: zero, its least-norm value
         fit = lsq_linear(A[rows][:, block].toarray(), b[rows], bounds=(lower[block], np.inf))
         z[cols[block]] = fit.x
+    return z
+
+
+#: how much farther than the least-squares multipliers' the stationarity rows of
+#: :func:`best_prices` may be off, relative (the candidate's KKT residual is checked again)
+PRICE_ROW_TOL = 1e-9
+
+
+def best_prices(
+    evaluator: KKTEvaluator, x: np.ndarray, pi: np.ndarray, tol: float
+) -> np.ndarray | None:
+    """z = (x, lam, nu) with the multipliers best for the leader among those that make x a KKT
+    point (the optimistic convention for prices, where the leader's functions use
+    ``stackopt.dual`` and the followers' multipliers are not unique at a degenerate x):
+
+        min_m  grad_m c(pi, x, m0) . m   s.t.  |A m - b| <= |A m0 - b| + PRICE_ROW_TOL max(1, |b|),
+
+    lam >= 0, with m0 the least-squares multipliers (:func:`with_multipliers`, feasible for it):
+    an LP in the linearized leader cost c (exact where c is linear in the prices; the caller
+    checks the point either way), over the multipliers the module docstring admits. None where
+    the LP has no optimum (an unbounded price: no candidate)."""
+    z, cols, lower, A, b = _stationarity(evaluator, x, pi, tol)
+    if len(cols) == 0:
+        return None
+    z0 = with_multipliers(evaluator, x, pi, tol)
+    cost = evaluator.evaluate(z0, pi).leader_cost_grad_z
+    room = np.abs(A @ z0[cols] - b) + PRICE_ROW_TOL * np.maximum(1.0, np.abs(b))
+    lp = linprog(
+        cost[cols],
+        A_ub=sp.vstack([A, -A], format="csr"),
+        b_ub=np.concatenate([b + room, room - b]),
+        bounds=list(zip(lower, np.full(len(cols), np.inf))),
+        method="highs",
+    )
+    if lp.status != 0:
+        return None
+    z[cols] = lp.x
     return z
