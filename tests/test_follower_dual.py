@@ -112,12 +112,11 @@ def test_a_price_is_refused_where_it_has_no_meaning():
         so.dual(g.M.each)
 
 
-def test_a_degenerate_price_is_judged_at_the_price_best_for_the_leader():
+def _capacity_paid_the_price() -> so.StackelbergGame:
     """A plant of capacity 3n (cost 5) paid the clearing price of a demand of 10 (the other plant
     costs 40): for n < 10/3 the price is 40 and the leader earns 80n, beyond it 5 and -25n. At
     n = 10/3 every price in [5, 40] clears the market; the optimistic one, 40, gives the
-    optimum 266.67, which sos1 proves. The recomputed equilibrium took a least-squares price
-    (39.15 at SCIP's n = 10/3 + 3e-9: 258.13, feasible against the proven bound)."""
+    optimum 266.67."""
     g = so.StackelbergGame()
     g.n = pyo.Var(bounds=(0, 4), initialize=0)
     g.M = so.Follower()
@@ -127,6 +126,57 @@ def test_a_degenerate_price_is_judged_at_the_price_best_for_the_leader():
     g.M.cap = pyo.Constraint(expr=g.M.g0 <= 3 * g.n)
     g.M.bal = pyo.Constraint(expr=g.M.g0 + g.M.g1 >= 10)
     g.o = pyo.Objective(expr=(so.dual(g.M.bal) - 5) * g.M.g0 - 25 * g.n, sense=pyo.maximize)
-    res = so.solve(g, method="mpec", strategy="sos1")
-    assert res.status == "optimal" and res.leader_objective == pytest.approx(800 / 3, abs=1e-5)
+    return g
+
+
+@pytest.mark.parametrize("strategy", ["sos1", "penalty", "scholtes"])
+def test_a_degenerate_price_is_judged_at_the_price_best_for_the_leader(strategy):
+    """sos1 proves 266.67; the recomputed equilibrium took a least-squares price (39.15 at
+    SCIP's n = 10/3 + 3e-9: 258.13, feasible against the proven bound). The local strategies
+    stop there too and were rated feasible: the stationarity check read every vertex of the
+    price set, among them 5, where the leader earns -83 and descends; near the point the leader
+    is at 40, and is stationary."""
+    res = so.solve(_capacity_paid_the_price(), method="mpec", strategy=strategy)
+    assert res.status == ("optimal" if strategy == "sos1" else "locally_optimal")
+    assert res.leader_objective == pytest.approx(800 / 3, abs=1e-5)
     assert res.duals["M.bal"] == pytest.approx(40, abs=1e-5)
+
+
+def test_a_price_cap_is_met_at_the_vertex_of_the_price_set_it_allows():
+    """The least capacity K keeping the clearing price of a demand of 10 at most 20 (plants of cost
+    10, capacity K, and 50): below K = 10 the price is 50; at K = 10 any price in [10, 50]
+    clears, and 10 meets the cap. The local strategies stopped at K = 10 rated feasible: the
+    stationarity check read the vertex 50, where the cap fails."""
+    g = so.StackelbergGame()
+    g.K = pyo.Var(bounds=(0, 30), initialize=30.0)
+    g.M = so.Follower()
+    g.M.g0 = pyo.Var(bounds=(0, None))
+    g.M.g1 = pyo.Var(bounds=(0, 100))
+    g.M.cost = pyo.Objective(expr=10 * g.M.g0 + 50 * g.M.g1)
+    g.M.kcap = pyo.Constraint(expr=g.M.g0 <= g.K)
+    g.M.balance = pyo.Constraint(expr=g.M.g0 + g.M.g1 >= 10)
+    g.cap = pyo.Constraint(expr=so.dual(g.M.balance) <= 20)
+    g.o = pyo.Objective(expr=g.K)
+    res = so.solve(g, method="mpec", strategy="penalty")
+    assert res.status == "locally_optimal" and res.leader["K"] == pytest.approx(10, abs=1e-6)
+    assert res.duals["M.balance"] <= 20 + 1e-6
+
+
+def test_a_degenerate_price_with_a_descent_at_the_leaders_price_is_not_stationary():
+    """The capacity game with the leader minimizing what it maximized: at n = 10/3 the price the
+    leader takes is 5 (value -83.33), and more capacity lowers its cost further (-100 at n = 4,
+    which sos1 proves). Only the vertex 40, worse for the leader, is left out of the stationarity
+    check: the point stays feasible, not locally optimal."""
+    held = _capacity_paid_the_price()
+    held.o.sense = pyo.minimize
+    held.n.setlb(10 / 3)
+    held.n.setub(10 / 3)
+    at = so.solve(held, method="mpec", load_solution=False)
+    assert at.leader_objective == pytest.approx(-250 / 3, abs=1e-6)
+    at.certificate.claim = "locally_optimal"  # as a method stopped there would claim
+    free = _capacity_paid_the_price()
+    free.o.sense = pyo.minimize
+    again = so.certify(free, at)
+    assert again.status == "feasible" and "descent direction" in again.message
+    best = so.solve(free, method="mpec", strategy="sos1")
+    assert best.status == "optimal" and best.leader_objective == pytest.approx(-100, abs=1e-6)

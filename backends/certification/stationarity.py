@@ -36,7 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
-from stackopt.certificate import STATIONARITY_TOL, StationarityCheck
+from stackopt.certificate import FEASIBILITY_TOL, STATIONARITY_TOL, StationarityCheck
 from stackopt.kkt_evaluator import KKTEvaluator, Linearization
 
 #: pairs with lam_j and s_j both below this are biactive; within it (times max(1, |bound|)) of a
@@ -70,9 +70,14 @@ def leader_stationarity(
     multipliers it is read at, while the bilevel program's local optimality needs every one of
     them (Dempe and Dutta 2012, Thm 3.2): the point is classified at each vertex of the followers'
     multiplier sets (up to ``MAX_MULTIPLIER_VERTICES`` combinations) and is stationary only if it
-    is at all of them."""
+    is at all of them. Where the leader's functions use the followers' prices, the multipliers are
+    the leader's too (the optimistic convention, :func:`~stackopt.backends.oracles.multipliers.
+    best_prices`): only the vertices the leader could be judged at near the point count
+    (:func:`_usable`)."""
     lin = evaluator.linearization(z, pi)
     choices = _multiplier_vertices(evaluator, lin, z)
+    if choices is not None and len(choices) > 1 and evaluator.kkt.structure.duals:
+        choices = _usable(evaluator, choices, z, pi)
     if choices is None:
         return StationarityCheck(
             "unchecked",
@@ -91,6 +96,29 @@ def leader_stationarity(
             f"read at the worst of {len(checks)} vertices of the followers' multiplier sets"
         )
     return worst
+
+
+def _usable(
+    evaluator: KKTEvaluator, choices: list[np.ndarray], z: np.ndarray, pi: np.ndarray
+) -> list[np.ndarray]:
+    """The vertices at which the leader's constraints hold and its cost is no worse than at the
+    point's own multipliers z (within ``STATIONARITY_TOL``, scaled): near a vertex where they fail
+    or cost more, a small move cannot reach below the point's value, so a descent direction there
+    proves nothing (a price cap of 20 where the prices at the point span [10, 50]: the vertex 50
+    is none the leader can be at). The best of them if none qualifies."""
+    own = evaluator.evaluate(z, pi, derivatives=False).leader_cost
+    slack = STATIONARITY_TOL * max(1.0, abs(own))
+    kept, scored = [], []
+    for zk in choices:
+        ev = evaluator.evaluate(zk, pi, derivatives=False)
+        G = ev.constraint_values
+        with np.errstate(invalid="ignore"):
+            over = np.maximum(evaluator.leader_lb - G, G - evaluator.leader_ub)
+        violation = float(np.nan_to_num(over, nan=0.0, neginf=0.0).max(initial=0.0))
+        scored.append((violation, ev.leader_cost, zk))
+        if violation <= FEASIBILITY_TOL and ev.leader_cost <= own + slack:
+            kept.append(zk)
+    return kept or [min(scored, key=lambda s: (s[0], s[1]))[2]]
 
 
 def _multiplier_vertices(evaluator: KKTEvaluator, lin, z: np.ndarray) -> list[np.ndarray] | None:
