@@ -2,7 +2,8 @@
 :func:`stackopt.models.bard1`).
 
 J.F. Bard, "Convex two-level optimization", Mathematical Programming 40(1), 15-27, 1988; AMPL
-coding by S. Leyffer in MacMPEC (``bard2.mod``, ``bard2m.mod``, ``bard3.mod``, ``bard3m.mod``). The
+coding by S. Leyffer in MacMPEC (``bard2m.mod``, ``bard3.mod``, ``bard3m.mod``; ``bard2.mod`` gives
+the followers' bounds no multipliers, which makes them the leader's: another program). The
 Facchinei-Jiang-Qi problems 10 and 11 (MacMPEC ``bilevel2``, ``bilevel2m``, ``bilevel3``) are the
 same two bilevel programs written with other multipliers.
 """

@@ -64,8 +64,8 @@ def ex9_1_2(seed: int = 0) -> so.StackelbergGame:
 
 
 def ex9_1_3(seed: int = 0) -> so.StackelbergGame:
-    """Candler and Townsley (1982); ``ex9.1.3.mod`` and, with the slacks eliminated,
-    ``ex9.1.7.mod`` (Bard and Falk 1982).
+    """Candler and Townsley (1982); ``ex9.1.3.mod`` (``ex9.1.7.mod`` has the same followers
+    and +4 y3 in the leader's objective: another program, optimum -26).
 
     min -8 x1 - 4 x2 + 4 y1 - 40 y2 - 4 y3,  x >= 0;
     y solves  min_y y1 + y2 + 2 y3  s.t. -y1 + y2 + y3 <= 1,  2 x1 - y1 + 2 y2 - 0.5 y3 <= 1,
@@ -139,7 +139,9 @@ def ex9_1_8(seed: int = 0) -> so.StackelbergGame:
 
     min -2 x1 + x2 + 0.5 y1  s.t. x1 + x2 <= 2,  x >= 0;
     y solves  min_y -4 y1 + y2  s.t. -2 x1 + y1 - y2 <= -2.5,  x1 - 3 x2 + y2 <= 2,  y >= 0.
-    Optimum -3.25.
+    Optimum -3.25 at x = (2, 0), y = (1.5, 0). MacMPEC's row kt2 reads l1 + l2 - l4 = -1 where
+    the column of y2 in its own rows gives -l1 + l2 - l4; the follower here is its rows' (the
+    optimum is the same with either).
     """
     g = _game("ex9.1.8", {"x1": (0, None), "x2": (0, None)}, {"y1": (0, None), "y2": (0, None)})
     x1, x2, y1, y2 = g.x1, g.x2, g.F.y1, g.F.y2

@@ -235,7 +235,9 @@ def toyexample3(seed: int = 0) -> so.StackelbergGame:
 
     min 20 xR - 38 xZ + yR + 42 yZ  s.t. 7 xR + 5 xZ + 7 yZ <= 62,  6 xR + 9 xZ + 10 yR + 2 yZ <= 117;
     (yR, yZ) solve  max 39 yR + 27 yZ  s.t. 8 xR + 2 yR + 8 yZ <= 53,  9 xR + 2 yR + yZ <= 28;
-    all >= 0, xZ and yZ integer.  PAO's answer xR = 3, xZ = 8, yR = 0.5, yZ = 0: value -243.5.
+    all >= 0, xZ and yZ integer.  PAO's answer xR = 3, xZ = 8, yR = 0.5, yZ = 0: value -243.5,
+    an infimum that is not attained: at xR = 3 the follower prefers yZ = 1 (27 against 19.5),
+    which breaks the leader's first constraint; just above 3 it cannot take yZ = 1.
     """
     g = so.StackelbergGame(name="toyexample3")
     g.xR = pyo.Var(bounds=(0, None), initialize=0.0)

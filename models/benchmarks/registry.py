@@ -76,13 +76,15 @@ _PROBLEMS = [
     _macmpec(
         "bard2",
         "bard",
-        "bard2 bard2m bilevel2 bilevel2m",
+        "bard2m bilevel2 bilevel2m",
         bard.bard2,
         6600.0,
         [CONVEX, MULTI],
         sense="maximize",
-        note="MacMPEC lists 6598 for bard2 (a local solution) and 6600 for bilevel2 (as -6600, "
-        "minimized); 6600 is attained at x = (7, 3, 12, 18), y = (0, 10; 30, 0).",
+        note="MacMPEC lists 6600 for bilevel2 (as -6600, minimized), attained at x = (7, 3, 12, "
+        "18), y = (0, 10; 30, 0). Its bard2.mod is another program: its stationarity rows have no "
+        "multipliers for 0 <= y <= u, which makes those bounds the leader's, and 6598 is that "
+        "program's optimum (at x = (7, 3, 12, 18) a follower's response then has y < 0).",
     ),
     _macmpec("bard3", "bard", "bard3 bard3m bilevel3", bard.bard3, -12.6787, [CONVEX]),
     _macmpec(
@@ -105,11 +107,12 @@ _PROBLEMS = [
     _macmpec(
         "ex9.1.3",
         "ex9",
-        "ex9.1.3 ex9.1.7",
+        "ex9.1.3",
         F9.ex9_1_3,
         -29.2,
         [LINEAR, CONVEX],
-        note="MacMPEC lists -26 for ex9.1.7, a local solution of the same program.",
+        note="MacMPEC's ex9.1.7 has the same followers and +4 y3 in the leader's objective: "
+        "another program, whose optimum -26 is attained at the same point.",
     ),
     _macmpec("ex9.1.4", "ex9", "ex9.1.4", F9.ex9_1_4, -37.0, [LINEAR, CONVEX]),
     _macmpec("ex9.1.5", "ex9", "ex9.1.5", F9.ex9_1_5, -1.0, [LINEAR, CONVEX]),
