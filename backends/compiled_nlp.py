@@ -64,10 +64,15 @@ WARM_START = {
 class CompiledNLP:
     """``model`` (one active objective, no Complementarity left) as a PyNumero NLP, solved in
     memory; ``parameter`` is the continuation's Var (None for a single solve). An evaluation
-    error stops Ipopt at once (:data:`stackopt.backends.solvers.HALT_ON_EVALUATION_ERROR`); the
-    solve is tried once more inside the bounds, then ends with status "error"."""
+    error stops Ipopt at once (:data:`stackopt.backends.solvers.HALT_ON_EVALUATION_ERROR`); with
+    ``retry_inside`` the solve is tried once more inside the bounds, then ends with status
+    "error". The kkt oracle's Ipopt rescue does not retry: other rescues follow it, and on the
+    QRE games the retries of rescue after rescue, from the point a time limit left, cost seconds
+    on top of the limit."""
 
-    def __init__(self, model: pyo.Block, parameter: VarData | None = None):
+    def __init__(
+        self, model: pyo.Block, parameter: VarData | None = None, retry_inside: bool = True
+    ):
         refuse_complementarity(model, "ipopt")
         self.nlp = nlp = PyomoNLP(model)
         self.vars = nlp.get_pyomo_variables()
@@ -78,6 +83,7 @@ class CompiledNLP:
         self.column = None if parameter is None else columns.get(id(parameter))
         self.duals: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self.iterations = 0
+        self.retry_inside = retry_inside
 
     def forget_duals(self) -> None:
         """The next solve starts cold (a new start point of a multistart)."""
@@ -113,7 +119,7 @@ class CompiledNLP:
             try:
                 x, info = self._ipopt(lb, ub, x0, constraint_bounds, clock, opts, warm)
             except PyNumeroEvaluationError:
-                if opts.get("bound_relax_factor") == 0:
+                if not self.retry_inside or opts.get("bound_relax_factor") == 0:
                     raise
                 opts = {**opts, **INSIDE_THE_BOUNDS}
                 x, info = self._ipopt(lb, ub, x0, constraint_bounds, clock, opts, warm)

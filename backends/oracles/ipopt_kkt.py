@@ -50,7 +50,9 @@ class IpoptKKTOracle(Timed):
         if self._problem is None:
             problem = MPECProblem(self.game, followers_only=True)
             Penalty(rho0=1.0).apply(problem)
-            problem.compiled = CompiledNLP(problem.model, problem.block.parameter)
+            problem.compiled = CompiledNLP(
+                problem.model, problem.block.parameter, retry_inside=False
+            )
             by_name = {v.name: v for v in problem.structure.leader_vars + problem.kkt.z_vars}
             self._z = [by_name[n] for n in self.evaluator.z_names]
             self._pi = [by_name[n] for n in self.evaluator.leader_names]
