@@ -27,7 +27,8 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.core.expr.calculus.derivatives import Modes, differentiate
 
-from stackopt.backends.evaluation import leader_violation, nested_values
+from stackopt.backends.certification.violation import leader_violation
+from stackopt.backends.evaluation import nested_values
 from stackopt.certificate import (
     FEASIBILITY_TOL,
     SUCCESS,

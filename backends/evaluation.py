@@ -26,6 +26,7 @@ from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
 
 from stackopt.backends.certification import NashGap, leader_stationarity, reduced_curvatures
 from stackopt.backends.certification.tie_selection import best_tied_response, tied
+from stackopt.backends.certification.violation import leader_violation
 from stackopt.backends.oracles.base import Equilibrium
 from stackopt.backends.oracles.kkt import KKTOracle
 from stackopt.backends.oracles.multipliers import best_prices, with_multipliers
@@ -71,22 +72,6 @@ def recompute_equilibrium(
     oracle = KKTOracle(game, evaluator, tol)
     oracle.deadline = deadline
     return oracle(pi, z_guess)
-
-
-def leader_violation(
-    evaluator: KKTEvaluator, constraint_values: np.ndarray, pi: np.ndarray
-) -> float:
-    """max(0, lb - G, G - ub) over the leader's constraints and its Vars' bounds."""
-    parts = [0.0]
-    with np.errstate(invalid="ignore"):
-        parts += list(np.nan_to_num(evaluator.leader_lb - constraint_values, nan=0.0, neginf=0.0))
-        parts += list(np.nan_to_num(constraint_values - evaluator.leader_ub, nan=0.0, neginf=0.0))
-    for v, value in zip(evaluator.leader_vars, pi):
-        if v.lb is not None:
-            parts.append(v.lb - value)
-        if v.ub is not None:
-            parts.append(value - v.ub)
-    return float(max(parts))
 
 
 def unbounded_warning(evaluator: KKTEvaluator, pi: np.ndarray, objective: float) -> str | None:

@@ -36,6 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
+from stackopt.backends.certification.violation import leader_violation
 from stackopt.certificate import FEASIBILITY_TOL, STATIONARITY_TOL, StationarityCheck
 from stackopt.kkt_evaluator import KKTEvaluator, Linearization
 
@@ -111,10 +112,7 @@ def _usable(
     kept, scored = [], []
     for zk in choices:
         ev = evaluator.evaluate(zk, pi, derivatives=False)
-        G = ev.constraint_values
-        with np.errstate(invalid="ignore"):
-            over = np.maximum(evaluator.leader_lb - G, G - evaluator.leader_ub)
-        violation = float(np.nan_to_num(over, nan=0.0, neginf=0.0).max(initial=0.0))
+        violation = leader_violation(evaluator, ev.constraint_values, pi)
         scored.append((violation, ev.leader_cost, zk))
         if violation <= FEASIBILITY_TOL and ev.leader_cost <= own + slack:
             kept.append(zk)

@@ -61,7 +61,14 @@ def with_multipliers(
     evaluator: KKTEvaluator, x: np.ndarray, pi: np.ndarray, tol: float
 ) -> np.ndarray:
     """z = (x, lam, nu) with the least-squares multipliers of the module docstring."""
-    z, cols, lower, A, b = _stationarity(evaluator, x, pi, tol)
+    return _fitted(*_stationarity(evaluator, x, pi, tol))
+
+
+def _fitted(
+    z: np.ndarray, cols: np.ndarray, lower: np.ndarray, A: sp.csr_matrix, b: np.ndarray
+) -> np.ndarray:
+    """z with the least-squares multipliers of A m = b in its columns ``cols`` (module
+    docstring), one block of A at a time (filled in place)."""
     if len(cols) == 0:
         return z
     for rows, block in _blocks(A):
@@ -93,7 +100,7 @@ def best_prices(
     z, cols, lower, A, b = _stationarity(evaluator, x, pi, tol)
     if len(cols) == 0:
         return None
-    z0 = with_multipliers(evaluator, x, pi, tol)
+    z0 = _fitted(z.copy(), cols, lower, A, b)
     cost = evaluator.evaluate(z0, pi).leader_cost_grad_z
     room = np.abs(A @ z0[cols] - b) + PRICE_ROW_TOL * np.maximum(1.0, np.abs(b))
     lp = linprog(
