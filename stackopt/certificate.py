@@ -42,6 +42,8 @@ SUCCESS = ("optimal", "locally_optimal", "feasible")
 #: the share of the solve's own time that the optional parts of a certificate (random restarts of
 #: local best responses) may take; the exact checks always run
 CERTIFICATE_BUDGET = 0.2
+#: the least time the equilibrium at a time-limited decision may take to recompute, seconds
+MIN_EVALUATION_SECONDS = 1.0
 
 _CERTIFY: ContextVar[bool] = ContextVar("stackopt_certify", default=True)
 _STARTED: ContextVar[float | None] = ContextVar("stackopt_started", default=None)
@@ -59,6 +61,15 @@ def certificate_budget() -> float:
     if started is None:
         return 1.0
     return max(0.2, CERTIFICATE_BUDGET * (time.perf_counter() - started))
+
+
+def time_limit_evaluation_deadline() -> float:
+    """The ``time.perf_counter()`` instant by which the equilibrium at a decision that a method
+    returned on its time limit is recomputed: as long again as the solve took so far, at least
+    ``MIN_EVALUATION_SECONDS`` (that long outside :func:`stackopt.solve`). The user's limit then
+    bounds the whole call to about twice itself; past it, the point is returned unjudged."""
+    now, started = time.perf_counter(), _STARTED.get()
+    return now + max(MIN_EVALUATION_SECONDS, 0.0 if started is None else now - started)
 
 
 @contextmanager

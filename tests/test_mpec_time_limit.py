@@ -150,3 +150,17 @@ def test_sos1_on_a_division_by_zero_at_the_start_ends_at_its_time_limit():
     assert time.perf_counter() - started < 10.0
     assert res.status in ("time_limit", "optimal"), (res.status, res.message)
     assert res.leader_objective == pytest.approx(31 / 64, abs=1e-3)
+
+
+def test_the_equilibrium_at_a_time_limited_decision_gets_a_deadline_too(monkeypatch):
+    """After the time limit the equilibrium is recomputed within a deadline of its own: with one
+    that has already passed, the decision is returned unjudged (no objective), with the reason."""
+    import stackopt.backends.evaluation as evaluation
+
+    monkeypatch.setattr(evaluation, "time_limit_evaluation_deadline", time.perf_counter)
+    res = so.solve(
+        qre_subsidy(3, 10, budget=1.0), method="mpec", strategy="scholtes", time_limit=1.0
+    )
+    assert res.status == "time_limit"
+    assert res.leader and res.leader_objective is None
+    assert "the time limit passed inside the equilibrium oracle" in res.message, res.message
