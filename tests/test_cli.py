@@ -253,6 +253,14 @@ def test_an_unknown_option_of_a_command_names_the_nearest_ones(capsys):
     assert "(did you mean --problem, --method?)" in err
 
 
+def test_a_misspelled_method_flag_of_solve_is_named(capsys):
+    """``--methd mpec`` is no option of the method: without --method it is named, with a hint."""
+    with pytest.raises(SystemExit) as exit_:
+        main(["solve", "duopoly", "--methd", "mpec"])
+    assert exit_.value.code == 2
+    assert "unrecognized argument --methd: did you mean --method?" in capsys.readouterr().err
+
+
 def test_a_solver_s_negative_zero_prints_as_zero():
     from stackopt import Result
     from stackopt.app.cli import _result_table

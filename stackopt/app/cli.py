@@ -43,6 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in argv
     argv = [a for a in argv if a != "--debug"]
     top = parser()
+    if argv[:1] == ["solve"]:
+        _near_method(top.commands["solve"], argv[1:])
     args, extra = top.parse_known_args(argv)
     if extra and args.command != "solve":
         _unrecognized(top, args.command, extra)
@@ -75,6 +77,17 @@ def _unrecognized(top: CommandParser, command: str, extra: list[str]) -> None:
     ]
     hint = f" (did you mean {', '.join(dict.fromkeys(near))}?)" if near else ""
     command_parser.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
+
+
+def _near_method(solve: CommandParser, argv: list[str]) -> None:
+    """Exit (status 2) where ``stackopt solve`` has no --method but an option near it
+    (``--methd``), which argparse would leave to the method as an option of its own."""
+    given = [a.split("=")[0] for a in argv if a.startswith("--")]
+    if "--method" in given:
+        return
+    near = [a for a in given if difflib.get_close_matches(a, ["--method"], n=1)]
+    if near:
+        solve.error(f"unrecognized argument {near[0]}: did you mean --method? (it is required)")
 
 
 class CommandParser(argparse.ArgumentParser):
