@@ -140,7 +140,7 @@ from stackopt.backends.oracles.multipliers import with_multipliers
 from stackopt.backends.oracles.registry import make_oracle
 from stackopt.backends.projection import LinearSetProjection
 from stackopt.backends.sensitivity import Sensitivity
-from stackopt.backends.start_points import current_value, leader_start, random_value
+from stackopt.backends.start_points import current_value, interval, leader_start, random_value
 from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluation, KKTEvaluator
@@ -275,8 +275,9 @@ def run(
         values as the start.
     multistart : int or None
         Runs from the start, then the high-point relaxation's decision, then random decisions in
-        the leader's box, multistart runs in all; the best Result is kept (a success first, then
-        the leader's objective). None: with the line search the start and the relaxation's
+        the leader's box (none where equal bounds fix every leader Var: each would be the start
+        again), multistart runs in all; the best Result is kept (a success first, then the
+        leader's objective). None: with the line search the start and the relaxation's
         decision, and 2 random ones more when neither run succeeds or the relaxation's leader
         decision is the start's; 1 with fixed steps.
     callback : callable or None
@@ -332,6 +333,8 @@ def run(
         share = None if deadline is None else now + (deadline - now) / (planned - i)
         try:
             values = starts.next(i)
+            if values is None:
+                break  # a random start would be the first one again
             if i > 0 and deadline is not None and time.perf_counter() >= deadline:
                 break  # the relaxation's point came too late for a run from it
             cap = None  # the default's later runs capped by the first, in CPU time
@@ -403,7 +406,10 @@ class _Starts:
         #: whether a start so far had another leader decision than the first
         self.explored = False
 
-    def next(self, i: int) -> dict[str, float]:
+    def next(self, i: int) -> dict[str, float] | None:
+        """Start ``i``'s values by name; None where it would be random and the leader's bounds
+        leave no room (each leader Var fixed by equal bounds): every random start is then the
+        first one again."""
         values = dict(self.model_start)
         if i == 0:
             self.kinds.append("the start")
@@ -423,6 +429,8 @@ class _Starts:
                 )
                 self.kinds.append("the high-point relaxation")
                 return values | relaxed
+        if all(lb == ub for lb, ub in map(interval, self.evaluator.leader_vars)):
+            return None
         self.kinds.append("random")
         self.explored = True
         return values | {v.name: random_value(v, self.rng) for v in self.evaluator.leader_vars}

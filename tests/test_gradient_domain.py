@@ -266,6 +266,23 @@ def test_random_starts_follow_when_the_relaxation_tries_no_other_leader_decision
     assert res.success and res.leader_objective == pytest.approx(-29.2, abs=1e-4)
 
 
+def test_no_random_start_where_the_leader_is_fixed_by_its_bounds():
+    """With 0 <= q0 <= 0 every random start is start 0 again: the default runs the start and
+    the relaxation's point (whose followers differ), not two random copies as well; at q0 = 10
+    the relaxation's point is the start's, and one run is all there is."""
+    from stackopt.models import duopoly
+
+    kinds = []
+    for value in (0.0, 10.0):
+        g = duopoly()
+        g.q0.setlb(value), g.q0.setub(value)
+        g.q0.set_value(value)
+        res = so.solve(g, method="gradient")
+        assert res.success and res.leader == {"q0": value}
+        kinds.append([s["kind"] for s in res.info.get("starts", [{"kind": "the start"}])])
+    assert kinds == [["the start", "the high-point relaxation"], ["the start"]]
+
+
 def test_a_line_search_the_deadline_stops_says_so(monkeypatch):
     # the follower's y = 0 (multiplier 1) answers every x, so the oracle converges at once and
     # never sees the deadline; no trial decreases L_mu, and the deadline passes during the first:
