@@ -265,6 +265,20 @@ def _better(
     return (candidate, own_check, own.leader_cost) if own_check.holds else None
 
 
+def local_search_warning(check: EquilibriumCheck) -> str:
+    """What a success status does not prove where a follower's best response was searched by a
+    local solver: its Nash gap is a lower bound, and a nonconvex follower may have a better
+    response that no start reached."""
+    local = [f for f in check.followers if not f.exact]
+    names = ", ".join(f.name for f in local)
+    how = "; ".join(sorted({f.method for f in local}))
+    return (
+        f"the Nash gaps of {names} are lower bounds: a local search ({how}) found no better "
+        "response, but a nonconvex follower may have one elsewhere (gaps are proven for linear, "
+        "cvxpy and small followers, see stackopt.certificate)"
+    )
+
+
 def _joined(message: str, why: str) -> str:
     """``why`` added to a method's ``message``."""
     return f"{message}; {why}" if message else why
@@ -391,6 +405,8 @@ def honest_result(
     status, why = derive_status(status, certificate, if_violated)
     if why:
         message = _joined(message, why)
+    if status in SUCCESS and gaps is not None and not check.exact:
+        warnings.append(local_search_warning(check))
     return Result(
         status=status,
         leader_objective=objective,

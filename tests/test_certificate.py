@@ -357,3 +357,29 @@ def test_certify_earns_the_full_status_of_a_result_solved_without_the_certificat
     fast = so.solve(g, method="mpec", certify=False)
     assert fast.status == "feasible" and fast.certificate.claim == "locally_optimal"
     assert so.certify(g, fast).status == "locally_optimal"
+
+
+def _needle(n: int) -> so.StackelbergGame:
+    """A follower of ``n`` Vars whose best response hides in a needle: y0 = 3 gains 1 at x = 1,
+    where the smooth part alone answers y = x (the leader's objective then about 4, not 0)."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, 5), initialize=2)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(range(n), bounds=(-10, 10), initialize=2)
+    y = g.F.y
+    g.F.obj = pyo.Objective(
+        expr=sum((y[j] - g.x) ** 2 for j in range(n)) - 5 * pyo.exp(-(((y[0] - 3) / 0.01) ** 2))
+    )
+    g.obj = pyo.Objective(expr=(y[0] - 1) ** 2 + 0.01 * (g.x - 1) ** 2)
+    return g
+
+
+def test_a_success_on_a_local_nash_gap_says_that_the_gap_is_a_lower_bound():
+    """Five Vars: Ipopt's random starts miss the needle, and the success says what it rests on;
+    one Var: SCIP finds the better response, and no success is granted at x = 1."""
+    res = so.solve(_needle(5), method="stackelberg-br")
+    assert res.success and not res.certificate.equilibrium.exact
+    assert any("Nash gaps of F are lower bounds" in w for w in res.warnings), res.warnings
+    small = so.solve(_needle(1), method="stackelberg-br")
+    assert small.certificate.equilibrium.exact
+    assert not any("lower bounds" in w for w in small.warnings)
