@@ -27,7 +27,7 @@ from stackopt.result import Result
 def build_model(game: BayesianStackelbergGame) -> pyo.ConcreteModel:
     """The DOBSS-style MILP of the game as a Pyomo model (leader strategy in ``m.x``)."""
     n, L, A, K = game.shape
-    v, u = game.follower_utility, game.leader_utility
+    v, u = game.response_utility, game.leader_utility
     support = [t for t in itertools.product(range(K), repeat=n) if game.joint[t] > 0]
     joint_actions = list(itertools.product(range(A), repeat=n))
     big_m = (v.max(axis=2) - v.min(axis=2)).max(axis=1)  # M[i, k], shape (n, K)

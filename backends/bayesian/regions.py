@@ -16,7 +16,7 @@ from stackopt.bayesian.game import BayesianStackelbergGame
 def incentive_matrix(game: BayesianStackelbergGame, W: np.ndarray) -> np.ndarray:
     """G_W, of shape (n*K*(A-1), L): R(W)'s closure is {x in simplex : G_W x >= 0}."""
     n, L, A, K = game.shape
-    v = game.follower_utility
+    v = game.response_utility
     rows = [
         v[i, :, W[i, k], k] - v[i, :, a, k]
         for i in range(n)

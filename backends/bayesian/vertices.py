@@ -67,7 +67,7 @@ def arrangement_batches(game: BayesianStackelbergGame, max_systems: int) -> Iter
     """The points of the simplex where L - 1 independent indifference hyperplanes or facets meet,
     normalized and rounded to 12 digits, batch by batch (a point may recur across batches)."""
     n, L, A, K = game.shape
-    v = game.follower_utility
+    v = game.response_utility
     planes = [np.eye(L)]
     for i, k in itertools.product(range(n), range(K)):
         for a, b in itertools.combinations(range(A), 2):

@@ -4,8 +4,9 @@ A type-to-action assignment W (an (n, K) integer array, W[i, k] = action of foll
 a weak best response at x when every W[i, k] maximizes sum_l x_l v_i(l, a, k). Among those, the
 followers play the W that maximizes the leader's expected utility (ties in the leader's favour):
 U(x, D) = max_W c_W . x, with c_W(l) = E_theta u(l, W(theta)) (the paper's U(x, D)).
-Two payoffs closer than ``TIE_TOL`` (relative to the largest |v|) count as a tie, which absorbs the
-feasibility tolerance of the LP and MILP solvers.
+Two payoffs closer than ``TIE_TOL`` (relative to follower i's largest |v_i| at type k) count as a
+tie, which absorbs the feasibility tolerance of the LP and MILP solvers; they solve on the same
+scale (:attr:`~stackopt.bayesian.game.BayesianStackelbergGame.response_utility`).
 """
 
 from __future__ import annotations
@@ -29,10 +30,10 @@ def follower_payoffs(game: BayesianStackelbergGame, x: np.ndarray) -> np.ndarray
 def tie_sets(
     game: BayesianStackelbergGame, x: np.ndarray, tol: float = TIE_TOL
 ) -> list[list[list[int]]]:
-    """``ties[i][k]``: the actions within ``tol`` (relative) of follower i's best payoff at type k."""
-    payoff = follower_payoffs(game, x)
-    scale = tol * max(1.0, float(np.abs(game.follower_utility).max()))
-    near = payoff >= payoff.max(axis=1, keepdims=True) - scale
+    """``ties[i][k]``: the actions within ``tol`` of follower i's best payoff at type k, relative
+    to its largest |v_i(., ., k)| (:attr:`BayesianStackelbergGame.response_utility`)."""
+    payoff = np.einsum("ilak,l->iak", game.response_utility, x)
+    near = payoff >= payoff.max(axis=1, keepdims=True) - tol
     n, _, _, K = game.shape
     return [[np.flatnonzero(near[i, :, k]).tolist() for k in range(K)] for i in range(n)]
 

@@ -64,6 +64,16 @@ class BayesianStackelbergGame:
         self.joint = table
 
     @property
+    def response_utility(self) -> np.ndarray:
+        """``follower_utility`` scaled per follower i and type k to max |v_i(., ., k)| = 1 (where
+        it is not all 0): the same best responses, on the scale that the LP and MILP solvers'
+        absolute tolerances (about 1e-7) and the tie tolerance are meant for; at 1e-7 times
+        that scale every action would tie, and a MILP's big-M would be below its tolerance."""
+        v = self.follower_utility
+        scale = np.abs(v).max(axis=(1, 2), keepdims=True)
+        return v / np.where(scale > 0, scale, 1.0)
+
+    @property
     def shape(self) -> tuple[int, int, int, int]:
         """(n, L, A, K): followers, leader actions, follower actions, types per follower."""
         return self.follower_utility.shape
