@@ -179,3 +179,40 @@ def test_implicit_pg_with_equal_steps_asked_explicitly_leaves_the_saturated_star
     assert r.leader["pi1"][(0, 0)] == pytest.approx(0.415, abs=1e-3)
     assert r.leader_objective == pytest.approx(-0.45395, abs=1e-5)
     assert r.status == "iteration_limit" and "> tol 1e-06 after 1000 steps" in r.message
+
+
+def _one_state(lam: float) -> so.MarkovStackelbergGame:
+    """One state, gamma 1/2: the follower answers softmax(r2 / lam) with r2 = (1 - p, p) for the
+    leader's pi1 = (p, 1 - p), and the leader earns 2 (p pi2_0 + (1 - p) pi2_1 / 2)."""
+    P = np.ones((1, 2, 2, 1))
+    R1 = np.array([[[1.0, 0.0], [0.0, 0.5]]])
+    R2 = np.array([[[0.0, 1.0], [1.0, 0.0]]])
+    return so.MarkovStackelbergGame(P, R1, R2, 0.5, np.array([1.0]), lam)
+
+
+def test_the_soft_best_response_holds_where_the_softmax_underflows():
+    """At lam = 1e-3 and pi1 = (0.9, 0.1) the payoff gap over lam is 800: exp(-800) is 0 in
+    floating point, and pi2 log pi2 was 0 * log 0 = nan (soft policy iteration then ran out of
+    iterations); V = lam logsumexp(r2 / lam) / (1 - gamma)."""
+    from scipy.special import logsumexp
+
+    from stackopt.backends.markov.soft_bellman import soft_best_response
+
+    game = _one_state(1e-3)
+    pi2, V = soft_best_response(game, np.array([[0.9, 0.1]]))
+    r2 = np.array([0.1, 0.9])
+    assert V[0] == pytest.approx(1e-3 * logsumexp(r2 / 1e-3) / 0.5, rel=1e-12)
+    assert pi2[0] == pytest.approx([0.0, 1.0], abs=1e-300)
+
+
+def test_ipopt_s_local_infeasibility_is_an_error_of_markov_nlp_not_an_infeasible_game():
+    """From its default start Ipopt ends in local infeasibility on this game, which cannot be
+    infeasible; five starts reach the optimum of a grid over p (closed form above)."""
+    game = _one_state(2e-3)
+    res = so.solve(game, method="markov-nlp")
+    assert res.status == "error" and "never infeasible" in res.message
+    p = np.linspace(0.0, 1.0, 200_001)
+    pi2 = softmax(np.stack([1 - p, p]) / 2e-3, axis=0)
+    best = float(np.max(2 * (p * pi2[0] + (1 - p) * pi2[1] / 2)))
+    found = so.solve(game, method="markov-nlp", multistart=5)
+    assert found.success and found.leader_objective == pytest.approx(best, abs=1e-5)

@@ -83,6 +83,12 @@ def build_model(game: MarkovStackelbergGame, pi1: np.ndarray) -> pyo.ConcreteMod
     return m
 
 
+#: why Ipopt's "local infeasibility" is a failure here, not a property of the game
+NEVER_INFEASIBLE = (
+    "a Markov game is never infeasible: the follower's soft best response always exists; a "
+    "numerical failure, more likely at a small lam; try multistart or another start"
+)
+
 #: ``run`` uses its seed only above these option values
 #: (multistart > 1: the random starts after the first);
 #: at or below them a run does not depend on the seed, and a study runs it once for all its seeds
@@ -132,16 +138,19 @@ def run(
         model = build_model(game, pi1)
         left = None if deadline is None else max(1e-3, deadline - time.perf_counter())
         solved = run_solver(model, "ipopt", {"tol": tol, "max_iter": max_iter}, left)
+        status, message = solved.status, f"ipopt: {solved.message}"
+        if status == "infeasible":  # Ipopt's local infeasibility: the system always has a point
+            status, message = "error", f"{message} ({NEVER_INFEASIBLE})"
         if not solved.has_solution:
-            return Result(status=solved.status, message=solved.message)
+            return Result(status=status, message=message)
         policy = np.array([[model.pi1[s, a].value for a in model.A1] for s in model.S])
         return policy_result(
             game,
             policy,
-            status=solved.status if solved.status != "optimal" else "locally_optimal",
+            status=status if status != "optimal" else "locally_optimal",
             reported=float(pyo.value(model.value)),
             info={"ipopt": solved.message},
-            message=f"ipopt: {solved.message}" if solved.status != "optimal" else "",
+            message=message if status != "optimal" else "",
         )
 
     interrupted: list[str] = []  # what Ctrl-C ended, if it came

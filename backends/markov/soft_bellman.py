@@ -12,7 +12,7 @@ solved by soft policy iteration, which is Newton's method on F(V) = V - lam logs
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import logsumexp, softmax
+from scipy.special import log_softmax, logsumexp, softmax
 
 from stackopt.markov.game import MarkovStackelbergGame
 
@@ -35,5 +35,8 @@ def soft_best_response(
             return softmax(Q / lam, axis=1), V
         pi2 = softmax(Q / lam, axis=1)
         A = np.eye(len(V)) - gamma * np.einsum("sb,sbt->st", pi2, P2)
-        V = np.linalg.solve(A, np.sum(pi2 * (r2 - lam * np.log(pi2)), axis=1))
+        # log pi2 as a log-softmax: where pi2 underflows to 0 (a payoff gap / lam above ~745),
+        # pi2 log pi2 is then 0 * (a finite number), not 0 * log 0 = nan
+        entropy_term = pi2 * (r2 - lam * log_softmax(Q / lam, axis=1))
+        V = np.linalg.solve(A, np.sum(entropy_term, axis=1))
     raise SoftBellmanFailed(f"soft policy iteration did not converge in {max_iter} iterations")
