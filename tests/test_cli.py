@@ -189,6 +189,15 @@ def test_methods_name_prints_the_options_of_the_runner(capsys):
     assert "strategy='scholtes' (Scholtes)" in out and "t_min" in out
 
 
+def test_an_empty_store_is_reported_as_such(capsys, tmp_path):
+    """A study killed before its first cell finished leaves a store with no row."""
+    from stackopt.app.study.store import Store
+
+    Store(tmp_path / "empty.sqlite").close()
+    assert main(["report", str(tmp_path / "empty.sqlite")]) == 1
+    assert "holds no finished cell yet" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     "args, message",
     [

@@ -86,7 +86,10 @@ def test_summary_counts_statuses_per_parameter_value_and_method():
     assert table.loc[("g", 1, "c"), "cells"] == 1 and table.loc[("g", 1, "c"), "solved"] == 0
     assert table.loc[("g", 1, "c"), "error"] == 1 and table.loc[("g", 2, "c"), "solved"] == 1
     assert table.loc[("g", 1, "a"), "objective_mean"] == 10.0
-    assert table.loc[("g", 2, "a"), "objective_mean"] == 20.0
+    # violation 1e-3 > tol 1e-6: drawn as infeasible, and in no mean (unless tol allows it)
+    assert np.isnan(table.loc[("g", 2, "a"), "objective_mean"])
+    assert report.summary(frame(), tol=1e-3).loc[("g", 2, "a"), "objective_mean"] == 20.0
+    assert np.isnan(table.loc[("g", 1, "c"), "objective_mean"])  # an error's
 
 
 def test_convergence_needs_a_history():
@@ -95,7 +98,7 @@ def test_convergence_needs_a_history():
         report.convergence(no_history)
     fig = report.convergence(frame())
     assert fig.axes[0].get_ylabel() == "objective"
-    with pytest.raises(ValueError, match="no cell of this study records 'nokey' in its history"):
+    with pytest.raises(ValueError, match="no cell of this study records 'nokey' as numbers"):
         report.convergence(frame(), "nokey")  # a ZeroDivisionError from an empty grid of panels
 
 
@@ -166,3 +169,32 @@ def test_a_history_spanning_decades_gets_a_log_axis_and_the_profile_states_its_r
     rule = " ".join(t.get_text() for t in fig.texts)
     assert "solved: status optimal / locally_optimal / feasible, violation ≤ 1e-06" in rule
     assert "within 0.001 (relative) of the best found on the instance" in rule
+
+
+def test_a_study_whose_cells_all_failed_is_reported():
+    """No objective anywhere (a store of time-limited or failed cells: its column held None only,
+    and the profile's negation raised TypeError): the summary and every plot still come."""
+    failed = frame().assign(status="time_limit", leader_objective=None, violation=None)
+    failed = failed.astype({"leader_objective": object})
+    table = report.summary(failed)
+    assert table["solved"].sum() == 0 and table["objective_mean"].isna().all()
+    figures, skipped = report.draw(failed)
+    assert set(figures) >= {"runtime", "performance_profile"}, skipped
+    report.close(figures.values())
+
+
+def test_a_plot_that_cannot_be_drawn_leaves_the_others_and_says_why():
+    """Cells a lost worker never ran (0 s) are no runtime; a history with numbers under the
+    dynamics' own key and x by ``iteration`` is plotted by default (messages are no key)."""
+    rows = frame().assign(wall_time=0.0)
+    history = {"iteration": [10, 20, 30], "leader_cost": [3.0, 2.0, 1.0], "message": ["a"] * 3}
+    rows = rows.assign(history=[history] * 6)
+    figures, skipped = report.draw(rows)
+    assert (
+        "runtime" not in figures and "no cell of this study has a wall time" in skipped["runtime"]
+    )
+    ax = figures["convergence"].axes[0]
+    assert ax.get_ylabel() == "leader_cost" and list(ax.get_lines()[0].get_xdata()) == [10, 20, 30]
+    with pytest.raises(ValueError, match=r"records \['iteration', 'leader_cost'\]"):
+        report.convergence(rows, "message")
+    report.close(figures.values())

@@ -324,11 +324,16 @@ def run_report(args: argparse.Namespace, extra: Sequence[str]) -> int:
     from stackopt.app.study.store import Store
 
     df = report.load(args.results)
+    if df.empty:
+        raise ValueError(f"{args.results} holds no finished cell yet")
     print(report.summary(df).to_string())
     out = args.out or args.results.with_name(f"{args.results.stem}_report")
-    figures = report.report(df, out, param=args.param, history_key=args.history_key)
+    figures, skipped = report.draw(df, param=args.param, history_key=args.history_key)
+    report.save(figures, out)
     report.close(figures.values())
     print(f"plots: {', '.join(str(out / f'{name}.png') for name in figures)}")
+    for name, why in skipped.items():
+        print(f"stackopt report: {name} not drawn: {why}", file=sys.stderr)
     with Store(args.results, readonly=True) as store:
         for path in args.export:
             print(f"exported: {store.export(path)}")

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Iterable
+import warnings
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,15 @@ from stackopt.app.study.store import Store, with_parameters
 from stackopt.result import SUCCESS
 
 #: History keys tried, in order, for the convergence plot when none is given.
-HISTORY_KEYS = ("leader_objective", "objective", "lagrangian", "f", "violation")
+HISTORY_KEYS = (
+    "leader_objective",
+    "objective",
+    "leader_cost",  # the learning dynamics
+    "leader_value",  # the Markov methods
+    "lagrangian",
+    "f",
+    "violation",
+)
 #: The violation above which a cell is drawn as infeasible (the default of every plot).
 FEASIBILITY_TOL = 1e-6
 #: How a cell that is not a valid point is drawn: outcome -> (marker, description).
@@ -50,31 +59,39 @@ _LINES = ("-", "--", "-.", ":")
 
 def load(source: pd.DataFrame | str | Path) -> pd.DataFrame:
     """A study's rows: ``source`` itself if it is a DataFrame, else the rows of that store file
-    (opened read-only: a store on a read-only disk is read too)."""
+    (opened read-only: a store on a read-only disk is read too); objectives, violations and times
+    as floats (a column of cells that all failed holds None only, which takes no arithmetic)."""
     if isinstance(source, pd.DataFrame):  # rows without ``seeds`` stand for their own seed
-        return (
+        frame = (
             source if "seeds" in source else source.assign(seeds=source["seed"].map(lambda s: [s]))
         )
-    with Store(source, readonly=True) as store:
-        return store.frame()
+    else:
+        with Store(source, readonly=True) as store:
+            frame = store.frame()
+    numbers = [c for c in ("leader_objective", "violation", "wall_time") if c in frame]
+    return frame.astype(dict.fromkeys(numbers, float))
 
 
-def summary(source: pd.DataFrame | str | Path) -> pd.DataFrame:
+def summary(source: pd.DataFrame | str | Path, tol: float = FEASIBILITY_TOL) -> pd.DataFrame:
     """Per game, parameter values and method: cells (runs), the seeds they stand for, cells per
     status, mean objective and its standard deviation, worst violation, median time. Objectives
     are averaged over seeds only, never across different parameter values (each parameter is a
-    level of the index). A method that does not use the seed ran once for all the seeds of a
-    game that does not either: ``cells`` 1, ``seeds`` their number."""
+    level of the index), and over the valid cells only (:func:`outcomes` with ``tol``, as the
+    plots draw them: an infeasible, time-limited, interrupted or failed cell's objective enters
+    no mean). A method that does not
+    use the seed ran once for all the seeds of a game that does not either: ``cells`` 1,
+    ``seeds`` their number."""
     df, params = with_parameters(load(source))
     keys = ["game", *params, "method"]
-    df = df.assign(seed_count=df["seeds"].map(len))
+    valid = df["leader_objective"].where(outcomes(df, tol) == "valid")
+    df = df.assign(seed_count=df["seeds"].map(len), valid_objective=valid)
     grouped = df.groupby(keys, sort=False, dropna=False)
     table = grouped.agg(
         cells=("status", "size"),
         seeds=("seed_count", "sum"),
         solved=("status", lambda s: int(s.isin(SUCCESS).sum())),
-        objective_mean=("leader_objective", "mean"),
-        objective_std=("leader_objective", "std"),
+        objective_mean=("valid_objective", "mean"),
+        objective_std=("valid_objective", "std"),
         violation_max=("violation", "max"),
         time_median=("wall_time", "median"),
     )
@@ -242,6 +259,10 @@ def runtime_per_method(source: pd.DataFrame | str | Path, tol: float = FEASIBILI
 
 
 def _per_method(df: pd.DataFrame, column: str, ylabel: str, tol: float) -> Figure:
+    if column == "wall_time":  # a cell a lost worker never ran is stored with 0 s
+        df = df[df["wall_time"] > 0]
+    if df.empty:
+        raise ValueError(f"no cell of this study has a {column.replace('_', ' ')}")
     df = df.assign(outcome=outcomes(df, tol))
     styles = method_styles(dict.fromkeys(df["method"]))
     games = list(dict.fromkeys(df["game"]))
@@ -289,19 +310,24 @@ def _violation_axis(ax: Axes, values: np.ndarray, tol: float) -> None:
 def convergence(source: pd.DataFrame | str | Path, key: str | None = None) -> Figure:
     """Each cell's history of ``key`` against the iteration, one panel per game, a colour, a line
     style and markers per method; a log axis when the values are positive and span more than two
-    decades (a gradient norm, a residual)."""
+    decades (a gradient norm, a residual). ``key`` None: of ``HISTORY_KEYS``, the one the most
+    cells record; the methods that record it not are named under the plot."""
     df = load(source)
     df = df[df["history"].map(bool)]
     if df.empty:
         raise ValueError("no cell of this study has a history (one-shot methods record none)")
-    key = key or next((k for k in HISTORY_KEYS if any(k in h for h in df["history"])), None)
+    if key is None:  # of the usual keys, the one the most cells record
+        counts = {k: int(df["history"].map(lambda h, k=k: k in h).sum()) for k in HISTORY_KEYS}
+        key = max(counts, key=lambda k: counts[k]) if any(counts.values()) else None
     if key is None:
         raise ValueError(f"give the history key to plot; this study records {_keys(df)}")
-    recorded = df[df["history"].map(lambda h: key in h)]
-    if recorded.empty:
+    if key not in _keys(df):
         raise ValueError(
-            f"no cell of this study records {key!r} in its history; it records {_keys(df)}"
+            f"no cell of this study records {key!r} as numbers in its history; it records "
+            f"{_keys(df)}"
         )
+    recorded = df[df["history"].map(lambda h: key in h)]
+    left_out = sorted(set(df["method"]) - set(recorded["method"]))
     df = recorded
     styles = method_styles(dict.fromkeys(df["method"]))
     fig, panels = facets(list(dict.fromkeys(df["game"])))
@@ -311,7 +337,7 @@ def convergence(source: pd.DataFrame | str | Path, key: str | None = None) -> Fi
             index=False
         ):
             y = np.array(history[key], dtype=float)
-            steps = history.get("step", range(len(y)))
+            steps = history.get("step", history.get("iteration", range(len(y))))
             ax.plot(steps, y, markevery=max(1, len(y) // 8), ms=4, lw=1, alpha=0.7,
                     **styles[method])  # fmt: skip
             values.append(y[np.isfinite(y)])
@@ -320,11 +346,22 @@ def convergence(source: pd.DataFrame | str | Path, key: str | None = None) -> Fi
         if len(every) and every.min() > 0 and every.max() / every.min() > 100:
             ax.set_yscale("log")
     legend_outside(fig, styles)
+    if left_out:  # another key of theirs: report(..., history_key=...), --history-key
+        note = f"not shown, no {key!r} in their history: {', '.join(left_out)}"
+        fig.text(0.01, -0.02, note, fontsize=8, va="top", wrap=True)
     return fig
 
 
 def _keys(df: pd.DataFrame) -> list[str]:
-    return sorted({k for h in df["history"] for k in h})
+    """The history keys with numbers (not the messages or decisions some methods record)."""
+    return sorted({k for h in df["history"] for k, v in h.items() if _numbers(v)})
+
+
+def _numbers(values: Any) -> bool:
+    """Whether a history column is a list of numbers (None counts as a missing one)."""
+    return isinstance(values, list) and all(
+        v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in values
+    )
 
 
 def performance_profile(
@@ -388,19 +425,36 @@ def report(
     ``param`` (a game parameter) adds the objective-against-parameter plot; the convergence plot is
     drawn when some cell has a history.
     """
-    df = load(source)
-    figures = {
-        "violation": violation_per_method(df),
-        "runtime": runtime_per_method(df),
-        "performance_profile": performance_profile(df),
-    }
-    if param is not None:
-        figures[f"objective_vs_{param}"] = objective_vs_param(df, param)
-    if df["history"].map(bool).any():
-        figures["convergence"] = convergence(df, history_key)
+    figures, skipped = draw(source, param, history_key)
+    for name, why in skipped.items():
+        warnings.warn(f"{name} not drawn: {why}", stacklevel=2)
     if out_dir is not None:
         save(figures, out_dir)
     return figures
+
+
+def draw(
+    source: pd.DataFrame | str | Path, param: str | None = None, history_key: str | None = None
+) -> tuple[dict[str, Figure], dict[str, str]]:
+    """Every plot of :func:`report` that the study supports, and why each other one was not
+    drawn (a plot that fails leaves the others: no cell with a time, no history key)."""
+    df = load(source)
+    plots: dict[str, Callable[[], Figure]] = {
+        "violation": lambda: violation_per_method(df),
+        "runtime": lambda: runtime_per_method(df),
+        "performance_profile": lambda: performance_profile(df),
+    }
+    if param is not None:
+        plots[f"objective_vs_{param}"] = lambda: objective_vs_param(df, param)
+    if df["history"].map(bool).any():
+        plots["convergence"] = lambda: convergence(df, history_key)
+    figures, skipped = {}, {}
+    for name, plot in plots.items():
+        try:
+            figures[name] = plot()
+        except ValueError as exc:
+            skipped[name] = str(exc)
+    return figures, skipped
 
 
 def save(figures: dict[str, Figure], out_dir: str | Path) -> list[Path]:
