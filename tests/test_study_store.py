@@ -171,3 +171,30 @@ def test_a_read_only_store_is_reported_on_and_named_read_only(study, tmp_path):
         with pytest.raises(ValueError, match="is read-only .*: a study needs a store it can write"):
             so.compare(duopoly, METHODS, store=copy, progress=False)
     assert sorted(p.name for p in folder.iterdir()) == ["r.sqlite"]  # not even a lock file
+
+
+def test_a_run_on_a_store_keeps_the_cells_another_run_finished_meanwhile(tmp_path):
+    """Two runs on one store: the cell this run found missing was finished by the other while it
+    ran; this run's own failure (its tighter timeout) must not replace it, and its finished row
+    replaces a failure the other run stored."""
+    from stackopt.app.study.cell import failed_row, run_cell
+    from stackopt.app.study.executors import LocalExecutor
+
+    path = tmp_path / "shared.sqlite"
+
+    class Racing(LocalExecutor):
+        """Before each row it yields, the other run stores the cell: finished for the first
+        cell, failed for the second; this run fails the first and finishes the second."""
+
+        def run(self, cells, timeout):
+            for i, cell in enumerate(cells):
+                finished = run_cell(cell)
+                with Store(path) as other:
+                    other.write(finished if i == 0 else failed_row(cell, "error", "lost", 1.0))
+                yield failed_row(cell, "time_limit", "timed out", 0.4) if i == 0 else finished
+
+    df = so.compare(
+        (duopoly, {"A": [90, 100]}), [dict(label="initial", method="initial")],
+        store=path, executor=Racing(1), progress=False,
+    )  # fmt: skip
+    assert df["status"].tolist() == ["feasible"] * 2, df[["params", "status"]]

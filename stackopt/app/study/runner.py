@@ -41,7 +41,9 @@ def compare(
     ``seeds`` (default: the one seed 0) go to the factories and methods that take a seed; a game
     and a method that take none run once (:mod:`stackopt.app.study.grid`). Each finished cell is
     committed to the SQLite ``store`` at once; cells already stored are skipped, except failed ones
-    (status in ``retry``, or ``"error"``/``"time_limit"`` when ``retry=True``). A cell running
+    (status in ``retry``, or ``"error"``/``"time_limit"`` when ``retry=True``); a cell that another
+    run on the same store finished meanwhile keeps that run's row (a failed row gives way to a
+    finished one, never the other way round). A cell running
     longer than ``timeout`` seconds is killed and stored as ``"time_limit"``; a cell whose process
     dies is stored as ``"error"``. ``executor`` is ``"local"`` (``workers`` child processes, default
     one per core), a Dask scheduler address as Dask writes it (``"tcp://host:port"``), a
@@ -62,6 +64,10 @@ def compare(
         todo = [c for c in grid if c.key not in done or done[c.key] in todo_statuses]
         with progress_bar(len(todo), "cell", enabled=progress) as bar:
             for row in runner.run(todo, timeout):
-                db.write(row)
+                # another run on the store may have finished the cell meanwhile: a failure
+                # replaces only what this run was to redo, a finished row any failure too
+                unfinished = {UNFINISHED, *FAILED}
+                finished = row["status"] not in unfinished
+                db.write(row, replaces=todo_statuses | unfinished if finished else todo_statuses)
                 bar.update(1)
         return db.frame(c.key for c in grid)

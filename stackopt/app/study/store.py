@@ -14,7 +14,7 @@ import json
 import math
 import sqlite3
 import zlib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -128,14 +128,24 @@ class Store:
             )
         self._columns = [c for c in COLUMNS if c in found]
 
-    def write(self, row: dict[str, Any]) -> None:
-        """Insert (or replace) one row and commit it."""
+    def write(self, row: dict[str, Any], replaces: Collection[str] | None = None) -> bool:
+        """Insert one row and commit it; a stored row of the same cell is replaced when its
+        status is in ``replaces`` (None: whatever it is), checked within the write's lock, as
+        another run on the same store may have stored the cell since this one read it. Returns
+        whether the row was written."""
         values = [_encode(name, row[name]) for name in COLUMNS]
         marks = ", ".join("?" for _ in COLUMNS)
         names = ", ".join(COLUMNS)
         with self._db:
             self._db.execute("BEGIN IMMEDIATE")
+            if replaces is not None:
+                stored = self._db.execute(
+                    "SELECT status FROM results WHERE key = ?", (row["key"],)
+                ).fetchone()
+                if stored is not None and stored[0] not in replaces:
+                    return False
             self._db.execute(f"INSERT OR REPLACE INTO results ({names}) VALUES ({marks})", values)
+        return True
 
     def statuses(self) -> dict[str, str]:
         """The status of every stored cell, by key."""
