@@ -78,9 +78,11 @@ def check_method(index: int, spec: Mapping[str, Any]) -> tuple[str, dict[str, An
     if not isinstance(spec, Mapping):
         raise OptionError(f"{where} must be a dictionary of solve options, got {spec!r}")
     options = dict(spec)
-    label = options.pop("label", None)
-    if not isinstance(label, str) or not label:
+    if "label" not in options:
         raise OptionError(f"{where}.label is missing: every method needs a label string")
+    label = options.pop("label")
+    if not isinstance(label, str) or not label:
+        raise OptionError(f"{where}.label must be a non-empty string, got {label!r}")
     method = options.setdefault("method", "mpec")
     if method not in METHODS:
         known = ", ".join(sorted(METHODS))

@@ -3,13 +3,13 @@
 Example (paths are relative to the TOML file)::
 
     [study]
-    seeds = 5                     # an integer n (seeds 0..n-1) or a list of integers
+    seeds = 5                     # an integer n (seeds 0..n-1) or a list of distinct integers
     store = "results.sqlite"
     executor = "local"            # or a Dask scheduler address, "tcp://host:8786"
-    workers = 2                   # local processes (default: one per core)
-    timeout = 60                  # seconds per cell
-    worker_timeout = 60           # a Dask study stops after this long without a worker
-    retry = false                 # true: run failed cells again
+    workers = 2                   # local processes, at least 1 (default: one per core)
+    timeout = 60                  # seconds per cell, > 0
+    worker_timeout = 60           # a Dask study stops after this long without a worker, > 0
+    retry = false                 # true: run failed cells again; or a list of statuses
 
     [[games]]
     model = "duopoly"             # a library game, a .py file defining build(), or module:function
@@ -20,6 +20,9 @@ Example (paths are relative to the TOML file)::
     label = "kkt"
     method = "mpec"
     strategy = "scholtes"         # any other key is a solve() option
+
+Every setting of ``[study]`` is checked for its type and range when the file is read, as is every
+override given to :meth:`Study.run` (the command line's ``--workers``, ``--timeout``...).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from __future__ import annotations
 import re
 import sys
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,17 +38,18 @@ from typing import Any
 
 import pandas as pd
 
+from stackopt.app.study.executors import DASK_SCHEMES
 from stackopt.app.study.factories import resolve_factory
 from stackopt.app.study.grid import Game, cells, check_game, check_method
 from stackopt.app.study.runner import compare
 from stackopt.errors import OptionError
+from stackopt.result import STATUSES
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:
     import tomli as tomllib
 
-STUDY_KEYS = ("seeds", "store", "executor", "workers", "timeout", "worker_timeout", "retry")
 GAME_KEYS = ("model", "params", "name")
 
 
@@ -59,8 +63,9 @@ class Study:
 
     def run(self, **overrides: Any) -> pd.DataFrame:
         """Run the study; ``overrides`` (for example ``retry=True``) replace the file's settings."""
-        settings = {**self.settings, **{k: v for k, v in overrides.items() if v is not None}}
-        return compare(self.games, self.methods, **settings)
+        given = {k: v for k, v in overrides.items() if v is not None}
+        checked = {k: SETTINGS[k](v, k) for k, v in given.items() if k in SETTINGS}
+        return compare(self.games, self.methods, **{**self.settings, **given, **checked})
 
 
 def load_study(path: str | Path) -> Study:
@@ -85,12 +90,7 @@ def load_study(path: str | Path) -> Study:
 
 def _study(data: dict[str, Any], base: Path, text: str) -> Study:
     _only(data, ("study", "games", "methods"), "top level")
-    settings = _table(data.get("study", {}), "study")
-    _only(settings, STUDY_KEYS, "study")
-    if "seeds" in settings:
-        settings["seeds"] = _seeds(settings["seeds"])
-    if "store" in settings:
-        settings["store"] = base / _typed(settings["store"], str, "study.store")
+    settings = _settings(data.get("study", {}), base, text)
     seeds = settings.get("seeds", [0])
     methods = []
     for i, entry in enumerate(_array(data, "methods")):
@@ -142,7 +142,13 @@ def _names(message: str, key: str, value: Any) -> bool:
 def line_of(text: str, array: str, index: int, key: str | None) -> int | None:
     """The line (from 1) of ``key`` in entry ``index`` of the array of tables ``[[array]]``, or
     of that entry's header when the key is not found on a line of its own."""
-    header = re.compile(rf"^\s*\[\[\s*{re.escape(array)}\s*\]\]")
+    return _line(text, rf"\[\[\s*{re.escape(array)}\s*\]\]", index, key)
+
+
+def _line(text: str, header_pattern: str, index: int, key: str | None) -> int | None:
+    """The line (from 1) of ``key`` in the ``index``-th table whose header matches
+    ``header_pattern``, or of that header when the key is not found on a line of its own."""
+    header = re.compile(rf"^\s*{header_pattern}")
     assignment = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=") if key else None
     count, start = -1, None
     for number, line in enumerate(text.splitlines(), start=1):
@@ -171,14 +177,105 @@ def _game(index: int, entry: Any, base: Path) -> Game:
     return Game(factory, params=params, name=_typed(entry.get("name", name), str, f"{where}.name"))
 
 
-def _seeds(value: Any) -> list[int]:
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+def _settings(raw: Any, base: Path, text: str) -> dict[str, Any]:
+    """The ``[study]`` table with every setting checked (:data:`SETTINGS`) and the store's path
+    taken from ``base``; an error names the setting and, where it can be told, its line."""
+    table = _table(raw, "study")
+    _only(table, tuple(SETTINGS), "study")
+    settings = {}
+    for key, value in table.items():
+        try:
+            settings[key] = SETTINGS[key](value, f"study.{key}")
+        except OptionError as exc:
+            line = _line(text, r"\[\s*study\s*\]", 0, key)
+            raise exc if line is None else _AtLine(exc, line) from None
+    if "store" in settings:
+        settings["store"] = base / settings["store"]
+    return settings
+
+
+def _seeds(value: Any, where: str) -> list[int]:
+    """``n`` as the seeds ``0..n-1``, or a list of distinct integers (a repeated seed would be
+    counted twice but stored once: it is refused)."""
+    if _is_int(value) and value > 0:
         return list(range(value))
-    if isinstance(value, list) and value and all(type(s) is int for s in value):
+    if isinstance(value, (list, tuple, range)) and value and all(_is_int(s) for s in value):
+        seeds = list(value)
+        repeated = sorted({s for s in seeds if seeds.count(s) > 1})
+        if repeated:
+            raise OptionError(
+                f"{where} lists seed {repeated[0]} more than once; each seed runs once"
+            )
+        return seeds
+    raise OptionError(f"{where} must be a positive integer or a list of integers, got {value!r}")
+
+
+def _store(value: Any, where: str) -> Path:
+    """A results file: a non-empty path."""
+    if not isinstance(value, (str, Path)) or not str(value):
+        raise OptionError(f"{where} must be the path of a results file, got {value!r}")
+    return Path(value)
+
+
+def _executor(value: Any, where: str) -> Any:
+    """``"local"``, a Dask scheduler address with its protocol (``"tcp://host:8786"``) or, from
+    Python, an executor object or a ``distributed.Client`` (which ``compare`` checks)."""
+    scheme, sep, _ = value.partition("://") if isinstance(value, str) else ("", "", "")
+    if value == "local" or (sep and scheme in DASK_SCHEMES) or _is_executor_object(value):
         return value
     raise OptionError(
-        f"study.seeds must be a positive integer or a list of integers, got {value!r}"
+        f"{where} must be 'local' or a Dask scheduler address with its protocol, such as "
+        f"'tcp://host:8786', got {value!r}"
     )
+
+
+def _workers(value: Any, where: str) -> int:
+    """A number of local processes: an integer of at least 1."""
+    if _is_int(value) and value >= 1:
+        return value
+    raise OptionError(
+        f"{where} must be an integer of at least 1 (leave it out for one per core), got {value!r}"
+    )
+
+
+def _seconds(value: Any, where: str) -> float:
+    """A positive number of seconds."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return value
+    raise OptionError(f"{where} must be a positive number of seconds, got {value!r}")
+
+
+def _retry(value: Any, where: str) -> bool | list[str]:
+    """``true``/``false`` (the failed statuses), or a list of the statuses to run again."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, list) and all(s in STATUSES for s in value):
+        return value
+    raise OptionError(
+        f"{where} must be true, false or a list of statuses ({', '.join(STATUSES)}), got {value!r}"
+    )
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_executor_object(value: Any) -> bool:
+    """An executor (it runs cells) or a ``distributed.Client`` (it submits tasks)."""
+    return not isinstance(value, str) and (hasattr(value, "run") or hasattr(value, "submit"))
+
+
+#: The check of each ``[study]`` setting: ``check(value, where) -> value``, or an OptionError
+#: naming ``where``.
+SETTINGS: dict[str, Callable[[Any, str], Any]] = {
+    "seeds": _seeds,
+    "store": _store,
+    "executor": _executor,
+    "workers": _workers,
+    "timeout": _seconds,
+    "worker_timeout": _seconds,
+    "retry": _retry,
+}
 
 
 def _array(data: dict[str, Any], name: str) -> list[Any]:

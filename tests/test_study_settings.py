@@ -1,0 +1,70 @@
+"""A study file's settings and games, refused when they are wrong before any cell runs."""
+
+from __future__ import annotations
+
+import pytest
+
+import stackopt as so
+from stackopt.app.study import load_study
+
+STUDY = """[study]
+{setting}
+
+[[games]]
+model = "duopoly"
+
+[[methods]]
+label = {label}
+method = "initial"
+"""
+
+
+def write(tmp_path, setting="", label='"init"'):
+    path = tmp_path / "study.toml"
+    path.write_text(STUDY.format(setting=setting, label=label))
+    return path
+
+
+@pytest.mark.parametrize(
+    "setting, message",
+    [
+        ('timeout = "60"', "study.timeout must be a positive number of seconds, got '60'"),
+        ("timeout = -5", "study.timeout must be a positive number of seconds, got -5"),
+        ('worker_timeout = "x"', "study.worker_timeout must be a positive number of seconds"),
+        ('workers = "two"', "study.workers must be an integer of at least 1"),
+        ("workers = 0", "study.workers must be an integer of at least 1 (leave it out for one"),
+        ('retry = "yes"', "study.retry must be true, false or a list of statuses"),
+        ('retry = ["eror"]', "study.retry must be true, false or a list of statuses"),
+        ("executor = 5", "study.executor must be 'local' or a Dask scheduler address"),
+        ('executor = "dask://host:1"', "study.executor must be 'local' or a Dask scheduler"),
+        ("store = 3", "study.store must be the path of a results file, got 3"),
+        ("seeds = [0, 0, 1]", "study.seeds lists seed 0 more than once; each seed runs once"),
+    ],
+)
+def test_a_bad_setting_names_the_file_its_line_and_the_field(tmp_path, setting, message):
+    path = write(tmp_path, setting)
+    with pytest.raises(so.OptionError) as err:
+        load_study(path)
+    assert str(err.value).startswith(f"{path}:2: {message}")
+
+
+def test_good_settings_are_kept():
+    """The checks return the values they accept (a list of statuses, seconds as given)."""
+    from stackopt.app.study.toml_study import SETTINGS
+
+    assert SETTINGS["retry"](["error"], "r") == ["error"]
+    assert SETTINGS["timeout"](0.5, "t") == 0.5
+    assert SETTINGS["seeds"](range(2), "s") == [0, 1]
+    assert SETTINGS["executor"]("tcp://h:8786", "e") == "tcp://h:8786"
+
+
+def test_a_label_of_the_wrong_type_is_not_called_missing(tmp_path):
+    with pytest.raises(so.OptionError, match=r"methods\[0\]\.label must be a non-empty string"):
+        load_study(write(tmp_path, label="5"))
+
+
+def test_an_override_is_checked_like_the_setting_it_replaces(tmp_path):
+    study = load_study(write(tmp_path, 'store = "r.sqlite"'))
+    with pytest.raises(so.OptionError, match="workers must be an integer of at least 1"):
+        study.run(workers=0, progress=False)
+    assert not (tmp_path / "r.sqlite").exists()
