@@ -198,3 +198,23 @@ def test_a_plot_that_cannot_be_drawn_leaves_the_others_and_says_why():
     with pytest.raises(ValueError, match=r"records \['iteration', 'leader_cost'\]"):
         report.convergence(rows, "message")
     report.close(figures.values())
+
+
+def seedless() -> so.StackelbergGame:
+    """The duopoly as a game without an instance seed."""
+    return duopoly()
+
+
+def test_a_store_shared_by_studies_counts_each_run_once_and_warns_of_mixed_options(tmp_path):
+    """A seedless game and method stored for seeds [0, 1], then again for [0, 1, 2], is one run
+    of three seeds (the summary said 5); a label whose runs differ in options is reported with a
+    warning."""
+    store = tmp_path / "shared.sqlite"
+    study = dict(label="initial", method="initial")
+    for seeds in ([0, 1], [0, 1, 2]):
+        so.compare(seedless, [study], seeds=seeds, store=store, progress=False)
+    table = report.summary(store)
+    assert (table["cells"].item(), table["seeds"].item()) == (1, 3)
+    so.compare(seedless, [dict(study, method="mpec", multistart=1)], store=store, progress=False)
+    with pytest.warns(UserWarning, match="label 'initial': runs of 2 option sets"):
+        report.load(store)

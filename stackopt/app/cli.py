@@ -22,6 +22,7 @@ import argparse
 import difflib
 import json
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -323,7 +324,11 @@ def run_report(args: argparse.Namespace, extra: Sequence[str]) -> int:
     from stackopt.app import report
     from stackopt.app.study.store import Store
 
-    df = report.load(args.results)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        df = report.load(args.results)
+    for warning in caught:
+        print(f"stackopt report: warning: {warning.message}", file=sys.stderr)
     if df.empty:
         raise ValueError(f"{args.results} holds no finished cell yet")
     print(report.summary(df).to_string())

@@ -16,6 +16,7 @@ draws them all and saves them as PNG files. The plots follow one set of rules:
 
 from __future__ import annotations
 
+import json
 import math
 import textwrap
 import warnings
@@ -59,17 +60,42 @@ _LINES = ("-", "--", "-.", ":")
 
 def load(source: pd.DataFrame | str | Path) -> pd.DataFrame:
     """A study's rows: ``source`` itself if it is a DataFrame, else the rows of that store file
-    (opened read-only: a store on a read-only disk is read too); objectives, violations and times
-    as floats (a column of cells that all failed holds None only, which takes no arithmetic)."""
+    (opened read-only: a store on a read-only disk is read too) that :func:`latest_runs` counts;
+    objectives, violations and times as floats (a column of cells that all failed holds None
+    only, which takes no arithmetic)."""
     if isinstance(source, pd.DataFrame):  # rows without ``seeds`` stand for their own seed
         frame = (
             source if "seeds" in source else source.assign(seeds=source["seed"].map(lambda s: [s]))
         )
     else:
         with Store(source, readonly=True) as store:
-            frame = store.frame()
+            frame = latest_runs(store.frame())
     numbers = [c for c in ("leader_objective", "violation", "wall_time") if c in frame]
     return frame.astype(dict.fromkeys(numbers, float))
+
+
+def latest_runs(df: pd.DataFrame) -> pd.DataFrame:
+    """The rows a report counts, where a store holds the rows of several studies: of the runs of
+    one configuration (game, parameters, label, options) and seed, the last stored (a method that
+    does not use the seed, run again for other seeds, stood for both seed lists and was counted
+    twice); a label whose runs have several option sets is reported mixed, with a warning."""
+    if df.empty:
+        return df
+    text = {
+        c: df[c].map(lambda v: json.dumps(v, sort_keys=True, default=str))
+        for c in ("params", "options")
+    }
+    same = [df["game"], text["params"], df["method"], text["options"], df["seed"]]
+    latest = df[~pd.DataFrame(same).T.duplicated(keep="last").to_numpy()]
+    option_sets = text["options"].groupby([df["game"], df["method"]]).nunique()
+    for (game, label), count in option_sets[option_sets > 1].items():
+        warnings.warn(
+            f"game {game!r}, label {label!r}: runs of {count} option sets are reported together "
+            "(studies with other options under one label share this store; give each its own "
+            "label)",
+            stacklevel=4,
+        )
+    return latest
 
 
 def summary(source: pd.DataFrame | str | Path, tol: float = FEASIBILITY_TOL) -> pd.DataFrame:
