@@ -290,3 +290,27 @@ def test_a_dict_option_is_read_as_a_toml_table_or_as_json(capsys):
         assert result["leader"]["x"] == pytest.approx(1.0, abs=1e-5)
     assert main(["solve", "bard1", "--method", "gradient", "--start", "{x: 2}"]) != 0
     assert "option start must be a dict or None, got '{x: 2}'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [
+        ("compare", "stackopt: interrupted; every finished cell is in the store\n"),
+        ("solve", "stackopt: interrupted\n"),
+    ],
+)
+def test_ctrl_c_says_what_is_kept_only_where_there_is_a_store(command, said, capsys, monkeypatch):
+    from stackopt.app import cli
+
+    def interrupted(args, extra):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "run_compare", interrupted)
+    monkeypatch.setattr(cli, "run_solve", interrupted)
+    args = (
+        ["compare", "study.toml"]
+        if command == "compare"
+        else ["solve", "duopoly", "--method", "mpec"]
+    )
+    assert main(args) == 130
+    assert capsys.readouterr().err == said

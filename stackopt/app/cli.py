@@ -55,7 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except KeyboardInterrupt:
-        print("stackopt: interrupted; every finished cell is in the store", file=sys.stderr)
+        kept = "; every finished cell is in the store" if args.command == "compare" else ""
+        print(f"stackopt: interrupted{kept}", file=sys.stderr)
         return 130
     except Exception as exc:
         if debug:
