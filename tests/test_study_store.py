@@ -198,3 +198,24 @@ def test_a_run_on_a_store_keeps_the_cells_another_run_finished_meanwhile(tmp_pat
         store=path, executor=Racing(1), progress=False,
     )  # fmt: skip
     assert df["status"].tolist() == ["feasible"] * 2, df[["params", "status"]]
+
+
+def test_a_read_only_copy_whose_log_cannot_be_read_says_rows_are_missing(study, tmp_path):
+    """A copy of a store taken while a run was writing it (its -wal file beside it) on a disk
+    where no lock file can be made: SQLite reads the main file alone, and the rows in the log
+    are not shown; the reader is told so (before, 8 of 47 rows were shown without a word)."""
+    store, _ = study
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    with Store(store) as live:  # a writer with rows in its log, not yet checkpointed
+        live._db.execute("PRAGMA wal_autocheckpoint=0")
+        rows = live.frame()
+        live._db.execute("DELETE FROM results")
+        for row in rows.to_dict("records"):
+            live.write(row)
+        for name in (store.name, f"{store.name}-wal"):
+            shutil.copy(store.with_name(name), folder / name)
+    copy = folder / store.name
+    with read_only(copy, copy.with_name(f"{copy.name}-wal"), folder):
+        with pytest.warns(UserWarning, match="write-ahead log .* rows written since"):
+            report.load(copy)

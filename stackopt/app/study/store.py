@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
+import warnings
 import zlib
 from collections.abc import Collection, Iterable
 from pathlib import Path
@@ -93,6 +94,15 @@ class Store:
             db.execute("PRAGMA user_version").fetchone()
         except sqlite3.OperationalError:  # no lock files can be made beside it: read it as is
             db = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
+            log = self.path.with_name(f"{self.path.name}-wal")
+            if log.is_file() and log.stat().st_size > 0:
+                warnings.warn(
+                    f"store {str(self.path)!r}: its write-ahead log {log.name} cannot be read "
+                    "where no lock file can be made beside it, and the rows written since its "
+                    "last checkpoint are missing here; copy both files to a writable folder to "
+                    "read them all",
+                    stacklevel=3,
+                )
         return db
 
     def _create(self) -> None:
