@@ -68,3 +68,10 @@ def test_an_override_is_checked_like_the_setting_it_replaces(tmp_path):
     with pytest.raises(so.OptionError, match="workers must be an integer of at least 1"):
         study.run(workers=0, progress=False)
     assert not (tmp_path / "r.sqlite").exists()
+
+
+def test_the_default_store_is_beside_the_study_file_wherever_it_runs_from(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "studies").mkdir()
+    study = load_study(write(tmp_path / "studies"))
+    assert study.settings["store"] == tmp_path / "studies" / "results.sqlite"

@@ -4,7 +4,7 @@ Example (paths are relative to the TOML file)::
 
     [study]
     seeds = 5                     # an integer n (seeds 0..n-1) or a list of distinct integers
-    store = "results.sqlite"
+    store = "results.sqlite"      # the default: results.sqlite beside the TOML file
     executor = "local"            # or a Dask scheduler address, "tcp://host:8786"
     workers = 2                   # local processes, at least 1 (default: one per core)
     timeout = 60                  # seconds per cell, > 0
@@ -51,6 +51,8 @@ else:
     import tomli as tomllib
 
 GAME_KEYS = ("model", "params", "name")
+#: The results file of a study that names none, beside its TOML file.
+DEFAULT_STORE = "results.sqlite"
 
 
 @dataclass
@@ -179,7 +181,8 @@ def _game(index: int, entry: Any, base: Path) -> Game:
 
 def _settings(raw: Any, base: Path, text: str) -> dict[str, Any]:
     """The ``[study]`` table with every setting checked (:data:`SETTINGS`) and the store's path
-    taken from ``base``; an error names the setting and, where it can be told, its line."""
+    taken from ``base``, the study file's folder, wherever the study is run from (by default
+    :data:`DEFAULT_STORE` there); an error names the setting and, where it can be told, its line."""
     table = _table(raw, "study")
     _only(table, tuple(SETTINGS), "study")
     settings = {}
@@ -189,8 +192,7 @@ def _settings(raw: Any, base: Path, text: str) -> dict[str, Any]:
         except OptionError as exc:
             line = _line(text, r"\[\s*study\s*\]", 0, key)
             raise exc if line is None else _AtLine(exc, line) from None
-    if "store" in settings:
-        settings["store"] = base / settings["store"]
+    settings["store"] = base / settings.get("store", DEFAULT_STORE)
     return settings
 
 
