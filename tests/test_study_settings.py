@@ -75,3 +75,37 @@ def test_the_default_store_is_beside_the_study_file_wherever_it_runs_from(tmp_pa
     (tmp_path / "studies").mkdir()
     study = load_study(write(tmp_path / "studies"))
     assert study.settings["store"] == tmp_path / "studies" / "results.sqlite"
+
+
+NO_FOLLOWER_OBJECTIVE = """
+import pyomo.environ as pyo
+import stackopt as so
+
+
+def build(A: float = 1.0):
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, 1))
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, 1))
+    g.obj = pyo.Objective(expr=A * g.x + g.F.y)
+    return g
+"""
+
+
+def test_a_malformed_game_is_refused_before_any_cell_runs(tmp_path):
+    (tmp_path / "bad.py").write_text(NO_FOLLOWER_OBJECTIVE)
+    path = write(tmp_path)
+    path.write_text(path.read_text().replace('"duopoly"', '"bad.py"\nparams = { A = [1, 2] }'))
+    with pytest.raises(so.ModelError) as err:
+        load_study(path)
+    assert str(err.value) == (
+        f"{path}:5: game 'bad': Follower F needs exactly one active Objective; found 0 (none)"
+    )
+
+
+def test_a_game_whose_factory_fails_is_named(tmp_path):
+    (tmp_path / "boom.py").write_text("def build(seed: int = 0):\n    raise RuntimeError('no')\n")
+    path = write(tmp_path)
+    path.write_text(path.read_text().replace('"duopoly"', '"boom.py"'))
+    with pytest.raises(so.ModelError, match=r"game 'boom': building its instance \{'seed': 0\} "):
+        load_study(path)

@@ -41,9 +41,12 @@ import pandas as pd
 from stackopt.app.study.executors import DASK_SCHEMES
 from stackopt.app.study.factories import resolve_factory
 from stackopt.app.study.grid import Game, cells, check_game, check_method
+from stackopt.app.study.option_checks import takes_keyword
 from stackopt.app.study.runner import compare
-from stackopt.errors import OptionError
+from stackopt.errors import ModelError, OptionError
+from stackopt.game import StackelbergGame
 from stackopt.result import STATUSES
+from stackopt.structure import analyze
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -53,6 +56,8 @@ else:
 GAME_KEYS = ("model", "params", "name")
 #: The results file of a study that names none, beside its TOML file.
 DEFAULT_STORE = "results.sqlite"
+#: The methods that take integer follower decisions (:mod:`stackopt.backends.value_function`).
+INTEGER_FOLLOWER_METHODS = ("value-function",)
 
 
 @dataclass
@@ -72,8 +77,10 @@ class Study:
 
 def load_study(path: str | Path) -> Study:
     """Read and check a study file: every game's parameters and every method's options go
-    through the checks of :mod:`stackopt.app.study.option_checks` before anything runs. Raise an
-    :class:`OptionError` naming the file, the line (where it can be told) and the bad field."""
+    through the checks of :mod:`stackopt.app.study.option_checks`, and one instance of each game
+    through the model checks of ``solve`` (:func:`check_model`), before anything runs. Raise an
+    :class:`OptionError` naming the file, the line (where it can be told) and the bad field, or a
+    :class:`ModelError` naming the file, the line and the game."""
     path = Path(path)
     try:
         text = path.read_text()
@@ -85,9 +92,9 @@ def load_study(path: str | Path) -> Study:
     try:
         return _study(data, path.parent, text)
     except _AtLine as exc:
-        raise OptionError(f"{path}:{exc.line}: {exc.error}") from None
-    except OptionError as exc:
-        raise OptionError(f"{path}: {exc}") from None
+        raise type(exc.error)(f"{path}:{exc.line}: {exc.error}") from None
+    except (OptionError, ModelError) as exc:
+        raise type(exc)(f"{path}: {exc}") from None
 
 
 def _study(data: dict[str, Any], base: Path, text: str) -> Study:
@@ -108,15 +115,51 @@ def _study(data: dict[str, Any], base: Path, text: str) -> Study:
     with warnings.catch_warnings():  # what the grid says about seeds, it says when it runs
         warnings.simplefilter("ignore")
         cells(games, methods, seeds)  # the grid as a whole: unique names and labels
+    for i, game in enumerate(games):
+        try:
+            check_model(game, methods, seeds[0])
+        except ModelError as exc:
+            raise _at(exc, line_of(text, "games", i, "model")) from None
     return Study(games, methods, settings)
 
 
-class _AtLine(Exception):
-    """An :class:`OptionError` with the line of the study file it concerns."""
+def check_model(game: Game, methods: list[dict[str, Any]], seed: int) -> None:
+    """Build the first instance of ``game`` (its first parameters, ``seed``) and check it as the
+    methods do before they solve: the structure analysis :func:`stackopt.structure.analyze`
+    (admitting integer followers where a method of the study takes them). One instance per game:
+    a malformed model is malformed for every parameter value. A :class:`ModelError` names the
+    game, also when its factory fails."""
+    params = game.instances()[0]
+    seeded = {"seed": seed} if takes_keyword(game.factory, "seed") else {}
+    try:
+        instance = game.factory(**seeded, **params)
+    except Exception as exc:  # the user's factory: any failure is the game's
+        raise ModelError(
+            f"game {game.name!r}: building its instance {seeded | params} failed: "
+            f"{type(exc).__name__}: {exc}"
+        ) from None
+    if not isinstance(instance, StackelbergGame):
+        return  # a Bayesian or Markov game: its methods check it when they read it
+    kinds = {m.get("method", "mpec") in INTEGER_FOLLOWER_METHODS for m in methods}
+    for integer_followers in sorted(kinds):
+        try:
+            analyze(instance, integer_followers=integer_followers)
+        except ModelError as exc:
+            raise ModelError(f"game {game.name!r}: {exc}") from None
 
-    def __init__(self, error: OptionError, line: int) -> None:
+
+class _AtLine(Exception):
+    """An :class:`OptionError` or :class:`ModelError` with the line of the study file it
+    concerns."""
+
+    def __init__(self, error: OptionError | ModelError, line: int) -> None:
         super().__init__(str(error))
         self.error, self.line = error, line
+
+
+def _at(error: OptionError | ModelError, line: int | None) -> Exception:
+    """``error`` at ``line`` of the study file, or as it is where the line cannot be told."""
+    return error if line is None else _AtLine(error, line)
 
 
 @contextmanager
@@ -190,8 +233,7 @@ def _settings(raw: Any, base: Path, text: str) -> dict[str, Any]:
         try:
             settings[key] = SETTINGS[key](value, f"study.{key}")
         except OptionError as exc:
-            line = _line(text, r"\[\s*study\s*\]", 0, key)
-            raise exc if line is None else _AtLine(exc, line) from None
+            raise _at(exc, _line(text, r"\[\s*study\s*\]", 0, key)) from None
     settings["store"] = base / settings.get("store", DEFAULT_STORE)
     return settings
 
