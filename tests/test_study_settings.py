@@ -109,3 +109,43 @@ def test_a_game_whose_factory_fails_is_named(tmp_path):
     path.write_text(path.read_text().replace('"duopoly"', '"boom.py"'))
     with pytest.raises(so.ModelError, match=r"game 'boom': building its instance \{'seed': 0\} "):
         load_study(path)
+
+
+@pytest.mark.parametrize(
+    "method, message",
+    [
+        (
+            'solver = "scip"\nsolver_options = { "limits/gapp" = 0.1 }',
+            "scip refuses limits/gapp=0.1: not a parameter",
+        ),
+        (
+            'solver = "scip"\nsolver_options = { "limits/gap" = -1 }',
+            "scip refuses limits/gap=-1: Invalid value <-1> for real parameter <limits/gap>",
+        ),
+        (
+            'solver = "highs"\nsolver_options = { mip_rel_gapp = 0.1 }',
+            'highs refuses mip_rel_gapp=0.1: getOptionIndex: Option "mip_rel_gapp" is unknown',
+        ),
+        (
+            "solver_options = { mip_rel_gap = -1 }",
+            "both highs and scip refuse mip_rel_gap=-1 (the game's linearity picks which one",
+        ),
+    ],
+)
+def test_a_global_solver_option_is_tried_before_any_cell_runs(tmp_path, method, message):
+    pytest.importorskip("pyscipopt")
+    pytest.importorskip("highspy")
+    path = write(tmp_path)
+    text = path.read_text().replace('"initial"', f'"mpec"\nstrategy = "bigm"\n{method}')
+    path.write_text(text)
+    with pytest.raises(so.OptionError) as err:
+        load_study(path)
+    line = len(text.splitlines())  # solver_options, the last line
+    assert str(err.value).startswith(f"{path}:{line}: methods[0]: solver_options: {message}")
+
+
+def test_global_solver_options_either_solver_takes_are_kept(tmp_path):
+    path = write(tmp_path)
+    options = 'solver_options = { "limits/gap" = 0.1, mip_rel_gap = 0.01 }'
+    path.write_text(path.read_text().replace('"initial"', f'"mpec"\nstrategy = "bigm"\n{options}'))
+    assert load_study(path).methods[0]["solver_options"] == {"limits/gap": 0.1, "mip_rel_gap": 0.01}
