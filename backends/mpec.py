@@ -24,6 +24,7 @@ import pyomo.environ as pyo
 from pyomo.core.expr.visitor import replace_expressions
 
 from stackopt.backends.evaluation import honest_result
+from stackopt.backends.global_options import check_global_options
 from stackopt.backends.ipopt_options import checked_ipopt_options
 from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.backends.mpec_starts import (
@@ -158,7 +159,9 @@ def run(
         rounds); each solver call gets the time left, and when it runs out the best point so far
         is returned. None: no limit for local strategies, 300 s for the exact ones.
     solver_options : dict or None
-        Options handed to the solver as they are (Ipopt's ``print_level``, SCIP's ``limits/gap``).
+        Options handed to the solver as they are (Ipopt's ``print_level``, SCIP's ``limits/gap``),
+        each tried on it first: an OptionError names one it refuses, in its words
+        (:mod:`~stackopt.backends.ipopt_options`, :mod:`~stackopt.backends.global_options`).
     strategy_options : dict or None
         The named strategy's parameters, for callers that cannot build a strategy object (TOML
         studies, the command line). ``strategy="bigm", strategy_options={"dual_big_M": 100}`` is
@@ -189,6 +192,9 @@ def run(
             solver_options[name] = value
     if not strat.exact and solver in (None, "ipopt"):
         solver_options = checked_ipopt_options(solver_options)
+    if strat.exact:  # the named solver, else those the game's linearity may pick
+        picked = ("scip",) if isinstance(strat, SOS1) else ("highs", "scip")
+        check_global_options(picked if solver is None else (solver,), solver_options)
     first = leader_start(list(game.component_data_objects(pyo.Var, descend_into=False)), start)
     watch = Watch(callback, bool(verbose))
     if strat.exact and multistart is not None and multistart > 1:
@@ -286,6 +292,8 @@ def _multistart(strat, solver, game, cuts, plan: StartPlan, deadline, solver_opt
     problem.deadline = deadline
     strat.accepts(problem)
     chosen = _pick_solver(strat, solver, problem)
+    if strat.exact:  # the one the game picked (run checked those it might)
+        check_global_options((chosen,), solver_options)
     try:
         strat.apply(problem)
     except OutOfTime as exc:  # no point: nothing was solved

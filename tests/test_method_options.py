@@ -160,3 +160,19 @@ def test_an_array_option_takes_nested_lists_as_the_array_they_spell():
         assert listed.leader_objective == pytest.approx(array.leader_objective, rel=1e-12)
     with pytest.raises(so.OptionError, match="start must be an array or a list or None"):
         so.solve(markov, method="markov-nlp", start="uniform")
+
+
+def test_an_exact_strategy_s_solver_options_are_tried_before_the_game_is_read():
+    """SCIP refused a misspelled parameter only mid-solve, naming none; HiGHS ignored it."""
+    from tests.test_mpec import bard1
+
+    with pytest.raises(so.OptionError, match="scip refuses limits/gapp=0.1: not a parameter"):
+        so.solve(bard1(), method="mpec", strategy="sos1", solver_options={"limits/gapp": 0.1})
+    with pytest.raises(so.OptionError, match="both highs and scip refuse mip_rel_gap=-1"):
+        so.solve(bard1(), method="mpec", strategy="bigm", solver_options={"mip_rel_gap": -1})
+    # HiGHS' option, which bard1's nonlinear big-M problem does not go to: SCIP, which the game
+    # picks, refuses it before it runs
+    with pytest.raises(so.OptionError, match="scip refuses mip_rel_gap=0.0: not a parameter"):
+        so.solve(bard1(), method="mpec", strategy="bigm", solver_options={"mip_rel_gap": 0.0})
+    res = so.solve(bard1(), method="mpec", strategy="bigm", solver_options={"limits/gap": 0.0})
+    assert res.status == "optimal"

@@ -8,8 +8,7 @@ Each method's options go through the method's own checks, without solving anythi
    (:func:`stackopt.option_values.check_values`), and every check the runner makes on its options
    before it reads the game;
 2. the objects a runner builds only after reading the game are built here from the same options
-   (:data:`LATE_OBJECTS`: the gradient method's oracle, the global solver's options of an exact
-   ``mpec`` strategy).
+   (:data:`LATE_OBJECTS`: the gradient method's oracle).
 
 A game's parameters are checked against its factory's signature and type hints by the same
 :func:`stackopt.option_values.check_value`.
@@ -19,10 +18,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import io
-import re
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from stackopt.errors import ModelError, OptionError
@@ -99,126 +95,9 @@ def _gradient_oracle(run: Callable[..., Any], options: Mapping[str, Any]) -> Non
     check_call(ORACLES[oracle], f"oracle_options of {oracle!r}", extra, args=(None, None, None))
 
 
-def _global_solver_options(run: Callable[..., Any], options: Mapping[str, Any]) -> None:
-    """The ``solver_options`` of an exact ``mpec`` strategy, tried on the global solver they go
-    to (SCIP or HiGHS; an option either takes where ``solver`` is left to the game, whose
-    linearity picks it): SCIP refuses a bad one only mid-solve, naming no option, and HiGHS
-    ignores it. Ipopt's are checked by ``mpec`` itself (:mod:`stackopt.backends.ipopt_options`)."""
-    from stackopt.backends.mpec import resolve_strategy
-    from stackopt.backends.strategies import SOS1
-
-    given = _option(run, options, "solver_options") or {}
-    strategy = _option(run, options, "strategy")
-    strategy = resolve_strategy(strategy, _option(run, options, "strategy_options"))
-    if not given or not strategy.exact:
-        return
-    solver = _option(run, options, "solver")
-    if solver is None:
-        solvers = ("scip",) if isinstance(strategy, SOS1) else ("highs", "scip")
-    else:
-        solvers = (solver,)
-    verdicts = {s: GLOBAL_SOLVER_OPTIONS[s](given) for s in solvers if s in GLOBAL_SOLVER_OPTIONS}
-    checked = {s: refused for s, refused in verdicts.items() if refused is not None}
-    for key, value in given.items():
-        if checked and all(key in refused for refused in checked.values()):
-            raise OptionError(f"solver_options: {_refusal_text(key, value, checked)}")
-
-
-def _refusal_text(key: str, value: Any, refusals: Mapping[str, Mapping[str, str]]) -> str:
-    """Why ``key = value`` is refused by each solver of ``refusals``, in the solvers' words."""
-    if len(refusals) == 1:
-        [(solver, refused)] = refusals.items()
-        return f"{solver} refuses {key}={value!r}: {refused[key]}"
-    said = "; ".join(f"{solver}: {refused[key]}" for solver, refused in refusals.items())
-    return (
-        f"both {' and '.join(refusals)} refuse {key}={value!r} (the game's linearity picks "
-        f"which one runs): {said}"
-    )
-
-
-def _scip_refusals(options: Mapping[str, Any]) -> dict[str, str] | None:
-    """SCIP's reason for refusing each option it refuses (None: SCIP is not installed)."""
-    try:
-        import pyscipopt
-    except ImportError:
-        return None
-    model = pyscipopt.Model()
-
-    def refusal(key: str, value: Any) -> str:
-        with _printout() as printed:
-            try:
-                model.setParam(key, value)
-            except KeyError:
-                return "not a parameter"
-            except (TypeError, ValueError) as exc:
-                error = str(exc)
-            else:
-                return ""
-        return _first_error(printed) or error
-
-    return _refused(refusal, options)
-
-
-def _highs_refusals(options: Mapping[str, Any]) -> dict[str, str] | None:
-    """HiGHS' reason for refusing each option it refuses (None: HiGHS is not installed)."""
-    try:
-        import highspy
-    except ImportError:
-        return None
-    with _printout():
-        highs = highspy.Highs()
-
-    def refusal(key: str, value: Any) -> str:
-        with _printout() as printed:
-            try:
-                status = highs.setOptionValue(key, value)
-            except TypeError as exc:
-                return str(exc)
-        if status == highspy.HighsStatus.kError:
-            return _first_error(printed) or "not an option or a value it takes"
-        return ""
-
-    return _refused(refusal, options)
-
-
-def _refused(refusal: Callable[[str, Any], str], options: Mapping[str, Any]) -> dict[str, str]:
-    """The options ``refusal`` gives a reason against, with it."""
-    reasons = {key: refusal(key, value) for key, value in options.items()}
-    return {key: reason for key, reason in reasons.items() if reason}
-
-
-@contextmanager
-def _printout() -> Iterator[io.StringIO]:
-    """What a solver prints inside (to its file descriptors too), under the lock of solver
-    calls; read it after the block."""
-    from pyomo.common.tee import capture_output
-
-    from stackopt.backends.solvers import SOLVER_CALL
-
-    printed = io.StringIO()
-    with SOLVER_CALL, capture_output(printed, capture_fd=True):
-        yield printed
-
-
-def _first_error(printed: io.StringIO) -> str:
-    """The first error a solver printed, without its source location and ``ERROR:`` prefix."""
-    for line in printed.getvalue().splitlines():
-        if "ERROR" in line:
-            return re.sub(r"^\s*(\[[^]]*\]\s*)?ERROR:\s*", "", line).strip()
-    return ""
-
-
-#: The option checks of the global solvers: ``refusals(options) -> {name: reason}``.
-GLOBAL_SOLVER_OPTIONS: dict[str, Callable[[Mapping[str, Any]], dict[str, str] | None]] = {
-    "scip": _scip_refusals,
-    "highs": _highs_refusals,
-}
-
-
 #: Objects a runner builds only after it reads the game, built from the options by the study.
 LATE_OBJECTS: dict[str, tuple[Callable[[Callable[..., Any], Mapping[str, Any]], None], ...]] = {
     "gradient": (_gradient_oracle,),
-    "mpec": (_global_solver_options,),
 }
 
 
