@@ -218,3 +218,13 @@ def test_a_store_shared_by_studies_counts_each_run_once_and_warns_of_mixed_optio
     so.compare(seedless, [dict(study, method="mpec", multistart=1)], store=store, progress=False)
     with pytest.warns(UserWarning, match="label 'initial': runs of 2 option sets"):
         report.load(store)
+
+
+def test_the_convergence_plot_names_the_methods_it_leaves_out():
+    """c records no history at all (a one-shot method): it is named under the plot too."""
+    rows = frame()
+    rows["history"] = [h if m != "c" else {} for h, m in zip(rows["history"], rows["method"])]
+    fig = report.convergence(rows)
+    notes = [t.get_text() for t in fig.texts]
+    assert "not shown, no 'objective' in their history: c" in notes
+    report.close([fig])

@@ -4,7 +4,9 @@
 
     stackopt solve MODEL [--param k=v ...] [--seed N] --method M [--json] [--OPTION VALUE ...]
     stackopt compare STUDY.toml [--store PATH] [--executor X] [--workers N] [--timeout S] [--retry]
-    stackopt report RESULTS.sqlite [--out DIR] [--param NAME] [--export FILE.csv|.parquet ...]
+                     [--worker-timeout S] [--no-progress]
+    stackopt report RESULTS.sqlite [--out DIR] [--param NAME] [--history-key KEY]
+                    [--export FILE.csv|.parquet ...]
     stackopt methods
     stackopt bench [--method M[:STRATEGY] ...] [--problem NAME ...] [--tag T ...] [--time-limit S]
                    [--out PROFILE.png] [--csv FILE]

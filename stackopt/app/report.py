@@ -338,8 +338,8 @@ def convergence(source: pd.DataFrame | str | Path, key: str | None = None) -> Fi
     style and markers per method; a log axis when the values are positive and span more than two
     decades (a gradient norm, a residual). ``key`` None: of ``HISTORY_KEYS``, the one the most
     cells record; the methods that record it not are named under the plot."""
-    df = load(source)
-    df = df[df["history"].map(bool)]
+    rows = load(source)
+    df = rows[rows["history"].map(bool)]
     if df.empty:
         raise ValueError("no cell of this study has a history (one-shot methods record none)")
     if key is None:  # of the usual keys, the one the most cells record
@@ -353,7 +353,7 @@ def convergence(source: pd.DataFrame | str | Path, key: str | None = None) -> Fi
             f"{_keys(df)}"
         )
     recorded = df[df["history"].map(lambda h: key in h)]
-    left_out = sorted(set(df["method"]) - set(recorded["method"]))
+    left_out = sorted(set(rows["method"]) - set(recorded["method"]))
     df = recorded
     styles = method_styles(dict.fromkeys(df["method"]))
     fig, panels = facets(list(dict.fromkeys(df["game"])))
