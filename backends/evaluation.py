@@ -37,6 +37,7 @@ from stackopt.certificate import (
     SUCCESS,
     Certificate,
     EquilibriumCheck,
+    FollowerCheck,
     GlobalBound,
     certificate_budget,
     certifying,
@@ -265,17 +266,16 @@ def _better(
     return (candidate, own_check, own.leader_cost) if own_check.holds else None
 
 
-def local_search_warning(check: EquilibriumCheck) -> str:
-    """What a success status does not prove where a follower's best response was searched by a
-    local solver: its Nash gap is a lower bound, and a nonconvex follower may have a better
-    response that no start reached."""
-    local = [f for f in check.followers if not f.exact]
+def local_search_warning(local: list[FollowerCheck]) -> str:
+    """What a success status does not prove where the best responses of the followers ``local``
+    were searched by a local solver: their Nash gaps are lower bounds, and a nonconvex follower
+    may have a better response that no start reached."""
     names = ", ".join(f.name for f in local)
-    how = "; ".join(sorted({f.method for f in local}))
+    how = "; ".join(sorted({f.method for f in local if f.method}))
     return (
-        f"the Nash gaps of {names} are lower bounds: a local search ({how}) found no better "
-        "response, but a nonconvex follower may have one elsewhere (gaps are proven for linear, "
-        "cvxpy and small followers, see stackopt.certificate)"
+        f"the Nash gaps of {names} are lower bounds: a local search{f' ({how})' if how else ''} "
+        "found no better response, but a nonconvex follower may have one elsewhere (gaps are "
+        "proven for linear, cvxpy and small followers, see stackopt.certificate)"
     )
 
 
@@ -405,8 +405,9 @@ def honest_result(
     status, why = derive_status(status, certificate, if_violated)
     if why:
         message = _joined(message, why)
-    if status in SUCCESS and gaps is not None and not check.exact:
-        warnings.append(local_search_warning(check))
+    local = [f for f in check.followers if not f.exact]
+    if status in SUCCESS and gaps is not None and local:
+        warnings.append(local_search_warning(local))
     return Result(
         status=status,
         leader_objective=objective,
