@@ -39,7 +39,7 @@ from stackopt.errors import ModelError
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
 from stackopt.result import Result
-from stackopt.solution_loading import set_values
+from stackopt.solution_loading import follower_block, set_values
 
 PARAM_VARS = "stackopt_param_vars"
 
@@ -128,7 +128,7 @@ def sensitivity(game: StackelbergGame, result: Result) -> LeaderSensitivity:
     model = game.clone()
     set_values(model, result.leader)
     for follower, values in result.followers.items():
-        set_values(model.find_component(follower), values)
+        set_values(follower_block(model, follower), values)
     params = _params_as_vars(model)
     evaluator = KKTEvaluator(model)
     current = {v.name: v.value for v in model.component_data_objects(pyo.Var, descend_into=True)}

@@ -15,10 +15,14 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pyomo.environ as pyo
+from pyomo.core.base.block import BlockData
 
+from stackopt.errors import ModelError
 from stackopt.follower_dual import DUAL_BLOCK
 from stackopt.game import StackelbergGame
 from stackopt.result import Result
@@ -34,14 +38,47 @@ def has_point(result: Result) -> bool:
 
 
 def set_values(block: pyo.Block, values: dict[str, Any]) -> None:
-    """Set the Vars of ``block`` from a Result-shaped {name: value or {index: value}} map."""
+    """Set the Vars of ``block`` from a Result-shaped {name: value or {index: value}} map; a
+    ModelError where ``block`` has no such Var (another game's Result)."""
     for name, value in values.items():
         var = block.find_component(name)
+        if not isinstance(var, pyo.Var):
+            raise ModelError(
+                f"the Result names {name!r}, which is no Var of {block.name}: is it this game's "
+                "Result?"
+            )
         if isinstance(value, dict):
             for index, v in value.items():
                 var[index].set_value(v, skip_validation=True)
         else:
             var.set_value(value, skip_validation=True)
+
+
+def follower_block(game: pyo.Block, name: str) -> pyo.Block:
+    """The follower block ``name`` of ``game`` (a Result's ``followers`` key); a ModelError where
+    the game has none (another game's Result)."""
+    block = game.find_component(name)
+    if not isinstance(block, BlockData):
+        raise ModelError(
+            f"the Result names the follower {name!r}, which is no follower block of {game.name}: "
+            "is it this game's Result?"
+        )
+    return block
+
+
+@contextmanager
+def values_kept(game: Any) -> Iterator[None]:
+    """Every Var of ``game`` at its value from before the block, whatever a method set inside
+    it (``solve(..., load_solution=False)``: some methods evaluate on the game's own Vars)."""
+    if not isinstance(game, StackelbergGame):
+        yield
+        return
+    kept = [(v, v.value) for v in game.component_data_objects(pyo.Var)]
+    try:
+        yield
+    finally:
+        for v, value in kept:
+            v.set_value(value, skip_validation=True)
 
 
 def load_solution(game: Any, result: Result) -> bool:
@@ -50,11 +87,12 @@ def load_solution(game: Any, result: Result) -> bool:
         return False
     set_values(game, result.leader)
     for follower, values in result.followers.items():
-        set_values(game.find_component(follower), values)
+        set_values(follower_block(game, follower), values)
     suffix = game.component("dual")
     if suffix is None:
         game.dual = suffix = pyo.Suffix(direction=pyo.Suffix.IMPORT)
     if isinstance(suffix, pyo.Suffix):
+        suffix.clear()  # as Pyomo's solvers do: no price of an earlier solve stays
         for name, price in result.duals.items():
             constraint = game.find_component(name)  # None for a non-variational shared copy
             if constraint is not None:

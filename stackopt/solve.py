@@ -16,6 +16,7 @@ import logging
 import time
 import traceback
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 from stackopt.blas_threads import one_blas_thread
@@ -27,6 +28,7 @@ from stackopt.method_options import check_keywords
 from stackopt.option_values import check_values
 from stackopt.result import Result
 from stackopt.solution_loading import load_solution as load_solution_into
+from stackopt.solution_loading import values_kept
 from stackopt.solver_output import solver_output
 
 METHODS: dict[str, str] = {
@@ -125,7 +127,8 @@ def solve(
             raise OptionError(f"{name} must be True or False, got {flag!r}")
     log.info("%s: solving %s with %s", method, _name(game), options or "default options")
     try:
-        with certification(certify), solver_output(tee), one_blas_thread():
+        kept = nullcontext() if load_solution else values_kept(game)
+        with kept, certification(certify), solver_output(tee), one_blas_thread():
             result = run(game, **options)
     except (ModelError, OptionError, SolverUnavailableError):
         raise

@@ -129,3 +129,46 @@ def test_a_game_whose_dual_suffix_is_filled_is_solved_again_by_a_global_solver(s
     res = so.solve(g, method="mpec", strategy=strategy, solver=solver)
     assert res.status == "optimal" and res.leader_objective == pytest.approx(-12, abs=1e-6)
     assert g.dual.import_enabled()  # the Suffix is left as it was
+
+
+@pytest.mark.parametrize("method", ["gradient", "slsqp", "initial"])
+def test_a_cvxpy_game_is_left_as_it_was_without_load_solution(method):
+    """The cvxpy path evaluates on the game's own Vars: they kept its last point."""
+    from tests.test_cvxpy_follower import cvxpy_duopoly
+
+    g = cvxpy_duopoly()
+    before = [(v.name, v.value) for v in g.component_data_objects(pyo.Var)]
+    res = so.solve(
+        g, method=method, load_solution=False, **({} if method == "initial" else {"max_iter": 20})
+    )
+    assert res.leader_objective is not None, res.message
+    assert [(v.name, v.value) for v in g.component_data_objects(pyo.Var)] == before
+
+
+def test_a_price_of_an_earlier_solve_does_not_stay_in_the_dual_suffix():
+    """The follower's capacity is deactivated between two solves: its old price went on
+    standing in g.dual (Pyomo's solvers clear an import Suffix before they load one)."""
+    g = duopoly()
+    g.F.cap = pyo.Constraint(expr=g.F.q <= 20)
+    so.solve(g, method="mpec", strategy="sos1")
+    assert g.F.cap in g.dual
+    g.F.cap.deactivate()
+    res = so.solve(g, method="mpec", strategy="sos1")
+    assert res.duals == {} and g.F.cap not in g.dual
+
+
+def test_another_game_s_result_is_refused_by_name():
+    """so.certify and so.sensitivity on a Result of another game: a ModelError naming what the
+    game lacks (AttributeError: 'NoneType' object has no attribute 'set_value'); a Result rebuilt
+    from to_dict(), whose certificate is a dict: a ValueError saying so."""
+    import json
+
+    res = so.solve(duopoly(), method="mpec", strategy="sos1")
+    with pytest.raises(so.ModelError, match="the Result names 'q0', which is no Var of"):
+        so.certify(linear_bilevel(), res)
+    g = cournot(n=2)
+    with pytest.raises(so.ModelError, match="the Result names"):
+        so.certify(g, res)
+    rebuilt = so.Result(**json.loads(json.dumps(res.to_dict())))
+    with pytest.raises(ValueError, match="certificate is a dict, not a stackopt Certificate"):
+        so.certify(duopoly(), rebuilt)

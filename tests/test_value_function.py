@@ -172,3 +172,9 @@ def test_an_unbounded_bilevel_problem_is_an_error_naming_the_fix():
     res = so.solve(g, method="value-function")
     assert res.status == "error"
     assert "unbounded" in res.message and "bound the follower's Vars" in res.message
+
+
+def test_certify_false_grants_no_optimal():
+    """As under every method, certify=False leaves the status at most feasible."""
+    res = so.solve(toyexample1(), method="value-function", certify=False)
+    assert res.status == "feasible" and res.leader_objective == pytest.approx(-22)

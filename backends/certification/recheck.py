@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from stackopt.backends.evaluation import honest_result
+from stackopt.certificate import Certificate
 from stackopt.discrete_leader import relaxed_leader
 from stackopt.errors import ModelError
 from stackopt.game import StackelbergGame
@@ -44,6 +45,12 @@ def certify(game: StackelbergGame, result: Result) -> Result:
         raise ModelError(
             "so.certify cannot recheck a game with cvxpy followers (Pyomo cannot clone their "
             "cvxpy problems); the Result of its solve carries its certificate"
+        )
+    if result.certificate is not None and not isinstance(result.certificate, Certificate):
+        raise ValueError(
+            f"the Result's certificate is a {type(result.certificate).__name__}, not a "
+            "stackopt Certificate (a Result rebuilt from to_dict()?): so.certify needs the "
+            "Result so.solve returned"
         )
     clone = game.clone()
     if not load_solution(clone, result):
