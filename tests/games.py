@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pyomo.environ as pyo
 
 import stackopt as so
@@ -94,4 +96,39 @@ def bounded_domain() -> so.StackelbergGame:
     g.F.o = pyo.Objective(expr=(g.F.y - 1) ** 2)
     g.F.c = pyo.Constraint(expr=g.F.y <= 3 - g.x)
     g.o = pyo.Objective(expr=g.x, sense=pyo.maximize)
+    return g
+
+
+def toll_grid(k: int = 3, seed: int = 0) -> so.StackelbergGame:
+    """A network toll game: one commodity routed from o to d on a k x k grid (every arc both
+    ways, cost c_a plus the toll t_a on every third arc), the leader maximizing its revenue. The
+    node balance of all k^2 nodes has rank k^2 - 1, so the follower's multipliers are not unique,
+    and about 20 arcs sit at their bound x_a = 0."""
+    rng = random.Random(seed)
+    nodes = [(i, j) for i in range(k) for j in range(k)]
+    steps = ((0, 1), (1, 0), (0, -1), (-1, 0))
+    arcs = [
+        (u, (u[0] + a, u[1] + b)) for u in nodes for a, b in steps if (u[0] + a, u[1] + b) in nodes
+    ]
+    cost = [rng.uniform(1, 5) for _ in arcs]
+    tolled = list(range(0, len(arcs), 3))
+    origin = rng.choice(nodes)
+    destination = rng.choice([n for n in nodes if n != origin])
+    demand = rng.uniform(1, 5)
+    supply = {origin: demand, destination: -demand}
+    g = so.StackelbergGame()
+    g.t = pyo.Var(tolled, bounds=(0, 20), initialize=0)
+    g.F = so.Follower()
+    g.F.x = pyo.Var(range(len(arcs)), bounds=(0, None), initialize=0)
+
+    def balance(b, v):
+        out = sum(b.x[a] for a, (tail, _) in enumerate(arcs) if tail == nodes[v])
+        into = sum(b.x[a] for a, (_, head) in enumerate(arcs) if head == nodes[v])
+        return out - into == supply.get(nodes[v], 0.0)
+
+    g.F.balance = pyo.Constraint(range(len(nodes)), rule=balance)
+    g.F.cost = pyo.Objective(
+        expr=sum((cost[a] + (g.t[a] if a in tolled else 0)) * g.F.x[a] for a in range(len(arcs)))
+    )
+    g.revenue = pyo.Objective(expr=sum(g.t[a] * g.F.x[a] for a in tolled), sense=pyo.maximize)
     return g

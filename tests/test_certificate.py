@@ -383,3 +383,15 @@ def test_a_success_on_a_local_nash_gap_says_that_the_gap_is_a_lower_bound():
     small = so.solve(_needle(1), method="stackelberg-br")
     assert small.certificate.equilibrium.exact
     assert not any("lower bounds" in w for w in small.warnings)
+
+
+def test_a_follower_with_many_degenerate_multipliers_is_not_enumerated_without_end():
+    """The toll game's follower has about 20 arcs at their bound and a rank-deficient node
+    balance: the vertices of its multiplier set were sought over about 10^6 supports, one
+    least-squares solve each, for minutes past any time limit (the default solve with
+    time_limit=20 took 109 s). Beyond MAX_VERTEX_SUPPORTS the stationarity is not certified."""
+    from tests.games import toll_grid
+
+    res = so.solve(toll_grid(), time_limit=20)
+    assert res.status == "feasible", res.message
+    assert "supports to try for a follower's vertices" in res.message

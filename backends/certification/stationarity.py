@@ -31,6 +31,7 @@ measure is the scaled inf-norm of the projected total gradient.
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import scipy.sparse as sp
@@ -55,6 +56,10 @@ MAX_BIACTIVE = 6
 MAX_BIACTIVE_M = 4
 #: the most combinations of multiplier-set vertices at which a point is classified
 MAX_MULTIPLIER_VERTICES = 16
+#: the most subsets of a follower's active constraints tried as the support of a vertex of its
+#: multiplier set (each one least-squares solve; a routing follower with 20 arcs at their bound
+#: and a rank-deficient node balance has about 10^6, which ran for minutes past any time limit)
+MAX_VERTEX_SUPPORTS = 4096
 #: |dz_k| <= Z_BOX * max(1, |z_k|) in the stationarity LP
 Z_BOX = 1e6
 
@@ -87,7 +92,8 @@ def leader_stationarity(
             [],
             0,
             "the followers' multipliers are not unique and have more than "
-            f"{MAX_MULTIPLIER_VERTICES} vertex combinations",
+            f"{MAX_MULTIPLIER_VERTICES} vertex combinations (or more than {MAX_VERTEX_SUPPORTS} "
+            "supports to try for a follower's vertices)",
         )
     # the multipliers as found are the first choice: their linearization is the one made above
     checks = [_stationarity_at(evaluator, zk, pi, lin if zk is z else None) for zk in choices]
@@ -142,7 +148,10 @@ def _multiplier_vertices(evaluator: KKTEvaluator, lin, z: np.ndarray) -> list[np
         vertices: list[np.ndarray] = []
         rank = np.linalg.matrix_rank(m)
         n_active = len(active)
-        for size in range(0, min(rank, n_active) + 1):
+        sizes = range(0, min(rank, n_active) + 1)
+        if sum(math.comb(n_active, size) for size in sizes) > MAX_VERTEX_SUPPORTS:
+            return None
+        for size in sizes:
             for subset in itertools.combinations(range(n_active), size):
                 keep = list(subset) + list(range(n_active, len(cols)))
                 sol, *_ = np.linalg.lstsq(m[:, keep], target, rcond=None)
@@ -156,6 +165,8 @@ def _multiplier_vertices(evaluator: KKTEvaluator, lin, z: np.ndarray) -> list[np
                         vertices.append(
                             np.maximum(mult, np.r_[np.zeros(n_active), np.full(len(eqs), -np.inf)])
                         )
+        if len(vertices) > MAX_MULTIPLIER_VERTICES:
+            return None
         if len(vertices) > 1:
             per_follower.append((cols, vertices))
     combos = [z]
