@@ -42,7 +42,7 @@ from stackopt.certificate import (
     certificate_budget,
     certifying,
     derive_status,
-    time_limit_evaluation_deadline,
+    evaluation_deadline,
 )
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
@@ -337,9 +337,8 @@ def honest_result(
         )
 
     # a time-limited run's equilibrium is bounded in time too (an unconverged one is no objective)
-    deadline = time_limit_evaluation_deadline() if status == "time_limit" else None
     try:
-        eq = recompute_equilibrium(game, evaluator, pi, z0, deadline=deadline)
+        eq = recompute_equilibrium(game, evaluator, pi, z0, deadline=evaluation_deadline(status))
     except KeyboardInterrupt:  # the decision is kept, unjudged
         why = "interrupted (Ctrl-C) while the equilibrium at the returned decision was recomputed"
         return unjudged("interrupted", why)

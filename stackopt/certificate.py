@@ -47,6 +47,7 @@ MIN_EVALUATION_SECONDS = 1.0
 
 _CERTIFY: ContextVar[bool] = ContextVar("stackopt_certify", default=True)
 _STARTED: ContextVar[float | None] = ContextVar("stackopt_started", default=None)
+_LIMITED: ContextVar[bool] = ContextVar("stackopt_time_limited", default=False)
 
 
 def certifying() -> bool:
@@ -63,25 +64,35 @@ def certificate_budget() -> float:
     return max(0.2, CERTIFICATE_BUDGET * (time.perf_counter() - started))
 
 
-def time_limit_evaluation_deadline() -> float:
-    """The ``time.perf_counter()`` instant by which the equilibrium at a decision that a method
-    returned on its time limit is recomputed: as long again as the solve took so far, at least
-    ``MIN_EVALUATION_SECONDS`` (that long outside :func:`stackopt.solve`). The user's limit then
-    bounds the whole call to about twice itself; past it, the point is returned unjudged."""
+def evaluation_deadline(status: str) -> float | None:
+    """The ``time.perf_counter()`` instant by which the honest evaluation recomputes the
+    equilibrium at a method's decision, where the method stopped on its time limit (``status``)
+    or the solve has one: as long again as the solve took so far, at least
+    ``MIN_EVALUATION_SECONDS`` (that long outside :func:`stackopt.solve`), so that the user's limit
+    bounds the whole call to about twice itself; past it, the point is returned unjudged. None
+    (no deadline) otherwise."""
+    if status != "time_limit" and not _LIMITED.get():
+        return None
     now, started = time.perf_counter(), _STARTED.get()
     return now + max(MIN_EVALUATION_SECONDS, 0.0 if started is None else now - started)
 
 
 @contextmanager
-def certification(enabled: bool) -> Iterator[None]:
+def certification(enabled: bool, time_limited: bool = False) -> Iterator[None]:
     """Run the expensive checks, or not, inside the ``with`` block (what ``certify=`` sets), and
-    time the solve for :func:`certificate_budget`."""
-    tokens = _CERTIFY.set(bool(enabled)), _STARTED.set(time.perf_counter())
+    time the solve for :func:`certificate_budget` and, where it has a time limit
+    (``time_limited``), for :func:`evaluation_deadline`."""
+    tokens = (
+        _CERTIFY.set(bool(enabled)),
+        _STARTED.set(time.perf_counter()),
+        _LIMITED.set(bool(time_limited)),
+    )
     try:
         yield
     finally:
         _CERTIFY.reset(tokens[0])
         _STARTED.reset(tokens[1])
+        _LIMITED.reset(tokens[2])
 
 
 @dataclass

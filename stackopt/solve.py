@@ -128,7 +128,8 @@ def solve(
     log.info("%s: solving %s with %s", method, _name(game), options or "default options")
     try:
         kept = nullcontext() if load_solution else values_kept(game)
-        with kept, certification(certify), solver_output(tee), one_blas_thread():
+        limited = options.get("time_limit") is not None
+        with kept, certification(certify, limited), solver_output(tee), one_blas_thread():
             result = run(game, **options)
     except (ModelError, OptionError, SolverUnavailableError):
         raise

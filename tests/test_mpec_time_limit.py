@@ -157,7 +157,7 @@ def test_the_equilibrium_at_a_time_limited_decision_gets_a_deadline_too(monkeypa
     that has already passed, the decision is returned unjudged (no objective), with the reason."""
     import stackopt.backends.evaluation as evaluation
 
-    monkeypatch.setattr(evaluation, "time_limit_evaluation_deadline", time.perf_counter)
+    monkeypatch.setattr(evaluation, "evaluation_deadline", lambda status: time.perf_counter())
     res = so.solve(
         qre_subsidy(3, 10, budget=1.0), method="mpec", strategy="scholtes", time_limit=1.0
     )

@@ -119,7 +119,7 @@ def test_a_time_limit_inside_the_oracle_is_no_infeasible_start(monkeypatch):
     from stackopt.backends.oracles.base import TIME_LIMIT, Timed
 
     monkeypatch.setattr(Timed, "late", lambda self: self.deadline is not None)
-    monkeypatch.setattr(evaluation, "time_limit_evaluation_deadline", lambda: None)
+    monkeypatch.setattr(evaluation, "evaluation_deadline", lambda status: None)
     res = so.solve(duopoly(), method="gradient", time_limit=60)
     assert res.status == "time_limit" and TIME_LIMIT in res.message
     assert "phase 1" not in res.message and not any("phase" in row for row in res.history)

@@ -35,8 +35,8 @@ class Timed:
     gradient method's later starts). The oracle stops its loops at either, gives its Ipopt solves
     the wall-clock time left (``max_cpu_time``), and returns an Equilibrium that has not
     converged, whose message begins with :data:`TIME_LIMIT` (:meth:`mark_late`). The honest
-    evaluation of a Result builds its own oracle, which has a deadline only for a decision
-    returned on a time limit (:func:`stackopt.certificate.time_limit_evaluation_deadline`)."""
+    evaluation of a Result builds its own oracle, which has a deadline only where the solve has a
+    time limit (:func:`stackopt.certificate.evaluation_deadline`)."""
 
     deadline: float | None = None
     cpu_deadline: float | None = None
