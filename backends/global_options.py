@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from pyomo.common.tee import capture_output
-
-from stackopt.backends.solvers import SOLVER_CALL
+from stackopt.backends.solvers import solver_printout
 from stackopt.errors import OptionError
 
 
@@ -55,7 +52,7 @@ def _scip_refusals(options: Mapping[str, Any]) -> dict[str, str] | None:
     model = pyscipopt.Model()
 
     def refusal(key: str, value: Any) -> str:
-        with _printout() as printed:
+        with solver_printout() as printed:
             try:
                 model.setParam(key, value)
             except KeyError:
@@ -75,11 +72,11 @@ def _highs_refusals(options: Mapping[str, Any]) -> dict[str, str] | None:
         import highspy
     except ImportError:
         return None
-    with _printout():
+    with solver_printout():
         highs = highspy.Highs()
 
     def refusal(key: str, value: Any) -> str:
-        with _printout() as printed:
+        with solver_printout() as printed:
             try:
                 status = highs.setOptionValue(key, value)
             except TypeError as exc:
@@ -95,15 +92,6 @@ def _refused(refusal: Callable[[str, Any], str], options: Mapping[str, Any]) -> 
     """The options ``refusal`` gives a reason against, with it."""
     reasons = {key: refusal(key, value) for key, value in options.items()}
     return {key: reason for key, reason in reasons.items() if reason}
-
-
-@contextmanager
-def _printout() -> Iterator[io.StringIO]:
-    """What a solver prints inside (to its file descriptors too), under the lock of solver
-    calls; read it after the block."""
-    printed = io.StringIO()
-    with SOLVER_CALL, capture_output(printed, capture_fd=True):
-        yield printed
 
 
 def _first_error(printed: io.StringIO) -> str:

@@ -10,13 +10,11 @@ an :class:`~stackopt.errors.OptionError` naming the option, in Ipopt's words.
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import numpy as np
-from pyomo.common.tee import capture_output
 
-from stackopt.backends.solvers import SOLVER_CALL
+from stackopt.backends.solvers import solver_printout
 from stackopt.errors import OptionError
 
 
@@ -68,9 +66,8 @@ def _kinds(value: Any) -> list[Any]:
 
 def _refusal(problem: Any, key: str, value: Any) -> str:
     """Ipopt's reason for refusing ``key = value`` ("" when it takes it)."""
-    printed = io.StringIO()
     try:
-        with SOLVER_CALL, capture_output(printed, capture_fd=True):
+        with solver_printout() as printed:
             problem.add_option(key, value)
     except TypeError:
         lines = [line.strip() for line in printed.getvalue().splitlines() if line.strip()]

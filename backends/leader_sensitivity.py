@@ -39,7 +39,7 @@ from stackopt.errors import ModelError
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
 from stackopt.result import Result
-from stackopt.solution_loading import follower_block, set_values
+from stackopt.solution_loading import set_point
 
 PARAM_VARS = "stackopt_param_vars"
 
@@ -126,9 +126,7 @@ def sensitivity(game: StackelbergGame, result: Result) -> LeaderSensitivity:
             f"the Result (status {result.status!r}) has no point evaluated at an equilibrium"
         )
     model = game.clone()
-    set_values(model, result.leader)
-    for follower, values in result.followers.items():
-        set_values(follower_block(model, follower), values)
+    set_point(model, result)
     params = _params_as_vars(model)
     evaluator = KKTEvaluator(model)
     current = {v.name: v.value for v in model.component_data_objects(pyo.Var, descend_into=True)}

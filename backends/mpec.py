@@ -292,7 +292,7 @@ def _multistart(strat, solver, game, cuts, plan: StartPlan, deadline, solver_opt
     problem.deadline = deadline
     strat.accepts(problem)
     chosen = _pick_solver(strat, solver, problem)
-    if strat.exact:  # the one the game picked (run checked those it might)
+    if strat.exact and solver is None:  # the one the game picked (run checked those it might)
         check_global_options((chosen,), solver_options)
     try:
         strat.apply(problem)

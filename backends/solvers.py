@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import logging
 import threading
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 import pyomo.environ as pyo
 from pyomo.common.log import LoggingIntercept
+from pyomo.common.tee import capture_output
 from pyomo.mpec import Complementarity
 from pyomo.opt import TerminationCondition as TC
 
@@ -84,6 +86,16 @@ PYNUMERO_SOLVER_LOG = "pyomo.contrib.pynumero.algorithms.solvers.cyipopt_solver"
 #: Pyomo's solver interfaces redirect the process's output streams while they run (its
 #: ``capture_output``), which is process-wide state: solves in threads take turns
 SOLVER_CALL = threading.Lock()
+
+
+@contextlib.contextmanager
+def solver_printout() -> Iterator[io.StringIO]:
+    """What a solver prints inside the block (to the process's file descriptors too), taken
+    under :data:`SOLVER_CALL`; read it after the block (an option a solver refuses, in its
+    words: :mod:`.ipopt_options`, :mod:`.global_options`)."""
+    printed = io.StringIO()
+    with SOLVER_CALL, capture_output(printed, capture_fd=True):
+        yield printed
 
 
 @dataclass

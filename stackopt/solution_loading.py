@@ -66,6 +66,13 @@ def follower_block(game: pyo.Block, name: str) -> pyo.Block:
     return block
 
 
+def set_point(game: pyo.Block, result: Result) -> None:
+    """Set the leader's and the followers' Vars of ``game`` to ``result``'s point."""
+    set_values(game, result.leader)
+    for follower, values in result.followers.items():
+        set_values(follower_block(game, follower), values)
+
+
 @contextmanager
 def values_kept(game: Any) -> Iterator[None]:
     """Every Var of ``game`` at its value from before the block, whatever a method set inside
@@ -85,9 +92,7 @@ def load_solution(game: Any, result: Result) -> bool:
     """Load ``result``'s point into ``game`` (module docstring); True if something was loaded."""
     if not isinstance(game, StackelbergGame) or not has_point(result):
         return False
-    set_values(game, result.leader)
-    for follower, values in result.followers.items():
-        set_values(follower_block(game, follower), values)
+    set_point(game, result)
     suffix = game.component("dual")
     if suffix is None:
         game.dual = suffix = pyo.Suffix(direction=pyo.Suffix.IMPORT)
