@@ -216,3 +216,22 @@ def test_ipopt_s_local_infeasibility_is_an_error_of_markov_nlp_not_an_infeasible
     best = float(np.max(2 * (p * pi2[0] + (1 - p) * pi2[1] / 2)))
     found = so.solve(game, method="markov-nlp", multistart=5)
     assert found.success and found.leader_objective == pytest.approx(best, abs=1e-5)
+
+
+def test_implicit_pg_returns_its_best_policy_when_the_ascent_ends_lower():
+    """lam = 0.01: the follower lags the leader's long default steps and the last iterate is
+    worth 0.80, below the uniform start's 1.43 (closed form: one state, softmax response)."""
+    game = random_markov_game(states=1, lam=0.01, seed=3)
+    R1, R2 = game.R1[0], game.R2[0]
+
+    def value(p: np.ndarray) -> float:
+        return float(p @ R1 @ softmax(p @ R2 / game.lam)) / (1 - game.gamma)
+
+    start = value(np.array([0.5, 0.5]))
+    assert start == pytest.approx(1.43295, abs=1e-5)
+    r = so.solve(game, "implicit-pg", max_iter=2000)
+    assert r.status == "iteration_limit"
+    assert "returned the best leader policy" in r.message
+    p = np.array([r.leader["pi1"][(0, 0)], r.leader["pi1"][(0, 1)]])
+    assert r.leader_objective == pytest.approx(value(p), abs=1e-9)
+    assert r.leader_objective >= start - 1e-9

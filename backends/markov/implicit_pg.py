@@ -12,7 +12,10 @@ grad_2 J2 = 0, by adjoint solves on Hessian-vector products: :mod:`.policy_gradi
 decaying schedules alpha_k = o(beta_k) (the two-timescale conditions of the paper). A run starts
 at the follower's exact response to the leader's start and stops when the leader's first-order
 ascent left in the policy space (:func:`.policy_gradient.stationarity_gap`, not the logits'
-gradient, which vanishes at any saturated policy) and the follower's gradient are small.
+gradient, which vanishes at any saturated policy) and the follower's gradient are small. A run
+that ends without that (a step or time limit, the callback, Ctrl-C) returns its best leader policy
+among the start, every recorded step and the last, each valued at the follower's exact response
+(a step too long for a small ``lam`` can leave the last iterate far below the start).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from stackopt.backends.dynamics.schedules import Schedule
-from stackopt.backends.markov.outcome import policy_result, require_game, table
+from stackopt.backends.markov.outcome import leader_value, policy_result, require_game, table
 from stackopt.backends.markov.policy import logits, probabilities
 from stackopt.backends.markov.policy_gradient import (
     implicit_gradient,
@@ -130,6 +133,20 @@ def _gap_at_response(game: MarkovStackelbergGame, pi1: np.ndarray) -> float:
     return stationarity_gap(grad.total, pi1) / max(1.0, abs(grad.J1))
 
 
+class _Best:
+    """The leader policy of the highest value at the follower's exact response among those
+    offered, with its history row."""
+
+    def __init__(self, game: MarkovStackelbergGame, row: dict[str, Any]):
+        self.game, self.value, self.row = game, -np.inf, row
+        self.theta1 = np.empty(0)
+
+    def offer(self, pi1: np.ndarray, row: dict[str, Any]) -> None:
+        value = leader_value(self.game, pi1, soft_best_response(self.game, pi1)[0])
+        if value > self.value:
+            self.value, self.row, self.theta1 = value, row, logits(pi1)
+
+
 def _ascend(
     game: MarkovStackelbergGame,
     pi1: np.ndarray,
@@ -149,6 +166,7 @@ def _ascend(
     k, status, why, stopped, warm, start_value = 0, "iteration_limit", "", False, None, None
     row: dict[str, Any] = {"leader_value": None, "stationarity": np.inf}
     row["leader_stationarity"] = np.inf
+    best = _Best(game, row)
     try:
         for k in range(1, max_iter + 1):
             pi1 = probabilities(theta1)
@@ -171,6 +189,8 @@ def _ascend(
                 history.append(row)
                 status = "locally_optimal"
                 break
+            if k == 1 or k % record_every == 0:
+                best.offer(pi1, row)
             if k % record_every == 0:
                 history.append(row)
                 if verbose:
@@ -183,7 +203,7 @@ def _ascend(
             if deadline is not None and time.perf_counter() > deadline:
                 status, why = "time_limit", f"time limit after {k} steps"
                 break
-    except KeyboardInterrupt:  # Ctrl-C: the leader's last policy is judged; no further start
+    except KeyboardInterrupt:  # Ctrl-C: the best policy so far is judged; no further start
         status, why, stopped = "interrupted", f"interrupted (Ctrl-C) at step {k}", True
     last = row
     if status == "iteration_limit" and not why:
@@ -193,6 +213,14 @@ def _ascend(
                 f"stationarity {_gap_at_response(game, pi1):.2e} against the follower's exact "
                 f"response > tol {tol:g} after {k} steps (against its lagging iterate "
                 f"{last['stationarity']:.2e})"
+            )
+    if status != "locally_optimal":
+        best.offer(probabilities(theta1), row)
+        theta1, last = best.theta1, best.row
+        if best.row is not row:
+            why += (
+                f"; returned the best leader policy, of step {best.row['iteration']} (leader "
+                f"value {best.value:.6g} at the follower's exact response)"
             )
     return policy_result(
         game,
