@@ -9,6 +9,11 @@ follower i's fixed and only follower i's objective and constraints active:
 - a small follower (at most ``GLOBAL_MAX_VARS`` Vars) whose functions SCIP can read (polynomials,
   exp, log, ...): SCIP's spatial branch-and-bound, a proven global optimum (its cost grows
   quickly with the number of Vars: about 0.4 s for a 10-action entropy-regularized follower);
+  at a point where Pyomo cannot evaluate a term that has a finite limit there (x log x at x = 0),
+  the objective is taken just inside the box (:func:`_objective`);
+- a convex quadratic follower (objective of degree 2 in its own Vars with a positive semidefinite
+  Hessian, for a maximizer negative semidefinite; constraints linear in its Vars): Ipopt from the
+  equilibrium point, solved to optimality; a KKT point of a convex problem is its global minimum;
 - otherwise, or when SCIP does not finish in its time (what is left of the certificate's budget,
   at least ``GLOBAL_MIN_TIME`` and at most ``GLOBAL_TIME_LIMIT``; SCIP does not close MacMPEC
   gnash10's one-variable followers, x ** (-1 / gamma) terms, in 20 s): Ipopt from up to
@@ -28,8 +33,10 @@ from contextlib import contextmanager
 
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.core.expr import polynomial_degree
 from pyomo.repn import generate_standard_repn
 
+from stackopt.asl_functions import inside
 from stackopt.backends.oracles.best_response import BestResponseNLP
 from stackopt.backends.solvers import available, run_solver
 from stackopt.backends.start_points import random_value
@@ -46,6 +53,12 @@ GLOBAL_TIME_LIMIT = 10.0
 #: then more while the certificate's time budget lasts
 MIN_LOCAL_STARTS = 0
 LOCAL_STARTS = 3
+#: a Hessian counts as positive semidefinite when its smallest eigenvalue is at least
+#: -CONVEXITY_TOL times its largest magnitude (eigvalsh's rounding is about n * 1e-16 of it)
+CONVEXITY_TOL = 1e-10
+
+#: (best value in minimization form, the response {Var name: value}, how it was computed, exact)
+Response = tuple[float, dict[str, float], str, bool]
 
 
 def _linear(expr) -> bool:
@@ -53,12 +66,83 @@ def _linear(expr) -> bool:
     return generate_standard_repn(expr, quadratic=False).is_linear()
 
 
+def _evaluate(expr) -> float:
+    """The value of ``expr``, nan where Pyomo cannot evaluate it (log(0), 1 / 0), without
+    Pyomo's ERROR log line."""
+    try:
+        value = pyo.value(expr, exception=False)
+    except (ArithmeticError, TypeError):  # x / y at y = 0 raises even with exception=False
+        return np.nan
+    return np.nan if value is None else float(value)
+
+
+def _objective(part: FollowerPart) -> float:
+    """Follower ``part``'s objective in minimization form at its Vars' values.
+
+    Where a term is not evaluable at a Var on a bound of its box but has a finite limit there
+    (x log x at x = 0), the objective is taken with the Vars on a bound moved inside the box by
+    :func:`stackopt.asl_functions.inside` (1e-12 relative, the KKT evaluator's convention): it
+    differs from the limit by that move times the slope (about 3e-11 for x log x); nan where that
+    is not finite either. The Vars keep their values."""
+    value = _evaluate(part.objective.expr)
+    if np.isfinite(value):
+        return part.sign * value
+    x = np.array([v.value for v in part.vars], dtype=float)
+    lb = np.array([-np.inf if v.lb is None else v.lb for v in part.vars], dtype=float)
+    ub = np.array([np.inf if v.ub is None else v.ub for v in part.vars], dtype=float)
+    moved = inside(x, lb, ub)
+    if moved is x:
+        return np.nan
+    try:
+        for v, value in zip(part.vars, moved):
+            v.set_value(float(value), skip_validation=True)
+        return part.sign * _evaluate(part.objective.expr)
+    finally:
+        for v, value in zip(part.vars, x):
+            v.set_value(float(value), skip_validation=True)
+
+
+def _shape(part: FollowerPart, constraints: list) -> str:
+    """With every Var but the follower's fixed at its value: "linear" when its objective and
+    ``constraints`` are linear in its Vars, "quadratic" when its objective is a polynomial of
+    degree 2 in them and ``constraints`` are linear, else "other". Taken at each point: a fixed
+    factor of value 0 lowers a degree (x_-i y_i^3 at x_-i = 0)."""
+    degree = polynomial_degree(part.objective.expr)
+    if degree is None or degree > 2 or not all(_linear(c.body) for c in constraints):
+        return "other"
+    return "linear" if degree <= 1 else "quadratic"
+
+
+def _convex(part: FollowerPart) -> bool:
+    """Whether ``sign * f``, follower ``part``'s objective of degree 2 in its Vars (the others
+    fixed), is convex: its Hessian H, constant, from the quadratic terms c_jk y_j y_k of the
+    standard repn (H_jj = 2 c_jj, H_jk = H_kj = c_jk), is positive semidefinite:
+    lambda_min(sign * H) >= -CONVEXITY_TOL * max |lambda(H)|."""
+    repn = generate_standard_repn(part.objective.expr, quadratic=True)
+    if repn.nonlinear_expr is not None:
+        return False
+    column: dict[int, int] = {}
+    for pair in repn.quadratic_vars:
+        for v in pair:
+            column.setdefault(id(v), len(column))
+    hessian = np.zeros((len(column), len(column)))
+    for (a, b), coef in zip(repn.quadratic_vars, repn.quadratic_coefs):
+        j, k = column[id(a)], column[id(b)]
+        hessian[j, k] += part.sign * float(coef)
+        hessian[k, j] += part.sign * float(coef)
+    if not np.isfinite(hessian).all():
+        return False
+    eigenvalues = np.linalg.eigvalsh(hessian)
+    scale = float(np.abs(eigenvalues).max(initial=0.0))
+    return bool(eigenvalues.min(initial=0.0) >= -CONVEXITY_TOL * scale)
+
+
 def _own_infeasibility(part: FollowerPart, constraints: list) -> float:
     """max(0, lb - body, body - ub) over ``constraints`` and the follower's Vars' bounds."""
     worst = 0.0
     for c in constraints:
-        body = pyo.value(c.body, exception=False)
-        if body is None or not np.isfinite(body):
+        body = _evaluate(c.body)
+        if not np.isfinite(body):
             return float("inf")
         if c.lower is not None:
             worst = max(worst, pyo.value(c.lower) - body)
@@ -84,7 +168,6 @@ class NashGap:
         self.structure = structure
         self.model = structure.game
         self._all = structure.leader_vars + structure.follower_vars
-        self._linear: dict[int, bool] = {}
 
     def __call__(self, values: np.ndarray) -> list[FollowerCheck]:
         """The check of every follower at ``values`` (leader Vars, then followers' Vars, in the
@@ -118,8 +201,7 @@ class NashGap:
         constraints = [*part.constraints, *shared]
         if part.cvxpy is not None:  # a DCP problem: its KKT point is its best response
             return FollowerCheck(part.name, 0.0, 0.0, 0.0, 0.0, "convex (cvxpy)", True)
-        value = pyo.value(part.objective.expr, exception=False)
-        objective = part.sign * float(np.nan if value is None else value)
+        objective = _objective(part)
         check = FollowerCheck(part.name, objective, _own_infeasibility(part, constraints))
         if not np.isfinite(objective):
             check.message = "its objective is not finite at the equilibrium"
@@ -154,36 +236,39 @@ class NashGap:
     def _best_response(
         self, part: FollowerPart, constraints: list, check: FollowerCheck, point: list
     ) -> None:
-        key = id(part)
-        if key not in self._linear:  # the same Vars are fixed at every call
-            with self._others_fixed(part):
-                self._linear[key] = _linear(part.objective.expr) and all(
-                    _linear(c.body) for c in constraints
-                )
-        linear = self._linear[key]
+        with self._others_fixed(part):
+            shape = _shape(part, constraints)
+            convex = shape == "quadratic" and _convex(part)
         # HiGHS first for an LP; SCIP also takes an LP whose feasible set is a sliver thinner than
         # HiGHS's tolerance at a point on the follower's domain boundary (PAO bard511 at x = 4)
         tries = []
-        if linear and available("highs"):
-            tries.append(("highs", True))
-        if (linear or len(part.vars) <= GLOBAL_MAX_VARS) and available("scip"):
-            tries.append(("scip", True))
-        tries.append(("ipopt", False))
-        for solver, exact in tries:
+        if shape == "linear" and available("highs"):
+            tries.append("highs")
+        if (shape == "linear" or len(part.vars) <= GLOBAL_MAX_VARS) and available("scip"):
+            tries.append("scip")
+        if convex:
+            tries.append("convex")
+        tries.append("ipopt")
+        notes: list[str] = []
+        best: Response | str | None
+        for solver in tries:
             if solver == "ipopt":
                 best = self._local(part, constraints, point)
+            elif solver == "convex":
+                best = self._convex_response(part, constraints, point)
             else:
                 left = self.deadline - time.perf_counter()
                 limit = min(GLOBAL_TIME_LIMIT, max(GLOBAL_MIN_TIME, left))
                 with self._others_fixed(part):
-                    found = self._solve(part, constraints, solver, limit)
-                best = None if found is None else (*found, 1)
+                    best = self._solve(part, constraints, solver, limit)
+            if isinstance(best, str):
+                notes.append(best)
+                continue
             if best is None:
                 continue
-            value, response, starts = best
-            check.best_response, check.method, check.exact = value, solver, exact
-            if solver == "ipopt":
-                check.method = f"ipopt from {starts} random start{'s' if starts != 1 else ''}"
+            value, response, check.method, check.exact = best
+            check.method = "; ".join([check.method, *notes])
+            check.best_response = value
             check.gap = max(0.0, check.objective - value) if np.isfinite(value) else np.inf
             if check.gap > check.tolerance():
                 check.deviation = response
@@ -192,26 +277,27 @@ class NashGap:
                     f"(best response by {check.method})"
                 )
             return
-        check.message = f"no best response of {part.name} could be computed"
+        check.message = "; ".join([f"no best response of {part.name} could be computed", *notes])
 
     def _solve(
         self, part: FollowerPart, constraints: list, solver: str, time_limit: float | None
-    ) -> tuple[float, dict[str, float]] | None:
-        """(best value in minimization form, the response) of one proven global solve, or None."""
+    ) -> Response | str | None:
+        """(best value in minimization form, the response, ``solver``, True) of one proven global
+        solve; None when it proves nothing, or why its optimum cannot be used."""
         run = run_solver(self.model, solver, time_limit=time_limit)
         if run.status == "interrupted":  # SCIP caught the Ctrl-C: the certificate stops
             raise KeyboardInterrupt
         if run.unbounded:
-            return -np.inf, {}
+            return -np.inf, {}, solver, True
         if run.status != "optimal" or not run.has_solution:
             return None
-        try:
-            value = part.sign * float(pyo.value(part.objective.expr))
-        except (ValueError, TypeError, ArithmeticError):  # x / y at y = 0
+        response = {v.name: float(v.value) for v in part.vars}
+        value = _objective(part)
+        if not np.isfinite(value):
+            return f"{solver}'s optimum is not evaluable: its objective is not finite there"
+        if _own_infeasibility(part, constraints) > 1e-6:
             return None
-        if not np.isfinite(value) or _own_infeasibility(part, constraints) > 1e-6:
-            return None
-        return value, {v.name: float(v.value) for v in part.vars}
+        return value, response, solver, True
 
     @staticmethod
     def _ipopt(
@@ -229,10 +315,23 @@ class NashGap:
             return None
         return nlp.value, {v.name: float(v.value) for v in part.vars}
 
-    def _local(
+    def _convex_response(
         self, part: FollowerPart, constraints: list, point: list
-    ) -> tuple[float, dict[str, float], int] | None:
-        """(value, response, random starts run) of the best of Ipopt's local solves from random
+    ) -> Response | None:
+        """(value, response, method, True) of Ipopt's solve of a convex follower's problem from
+        the equilibrium point, when Ipopt solved it to optimality (not only to an acceptable
+        level): its KKT point is a global minimum. None otherwise."""
+        with self._others_fixed(part):
+            nlp = BestResponseNLP(self.structure, part, retry_inside=True)
+            found = self._ipopt(nlp, part, constraints, {v.name: value for v, value in point})
+            for v, value in point:
+                v.set_value(value, skip_validation=True)
+        if found is None or nlp.status != 0:
+            return None
+        return (*found, "ipopt, convex quadratic follower", True)
+
+    def _local(self, part: FollowerPart, constraints: list, point: list) -> Response | None:
+        """(value, response, method, False) of the best of Ipopt's local solves from random
         starts, while the budget lasts, or None. The equilibrium point itself is a local minimum
         by its KKT conditions and the second-order check: with no random start run, its own value
         is returned (a gap of 0, the weakest lower bound); Ipopt starts from it only when every
@@ -253,8 +352,9 @@ class NashGap:
             for v, value in point:
                 v.set_value(value, skip_validation=True)
             if best is None and starts == 0:
-                return part.sign * float(pyo.value(part.objective.expr)), {}, 0
-            if best is None:
+                best = _objective(part), {}
+            elif best is None:
                 values = {v.name: value for v, value in point}
                 best = self._ipopt(nlp, part, constraints, values)
-        return None if best is None else (*best, starts)
+        method = f"ipopt from {starts} random start{'s' if starts != 1 else ''}"
+        return None if best is None else (*best, method, False)

@@ -73,6 +73,8 @@ class BestResponseNLP:
         self.lb, self.ub = self.nlp.primals_lb(), self.nlp.primals_ub()
         self.name = part.name
         self.value = float("nan")
+        #: Ipopt's return code of the last response (0: solved; 1: solved to an acceptable level)
+        self.status = -1
 
     def __call__(self, values: dict[str, float], deadline: float | None = None) -> np.ndarray:
         """The follower's new values, in the order of ``own`` (a Var that appears in none of its
@@ -102,7 +104,7 @@ class BestResponseNLP:
         if info["status"] not in SOLVED:
             message = solver_message(info["status_msg"])
             raise RuntimeError(f"best response of {self.name} failed: {message}")
-        self.value = float(info["obj_val"])
+        self.value, self.status = float(info["obj_val"]), int(info["status"])
         own = np.array([values[n] for n in self.own_names], dtype=float)
         present = self.own >= 0
         own[present] = x[self.own[present]]
