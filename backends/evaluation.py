@@ -29,7 +29,11 @@ from stackopt.backends.certification.tie_selection import best_tied_response, ti
 from stackopt.backends.certification.violation import leader_violation
 from stackopt.backends.oracles.base import Equilibrium
 from stackopt.backends.oracles.kkt import KKTOracle
-from stackopt.backends.oracles.multipliers import best_prices, with_multipliers
+from stackopt.backends.oracles.multipliers import (
+    best_prices,
+    least_norm_multipliers,
+    with_multipliers,
+)
 from stackopt.backends.solvers import STOPPED  # claims that stand without an equilibrium
 from stackopt.certificate import (
     FEASIBILITY_TOL,
@@ -266,6 +270,20 @@ def _better(
     return (candidate, own_check, own.leader_cost) if own_check.holds else None
 
 
+def reported_duals(evaluator: KKTEvaluator, z: np.ndarray, pi: np.ndarray) -> dict[str, float]:
+    """The follower constraints' prices ``Result.duals`` reports at the equilibrium z for pi.
+
+    Where the followers' multipliers are not unique (more constraints active than stationarity
+    needs), the least-norm ones (:func:`.oracles.multipliers.least_norm_multipliers`), whichever
+    the method ended at: the same point gets the same prices under every method. Where the
+    leader's functions use ``stackopt.dual``, the prices are part of the leader's decision and
+    stay those of z, which the certificate judged (the best for the leader, :func:`_optimistic`).
+    """
+    if not evaluator.kkt.structure.duals:
+        z = least_norm_multipliers(evaluator, z, pi, EQUILIBRIUM_TOL)
+    return evaluator.kkt.duals(z)
+
+
 def local_search_warning(local: list[FollowerCheck]) -> str:
     """What a success status does not prove where the best responses of the followers ``local``
     were searched by a local solver: their Nash gaps are lower bounds, and a nonconvex follower
@@ -414,7 +432,7 @@ def honest_result(
         violation=violation,
         leader=leader,
         followers=followers,
-        duals=evaluator.kkt.duals(eq.z),
+        duals=reported_duals(evaluator, eq.z, pi),
         history=history,
         message=message,
         info=info,

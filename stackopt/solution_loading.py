@@ -2,7 +2,8 @@
 
 After ``stackopt.solve(g, ...)`` the leader's and the followers' Vars hold the returned point (the
 leader decision and the equilibrium recomputed for it), each follower constraint's shadow price is
-in the IMPORT Suffix ``g.dual`` (created if missing; :attr:`Result.duals` gives the sign), and
+in the IMPORT Suffix ``g.dual`` (created if missing; :attr:`Result.duals` gives the sign, and the
+least-norm multipliers where they are not unique), and
 each ``stackopt.dual(c)`` term holds c's price, so ``pyo.value(g.profit)`` is the leader's
 objective. A Result without such a point (status "error" or "infeasible", or no recomputed
 equilibrium) loads nothing; ``solve(..., load_solution=False)`` opts out.

@@ -16,13 +16,17 @@ its complementarity residual min(lam_j, s_j) <= s_j is then within tolerance wha
 the bounds lam >= 0 leave the multiplier of an inactive one at zero. An interior-point best response
 (Ipopt) ends at a bound only up to its barrier parameter, x_j ~ mu / z_j, often 1e-8 to 1e-7 away;
 a stricter test would miss those constraints and leave their stationarity rows unbalanced.
+
+Where the multipliers are not unique (more active constraints than the stationarity rows need),
+:func:`least_norm_multipliers` picks the canonical ones that ``Result.duals`` reports.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import linprog, lsq_linear
+from scipy.linalg import null_space
+from scipy.optimize import linprog, lsq_linear, nnls
 from scipy.sparse.csgraph import connected_components
 
 from stackopt.kkt_evaluator import KKTEvaluator
@@ -114,3 +118,61 @@ def best_prices(
         return None
     z[cols] = lp.x
     return z
+
+
+def least_norm_multipliers(
+    evaluator: KKTEvaluator, z: np.ndarray, pi: np.ndarray, tol: float
+) -> np.ndarray:
+    """z = (x, lam, nu) with its multipliers replaced by the least-norm ones where they are not
+    unique: with x and pi fixed, the multiplier set of the module docstring,
+
+        M = { m : A m = p,  lam >= 0,  lam_j = 0 where s_j > tol },
+
+    p the fit of the stationarity rows (A m = b where x is an exact KKT point), is a polyhedron,
+    and its minimum Euclidean norm element argmin_{m in M} ||m||_2 is unique (a strictly convex
+    norm; the least-l1 or least-infinity-norm element of an LP may be a face, and the point picked
+    on it the LP solver's). So the reported multipliers depend on the followers' point alone, not
+    on which multipliers a method happened to end at. M separates into the components of A
+    (:func:`_blocks`); a component whose columns of A are independent has a single multiplier,
+    and z keeps the one it has there. On a dependent one, exactly (finite active-set methods,
+    Lawson and Hanson, Solving Least Squares Problems, 1974):
+
+    - p = A m*, m* = argmin_{lam >= 0} ||A m - b||: NNLS on the columns (A_lam, A_nu, -A_nu);
+    - m = m_p + N t, m_p = A^+ p the least-norm solution of A m = p, N an orthonormal basis of
+      A's null space, so that ||m||^2 = ||m_p||^2 + ||t||^2: t solves the least-distance program
+      min ||t|| s.t. N_lam t >= -m_p,lam, by NNLS on its dual (their Algorithm LDP, ch. 23).
+    """
+    out = z.copy()
+    _, cols, lower, A, b = _stationarity(evaluator, z[: evaluator.n_x], pi, tol)
+    for rows, block in _blocks(A):
+        if len(rows) == 0:
+            out[cols[block]] = 0.0  # a multiplier in no stationarity row: any; zero is least
+            continue
+        a = A[rows][:, block].toarray()
+        null = null_space(a)
+        if null.shape[1] == 0:
+            continue  # unique: the method's own
+        signed = lower[block] == 0.0
+        free = a[:, ~signed]
+        u, _ = nnls(np.hstack([a[:, signed], free, -free]), b[rows])
+        fit = np.empty(len(block))
+        fit[signed] = u[: signed.sum()]
+        fit[~signed] = np.subtract(*np.split(u[signed.sum() :], 2))
+        m = np.linalg.lstsq(a, a @ fit, rcond=None)[0]
+        if signed.any():
+            m += null @ _least_distance(null[signed], -m[signed])
+            m[signed] = np.maximum(m[signed], 0.0)  # rounding below the bound
+        out[cols[block]] = m
+    return out
+
+
+def _least_distance(G: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """argmin ||t|| s.t. G t >= h (Lawson and Hanson's Algorithm LDP): with u >= 0 the NNLS
+    solution of [G^T; h^T] u = e_last and r its residual, t = -r[:-1] / r[-1]. The caller's
+    program is feasible (the fit's m* is in it), so r[-1] < 0."""
+    E = np.vstack([G.T, h])
+    f = np.zeros(len(E))
+    f[-1] = 1.0
+    u, _ = nnls(E, f)
+    r = E @ u - f
+    return -r[:-1] / r[-1]
