@@ -2,7 +2,8 @@
 
 Each follower is replaced by its KKT conditions (:mod:`stackopt.kkt`, Wang et al. 2022, Eq. 4): the
 multipliers and stationarity rows on the block ``stackopt_kkt``, the follower's own constraints kept
-as primal feasibility, its objective deactivated, and one ``pyomo.mpec`` pair per inequality g_j <= 0
+as primal feasibility (but for equalities implied by the follower's others, deactivated:
+:attr:`stackopt.kkt.KKTSystem.implied`), its objective deactivated, and one ``pyomo.mpec`` pair per inequality g_j <= 0
 (finite bounds included),
 
     complements(lam_j >= 0, -g_j(x, pi) >= 0)            on ``stackopt_kkt.complementarity``.
