@@ -13,10 +13,22 @@ the best responses' Jacobians, row by row from cvxpy's ``backward()`` (Agrawal e
 "Differentiable convex optimization layers"), one pass per follower decision; a scalar phi with
 partials (g_x, g_pi) then has the total gradient g_pi + B_pi^T (I - B_x)^{-T} g_x.
 
-**Result**: the equilibrium is recomputed at the returned leader decision and each follower's Nash
-gap f_k(x_k, x_-k) - min_y f_k(y, x_-k) is measured by solving its problem again: the problems are
-convex, so each best response is global and the gap exact. The leader's stationarity is not
-checked on this path (no KKT system): a claim of local optimality is at most "feasible".
+**Prices**: a follower constraint ``lhs <= rhs`` or ``lhs == rhs`` with cvxpy multiplier y (its
+``dual_value``, cvxpy's Lagrangian f + y (lhs - rhs) for the problem as a minimization) has the
+shadow price d f*/d(data side), in the sense of the follower's objective: s * y if the data side
+(the side without the follower's Variables; rhs unless only rhs has them) is lhs, -s * y if it is
+rhs, with s = 1 for a minimizing follower and -1 for a maximizing one (as
+:meth:`stackopt.kkt.KKTSystem.price_terms` prices a Pyomo follower's). A constraint is named
+"<follower>.<label>" after its cvxpy ``label`` when that is an identifier the follower's other
+constraints do not share, else "<follower>.constraints[i]" (i its position in the problem), each
+entry of a vector or matrix one ``[j]`` / ``[j,k]`` further. Other cvxpy constraints (cones) are
+not priced.
+
+**Result**: the equilibrium is recomputed at the returned leader decision, its prices are the
+Result's ``duals``, and each follower's Nash gap f_k(x_k, x_-k) - min_y f_k(y, x_-k) is measured
+by solving its problem again: the problems are convex, so each best response is global and the
+gap exact. The leader's stationarity is not checked on this path (no KKT system): a claim of local
+optimality is at most "feasible".
 """
 
 from __future__ import annotations
@@ -43,13 +55,16 @@ from stackopt.result import Result
 from stackopt.structure import GameStructure
 
 #: cvxpy differentiates through SCS (via diffcp); its default accuracy (1e-4) is far too loose for
-#: an equilibrium oracle at the paper's tolerance 1e-6
-_SCS_TIGHT = {"eps_abs": 1e-10, "eps_rel": 1e-10, "max_iters": 200_000}
-#: the best-response rounds solve by Clarabel, an interior-point method accurate to about 1e-8
-#: (OSQP, cvxpy's default for a QP, stops at 1e-4 and prints on every solve); the solves that
-#: cvxpy differentiates need SCS
+#: an equilibrium oracle at the paper's tolerance 1e-6. Not warm-started: SCS started at the
+#: previous solve's point stops at once, and the derivative at that point differs by up to 1e-5
+#: from a cold solve's, so the answer would depend on the problem's history (a clone's on none).
+#: The best-response rounds solve by Clarabel, an interior-point method accurate to about 1e-8
+#: (OSQP, cvxpy's default for a QP, stops at 1e-4 and prints on every solve).
+_SCS_TIGHT = {"eps_abs": 1e-10, "eps_rel": 1e-10, "max_iters": 200_000, "warm_start": False}
 #: rounds without convergence after which the damping alpha halves
 DAMP_AFTER = 50
+#: the condition number of I - B_x above which the equilibrium's Jacobian is refused as singular
+SINGULAR = 1e12
 
 
 class CvxpyEquilibrium:
@@ -141,6 +156,48 @@ class CvxpyEquilibrium:
         w = np.linalg.lstsq(system.T, g_x, rcond=None)[0]
         return g_pi + B_pi.T @ w
 
+    def jacobian(self, pi: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """dx*/dpi = (I - B_x)^{-1} B_pi at the equilibrium (pi, x); LinAlgError when I - B_x is
+        singular to working precision (condition number above ``SINGULAR``: the equilibrium is
+        not isolated)."""
+        B_x, B_pi = self.jacobians(pi, x)
+        system = np.eye(len(x)) - B_x
+        if np.linalg.cond(system) > SINGULAR:
+            raise np.linalg.LinAlgError("I - B_x is singular")
+        return np.linalg.solve(system, B_pi)
+
+    def prices(
+        self, pi: np.ndarray, x: np.ndarray, grad: bool = False
+    ) -> dict[str, tuple[float, float]]:
+        """(shadow price, slack) of each priced follower constraint entry at (pi, x), by name
+        (module docstring); the slack is rhs - lhs at the best response, 0 for an equality.
+
+        With ``grad`` from the SCS solves that cvxpy differentiates: their multiplier and slack
+        come from one projection onto the cone, so at most one of them is nonzero where the
+        interior-point solves leave both near the square root of their accuracy at a weakly
+        active constraint."""
+        out: dict[str, tuple[float, float]] = {}
+        for k, part in enumerate(self.parts):
+            problem = part.cvxpy.problem
+            self._respond(k, pi, x, grad)
+            sense = 1.0 if problem.objective.NAME == "minimize" else -1.0
+            labels = [getattr(c, "label", None) for c in problem.constraints]
+            for i, c in enumerate(problem.constraints):
+                if type(c).__name__ not in ("Inequality", "Equality") or c.dual_value is None:
+                    continue
+                label = labels[i]
+                named = isinstance(label, str) and label.isidentifier() and labels.count(label) == 1
+                name = f"{part.name}.{label if named else f'constraints[{i}]'}"
+                lhs, rhs = c.args
+                data_first = not lhs.variables() and bool(rhs.variables())
+                price = (sense if data_first else -sense) * np.asarray(c.dual_value, float)
+                equality = type(c).__name__ == "Equality"
+                slack = np.zeros(c.shape) if equality else -np.asarray(c.expr.value, float)
+                for index in np.ndindex(c.shape):
+                    key = name + (f"[{','.join(map(str, index))}]" if index else "")
+                    out[key] = (float(price[index]), float(slack[index]))
+        return out
+
     def check(self, pi: np.ndarray, x: np.ndarray) -> EquilibriumCheck:
         """Each follower's feasibility and exact Nash gap at (pi, x) (its problem solved again)."""
         followers, gaps = [], []
@@ -208,6 +265,7 @@ def cvxpy_result(
     )
     try:
         x = equilibrium.solve(pi, x0)
+        prices = equilibrium.prices(pi, x)
     except RuntimeError as exc:
         why = f"no equilibrium at the returned leader decision: {exc}"
         return Result(
@@ -237,6 +295,7 @@ def cvxpy_result(
             part.name: nested_values(part.vars, x[a:b], relative_to=part.block)
             for part, (a, b) in zip(structure.followers, equilibrium.slices)
         },
+        duals={name: price for name, (price, _) in prices.items()},
         message=message,
         certificate=certificate,
         **common,

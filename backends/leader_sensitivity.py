@@ -14,6 +14,12 @@ which joins pi. The implicit function theorem needs J_z nonsingular and strict c
 a degenerate equilibrium (a singular J_z, or a follower constraint weakly active: lam_j = 0 = g_j,
 where z*(pi) has a kink) :class:`DegenerateEquilibrium` is raised instead of a one-sided number.
 
+Followers written in cvxpy (:mod:`stackopt.cvxpy_follower`) have no KKT system in Pyomo: their
+equilibrium x*(pi) is recomputed by best responses and dx*/dpi = (I - B_x)^{-1} B_pi comes from
+cvxpy's differentiation of each best response (:mod:`stackopt.backends.cvxpy_equilibrium`); the
+same three maps follow, and ``prices`` is empty (cvxpy differentiates primal solutions only). It is
+degenerate where I - B_x is singular or a priced follower constraint is weakly active.
+
 Example::
 
     res = so.solve(g, method="mpec")
@@ -31,15 +37,19 @@ from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.core.expr.calculus.derivatives import Modes, differentiate
 from pyomo.core.expr.visitor import identify_mutable_parameters, replace_expressions
 
-from stackopt.backends.evaluation import recompute_equilibrium
+from stackopt.backends.cvxpy_equilibrium import CvxpyEquilibrium, leader_cost
+from stackopt.backends.evaluation import EQUILIBRIUM_TOL, recompute_equilibrium
 from stackopt.backends.sensitivity import Sensitivity
+from stackopt.backends.start_points import current_value
 from stackopt.errors import ModelError
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
 from stackopt.result import Result
 from stackopt.solution_loading import set_point
+from stackopt.structure import GameStructure, analyze
 
 PARAM_VARS = "stackopt_param_vars"
 
@@ -115,6 +125,14 @@ def _key(component_data) -> tuple[str, Any]:
     return comp.name, (component_data.index() if comp.is_indexed() else None)
 
 
+def _names(leader_vars: list, params: list) -> list[tuple[str, Any]]:
+    """The (name, index) of each leader Var, the Param's for a Var that stands for one."""
+    return [
+        _key(params[v.index()]) if v.parent_component().name == PARAM_VARS else _key(v)
+        for v in leader_vars
+    ]
+
+
 def sensitivity(game: StackelbergGame, result: Result) -> LeaderSensitivity:
     """Total derivatives at ``result``'s point (module docstring).
 
@@ -128,6 +146,9 @@ def sensitivity(game: StackelbergGame, result: Result) -> LeaderSensitivity:
     model = game.clone()
     set_point(model, result)
     params = _params_as_vars(model)
+    structure = analyze(model)
+    if any(part.cvxpy is not None for part in structure.followers):
+        return _cvxpy_sensitivity(structure, _names(structure.leader_vars, params))
     evaluator = KKTEvaluator(model)
     current = {v.name: v.value for v in model.component_data_objects(pyo.Var, descend_into=True)}
     z0, pi = evaluator.values_of(current)
@@ -149,10 +170,7 @@ def sensitivity(game: StackelbergGame, result: Result) -> LeaderSensitivity:
             "the KKT Jacobian J_z is singular at this equilibrium (it is not isolated): the "
             "implicit function theorem does not apply"
         )
-    names = [
-        _key(params[v.index()]) if v.parent_component().name == PARAM_VARS else _key(v)
-        for v in evaluator.leader_vars
-    ]
+    names = _names(evaluator.leader_vars, params)
     sign = evaluator.leader_sign
     objective = sign * sens.adjoint(ev.leader_cost_grad_z, ev.leader_cost_grad_pi)
     n_con = len(ev.constraint_values)
@@ -170,4 +188,49 @@ def sensitivity(game: StackelbergGame, result: Result) -> LeaderSensitivity:
     }
     return LeaderSensitivity(
         _by_name(names, objective), constraints, equilibrium, prices, sens.warnings
+    )
+
+
+def _cvxpy_sensitivity(structure: GameStructure, names: list) -> LeaderSensitivity:
+    """:func:`sensitivity` for cvxpy followers (module docstring), at the point set on the Vars
+    of ``structure``'s game."""
+    pi = np.array([float(v.value) for v in structure.leader_vars])
+    x0 = np.array([current_value(v) for v in structure.follower_vars])
+    equilibrium = CvxpyEquilibrium(structure, EQUILIBRIUM_TOL)
+    try:
+        x = equilibrium.solve(pi, x0)
+        prices = equilibrium.prices(pi, x, grad=True)
+    except RuntimeError as exc:
+        raise DegenerateEquilibrium(
+            f"no follower equilibrium could be recomputed at the result's point: {exc}"
+        ) from exc
+    weak = [n for n, (y, s) in prices.items() if max(abs(y), abs(s)) <= EQUILIBRIUM_TOL]
+    if weak:
+        raise DegenerateEquilibrium(
+            f"follower constraint(s) {weak} are weakly active (multiplier 0 and constraint "
+            "binding): the equilibrium has a kink here and no derivative"
+        )
+    try:
+        jacobian = equilibrium.jacobian(pi, x)
+    except np.linalg.LinAlgError as exc:
+        raise DegenerateEquilibrium(
+            "I - B_x, the followers' best responses to each other, is singular at this "
+            "equilibrium (it is not isolated): the implicit function theorem does not apply"
+        ) from exc
+    _, g_pi, g_x = leader_cost(structure, pi, x)
+    objective = structure.leader_sign * (g_pi + g_x @ jacobian)
+    wrt = structure.leader_vars + structure.follower_vars
+    constraints = {}
+    for c in structure.constraints:
+        grad = np.array(differentiate(c.body, wrt_list=wrt, mode=Modes.reverse_numeric), float)
+        total = grad[: len(pi)] + grad[len(pi) :] @ jacobian
+        constraints[c.name] = _by_name(names, total)
+    equilibrium_maps = {
+        v.name: _by_name(names, jacobian[r]) for r, v in enumerate(structure.follower_vars)
+    }
+    return LeaderSensitivity(
+        _by_name(names, objective),
+        constraints,
+        equilibrium_maps,
+        warnings=["cvxpy followers: the derivatives of their prices are not computed"],
     )

@@ -11,6 +11,7 @@ objective of its own.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,34 @@ class CvxpyTwin:
     #: Variable
     parameters: dict[Any, Any]
 
+    def __deepcopy__(self, memo: dict) -> CvxpyTwin:
+        """A copy on a Problem of its own, rebuilt with fresh Variables and Parameters (cvxpy's
+        ``tree_copy``): a solved Problem keeps the solver's compiled data, and each leaf its
+        canonical form under its id, which a plain deepcopy would carry over. Within
+        ``game.clone()`` the memo maps each Pyomo Var to the clone's, and a decision Variable that
+        several cvxpy followers see to one copy, whichever twin is copied first."""
+        problem = self.problem
+        leaves = [*problem.variables(), *problem.parameters(), *self.decisions.values()]
+        leaves += [t for t in self.parameters.values() if not isinstance(t, ComponentBase)]
+        copies: dict[int, Any] = {}
+        # in the order they were made (cvxpy's ids): a Variable's bounds use older Parameters
+        for leaf in sorted(leaves, key=lambda leaf: leaf.id):
+            if id(leaf) not in memo:
+                memo[id(leaf)] = _fresh_leaf(leaf, copies)
+            copies[id(leaf)] = memo[id(leaf)]
+        constraints = []
+        for c in problem.constraints:
+            constraints.append(c.tree_copy(copies))
+            if getattr(c, "label", None) is not None:
+                constraints[-1].label = c.label
+        twin = CvxpyTwin(
+            type(problem)(problem.objective.tree_copy(copies), constraints),
+            copy.deepcopy(self.decisions, memo),
+            copy.deepcopy(self.parameters, memo),
+        )
+        memo[id(self)] = twin
+        return twin
+
     def pyomo_vars(self, param, model) -> list:
         """The Pyomo VarData a Parameter stands for, in cvxpy's flattening order (C order)."""
         target = self.parameters[param]
@@ -43,6 +72,20 @@ class CvxpyTwin:
                 f"{target.name} has {len(out)}"
             )
         return out
+
+
+def _fresh_leaf(leaf: Any, copies: dict[int, Any]) -> Any:
+    """A new cvxpy Variable or Parameter with ``leaf``'s shape, name, attributes and value; bounds
+    that are expressions (of Parameters) are rebuilt on the ``copies`` of their leaves."""
+    attributes = dict(leaf.attributes)
+    if attributes.get("bounds") is not None:
+        attributes["bounds"] = [
+            b.tree_copy(copies) if hasattr(b, "tree_copy") else b for b in attributes["bounds"]
+        ]
+    new = type(leaf)(leaf.shape, name=leaf.name(), **attributes)
+    if leaf.value is not None:
+        new.value = leaf.value
+    return new
 
 
 def _decision_var(variable, model, param) -> ComponentBase:
