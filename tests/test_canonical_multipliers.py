@@ -5,9 +5,10 @@ import itertools
 import numpy as np
 import pyomo.environ as pyo
 import pytest
+from scipy.linalg import null_space
 
 import stackopt as so
-from stackopt.backends.oracles.multipliers import least_norm_multipliers
+from stackopt.backends.oracles.multipliers import _least_norm, least_norm_multipliers
 from stackopt.kkt_evaluator import KKTEvaluator
 from stackopt.models.benchmarks.pao import bard511
 
@@ -85,15 +86,17 @@ def _lp_follower(seed: int) -> tuple[KKTEvaluator, np.ndarray, np.ndarray, np.nd
     return ev, z, np.zeros(1), np.column_stack([A.T, e])
 
 
-def _brute_force_least_norm(M: np.ndarray, rhs: np.ndarray) -> np.ndarray:
-    """argmin ||m|| s.t. M m = rhs, m[:-1] >= 0: the optimum is the least-norm solution on the
+def _brute_force_least_norm(M: np.ndarray, rhs: np.ndarray, signed: np.ndarray) -> np.ndarray:
+    """argmin ||m|| s.t. M m = rhs, m[signed] >= 0: the optimum is the least-norm solution on the
     face where its zero multipliers are held at 0; enumerate every face, keep the least feasible."""
     best = None
-    for zeros in itertools.product([False, True], repeat=M.shape[1] - 1):
-        free = np.flatnonzero(~np.array(zeros + (False,)))
+    for zeros in itertools.product([False, True], repeat=int(signed.sum())):
+        face = np.ones(M.shape[1], bool)
+        face[np.flatnonzero(signed)[list(zeros)]] = False
         m = np.zeros(M.shape[1])
-        m[free] = np.linalg.lstsq(M[:, free], rhs, rcond=None)[0]
-        if np.allclose(M @ m, rhs, atol=1e-10) and m[:-1].min() >= -1e-12:
+        if face.any():
+            m[face] = np.linalg.lstsq(M[:, face], rhs, rcond=None)[0]
+        if np.allclose(M @ m, rhs, atol=1e-10) and m[signed].min(initial=0.0) >= -1e-12:
             best = m if best is None or m @ m < best @ best else best
     assert best is not None
     return best
@@ -103,7 +106,7 @@ def _brute_force_least_norm(M: np.ndarray, rhs: np.ndarray) -> np.ndarray:
 def test_the_least_norm_multipliers_are_those_of_a_brute_force_over_the_faces(seed):
     ev, z, pi, M = _lp_follower(seed)
     c = ev.evaluate(z, pi).residual[: ev.n_x]  # the stationarity rows at zero multipliers: c
-    m = _brute_force_least_norm(M, -c)
+    m = _brute_force_least_norm(M, -c, np.arange(6) < 5)
     expected = {f"F.c[{j}]": -m[j] for j in range(5)} | {"F.e": -m[5]}
     for start in (z, z + np.concatenate([np.zeros(ev.n_x), np.full(ev.n_z - ev.n_x, 7.0)])):
         canonical = least_norm_multipliers(ev, start, pi, 1e-6)
@@ -142,3 +145,24 @@ def test_a_price_game_keeps_the_price_the_certificate_judged():
     z, pi = ev.values_of({"M.g0": 10.0, "M.g1": 0.0, "n": 10 / 3})
     least = ev.kkt.duals(least_norm_multipliers(ev, z, pi, 1e-6))
     assert least["M.bal"] == pytest.approx(15, abs=1e-9)
+
+
+def test_the_least_norm_is_exact_where_rounding_leaves_the_multiplier_set_no_interior():
+    """Dependent constraint gradients (a repeated one, one a combination of two others) and
+    multipliers with zeros make sets that are a single point along some null direction: the
+    least-distance program's constraints then cross in rounding, and Lawson and Hanson's NNLS
+    divides by zero there (cases 80, 81 and 90 gave NaN or wrong multipliers). Checked
+    against the brute force over the faces."""
+    rng = np.random.default_rng(1)
+    for case in range(300):
+        rows = rng.integers(1, 6)
+        a = rng.normal(size=(rows, rng.integers(rows + 1, 11)))
+        if case % 3 == 0:
+            a[:, -1] = a[:, 0]
+        if case % 5 == 0:
+            a[:, 1] = 0.5 * a[:, 0] - a[:, -1]
+        signed = rng.random(a.shape[1]) < 0.7
+        m = rng.normal(size=a.shape[1])
+        m[signed] = np.abs(m[signed]) * (rng.random(signed.sum()) < 0.6)
+        found = _least_norm(a, null_space(a), a @ m, signed)
+        assert found == pytest.approx(_brute_force_least_norm(a, a @ m, signed), abs=1e-10), case

@@ -23,6 +23,8 @@ Where the multipliers are not unique (more active constraints than the stationar
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import null_space
@@ -120,6 +122,11 @@ def best_prices(
     return z
 
 
+#: how far (relative) the least-distance program may cross a sign: rounding may otherwise leave
+#: a set without interior (a multiplier that the signs of others hold at one value) empty
+SIGN_ROUNDING = 1e-9
+
+
 def least_norm_multipliers(
     evaluator: KKTEvaluator, z: np.ndarray, pi: np.ndarray, tol: float
 ) -> np.ndarray:
@@ -140,7 +147,11 @@ def least_norm_multipliers(
     - p = A m*, m* = argmin_{lam >= 0} ||A m - b||: NNLS on the columns (A_lam, A_nu, -A_nu);
     - m = m_p + N t, m_p = A^+ p the least-norm solution of A m = p, N an orthonormal basis of
       A's null space, so that ||m||^2 = ||m_p||^2 + ||t||^2: t solves the least-distance program
-      min ||t|| s.t. N_lam t >= -m_p,lam, by NNLS on its dual (their Algorithm LDP, ch. 23).
+      min ||t|| s.t. N_lam t >= -m_p,lam, by NNLS on its dual (their Algorithm LDP, ch. 23);
+    - the face found (the lam found zero held at zero) is solved again exactly, m = least-norm
+      solution of A m = p there.
+
+    A block whose NNLS stops on its iteration limit keeps the method's multipliers.
     """
     out = z.copy()
     _, cols, lower, A, b = _stationarity(evaluator, z[: evaluator.n_x], pi, tol)
@@ -152,18 +163,33 @@ def least_norm_multipliers(
         null = null_space(a)
         if null.shape[1] == 0:
             continue  # unique: the method's own
-        signed = lower[block] == 0.0
-        free = a[:, ~signed]
-        u, _ = nnls(np.hstack([a[:, signed], free, -free]), b[rows])
-        fit = np.empty(len(block))
-        fit[signed] = u[: signed.sum()]
-        fit[~signed] = np.subtract(*np.split(u[signed.sum() :], 2))
-        m = np.linalg.lstsq(a, a @ fit, rcond=None)[0]
-        if signed.any():
-            m += null @ _least_distance(null[signed], -m[signed])
-            m[signed] = np.maximum(m[signed], 0.0)  # rounding below the bound
-        out[cols[block]] = m
+        with suppress(RuntimeError):  # NNLS's iteration limit: the method's own
+            out[cols[block]] = _least_norm(a, null, b[rows], lower[block] == 0.0)
     return out
+
+
+def _least_norm(a: np.ndarray, null: np.ndarray, b: np.ndarray, signed: np.ndarray) -> np.ndarray:
+    """argmin ||m|| over the minimizers of ||a m - b|| with m[signed] >= 0, ``null`` an
+    orthonormal basis of a's null space (the two NNLS steps of :func:`least_norm_multipliers`)."""
+    free = a[:, ~signed]
+    u, _ = nnls(np.hstack([a[:, signed], free, -free]), b)
+    fit = np.empty(a.shape[1])
+    fit[signed] = u[: signed.sum()]
+    fit[~signed] = np.subtract(*np.split(u[signed.sum() :], 2))
+    m = np.linalg.lstsq(a, a @ fit, rcond=None)[0]
+    if not signed.any():
+        return m
+    # the signs loosened by rounding (a set without interior stays feasible), then the face found
+    # solved exactly: the least-norm solution with the multipliers found zero held at zero
+    slack = SIGN_ROUNDING * max(1.0, np.abs(m).max())
+    m += null @ _least_distance(null[signed], -m[signed] - slack)
+    face = ~signed | (m > slack)
+    exact = np.zeros_like(m)
+    exact[face] = np.linalg.lstsq(a[:, face], a @ fit, rcond=None)[0]
+    if exact[signed].min() >= -slack:
+        m = exact
+    m[signed] = np.maximum(m[signed], 0.0)  # rounding below the bound
+    return m
 
 
 def _least_distance(G: np.ndarray, h: np.ndarray) -> np.ndarray:
