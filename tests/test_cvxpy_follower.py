@@ -99,11 +99,18 @@ def test_a_pyomo_follower_beside_a_cvxpy_one_and_value_function_are_refused_by_n
         so.solve(cvxpy_duopoly(), method="value-function")
 
 
-def test_certify_refuses_a_cvxpy_game_by_name():
+def test_certify_judges_a_cvxpy_game_as_its_solve_did():
+    """The duopoly's follower answers q = (A - q0 - c2) / 2: at q0 = 40, q = 29 and the leader
+    earns 40 (100 - 69 - 5) = 1040."""
     g = cvxpy_duopoly()
-    res = so.solve(g, method="initial")
-    with pytest.raises(so.ModelError, match="cannot recheck a game with cvxpy followers"):
-        so.certify(g, res)
+    res = so.solve(g, method="gradient", optimizer="sgd", lr=0.5, max_iter=50)
+    again = so.certify(g, res)
+    assert (again.status, again.leader) == (res.status, res.leader)
+    assert again.leader_objective == pytest.approx(res.leader_objective, abs=1e-6)
+    res.leader["q0"] = 40.0
+    moved = so.certify(g, res)
+    assert moved.followers["F"]["q"] == pytest.approx(29.0, abs=1e-5)
+    assert moved.leader_objective == pytest.approx(1040.0, abs=1e-4)
 
 
 def test_unmapped_parameter_is_named():

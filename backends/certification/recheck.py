@@ -22,10 +22,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from stackopt.backends.evaluation import honest_result
+import numpy as np
+
+from stackopt.backends.cvxpy_equilibrium import CvxpyEquilibrium, cvxpy_result
+from stackopt.backends.evaluation import EQUILIBRIUM_TOL, honest_result
 from stackopt.certificate import Certificate
 from stackopt.discrete_leader import relaxed_leader
-from stackopt.errors import ModelError
 from stackopt.game import StackelbergGame
 from stackopt.game_fingerprint import fingerprint
 from stackopt.kkt_evaluator import KKTEvaluator
@@ -39,13 +41,8 @@ def certify(game: StackelbergGame, result: Result) -> Result:
     docstring).
 
     A Result without a point (no leader decision or no recomputed equilibrium) is returned as it
-    is: there is nothing to check. A game with cvxpy followers is refused (a ModelError): Pyomo
-    cannot clone their cvxpy problems, and their Result carries the certificate of its solve."""
-    if any(part.cvxpy is not None for part in analyze(game).followers):
-        raise ModelError(
-            "so.certify cannot recheck a game with cvxpy followers (Pyomo cannot clone their "
-            "cvxpy problems); the Result of its solve carries its certificate"
-        )
+    is: there is nothing to check. A game with cvxpy followers is judged as its solve judged it
+    (:func:`~stackopt.backends.cvxpy_equilibrium.cvxpy_result`: their best responses)."""
     if result.certificate is not None and not isinstance(result.certificate, Certificate):
         raise ValueError(
             f"the Result's certificate is a {type(result.certificate).__name__}, not a "
@@ -57,17 +54,28 @@ def certify(game: StackelbergGame, result: Result) -> Result:
         return result
     judged = relaxed_leader(game)  # an integral decision is judged with continuous leader Vars
     structure = analyze(clone)
-    values = {v.name: float(v.value) for v in structure.leader_vars + structure.follower_vars}
     certificate = result.certificate
+    claim = certificate.claim if certificate is not None and certificate.claim else result.status
+    if any(part.cvxpy is not None for part in structure.followers):
+        point = [
+            np.array([float(v.value) for v in vs])
+            for vs in (structure.leader_vars, structure.follower_vars)
+        ]
+        return cvxpy_result(
+            structure,
+            CvxpyEquilibrium(structure, EQUILIBRIUM_TOL),
+            *point,
+            status=claim,
+            reported_objective=result.leader_objective,
+        )
+    values = {v.name: float(v.value) for v in structure.leader_vars + structure.follower_vars}
     bound = certificate.global_bound if certificate is not None else None
     if bound is not None and bound.proven and bound.game != fingerprint(game):
         bound = replace(bound, proven=False, caveat=CHANGED)
     return honest_result(
         judged,
         KKTEvaluator(judged),
-        status=certificate.claim
-        if certificate is not None and certificate.claim
-        else result.status,
+        status=claim,
         values=values,
         reported_objective=result.leader_objective,
         global_bound=bound,
