@@ -275,7 +275,9 @@ def reported_duals(evaluator: KKTEvaluator, z: np.ndarray, pi: np.ndarray) -> di
 
     Where the followers' multipliers are not unique (more constraints active than stationarity
     needs), the least-norm ones (:func:`.oracles.multipliers.least_norm_multipliers`), whichever
-    the method ended at: the same point gets the same prices under every method. Where the
+    the method ended at: the same point gets the same prices under every method. An equality
+    implied by its follower's others is no row of the KKT system and is priced 0
+    (:attr:`stackopt.kkt.KKTSystem.implied`): the norm is the least among such multipliers. Where the
     leader's functions use ``stackopt.dual``, the prices are part of the leader's decision and
     stay those of z, which the certificate judged (the best for the leader, :func:`_optimistic`).
     """
