@@ -295,7 +295,7 @@ def local_search_warning(local: list[FollowerCheck]) -> str:
     return (
         f"the Nash gaps of {names} are lower bounds: a local search{f' ({how})' if how else ''} "
         "found no better response, but a nonconvex follower may have one elsewhere (gaps are "
-        "proven for linear, cvxpy and small followers, see stackopt.certificate)"
+        "proven for linear, cvxpy, convex quadratic and small followers, see stackopt.certificate)"
     )
 
 
