@@ -21,6 +21,7 @@ import time
 
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.core.base.objective import ObjectiveData
 from pyomo.repn import generate_standard_repn
 
 from stackopt.backends.lifted_expressions import lift_named_expressions
@@ -31,17 +32,24 @@ from stackopt.structure import GameStructure
 MAX_ITER = 200
 
 
+def relaxation(structure: GameStructure) -> tuple[pyo.ConcreteModel, ObjectiveData]:
+    """The relaxation as a model: a clone of the game whose only active Objective is the leader's
+    (returned with it); its constraints are the game's active constraints, its Vars the game's."""
+    clone = structure.game.clone()
+    leader = clone.find_component(structure.objective.name)
+    for obj in clone.component_data_objects(pyo.Objective, active=True):
+        if obj is not leader:
+            obj.deactivate()
+    return clone, leader
+
+
 def high_point(structure: GameStructure, time_limit: float | None = None) -> dict[str, float]:
     """The relaxation's point (leader and follower Var name -> value), or {} when Ipopt finds
     none, when the leader's objective reads follower prices (duals), which it has no value of, or
     when no Var appears in the relaxation (a constant objective, no constraints)."""
     if structure.duals:
         return {}
-    clone = structure.game.clone()
-    leader = clone.find_component(structure.objective.name)
-    for obj in clone.component_data_objects(pyo.Objective, active=True):
-        if obj is not leader:
-            obj.deactivate()
+    clone, leader = relaxation(structure)
     functions = [leader.expr]
     functions += [c.body for c in clone.component_data_objects(pyo.Constraint, active=True)]
     if all(generate_standard_repn(f, quadratic=False).is_constant() for f in functions):

@@ -6,7 +6,10 @@ used, so a method whose optional dependency is missing costs nothing until it is
 times the call and turns any exception escaping a runner into an honest ``status="error"`` Result;
 model errors (:class:`stackopt.ModelError`), unknown options (``TypeError``, checked against the
 runner's signature before it runs), bad option values (:class:`stackopt.errors.OptionError`) and
-missing solvers are raised, since they are the caller's to fix before any solver runs.
+missing solvers are raised, since they are the caller's to fix before any solver runs. A method
+that ends without a success and without a feasible point ends "infeasible" where a global solver
+proves that the game has none (its high-point relaxation's feasible set is empty:
+:mod:`stackopt.backends.infeasibility_proof`).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from contextlib import nullcontext
 from typing import Any
 
 from stackopt.blas_threads import one_blas_thread
-from stackopt.certificate import certification
+from stackopt.certificate import FEASIBILITY_TOL, certification
 from stackopt.errors import ModelError, OptionError, SolverUnavailableError, explained
 from stackopt.game import StackelbergGame
 from stackopt.game_fingerprint import fingerprint
@@ -52,6 +55,10 @@ METHODS: dict[str, str] = {
     "implicit-pg": "stackopt.backends.markov.implicit_pg:run",
     "markov-nlp": "stackopt.backends.markov.nlp:run",
 }
+
+
+#: the statuses after which ``solve`` asks whether the game has a feasible point at all
+UNDECIDED = ("error", "iteration_limit", "infeasible")
 
 
 #: the methods of the games that are not Pyomo models, by the game's type (each checks its own)
@@ -144,7 +151,32 @@ def solve(
             message=explained(exc),
             info={"traceback": traceback.format_exc()},
         )
+    _judge_infeasibility(result, game, options, start, tee)
     return _finish(result, game, method, options, start, load_solution, log)
+
+
+def _judge_infeasibility(
+    result: Result, game: Any, options: dict[str, Any], start: float, tee: bool
+) -> None:
+    """Where a method ended without a success and without a feasible point (a status in
+    UNDECIDED, and no recomputed equilibrium within the leader's constraints), decide whether the
+    game has a feasible point at all: :mod:`stackopt.backends.infeasibility_proof` makes the
+    status "infeasible" where a global solver proves the leader's and followers' constraints
+    infeasible, within the solve's time limit; a Ctrl-C during the proof makes it "interrupted"."""
+    if not isinstance(game, StackelbergGame) or result.status not in UNDECIDED:
+        return
+    if result.leader_objective is not None and result.violation is not None:
+        if result.violation <= FEASIBILITY_TOL:  # the game has a feasible point: the method's
+            return
+    limit = options.get("time_limit")
+    left = None if limit is None else limit - (time.perf_counter() - start)
+    proof = importlib.import_module("stackopt.backends.infeasibility_proof")
+    try:
+        with solver_output(tee):
+            proof.judge(result, game, left)
+    except KeyboardInterrupt:
+        result.status = "interrupted"
+        result.message += "; interrupted (Ctrl-C) while proving the game infeasible or not"
 
 
 def _finish(

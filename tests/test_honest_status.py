@@ -24,7 +24,9 @@ def test_an_initial_decision_that_violates_the_leader_constraints_is_infeasible(
 
 def test_a_gradient_run_that_takes_all_its_steps_is_judged_at_its_returned_decision():
     res = so.solve(infeasible_duopoly(), method="gradient", max_iter=3, **PAPER)
-    assert res.status == "iteration_limit" and "(the method claimed feasible)" in res.message
+    assert res.status == "infeasible"  # proven: q0 + q <= 200 < 250 (backends/infeasibility_proof)
+    assert "(the method ended iteration_limit: " in res.message
+    assert "(the method claimed feasible)" in res.message
     assert res.violation > 1e-3
     ok = so.solve(duopoly(), method="gradient", max_iter=3, **PAPER)
     assert ok.status == "feasible" and ok.violation == 0.0 and ok.message == "ran 3 steps"
