@@ -4,7 +4,9 @@ Local strategies (penalty, the default; scholtes, smoothed-fb, kanzow-schwartz, 
 Knitro when licensed) from the model's starting point, the high-point relaxation's decision (the
 followers at their equilibrium there) and random ones (:mod:`.mpec_starts`: by default the first two, and two random ones more when neither is
 certified optimal or locally optimal), keeping the best certified Result; exact strategies (bigm,
-sos1) run a global solver: HiGHS when the reformulation is linear, SCIP otherwise.
+sos1) run a global solver: HiGHS when the reformulation is linear, SCIP otherwise, given the
+followers' equilibrium at the leader's start as its incumbent where that point is feasible
+(:mod:`.exact_start`; ``Result.info["warm_start"]``).
 
 ``callback(state) -> bool`` sees every solve's history row (the strategy's parameter, status,
 objective, complementarity, Ipopt iterations, the start and the repair round); True stops the run
@@ -24,6 +26,7 @@ import pyomo.environ as pyo
 from pyomo.core.expr.visitor import replace_expressions
 
 from stackopt.backends.evaluation import honest_result
+from stackopt.backends.exact_start import place_warm_start
 from stackopt.backends.global_options import check_global_options
 from stackopt.backends.ipopt_options import checked_ipopt_options
 from stackopt.backends.mpec_problem import MPECProblem
@@ -168,7 +171,8 @@ def run(
         ``strategy=stackopt.BigM(dual_big_M=100)``.
     start : dict or None
         Leader Var name -> value of the first start (as in ``Result.leader``); the model's values
-        otherwise. The followers start from the model's values.
+        otherwise. The followers start from the model's values; an exact strategy's solver gets
+        the followers' equilibrium there as its incumbent, where it is feasible (module docstring).
     callback : callable or None
         ``callback(state) -> bool`` after every solve, ``state`` its history row; True stops the
         run (module docstring).
@@ -321,7 +325,14 @@ def _multistart(strat, solver, game, cuts, plan: StartPlan, deadline, solver_opt
         if start > 0 and out_of_time(deadline, problem):
             break  # the relaxation's point came too late for a solve from it
         problem.iterations_left = plan.budget(start, first_iterations)
+        warm = (
+            place_warm_start(problem, strat, plan.game, plan.evaluator, deadline)
+            if strat.exact
+            else None
+        )
         found = _solve_start(strat, problem, chosen, solver_options, deadline)
+        if warm is not None:
+            found.info["warm_start"] = warm.info()
         if spent(problem):
             found.run.message += f"; {CAPPED}"
         kinds.append(kind)

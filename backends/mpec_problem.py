@@ -74,6 +74,9 @@ class MPECProblem:
         #: what the strategy derived for this problem in ``apply`` and reads in ``solve`` (bigm's
         #: M values), kept here rather than on the strategy, which callers may share
         self.derived: Any = None
+        #: the model's values are a feasible point of the reformulation, handed to a global solver
+        #: as its incumbent (set by the MPEC runner for the exact strategies: exact_start.py)
+        self.warm_start = False
 
     @property
     def block(self) -> pyo.Block:

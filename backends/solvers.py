@@ -22,7 +22,7 @@ from pyomo.mpec import Complementarity
 from pyomo.opt import TerminationCondition as TC
 
 from stackopt.backends.ipopt_deadline import WallClock
-from stackopt.backends.scip_output import scip_releasing_the_gil
+from stackopt.backends.scip_output import scip_releasing_the_gil, scip_with_incumbent
 from stackopt.backends.solver_interrupt import interruptible
 from stackopt.errors import SolverUnavailableError, explained
 from stackopt.solver_output import showing
@@ -153,7 +153,7 @@ FEASIBILITY_OBJECTIVE = "stackopt_feasibility"
 
 
 def _infeasible_or_unbounded(
-    model: pyo.Block, solver: str, options: dict, time_limit: float | None
+    model: pyo.Block, solver: str, options: dict, time_limit: float | None, warm_start: bool
 ) -> SolverRun:
     """Which of the two a solver's "infeasible or unbounded" was (HiGHS' presolve often cannot
     tell): the same model with a zero objective is solved once more; a feasible point means that
@@ -166,7 +166,7 @@ def _infeasible_or_unbounded(
         obj.deactivate()
     model.add_component(FEASIBILITY_OBJECTIVE, pyo.Objective(expr=0.0))
     try:
-        run = run_solver(model, solver, options, time_limit)
+        run = run_solver(model, solver, options, time_limit, warm_start)
     finally:
         model.del_component(FEASIBILITY_OBJECTIVE)
         for obj in objectives:
@@ -207,13 +207,20 @@ def no_suffix_import(model: pyo.Block) -> Iterator[None]:
 
 
 def run_solver(
-    model: pyo.Block, solver: str, options: dict | None = None, time_limit: float | None = None
+    model: pyo.Block,
+    solver: str,
+    options: dict | None = None,
+    time_limit: float | None = None,
+    warm_start: bool = False,
 ) -> SolverRun:
     """Solve ``model`` with ``solver``; load the solution when there is one; map the status.
 
     A model that still holds an active Complementarity is refused. ``time_limit`` is the time left
     in seconds (Ipopt's ``max_cpu_time``, SCIP's ``limits/time``, HiGHS' ``time_limit``). The solver prints its own log when the running solve asked for it
-    (``so.solve(..., tee=True)``, :mod:`stackopt.solver_output`).
+    (``so.solve(..., tee=True)``, :mod:`stackopt.solver_output`). With ``warm_start`` a global
+    solver gets the model's values as its incumbent: HiGHS and Gurobi by Pyomo's ``warmstart``,
+    SCIP as a complete solution (:func:`.scip_output.scip_with_incumbent`; the message says
+    where SCIP's own check refused it). Ipopt starts from the model's values anyway.
     """
     refuse_complementarity(model, solver)
     opts = dict(options or {})
@@ -250,8 +257,11 @@ def run_solver(
         opts.setdefault("display/verblevel", 4 if tee else 0)
         if time_limit is not None:
             opts["limits/time"] = max(0.01, float(time_limit))
-    solver_obj = pyo.SolverFactory(name)
+    scip_start = warm_start and solver == "scip"
+    solver_obj = scip_with_incumbent() if scip_start else pyo.SolverFactory(name)
     kwargs = {"load_solutions": False, "options": opts, "tee": tee}
+    if warm_start and not scip_start:
+        kwargs["warmstart"] = True
     releasing = scip_releasing_the_gil() if solver == "scip" else contextlib.nullcontext()
     if time_limit is not None:
         kwargs["timelimit"] = float(time_limit)
@@ -263,7 +273,7 @@ def run_solver(
         return SolverRun("error", f"{solver}: {type(exc).__name__}: {exc}", False)
     tc = res.solver.termination_condition
     if tc == TC.infeasibleOrUnbounded:
-        return _infeasible_or_unbounded(model, solver, opts, time_limit)
+        return _infeasible_or_unbounded(model, solver, opts, time_limit, warm_start)
     status = _STATUS.get(tc, "error")
     has = len(res.solution) > 0 if hasattr(res, "solution") else False
     if status in ("optimal", "feasible", *STOPPED) and has:
@@ -275,4 +285,6 @@ def run_solver(
     message = f"{solver}: {_WORDS.get(tc, str(tc))}"
     if status in STOPPED and not has:
         message += " before it found a feasible point"
+    if scip_start and not solver_obj.start_accepted:
+        message += "; SCIP's own check refused the warm start"
     return SolverRun(status, message, has, unbounded=tc == TC.unbounded)

@@ -85,7 +85,8 @@ def solve_once(
     ``time.perf_counter()`` instant). Ipopt solves the NLP compiled once per problem, in memory and
     warm-started from its last multipliers
     (:class:`stackopt.backends.compiled_nlp.CompiledNLP`), within the start's
-    ``problem.iterations_left`` (its ``max_iter``); other solvers get the model."""
+    ``problem.iterations_left`` (its ``max_iter``); other solvers get the model, and its values
+    as their incumbent where ``problem.warm_start`` says they are feasible."""
     if solver == "ipopt":
         if problem.compiled is None:
             parameter = getattr(problem.block, "parameter", None)
@@ -102,7 +103,7 @@ def solve_once(
             problem.iterations_left = left - run.iterations
         return run
     left = None if deadline is None else max(0.0, deadline - time.perf_counter())
-    return run_solver(problem.model, solver, options, left)
+    return run_solver(problem.model, solver, options, left, problem.warm_start)
 
 
 def out_of_time(deadline: float | None, problem: MPECProblem | None = None) -> bool:

@@ -133,6 +133,14 @@ class BigM(ExactStrategy):
             idx, rule=lambda _, j: pairs[j].slack <= ms[j][1].value * (1 - b.z[j])
         )
 
+    def complete_start(self, problem: MPECProblem) -> None:
+        """z_j = 1 where the pair's slack is its zero side (s_j < lam_j), 0 where the multiplier
+        is."""
+        for j, p in enumerate(problem.pairs):
+            lam, slack = pyo.value(p.lam, exception=False), pyo.value(p.slack, exception=False)
+            if lam is not None and slack is not None:
+                problem.block.z[j].set_value(1 if slack < lam else 0)
+
     def solve(
         self, problem: MPECProblem, solver: str, options: dict, deadline: float | None
     ) -> StrategyOutcome:

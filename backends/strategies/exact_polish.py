@@ -41,6 +41,11 @@ class ExactStrategy(Strategy):
 
     exact: ClassVar[bool] = True
 
+    def complete_start(self, problem: MPECProblem) -> None:
+        """Set the strategy's own Vars that no expression defines (``problem.defined``) from the
+        values of the MPEC's Vars, for a warm start (:mod:`stackopt.backends.exact_start`); none
+        by default."""
+
     def solve(
         self, problem: MPECProblem, solver: str, options: dict, deadline: float | None
     ) -> StrategyOutcome:

@@ -27,4 +27,5 @@ class SOS1(ExactStrategy):
         idx = range(len(pairs))
         b.s = pyo.Var(idx, bounds=(0, None))
         b.s_def = pyo.Constraint(idx, rule=lambda _, j: b.s[j] == pairs[j].slack)
+        problem.defined += [(b.s[j], pairs[j].slack) for j in idx]
         b.sos = pyo.SOSConstraint(idx, rule=lambda _, j: [pairs[j].lam, b.s[j]], sos=1)
