@@ -132,3 +132,17 @@ def toll_grid(k: int = 3, seed: int = 0) -> so.StackelbergGame:
     )
     g.revenue = pyo.Objective(expr=sum(g.t[a] * g.F.x[a] for a in tolled), sense=pyo.maximize)
     return g
+
+
+def floor_game() -> so.StackelbergGame:
+    """The follower min (y - 5)^2 s.t. y >= x pays 2 (x - 5) for each unit of the floor x above 5
+    (its multiplier 2 (y - 5), unique at every point); the leader, max price - (x - 5)^2 / 4,
+    takes x = 9 and 8 - 4 = 4."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, 10), initialize=1.0)
+    g.F = so.Follower()
+    g.F.y = pyo.Var()
+    g.F.cost = pyo.Objective(expr=(g.F.y - 5) ** 2)
+    g.F.floor = pyo.Constraint(expr=g.F.y >= g.x)
+    g.value = pyo.Objective(expr=so.dual(g.F.floor) - (g.x - 5) ** 2 / 4, sense=pyo.maximize)
+    return g

@@ -4,6 +4,7 @@ import pyomo.environ as pyo
 import pytest
 
 import stackopt as so
+from tests.games import floor_game
 
 
 def strategic_generator(bid0: float = 50.0) -> so.StackelbergGame:
@@ -83,14 +84,7 @@ def test_a_floor_set_by_the_leader_is_priced_as_a_floor():
     """The follower min (y - 5)^2 s.t. y >= x pays 2 (x - 5) for each unit of the floor x above 5;
     the leader, max price - (x - 5)^2 / 4, takes x = 9 and 8 - 4 = 4 (it stopped at x = 5, value
     0, under the flipped sign, sos1 claiming optimal)."""
-    g = so.StackelbergGame()
-    g.x = pyo.Var(bounds=(0, 10), initialize=1.0)
-    g.F = so.Follower()
-    g.F.y = pyo.Var()
-    g.F.cost = pyo.Objective(expr=(g.F.y - 5) ** 2)
-    g.F.floor = pyo.Constraint(expr=g.F.y >= g.x)
-    g.value = pyo.Objective(expr=so.dual(g.F.floor) - (g.x - 5) ** 2 / 4, sense=pyo.maximize)
-    res = so.solve(g, method="mpec", strategy="sos1")
+    res = so.solve(floor_game(), method="mpec", strategy="sos1")
     assert res.status == "optimal", res.message
     assert res.leader["x"] == pytest.approx(9.0, abs=1e-6)
     assert res.leader_objective == pytest.approx(4.0, abs=1e-6)

@@ -29,7 +29,7 @@ from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.backends.strategies import big_m_bounds
 from stackopt.backends.strategies.base import StrategyOutcome, log, solve_once
 from stackopt.backends.strategies.big_m_bounds import Bound
-from stackopt.backends.strategies.exact_polish import ExactStrategy
+from stackopt.backends.strategies.exact_polish import ExactStrategy, price_caveat
 from stackopt.errors import ModelError, OptionError
 from stackopt.option_values import POSITIVE
 
@@ -170,6 +170,7 @@ class BigM(ExactStrategy):
                 "is global only within them, and a given M that is not active does not prove it "
                 "valid (Pineda and Morales 2019); leave them out to have them derived"
             )
+        caveat = caveat or price_caveat(problem)
         bound = problem.objective_value() if run.has_solution else None
         run, polished, own = self.polish_point(problem, run, deadline, history)
         info = {"big_m": self._table(problem), "big_m_active": held, **polished}

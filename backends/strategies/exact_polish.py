@@ -17,6 +17,9 @@ not certified optimal: Ipopt's interior point can step past a tie of the followe
 its tolerance (a toll T = 2 + 4e-8 where the traffic is indifferent at T = 2), where the
 recomputed response is another, worse for the leader. Discrete Vars make the TNLP no NLP: a
 model with any is not polished, and the certificate judges the solver's point as it is.
+
+Where the leader uses prices that may grow without bound (:mod:`.price_rays`), the solver's
+"optimal" carries a caveat: it proves no global optimum.
 """
 
 from __future__ import annotations
@@ -30,9 +33,24 @@ from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.backends.solvers import SolverRun, available
 from stackopt.backends.strategies.base import Strategy, StrategyOutcome, solve_once
 from stackopt.backends.strategies.polish import polish
+from stackopt.backends.strategies.price_rays import unbounded_prices
 
 #: the solver statuses whose point is polished (a point cut by a limit is judged as it is)
 POLISHED = ("optimal", "feasible")
+
+
+def price_caveat(problem: MPECProblem) -> str:
+    """Why the global solver's optimum proves nothing where a price the leader uses may grow
+    without bound (:func:`.price_rays.unbounded_prices`); "" otherwise."""
+    names = unbounded_prices(problem.kkt)
+    if not names:
+        return ""
+    return (
+        f"the prices of {', '.join(names)} that the leader uses may grow without bound where the "
+        "followers' multipliers are not unique (their multiplier set has a recession direction "
+        "along them): the optimistic problem may be unbounded, and the global solver's optimum "
+        "proves none"
+    )
 
 
 class ExactStrategy(Strategy):
@@ -54,7 +72,8 @@ class ExactStrategy(Strategy):
         history = [self._row(problem, run)]
         bound = problem.objective_value() if run.has_solution else None
         run, info, own = self.polish_point(problem, run, deadline, history)
-        return StrategyOutcome(run, history, info, bound=bound, unpolished=own)
+        caveat = price_caveat(problem)
+        return StrategyOutcome(run, history, info, caveat, bound=bound, unpolished=own)
 
     def polish_point(
         self, problem: MPECProblem, run: SolverRun, deadline: float | None, history: list[dict]
