@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 import pyomo.environ as pyo
 
 from stackopt.backends.evaluation import recompute_equilibrium
-from stackopt.backends.lifted_expressions import LIFTED_BLOCK
 from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
@@ -101,28 +100,8 @@ def _at_equilibrium(
     if not eq.converged:
         return f"no equilibrium at the leader's start: {eq.message}"
     problem.set_values(dict(zip(evaluator.z_names, map(float, eq.z))))
-    _evaluate_lifted(problem.model)
     problem.evaluate_defined()
     return ""
-
-
-def _evaluate_lifted(model: pyo.Block) -> None:
-    """Set each lifted expression's Var y_e to e (:mod:`.lifted_expressions`), in passes until
-    none changes (an expression may read another's Var)."""
-    block = model.component(LIFTED_BLOCK)
-    if block is None:
-        return
-    rows = list(block.definition.values())
-    for _ in range(len(rows) + 1):
-        changed = False
-        for row in rows:
-            y, e = row.expr.args
-            value = pyo.value(e, exception=False)
-            if value is not None and value != y.value:
-                y.set_value(value, skip_validation=True)
-                changed = True
-        if not changed:
-            return
 
 
 def _beyond(value: float, lower: float | None, upper: float | None) -> float:

@@ -36,3 +36,23 @@ def lift_named_expressions(model: pyo.Block) -> None:
     for k, e in enumerate(named):
         e.set_value(block.y[k])
     block.definition = pyo.Constraint(range(len(named)), rule=lambda b, k: b.y[k] == definitions[k])
+
+
+def evaluate_lifted(model: pyo.Block) -> None:
+    """Set each lifted Var y_e of ``model`` to e at the current values (a new start), in passes
+    until none changes (an expression may read another's Var); where e is undefined, y_e keeps
+    its value."""
+    block = model.component(LIFTED_BLOCK)
+    if block is None:
+        return
+    rows = list(block.definition.values())
+    for _ in range(len(rows) + 1):
+        changed = False
+        for row in rows:
+            y, e = row.expr.args
+            value = pyo.value(e, exception=False)
+            if value is not None and value != y.value:
+                y.set_value(value, skip_validation=True)
+                changed = True
+        if not changed:
+            return

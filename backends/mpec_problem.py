@@ -21,7 +21,7 @@ import pyomo.environ as pyo
 from pyomo.core.base.var import VarData
 from pyomo.repn import generate_standard_repn
 
-from stackopt.backends.lifted_expressions import lift_named_expressions
+from stackopt.backends.lifted_expressions import evaluate_lifted, lift_named_expressions
 from stackopt.game import StackelbergGame
 from stackopt.kkt_transformation import replace_followers
 
@@ -162,8 +162,10 @@ class MPECProblem:
         return out
 
     def evaluate_defined(self) -> None:
-        """Set each defined auxiliary Var v (v = e) to e at the current values, so that a new
-        start satisfies the definitions (where e is undefined, v keeps its value)."""
+        """Set each lifted expression's Var and each defined auxiliary Var v (v = e) to e at the
+        current values, so that a new start satisfies the definitions (where e is undefined, v
+        keeps its value)."""
+        evaluate_lifted(self.model)
         for v, e in self.defined:
             value = pyo.value(e, exception=False)
             if value is not None:

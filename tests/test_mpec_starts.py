@@ -3,9 +3,13 @@ random ones; the default's rule, the best certified Result kept, one compiled NL
 
 from __future__ import annotations
 
+import numpy as np
+import pyomo.environ as pyo
 import pytest
 
 import stackopt as so
+from stackopt.backends.lifted_expressions import LIFTED_BLOCK
+from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.models.benchmarks import problems
 
 BY_NAME = {p.name: p for p in problems()}
@@ -175,3 +179,16 @@ def test_the_relaxations_start_has_the_followers_at_their_equilibrium():
     z, pi = evaluator.values_of(start)
     assert evaluator.evaluate(z, pi, derivatives=False).norm <= 1e-8
     assert (relaxation["L.y"], start["L.y"]) == pytest.approx((8.0, 12.0), abs=1e-6)
+
+
+def test_a_new_start_satisfies_the_lifted_expressions_definitions():
+    """The security game's named Expressions are Vars of the MPEC (lifted_expressions): a new
+    start sets them to their expressions at the start's values, not to the last solution's."""
+    problem = MPECProblem(so.models.security_game(defenders=2, targets=6, patrol=4, resources=2))
+    rows = [row.expr.args for row in problem.model.component(LIFTED_BLOCK).definition.values()]
+    rng = np.random.default_rng(0)
+    for v in problem.structure.leader_vars + problem.structure.follower_vars:
+        v.set_value(float(rng.uniform(0, 1)))
+    assert max(abs(pyo.value(y) - pyo.value(e)) for y, e in rows) > 1e-3
+    problem.evaluate_defined()
+    assert max(abs(pyo.value(y) - pyo.value(e)) for y, e in rows) < 1e-12
