@@ -253,10 +253,9 @@ def _without_implied(
         return equalities, []
     by_follower: dict[int, list[tuple[int, Any]]] = {}
     for j, row in enumerate(equalities):
-        if len(row.binds) == 1:
-            repn = generate_standard_repn(row.expr, quadratic=False)
-            if repn.is_linear():
-                by_follower.setdefault(row.binds[0], []).append((j, repn))
+        repn = generate_standard_repn(row.expr, quadratic=False)
+        if repn.is_linear():
+            by_follower.setdefault(row.binds[0], []).append((j, repn))
     implied: set[int] = set()
     for rows in by_follower.values():
         columns: dict[int, int] = {}
@@ -306,6 +305,8 @@ def compile_kkt(structure: GameStructure, name: str = KKT_BLOCK) -> KKTSystem:
         ineq, eq = _follower_rows(part, i, follower)
         inequalities += ineq
         equalities += eq
+    # a follower's own rows only: a shared constraint's row is every bound follower's
+    equalities, implied = _without_implied(equalities, structure)
     for shared in structure.shared:
         c = shared.constraint
         if shared.variational:
@@ -318,7 +319,6 @@ def compile_kkt(structure: GameStructure, name: str = KKT_BLOCK) -> KKTSystem:
             inequalities += ineq
             equalities += eq
 
-    equalities, implied = _without_implied(equalities, structure)
     for dropped in implied:
         game.find_component(dropped.constraint).deactivate()
     block = pyo.Block()

@@ -72,3 +72,52 @@ def test_a_game_with_an_implied_row_solves_to_the_closed_form():
     y = res.followers["F"]["y"]
     assert y == pytest.approx(0.125, abs=1e-6)
     assert res.duals["F.split"] + 2 * res.duals["F.again"] == pytest.approx(2 * y, abs=1e-6)
+
+
+@pytest.mark.parametrize("variational", [True, False])
+def test_a_shared_equality_is_no_follower_s_own_row(variational):
+    """x1 + x2 = 10 is shared by two followers, and follower 1 states x1 - x2 = 2u as its own
+    row and again doubled: only its own doubled row is implied; the shared row (or its copy in
+    each follower's problem) stays. Variational: eliminating the shared row's one multiplier
+    from the stationarity gives x1 + y - x2 = 3, so the leader's x2 = 4 is at x1 = 6, y = 1,
+    u = (x1 - y) / 2 = 2.5."""
+    g = so.StackelbergGame()
+    g.u = pyo.Var(bounds=(0, 5), initialize=1)
+    g.F1, g.F2 = so.Follower(), so.Follower()
+    g.F1.x = pyo.Var(bounds=(0, 10), initialize=5)
+    g.F2.x = pyo.Var(bounds=(0, 10), initialize=5)
+    g.F1.y = pyo.Var(bounds=(-20, 20), initialize=0)
+    g.F1.gap = pyo.Constraint(expr=g.F1.x - g.F1.y == 2 * g.u)
+    g.F1.twice = pyo.Constraint(expr=2 * g.F1.x - 2 * g.F1.y == 4 * g.u)
+    g.F1.cost = pyo.Objective(expr=(g.F1.x - 6) ** 2 + g.F1.y**2)
+    g.F2.cost = pyo.Objective(expr=(g.F2.x - 3) ** 2)
+    g.split = so.SharedConstraint(expr=g.F1.x + g.F2.x == 10, variational=variational)
+    g.o = pyo.Objective(expr=(g.F2.x - 4) ** 2)
+    kkt = kkt_of(g)
+    assert [r.constraint for r in kkt.implied] == ["F1.twice"]
+    assert any(r.constraint.startswith("split") for r in kkt.equalities)
+    if variational:  # (each copy pins one follower's Var to the other's: a continuum of GNE)
+        res = so.solve(g, method="mpec")
+        assert res.status == "locally_optimal", res.message
+        assert res.followers["F2"]["x"] == pytest.approx(4.0, abs=1e-6)
+        assert res.leader["u"] == pytest.approx(2.5, abs=1e-6)
+
+
+def test_a_shared_row_that_repeats_an_own_row_stays():
+    """A non-variational shared row on follower 1's Var alone (x1 = u), which follower 1 also
+    states as its own (2 x1 = 2 u): its copy in follower 1's problem is not follower 1's to drop
+    (it was dropped, and the solve ended in an AttributeError)."""
+    g = so.StackelbergGame()
+    g.u = pyo.Var(bounds=(0, 5), initialize=1)
+    g.F1, g.F2 = so.Follower(), so.Follower()
+    g.F1.x = pyo.Var(bounds=(0, 10), initialize=5)
+    g.F2.x = pyo.Var(bounds=(0, 10), initialize=5)
+    g.F1.pin = pyo.Constraint(expr=2 * g.F1.x == 2 * g.u)
+    g.F1.cost = pyo.Objective(expr=(g.F1.x - 6) ** 2)
+    g.F2.cost = pyo.Objective(expr=(g.F2.x - 3) ** 2)
+    g.lone = so.SharedConstraint(expr=g.F1.x == g.u, variational=False)
+    g.o = pyo.Objective(expr=(g.F1.x - 4) ** 2)
+    assert kkt_of(g).implied == []
+    res = so.solve(g, method="mpec")
+    assert res.status == "locally_optimal", res.message
+    assert res.leader["u"] == pytest.approx(4.0, abs=1e-6)
