@@ -319,8 +319,9 @@ def compile_kkt(structure: GameStructure, name: str = KKT_BLOCK) -> KKTSystem:
             inequalities += ineq
             equalities += eq
 
+    own = {c.name: c for part in structure.followers for c in part.constraints}
     for dropped in implied:
-        game.find_component(dropped.constraint).deactivate()
+        own[dropped.constraint].deactivate()
     block = pyo.Block()
     game.add_component(name, block)
     block.lam = pyo.Var(range(len(inequalities)), bounds=(0, None), initialize=0.0)
