@@ -119,8 +119,10 @@ def check_equilibrium(
     """Each follower's feasibility and Nash gap at the equilibrium ``eq`` for ``pi``.
 
     Without ``gaps`` (``certify=False``, or a claim that is no success) only the size of the
-    multipliers is checked."""
-    multipliers = eq.z[evaluator.n_x :]
+    multipliers is checked: of those ``Result.duals`` reports (:func:`reported_multipliers`, the
+    least-norm ones where they are not unique), not of those the method happened to end at, which
+    may be valid and huge where the followers' active constraints are dependent."""
+    multipliers = reported_multipliers(evaluator, eq.z, pi)[evaluator.n_x :]
     largest = float(np.abs(multipliers).max(initial=0.0))
     check = EquilibriumCheck(True, None, residual=eq.residual, max_multiplier=largest)
     if gaps is None:
@@ -270,8 +272,8 @@ def _better(
     return (candidate, own_check, own.leader_cost) if own_check.holds else None
 
 
-def reported_duals(evaluator: KKTEvaluator, z: np.ndarray, pi: np.ndarray) -> dict[str, float]:
-    """The follower constraints' prices ``Result.duals`` reports at the equilibrium z for pi.
+def reported_multipliers(evaluator: KKTEvaluator, z: np.ndarray, pi: np.ndarray) -> np.ndarray:
+    """z with the follower multipliers ``Result.duals`` reports at the equilibrium z for pi.
 
     Where the followers' multipliers are not unique (more constraints active than stationarity
     needs), the least-norm ones (:func:`.oracles.multipliers.least_norm_multipliers`), whichever
@@ -281,9 +283,9 @@ def reported_duals(evaluator: KKTEvaluator, z: np.ndarray, pi: np.ndarray) -> di
     leader's functions use ``stackopt.dual``, the prices are part of the leader's decision and
     stay those of z, which the certificate judged (the best for the leader, :func:`_optimistic`).
     """
-    if not evaluator.kkt.structure.duals:
-        z = least_norm_multipliers(evaluator, z, pi, EQUILIBRIUM_TOL)
-    return evaluator.kkt.duals(z)
+    if evaluator.kkt.structure.duals:
+        return z
+    return least_norm_multipliers(evaluator, z, pi, EQUILIBRIUM_TOL)
 
 
 def local_search_warning(local: list[FollowerCheck]) -> str:
@@ -434,7 +436,7 @@ def honest_result(
         violation=violation,
         leader=leader,
         followers=followers,
-        duals=reported_duals(evaluator, eq.z, pi),
+        duals=evaluator.kkt.duals(reported_multipliers(evaluator, eq.z, pi)),
         history=history,
         message=message,
         info=info,
