@@ -13,10 +13,16 @@ decides the status. When a follower can improve by deviating, the evaluation mov
 response and recomputes the equilibrium from there (at most ``MAX_REPAIRS`` times), so that the
 leader's decision is judged at a true equilibrium. ``so.solve(..., certify=False)`` skips the
 best-response solves and the stationarity LPs (the status is then at most "feasible").
+
+The logger ``stackopt.certificate`` has one INFO line per phase, with its seconds: the equilibrium
+recomputed, the Nash gaps (the followers grouped by how their best responses were computed, exact
+or lower bounds), each repair round, the leader's stationarity, and the status derived; DEBUG adds
+each follower's gap.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -63,6 +69,8 @@ MAX_MULTIPLIER = 1e10
 UNBOUNDED = 1e10
 
 __all__ = ["FEASIBILITY_TOL", "honest_result", "recompute_equilibrium"]
+
+log = logging.getLogger("stackopt.certificate")
 
 
 def recompute_equilibrium(
@@ -181,19 +189,36 @@ def _repair(
     tolerance or MAX_REPAIRS rounds have run."""
     index = {name: k for k, name in enumerate(evaluator.z_names[: evaluator.n_x])}
     for round_ in range(1, MAX_REPAIRS + 1):
-        movers = [(f.gap or 0.0, f.deviation) for f in check.followers if f.deviation]
+        movers = [f for f in check.followers if f.deviation]
         if check.holds or not movers:
             break
         # one at a time: Gauss-Seidel best responses
-        _, deviation = max(movers, key=lambda mover: mover[0])
+        mover = max(movers, key=lambda f: f.gap or 0.0)
         x = eq.z[: evaluator.n_x].copy()
-        for name, value in deviation.items():
+        for name, value in (mover.deviation or {}).items():
             x[index[name]] = value
+        started = time.perf_counter()
         z = with_multipliers(evaluator, x, pi, EQUILIBRIUM_TOL)
         moved = recompute_equilibrium(game, evaluator, pi, z)
         if not moved.converged:
+            log.info(
+                "certificate: repair round %d: no equilibrium from %s's better response "
+                "(KKT residual %.1e)",
+                round_,
+                mover.name,
+                moved.residual,
+            )
             break
         moved_check = check_equilibrium(evaluator, gaps, moved, pi)
+        log.info(
+            "certificate: repair round %d: %s moved to its better response, equilibrium "
+            "recomputed in %.2f s, largest Nash gap %s%s",
+            round_,
+            mover.name,
+            time.perf_counter() - started,
+            _number(moved_check.gap),
+            "" if moved_check.holds else f"; {moved_check.message}",
+        )
         moved_check.repairs = round_
         moved_check.deviations = check.deviations + moved_check.deviations
         eq, check = moved, moved_check
@@ -221,6 +246,7 @@ def _optimistic(
     within the gap's tolerance, while the leader gains O(d) (tikhonov-zo's regularized response
     q = 50 / (2 + eps) on the duopoly: 1250.48 against the Stackelberg value 1250)."""
     n_x = evaluator.n_x
+    started, recomputed_eq = time.perf_counter(), eq
     candidates = []
     if not np.allclose(z0[:n_x], eq.z[:n_x], rtol=1e-9, atol=1e-9):
         candidates.append((z0[:n_x], "the method's own follower point"))
@@ -237,6 +263,11 @@ def _optimistic(
         found = _better(evaluator, gaps, best_prices, eq.z[:n_x], pi, recomputed, PRICES)
         if found is not None:
             eq, check, recomputed = found
+    seconds = time.perf_counter() - started
+    if eq is recomputed_eq:
+        log.debug("certificate: no other response better for the leader (%.2f s)", seconds)
+    else:
+        log.info("certificate: judged at %s, better for the leader (%.2f s)", eq.oracle, seconds)
     return eq, check
 
 
@@ -301,6 +332,48 @@ def local_search_warning(local: list[FollowerCheck]) -> str:
     )
 
 
+def _number(value: float | None) -> str:
+    """A gap for the log: two significant digits, or "none" where it was not computed."""
+    return "none" if value is None else f"{value:.2g}"
+
+
+#: the follower names a log line lists for one way of computing best responses
+LOGGED_NAMES = 4
+
+
+def _log_gaps(check: EquilibriumCheck, seconds: float) -> None:
+    """One INFO line for the Nash gaps of ``check`` (the followers grouped by how their best
+    responses were computed, and whether the gaps are exact or lower bounds), one DEBUG line per
+    follower; nothing where no gap was computed (``certify=False``, a claim that is no success)."""
+    if not check.followers:
+        return
+    groups: dict[str, list[str]] = {}
+    for f in check.followers:
+        log.debug(
+            "certificate: %s: Nash gap %s by %s (%s), second order %s%s",
+            f.name,
+            _number(f.gap),
+            f.method or "nothing",
+            "exact" if f.exact else "lower bound",
+            _number(f.second_order),
+            f"; {f.message}" if f.message else "",
+        )
+        how = f"{f.method or 'no best response'} ({'exact' if f.exact else 'lower bound'})"
+        groups.setdefault(how, []).append(f.name)
+    parts = []
+    for how, names in groups.items():
+        more = len(names) - LOGGED_NAMES
+        listed = ", ".join(names[:LOGGED_NAMES]) + (f" and {more} more" if more > 0 else "")
+        parts.append(f"{listed} by {how}")
+    log.info(
+        "certificate: Nash gaps in %.2f s, largest %s: %s%s",
+        seconds,
+        _number(check.gap),
+        "; ".join(parts),
+        "" if check.holds else f"; {check.message}",
+    )
+
+
 def _joined(message: str, why: str) -> str:
     """``why`` added to a method's ``message``."""
     return f"{message}; {why}" if message else why
@@ -359,11 +432,19 @@ def honest_result(
         )
 
     # a time-limited run's equilibrium is bounded in time too (an unconverged one is no objective)
+    recomputing = time.perf_counter()
     try:
         eq = recompute_equilibrium(game, evaluator, pi, z0, deadline=evaluation_deadline(status))
     except KeyboardInterrupt:  # the decision is kept, unjudged
         why = "interrupted (Ctrl-C) while the equilibrium at the returned decision was recomputed"
         return unjudged("interrupted", why)
+    log.info(
+        "certificate: %s by %s in %.2f s (KKT residual %.1e)",
+        "equilibrium recomputed" if eq.converged else "no equilibrium recomputed",
+        eq.oracle,
+        time.perf_counter() - recomputing,
+        eq.residual,
+    )
     if not eq.converged:
         info.update(equilibrium_residual=eq.residual, equilibrium_oracle=eq.oracle)
         return unjudged(
@@ -376,6 +457,7 @@ def honest_result(
     gaps = NashGap(evaluator.kkt.structure, certificate_budget()) if full else None
     try:
         check = check_equilibrium(evaluator, gaps, eq, pi)
+        _log_gaps(check, time.perf_counter() - started)
         if gaps is not None and not check.holds:
             eq, check = _repair(game, evaluator, gaps, eq, pi, check)
             if check.repairs:
@@ -417,13 +499,30 @@ def honest_result(
         evidence=dict(evidence or {}),
     )
     if gaps is not None and check.holds and status in ("optimal", "locally_optimal"):
+        phase = time.perf_counter()
         try:
             certificate.stationarity = leader_stationarity(evaluator, eq.z, pi)
         except KeyboardInterrupt:
             certificate.checked, status = False, "interrupted"
             message = _joined(message, "interrupted (Ctrl-C) while certifying")
+        else:
+            stationarity = certificate.stationarity
+            log.info(
+                "certificate: leader stationarity %s (%s) in %.2f s",
+                stationarity.kind,
+                "holds" if stationarity.holds else "does not hold",
+                time.perf_counter() - phase,
+            )
     certificate.seconds = time.perf_counter() - started
     status, why = derive_status(status, certificate, if_violated)
+    log.info(
+        "certificate: %s (claimed %s) at leader objective %.8g, violation %.1e; %.2f s",
+        status,
+        claim,
+        objective,
+        violation,
+        certificate.seconds,
+    )
     if why:
         message = _joined(message, why)
     local = [f for f in check.followers if not f.exact]

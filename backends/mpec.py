@@ -11,7 +11,10 @@ followers' equilibrium at the leader's start as its incumbent where that point i
 ``callback(state) -> bool`` sees every solve's history row (the strategy's parameter, status,
 objective, complementarity, Ipopt iterations, the start and the repair round); True stops the run
 before its next solve (continuation step, start or repair round). A continuation cut short is
-judged at its best point so far with status "iteration_limit".
+judged at its best point so far with status "iteration_limit". Each start's end (start k of the
+n planned, its kind, status, objective, the solver's iterations and seconds) and each repair round
+are logged at INFO on ``stackopt.mpec``; the certificate logs its phases on
+``stackopt.certificate`` (:mod:`.evaluation`).
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from stackopt.backends.strategies.base import (
     OutOfTime,
     StrategyOutcome,
     Watch,
+    log,
     out_of_time,
     spent,
 )
@@ -221,6 +225,14 @@ def run(
     best_result: Result | None = None
     for round_ in range(rounds + 1):
         watch.context = {"repair": round_} if rounds else {}
+        if cuts:
+            log.info(
+                "mpec: repair round %d of %d: the MPEC again with %d deviation cut(s) (%s)",
+                round_,
+                rounds,
+                len(cuts),
+                ", ".join(sorted({name for name, _ in cuts})),
+            )
         judge = _Judge(judged, evaluator, strat, watch, round_)
         result, rows = _multistart(
             strat, solver, game, cuts, plan, deadline, solver_options, watch, judge
@@ -315,6 +327,7 @@ def _multistart(strat, solver, game, cuts, plan: StartPlan, deadline, solver_opt
         if start > 0 and out_of_time(deadline, problem):
             break
         watch.context["start"] = start
+        started = time.perf_counter()
         try:
             kind = plan.place(problem, start, snapshot, deadline)
         except KeyboardInterrupt:  # while a later start was placed: the finished ones are kept
@@ -335,6 +348,7 @@ def _multistart(strat, solver, game, cuts, plan: StartPlan, deadline, solver_opt
             found.info["warm_start"] = warm.info()
         if spent(problem):
             found.run.message += f"; {CAPPED}"
+        _log_start(start, starts, kind, found, time.perf_counter() - started)
         kinds.append(kind)
         history += [{"start": start, **row} for row in found.history]
         candidates.append((_raw_rank(problem, found), found))
@@ -359,6 +373,23 @@ def _multistart(strat, solver, game, cuts, plan: StartPlan, deadline, solver_opt
             for k, ((_, f), kind) in enumerate(zip(candidates, kinds))
         ]
     return best, history
+
+
+def _log_start(start: int, starts: int, kind: str, found: _Found, seconds: float) -> None:
+    """The INFO line of a finished start: its number of those planned, kind, solver status,
+    MPEC objective, the solver's iterations and seconds (placing the start included)."""
+    iterations = sum(row.get("iterations") or 0 for row in found.history)
+    log.info(
+        "mpec: start %d of %d (%s): %s, objective %s, %d %s iterations, %.2f s",
+        start + 1,
+        starts,
+        kind,
+        found.run.status,
+        "none" if found.reported is None else f"{found.reported:.8g}",
+        iterations,
+        found.solver,
+        seconds,
+    )
 
 
 def _solve_start(strat, problem, chosen, solver_options, deadline) -> _Found:

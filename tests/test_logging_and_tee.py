@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 
@@ -70,3 +71,63 @@ def test_an_evaluation_error_in_ipopt_is_its_status_not_a_logged_traceback(caplo
     assert run.status == "error" and "PyNumeroEvaluationError" in run.message
     out, err = capfd.readouterr()
     assert "Traceback" not in out + err + caplog.text
+
+
+def _messages(caplog, logger: str, level: int = logging.INFO) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == logger and r.levelno == level]
+
+
+def test_mpec_logs_each_start_and_each_phase_of_the_certificate_once(caplog):
+    with caplog.at_level(logging.INFO, logger="stackopt"):
+        res = so.solve(duopoly(), method="mpec", multistart=2)
+    assert res.status == "locally_optimal"
+    starts = [m for m in _messages(caplog, "stackopt.mpec") if m.startswith("mpec: start")]
+    assert len(starts) == 2
+    for k, (text, kind) in enumerate(zip(starts, ["the start", "the high-point relaxation"])):
+        pattern = rf"mpec: start {k + 1} of 2 \({kind}\): optimal, objective 1058, \d+ ipopt "
+        assert re.fullmatch(pattern + r"iterations, \d+\.\d\d s", text), text
+    # the first start is certified: one certificate, each phase once, in order
+    seconds = r"\d+\.\d\d s"
+    phases = [
+        rf"certificate: equilibrium recomputed by kkt in {seconds} \(KKT residual .*\)",
+        rf"certificate: Nash gaps in {seconds}, largest 0: F by \w+ \(exact\)",
+        rf"certificate: leader stationarity S \(holds\) in {seconds}",
+        r"certificate: locally_optimal \(claimed locally_optimal\) at leader objective 1058, "
+        rf"violation 0.0e\+00; {seconds}",
+    ]
+    lines = _messages(caplog, "stackopt.certificate")
+    assert len(lines) == len(phases), lines
+    for line, phase in zip(lines, phases):
+        assert re.fullmatch(phase, line), line
+
+
+def test_the_certificate_logs_each_follower_only_at_debug(caplog):
+    with caplog.at_level(logging.DEBUG, logger="stackopt.certificate"):
+        so.solve(duopoly(), method="mpec", multistart=1)
+    per_follower = _messages(caplog, "stackopt.certificate", logging.DEBUG)
+    assert any(m.startswith("certificate: F: Nash gap 0 by ") for m in per_follower), per_follower
+    assert not any(": F: " in m for m in _messages(caplog, "stackopt.certificate"))
+
+
+def test_repair_rounds_are_logged(caplog):
+    from tests.test_certificate import _concave_follower
+
+    with caplog.at_level(logging.INFO, logger="stackopt"):
+        res = so.solve(_concave_follower(0.2), method="mpec", strategy="scholtes")
+    assert res.info["deviation_cuts"]
+    mpec, certificate = (
+        _messages(caplog, "stackopt.mpec"),
+        _messages(caplog, "stackopt.certificate"),
+    )
+    assert "mpec: repair round 1 of 3: the MPEC again with 1 deviation cut(s) (F)" in mpec
+    assert any(
+        m.startswith("certificate: repair round 1: F moved to its better response")
+        for m in certificate
+    ), certificate
+
+
+def test_a_successful_solve_logs_nothing_at_warning(caplog):
+    with caplog.at_level(logging.INFO, logger="stackopt"):
+        res = so.solve(duopoly(), method="mpec", multistart=2)
+    assert res.status == "locally_optimal"
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
