@@ -45,6 +45,11 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
+#: cyipopt logs every callback of every Ipopt iteration at INFO (two small solves: about 10^5
+#: lines under ``logging.basicConfig(level=logging.INFO)``); its own level is WARNING unless the
+#: user has set one (cyipopt reads it when it is imported, after this)
+if logging.getLogger("cyipopt").level == logging.NOTSET:
+    logging.getLogger("cyipopt").setLevel(logging.WARNING)
 
 #: public name -> the module that defines it, imported on first access (PEP 562)
 _LAZY = {

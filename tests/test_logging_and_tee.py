@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -131,3 +133,19 @@ def test_a_successful_solve_logs_nothing_at_warning(caplog):
         res = so.solve(duopoly(), method="mpec", multistart=2)
     assert res.status == "locally_optimal"
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+def test_the_root_logger_at_info_shows_no_cyipopt_callbacks():
+    """cyipopt logs each callback of each Ipopt iteration at INFO; stackopt keeps its logger at
+    WARNING unless the user set one (a fresh process: cyipopt reads the level on import)."""
+    code = (
+        "import logging, sys\n"
+        "logging.basicConfig(level=logging.INFO, stream=sys.stdout, format='%(name)s')\n"
+        "import stackopt as so\n"
+        "so.solve(so.models.duopoly(), method='mpec')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert "stackopt.mpec" in out
+    assert "cyipopt" not in out
