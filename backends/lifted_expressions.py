@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from stackopt.pyomo_value import value_or_none
+
 LIFTED_BLOCK = "stackopt_lifted"
 
 
@@ -31,7 +33,7 @@ def lift_named_expressions(model: pyo.Block) -> None:
     block = model.component(LIFTED_BLOCK)
     block.y = pyo.Var(range(len(named)))
     for k, e in enumerate(named):
-        block.y[k].set_value(pyo.value(e, exception=False), skip_validation=True)
+        block.y[k].set_value(value_or_none(e), skip_validation=True)
     definitions = [e.expr for e in named]
     for k, e in enumerate(named):
         e.set_value(block.y[k])
@@ -50,7 +52,7 @@ def evaluate_lifted(model: pyo.Block) -> None:
         changed = False
         for row in rows:
             y, e = row.expr.args
-            value = pyo.value(e, exception=False)
+            value = value_or_none(e)
             if value is not None and value != y.value:
                 y.set_value(value, skip_validation=True)
                 changed = True

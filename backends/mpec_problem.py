@@ -24,6 +24,7 @@ from pyomo.repn import generate_standard_repn
 from stackopt.backends.lifted_expressions import evaluate_lifted, lift_named_expressions
 from stackopt.game import StackelbergGame
 from stackopt.kkt_transformation import replace_followers
+from stackopt.pyomo_value import value_or_none
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,7 @@ class MPECProblem:
         keeps its value)."""
         evaluate_lifted(self.model)
         for v, e in self.defined:
-            value = pyo.value(e, exception=False)
+            value = value_or_none(e)
             if value is not None:
                 v.set_value(value, skip_validation=True)
 

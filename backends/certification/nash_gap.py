@@ -41,6 +41,7 @@ from stackopt.backends.oracles.best_response import BestResponseNLP
 from stackopt.backends.solvers import available, run_solver
 from stackopt.backends.start_points import random_value
 from stackopt.certificate import FollowerCheck
+from stackopt.pyomo_value import value_or_none
 from stackopt.structure import FollowerPart, GameStructure
 
 #: followers with at most this many Vars get a global best response by SCIP
@@ -69,11 +70,8 @@ def _linear(expr) -> bool:
 def _evaluate(expr) -> float:
     """The value of ``expr``, nan where Pyomo cannot evaluate it (log(0), 1 / 0), without
     Pyomo's ERROR log line."""
-    try:
-        value = pyo.value(expr, exception=False)
-    except (ArithmeticError, TypeError):  # x / y at y = 0 raises even with exception=False
-        return np.nan
-    return np.nan if value is None else float(value)
+    value = value_or_none(expr)
+    return np.nan if value is None else value
 
 
 def _objective(part: FollowerPart) -> float:
