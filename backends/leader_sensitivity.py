@@ -183,7 +183,7 @@ def sensitivity(game: StackelbergGame, result: Result) -> LeaderSensitivity:
     jacobian = sens.forward()
     equilibrium = {v.name: _by_name(names, jacobian[r]) for r, v in enumerate(evaluator.kkt.primal)}
     prices = {
-        c: _by_name(names, sum(coef * jacobian[k] for k, coef in terms))
+        c: _by_name(names, sum((coef * jacobian[k] for k, coef in terms), np.zeros(len(names))))
         for c, terms in evaluator.kkt.price_terms().items()
     }
     return LeaderSensitivity(

@@ -121,3 +121,14 @@ def test_a_shared_row_that_repeats_an_own_row_stays():
     res = so.solve(g, method="mpec")
     assert res.status == "locally_optimal", res.message
     assert res.leader["u"] == pytest.approx(4.0, abs=1e-6)
+
+
+def test_sensitivity_prices_an_implied_row_at_zero():
+    """At u = 2: y = (u - 2) / 2 = 0, d y / d u = 1/2, and the leader's cost
+    (u - 2.5)^2 + y has the slope 2 (u - 2.5) + 1/2 = -1/2; the implied row's price is 0."""
+    g = allocation("double")
+    res = so.solve(g, method="initial")
+    sens = so.sensitivity(g, res)
+    assert sens.objective["u"] == pytest.approx(-0.5, abs=1e-8)
+    assert sens.equilibrium["F.y"]["u"] == pytest.approx(0.5, abs=1e-8)
+    assert sens.prices["F.again"] == {"u": 0.0}
