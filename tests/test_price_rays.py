@@ -63,3 +63,14 @@ def test_a_row_that_is_not_affine_leaves_every_price_unproven():
     g = floor_game()
     g.F.floor.set_value(g.F.y**3 >= g.x)
     assert unbounded(g) == ["F.floor"]
+
+
+def test_a_ray_that_only_raises_the_leader_s_cost_keeps_the_global_claim():
+    """With -dual(c4) the cost is x - 4y + lam4: the ray lam4 -> inf only raises it, and the
+    optimum -11.5 at (4, 4) (lam4 at its least, 1/2) is proven."""
+    g = bard511()
+    g.o.set_value(g.x - 4 * g.L.y - so.dual(g.L.c4))
+    assert unbounded(g) == []
+    res = so.solve(g, method="mpec", strategy="sos1")
+    assert res.status == "optimal", res.message
+    assert res.leader_objective == pytest.approx(-11.5, abs=1e-6)

@@ -22,7 +22,10 @@ leader's bounds and affine constraints (an SOS1 set {d_j, s_j} per inequality, s
 strategic generator's ray (its balance and both capacity bounds active) needs a supply of 14
 for a demand of 10, and is no ray of any point. A price that is nonzero on such a direction,
 or every price where a row is not affine or SCIP cannot decide, makes the exact strategies'
-"optimal" prove no global optimum (a caveat, :mod:`.exact_polish`).
+"optimal" prove no global optimum (a caveat, :mod:`.exact_polish`). Where the leader's cost is a
+sum c . (lam, nu) + terms without multipliers and no leader constraint uses a price, only a
+direction that lowers the cost (c . (d, e) < 0) counts: with -dual(c4) in Bard 5.1.1's cost the
+ray raises it, and SCIP's optimum -11.5 at x = 4 stands.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.core.expr.visitor import identify_variables
 from pyomo.repn import generate_standard_repn
 from scipy.optimize import linprog
 
@@ -55,8 +59,41 @@ def unbounded_prices(kkt: KKTSystem) -> list[str]:
     if not all(repn.is_linear() for repn in repns):
         return priced
     cone = _Cone(kkt, rows, repns)
+    slope = _objective_slope(kkt)
+    if slope is not None:  # only a direction that lowers the leader's cost counts
+        return priced if cone.grows(slope, signs=(-1.0,)) else []
     terms = kkt.price_terms()
-    return [name for name in priced if cone.grows(terms.get(name, []), len(kkt.primal))]
+    first = len(kkt.primal)
+    return [name for name in priced if cone.grows(_price(terms.get(name, []), first, len(rows)))]
+
+
+def _price(terms: list[tuple[int, float]], first: int, n_rows: int) -> np.ndarray:
+    """A price's coefficients on the multipliers (lam, then nu)."""
+    price = np.zeros(n_rows)
+    for k, coef in terms:
+        price[k - first] += coef
+    return price
+
+
+def _objective_slope(kkt: KKTSystem) -> np.ndarray | None:
+    """The leader's cost in minimization form as c . (lam, nu) + terms without multipliers, c's
+    constants, where it is such a sum and no leader constraint uses a multiplier; None otherwise
+    (then both signs of every price count)."""
+    multipliers = {id(v): j for j, v in enumerate(kkt.lam + kkt.nu)}
+    structure = kkt.structure
+    for c in structure.constraints:
+        if any(id(v) in multipliers for v in identify_variables(c.body)):
+            return None
+    repn = generate_standard_repn(structure.objective.expr, quadratic=False)
+    if repn.nonlinear_expr is not None and any(
+        id(v) in multipliers for v in identify_variables(repn.nonlinear_expr)
+    ):
+        return None
+    slope = np.zeros(len(multipliers))
+    for v, coef in zip(repn.linear_vars, repn.linear_coefs):
+        if id(v) in multipliers:
+            slope[multipliers[id(v)]] += structure.leader_sign * float(coef)
+    return slope
 
 
 class _Cone:
@@ -81,46 +118,39 @@ class _Cone:
                     self.matrix[position[id(v)], j] += coef / row.weights[row.binds.index(i)]
             self.rows.append((coefs, float(repn.constant)))
 
-    def grows(self, terms: list[tuple[int, float]], first: int) -> bool:
-        """Whether the price sum(coef * z[k]) is nonzero on a direction of some point."""
-        price = np.zeros(self.n_rows)
-        for k, coef in terms:
-            price[k - first] += coef
-        if not price.any() or not self._on_cone(price):
-            return False
-        return not available("scip") or self._at_a_point(price)
+    def grows(self, price: np.ndarray, signs: tuple[float, ...] = (1.0, -1.0)) -> bool:
+        """Whether sign * price . (d, e) > 0 for one of ``signs`` on a direction of some point."""
+        return bool(price.any()) and any(
+            self._on_cone(sign * price)
+            and (not available("scip") or self._at_a_point(sign * price))
+            for sign in signs
+        )
 
     def _on_cone(self, price: np.ndarray) -> bool:
-        """Whether the price is nonzero on the cone without the activity condition (two LPs)."""
+        """Whether price . (d, e) > 0 on the cone without the activity condition (an LP)."""
         n_eq = self.n_rows - self.n_ineq
         split = np.hstack([self.matrix, -self.matrix[:, self.n_ineq :]])  # d, e+, e-
         objective = np.concatenate([price, -price[self.n_ineq :]])
-        for sign in (1.0, -1.0):
-            lp = linprog(
-                -sign * objective,
-                A_ub=np.ones((1, self.n_rows + n_eq)),
-                b_ub=[1.0],
-                A_eq=split,
-                b_eq=np.zeros(len(split)),
-                bounds=[(0, None)] * (self.n_rows + n_eq),
-                method="highs",
-            )
-            if lp.status != 0 or -lp.fun > RAY_TOL:
-                return True
-        return False
+        lp = linprog(
+            -objective,
+            A_ub=np.ones((1, self.n_rows + n_eq)),
+            b_ub=[1.0],
+            A_eq=split,
+            b_eq=np.zeros(len(split)),
+            bounds=[(0, None)] * (self.n_rows + n_eq),
+            method="highs",
+        )
+        return lp.status != 0 or -lp.fun > RAY_TOL
 
     def _at_a_point(self, price: np.ndarray) -> bool:
-        """Whether SCIP finds a direction with a nonzero price whose rows are active at a point
-        of the followers' rows and the leader's bounds and affine constraints (True where it
-        cannot decide)."""
-        for sign in (1.0, -1.0):
-            m = self._model(sign * price)
-            run = run_solver(m, "scip", time_limit=RAY_SECONDS)
-            if run.status == "infeasible":
-                continue
-            if run.status != "optimal" or pyo.value(m.price) > RAY_TOL:
-                return True
-        return False
+        """Whether SCIP finds a direction with price . (d, e) > 0 whose rows are active at a
+        point of the followers' rows and the leader's bounds and affine constraints (True where
+        it cannot decide)."""
+        m = self._model(price)
+        run = run_solver(m, "scip", time_limit=RAY_SECONDS)
+        if run.status == "infeasible":
+            return False
+        return run.status != "optimal" or pyo.value(m.price) > RAY_TOL
 
     def _model(self, price: np.ndarray) -> pyo.ConcreteModel:
         m = pyo.ConcreteModel()
