@@ -26,7 +26,9 @@ def test_the_grid_is_games_x_params_x_seeds_x_methods():
         [PENALTY, dict(label="init", method="initial")],
         seeds=range(3),
     )
-    assert len(grid) == (2 + 1) * 3 * 2
+    # penalty draws its starts from the seed; initial runs once on these deterministic games
+    assert len(grid) == (2 + 1) * (3 + 1)
+    assert [c.seeds for c in grid if c.label == "init"] == [(0, 1, 2)] * 3
     assert [(c.game, c.params, c.seed, c.label) for c in grid[:3]] == [
         ("duopoly", {"A": 90, "c1": 5.0}, 0, "penalty"),
         ("duopoly", {"A": 90, "c1": 5.0}, 0, "init"),
@@ -228,7 +230,10 @@ def test_a_seedless_game_and_method_run_once_and_say_so(tmp_path):
         dict(PENALTY, multistart=1),
         dict(PENALTY, label="ms2", multistart=2),
     ]
-    message = "'fixed_duopoly' and method 'initial' do not use the seed: one run \\(seed 0\\) stands for the 3"
+    message = (
+        "'fixed_duopoly' takes no seed and method 'initial' does not use the seed: one run "
+        "\\(seed 0\\) stands for the 3 seeds"
+    )
     with pytest.warns(UserWarning, match=message):
         df = so.compare(
             fixed_duopoly, methods, seeds=range(3), store=tmp_path / "r.sqlite", progress=False

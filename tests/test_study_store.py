@@ -16,6 +16,7 @@ from stackopt.app import report
 from stackopt.app.cli import main
 from stackopt.app.study import Store
 from stackopt.app.study.cell import source_revision
+from stackopt.app.study.store import SCHEMA_VERSION
 from stackopt.models import duopoly
 
 METHODS = [
@@ -101,7 +102,7 @@ def test_a_store_of_schema_1_is_read_and_gains_the_seeds_column(study, tmp_path)
     with Store(old) as opened:  # each row stands for its own seed
         assert opened.frame().to_dict("records") == Store(store).frame().to_dict("records")
     with contextlib.closing(sqlite3.connect(old)) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     again = so.compare((duopoly, {"A": [90, 100]}), METHODS, seeds=[0], store=old, progress=False)
     assert again["finished_at"].tolist() == df["finished_at"].tolist()  # nothing ran again
 

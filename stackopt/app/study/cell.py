@@ -53,16 +53,40 @@ class Cell:
 
     @property
     def key(self) -> str:
-        """A stable identity of the cell: the same study cell always has the same key, in this
-        process and the next (a value without a stable identity is an :class:`OptionError`).
-        A run standing for several seeds is keyed with them: a study with other seeds runs it
-        again, once."""
-        ident = [self.game, self.params, self.seed, self.label, self.options]
-        if self.seeds and list(self.seeds) != [self.seed]:
-            ident.append(list(self.seeds))
-        where = f"game {self.game!r}, method {self.label!r}"
-        text = json.dumps(jsonable(ident, where), sort_keys=True)
-        return hashlib.sha256(text.encode()).hexdigest()[:32]
+        """A stable identity of the cell: :func:`cell_key` of its fields."""
+        return cell_key(self.game, self.params, self.seed, self.label, self.options, self.seeds)
+
+
+def cell_key(
+    game: str,
+    params: dict[str, Any],
+    seed: int,
+    label: str,
+    options: dict[str, Any],
+    seeds: list[int] | tuple[int, ...] | None = None,
+) -> str:
+    """The identity of a cell: the same study cell always has the same key, in this process and
+    the next (a value without a stable identity is an :class:`OptionError`). Equal numbers are
+    equal here: ``90`` and ``90.0`` give one key (:func:`same_numbers`). A run standing for several
+    ``seeds`` is keyed with them: a study with other seeds runs it again, once."""
+    ident = [game, params, seed, label, options]
+    if seeds and list(seeds) != [seed]:
+        ident.append(list(seeds))
+    where = f"game {game!r}, method {label!r}"
+    text = json.dumps(same_numbers(jsonable(ident, where)), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def same_numbers(value: Any) -> Any:
+    """A JSON-friendly ``value`` with every float that equals an integer written as that integer
+    (``90.0`` as ``90``, ``-0.0`` as ``0``); booleans stay booleans, other floats stay floats."""
+    if isinstance(value, dict):
+        return {k: same_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [same_numbers(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def jsonable(value: Any, where: str | None = None) -> Any:

@@ -7,10 +7,12 @@ other value is fixed; wrap a list-valued parameter in another list). A method is
 
 A seed goes to the factory when it takes a ``seed`` parameter (a random instance) and to the method
 when it has a ``seed`` option the study does not fix (a random method). A method whose options do
-not draw from its seed (``mpec`` with one start: :func:`random_method`) takes none here. A game and
-a method that take no seed are deterministic together: they run once, on the first seed, whatever
-the seeds (with a warning when several seeds were asked), and that one row stands for every seed
-(its ``seeds`` column lists them).
+not draw from its seed (``mpec`` with one start: :func:`random_method`) takes none here. A factory
+that takes a seed but builds the same instance for the study's first two seeds (its data and its
+Vars' values: :func:`stackopt.app.study.seed_use.depends_on_seed`, one check per parameter set)
+takes none either. A game and a method that take no seed are deterministic together: they run
+once, on the first seed, whatever the seeds (with a warning when several seeds were asked), and
+that one row stands for every seed (its ``seeds`` column lists them).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from stackopt.app.study.option_checks import (
     runner_of,
     takes_keyword,
 )
+from stackopt.app.study.seed_use import depends_on_seed
 from stackopt.errors import OptionError
 from stackopt.solve import METHODS
 
@@ -92,9 +95,13 @@ def check_method(index: int, spec: Mapping[str, Any]) -> tuple[str, dict[str, An
 
 
 def cells(
-    games: GameLike | Iterable[GameLike], methods: Iterable[Mapping[str, Any]], seeds: Iterable[int]
+    games: GameLike | Iterable[GameLike],
+    methods: Iterable[Mapping[str, Any]],
+    seeds: Iterable[int],
+    timeout: float | None = None,
 ) -> list[Cell]:
-    """The study's cells, after checking every game, parameter, seed and method."""
+    """The study's cells, after checking every game, parameter, seed and method (``timeout``:
+    seconds for the builds that tell whether a game uses its seed, as for a cell)."""
     game_list = [as_game(g) for g in _listify(games)]
     method_list = [check_method(i, m) for i, m in enumerate(methods)]
     seed_list = list(seeds)
@@ -108,22 +115,22 @@ def cells(
     out = []
     for game in game_list:
         instances = check_game(game, seed_list[0])
-        seeded_game = takes_keyword(game.factory, "seed")
-        once = {label for label, opts in method_list if not (seeded_game or random_method(opts))}
-        for label in once if len(seed_list) > 1 else ():
-            warnings.warn(
-                f"game {game.name!r} and method {label!r} do not use the seed: one run (seed "
-                f"{seed_list[0]}) stands for the {len(seed_list)} seeds",
-                stacklevel=3,
-            )
-        for params, seed, (label, options) in itertools.product(instances, seed_list, method_list):
-            if label not in once:
-                out.append(Cell(_name(game), game.factory, params, seed, label, options))
-            elif seed == seed_list[0]:  # the one run, standing for every seed
-                stands_for = tuple(seed_list)
-                out.append(
-                    Cell(_name(game), game.factory, params, seed, label, options, stands_for)
-                )
+        fixed = [label for label, opts in method_list if not random_method(opts)]
+        once_on = dict.fromkeys(fixed, 0)  # per deterministic method: parameter sets run once
+        for params in instances:
+            seeded = bool(fixed) and _seeded(game, params, seed_list, timeout)
+            once = set() if seeded else set(fixed)
+            for label in once:
+                once_on[label] += 1
+            for seed, (label, options) in itertools.product(seed_list, method_list):
+                if label not in once:
+                    out.append(Cell(_name(game), game.factory, params, seed, label, options))
+                elif seed == seed_list[0]:  # the one run, standing for every seed
+                    stands_for = tuple(seed_list)
+                    out.append(
+                        Cell(_name(game), game.factory, params, seed, label, options, stands_for)
+                    )
+        _warn_once(game, once_on, len(instances), seed_list)
     for cell in out:
         cell.key  # noqa: B018 - an option without a stable identity is refused here, not mid-study
     return out
@@ -139,6 +146,34 @@ def check_game(game: Game, seed: int) -> list[dict[str, Any]]:
     for params in instances:
         check_call(game.factory, f"game {game.name!r}", seeded | params, kind="parameter")
     return instances
+
+
+def _seeded(game: Game, params: dict[str, Any], seeds: list[int], timeout: float | None) -> bool:
+    """Whether the instance of ``game`` at ``params`` depends on the seed: its factory takes one,
+    and (with several seeds) builds different games for the first two."""
+    if not takes_keyword(game.factory, "seed"):
+        return False
+    return len(seeds) < 2 or depends_on_seed(game.factory, params, (seeds[0], seeds[1]), timeout)
+
+
+def _warn_once(game: Game, once_on: dict[str, int], n_params: int, seeds: list[int]) -> None:
+    """Warn, per deterministic method, that one run stands for the study's several seeds."""
+    if len(seeds) < 2:
+        return
+    why = (
+        f"builds the same instance for seeds {seeds[0]} and {seeds[1]}"
+        if takes_keyword(game.factory, "seed")
+        else "takes no seed"
+    )
+    for label, count in once_on.items():
+        if count == 0:
+            continue
+        where = "" if count == n_params else f" (on {count} of its {n_params} parameter sets)"
+        warnings.warn(
+            f"game {game.name!r} {why} and method {label!r} does not use the seed: one run "
+            f"(seed {seeds[0]}) stands for the {len(seeds)} seeds{where}",
+            stacklevel=4,
+        )
 
 
 def random_method(options: Mapping[str, Any]) -> bool:

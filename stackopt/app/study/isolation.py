@@ -88,7 +88,7 @@ def run_isolated(cell: Cell, timeout: float | None) -> dict[str, Any]:
 def _child_main(cell: Cell, write_fd: int, parent: int) -> None:
     code = 1
     try:
-        _die_with_parent(parent)
+        die_with_parent(parent)
         data = pickle.dumps(run_cell(cell))
         with os.fdopen(write_fd, "wb") as pipe:
             pipe.write(data)
@@ -100,7 +100,7 @@ def _child_main(cell: Cell, write_fd: int, parent: int) -> None:
         os._exit(code)
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
     """Ask Linux to kill this child when the parent dies (for example by SIGKILL)."""
     if sys.platform.startswith("linux"):
         ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)

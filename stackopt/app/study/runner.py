@@ -10,14 +10,9 @@ import pandas as pd
 
 from stackopt.app.study.executors import make_executor
 from stackopt.app.study.grid import GameLike, cells
-from stackopt.app.study.store import Store
+from stackopt.app.study.store import FAILED, UNFINISHED, Store
 from stackopt.errors import OptionError
 from stackopt.progress import progress_bar
-
-#: The statuses of cells that failed to finish; they are retried only when asked.
-FAILED = ("error", "time_limit")
-#: The status of cells an executor could not run (a lost Dask scheduler): always run again.
-UNFINISHED = "interrupted"
 
 
 def compare(
@@ -57,7 +52,7 @@ def compare(
     if timeout is not None and not timeout > 0:
         raise OptionError(f"timeout must be a positive number of seconds, got {timeout!r}")
     todo_statuses = {UNFINISHED, *(FAILED if retry is True else (retry or ()))}
-    grid = cells(games, methods, [0] if seeds is None else seeds)
+    grid = cells(games, methods, [0] if seeds is None else seeds, timeout)
     runner = make_executor(executor, workers, worker_timeout)
     with Store(store) as db:
         done = db.statuses()

@@ -3,9 +3,14 @@
 The database runs in WAL mode with ``synchronous=FULL``, and each row is written and committed in
 its own transaction as its cell finishes, so a study killed at any moment (SIGKILL included) keeps
 every finished row and never leaves a half-written one. A row is keyed by its cell's identity
-(:attr:`stackopt.app.study.cell.Cell.key`); writing a cell again replaces its row (a retry). Nested
+(:func:`stackopt.app.study.cell.cell_key`); writing a cell again replaces its row (a retry). Nested
 values (parameters, options, decisions) are stored as JSON text, the history as zlib-compressed
 columnar JSON.
+
+Schema 3 keys a cell with its numbers normalized (``90`` and ``90.0`` are one cell). A store of
+schema 1 or 2 opened for writing gains the ``seeds`` column (schema 1) and has its keys written
+again in that form, in one transaction: its rows are found by the cells they belong to, and where
+two rows become one cell, the later finished row stays (a failed one only if none finished).
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from stackopt.app.study.cell import cell_key
 
 #: The columns of the results table, in order, with their SQLite types.
 COLUMNS: dict[str, str] = {
@@ -48,7 +55,11 @@ COLUMNS: dict[str, str] = {
     "finished_at": "REAL NOT NULL",
 }
 JSON_COLUMNS = ("params", "seeds", "options", "warnings", "leader", "followers", "solver_versions")
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+#: The statuses of cells that failed to finish; they are retried only when asked.
+FAILED = ("error", "time_limit")
+#: The status of cells an executor could not run (a lost Dask scheduler): always run again.
+UNFINISHED = "interrupted"
 #: the column schema 2 added; a schema 1 store gains it (null: a row stands for its own seed)
 SEEDS_COLUMN = "seeds TEXT NOT NULL DEFAULT 'null'"
 
@@ -110,7 +121,7 @@ class Store:
         tables = {
             r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")
         }
-        if version not in (0, 1, SCHEMA_VERSION) or (version == 0 and tables):
+        if version not in (0, 1, 2, SCHEMA_VERSION) or (version == 0 and tables):
             raise ValueError(
                 f"store {str(self.path)!r} was not written by this version of stackopt "
                 f"(schema {version}, expected {SCHEMA_VERSION})"
@@ -118,25 +129,46 @@ class Store:
         if not self.readonly:
             columns = ", ".join(f"{name} {kind}" for name, kind in COLUMNS.items())
             self._db.execute(f"CREATE TABLE IF NOT EXISTS results ({columns})")
-            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         elif "results" not in tables:
             raise ValueError(
                 f"store {str(self.path)!r} is not a stackopt results file: no results table"
             )
         found = {r[1] for r in self._db.execute("PRAGMA table_info(results)")}
         schema_1 = set(COLUMNS) - {"seeds"}
-        if found == schema_1 and not self.readonly:
-            with self._db:
-                self._db.execute("BEGIN IMMEDIATE")
-                self._db.execute(f"ALTER TABLE results ADD COLUMN {SEEDS_COLUMN}")
-                self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-            found.add("seeds")
         if found not in (set(COLUMNS), schema_1):
             raise ValueError(
                 f"store {str(self.path)!r} has the columns of another stackopt version; "
                 "use a new results file"
             )
+        if version < SCHEMA_VERSION and not self.readonly:
+            with self._db:
+                self._db.execute("BEGIN IMMEDIATE")
+                found = {r[1] for r in self._db.execute("PRAGMA table_info(results)")}
+                if found == schema_1:  # read again within the lock: another run may have added it
+                    self._db.execute(f"ALTER TABLE results ADD COLUMN {SEEDS_COLUMN}")
+                    found.add("seeds")
+                self._rekey()
+                self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         self._columns = [c for c in COLUMNS if c in found]
+
+    def _rekey(self) -> None:
+        """Write every row's key again from its cell's fields (:func:`cell_key`); rows that become
+        one cell keep one: the last finished, else the last stored (module docstring)."""
+        cursor = self._db.execute(
+            "SELECT rowid, key, game, params, seed, seeds, method, options, status FROM results"
+        )
+        best: dict[str, tuple[bool, int, str]] = {}
+        losers = []
+        for rowid, key, game, params, seed, seeds, method, options, status in cursor.fetchall():
+            loads = json.loads
+            new = cell_key(game, loads(params), seed, method, loads(options), loads(seeds))
+            mine = (status not in (*FAILED, UNFINISHED), rowid, key)
+            if new in best:
+                losers.append(min(best[new], mine)[1])
+            best[new] = max(best.get(new, mine), mine)
+        self._db.executemany("DELETE FROM results WHERE rowid = ?", [(r,) for r in losers])
+        moved = [(new, rowid) for new, (_, rowid, key) in best.items() if new != key]
+        self._db.executemany("UPDATE results SET key = ? WHERE rowid = ?", moved)
 
     def write(self, row: dict[str, Any], replaces: Collection[str] | None = None) -> bool:
         """Insert one row and commit it; a stored row of the same cell is replaced when its
