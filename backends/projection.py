@@ -190,5 +190,9 @@ class LinearSetProjection:
         target.value = np.asarray(y, float)
         problem.solve()
         if x.value is None:
-            raise ModelError("the linear constraints kept by projection are infeasible")
+            # a status, not a model error: so.solve then asks whether the game has any point
+            raise RuntimeError(
+                "the projection's set (a box and linear constraints on the same Vars: the "
+                "leader's own, or a follower's) is empty: cvxpy finds no point in it"
+            )
         return np.asarray(x.value, float)

@@ -598,7 +598,8 @@ def test_an_exception_escaping_any_runner_is_an_error_status(monkeypatch):
 
 def test_a_solver_that_raises_is_an_error_status(monkeypatch):
     """A fault inside the solver interface (a Pyomo plugin raising) ends that solve as a status.
-    SCIP is reached through Pyomo's SolverFactory (Ipopt on the MPEC path is compiled in memory)."""
+    SCIP is reached through Pyomo's SolverFactory, or Pyomo's scip_direct given the start as its
+    incumbent (Ipopt on the MPEC path is compiled in memory)."""
     import stackopt.backends.solvers as solvers
 
     class Failing:
@@ -609,6 +610,7 @@ def test_a_solver_that_raises_is_an_error_status(monkeypatch):
             raise OSError("injected: solver process vanished")
 
     monkeypatch.setattr(solvers.pyo, "SolverFactory", lambda name: Failing())
+    monkeypatch.setattr(solvers, "scip_with_incumbent", Failing)  # SCIP given a start
     res = so.solve(duopoly(), strategy="sos1", certify=False)
     assert res.status == "error"
     assert "injected: solver process vanished" in res.message

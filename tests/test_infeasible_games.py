@@ -186,3 +186,25 @@ def test_a_passed_time_limit_leaves_a_local_infeasible_unproven():
     judge(res, contradictory_follower(), time_left=0.0)
     assert res.status == "error"
     assert res.info["infeasibility"] == "not proven infeasible: the time limit has passed"
+
+
+def contradictory_leader() -> so.StackelbergGame:
+    """The leader's own constraints x >= 3 and x <= 2 have no common point."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, 4), initialize=1.0)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(-10, 10))
+    g.F.cost = pyo.Objective(expr=(g.F.y - g.x) ** 2)
+    g.l1 = pyo.Constraint(expr=g.x >= 3)
+    g.l2 = pyo.Constraint(expr=g.x <= 2)
+    g.o = pyo.Objective(expr=g.x + g.F.y)
+    return g
+
+
+@pytest.mark.parametrize("method", ["gradient", "slsqp", "simgd", "stackelberg-br"])
+def test_contradictory_leader_constraints_are_proven_infeasible_by_the_projecting_methods(method):
+    """These methods project onto the leader's own linear constraints first, whose set is empty
+    (a ModelError escaped before any proof)."""
+    res = so.solve(contradictory_leader(), method=method)
+    assert res.status == "infeasible"
+    assert "HiGHS proves the high-point relaxation infeasible" in res.message
