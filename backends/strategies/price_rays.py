@@ -36,7 +36,6 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.core.expr.visitor import identify_variables
 from pyomo.repn import generate_standard_repn
-from scipy.optimize import linprog
 
 from stackopt.backends.solvers import available, run_solver
 from stackopt.kkt import KKTSystem
@@ -128,6 +127,8 @@ class _Cone:
 
     def _on_cone(self, price: np.ndarray) -> bool:
         """Whether price . (d, e) > 0 on the cone without the activity condition (an LP)."""
+        from scipy.optimize import linprog  # here: importing stackopt loads no scipy
+
         n_eq = self.n_rows - self.n_ineq
         split = np.hstack([self.matrix, -self.matrix[:, self.n_ineq :]])  # d, e+, e-
         objective = np.concatenate([price, -price[self.n_ineq :]])
