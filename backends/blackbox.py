@@ -15,7 +15,9 @@ Both take the option vocabulary of the iterative methods: ``max_iter`` (scipy's 
 ``callback(state) -> bool``, called after every scipy iteration with ``state`` = {"iteration",
 "objective", "leader"}; True stops the run. A stop by time or by the callback returns the last
 iterate, evaluated honestly, with status "time_limit" or "iteration_limit"; ``verbose`` shows a
-progress bar over the iterations. The time is checked after every iteration and before every new
+progress bar over the iterations. The logger ``stackopt.<method>`` gets the run's line as it ends
+and, during a long run, a heartbeat with the iteration, its objective and the equilibria solved
+(:mod:`stackopt.backends.progress_log`). The time is checked after every iteration and before every new
 function evaluation (a finite-difference sweep costs n + 1 equilibria); an iteration's own linear
 algebra, dense in the leader's dimension n, is not interrupted: SLSQP spends about 13 s in one
 iteration on QRE subsidies 3 x 10 (n = 3000).
@@ -39,6 +41,7 @@ from stackopt.backends.feasible_start import FollowerDomain
 from stackopt.backends.gradient import LeaderConstraints
 from stackopt.backends.oracles.kkt import KKTOracle
 from stackopt.backends.oracles.multipliers import with_multipliers
+from stackopt.backends.progress_log import StartLog
 from stackopt.backends.start_points import current_value, leader_start
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
@@ -120,11 +123,14 @@ class _BlackBox:
     """c(pi) and G(pi) at the equilibrium recomputed for pi, warm-started from the last one.
 
     The values at the last 2 n + 2 points (n leader variables) are kept: one finite-difference
-    sweep for c and one for G around the same point.
+    sweep for c and one for G around the same point. Each new equilibrium may beat ``progress``'s
+    heartbeat with ``iterate``, scipy's (iteration, leader objective) so far.
     """
 
-    def __init__(self, problem: _KKTGame | _CvxpyGame):
-        self.problem = problem
+    def __init__(self, problem: _KKTGame | _CvxpyGame, progress: StartLog):
+        self.problem, self.progress = problem, progress
+        self.iterate: tuple[int, float | None] = (0, None)
+        self.equilibria = 0
         #: no new point is evaluated after this ``time.perf_counter()`` instant (None: no limit)
         self.deadline: float | None = None
         self.history: list[dict[str, Any]] = []
@@ -147,6 +153,8 @@ class _BlackBox:
                 )
             self._seen[key] = self.problem.evaluate(pi)
             self.last = pi
+            self.equilibria += 1
+            self.progress.beat(*self.iterate, f"{self.equilibria} equilibria")
             if len(self._seen) > self._capacity:
                 self._seen.popitem(last=False)
         return self._seen[key]
@@ -192,11 +200,9 @@ class _Watch:
         self.iteration += 1
         self.bar.update(1)
         self.x = np.array(intermediate_result.x, dtype=float)
-        state = {
-            "iteration": self.iteration,
-            "objective": self.box.problem.sign * float(intermediate_result.fun),
-            "leader": self.x,
-        }
+        objective = self.box.problem.sign * float(intermediate_result.fun)
+        self.box.iterate = (self.iteration, objective)
+        state = {"iteration": self.iteration, "objective": objective, "leader": self.x}
         callback = self.options.callback
         if callback is not None and callback(state):
             self.stopped = ("iteration_limit", f"stopped by the callback after {self.iteration}")
@@ -218,6 +224,18 @@ class _Options:
 
 
 def _run(game: StackelbergGame, scipy_method: str, options: _Options) -> Result:
+    """The baseline's certified Result; its progress on ``stackopt.<method>`` at INFO
+    (:mod:`stackopt.backends.progress_log`): a heartbeat, and its line as it ends."""
+    progress = StartLog(scipy_method.lower(), unit="iteration")
+    result = _minimize(game, scipy_method, options, progress)
+    progress.end(result.status, result.reported_objective, result.info.get("nit", 0))
+    return result
+
+
+def _minimize(
+    game: StackelbergGame, scipy_method: str, options: _Options, progress: StartLog
+) -> Result:
+    """scipy's ``scipy_method`` on the black box from the start (module docstring), judged."""
     structure = analyze(game)
     require_leader_vars(structure, f"method={scipy_method.lower()!r}")
     start = leader_start(structure.leader_vars, options.start)
@@ -225,11 +243,11 @@ def _run(game: StackelbergGame, scipy_method: str, options: _Options) -> Result:
     problem = _CvxpyGame(structure, start) if cvxpy else _KKTGame(game, start)
     limit = options.time_limit
     deadline = None if limit is None else time.perf_counter() + limit
-    box = _BlackBox(problem)
+    box = _BlackBox(problem, progress)
     proj = problem.project
     pi0, note = proj(problem.pi0), ""
     try:
-        box.at(pi0)
+        box.iterate = (0, problem.sign * box.at(pi0)[0])
     except RuntimeError as exc:
         pi0, note = problem.feasible_start(pi0, str(exc))
     box.deadline = deadline  # the start is evaluated whatever the limit

@@ -91,7 +91,8 @@ time (at least a second; the solving thread's, so the machine's load does not mo
 answer) and stops there, as at its last step (its message says so), so the default costs a few
 single runs. ``time_limit`` covers all of them: each start gets the time left divided by the
 starts left (the default's first run half of it), and a start that ends early leaves its time to
-the rest; a proven optimum ends the starts.
+the rest; a proven optimum ends the starts. Each start logs its line on ``stackopt.gradient`` as it
+ends, and a heartbeat during a long one (:mod:`.progress_log`).
 ``callback(state) -> bool`` is called after every step with the step's history row and the decision
 it was taken from (``state["leader"]``, name -> value); True stops the run. Ctrl-C returns the best feasible decision so far
 (else the last one with an equilibrium) with status "interrupted".
@@ -138,6 +139,7 @@ from stackopt.backends.optimizers import make_optimizer
 from stackopt.backends.oracles.base import Equilibrium
 from stackopt.backends.oracles.multipliers import with_multipliers
 from stackopt.backends.oracles.registry import make_oracle
+from stackopt.backends.progress_log import StartLog
 from stackopt.backends.projection import LinearSetProjection
 from stackopt.backends.sensitivity import Sensitivity
 from stackopt.backends.start_points import current_value, interval, leader_start, random_value
@@ -292,7 +294,8 @@ def run(
     structure = analyze(game)
     require_leader_vars(structure, "method='gradient'")
     if any(part.cvxpy is not None for part in structure.followers):
-        return run_cvxpy(
+        progress = StartLog("gradient")
+        result = run_cvxpy(
             structure,
             max_iter=max_iter,
             lr=lr,
@@ -309,6 +312,8 @@ def run(
                 "multistart": multistart not in (None, 1),
             },
         )
+        progress.end(result.status, result.reported_objective, len(result.history))
+        return result
     named_start = leader_start(structure.leader_vars, start)
     evaluator = KKTEvaluator(game)
     descent = _Descent(
@@ -342,14 +347,19 @@ def run(
                 cap = time.thread_time() + max(AUTO_START_TIME * first, AUTO_START_MIN_TIME)
             run_rng = np.random.default_rng(seed if i == 0 else [seed, i])
             cpu = time.thread_time()
-            result = descent.run(values, run_rng, share, later=i > 0, cpu_deadline=cap)
+            progress = StartLog("gradient", i + 1, planned, starts.kinds[-1])
+            result = descent.run(values, run_rng, share, progress, later=i > 0, cpu_deadline=cap)
         except KeyboardInterrupt:  # before a later start's first step: the finished runs count
             if not results:
                 raise
             interrupted = True
             break
-        if result is None:
-            break  # the time limit passed before a later start's first equilibrium
+        if result is None:  # the time limit passed before a later start's first equilibrium
+            progress.end("time_limit", None, 0)
+            break
+        progress.end(
+            result.status, result.reported_objective, sum("step" in r for r in result.history)
+        )
         results.append(result)
         if i == 0:
             first = time.thread_time() - cpu
@@ -694,14 +704,15 @@ class _Descent:
         values: dict[str, float],
         rng,
         deadline: float | None,
+        progress: StartLog,
         later: bool = False,
         cpu_deadline: float | None = None,
     ) -> Result | None:
-        """One run from ``values`` (Var name -> value); its certified Result. The oracle stops at
-        ``deadline`` (wall clock) and ``cpu_deadline`` (the thread's CPU time: the default's cap
-        on a later start) too, and a failure once one has passed is the time limit, or the cap
-        ("iteration_limit"); a ``later`` start of a multistart that a deadline stops before its
-        first equilibrium returns None."""
+        """One run from ``values`` (Var name -> value); its certified Result. Its heartbeat goes
+        to ``progress``. The oracle stops at ``deadline`` (wall clock) and ``cpu_deadline`` (the
+        thread's CPU time: the default's cap on a later start) too, and a failure once one has
+        passed is the time limit, or the cap ("iteration_limit"); a ``later`` start of a
+        multistart that a deadline stops before its first equilibrium returns None."""
         history: list[dict[str, Any]] = []
         evaluator, cons = self.evaluator, self.cons
         opt = make_optimizer(self.optimizer, 1.0 if self.line_search else self.lr)
@@ -713,7 +724,10 @@ class _Descent:
                 return "iteration_limit"
             return "time_limit" if self.orc.late() else "error"
 
+        began = time.perf_counter()
         at, note = self._start(values, rng, history)
+        found = "no equilibrium" if at is None else "the first equilibrium"
+        progress.debug(0, f"{found} in {time.perf_counter() - began:.2f} s{note and ': ' + note}")
         if at is None and later and self.orc.late():
             return None
         if at is None:
@@ -810,6 +824,7 @@ class _Descent:
                         self.penalty = min(MAX_PENALTY, 10.0 * mu)
                     last_gap = gap
                     y = np.maximum(0.0, y + mu * G)
+                    progress.debug(k, f"multipliers updated (gap {gap:.2e}, mu {self.penalty:g})")
                     previous = None  # the gradient changed with y
                     sampled.clear()
                     t = None  # and so did the problem: the line search starts afresh
@@ -831,6 +846,7 @@ class _Descent:
                     row["step_size"], row["mu"], row["kink"] = trial.size, mu, bool(kink)
                 history.append(row)
                 bar.update(1)
+                progress.beat(k, row["objective"])
                 # no step, or none found before the deadline (which proves no stationarity)
                 if trial.point is None and (not inner_done or self.orc.late()):
                     status = failed()
@@ -841,6 +857,7 @@ class _Descent:
                     polled = self._poll(at, y, reference[1], rng)
                     if polled is not None:  # no local minimum: the descent goes on from there
                         row["poll"] = True
+                        progress.debug(k, "stationary, but the poll found a lower L_mu")
                         at, t, previous = polled, None, None
                         recent.clear()
                         sampled.clear()

@@ -56,6 +56,7 @@ from stackopt.backends.dynamics.learning_loop import Loop
 from stackopt.backends.dynamics.schedules import Schedule
 from stackopt.backends.evaluation import honest_result
 from stackopt.backends.oracles.kkt import KKTOracle
+from stackopt.backends.progress_log import StartLog
 from stackopt.backends.projection import LinearSetProjection
 from stackopt.backends.start_points import current_value, start_value
 from stackopt.errors import ModelError, OptionError
@@ -308,6 +309,8 @@ def run(
     x = project(x)
     rng = np.random.default_rng(seed)
     loop.start()
+    progress = StartLog("tikhonov-zo", heartbeat=not verbose)  # verbose logs the steps
+    sign = original.leader_sign
     history: list[dict[str, Any]] = []
     estimates: deque[np.ndarray] = deque(maxlen=window)
     points: deque[np.ndarray] = deque(maxlen=window)
@@ -359,11 +362,13 @@ def run(
                 # settled for this eps only: the gap, of first order in eps, asks for eps times
                 # GAP_MARGIN tol / gap, and the window starts again at the new eps
                 scale *= GAP_MARGIN * tol / gap if np.isfinite(gap) else EPS_CUT
+                progress.debug(k, f"settled for eps {eps:.3g}, selection gap {gap:.2e}: eps cut")
                 estimates.clear()
                 points.clear()
                 stationarity = spread = np.inf
             length = eta(k) if curvature <= 0 else min(eta(k), 1.0 / curvature)
             x = project(x - length * slope * u)
+            progress.beat(k, sign * value)
             if k % record_every == 0 or k == max_iter:
                 history.append(row)
                 if verbose:
@@ -388,13 +393,13 @@ def run(
         )
     value = induced(x, eps)  # the followers' point at the returned decision, not at a probe
     values = induced.followers() | dict(zip(names, x))
-    return honest_result(
+    result = honest_result(
         game,
         original,
         status=status,
         if_violated="iteration_limit",
         values=values,
-        reported_objective=original.leader_sign * value,
+        reported_objective=sign * value,
         message=why or f"converged after {k} steps (zeroth order: stationarity not certified)",
         history=history,
         info={
@@ -405,3 +410,5 @@ def run(
             "selection_gap": gap,
         },
     )
+    progress.end(result.status, result.reported_objective, k)
+    return result

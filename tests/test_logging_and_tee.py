@@ -149,3 +149,118 @@ def test_the_root_logger_at_info_shows_no_cyipopt_callbacks():
     ).stdout.splitlines()
     assert "stackopt.mpec" in out
     assert "cyipopt" not in out
+
+
+def _start_lines(caplog, method: str) -> list[str]:
+    return [m for m in _messages(caplog, f"stackopt.{method}") if m.startswith(f"{method}: start")]
+
+
+def test_the_gradient_method_logs_each_start_as_it_ends(caplog):
+    with caplog.at_level(logging.INFO, logger="stackopt"):
+        res = so.solve(duopoly(), method="gradient", multistart=2)
+    starts = _start_lines(caplog, "gradient")
+    assert len(starts) == 2, starts
+    for k, (text, run) in enumerate(zip(starts, res.info["starts"])):
+        # the Stackelberg profit (Fiez et al.): 1058, from either start
+        pattern = rf"gradient: start {k + 1} of 2 \({run['kind']}\): locally_optimal, "
+        assert re.fullmatch(pattern + r"objective 1058, \d+ steps, \d+\.\d\d s", text), text
+    assert starts[0].split(", ")[2] == f"{len(res.history)} steps"  # the best is the last start
+
+
+def test_slsqp_logs_its_start_with_scipys_iterations(caplog):
+    with caplog.at_level(logging.INFO, logger="stackopt"):
+        res = so.solve(duopoly(), method="slsqp")
+    assert res.status == "locally_optimal"
+    (line,) = _start_lines(caplog, "slsqp")
+    nit = res.info["nit"]
+    pattern = rf"slsqp: start 1 of 1 \(the start\): locally_optimal, objective 1058, {nit} "
+    assert re.fullmatch(pattern + r"iterations, \d+\.\d\d s", line), line
+
+
+@pytest.mark.parametrize("method", ["simgd", "stackelberg-br", "tikhonov-zo", "trust-constr"])
+def test_the_single_start_methods_log_their_start_once(method, caplog):
+    with caplog.at_level(logging.INFO, logger="stackopt"):
+        res = so.solve(duopoly(), method=method)
+    (line,) = _start_lines(caplog, method)
+    objective = f"{res.reported_objective + 0.0:.8g}"
+    assert line.startswith(
+        f"{method}: start 1 of 1 (the start): {res.status}, objective {objective}"
+    )
+
+
+def test_a_heartbeat_per_step_when_the_interval_is_zero(caplog, monkeypatch):
+    from stackopt.backends import progress_log
+
+    monkeypatch.setattr(progress_log, "HEARTBEAT", 0.0)
+    with caplog.at_level(logging.INFO, logger="stackopt"):
+        res = so.solve(duopoly(), method="gradient", multistart=1)
+    beats = [m for m in _start_lines(caplog, "gradient") if ", step " in m]
+    assert len(beats) == len(res.history)  # one per step, each with its step and objective
+    for text, row in zip(beats, res.history):
+        head = f"gradient: start 1 of 1 (the start), step {row['step']}: objective "
+        assert text.startswith(head + f"{row['objective'] + 0.0:.8g}, "), text
+
+
+class _SlowClock:
+    """A clock that advances 4 s at each reading."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def perf_counter(self) -> float:
+        self.now += 4.0
+        return self.now
+
+
+def test_the_heartbeat_is_throttled_to_one_per_interval(caplog, monkeypatch):
+    from stackopt.backends import progress_log
+
+    monkeypatch.setattr(progress_log, "time", _SlowClock())
+    with caplog.at_level(logging.INFO, logger="stackopt"):
+        res = so.solve(duopoly(), method="simgd")
+    beats = [m for m in _start_lines(caplog, "simgd") if ", step " in m]
+    # read at 4 s per step from 0 (the start): a beat at 12 s, then 10 s or more after the last
+    steps = [int(re.search(r"step (\d+):", m).group(1)) for m in beats]
+    assert steps == list(range(3, res.info["iterations"], 3)), steps
+    assert [m.rsplit(", ", 1)[1] for m in beats[:2]] == ["12.0 s", "24.0 s"]
+
+
+def test_verbose_dynamics_log_their_rows_and_no_heartbeat(caplog, monkeypatch):
+    from stackopt.backends import progress_log
+
+    monkeypatch.setattr(progress_log, "HEARTBEAT", 0.0)
+    with caplog.at_level(logging.INFO, logger="stackopt"):
+        so.solve(duopoly(), method="simgd", verbose=True, max_iter=30)
+    assert _messages(caplog, "stackopt.dynamics")[0].startswith("step 10: leader cost ")
+    (line,) = _start_lines(caplog, "simgd")
+    assert line.startswith("simgd: start 1 of 1 (the start): iteration_limit")
+
+
+def test_the_finer_detail_is_at_debug(caplog):
+    with caplog.at_level(logging.DEBUG, logger="stackopt"):
+        so.solve(duopoly(), method="gradient", multistart=1)
+    debug = _messages(caplog, "stackopt.gradient", logging.DEBUG)
+    assert debug[0].startswith("gradient: start 1 of 1 (the start), step 0: the first equilibrium")
+    assert not any("first equilibrium" in m for m in _messages(caplog, "stackopt.gradient"))
+
+
+@pytest.mark.parametrize("method", ["gradient", "slsqp", "simgd", "tikhonov-zo"])
+def test_the_iterative_methods_log_nothing_at_warning_on_a_normal_solve(method, caplog):
+    with caplog.at_level(logging.DEBUG, logger="stackopt"):
+        res = so.solve(duopoly(), method=method)
+    assert res.status in ("locally_optimal", "feasible")
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+def test_the_black_box_beats_between_equilibria(caplog, monkeypatch):
+    from stackopt.backends import progress_log
+
+    monkeypatch.setattr(progress_log, "HEARTBEAT", 0.0)
+    with caplog.at_level(logging.INFO, logger="stackopt"):
+        res = so.solve(duopoly(), method="slsqp")
+    beats = [m for m in _start_lines(caplog, "slsqp") if ", iteration " in m]
+    counts = [int(re.search(r"\((\d+) equilibria\)", m).group(1)) for m in beats]
+    assert counts == list(range(1, len(beats) + 1)), beats  # one beat per equilibrium
+    iterations = [int(re.search(r"iteration (\d+):", m).group(1)) for m in beats]
+    assert iterations == sorted(iterations) and iterations[0] == 0
+    assert 0 < iterations[-1] <= res.info["nit"]

@@ -27,6 +27,7 @@ from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
 from stackopt.backends.dynamics.derivatives import GameDerivatives
 from stackopt.backends.dynamics.schedules import Schedule
 from stackopt.backends.evaluation import honest_result
+from stackopt.backends.progress_log import StartLog
 from stackopt.backends.start_points import start_value
 from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
@@ -148,6 +149,7 @@ def learn(
     start: dict[str, float] | None,
     loop: Loop,
     *,
+    method: str,
     claim: str,
     nature: str,
     info: dict[str, Any] | None = None,
@@ -155,12 +157,16 @@ def learn(
     """Run the dynamics ``field`` from ``start``; a converged run claims ``claim`` at a point of
     ``nature`` (said in the message), the certificate decides the status. Where the field is
     undefined (:class:`FieldUndefined`: the followers cannot respond at a step's point), the run
-    ends "error" at the last point whose field was defined, judged like any other."""
+    ends "error" at the last point whose field was defined, judged like any other. Its progress
+    goes to ``stackopt.<method>`` at INFO (:mod:`stackopt.backends.progress_log`; no heartbeat
+    where ``verbose`` logs the recorded steps)."""
     history: list[dict[str, Any]] = []
     d = derivatives
     x = start_point(d, start)
     max_iter, tol = loop.max_iter, loop.tol
     loop.start()
+    progress = StartLog(method, heartbeat=not loop.verbose)
+    sign = d.evaluator.leader_sign
     k, stationarity, status, why = 0, np.inf, "iteration_limit", ""
     defined = x  # the last point whose field was defined
     try:
@@ -186,6 +192,7 @@ def learn(
                 status = claim
                 break
             x = d.keep_feasible(x - move.gamma * (move.field + move.noise))
+            progress.beat(k, sign * move.leader_cost)
             if k % loop.record_every == 0:
                 history.append(row)
                 if loop.verbose:
@@ -207,10 +214,10 @@ def learn(
     values = dict(zip(d.names, x))
     ev = d.evaluator
     try:
-        reported = ev.leader_sign * d.blocks(x).leader_cost
+        reported = sign * d.blocks(x).leader_cost
     except PyNumeroEvaluationError:  # a start where the functions are undefined (y log y at 0)
         reported = None
-    return honest_result(
+    result = honest_result(
         game,
         ev,
         status=status,
@@ -228,3 +235,5 @@ def learn(
         if status == claim
         else None,
     )
+    progress.end(result.status, reported, k)
+    return result

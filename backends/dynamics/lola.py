@@ -68,6 +68,7 @@ def run(
         field,
         start,
         loop,
+        method="lola",
         claim="feasible",
         nature=f"a LOLA fixed point (lookahead {lookahead:g}; no Stackelberg solution in general)",
     )

@@ -89,6 +89,7 @@ def run(
         field,
         start,
         loop,
+        method="simgd",
         claim="feasible",
         nature="a Nash point of gradient play (every player stationary in its own Vars; no "
         "Stackelberg solution)",

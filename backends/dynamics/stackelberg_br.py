@@ -107,6 +107,7 @@ def run(
         field,
         start,
         loop,
+        method="stackelberg-br",
         claim="locally_optimal",
         nature="a differential Stackelberg point (the leader's projected total derivative "
         "vanishes at the followers' best response)",

@@ -102,6 +102,7 @@ def run(
         field,
         start,
         loop,
+        method="two-timescale",
         claim="locally_optimal",
         nature="a differential Stackelberg point (the leader's total derivative and the "
         "followers' gradients vanish, projected)",
