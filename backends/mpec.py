@@ -39,6 +39,7 @@ from stackopt.backends.mpec_starts import (
     AUTO_START_MIN_ITERATIONS,
     StartPlan,
 )
+from stackopt.backends.progress_log import StartLog
 from stackopt.backends.solvers import GLOBAL_SOLVERS, LOCAL_SOLVERS, SolverRun, require
 from stackopt.backends.start_points import leader_start
 from stackopt.backends.strategies import SOS1, STRATEGIES, Strategy
@@ -348,7 +349,11 @@ def _multistart(strat, solver, game, cuts, plan: StartPlan, deadline, solver_opt
             found.info["warm_start"] = warm.info()
         if spent(problem):
             found.run.message += f"; {CAPPED}"
-        _log_start(start, starts, kind, found, time.perf_counter() - started)
+        iterations = sum(row.get("iterations") or 0 for row in found.history)
+        line = StartLog(
+            "mpec", start + 1, starts, kind, f"{found.solver} iteration", False, started
+        )
+        line.end(found.run.status, found.reported, iterations)  # placing the start included
         kinds.append(kind)
         history += [{"start": start, **row} for row in found.history]
         candidates.append((_raw_rank(problem, found), found))
@@ -373,23 +378,6 @@ def _multistart(strat, solver, game, cuts, plan: StartPlan, deadline, solver_opt
             for k, ((_, f), kind) in enumerate(zip(candidates, kinds))
         ]
     return best, history
-
-
-def _log_start(start: int, starts: int, kind: str, found: _Found, seconds: float) -> None:
-    """The INFO line of a finished start: its number of those planned, kind, solver status,
-    MPEC objective, the solver's iterations and seconds (placing the start included)."""
-    iterations = sum(row.get("iterations") or 0 for row in found.history)
-    log.info(
-        "mpec: start %d of %d (%s): %s, objective %s, %d %s iterations, %.2f s",
-        start + 1,
-        starts,
-        kind,
-        found.run.status,
-        "none" if found.reported is None else f"{found.reported:.8g}",
-        iterations,
-        found.solver,
-        seconds,
-    )
 
 
 def _solve_start(strat, problem, chosen, solver_options, deadline) -> _Found:

@@ -26,7 +26,8 @@ def _objective(value: float | None) -> str:
 
 class StartLog:
     """The INFO lines of start ``number`` of ``starts`` (1-based) of ``method``, its clock started
-    at construction; ``unit`` names its steps ("step", "iteration"). ``heartbeat=False`` where the
+    at ``began`` (a ``time.perf_counter()`` instant; None: at construction); ``unit`` names its
+    steps ("step", "iteration"). ``heartbeat=False`` where the
     method logs its steps already (``verbose=True`` of the dynamics), so nothing is said twice."""
 
     def __init__(
@@ -37,11 +38,12 @@ class StartLog:
         kind: str = "the start",
         unit: str = "step",
         heartbeat: bool = True,
+        began: float | None = None,
     ):
         self.log = logging.getLogger(f"stackopt.{method}")
         self.name = f"{method}: start {number} of {starts} ({kind})"
         self.method, self.unit, self.heartbeat = method, unit, heartbeat
-        self.began = time.perf_counter()
+        self.began = time.perf_counter() if began is None else began
         self.due = self.began + HEARTBEAT
 
     def beat(self, step: int, objective: float | None, detail: str = "") -> None:
