@@ -111,7 +111,8 @@ def cvxpy_follower(
     best response is ``problem``'s solution at the current values of the Vars its Parameters stand
     for, and its derivatives come from cvxpy's differentiation of the solution map (Agrawal et al.
     2019, "Differentiable convex optimization layers"). Games with cvxpy followers are solved by
-    ``method="gradient"``; every follower must then be a cvxpy follower.
+    ``method="gradient"`` or the baselines ``initial``, ``slsqp`` and ``trust-constr``; every
+    follower must then be a cvxpy follower.
 
     Parameters
     ----------
