@@ -90,8 +90,10 @@ def place_warm_start(
 def _at_equilibrium(
     problem: MPECProblem, game: StackelbergGame, evaluator: KKTEvaluator, deadline: float | None
 ) -> str:
-    """Set the followers' Vars and multipliers to their equilibrium at the leader's values, and
-    the Vars defined by them (lifted expressions, ``problem.defined``); why not ("" when set)."""
+    """Set the followers' Vars and multipliers to their equilibrium at the leader's values, the
+    Vars defined by them (lifted expressions, ``problem.defined``) and the ``stackopt.dual``
+    placeholders to the prices of those multipliers (the leader's functions read the prices
+    through the multipliers, and the placeholders only need a value); why not ("" when set)."""
     missing = [v.name for v in problem.structure.leader_vars if v.value is None]
     if missing:
         return f"the leader's {missing[0]} has no value"
@@ -101,6 +103,9 @@ def _at_equilibrium(
         return f"no equilibrium at the leader's start: {eq.message}"
     problem.set_values(dict(zip(evaluator.z_names, map(float, eq.z))))
     problem.evaluate_defined()
+    prices = problem.kkt.duals([v.value for v in problem.kkt.z_vars])
+    for ref in problem.structure.duals:
+        ref.var.set_value(prices[ref.constraint.name], skip_validation=True)
     return ""
 
 

@@ -16,6 +16,7 @@ from stackopt.backends.solvers import available, run_solver
 from stackopt.backends.strategies import base
 from stackopt.models.benchmarks import problems
 from tests.games import linear_bilevel, toll_grid
+from tests.test_follower_dual import strategic_generator
 
 pytestmark = pytest.mark.skipif(not available("scip"), reason="SCIP not available")
 
@@ -162,3 +163,14 @@ def test_the_start_spends_a_tenth_of_the_time_left(monkeypatch):
     assert len(asked) == 1 and 0 < asked[0] <= 0.5
     assert "time limit" in res.info["warm_start"]["reason"]
     assert res.status == "optimal" and res.leader_objective == pytest.approx(-12.0, abs=1e-6)
+
+
+def test_a_price_game_gets_its_start():
+    """The generator bidding 50 above the rival's cost 30 is marginal at 4 and sets the price 50:
+    the start earns (50 - 10) * 4 = 160; the optimum bids 100 for 360 (its placeholders for
+    so.dual had no value, and no start was given)."""
+    res = so.solve(strategic_generator(), method="mpec", strategy="sos1")
+    assert res.info["warm_start"]["given"], res.info["warm_start"]
+    assert res.info["warm_start"]["objective"] == pytest.approx(160.0, abs=1e-6)
+    assert res.status == "optimal"
+    assert res.leader_objective == pytest.approx(360.0, abs=1e-6)
