@@ -237,7 +237,8 @@ class _Subproblems:
         """(phi(x), the follower's optimum) and (the leader's value, its best point), each None
         when not found; points are {Var name: value}."""
         for v, value in zip(self.structure.leader_vars, x):
-            v.fix(value)
+            v.set_value(value, skip_validation=True)  # so.certify's may be outside new bounds
+            v.fix()
         self._activate(leader_side=False)
         run = run_solver(self.model, "highs", time_limit=time_limit)
         if run.status != "optimal" or not run.has_solution:
@@ -284,7 +285,14 @@ def _leader_values(vars_: list[VarData]) -> list[float]:
 
 
 def _violation(structure: GameStructure) -> float:
+    """max(0, lb - G, G - ub) over the leader's constraints and its Vars' bounds (a point
+    ``so.certify`` is given may lie outside bounds changed since its solve)."""
     worst = 0.0
+    for v in structure.leader_vars:
+        if v.lb is not None:
+            worst = max(worst, v.lb - v.value)
+        if v.ub is not None:
+            worst = max(worst, v.value - v.ub)
     for c in structure.constraints:
         body = pyo.value(c.body)
         if c.lower is not None:
@@ -405,7 +413,24 @@ def run(
         return Result(
             status=claim if claim != "optimal" else "error", message=message, history=history
         )
-    return _certified(sub, best, claim, message, history, sign * lower, upper - lower)
+    bound = GlobalBound("scip", claim == "optimal", sign * lower, abs(upper - lower))
+    return _certified(sub, best, claim, message, history, bound)
+
+
+def recheck(
+    game: StackelbergGame,
+    leader: dict[str, float],
+    response: dict[str, float],
+    claim: str,
+    bound: GlobalBound | None,
+) -> Result:
+    """``so.certify`` on a game with integer follower Vars: the Result of the leader decision
+    ``leader`` and the follower's ``response`` (by Var name), judged as :func:`run` judges its
+    incumbent (the follower's MILP solved again: an exact Nash gap), with the method's ``claim``
+    and its global ``bound``."""
+    sub = _Subproblems(game)
+    x = [leader[v.name] for v in sub.structure.leader_vars]
+    return _certified(sub, (x, response), claim, "", [], bound)
 
 
 def _certified(
@@ -414,8 +439,7 @@ def _certified(
     claim: str,
     message: str,
     history: list,
-    bound: float,
-    gap: float,
+    bound: GlobalBound | None,
 ) -> Result:
     """The Result at the incumbent, its follower's best response solved again (an exact gap)."""
     x, response = best
@@ -438,7 +462,7 @@ def _certified(
         equilibrium=equilibrium,
         objective=objective,
         violation=_violation(s),
-        global_bound=GlobalBound("scip", claim == "optimal", bound, abs(gap)),
+        global_bound=bound,
         claim=claim,
     )
     status, why = derive_status(claim, certificate)

@@ -178,3 +178,25 @@ def test_certify_false_grants_no_optimal():
     """As under every method, certify=False leaves the status at most feasible."""
     res = so.solve(toyexample1(), method="value-function", certify=False)
     assert res.status == "feasible" and res.leader_objective == pytest.approx(-22)
+
+
+def test_certify_rechecks_an_integer_follower_s_result():
+    """MibS's example: the follower's best response is y = max(0, 2x - 7), so -41 at (6, 5) is
+    optimal; certify judges a value-function Result as the solve did, lets a certify=False Result
+    earn its optimal, and refuses it where the follower would answer otherwise or the leader's
+    bound has changed (they raised a ModelError on the integer follower)."""
+    from stackopt.models.benchmarks.pao import mibs
+
+    g = mibs()
+    res = so.solve(g, method="value-function")
+    assert (res.status, res.leader_objective) == ("optimal", -41.0)
+    assert so.certify(g, res).status == "optimal"
+    quiet = so.solve(g, method="value-function", certify=False)
+    assert quiet.status == "feasible"
+    assert so.certify(g, quiet).status == "optimal"
+    res.leader["x"] = 5  # y = 3 is the best response there, not 5
+    assert so.certify(g, res).status != "optimal"
+    res.leader["x"] = 6
+    g.x.setub(5)
+    changed = so.certify(g, res)
+    assert changed.status == "infeasible" and changed.violation == pytest.approx(1.0)

@@ -42,7 +42,9 @@ def certify(game: StackelbergGame, result: Result) -> Result:
 
     A Result without a point (no leader decision or no recomputed equilibrium) is returned as it
     is: there is nothing to check. A game with cvxpy followers is judged as its solve judged it
-    (:func:`~stackopt.backends.cvxpy_equilibrium.cvxpy_result`: their best responses)."""
+    (:func:`~stackopt.backends.cvxpy_equilibrium.cvxpy_result`: their best responses), and one
+    with integer follower Vars as ``value-function`` judges its incumbent
+    (:func:`~stackopt.backends.value_function.recheck`: the follower's MILP solved again)."""
     if result.certificate is not None and not isinstance(result.certificate, Certificate):
         raise ValueError(
             f"the Result's certificate is a {type(result.certificate).__name__}, not a "
@@ -53,9 +55,18 @@ def certify(game: StackelbergGame, result: Result) -> Result:
     if not load_solution(clone, result):
         return result
     judged = relaxed_leader(game)  # an integral decision is judged with continuous leader Vars
-    structure = analyze(clone)
+    structure = analyze(clone, integer_followers=True)
     certificate = result.certificate
     claim = certificate.claim if certificate is not None and certificate.claim else result.status
+    bound = certificate.global_bound if certificate is not None else None
+    if bound is not None and bound.proven and bound.game != fingerprint(game):
+        bound = replace(bound, proven=False, caveat=CHANGED)
+    if any(not v.is_continuous() for v in structure.follower_vars):
+        from stackopt.backends.value_function import recheck  # loads SCIP's and HiGHS's checks
+
+        leader = {v.name: float(v.value) for v in structure.leader_vars}
+        response = {v.name: float(v.value) for v in structure.follower_vars}
+        return recheck(game, leader, response, claim, bound)
     if any(part.cvxpy is not None for part in structure.followers):
         point = [
             np.array([float(v.value) for v in vs])
@@ -69,9 +80,6 @@ def certify(game: StackelbergGame, result: Result) -> Result:
             reported_objective=result.leader_objective,
         )
     values = {v.name: float(v.value) for v in structure.leader_vars + structure.follower_vars}
-    bound = certificate.global_bound if certificate is not None else None
-    if bound is not None and bound.proven and bound.game != fingerprint(game):
-        bound = replace(bound, proven=False, caveat=CHANGED)
     return honest_result(
         judged,
         KKTEvaluator(judged),
