@@ -406,6 +406,18 @@ def refuse_shared(structure: GameStructure, what: str) -> None:
         )
 
 
+def refuse_prices(structure: GameStructure, what: str) -> None:
+    """ModelError naming the first ``stackopt.dual`` the leader uses: for the methods that move
+    the followers on their own variables, without multipliers (the prices would read 0)."""
+    if structure.duals:
+        name = structure.duals[0].constraint.name
+        raise ModelError(
+            f"{what} cannot take stackopt.dual({name}): the followers move on their own "
+            "variables without multipliers, so the price would read 0; use method='mpec' or "
+            "method='gradient'"
+        )
+
+
 def _check_prices(
     prices: list[DualRef], followers: list[FollowerPart], shared: list[SharedPart]
 ) -> None:

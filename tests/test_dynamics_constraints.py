@@ -19,6 +19,7 @@ import pytest
 import stackopt as so
 from stackopt.errors import ModelError
 from stackopt.models import duopoly
+from tests.test_follower_dual import strategic_generator
 
 A, B, DEMAND = (1.0, 2.0, 3.0), (1.0, 0.5, 2.0), 4.0
 
@@ -116,3 +117,11 @@ def test_constraints_that_cannot_be_projected_are_refused_by_name():
     with pytest.raises(ModelError, match="share") as refused:  # the leader's: br projects it too
         so.solve(g, "stackelberg-br")
     assert str(refused.value).endswith("use method='gradient' or method='mpec'")
+
+
+@pytest.mark.parametrize("method", ["simgd", "lola", "two-timescale", "stackelberg-br"])
+def test_a_leader_reading_prices_is_refused_by_the_dynamics(method):
+    """The dynamics move the followers without multipliers: the strategic generator's price
+    read 0 (simgd and lola descended to the lowest bid on the leader's other terms alone)."""
+    with pytest.raises(ModelError, match=r"cannot take stackopt.dual\(M.balance\)"):
+        so.solve(strategic_generator(), method=method)

@@ -27,7 +27,7 @@ from stackopt.backends.start_points import current_value
 from stackopt.errors import ModelError, OptionError
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
-from stackopt.structure import refuse_shared
+from stackopt.structure import refuse_prices, refuse_shared
 
 
 @dataclass
@@ -85,6 +85,7 @@ class GameDerivatives:
         self.evaluator = ev = KKTEvaluator(game)
         structure = ev.kkt.structure
         refuse_shared(structure, "learning dynamics")
+        refuse_prices(structure, "learning dynamics")
         self.n1, self.n2 = ev.n_pi, ev.n_x
         self.names = ev.leader_names + ev.z_names[: ev.n_x]
         self.follower_slices = ev.follower_slices
