@@ -83,7 +83,8 @@ class EquilibriumFailed(RuntimeError):
 
 
 def regularized_clone(game: StackelbergGame, selection: Selection | None = None) -> StackelbergGame:
-    """A clone whose followers minimize cost_i + eps * phi, with eps the top-level Var ``EPS_NAME``.
+    """A clone whose followers minimize cost_i + eps * phi, with eps the top-level Var ``EPS_NAME``,
+    each in its own sense (a maximizer maximizes f_i - eps * phi), in which its prices are read.
 
     ``selection(clone)`` returns phi as a Pyomo expression in the followers' Vars; the default is
     phi(y) = ||y||^2 / 2 over every follower Var.
@@ -101,7 +102,9 @@ def regularized_clone(game: StackelbergGame, selection: Selection | None = None)
         part.objective.deactivate()
         part.block.add_component(
             "stackopt_tikhonov_cost",
-            pyo.Objective(expr=part.sign * part.objective.expr + eps * phi, sense=pyo.minimize),
+            pyo.Objective(
+                expr=part.objective.expr + part.sign * eps * phi, sense=part.objective.sense
+            ),
         )
     return clone
 

@@ -192,3 +192,25 @@ def test_probes_stay_in_the_leader_s_set_where_the_follower_has_none_outside():
     assert r.status == "feasible"
     assert r.leader["x"] == pytest.approx(1.5, abs=1e-3)
     assert r.leader_objective == pytest.approx(-2.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("maximize", [False, True])
+def test_a_maximizing_follower_s_price_keeps_its_sign(maximize):
+    """The market clears at the price bid (a bid above the rival's 30 is marginal), so the leader's
+    bid - bid^2 / 100 is largest at bid = 50, worth 25, whether the operator minimizes its cost or
+    maximizes its negative (the regularized follower was rewritten as a minimizer, which flipped
+    the sign of its price: tikhonov-zo went to the lowest bid)."""
+    g = so.StackelbergGame()
+    g.bid = pyo.Var(bounds=(40, 100), initialize=45)
+    g.M = so.Follower()
+    g.M.g0 = pyo.Var(bounds=(0, 8), initialize=0.0)
+    g.M.g1 = pyo.Var(bounds=(0, 6), initialize=0.0)
+    cost = g.bid * g.M.g0 + 30 * g.M.g1
+    sense = pyo.maximize if maximize else pyo.minimize
+    g.M.cost = pyo.Objective(expr=-cost if maximize else cost, sense=sense)
+    g.M.balance = pyo.Constraint(expr=g.M.g0 + g.M.g1 >= 10)
+    price = -so.dual(g.M.balance) if maximize else so.dual(g.M.balance)
+    g.value = pyo.Objective(expr=price - 0.01 * g.bid**2, sense=pyo.maximize)
+    res = so.solve(g, method="tikhonov-zo")
+    assert res.leader["bid"] == pytest.approx(50.0, abs=0.5)
+    assert res.leader_objective == pytest.approx(25.0, abs=1e-2)
