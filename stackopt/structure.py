@@ -28,7 +28,7 @@ from pyomo.core.expr.numeric_expr import (
     ProductExpression,
     UnaryFunctionExpression,
 )
-from pyomo.core.expr.numvalue import is_constant
+from pyomo.core.expr.numvalue import is_constant, is_potentially_variable
 from pyomo.core.expr.visitor import identify_variables
 from pyomo.mpec import Complementarity
 
@@ -198,6 +198,13 @@ def analyze(game: StackelbergGame, integer_followers: bool = False) -> GameStruc
         raise ModelError(
             f"the leader needs exactly one active top-level Objective; found {len(leader_objs)} "
             f"({found})"
+        )
+    if not is_potentially_variable(leader_objs[0].expr):
+        raise ModelError(
+            f"the leader's Objective {leader_objs[0].name} is a constant "
+            f"({pyo.value(leader_objs[0].expr, exception=False)}): the reformulations and "
+            "the certificate read the leader's cost as a function of the game's Vars; for a "
+            "feasibility question write it in one (0 * x)"
         )
 
     prices: dict[int, DualRef] = {}

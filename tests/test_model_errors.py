@@ -210,3 +210,18 @@ def test_a_deactivated_followers_var_in_use_is_named_as_such_and_fixing_it_solve
         so.solve(g, method="mpec")
     g.F[2].q.fix(g.F[2].q.value or 0.0)
     assert so.solve(g, method="mpec").status == "locally_optimal"
+
+
+def test_a_constant_leader_objective_is_refused_by_name():
+    """Its KKT evaluator's cost row was a trivial Boolean: mpec and gradient ended error with
+    Pyomo's own words and ERROR lines."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, 5), initialize=1)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, 3))
+    g.F.o = pyo.Objective(expr=(g.F.y - g.x) ** 2)
+    g.obj = pyo.Objective(expr=0)
+    with pytest.raises(so.ModelError, match=r"Objective obj is a constant \(0.0\)"):
+        so.solve(g, method="mpec")
+    g.obj.set_value(0 * g.x)  # a feasibility question in the game's Vars
+    assert so.solve(g, method="mpec").leader_objective == 0.0
