@@ -139,6 +139,7 @@ def check_equilibrium(
             check.message = f"multipliers of size {largest:.2g}: the KKT residual is not trusted"
         return check
     check.followers = gaps(np.concatenate([pi, eq.z[: evaluator.n_x]]))
+    check.timed_out = gaps.timed_out
     lin = evaluator.linearization(eq.z, pi)
     for follower, curvature in zip(check.followers, reduced_curvatures(evaluator, lin, eq.z)):
         follower.second_order = curvature
@@ -183,14 +184,19 @@ def _repair(
     eq: Equilibrium,
     pi: np.ndarray,
     check: EquilibriumCheck,
+    deadline: float | None = None,
 ) -> tuple[Equilibrium, EquilibriumCheck]:
     """Move the follower that gains most by deviating to its better response and recompute the
     equilibrium from there (Newton, multipliers by least squares), until every gap is within
-    tolerance or MAX_REPAIRS rounds have run."""
+    tolerance, MAX_REPAIRS rounds have run or the evaluation ``deadline`` has passed (a
+    time-limited solve's, :func:`stackopt.certificate.evaluation_deadline`)."""
     index = {name: k for k, name in enumerate(evaluator.z_names[: evaluator.n_x])}
     for round_ in range(1, MAX_REPAIRS + 1):
         movers = [f for f in check.followers if f.deviation]
         if check.holds or not movers:
+            break
+        if deadline is not None and time.perf_counter() >= deadline:
+            log.info("certificate: no repair round %d: past the time limit's deadline", round_)
             break
         # one at a time: Gauss-Seidel best responses
         mover = max(movers, key=lambda f: f.gap or 0.0)
@@ -199,7 +205,7 @@ def _repair(
             x[index[name]] = value
         started = time.perf_counter()
         z = with_multipliers(evaluator, x, pi, EQUILIBRIUM_TOL)
-        moved = recompute_equilibrium(game, evaluator, pi, z)
+        moved = recompute_equilibrium(game, evaluator, pi, z, deadline=deadline)
         if not moved.converged:
             log.info(
                 "certificate: repair round %d: no equilibrium from %s's better response "
@@ -432,9 +438,9 @@ def honest_result(
         )
 
     # a time-limited run's equilibrium is bounded in time too (an unconverged one is no objective)
-    recomputing = time.perf_counter()
+    recomputing, deadline = time.perf_counter(), evaluation_deadline(status)
     try:
-        eq = recompute_equilibrium(game, evaluator, pi, z0, deadline=evaluation_deadline(status))
+        eq = recompute_equilibrium(game, evaluator, pi, z0, deadline=deadline)
     except KeyboardInterrupt:  # the decision is kept, unjudged
         why = "interrupted (Ctrl-C) while the equilibrium at the returned decision was recomputed"
         return unjudged("interrupted", why)
@@ -454,12 +460,15 @@ def honest_result(
         )
     full = certifying() and status in SUCCESS
     started = time.perf_counter()
-    gaps = NashGap(evaluator.kkt.structure, certificate_budget()) if full else None
+    budget = certificate_budget()
+    if deadline is not None:
+        budget = min(budget, max(0.0, deadline - started))
+    gaps = NashGap(evaluator.kkt.structure, budget, deadline) if full else None
     try:
         check = check_equilibrium(evaluator, gaps, eq, pi)
         _log_gaps(check, time.perf_counter() - started)
         if gaps is not None and not check.holds:
-            eq, check = _repair(game, evaluator, gaps, eq, pi, check)
+            eq, check = _repair(game, evaluator, gaps, eq, pi, check, deadline)
             if check.repairs:
                 warnings.append(
                     f"the recomputed equilibrium was not a best response for every follower; "

@@ -49,6 +49,8 @@ MIN_EVALUATION_SECONDS = 1.0
 _CERTIFY: ContextVar[bool] = ContextVar("stackopt_certify", default=True)
 _STARTED: ContextVar[float | None] = ContextVar("stackopt_started", default=None)
 _LIMITED: ContextVar[bool] = ContextVar("stackopt_time_limited", default=False)
+#: a time-limited solve's evaluation deadline, fixed by its first honest evaluation
+_DEADLINE: ContextVar[list[float]] = ContextVar("stackopt_deadline")
 
 
 def certifying() -> bool:
@@ -70,12 +72,20 @@ def evaluation_deadline(status: str) -> float | None:
     equilibrium at a method's decision, where the method stopped on its time limit (``status``)
     or the solve has one: as long again as the solve took so far, at least
     ``MIN_EVALUATION_SECONDS`` (that long outside :func:`stackopt.solve`), so that the user's limit
-    bounds the whole call to about twice itself; past it, the point is returned unjudged. None
-    (no deadline) otherwise."""
+    bounds the whole call to about twice itself; past it, the point is returned unjudged. Within
+    a time-limited solve, the first evaluation fixes the deadline for every later one (a
+    multistart judges several points: each taking as long again would compound). None (no
+    deadline) otherwise."""
     if status != "time_limit" and not _LIMITED.get():
         return None
+    fixed = _DEADLINE.get(None)
+    if fixed:
+        return fixed[0]
     now, started = time.perf_counter(), _STARTED.get()
-    return now + max(MIN_EVALUATION_SECONDS, 0.0 if started is None else now - started)
+    deadline = now + max(MIN_EVALUATION_SECONDS, 0.0 if started is None else now - started)
+    if fixed is not None:
+        fixed.append(deadline)
+    return deadline
 
 
 @contextmanager
@@ -88,12 +98,14 @@ def certification(enabled: bool, time_limited: bool = False) -> Iterator[None]:
         _STARTED.set(time.perf_counter()),
         _LIMITED.set(bool(time_limited)),
     )
+    deadline = _DEADLINE.set([])
     try:
         yield
     finally:
         _CERTIFY.reset(tokens[0])
         _STARTED.reset(tokens[1])
         _LIMITED.reset(tokens[2])
+        _DEADLINE.reset(deadline)
 
 
 @dataclass
@@ -142,6 +154,9 @@ class EquilibriumCheck:
     #: the deviation cuts an MPEC can add (issue 21, repair)
     deviations: list[tuple[str, dict[str, float]]] = field(default_factory=list)
     message: str = ""
+    #: True when a time-limited solve's evaluation deadline cut a best response short (the
+    #: claim is then neither certified nor refuted: status time_limit)
+    timed_out: bool = False
 
 
 @dataclass
@@ -228,7 +243,8 @@ def derive_status(
 
     An unsuccessful claim stands. A success claim needs, in turn: the leader's constraints within
     FEASIBILITY_TOL (else ``if_violated``); a certified equilibrium ("infeasible" when a follower
-    has no feasible response, else "error"); then ``feasible`` is earned. ``locally_optimal`` also
+    has no feasible response, "time_limit" when a time-limited solve's evaluation deadline cut a
+    best response short, else "error"); then ``feasible`` is earned. ``locally_optimal`` also
     needs leader stationarity; ``optimal`` also needs a proven global bound and exact Nash gaps.
     Without the expensive checks (``certificate.checked`` False) the status is at most feasible.
     """
@@ -245,9 +261,10 @@ def derive_status(
     if eq is None or not eq.holds:
         infeasible = eq is not None and any(f.infeasibility > FEASIBILITY_TOL for f in eq.followers)
         why = eq.message if eq is not None else "no equilibrium check"
-        return ("infeasible" if infeasible else "error"), (
-            f"equilibrium not certified: {why} (the method claimed {claim})"
-        )
+        outcome = "infeasible" if infeasible else "error"
+        if not infeasible and eq is not None and eq.timed_out:
+            outcome = "time_limit"
+        return outcome, f"equilibrium not certified: {why} (the method claimed {claim})"
     if claim == "feasible":
         return "feasible", ""
     if not certificate.checked:

@@ -160,9 +160,16 @@ class NashGap:
     the best responses with one follower's parts active at a time, and restores the model's
     activity and values."""
 
-    def __init__(self, structure: GameStructure, budget: float = float("inf")):
-        """``budget``: seconds after which no more random restarts are tried."""
+    def __init__(
+        self, structure: GameStructure, budget: float = float("inf"), hard: float | None = None
+    ):
+        """``budget``: seconds after which no more random restarts are tried; ``hard``: a
+        ``time.perf_counter()`` instant (a time-limited solve's evaluation deadline) past which
+        no global solver starts and none runs (None: none)."""
         self.deadline = time.perf_counter() + budget
+        self.hard = hard
+        #: whether ``hard`` kept a global solver from running (the gaps are then incomplete)
+        self.timed_out = False
         self.structure = structure
         self.model = structure.game
         self._all = structure.leader_vars + structure.follower_vars
@@ -255,10 +262,20 @@ class NashGap:
             elif solver == "convex":
                 best = self._convex_response(part, constraints, point)
             else:
-                left = self.deadline - time.perf_counter()
-                limit = min(GLOBAL_TIME_LIMIT, max(GLOBAL_MIN_TIME, left))
-                with self._others_fixed(part):
-                    best = self._solve(part, constraints, solver, limit)
+                now = time.perf_counter()
+                limit = min(GLOBAL_TIME_LIMIT, max(GLOBAL_MIN_TIME, self.deadline - now))
+                left = np.inf if self.hard is None else self.hard - now
+                cut = left < limit
+                limit = min(limit, left)
+                if limit <= 0:
+                    best = None
+                else:
+                    with self._others_fixed(part):
+                        best = self._solve(part, constraints, solver, limit)
+                if best is None and cut:  # no local answer in place of the exact one
+                    notes.append(f"{solver} cut by the time limit's evaluation deadline")
+                    self.timed_out = True
+                    break
             if isinstance(best, str):
                 notes.append(best)
                 continue
