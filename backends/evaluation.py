@@ -325,6 +325,20 @@ def reported_multipliers(evaluator: KKTEvaluator, z: np.ndarray, pi: np.ndarray)
     return least_norm_multipliers(evaluator, z, pi, EQUILIBRIUM_TOL)
 
 
+def unchecked_warning(names: list[str], why: str) -> str:
+    """What a Result without the Nash gaps' check (``why``: no success claim, or
+    ``certify=False``) does not say where the followers ``names`` are not convex: their
+    recomputed point is a KKT point, perhaps no best response, so ``leader_objective`` may be
+    other than at their equilibrium (a double well: 0.8 at a point where the best responses give
+    21.3)."""
+    return (
+        f"the followers' best responses were not computed ({why}): "
+        f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} not convex, so the recomputed "
+        "point is a KKT point that may not be a best response, and leader_objective may differ "
+        "at their equilibrium"
+    )
+
+
 def local_search_warning(local: list[FollowerCheck]) -> str:
     """What a success status does not prove where the best responses of the followers ``local``
     were searched by a local solver: their Nash gaps are lower bounds, and a nonconvex follower
@@ -498,6 +512,13 @@ def honest_result(
     unbounded = unbounded_warning(evaluator, pi, objective)
     if unbounded:
         warnings.append(unbounded)
+    if gaps is None:  # no best response computed: a nonconvex follower's point may not be one
+        unchecked = NashGap(evaluator.kkt.structure).nonconvex(
+            np.concatenate([pi, eq.z[: evaluator.n_x]])
+        )
+        if unchecked:
+            why = "certify=False" if status in SUCCESS else f"no certificate for status {status}"
+            warnings.append(unchecked_warning(unchecked, why))
     certificate = Certificate(
         checked=gaps is not None,
         equilibrium=check,

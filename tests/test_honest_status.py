@@ -6,6 +6,7 @@ import stackopt as so
 from stackopt.models import duopoly
 
 from .games import infeasible_duopoly
+from .test_evaluation_deadline import double_well
 
 #: Algorithm 1 as the paper runs it
 PAPER = {"lr": 0.01, "optimizer": "adam", "line_search": False}
@@ -73,3 +74,17 @@ def test_a_start_where_a_derivative_is_undefined_is_an_error_status_not_a_dead_p
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-500:]
     assert run.stdout.startswith("error") and "PyNumeroEvaluationError" in run.stdout
+
+
+def test_an_unchecked_point_of_a_nonconvex_follower_says_so():
+    """At x = 0.3 the follower (y^2 - 1)^2 + 0.3 y has its best response near y = -1 and a KKT
+    point near y = 1, where the leader's (x - 0.3)^2 + (y - 1)^2 is near 0: without the Nash gaps'
+    check (certify=False, or a status that is no success) that number carries a warning; a convex
+    follower's point (the duopoly) is its best response and carries none."""
+    quiet = so.solve(double_well(), method="mpec", certify=False)
+    assert quiet.leader_objective < 0.01
+    assert any("F is not convex" in w and "certify=False" in w for w in quiet.warnings)
+    stopped = so.solve(double_well(), method="two-timescale", max_iter=5)
+    assert stopped.status == "iteration_limit"
+    assert any("no certificate for status iteration_limit" in w for w in stopped.warnings)
+    assert not so.solve(duopoly(), method="mpec", certify=False).warnings

@@ -194,16 +194,41 @@ class NashGap:
             for v, value in zip(self._all, before):
                 v.set_value(value, skip_validation=True)
 
+    def nonconvex(self, values: np.ndarray) -> list[str]:
+        """The followers whose problem at ``values`` is neither linear nor a convex quadratic with
+        linear constraints (:func:`_shape`, :func:`_convex`): where a KKT point of theirs need not
+        be a best response. cvxpy followers are convex."""
+        before = [v.value for v in self._all]
+        try:
+            for v, value in zip(self._all, values):
+                v.set_value(float(value), skip_validation=True)
+            out = []
+            for index, part in enumerate(self.structure.followers):
+                if part.cvxpy is not None:
+                    continue
+                with self._others_fixed(part):
+                    shape = _shape(part, self._constraints(index, part))
+                    if shape == "other" or (shape == "quadratic" and not _convex(part)):
+                        out.append(part.name)
+            return out
+        finally:
+            for v, value in zip(self._all, before):
+                v.set_value(value, skip_validation=True)
+
+    def _constraints(self, index: int, part: FollowerPart) -> list:
+        """Follower ``part``'s constraints and the shared ones that bind it."""
+        shared = [
+            s.constraint for s in getattr(self.structure, "shared", []) if index in s.followers
+        ]
+        return [*part.constraints, *shared]
+
     def _late(self) -> bool:
         return time.perf_counter() > self.deadline
 
     def _check(self, index: int, part: FollowerPart) -> FollowerCheck:
         """Follower ``part``'s check; a shared constraint that binds it limits its deviation at
         the others' fixed decisions, like its own constraints."""
-        shared = [
-            s.constraint for s in getattr(self.structure, "shared", []) if index in s.followers
-        ]
-        constraints = [*part.constraints, *shared]
+        constraints = self._constraints(index, part)
         if part.cvxpy is not None:  # a DCP problem: its KKT point is its best response
             return FollowerCheck(part.name, 0.0, 0.0, 0.0, 0.0, "convex (cvxpy)", True)
         objective = _objective(part)
