@@ -154,7 +154,8 @@ class _BlackBox:
             self._seen[key] = self.problem.evaluate(pi)
             self.last = pi
             self.equilibria += 1
-            self.progress.beat(*self.iterate, f"{self.equilibria} equilibria")
+            plural = "equilibrium" if self.equilibria == 1 else "equilibria"
+            self.progress.beat(*self.iterate, f"{self.equilibria} {plural}")
             if len(self._seen) > self._capacity:
                 self._seen.popitem(last=False)
         return self._seen[key]
