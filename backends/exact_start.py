@@ -30,6 +30,7 @@ from stackopt.backends.evaluation import recompute_equilibrium
 from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
+from stackopt.pyomo_value import value_or_none
 
 if TYPE_CHECKING:
     from stackopt.backends.strategies.exact_polish import ExactStrategy
@@ -132,7 +133,7 @@ def violation(problem: MPECProblem, tol: float = START_TOL) -> str:
         if not v.is_continuous() and abs(value - round(value)) > tol:
             return f"puts the integer {v.name} at {value:.6g}"
     for c in problem.model.component_data_objects(pyo.Constraint, active=True):
-        body = pyo.value(c.body, exception=False)
+        body = value_or_none(c.body)
         if body is None:
             return f"leaves {c.name} undefined"
         if _beyond(float(body), pyo.value(c.lower), pyo.value(c.upper)) > tol:

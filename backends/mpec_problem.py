@@ -91,10 +91,7 @@ class MPECProblem:
     def objective_value(self) -> float | None:
         """The leader's objective at the current values; None where it is undefined (a Var
         without a value, a division by zero or an overflow at a start the solver never left)."""
-        try:
-            return float(pyo.value(self.structure.objective.expr))
-        except (ValueError, TypeError, ArithmeticError):
-            return None
+        return value_or_none(self.structure.objective.expr)
 
     def is_linear(self) -> bool:
         """True when every part but the complementarity products is linear (an LP/MILP family)."""

@@ -54,7 +54,6 @@ def certify(game: StackelbergGame, result: Result) -> Result:
     clone = game.clone()
     if not load_solution(clone, result):
         return result
-    judged = relaxed_leader(game)  # an integral decision is judged with continuous leader Vars
     structure = analyze(clone, integer_followers=True)
     certificate = result.certificate
     claim = certificate.claim if certificate is not None and certificate.claim else result.status
@@ -80,6 +79,7 @@ def certify(game: StackelbergGame, result: Result) -> Result:
             reported_objective=result.leader_objective,
         )
     values = {v.name: float(v.value) for v in structure.leader_vars + structure.follower_vars}
+    judged = relaxed_leader(game)  # an integral decision is judged with continuous leader Vars
     return honest_result(
         judged,
         KKTEvaluator(judged),

@@ -32,6 +32,7 @@ from stackopt.backends.strategies.big_m_bounds import Bound
 from stackopt.backends.strategies.exact_polish import ExactStrategy, price_caveat
 from stackopt.errors import ModelError, OptionError
 from stackopt.option_values import POSITIVE
+from stackopt.pyomo_value import value_or_none
 
 BigMHint = float | dict[str, float] | None
 #: the pair sides a caveat names one by one; beyond, it gives their number
@@ -137,7 +138,7 @@ class BigM(ExactStrategy):
         """z_j = 1 where the pair's slack is its zero side (s_j < lam_j), 0 where the multiplier
         is."""
         for j, p in enumerate(problem.pairs):
-            lam, slack = pyo.value(p.lam, exception=False), pyo.value(p.slack, exception=False)
+            lam, slack = value_or_none(p.lam), value_or_none(p.slack)
             if lam is not None and slack is not None:
                 problem.block.z[j].set_value(1 if slack < lam else 0)
 
@@ -193,7 +194,7 @@ class BigM(ExactStrategy):
         held = []
         for p, (m_dual, m_primal) in zip(problem.pairs, problem.derived):
             for side, expr, bound in (("dual", p.lam, m_dual), ("primal", p.slack, m_primal)):
-                value = pyo.value(expr, exception=False)
-                if value is not None and big_m_bounds.active(float(value), bound.value):
+                value = value_or_none(expr)
+                if value is not None and big_m_bounds.active(value, bound.value):
                     held.append(f"{p.name}[{side}]")
         return held
