@@ -60,6 +60,26 @@ class CvxpyTwin:
         memo[id(self)] = twin
         return twin
 
+    def __getstate__(self) -> dict[str, Any]:
+        """The state to pickle, with ``problem`` rebuilt on the same expression trees: a solved
+        Problem keeps the solver's compiled data (Clarabel's solver object, diffcp's derivative
+        caches), which does not pickle; cvxpy compiles again at the next solve."""
+        state = dict(vars(self))
+        state["problem"] = type(self.problem)(self.problem.objective, self.problem.constraints)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore the pickled state and move cvxpy's id counter past every id of its leaves, so
+        that leaves made afterwards in this process never share an id with them (cvxpy keys a
+        problem's variables and parameters by id)."""
+        from cvxpy.lin_ops.lin_utils import ID_COUNTER
+
+        vars(self).update(state)
+        leaves = [*self.problem.variables(), *self.problem.parameters()]
+        leaves += [*self.decisions.values()]
+        leaves += [t for t in self.parameters.values() if not isinstance(t, ComponentBase)]
+        ID_COUNTER.count = max([ID_COUNTER.count, *(leaf.id + 1 for leaf in leaves)])
+
     def pyomo_vars(self, param, model) -> list:
         """The Pyomo VarData a Parameter stands for, in cvxpy's flattening order (C order)."""
         target = self.parameters[param]
