@@ -7,8 +7,9 @@ leader decision pi and checks there:
 - **equilibrium**: each follower's own feasibility and its Nash gap
   ``gap_i = f_i(x_i, x_-i, pi) - min_{y_i in X_i(pi)} f_i(y_i, x_-i, pi)`` (minimization form), with
   the best response computed globally (HiGHS for a linear follower, SCIP for a small polynomial or
-  factorable one, one Ipopt solve to optimality for a convex quadratic follower with linear
-  constraints) or by Ipopt from several starts (then the gap is a lower bound and says so);
+  factorable one, one Ipopt solve to optimality for a follower with a convex quadratic objective
+  and convex quadratic or linear constraints) or by Ipopt from several starts (then the gap is a
+  lower bound and says so);
 - **stationarity** of the leader: the linearized MPEC at (pi, z) (Scheel and Scholtes 2000,
   Eq. 2.4) has no descent direction, checked by one LP on the relaxed NLP (S-stationarity) and, if
   that fails, one LP per branch of the biactive pairs (B-stationarity);

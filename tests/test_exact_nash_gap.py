@@ -84,11 +84,11 @@ def test_a_nonconvex_quadratic_follower_still_gets_the_local_search_warning():
     assert any("F are lower bounds" in w for w in res.warnings), res.warnings
 
 
-def test_a_quadratic_follower_with_a_nonlinear_constraint_is_not_called_exact():
-    """The ball constraint is convex, but the test decides only linear constraints."""
+def test_a_quadratic_follower_with_a_convex_nonlinear_constraint_is_exact():
+    """The ball constraint is convex quadratic: the follower is convex and its gap exact."""
     check = _gap_check(_quadratic_game(ball=True), 1.0, [0.0] * N)
-    assert not check.exact and "convex" not in check.method
-    assert check.gap == pytest.approx(17.5, rel=1e-6)  # the ball does not bind: a lower bound met
+    assert check.exact and "convex" in check.method, check
+    assert check.gap == pytest.approx(17.5, rel=1e-6)  # the ball does not bind
 
 
 def test_scips_best_response_with_a_zero_coordinate_is_evaluated_without_an_error(capfd, caplog):

@@ -11,8 +11,10 @@ follower i's fixed and only follower i's objective and constraints active:
   quickly with the number of Vars: about 0.4 s for a 10-action entropy-regularized follower);
   at a point where Pyomo cannot evaluate a term that has a finite limit there (x log x at x = 0),
   the objective is taken just inside the box (:func:`_objective`);
-- a convex quadratic follower (objective of degree 2 in its own Vars with a positive semidefinite
-  Hessian, for a maximizer negative semidefinite; constraints linear in its Vars): Ipopt from the
+- a convex quadratic follower (objective of degree at most 2 in its own Vars with a positive
+  semidefinite Hessian, for a maximizer negative semidefinite; each constraint of degree at most 2
+  in its Vars with a positive semidefinite Hessian for ``<=``, negative semidefinite for ``>=``,
+  affine for ``==``: a ball, a convex quadratic constraint; :mod:`.convexity`): Ipopt from the
   equilibrium point, solved to optimality; a KKT point of a convex problem is its global minimum;
 - otherwise, or when SCIP does not finish in its time (what is left of the certificate's budget,
   at least ``GLOBAL_MIN_TIME`` and at most ``GLOBAL_TIME_LIMIT``; SCIP does not close MacMPEC
@@ -37,6 +39,7 @@ from pyomo.core.expr import polynomial_degree
 from pyomo.repn import generate_standard_repn
 
 from stackopt.asl_functions import inside
+from stackopt.backends.certification.convexity import convex, convex_set
 from stackopt.backends.oracles.best_response import BestResponseNLP
 from stackopt.backends.solvers import available, run_solver
 from stackopt.backends.start_points import random_value
@@ -54,9 +57,6 @@ GLOBAL_TIME_LIMIT = 10.0
 #: then more while the certificate's time budget lasts
 MIN_LOCAL_STARTS = 0
 LOCAL_STARTS = 3
-#: a Hessian counts as positive semidefinite when its smallest eigenvalue is at least
-#: -CONVEXITY_TOL times its largest magnitude (eigvalsh's rounding is about n * 1e-16 of it)
-CONVEXITY_TOL = 1e-10
 
 #: (best value in minimization form, the response {Var name: value}, how it was computed, exact)
 Response = tuple[float, dict[str, float], str, bool]
@@ -102,37 +102,16 @@ def _objective(part: FollowerPart) -> float:
 
 def _shape(part: FollowerPart, constraints: list) -> str:
     """With every Var but the follower's fixed at its value: "linear" when its objective and
-    ``constraints`` are linear in its Vars, "quadratic" when its objective is a polynomial of
-    degree 2 in them and ``constraints`` are linear, else "other". Taken at each point: a fixed
-    factor of value 0 lowers a degree (x_-i y_i^3 at x_-i = 0)."""
+    ``constraints`` are linear in its Vars, "convex" when its objective (in minimization form) and
+    ``constraints`` are convex of degree at most 2 in them (:mod:`.convexity`: a convex objective
+    on a convex feasible set, a ball or a convex quadratic constraint included), else "other".
+    Taken at each point: a fixed factor of value 0 lowers a degree (x_-i y_i^3 at x_-i = 0)."""
     degree = polynomial_degree(part.objective.expr)
-    if degree is None or degree > 2 or not all(_linear(c.body) for c in constraints):
-        return "other"
-    return "linear" if degree <= 1 else "quadratic"
-
-
-def _convex(part: FollowerPart) -> bool:
-    """Whether ``sign * f``, follower ``part``'s objective of degree 2 in its Vars (the others
-    fixed), is convex: its Hessian H, constant, from the quadratic terms c_jk y_j y_k of the
-    standard repn (H_jj = 2 c_jj, H_jk = H_kj = c_jk), is positive semidefinite:
-    lambda_min(sign * H) >= -CONVEXITY_TOL * max |lambda(H)|."""
-    repn = generate_standard_repn(part.objective.expr, quadratic=True)
-    if repn.nonlinear_expr is not None:
-        return False
-    column: dict[int, int] = {}
-    for pair in repn.quadratic_vars:
-        for v in pair:
-            column.setdefault(id(v), len(column))
-    hessian = np.zeros((len(column), len(column)))
-    for (a, b), coef in zip(repn.quadratic_vars, repn.quadratic_coefs):
-        j, k = column[id(a)], column[id(b)]
-        hessian[j, k] += part.sign * float(coef)
-        hessian[k, j] += part.sign * float(coef)
-    if not np.isfinite(hessian).all():
-        return False
-    eigenvalues = np.linalg.eigvalsh(hessian)
-    scale = float(np.abs(eigenvalues).max(initial=0.0))
-    return bool(eigenvalues.min(initial=0.0) >= -CONVEXITY_TOL * scale)
+    if degree is not None and degree <= 1 and all(_linear(c.body) for c in constraints):
+        return "linear"
+    if convex(part.objective.expr, part.sign) and all(convex_set(c) for c in constraints):
+        return "convex"
+    return "other"
 
 
 def _own_infeasibility(part: FollowerPart, constraints: list) -> float:
@@ -195,9 +174,9 @@ class NashGap:
                 v.set_value(value, skip_validation=True)
 
     def nonconvex(self, values: np.ndarray) -> list[str]:
-        """The followers whose problem at ``values`` is neither linear nor a convex quadratic with
-        linear constraints (:func:`_shape`, :func:`_convex`): where a KKT point of theirs need not
-        be a best response. cvxpy followers are convex."""
+        """The followers whose problem at ``values`` is neither linear nor convex of degree at most
+        2 (:func:`_shape`): where a KKT point of theirs need not be a best response. cvxpy
+        followers are convex."""
         before = [v.value for v in self._all]
         try:
             for v, value in zip(self._all, values):
@@ -207,8 +186,7 @@ class NashGap:
                 if part.cvxpy is not None:
                     continue
                 with self._others_fixed(part):
-                    shape = _shape(part, self._constraints(index, part))
-                    if shape == "other" or (shape == "quadratic" and not _convex(part)):
+                    if _shape(part, self._constraints(index, part)) == "other":
                         out.append(part.name)
             return out
         finally:
@@ -268,7 +246,6 @@ class NashGap:
     ) -> None:
         with self._others_fixed(part):
             shape = _shape(part, constraints)
-            convex = shape == "quadratic" and _convex(part)
         # HiGHS first for an LP; SCIP also takes an LP whose feasible set is a sliver thinner than
         # HiGHS's tolerance at a point on the follower's domain boundary (PAO bard511 at x = 4)
         tries = []
@@ -276,7 +253,7 @@ class NashGap:
             tries.append("highs")
         if (shape == "linear" or len(part.vars) <= GLOBAL_MAX_VARS) and available("scip"):
             tries.append("scip")
-        if convex:
+        if shape == "convex":
             tries.append("convex")
         tries.append("ipopt")
         notes: list[str] = []
