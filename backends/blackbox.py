@@ -291,7 +291,7 @@ def _minimize(
             return problem.result(
                 watch.x,
                 status="time_limit",
-                reported_objective=None,
+                reported_objective=box.iterate[1],  # scipy's value there (None: not evaluated)
                 message="; ".join(
                     part for part in (note, f"{exc}; the last iterate is returned") if part
                 ),

@@ -24,6 +24,11 @@ def _objective(value: float | None) -> str:
     return "none" if value is None or not math.isfinite(value) else f"{value + 0.0:.8g}"  # no -0
 
 
+def _count(n: int, unit: str) -> str:
+    """``n`` of ``unit``: "1 step", "2 steps"."""
+    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+
+
 class StartLog:
     """The INFO lines of start ``number`` of ``starts`` (1-based) of ``method``, its clock started
     at ``began`` (a ``time.perf_counter()`` instant; None: at construction); ``unit`` names its
@@ -45,10 +50,13 @@ class StartLog:
         self.method, self.unit, self.heartbeat = method, unit, heartbeat
         self.began = time.perf_counter() if began is None else began
         self.due = self.began + HEARTBEAT
+        #: the step of the last :meth:`beat`, logged or not
+        self.step = 0
 
     def beat(self, step: int, objective: float | None, detail: str = "") -> None:
         """The heartbeat at ``step`` with the current ``objective`` (and ``detail``, said in
         parentheses), when ``HEARTBEAT`` seconds have passed since the start or the last one."""
+        self.step = step
         now = time.perf_counter()
         if not self.heartbeat or now < self.due:
             return
@@ -70,11 +78,10 @@ class StartLog:
     def end(self, status: str, objective: float | None, steps: int) -> None:
         """The start's line: ``status``, the method's ``objective``, its ``steps``, its seconds."""
         self.log.info(
-            "%s: %s, objective %s, %d %ss, %.2f s",
+            "%s: %s, objective %s, %s, %.2f s",
             self.name,
             status,
             _objective(objective),
-            steps,
-            self.unit,
+            _count(steps, self.unit),
             time.perf_counter() - self.began,
         )

@@ -232,6 +232,7 @@ def run_solver(
         opts = {**IPOPT_NAN_CHECK, **opts}
         if time_limit is not None:
             opts["max_cpu_time"] = float(time_limit)
+        clock = WallClock(None)  # no deadline of its own (max_cpu_time); counts the iterations
         try:
             # Pyomo logs an evaluation error's traceback before raising it; the error is this
             # solve's status and message
@@ -245,13 +246,13 @@ def run_solver(
                     options=opts,
                     tee=tee,
                     halt_on_evaluation_error=HALT_ON_EVALUATION_ERROR,
-                    intermediate_callback=WallClock(None),
+                    intermediate_callback=clock,
                 )
         except Exception as exc:  # an evaluation error inside Ipopt ends this solve only
             return SolverRun("error", f"ipopt: {explained(exc)}", False)
         tc = res.solver.termination_condition
         status = _STATUS.get(tc, "error")
-        return SolverRun(status, solver_message(res.solver.message), True)
+        return SolverRun(status, solver_message(res.solver.message), True, clock.iterations)
     if solver == "scip":
         opts.setdefault("limits/gap", 1e-9)
         opts.setdefault("display/verblevel", 4 if tee else 0)

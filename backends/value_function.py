@@ -63,6 +63,7 @@ from pyomo.core.base.var import VarData
 from pyomo.repn import generate_standard_repn
 
 from stackopt.backends.evaluation import nested_values
+from stackopt.backends.progress_log import StartLog
 from stackopt.backends.solvers import require, run_solver
 from stackopt.backends.start_points import current_value, interval
 from stackopt.certificate import (
@@ -327,7 +328,32 @@ def run(
         the incumbent.
     verbose : bool
         Log each iteration's bounds at INFO level (logger ``stackopt.value-function``).
+
+    The run is one start on ``stackopt.value-function`` (:mod:`stackopt.backends.progress_log`):
+    its line as it ends (status, objective, iterations) and, during a long run (unless
+    ``verbose``), a heartbeat with the incumbent's objective and the master's bound.
     """
+    progress = StartLog(
+        "value-function",
+        kind="column-and-constraint generation",
+        unit="iteration",
+        heartbeat=not verbose,
+    )
+    result = _generate(game, max_iter, time_limit, tol, callback, verbose, progress)
+    progress.end(result.status, result.reported_objective, len(result.history))
+    return result
+
+
+def _generate(
+    game: StackelbergGame,
+    max_iter: int,
+    time_limit: float | None,
+    tol: float,
+    callback: Callable[[dict[str, Any]], bool] | None,
+    verbose: bool,
+    progress: StartLog,
+) -> Result:
+    """The iterations of :func:`run`, each beating ``progress``."""
     require("scip")
     require("highs")
     master = game.clone()
@@ -386,6 +412,7 @@ def run(
             history.append({"iteration": k, "lower": sign * lower, "upper": sign * upper})
             if verbose:
                 log.info("iteration %d: bounds %.6g, %.6g", k, sign * lower, sign * upper)
+            progress.beat(k + 1, sign * upper, f"master bound {sign * lower:.8g}")
             if best is not None and upper - lower <= tol * max(1.0, abs(upper)):
                 claim, message = "optimal", f"bounds met after {k + 1} iterations"
                 break

@@ -17,6 +17,7 @@ import pyomo.environ as pyo
 from pyomo.opt import TerminationCondition
 
 from stackopt.backends.bayesian.outcome import require_game, strategy_result
+from stackopt.backends.progress_log import StartLog
 from stackopt.backends.solver_interrupt import interruptible
 from stackopt.backends.solvers import SOLVER_CALL
 from stackopt.bayesian.game import BayesianStackelbergGame
@@ -89,7 +90,19 @@ def run(game: Any, time_limit: float | None = None) -> Result:
     ----------
     time_limit : float or None
         HiGHS's time limit in seconds.
+
+    The MILP is the run's one start on ``stackopt.bayes-milp``: its line as it ends, with HiGHS's
+    branch-and-bound nodes (:mod:`stackopt.backends.progress_log`; HiGHS's own log is Pyomo's, on
+    ``pyomo.contrib.appsi.solvers.highs``).
     """
+    progress = StartLog("bayes-milp", kind="the DOBSS MILP, HiGHS", unit="HiGHS node")
+    result, nodes = _solve(game, time_limit)
+    progress.end(result.status, result.reported_objective, nodes)
+    return result
+
+
+def _solve(game: Any, time_limit: float | None) -> tuple[Result, int]:
+    """The Result of :func:`run` and HiGHS's branch-and-bound nodes."""
     game = require_game(game, "bayes-milp")
     solver = pyo.SolverFactory("appsi_highs")
     if not solver.available(exception_flag=False):
@@ -110,19 +123,23 @@ def run(game: Any, time_limit: float | None = None) -> Result:
     with SOLVER_CALL, interruptible(stop):  # Pyomo's output capture is process-wide
         results = solver.solve(m, load_solutions=False, timelimit=limit)
     condition = results.solver.termination_condition
+    nodes = int(solver._solver_model.getInfo().mip_node_count)
     if condition == TerminationCondition.infeasible:
-        return Result(status="infeasible", message="HiGHS: MILP infeasible")
+        return Result(status="infeasible", message="HiGHS: MILP infeasible"), nodes
     if len(results.solution) == 0:
         if condition == TerminationCondition.maxTimeLimit:
-            return Result(status="time_limit", message="HiGHS: time limit before a feasible point")
-        return Result(status="error", message=f"HiGHS: {condition}")
+            stopped = Result(
+                status="time_limit", message="HiGHS: time limit before a feasible point"
+            )
+            return stopped, nodes
+        return Result(status="error", message=f"HiGHS: {condition}"), nodes
     m.solutions.load_from(results)
     x = np.array([pyo.value(m.x[l]) for l in range(game.shape[1])])
     status = {
         TerminationCondition.optimal: "optimal",
         TerminationCondition.maxTimeLimit: "time_limit",
     }.get(condition, "feasible")
-    return strategy_result(
+    result = strategy_result(
         game,
         x,
         status=status,
@@ -130,3 +147,4 @@ def run(game: Any, time_limit: float | None = None) -> Result:
         info={"termination": str(condition), "bound": results.problem.upper_bound},
         proven_by="HiGHS (the MILP, gap 1e-9)" if status == "optimal" else "",
     )
+    return result, nodes

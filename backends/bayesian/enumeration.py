@@ -15,26 +15,31 @@ import numpy as np
 
 from stackopt.backends.bayesian.outcome import require_game, strategy_result
 from stackopt.backends.bayesian.regions import region_lp
+from stackopt.backends.progress_log import StartLog
 from stackopt.bayesian.best_response import assignment_coefficients, assignments, tie_sets
 from stackopt.bayesian.game import BayesianStackelbergGame
 from stackopt.result import Result
 
 
 def enumerate_regions(
-    game: BayesianStackelbergGame, max_regions: int, deadline: float | None = None
+    game: BayesianStackelbergGame,
+    max_regions: int,
+    deadline: float | None,
+    progress: StartLog,
 ) -> tuple[list[np.ndarray], int, str]:
     """BFS over single-entry changes of W from a region at the uniform strategy.
 
     Returns (the assignments with a non-empty closed region, the feasibility LPs solved, why the
     search stopped early: "" when it is complete, else "max_regions", "time_limit" (the
     ``time.perf_counter()`` instant ``deadline`` passed) or "interrupted" (Ctrl-C). The graph is
-    connected: along any segment of the simplex the feasible W change by tie sets.
+    connected: along any segment of the simplex the feasible W change by tie sets. Each
+    feasibility LP may beat ``progress``'s heartbeat.
     """
     n, L, A, K = game.shape
     start = assignments(tie_sets(game, np.full(L, 1.0 / L)))[0]
     found, queue, seen = [start], deque([start]), {start.tobytes()}
     try:
-        stopped = _search(game, max_regions, deadline, found, queue, seen)
+        stopped = _search(game, max_regions, deadline, found, queue, seen, progress)
     except KeyboardInterrupt:
         stopped = "interrupted"
     return found, len(seen) - 1, stopped
@@ -47,6 +52,7 @@ def _search(
     found: list[np.ndarray],
     queue: deque,
     seen: set[bytes],
+    progress: StartLog,
 ) -> str:
     """The BFS of :func:`enumerate_regions` on its containers (which keep what it found when it
     is interrupted); why it stopped early ("" when complete)."""
@@ -63,7 +69,9 @@ def _search(
                     if deadline is not None and time.perf_counter() > deadline:
                         return "time_limit"
                     seen.add(neighbour.tobytes())
-                    if region_lp(game, neighbour)[0]:
+                    feasible = region_lp(game, neighbour)[0]
+                    progress.beat(len(seen) - 1, None, f"{len(found)} regions found")
+                    if feasible:
                         if len(found) >= max_regions:
                             return "max_regions"
                         found.append(neighbour)
@@ -81,10 +89,17 @@ def run(game: Any, max_regions: int = 100_000, time_limit: float | None = None) 
     time_limit : float or None
         Wall-clock limit in seconds: the enumeration and the region LPs stop there, and the best
         region found so far is returned with status "time_limit" (with "interrupted" on Ctrl-C).
+
+    The run is one start on ``stackopt.bayes-enumerate`` (:mod:`stackopt.backends.progress_log`):
+    its line as it ends with the LPs solved (feasibility and per-region), and during a long run a
+    heartbeat with the best region's value so far.
     """
     game = require_game(game, "bayes-enumerate")
+    progress = StartLog(
+        "bayes-enumerate", kind="the best-response regions, an LP each", unit="HiGHS LP"
+    )
     deadline = None if time_limit is None else time.perf_counter() + time_limit
-    regions, lps, stopped = enumerate_regions(game, max_regions, deadline)
+    regions, lps, stopped = enumerate_regions(game, max_regions, deadline, progress)
     best_x, best_value, solved = None, -np.inf, 0
     try:
         for W in regions:
@@ -98,6 +113,7 @@ def run(game: Any, max_regions: int = 100_000, time_limit: float | None = None) 
             solved += 1
             if value > best_value:
                 best_x, best_value = x, value
+            progress.beat(lps + solved, best_value, f"{solved} of {len(regions)} region LPs")
     except KeyboardInterrupt:  # the best region so far, as at the time limit
         stopped = "interrupted"
     if best_x is None:  # Ctrl-C before the first region's LP: no point (stackopt.solve says so)
@@ -110,7 +126,7 @@ def run(game: Any, max_regions: int = 100_000, time_limit: float | None = None) 
         "time_limit": f"time limit: {found}",
         "interrupted": f"interrupted (Ctrl-C): {found}",
     }[stopped]
-    return strategy_result(
+    result = strategy_result(
         game,
         best_x,
         status={
@@ -124,3 +140,5 @@ def run(game: Any, max_regions: int = 100_000, time_limit: float | None = None) 
         message=message,
         proven_by="enumeration of every region's LP (HiGHS)" if complete else "",
     )
+    progress.end(result.status, result.reported_objective, lps + solved)
+    return result

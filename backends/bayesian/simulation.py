@@ -19,6 +19,7 @@ from stackopt.backends.bayesian.linear_bandit import LinearBanditLearner
 from stackopt.backends.bayesian.outcome import require_game, strategy_result
 from stackopt.backends.bayesian.type_feedback import EmpiricalTypeLearner, ProductTypeLearner
 from stackopt.backends.bayesian.vertices import VertexTable, vertex_table
+from stackopt.backends.progress_log import StartLog
 from stackopt.bayesian.best_response import respond
 from stackopt.bayesian.game import BayesianStackelbergGame
 from stackopt.errors import OptionError
@@ -120,19 +121,28 @@ def run(
         round's pseudo-regret); True ends the play with status "iteration_limit".
     verbose : bool
         A progress bar over the rounds.
+
+    The play is one start on ``stackopt.bayes-learn`` (:mod:`stackopt.backends.progress_log`):
+    its line as it ends, and during a long play a heartbeat with the round, the exact value
+    U(x_t, D) of the round's strategy and the cumulative regret.
     """
     game = require_game(game, "bayes-learn")
+    progress = StartLog("bayes-learn", kind=f"{learner} against simulated followers", unit="round")
     table = vertex_table(game, max_systems)
     agent = make_learner(learner, game, table)
+    optimum = optimal_value(game, table)
     deadline = None if time_limit is None else time.perf_counter() + time_limit
     ended: list[tuple[str, str]] = []
 
     regrets: list[float] = []  # the rounds played, kept if Ctrl-C ends the play
+    total = [0.0]  # their sum
     with progress_bar(T, "round", verbose, desc=f"bayes-learn {learner}") as bar:
 
         def stop(t: int, regret: float) -> bool:
             regrets.append(float(regret))
+            total[0] += regret
             bar.update(1)
+            progress.beat(t, optimum - regret, f"cumulative regret {total[0]:.6g}")
             if callback is not None and callback({"round": t, "regret": float(regret)}):
                 ended.append(("iteration_limit", f"stopped by the callback after {t} rounds"))
             elif deadline is not None and t < T and time.perf_counter() > deadline:
@@ -144,6 +154,7 @@ def run(
         except KeyboardInterrupt:
             message = f"interrupted (Ctrl-C) after {len(regrets)} of {T} rounds"
             if not regrets:
+                progress.end("interrupted", None, 0)
                 return Result(status="interrupted", message=message)
             ended.append(("interrupted", message))
             cumulative = np.cumsum(regrets)
@@ -162,10 +173,11 @@ def run(
             "T": T,
             "rounds": len(cumulative),
             "seed": seed,
-            "optimal_value": optimal_value(game, table),
+            "optimal_value": optimum,
             "cumulative_regret": float(cumulative[-1]),
         },
     )
     if learner == "type-product" and not game.independent:
         result.warnings.append("type-product assumes independent types; this game's are joint")
+    progress.end(result.status, result.reported_objective, len(cumulative))
     return result

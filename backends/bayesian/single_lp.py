@@ -21,6 +21,7 @@ from scipy.optimize import linprog
 
 from stackopt.backends.bayesian.outcome import require_game, strategy_result
 from stackopt.backends.bayesian.regions import incentive_matrix
+from stackopt.backends.progress_log import StartLog
 from stackopt.bayesian.best_response import assignment_coefficients
 from stackopt.errors import OptionError
 from stackopt.result import Result
@@ -38,7 +39,18 @@ def run(game: Any, max_assignments: int = 4096, time_limit: float | None = None)
     time_limit : float or None
         Wall-clock limit in seconds; HiGHS gets what building the LP left, and a stop there has
         no point to return (status "time_limit").
+
+    The LP is the run's one start on ``stackopt.bayes-lp``: its line as it ends, with HiGHS's
+    iterations (:mod:`stackopt.backends.progress_log`).
     """
+    progress = StartLog("bayes-lp", kind="the single LP (16)-(17), HiGHS", unit="HiGHS iteration")
+    result, iterations = _solve(game, max_assignments, time_limit)
+    progress.end(result.status, result.reported_objective, iterations)
+    return result
+
+
+def _solve(game: Any, max_assignments: int, time_limit: float | None) -> tuple[Result, int]:
+    """The Result of :func:`run` and HiGHS's iterations."""
     started = time.perf_counter()
     game = require_game(game, "bayes-lp")
     n, L, A, K = game.shape
@@ -65,15 +77,15 @@ def run(game: Any, max_assignments: int = 4096, time_limit: float | None = None)
         options=highs,
     )
     if res.status == 1 and time_limit is not None and time.perf_counter() - started >= time_limit:
-        return Result(status="time_limit", message=f"HiGHS: {res.message}")
+        return Result(status="time_limit", message=f"HiGHS: {res.message}"), res.nit
     if res.status != 0:
-        return Result(status="error", message=f"HiGHS: {res.message}")
+        return Result(status="error", message=f"HiGHS: {res.message}"), res.nit
     z = res.x.reshape(count, L)
     mass = z.sum(axis=1)
     rows = np.flatnonzero(mass > ROW_TOL)
     per_unit = (z[rows] * c.reshape(count, L)[rows]).sum(axis=1) / mass[rows]
     best = rows[int(np.argmax(per_unit))]
-    return strategy_result(
+    result = strategy_result(
         game,
         z[best] / mass[best],
         status="optimal",
@@ -81,3 +93,4 @@ def run(game: Any, max_assignments: int = 4096, time_limit: float | None = None)
         reported=float(-res.fun),
         info={"assignments": count, "nonzero_rows": len(rows), "row": Ws[best].tolist()},
     )
+    return result, res.nit

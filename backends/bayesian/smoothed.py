@@ -18,6 +18,7 @@ import numpy as np
 from scipy.special import softmax
 
 from stackopt.backends.bayesian.outcome import require_game, strategy_result
+from stackopt.backends.progress_log import StartLog
 from stackopt.backends.projection import project_capped_simplex
 from stackopt.bayesian.best_response import follower_payoffs, leader_value
 from stackopt.bayesian.game import BayesianStackelbergGame
@@ -98,6 +99,23 @@ def anneal(
     return x, history
 
 
+def _log_start(
+    game: BayesianStackelbergGame,
+    progress: StartLog,
+    run: tuple[np.ndarray, list[dict[str, float]]] | None,
+    claim: str,
+) -> None:
+    """A start's line: the status its ``claim`` gets from the certificate at its strategy, its
+    last smoothed objective and its temperatures (``run`` None: none ended)."""
+    if run is None:
+        progress.end(claim, None, 0)
+        return
+    x, history = run
+    value = history[-1]["smoothed_objective"]
+    status = strategy_result(game, x, status=claim, reported=value).status
+    progress.end(status, value, len(history))
+
+
 #: ``run`` uses its seed only above these option values
 #: (starts > 1: the random starts after the first);
 #: at or below them a run does not depend on the seed, and a study runs it once for all its seeds
@@ -153,6 +171,10 @@ def run(
         so far, status "iteration_limit".
     verbose : bool
         A progress bar over the temperatures of all starts.
+
+    Each start logs its line as it ends on ``stackopt.bayes-smoothed``
+    (:mod:`stackopt.backends.progress_log`: its certified status, smoothed objective and
+    temperatures) and, during a long start, a heartbeat after a temperature.
     """
     game = require_game(game, "bayes-smoothed")
     if not tau0 >= tau:
@@ -180,10 +202,24 @@ def run(
     with progress_bar(stages * starts, "stage", verbose, desc="bayes-smoothed") as bar:
         for k, x0 in enumerate(initial):
             partial: list[dict[str, Any]] = []  # watch's states: the history's and "leader"
+            kind = (
+                "a random strategy"
+                if k
+                else f"the {'uniform' if start is None else 'given'} strategy"
+            )
+            progress = StartLog(
+                "bayes-smoothed", k + 1, starts, f"an annealed ascent from {kind}", "temperature"
+            )
 
-            def watch(state: dict[str, Any], k: int = k, partial: list = partial) -> None:
+            def watch(
+                state: dict[str, Any],
+                k: int = k,
+                partial: list = partial,
+                progress: StartLog = progress,
+            ) -> None:
                 bar.update(1)
                 partial.append(state)
+                progress.beat(len(partial), state["smoothed_objective"], f"tau {state['tau']:.3g}")
                 if callback is not None and callback({"start": k, **state}):
                     raise _Stop(("iteration_limit", f"stopped by the callback at start {k}"))
                 if deadline is not None and time.perf_counter() > deadline:
@@ -197,7 +233,9 @@ def run(
                 if partial:
                     history = [{k_: v for k_, v in s.items() if k_ != "leader"} for s in partial]
                     runs.append((partial[-1]["leader"], history))
+                _log_start(game, progress, runs[-1] if partial else None, stopped[0])
                 break
+            _log_start(game, progress, runs[-1], "locally_optimal")
     if not runs:  # Ctrl-C before the first temperature ended
         assert stopped is not None  # only a stop leaves no run: there is always a first start
         return Result(status=stopped[0], message=stopped[1])

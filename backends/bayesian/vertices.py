@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from stackopt.backends.bayesian.outcome import require_game, strategy_result
+from stackopt.backends.progress_log import StartLog
 from stackopt.bayesian.best_response import assignments, tie_sets
 from stackopt.bayesian.game import BayesianStackelbergGame
 from stackopt.errors import OptionError
@@ -63,9 +64,12 @@ class VertexTable:
 SYSTEMS_PER_BATCH = 20_000
 
 
-def arrangement_batches(game: BayesianStackelbergGame, max_systems: int) -> Iterator[np.ndarray]:
+def arrangement_batches(
+    game: BayesianStackelbergGame, max_systems: int
+) -> Iterator[tuple[int, np.ndarray]]:
     """The points of the simplex where L - 1 independent indifference hyperplanes or facets meet,
-    normalized and rounded to 12 digits, batch by batch (a point may recur across batches)."""
+    normalized and rounded to 12 digits, batch by batch (a point may recur across batches), each
+    batch with the number of linear systems it took."""
     n, L, A, K = game.shape
     v = game.response_utility
     planes = [np.eye(L)]
@@ -93,7 +97,7 @@ def arrangement_batches(game: BayesianStackelbergGame, max_systems: int) -> Iter
         x = np.linalg.solve(matrices[regular], rhs)[:, :, 0]
         x = np.clip(x[np.all(x >= -1e-9, axis=1)], 0.0, None)
         # + 0.0: no -0.0, whose bytes differ from 0.0's
-        yield np.unique(np.round(x / x.sum(axis=1, keepdims=True), 12), axis=0) + 0.0
+        yield len(batch), np.unique(np.round(x / x.sum(axis=1, keepdims=True), 12), axis=0) + 0.0
 
 
 def vertex_table(
@@ -113,15 +117,21 @@ def find_vertices(
     max_systems: int,
     deadline: float | None,
     found: dict[bytes, tuple[np.ndarray, list]],
+    progress: StartLog | None = None,
 ) -> bool:
     """Fill ``found`` (a vertex's bytes -> (it, its tied assignments)), which keeps what was
-    found when Ctrl-C stops the search; whether every vertex was found before ``deadline``."""
-    for batch in arrangement_batches(game, max_systems):
+    found when Ctrl-C stops the search; whether every vertex was found before ``deadline``. Each
+    batch beats ``progress`` with the linear systems solved so far."""
+    systems = 0
+    for size, batch in arrangement_batches(game, max_systems):
         if deadline is not None and time.perf_counter() > deadline:
             return False
+        systems += size
         for x in batch:
             if x.tobytes() not in found:
                 found[x.tobytes()] = (x, list(assignments(tie_sets(game, x, VERTEX_TIE_TOL))))
+        if progress is not None:
+            progress.beat(systems, None, f"{len(found)} vertices")
     return True
 
 
@@ -149,15 +159,29 @@ def run(game: Any, max_systems: int = 200_000, time_limit: float | None = None) 
         Wall-clock limit in seconds for finding the vertices; the best of the vertices found by
         then is returned with status "time_limit" (no proof of optimality; "interrupted" on
         Ctrl-C).
+
+    The run is one start on ``stackopt.bayes-vertices`` (:mod:`stackopt.backends.progress_log`):
+    its line as it ends with the linear systems solved, and during a long search a heartbeat with
+    the vertices found.
     """
     game = require_game(game, "bayes-vertices")
+    progress = StartLog("bayes-vertices", kind="the arrangement's vertices", unit="linear system")
     deadline = None if time_limit is None else time.perf_counter() + time_limit
     found: dict[bytes, tuple[np.ndarray, list]] = {}
     try:
-        stopped = "" if find_vertices(game, max_systems, deadline, found) else "time_limit"
+        stopped = (
+            "" if find_vertices(game, max_systems, deadline, found, progress) else "time_limit"
+        )
     except KeyboardInterrupt:
         stopped = "interrupted"
-    table = tabulate(game, found, not stopped)
+    result = _best_row(game, tabulate(game, found, not stopped), stopped)
+    progress.end(result.status, result.reported_objective, progress.step)  # the systems solved
+    return result
+
+
+def _best_row(game: BayesianStackelbergGame, table: VertexTable, stopped: str) -> Result:
+    """The Result of :func:`run` from the ``table`` of the vertices found (``stopped``: why the
+    search ended early, "" when it did not)."""
     info = {"vertices": len(table.points), "rows": len(table.assignment)}
     if not len(table.assignment):
         if stopped == "interrupted":  # no point (stackopt.solve says so)

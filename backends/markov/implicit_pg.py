@@ -36,7 +36,8 @@ from stackopt.backends.markov.policy_gradient import (
     stationarity_gap,
 )
 from stackopt.backends.markov.soft_bellman import soft_best_response
-from stackopt.backends.markov.starts import best_run, leader_starts
+from stackopt.backends.markov.starts import best_run, leader_starts, start_kind
+from stackopt.backends.progress_log import StartLog
 from stackopt.errors import OptionError
 from stackopt.markov.game import MarkovStackelbergGame
 from stackopt.result import Result
@@ -94,7 +95,8 @@ def run(
     record_every : int
         Record a history row every this many steps.
     verbose : bool
-        Log the recorded rows (logger "stackopt.implicit-pg").
+        Log the recorded rows (logger "stackopt.implicit-pg") instead of the heartbeat; each
+        start's line is logged as it ends either way (:mod:`stackopt.backends.progress_log`).
     callback : callable or None
         ``callback(row) -> bool`` after every step with the step's history row; True stops.
     """
@@ -117,10 +119,20 @@ def run(
     starts = leader_starts(game, start, seed, multistart)
 
     def runs() -> Iterator[Result]:
-        for pi1 in starts:
-            yield _ascend(
-                game, pi1, alpha, beta, max_iter, tol, deadline, record_every, verbose, callback
+        for k, pi1 in enumerate(starts):
+            progress = StartLog(
+                "implicit-pg",
+                k + 1,
+                multistart,
+                f"a policy-gradient run from {start_kind(k, start)}",
+                heartbeat=not verbose,  # verbose logs the recorded steps
             )
+            res = _ascend(
+                game, pi1, alpha, beta, max_iter, tol, deadline, record_every, verbose, callback,
+                progress,
+            )  # fmt: skip
+            progress.end(res.status, res.reported_objective, res.info["iterations"])
+            yield res
 
     return best_run(runs(), lambda r: r.status == "time_limit" or bool(r.info.get("stopped")))
 
@@ -158,8 +170,10 @@ def _ascend(
     record_every: int,
     verbose: bool,
     callback: Callable[[dict[str, Any]], bool] | None,
+    progress: StartLog,
 ) -> Result:
-    """One run from leader policy pi1 (logits of its rows, clipped away from 0)."""
+    """One run from leader policy pi1 (logits of its rows, clipped away from 0), beating
+    ``progress`` with the leader's value and the stationarity."""
     theta1 = logits(np.clip(pi1, 1e-12, None) / np.clip(pi1, 1e-12, None).sum(1, keepdims=True))
     theta2 = logits(soft_best_response(game, probabilities(theta1))[0])
     history: list[dict[str, Any]] = []
@@ -195,6 +209,7 @@ def _ascend(
                 history.append(row)
                 if verbose:
                     log.info("step %d: V1 %.6g, stationarity %.3g", k, grad.J1, row["stationarity"])
+            progress.beat(k, grad.J1, f"stationarity {row['stationarity']:.3g}")
             theta1 = theta1 + alpha(k) * leader_logit_gradient(grad.total, pi1)
             theta2 = theta2 + beta(k) * grad.follower
             if callback is not None and callback(row):

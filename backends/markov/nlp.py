@@ -13,6 +13,9 @@ started at a leader policy (the uniform one, ``start``, or random ones: :mod:`.s
 follower's exact response to it; of several starts the best certified result is kept.
 ``time_limit`` is the wall clock of all starts (each Ipopt solve gets the time left; no start
 begins after it), and ``callback(state)`` is called after each start with its status and value.
+Each start logs its line as it ends on ``stackopt.markov-nlp``
+(:mod:`stackopt.backends.progress_log`: status, objective, Ipopt's iterations; no heartbeat inside
+an Ipopt solve).
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ import pyomo.environ as pyo
 
 from stackopt.backends.markov.outcome import policy_result, require_game
 from stackopt.backends.markov.soft_bellman import soft_best_response
-from stackopt.backends.markov.starts import best_run, leader_starts
+from stackopt.backends.markov.starts import best_run, leader_starts, start_kind
+from stackopt.backends.progress_log import StartLog
 from stackopt.backends.solvers import require, run_solver
 from stackopt.markov.game import MarkovStackelbergGame
 from stackopt.progress import progress_bar
@@ -134,7 +138,10 @@ def run(
     starts = list(leader_starts(game, start, seed, multistart))
     deadline = None if time_limit is None else time.perf_counter() + time_limit
 
-    def solve_from(pi1: np.ndarray) -> Result:
+    def solve_from(k: int, pi1: np.ndarray) -> Result:
+        """Start ``k``: one Ipopt solve from leader policy ``pi1``, its line logged as it ends."""
+        kind = f"an NLP solve from {start_kind(k, start)}"
+        progress = StartLog("markov-nlp", k + 1, len(starts), kind, "ipopt iteration", False)
         model = build_model(game, pi1)
         left = None if deadline is None else max(1e-3, deadline - time.perf_counter())
         solved = run_solver(model, "ipopt", {"tol": tol, "max_iter": max_iter}, left)
@@ -142,16 +149,19 @@ def run(
         if status == "infeasible":  # Ipopt's local infeasibility: the system always has a point
             status, message = "error", f"{message} ({NEVER_INFEASIBLE})"
         if not solved.has_solution:
-            return Result(status=status, message=message)
-        policy = np.array([[model.pi1[s, a].value for a in model.A1] for s in model.S])
-        return policy_result(
-            game,
-            policy,
-            status=status if status != "optimal" else "locally_optimal",
-            reported=float(pyo.value(model.value)),
-            info={"ipopt": solved.message},
-            message=message if status != "optimal" else "",
-        )
+            res = Result(status=status, message=message)
+        else:
+            policy = np.array([[model.pi1[s, a].value for a in model.A1] for s in model.S])
+            res = policy_result(
+                game,
+                policy,
+                status=status if status != "optimal" else "locally_optimal",
+                reported=float(pyo.value(model.value)),
+                info={"ipopt": solved.message},
+                message=message if status != "optimal" else "",
+            )
+        progress.end(res.status, res.reported_objective, solved.iterations)
+        return res
 
     interrupted: list[str] = []  # what Ctrl-C ended, if it came
 
@@ -159,7 +169,7 @@ def run(
         with progress_bar(len(starts), "start", verbose, desc="markov-nlp") as bar:
             for k, pi1 in enumerate(starts):
                 try:
-                    res = solve_from(pi1)
+                    res = solve_from(k, pi1)
                 except KeyboardInterrupt:  # Ctrl-C: the starts finished so far count
                     interrupted.append(f"interrupted (Ctrl-C) during start {k}")
                     return

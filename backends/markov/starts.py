@@ -44,6 +44,13 @@ def leader_starts(
         yield rng.dirichlet(np.ones(A1), size=S)
 
 
+def start_kind(k: int, start: np.ndarray | None) -> str:
+    """What start ``k`` (0-based) of :func:`leader_starts` is, for its progress line."""
+    if k > 0:
+        return "a random policy"
+    return "the uniform policy" if start is None else "the given policy"
+
+
 def best_run(runs: Iterator[Result], stop: Callable[[Result], bool]) -> Result:
     """The best of ``runs`` (module docstring), consumed until ``stop(result)`` is True; every
     run's status and value goes to ``info["starts"]``."""
