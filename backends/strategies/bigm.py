@@ -15,7 +15,9 @@ better points: Pineda and Morales 2019, "Solving linear bilevel problems using b
 that glitters is gold", IEEE Trans. Power Syst. 34(3)), and an active M says that the box held the
 solution back (a warning). Either way the global claim carries its caveat, and the certificate
 can grant no more than ``locally_optimal``. The solver's point is polished by the tightened NLP of
-its branch (:mod:`.exact_polish`), so that the certificate judges a clean point.
+its branch (:mod:`.exact_polish`), so that the certificate judges a clean point. An MPEC the
+solver finds infeasible is explained by the followers without a best response
+(:mod:`.follower_rays`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from stackopt.backends.strategies import big_m_bounds
 from stackopt.backends.strategies.base import StrategyOutcome, log, solve_once
 from stackopt.backends.strategies.big_m_bounds import Bound
 from stackopt.backends.strategies.exact_polish import ExactStrategy, price_caveat
+from stackopt.backends.strategies.follower_rays import explain_infeasible
 from stackopt.errors import ModelError, OptionError
 from stackopt.option_values import POSITIVE
 from stackopt.pyomo_value import value_or_none
@@ -147,8 +150,9 @@ class BigM(ExactStrategy):
     ) -> StrategyOutcome:
         """One solve, then the polishing of its point (:mod:`.exact_polish`). The solver's
         "optimal" is a global optimum of the MPEC only when every M is derived and none is active
-        at the solver's point (module docstring); otherwise the outcome's caveat says why not."""
-        run = solve_once(problem, solver, options, deadline)
+        at the solver's point (module docstring); otherwise the outcome's caveat says why not. An
+        "infeasible" says which follower has no best response, where one has none."""
+        run = explain_infeasible(problem, solve_once(problem, solver, options, deadline))
         history = [self._row(problem, run)]
         held = self._active(problem) if run.has_solution else []
         given = [
