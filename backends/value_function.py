@@ -329,6 +329,8 @@ def run(
     verbose : bool
         Log each iteration's bounds at INFO level (logger ``stackopt.value-function``).
 
+    Notes
+    -----
     The run is one start on ``stackopt.value-function`` (:mod:`stackopt.backends.progress_log`):
     its line as it ends (status, objective, iterations) and, during a long run (unless
     ``verbose``), a heartbeat with the incumbent's objective and the master's bound.

@@ -91,6 +91,8 @@ def run(game: Any, time_limit: float | None = None) -> Result:
     time_limit : float or None
         HiGHS's time limit in seconds.
 
+    Notes
+    -----
     The MILP is the run's one start on ``stackopt.bayes-milp``: its line as it ends, with HiGHS's
     branch-and-bound nodes (:mod:`stackopt.backends.progress_log`; HiGHS's own log is Pyomo's, on
     ``pyomo.contrib.appsi.solvers.highs``).

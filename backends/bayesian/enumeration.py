@@ -90,6 +90,8 @@ def run(game: Any, max_regions: int = 100_000, time_limit: float | None = None) 
         Wall-clock limit in seconds: the enumeration and the region LPs stop there, and the best
         region found so far is returned with status "time_limit" (with "interrupted" on Ctrl-C).
 
+    Notes
+    -----
     The run is one start on ``stackopt.bayes-enumerate`` (:mod:`stackopt.backends.progress_log`):
     its line as it ends with the LPs solved (feasibility and per-region), and during a long run a
     heartbeat with the best region's value so far.

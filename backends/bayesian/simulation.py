@@ -122,6 +122,8 @@ def run(
     verbose : bool
         A progress bar over the rounds.
 
+    Notes
+    -----
     The play is one start on ``stackopt.bayes-learn`` (:mod:`stackopt.backends.progress_log`):
     its line as it ends, and during a long play a heartbeat with the round, the exact value
     U(x_t, D) of the round's strategy and the cumulative regret.

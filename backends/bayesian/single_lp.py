@@ -40,6 +40,8 @@ def run(game: Any, max_assignments: int = 4096, time_limit: float | None = None)
         Wall-clock limit in seconds; HiGHS gets what building the LP left, and a stop there has
         no point to return (status "time_limit").
 
+    Notes
+    -----
     The LP is the run's one start on ``stackopt.bayes-lp``: its line as it ends, with HiGHS's
     iterations (:mod:`stackopt.backends.progress_log`).
     """

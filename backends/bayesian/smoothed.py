@@ -172,6 +172,8 @@ def run(
     verbose : bool
         A progress bar over the temperatures of all starts.
 
+    Notes
+    -----
     Each start logs its line as it ends on ``stackopt.bayes-smoothed``
     (:mod:`stackopt.backends.progress_log`: its certified status, smoothed objective and
     temperatures) and, during a long start, a heartbeat after a temperature.

@@ -160,6 +160,8 @@ def run(game: Any, max_systems: int = 200_000, time_limit: float | None = None) 
         then is returned with status "time_limit" (no proof of optimality; "interrupted" on
         Ctrl-C).
 
+    Notes
+    -----
     The run is one start on ``stackopt.bayes-vertices`` (:mod:`stackopt.backends.progress_log`):
     its line as it ends with the linear systems solved, and during a long search a heartbeat with
     the vertices found.
