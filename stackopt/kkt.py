@@ -237,18 +237,35 @@ def _substitute_duals(structure: GameStructure, prices: dict[str, Any]) -> None:
 #: the largest rows x columns of one follower's affine equality rows tested for implied ones (a
 #: dense basis); a larger follower keeps every row
 MAX_IMPLIED_TEST = 4_000_000
-#: a row is implied when its (unit) coefficient vector has a component below this outside the
-#: span of the rows kept
+#: a row's coefficients are a combination of the rows kept when their (unit) vector has a
+#: component below this outside the span of the rows kept
 IMPLIED_TOL = 1e-10
+#: the absolute disagreement of a combination's constant that still counts as none, per
+#: 1 + the norm of the row's coefficients
+CONSTANT_TOL = 1e-9
+#: the rounding of a combination's constant, per unit roundoff and the size of its terms
+ROUNDING = 16 * np.finfo(float).eps
 
 
 def _without_implied(
     equalities: list[Equality], structure: GameStructure
 ) -> tuple[list[Equality], list[Equality]]:
     """(the rows kept, the rows implied by them): the module docstring's rule, per follower, on
-    the rows' coefficient vectors [a_r, b_r] (h_r = a_r . v + b_r over every Var v), each scaled
-    to norm 1: in the model's order, a row whose vector lies in the span of the rows kept before it
-    (by Gram-Schmidt) is implied, so the first rows of a dependent set are kept."""
+    the rows h_r = a_r . v + b_r (v every Var they use, the leader's included). In the model's
+    order, a row is implied by the rows k kept before it when
+
+    - its coefficients are their combination, a_r = sum_k c_k a_k: Gram-Schmidt on the unit
+      vectors a_r / |a_r| leaves a component of at most ``IMPLIED_TOL`` (a rank test on the
+      coefficients alone, so the size of the constants does not enter it), and
+    - its constant is the same combination of theirs: the disagreement d = b_r - sum_k c_k b_k,
+      carried through the same elimination, is at most
+      ``CONSTANT_TOL`` (1 + |a_r|) + ``ROUNDING`` (|b_r| + sum_k |c_k b_k|),
+      an absolute floor on the row's own scale plus the rounding of the constants themselves.
+
+    A row whose coefficients are a combination and whose constant disagrees by more contradicts
+    the others: it is kept (the follower has no feasible point, and the KKT system says so). With
+    constants of 1e11, a contradiction of 1 is kept: the rounding term is 16 eps 2e11 = 7e-4.
+    The first rows of a dependent set are kept."""
     if structure.duals:
         return equalities, []
     by_follower: dict[int, list[tuple[int, Any]]] = {}
@@ -264,22 +281,46 @@ def _without_implied(
                 columns.setdefault(id(v), len(columns))
         if len(rows) < 2 or len(rows) * (len(columns) + 1) > MAX_IMPLIED_TEST:
             continue
-        basis = np.zeros((len(columns) + 1, 0))
-        for j, repn in rows:
-            vector = np.zeros(len(columns) + 1)
-            for v, coef in zip(repn.linear_vars, repn.linear_coefs):
-                vector[columns[id(v)]] += coef
-            vector[-1] = repn.constant
-            vector /= max(np.linalg.norm(vector), np.finfo(float).tiny)
-            for _ in range(2):  # Gram-Schmidt, once more for its rounding errors
-                vector -= basis @ (basis.T @ vector)
-            norm = np.linalg.norm(vector)
-            if norm <= IMPLIED_TOL:
-                implied.add(j)
-            else:
-                basis = np.column_stack([basis, vector / norm])
+        implied |= _implied_rows(rows, columns)
     kept = [row for j, row in enumerate(equalities) if j not in implied]
     return kept, [row for j, row in enumerate(equalities) if j in implied]
+
+
+def _implied_rows(rows: list[tuple[int, Any]], columns: dict[int, int]) -> set[int]:
+    """The positions j of ``rows`` ((j, standard repn) of one follower) implied by the rows kept
+    before them (:func:`_without_implied`). The basis holds, for each row kept, a unit vector q
+    of the coefficients' span with the constant beta and the constants' size mu that the same
+    combination of rows gives."""
+    basis = np.zeros((len(columns), 0))
+    beta = np.zeros(0)
+    mu = np.zeros(0)
+    out: set[int] = set()
+    for j, repn in rows:
+        vector = np.zeros(len(columns))
+        for v, coef in zip(repn.linear_vars, repn.linear_coefs):
+            vector[columns[id(v)]] += coef
+        scale = np.linalg.norm(vector)
+        if scale == 0:  # b = 0: implied by no row at all, or a contradiction
+            if abs(float(repn.constant)) <= CONSTANT_TOL:
+                out.add(j)
+            continue
+        vector /= scale
+        constant = float(repn.constant) / scale
+        size = abs(constant)
+        for _ in range(2):  # Gram-Schmidt, once more for its rounding errors
+            along = basis.T @ vector
+            vector -= basis @ along
+            constant -= along @ beta
+            size += np.abs(along) @ mu
+        norm = np.linalg.norm(vector)
+        if norm <= IMPLIED_TOL:
+            if abs(constant) <= CONSTANT_TOL * (1 + scale) / scale + ROUNDING * size:
+                out.add(j)
+            continue  # a contradiction: kept, outside the basis (its coefficients are in it)
+        basis = np.column_stack([basis, vector / norm])
+        beta = np.append(beta, constant / norm)
+        mu = np.append(mu, size / norm)
+    return out
 
 
 def compile_kkt(structure: GameStructure, name: str = KKT_BLOCK) -> KKTSystem:
