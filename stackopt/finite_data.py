@@ -20,8 +20,9 @@ from stackopt.errors import ModelError
 
 def check_finite_data(game: pyo.Block) -> None:
     """Raise :class:`ModelError` naming the first Var, Constraint or Objective of ``game`` (active
-    parts only) with a non-finite number, or the first Var with lower bound above upper bound."""
-    for v in game.component_data_objects(pyo.Var, active=True, descend_into=True):
+    parts only) with a non-finite number, or the first Var with lower bound above upper bound
+    (every Var: deactivating a block switches off its constraints and objectives, not its Vars)."""
+    for v in game.component_data_objects(pyo.Var, descend_into=True):
         _check_var(v)
     seen: set[int] = set()  # named Expressions shared by many rows are read once
     for c in game.component_data_objects(pyo.Constraint, active=True, descend_into=True):

@@ -1,8 +1,9 @@
 """Read a :class:`StackelbergGame` into its parts, checking the modelling rules.
 
-Who owns a Var: a Var declared on a :class:`Follower` (or a block inside it) is that follower's
-decision; a Var declared directly on the game is a leader decision; any other Var used by the model
-is owned by nobody and rejected. A follower's Var that appears in neither its objective nor its
+Who owns a Var: a Var declared on a :class:`Follower` (or a block inside it, deactivated or not:
+deactivation switches off constraints and objectives, never Vars) is that follower's decision; a
+Var declared directly on the game is a leader decision; any other Var used by the model is owned
+by nobody and rejected. A follower's Var that appears in neither its objective nor its
 constraints leaves that follower indifferent: every value within its bounds is a best response,
 and under the optimistic convention of the bilevel problem the leader picks it, so it is counted
 among the leader's decisions (after the game's own, in ``leader_vars`` and ``Result.leader``,
@@ -109,6 +110,13 @@ def _owner(block, followers: set[int]) -> FollowerData | None:
             return block
         block = block.parent_block()
     return None
+
+
+def held_vars(block: BlockData) -> list[VarData]:
+    """Every Var that ``block`` or a block within it declares, active or not: deactivating a
+    block switches off its constraints and objectives, never its Vars (as in Pyomo's writers),
+    so a Var of a deactivated sub-block that an active function uses is still a decision."""
+    return list(block.component_data_objects(pyo.Var, descend_into=True))
 
 
 def _expression_nodes(expr):
@@ -289,11 +297,7 @@ def analyze(game: StackelbergGame, integer_followers: bool = False) -> GameStruc
                         "Vars and the leader's: declare a constraint shared by several followers "
                         "on the game as stackopt.SharedConstraint"
                     )
-        unfixed = [
-            v
-            for v in b.component_data_objects(pyo.Var, active=True, descend_into=True)
-            if not v.fixed
-        ]
+        unfixed = [v for v in held_vars(b) if not v.fixed]
         own = [v for v in unfixed if id(v) in used]
         indifferent += [v for v in unfixed if id(v) not in used]
         if not own:
@@ -325,7 +329,7 @@ def analyze(game: StackelbergGame, integer_followers: bool = False) -> GameStruc
     _check_all_or_no_cvxpy(followers)
     shared = [_shared_part(c, followers, owner_of, leader_vars) for c in top if is_shared(c)]
     _check_prices(list(prices.values()), followers, shared)
-    for v in game.component_data_objects(pyo.Var, active=True, descend_into=False):
+    for v in game.component_data_objects(pyo.Var, descend_into=False):
         if not v.fixed:
             leader_vars.setdefault(id(v), v)
     ordered = [
