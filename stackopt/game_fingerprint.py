@@ -6,8 +6,10 @@ changed since the solve (a mutable Param's value, a bound, a deactivated constra
 proves nothing, and ``optimal`` must not be granted on it. The fingerprint is the SHA-256 of every
 active or inactive Var (bounds, domain, fixed value), mutable Param value, Constraint, Objective and
 Expression (activity, sense, the expression as Pyomo prints it) and Block activity, in the model's
-order. The values of free Vars are left out: a solve loads its point into them, and a start is no
-part of the game; so are Suffixes (a solve fills ``game.dual``).
+order. An immutable Param's values are numbers inside the expressions and bounds that use them (Pyomo
+substitutes them when it builds those), and it cannot change afterwards. The values of free Vars are
+left out: a solve loads its point into them, and a start is no part of the game; so are Suffixes (a
+solve fills ``game.dual``).
 """
 
 from __future__ import annotations
@@ -34,8 +36,10 @@ def _lines(game: BlockData) -> Iterator[str]:
     for v in game.component_data_objects(pyo.Var):
         fixed = f"fixed {v.value!r}" if v.fixed else "free"
         yield f"var {v.name} {v.lb!r} {v.ub!r} {v.domain.name} {fixed}"
-    for p in game.component_data_objects(pyo.Param):
-        yield f"param {p.name} {pyo.value(p, exception=False)!r}"
+    for param in game.component_objects(pyo.Param):
+        if param.mutable:  # an immutable indexed Param's data are plain numbers, not ParamData
+            for p in param.values():
+                yield f"param {p.name} {pyo.value(p, exception=False)!r}"
     for c in game.component_data_objects(pyo.Constraint):
         yield f"constraint {c.name} {c.active} {c.expr}"
     for o in game.component_data_objects(pyo.Objective):
