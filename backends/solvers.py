@@ -206,6 +206,26 @@ def no_suffix_import(model: pyo.Block) -> Iterator[None]:
             suffix.direction = direction
 
 
+@contextlib.contextmanager
+def without_feasible_rows(model: pyo.Block) -> Iterator[None]:
+    """While inside, the model's active constraints written ``pyo.Constraint.Feasible`` (a
+    constant row that holds, 0 <= 0) are deactivated: they constrain nothing, and Pyomo's
+    interface to SCIP cannot write them ("unrecognized expression type
+    TrivialRelationalExpression")."""
+    rows = [
+        c
+        for c in model.component_data_objects(pyo.Constraint, active=True)
+        if c.expr is pyo.Constraint.Feasible
+    ]
+    for c in rows:
+        c.deactivate()
+    try:
+        yield
+    finally:
+        for c in rows:
+            c.activate()
+
+
 def run_solver(
     model: pyo.Block,
     solver: str,
@@ -268,7 +288,7 @@ def run_solver(
         kwargs["timelimit"] = float(time_limit)
     try:
         # SCIP's output goes through a pipe that a Python thread drains: its solve releases the GIL
-        with SOLVER_CALL, releasing, no_suffix_import(model):
+        with SOLVER_CALL, releasing, no_suffix_import(model), without_feasible_rows(model):
             res = solver_obj.solve(model, **kwargs)
     except Exception as exc:
         return SolverRun("error", f"{solver}: {type(exc).__name__}: {exc}", False)

@@ -7,8 +7,10 @@ by nobody and rejected. A follower's Var that appears in neither its objective n
 constraints leaves that follower indifferent: every value within its bounds is a best response,
 and under the optimistic convention of the bilevel problem the leader picks it, so it is counted
 among the leader's decisions (after the game's own, in ``leader_vars`` and ``Result.leader``,
-under its full name such as ``"F.y"``); the other followers take it as a parameter. Fixed Vars are constants. Every violation raises
-:class:`stackopt.ModelError` naming the offending component, before any solver runs.
+under its full name such as ``"F.y"``); the other followers take it as a parameter. Fixed Vars
+are constants; a constraint with no free Var is left out where it holds and refused where it is
+violated. Every violation raises :class:`stackopt.ModelError` naming the offending component,
+before any solver runs.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ from stackopt.game import FollowerData, StackelbergGame
 from stackopt.shared_constraint import is_shared
 
 _NONSMOOTH_FUNCTIONS = {"floor", "ceil"}
+#: how far a constant constraint may miss its bounds and still hold (Pyomo's writers' ``TOL``)
+CONSTANT_ROW_TOL = 1e-8
 
 
 @dataclass
@@ -185,6 +189,7 @@ def analyze(game: StackelbergGame, integer_followers: bool = False) -> GameStruc
             "the followers' complementarity conditions itself; model the follower as an "
             "optimization problem instead"
         )
+    constant = _constant_constraints(game)
     follower_blocks = game.followers()
     if not follower_blocks:
         raise ModelError(
@@ -266,7 +271,11 @@ def analyze(game: StackelbergGame, integer_followers: bool = False) -> GameStruc
             raise ModelError(
                 f"Follower {b.name} needs exactly one active Objective; found {len(objs)} ({found})"
             )
-        cons = list(b.component_data_objects(pyo.Constraint, active=True, descend_into=True))
+        cons = [
+            c
+            for c in b.component_data_objects(pyo.Constraint, active=True, descend_into=True)
+            if id(c) not in constant
+        ]
         for c in cons:
             if is_shared(c):
                 raise ModelError(
@@ -318,7 +327,7 @@ def analyze(game: StackelbergGame, integer_followers: bool = False) -> GameStruc
     top = [
         c
         for c in game.component_data_objects(pyo.Constraint, active=True, descend_into=True)
-        if _owner(c.parent_block(), ids) is None
+        if _owner(c.parent_block(), ids) is None and id(c) not in constant
     ]
     leader_cons = [c for c in top if not is_shared(c)]
     for comp in [leader_objs[0], *leader_cons]:
@@ -339,6 +348,34 @@ def analyze(game: StackelbergGame, integer_followers: bool = False) -> GameStruc
     return GameStructure(
         game, ordered, leader_objs[0], leader_cons, followers, shared, list(prices.values())
     )
+
+
+def _constant_constraints(game: StackelbergGame) -> set[int]:
+    """The ids of ``game``'s active constraints that use no free Var (all their Vars fixed, or
+    ``pyo.Constraint.Feasible``): one that holds (to Pyomo's writers' absolute tolerance
+    ``CONSTANT_ROW_TOL``) constrains nothing and is left out, as Pyomo's writers leave it out;
+    one that is violated is a :class:`ModelError` naming it."""
+    constant: set[int] = set()
+    for c in game.component_data_objects(pyo.Constraint, active=True, descend_into=True):
+        if next(identify_variables(c.expr, include_fixed=False), None) is not None:
+            continue
+        body, lower, upper = (pyo.value(e, exception=False) for e in (c.body, c.lower, c.upper))
+        if body is None:
+            raise ModelError(
+                f"constraint {c.name} uses no free Var and has no value (a fixed Var without a "
+                "value, or a function outside its domain)"
+            )
+        if (lower is not None and lower - body > CONSTANT_ROW_TOL) or (
+            upper is not None and body - upper > CONSTANT_ROW_TOL
+        ):
+            sides = [f"{value:.10g}" for value in (lower, body, upper) if value is not None]
+            relation = " == " if c.equality else " <= "
+            raise ModelError(
+                f"constraint {c.name} is constant and violated: "
+                f"{relation.join(sides[1:] if c.equality else sides)}"
+            )
+        constant.add(id(c))
+    return constant
 
 
 def _shared_part(

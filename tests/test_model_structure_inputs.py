@@ -45,3 +45,60 @@ def test_a_var_of_a_deactivated_sub_block_has_its_bounds_checked():
     g.F.sub.z.setub(1)
     with pytest.raises(so.ModelError, match=r"Var F\.sub\.z has lower bound 5 above"):
         analyze(g)
+
+
+def constant_row_game(kind):
+    """F: min (y - x)^2 s.t. y >= 1 gives y = max(x, 1); the leader's (x - 0.5)^2 + y is least
+    at x = 0.5, value 1. Each kind adds a constant constraint that holds."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, 10))
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, 10))
+    g.F.c = pyo.Constraint(expr=g.F.y >= 1)
+    if kind == "fixed":
+        g.F.z = pyo.Var()
+        g.F.z.fix(3)
+        g.F.t = pyo.Constraint(expr=g.F.z <= 5)
+    elif kind == "feasible":
+        g.F.t = pyo.Constraint([1], rule=lambda b, i: pyo.Constraint.Feasible)
+    else:
+        g.t = pyo.Constraint([1], rule=lambda m, i: pyo.Constraint.Feasible)
+    g.F.o = pyo.Objective(expr=(g.F.y - g.x) ** 2)
+    g.L = pyo.Objective(expr=(g.x - 0.5) ** 2 + g.F.y)
+    return g
+
+
+@pytest.mark.parametrize("kind", ["fixed", "feasible", "leader-feasible"])
+def test_a_constant_constraint_that_holds_is_left_out(kind):
+    s = analyze(constant_row_game(kind))
+    assert [c.name for c in s.followers[0].constraints] == ["F.c"]
+    assert s.constraints == []
+
+
+@pytest.mark.parametrize("kind", ["fixed", "feasible", "leader-feasible"])
+@pytest.mark.parametrize("strategy", ["scholtes", "sos1", "bigm"])
+def test_a_constant_constraint_that_holds_solves_to_the_closed_form(kind, strategy):
+    r = so.solve(constant_row_game(kind), method="mpec", strategy=strategy)
+    assert r.status in ("optimal", "locally_optimal"), r.message
+    assert r.leader_objective == pytest.approx(1.0, abs=1e-6)
+    assert r.leader["x"] == pytest.approx(0.5, abs=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("write", "shown"),
+    [
+        (lambda g: g.F.z <= 2, r"constraint F\.t is constant and violated: 3 <= 2$"),
+        (lambda g: g.F.z == 2, r"constraint F\.t is constant and violated: 3 == 2$"),
+        (
+            lambda g: pyo.inequality(4, g.F.z, 6),
+            r"constraint F\.t is constant and violated: 4 <= 3 <= 6$",
+        ),
+        (lambda g: pyo.Constraint.Infeasible, r"constraint F\.t is constant and violated: 1 <= 0$"),
+    ],
+)
+def test_a_constant_constraint_that_is_violated_is_named(write, shown):
+    g = constant_row_game("fixed")
+    g.F.del_component("t")
+    g.F.t = pyo.Constraint(rule=lambda b: write(g))
+    with pytest.raises(so.ModelError, match=shown):
+        so.solve(g, method="mpec")
