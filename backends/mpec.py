@@ -462,9 +462,12 @@ class _Judge:
             return result
         info = {k: v for k, v in found.info.items() if k != "mpec_multipliers"}
         info["polish"] = {**info.get("polish", {}), "accepted": False}
+        rated = result.status
+        if result.leader_objective is not None:
+            rated += f" at {result.leader_objective:.8g}"
         message = (
             f"{found.run.status}: the global solver's own point (its polished point was rated "
-            f"{result.status} at {result.leader_objective:.8g})"
+            f"{rated})"
         )
         run = SolverRun(found.run.status, message, True, found.run.iterations)
         own = self._certified(

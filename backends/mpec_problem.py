@@ -22,6 +22,7 @@ from pyomo.core.base.var import VarData
 from pyomo.repn import generate_standard_repn
 
 from stackopt.backends.lifted_expressions import evaluate_lifted, lift_named_expressions
+from stackopt.backends.start_points import current_value
 from stackopt.game import StackelbergGame
 from stackopt.kkt_transformation import replace_followers
 from stackopt.pyomo_value import value_or_none
@@ -152,9 +153,12 @@ class MPECProblem:
             v.set_value(value, skip_validation=True)
 
     def values(self) -> dict[str, float]:
-        """Current values of the leader, follower and multiplier Vars, by fully qualified name."""
-        out = {}
-        for v in self.structure.leader_vars + self.kkt.z_vars:
+        """Current values of the leader, follower and multiplier Vars, by fully qualified name. A
+        leader Var without a value is one no function uses (a solver leaves a Var in no row as it
+        was, and it had no start): it has no effect on the game, and is reported at 0 moved into
+        its bounds (:func:`~stackopt.backends.start_points.current_value`)."""
+        out = {v.name: current_value(v) for v in self.structure.leader_vars}
+        for v in self.kkt.z_vars:
             if v.value is not None:
                 out[v.name] = float(v.value)
         return out

@@ -47,3 +47,48 @@ def test_a_proven_bound_on_a_game_with_an_immutable_indexed_param(how):
     assert result.leader_objective == pytest.approx(-10, abs=1e-6)
     assert result.leader["x"] == pytest.approx(10, abs=1e-6)
     assert so.certify(g, result).status == "optimal"
+
+
+def idle_game(start: float | None) -> so.StackelbergGame:
+    """linear_game with u[1] in [2, 3] added to the leader's cost (u[1] = 2: objective -8), and
+    two Vars no function uses: u[2] in [2, 3] and the follower's F.idle in [-1, 1] (counted as a
+    leader decision). With no start they rest at 0 moved into their bounds, 2 and 0."""
+    g = linear_game()
+    g.u = pyo.Var([1, 2], bounds=(2, 3), initialize=start)
+    g.F.idle = pyo.Var(bounds=(-1, 1), initialize=None if start is None else start - 2)
+    g.L.expr = g.L.expr + g.u[1]
+    return g
+
+
+@pytest.mark.parametrize("strategy", ["sos1", "bigm"])  # SCIP, HiGHS
+@pytest.mark.parametrize("start", [None, 2.5])
+def test_exact_strategies_report_vars_no_function_uses(strategy, start):
+    result = so.solve(idle_game(start), method="mpec", strategy=strategy)
+    assert result.status == "optimal"
+    assert result.info["solver"] == ("scip" if strategy == "sos1" else "highs")
+    assert result.leader_objective == pytest.approx(-8, abs=1e-6)
+    assert result.leader["u"][1] == pytest.approx(2, abs=1e-6)
+    rest = (2.0, 0.0) if start is None else (2.5, 0.5)
+    assert (result.leader["u"][2], result.leader["F.idle"]) == pytest.approx(rest, abs=1e-9)
+
+
+def test_a_polished_point_judged_without_objective_falls_back_to_the_solvers_own(monkeypatch):
+    """Where the polished point's Result has no objective, the global solver's own point is
+    judged, and the message says how the polished one was rated."""
+    from stackopt.backends import mpec
+
+    calls = []
+
+    def first_unjudged(*args, **kwargs):
+        calls.append(kwargs["values"])
+        if len(calls) == 1:
+            return so.Result(status="error", message="no equilibrium")
+        return mpec_honest(*args, **kwargs)
+
+    mpec_honest = mpec.honest_result
+    monkeypatch.setattr(mpec, "honest_result", first_unjudged)
+    result = so.solve(idle_game(None), method="mpec", strategy="sos1")
+    assert len(calls) == 2
+    assert result.status == "optimal"
+    assert result.leader_objective == pytest.approx(-8, abs=1e-6)
+    assert "its polished point was rated error)" in result.message
