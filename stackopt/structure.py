@@ -32,6 +32,7 @@ from pyomo.core.expr.numeric_expr import (
     UnaryFunctionExpression,
 )
 from pyomo.core.expr.numvalue import is_constant, is_potentially_variable
+from pyomo.core.expr.relational_expr import RangedExpression
 from pyomo.core.expr.visitor import identify_variables
 from pyomo.mpec import Complementarity
 
@@ -182,6 +183,7 @@ def analyze(game: StackelbergGame, integer_followers: bool = False) -> GameStruc
     through the followers' KKT conditions, :mod:`stackopt.backends.value_function`)."""
     if not isinstance(game, StackelbergGame):
         raise ModelError(f"expected a stackopt.StackelbergGame, got {type(game).__name__}")
+    _check_ranged_bounds(game)
     check_finite_data(game)
     for comp in game.component_data_objects(Complementarity, active=True, descend_into=True):
         raise ModelError(
@@ -348,6 +350,23 @@ def analyze(game: StackelbergGame, integer_followers: bool = False) -> GameStruc
     return GameStructure(
         game, ordered, leader_objs[0], leader_cons, followers, shared, list(prices.values())
     )
+
+
+def _check_ranged_bounds(game: StackelbergGame) -> None:
+    """A ranged constraint ``lower <= body <= upper`` whose bound holds a free Var is refused by
+    Pyomo's writers and by its ``lower`` and ``upper`` ("Cannot standardize the constraint"): a
+    :class:`ModelError` naming it and the two constraints to write instead."""
+    for c in game.component_data_objects(pyo.Constraint, active=True, descend_into=True):
+        if not isinstance(c.expr, RangedExpression):
+            continue
+        bounds = (c.expr.args[0], c.expr.args[2])
+        if any(next(identify_variables(b, include_fixed=False), None) is not None for b in bounds):
+            lower, body, upper = (str(a) for a in c.expr.args)
+            raise ModelError(
+                f"constraint {c.name} is ranged ({lower} <= {body} <= {upper}) with a Var in a "
+                f"bound, which Pyomo cannot send to a solver; write it as two constraints, "
+                f"{lower} <= {body} and {body} <= {upper}"
+            )
 
 
 def _constant_constraints(game: StackelbergGame) -> set[int]:

@@ -102,3 +102,47 @@ def test_a_constant_constraint_that_is_violated_is_named(write, shown):
     g.F.t = pyo.Constraint(rule=lambda b: write(g))
     with pytest.raises(so.ModelError, match=shown):
         so.solve(g, method="mpec")
+
+
+def ranged_game(two_rows):
+    """F: min (y - 5)^2 s.t. x <= y <= 2x gives y = min(5, 2x) for x in [0, 4]; the leader's
+    x + (y - 4)^2 is x + (2x - 4)^2 on x <= 2.5, least at x = 1.875 (y = 3.75), value 1.9375
+    (on x >= 2.5 it is x + 1 >= 3.5)."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, 4))
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, 20))
+    g.F.o = pyo.Objective(expr=(g.F.y - 5) ** 2)
+    if two_rows:
+        g.F.low = pyo.Constraint(expr=g.x <= g.F.y)
+        g.F.up = pyo.Constraint(expr=g.F.y <= 2 * g.x)
+    else:
+        g.F.r = pyo.Constraint(expr=pyo.inequality(g.x, g.F.y, 2 * g.x))
+    g.L = pyo.Objective(expr=g.x + (g.F.y - 4) ** 2)
+    return g
+
+
+@pytest.mark.parametrize("method", ["mpec", "gradient", "slsqp"])
+def test_a_ranged_constraint_with_a_var_bound_is_named_with_its_two_rows(method):
+    with pytest.raises(
+        so.ModelError,
+        match=r"constraint F\.r is ranged \(x <= F\.y <= 2\*x\) with a Var in a bound.*"
+        r"write it as two constraints, x <= F\.y and F\.y <= 2\*x$",
+    ):
+        so.solve(ranged_game(two_rows=False), method=method)
+
+
+def test_the_ranged_constraint_written_as_two_solves_to_the_closed_form():
+    r = so.solve(ranged_game(two_rows=True), method="mpec")
+    assert r.status in ("optimal", "locally_optimal"), r.message
+    assert r.leader_objective == pytest.approx(1.9375, abs=1e-6)
+    assert r.leader["x"] == pytest.approx(1.875, abs=1e-5)
+
+
+def test_a_ranged_constraint_with_a_fixed_var_bound_is_accepted():
+    g = ranged_game(two_rows=False)
+    g.F.del_component("r")
+    g.F.w = pyo.Var(initialize=1.0)
+    g.F.w.fix()
+    g.F.r = pyo.Constraint(expr=pyo.inequality(g.F.w, g.F.y, 2))
+    assert [c.name for c in analyze(g).followers[0].constraints] == ["F.r"]
