@@ -168,6 +168,11 @@ class _BlackBox:
     def G(self, pi: np.ndarray) -> np.ndarray:
         return self.at(pi)[1]
 
+    def objective(self, pi: np.ndarray) -> float | None:
+        """The leader's objective (the model's sense) at ``pi`` where it was evaluated, else None."""
+        seen = self._seen.get(np.asarray(pi, float).tobytes())
+        return None if seen is None else self.problem.sign * seen[0]
+
 
 #: seconds past the time limit from which a stop's message says how late the iteration ended
 LATE = 1.0
@@ -278,7 +283,7 @@ def _minimize(
             return problem.result(
                 box.last,
                 status="interrupted",
-                reported_objective=None,
+                reported_objective=box.objective(box.last),
                 message="; ".join(
                     part
                     for part in (note, "interrupted (Ctrl-C): the last decision evaluated")
@@ -299,10 +304,11 @@ def _minimize(
                 info={"nit": watch.iteration},
             )
         except RuntimeError as exc:  # no equilibrium at a trial decision: scipy cannot go on
+            reported = box.objective(box.last)  # None: no decision had one
             return problem.result(  # the last decision with one: feasible at best, if certified
                 box.last,
-                status="feasible",
-                reported_objective=None,
+                status="error" if reported is None else "feasible",
+                reported_objective=reported,
                 message="; ".join(
                     part
                     for part in (

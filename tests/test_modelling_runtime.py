@@ -92,3 +92,27 @@ def test_a_polished_point_judged_without_objective_falls_back_to_the_solvers_own
     assert result.status == "optimal"
     assert result.leader_objective == pytest.approx(-8, abs=1e-6)
     assert "its polished point was rated error)" in result.message
+
+
+def late_follower() -> so.StackelbergGame:
+    """min_x x + (y - 3)^2, x in [0, 5], y in argmin{(y - 3)^2 : p y <= x - 1, y in [0, 10]} with
+    the mutable p = 0: the follower is feasible only for x >= 1, where y = 3; the optimum is x = 1,
+    objective 1. The start x = 0 has no equilibrium."""
+    g = so.StackelbergGame()
+    g.p = pyo.Param(initialize=0.0, mutable=True)
+    g.x = pyo.Var(bounds=(0, 5))
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, 10))
+    g.F.o = pyo.Objective(expr=(g.F.y - 3) ** 2)
+    g.F.c = pyo.Constraint(expr=g.p * g.F.y <= g.x - 1)
+    g.L = pyo.Objective(expr=g.x + (g.F.y - 3) ** 2)
+    return g
+
+
+@pytest.mark.parametrize("method", ["slsqp", "trust-constr"])
+def test_a_black_box_stopped_by_a_missing_equilibrium_reports_its_objective(method):
+    result = so.solve(late_follower(), method=method)
+    assert result.success
+    assert result.leader["x"] == pytest.approx(1, abs=1e-6)
+    assert result.leader_objective == pytest.approx(1, abs=1e-6)
+    assert result.reported_objective == pytest.approx(1, abs=1e-6)
