@@ -43,6 +43,11 @@ from stackopt.game import FollowerData, StackelbergGame
 from stackopt.shared_constraint import is_shared
 
 _NONSMOOTH_FUNCTIONS = {"floor", "ceil"}
+#: the game's names that Pyomo's solver interfaces read as Suffixes, with what each holds
+RESERVED_SUFFIXES = {
+    "dual": "the Suffix of the followers' prices (g.dual, filled by so.solve as by a Pyomo solve)",
+    "rc": "the Suffix of reduced costs that Pyomo's solver interfaces fill",
+}
 #: how far a constant constraint may miss its bounds and still hold (Pyomo's writers' ``TOL``)
 CONSTANT_ROW_TOL = 1e-8
 
@@ -183,6 +188,7 @@ def analyze(game: StackelbergGame, integer_followers: bool = False) -> GameStruc
     through the followers' KKT conditions, :mod:`stackopt.backends.value_function`)."""
     if not isinstance(game, StackelbergGame):
         raise ModelError(f"expected a stackopt.StackelbergGame, got {type(game).__name__}")
+    _check_suffix_names(game)
     _check_ranged_bounds(game)
     check_finite_data(game)
     for comp in game.component_data_objects(Complementarity, active=True, descend_into=True):
@@ -350,6 +356,19 @@ def analyze(game: StackelbergGame, integer_followers: bool = False) -> GameStruc
     return GameStructure(
         game, ordered, leader_objs[0], leader_cons, followers, shared, list(prices.values())
     )
+
+
+def _check_suffix_names(game: StackelbergGame) -> None:
+    """The game's components ``dual`` and ``rc``, if any, are Suffixes (``RESERVED_SUFFIXES``):
+    Pyomo's solver interfaces read ``model.dual`` and ``model.rc`` as Suffixes (SCIP's fails on a
+    Param there: "'ScalarParam' object has no attribute 'import_enabled'")."""
+    for name, use in RESERVED_SUFFIXES.items():
+        component = game.component(name)
+        if component is not None and not isinstance(component, pyo.Suffix):
+            raise ModelError(
+                f"the game's component {name!r} is a {component.ctype.__name__}: the name "
+                f"{name!r} is reserved for {use}; rename it"
+            )
 
 
 def _check_ranged_bounds(game: StackelbergGame) -> None:

@@ -146,3 +146,32 @@ def test_a_ranged_constraint_with_a_fixed_var_bound_is_accepted():
     g.F.w.fix()
     g.F.r = pyo.Constraint(expr=pyo.inequality(g.F.w, g.F.y, 2))
     assert [c.name for c in analyze(g).followers[0].constraints] == ["F.r"]
+
+
+def named_game(name, component):
+    """F: min (y - x)^2 s.t. y >= 1; the leader's (x - 0.5)^2 + y is least at x = 0.5, value 1;
+    the game also holds ``component`` under ``name``."""
+    g = constant_row_game("feasible")
+    g.F.del_component("t")
+    g.add_component(name, component)
+    return g
+
+
+@pytest.mark.parametrize("name", ["dual", "rc"])
+@pytest.mark.parametrize("strategy", ["scholtes", "sos1"])
+def test_a_component_named_like_a_solver_suffix_that_is_no_suffix_is_refused(name, strategy):
+    g = named_game(name, pyo.Param(initialize=3.0, mutable=True))
+    with pytest.raises(
+        so.ModelError, match=rf"the game's component '{name}' is a Param: the name '{name}' is "
+    ):
+        so.solve(g, method="mpec", strategy=strategy)
+
+
+@pytest.mark.parametrize("direction", [pyo.Suffix.IMPORT, pyo.Suffix.EXPORT])
+def test_a_dual_suffix_is_accepted_and_an_import_one_filled(direction):
+    g = named_game("dual", pyo.Suffix(direction=direction))
+    r = so.solve(g, method="mpec", strategy="sos1")
+    assert r.status == "optimal", r.message
+    assert r.leader_objective == pytest.approx(1.0, abs=1e-6)
+    # y >= 1 binds at x = 0.5: its price is d/dy (y - x)^2 = 2 (y - x) = 1
+    assert g.dual[g.F.c] == pytest.approx(1.0, abs=1e-5)
