@@ -5,7 +5,8 @@ G(pi, x*(pi)) <= 0 and the leader's bounds, where every function value recompute
 x*(pi) with the ``kkt`` oracle (for followers written in cvxpy: their best responses,
 :mod:`stackopt.backends.cvxpy_equilibrium`) and scipy differentiates by finite differences. scipy
 differentiates c and G separately, with the same probe points; each probe's equilibrium is solved
-once. Where the followers cannot respond at the start, phase 1 of the gradient method
+once; a leader Var pinned by its bounds (lb = ub) stays there, out of scipy's vector. Where the
+followers cannot respond at the start, phase 1 of the gradient method
 (:mod:`stackopt.backends.feasible_start`) moves the leader to the nearest decision where they can;
 where they cannot respond at a trial decision, scipy cannot go on and the last decision with an
 equilibrium is returned, at best "feasible" (its certificate decides).
@@ -190,22 +191,44 @@ class OutOfTime(RuntimeError):
     """The deadline passed inside a scipy iteration (raised by a function evaluation)."""
 
 
+class _Free:
+    """The leader's coordinates scipy moves: those whose bounds differ. A Var with lb == ub stays
+    at its bound, out of scipy's vector (SLSQP would remove it itself, printing a line, and
+    trust-constr's barrier moves it off its bound). ``full(p)`` is the whole decision for scipy's
+    ``p``."""
+
+    def __init__(self, lb: np.ndarray, ub: np.ndarray, start: np.ndarray):
+        self.mask = lb < ub
+        self.start = np.asarray(start, dtype=float)
+
+    def full(self, p: np.ndarray) -> np.ndarray:
+        pi = self.start.copy()
+        pi[self.mask] = p
+        return pi
+
+    def linear(self, A: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> NonlinearConstraint:
+        """lo <= A pi <= hi on scipy's coordinates, the pinned ones moved to the sides."""
+        A_free, held = A[:, self.mask], A[:, ~self.mask] @ self.start[~self.mask]
+        return NonlinearConstraint(lambda p: A_free @ p, lo - held, hi - held)
+
+
 class _Watch:
     """scipy's per-iteration callback: counts iterations, draws the progress bar, and ends the run
     (StopIteration, which scipy turns into a normal return) when the callback asks or time is up;
     ``stopped`` then holds (status, message)."""
 
-    def __init__(self, box: _BlackBox, options: _Options, bar: Any, start: np.ndarray):
+    def __init__(self, box: _BlackBox, options: _Options, bar: Any, free: _Free):
         self.box, self.options, self.bar, self.deadline = box, options, bar, box.deadline
+        self.free = free
         self.iteration = 0
         #: the last iterate (the start before the first iteration)
-        self.x = np.asarray(start, dtype=float)
+        self.x = free.start
         self.stopped: tuple[str, str] | None = None
 
     def __call__(self, intermediate_result: Any) -> None:
         self.iteration += 1
         self.bar.update(1)
-        self.x = np.array(intermediate_result.x, dtype=float)
+        self.x = self.free.full(np.asarray(intermediate_result.x, dtype=float))
         objective = self.box.problem.sign * float(intermediate_result.fun)
         self.box.iterate = (self.iteration, objective)
         state = {"iteration": self.iteration, "objective": objective, "leader": self.x}
@@ -257,23 +280,36 @@ def _minimize(
     except RuntimeError as exc:
         pi0, note = problem.feasible_start(pi0, str(exc))
     box.deadline = deadline  # the start is evaluated whatever the limit
+    free = _Free(proj.lb, proj.ub, pi0)
+    if not free.mask.any():  # every Var pinned by its bounds: the start is the only decision
+        reported = box.objective(pi0)
+        return problem.result(
+            pi0,
+            status="error" if reported is None else "locally_optimal",
+            reported_objective=reported,
+            message="; ".join(
+                part for part in (note, "every leader Var is fixed by its bounds") if part
+            ),
+            history=box.history,
+            info={"nit": 0, "nfev": box.equilibria},
+        )
     cons = []
     if problem.n_G:
-        cons.append(NonlinearConstraint(box.G, -np.inf, 0.0))
+        cons.append(NonlinearConstraint(lambda p: box.G(free.full(p)), -np.inf, 0.0))
     if len(proj.A):
-        cons.append(NonlinearConstraint(lambda p: proj.A @ p, proj.lo, proj.hi))
+        cons.append(free.linear(proj.A, proj.lo, proj.hi))
     with (
         warnings.catch_warnings(),  # trust-constr's BFGS notes flat directions; not a failure
         progress_bar(options.max_iter, "it", options.verbose, desc=scipy_method) as bar,
     ):
         warnings.filterwarnings("ignore", "delta_grad == 0.0", UserWarning)
-        watch = _Watch(box, options, bar, pi0)
+        watch = _Watch(box, options, bar, free)
         try:
             out = minimize(
-                box.cost,
-                pi0,
+                lambda p: box.cost(free.full(p)),
+                pi0[free.mask],
                 method=scipy_method,
-                bounds=Bounds(proj.lb, proj.ub),
+                bounds=Bounds(proj.lb[free.mask], proj.ub[free.mask]),
                 constraints=cons,
                 tol=options.tol,
                 callback=watch,
@@ -321,7 +357,7 @@ def _minimize(
                 history=box.history,
                 info={"nit": watch.iteration},
             )
-    nit = int(getattr(out, "nit", 0))  # scipy has none where every Var is fixed by its bounds
+    nit = int(out.nit)
     if watch.stopped is not None:
         status, message = watch.stopped
     else:
@@ -334,7 +370,7 @@ def _minimize(
             else "error"
         )
     return problem.result(
-        out.x,
+        free.full(out.x),
         status=status,
         reported_objective=problem.sign * float(out.fun),
         message="; ".join(part for part in (note, message) if part),

@@ -116,3 +116,28 @@ def test_a_black_box_stopped_by_a_missing_equilibrium_reports_its_objective(meth
     assert result.leader["x"] == pytest.approx(1, abs=1e-6)
     assert result.leader_objective == pytest.approx(1, abs=1e-6)
     assert result.reported_objective == pytest.approx(1, abs=1e-6)
+
+
+def pinned_game(pin_x: bool) -> so.StackelbergGame:
+    """min (x - 2 p)^2 + y, y = x, p pinned at 1 by its bounds, x + p <= 9: x = 1.5, objective
+    1.75; with x pinned at 1.5 as well, the same point is the only decision."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(1.5, 1.5) if pin_x else (0, 10))
+    g.p = pyo.Var(bounds=(1, 1))
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, 10))
+    g.F.o = pyo.Objective(expr=(g.F.y - g.x) ** 2)
+    g.L = pyo.Objective(expr=(g.x - 2 * g.p) ** 2 + g.F.y)
+    g.c = pyo.Constraint(expr=g.x + g.p <= 9)
+    return g
+
+
+@pytest.mark.parametrize("method", ["slsqp", "trust-constr"])
+@pytest.mark.parametrize("pin_x", [False, True])
+def test_a_black_box_holds_vars_pinned_by_their_bounds(method, pin_x, capsys):
+    result = so.solve(pinned_game(pin_x), method=method)
+    assert capsys.readouterr().out == ""
+    assert result.status == "locally_optimal"
+    assert result.leader["p"] == 1.0
+    assert result.leader["x"] == pytest.approx(1.5, abs=1e-6)
+    assert result.leader_objective == pytest.approx(1.75, abs=1e-9)
