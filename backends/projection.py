@@ -87,6 +87,25 @@ def project_capped_simplex(
     return project_capped_simplices(y, np.zeros(len(y), int), np.array([float(total)]), lb, ub)
 
 
+def _meets_box(
+    c: ConstraintData, a: np.ndarray, shift: float, lo: float, hi: float, box: tuple
+) -> None:
+    """Raise where row ``c`` (lo <= a x <= hi, its body a x + shift) misses the box (lb, ub): a x
+    ranges over [sum_i min(a_i lb_i, a_i ub_i), sum_i max(a_i lb_i, a_i ub_i)] there (0 where
+    a = 0, as after fixing its Vars). A RuntimeError, not a ModelError: the set is empty, the game
+    may have no feasible point, and so.solve then asks whether it has any."""
+    on = a != 0
+    ends = np.stack([a[on] * box[0][on], a[on] * box[1][on]])
+    low, high = float(ends.min(axis=0).sum()), float(ends.max(axis=0).sum())
+    slack = 1e-9 * max(1.0, *(abs(v) for v in (low, high, lo, hi) if np.isfinite(v)))
+    if high < lo - slack or low > hi + slack:
+        raise RuntimeError(
+            f"constraint {c.name} holds at no point within its Vars' bounds: its body lies in "
+            f"[{low + shift:.10g}, {high + shift:.10g}] there, and it asks for "
+            f"[{lo + shift:.10g}, {hi + shift:.10g}]"
+        )
+
+
 class LinearSetProjection:
     """``project(y)``: the closest point to ``y`` in {lb <= x <= ub, lo <= A x <= hi}.
 
@@ -117,6 +136,7 @@ class LinearSetProjection:
             shift = repn.constant
             lo.append(-np.inf if c.lower is None else c.lb - shift)
             hi.append(np.inf if c.upper is None else c.ub - shift)
+            _meets_box(c, a, shift, lo[-1], hi[-1], (self.lb, self.ub))
         self.A = np.array(rows).reshape(len(rows), n)
         self.lo, self.hi = np.array(lo, float), np.array(hi, float)
         groups = self._unit_rows()

@@ -141,3 +141,38 @@ def test_a_black_box_holds_vars_pinned_by_their_bounds(method, pin_x, capsys):
     assert result.leader["p"] == 1.0
     assert result.leader["x"] == pytest.approx(1.5, abs=1e-6)
     assert result.leader_objective == pytest.approx(1.75, abs=1e-9)
+
+
+def boxed_out(row: str) -> so.StackelbergGame:
+    """A leader row that no point of the box x in [0, 1]^2 meets: x1 - x1 <= -1 (0 <= -1) or
+    x1 + x2 >= 5 (at most 2): the game has no feasible point."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var([1, 2], bounds=(0, 1))
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, 10))
+    g.F.o = pyo.Objective(expr=(g.F.y - g.x[1]) ** 2)
+    rows = {"zero": g.x[1] - g.x[1] <= -1, "sum": g.x[1] + g.x[2] >= 5}
+    g.c = pyo.Constraint(expr=rows[row])
+    g.L = pyo.Objective(expr=(g.x[1] - 1) ** 2 + g.F.y)
+    return g
+
+
+@pytest.mark.parametrize("row", ["zero", "sum"])
+@pytest.mark.parametrize("method", ["gradient", "slsqp"])
+def test_a_projected_leader_row_outside_the_box_is_an_infeasible_game(row, method):
+    result = so.solve(boxed_out(row), method=method)
+    assert result.status == "infeasible"
+    assert "constraint c holds at no point within its Vars' bounds" in result.message
+
+
+def test_the_projection_names_a_row_constant_and_violated_after_fixing():
+    """w fixed at 3 makes w <= 2 the constant row 3 <= 2, whatever reads the constraint."""
+    from stackopt.backends.projection import LinearSetProjection
+
+    g = pyo.ConcreteModel()
+    g.x = pyo.Var(bounds=(0, 5))
+    g.w = pyo.Var(bounds=(0, 5))
+    g.w.fix(3)
+    g.c = pyo.Constraint(expr=g.w <= 2)
+    with pytest.raises(RuntimeError, match=r"constraint c .* lies in \[3, 3\] .* \[-inf, 2\]"):
+        LinearSetProjection([g.x], [g.c])
