@@ -8,8 +8,8 @@
     stackopt report RESULTS.sqlite [--out DIR] [--param NAME] [--history-key KEY]
                     [--export FILE.csv|.parquet ...]
     stackopt methods
-    stackopt bench [--method M[:STRATEGY] ...] [--problem NAME ...] [--tag T ...] [--time-limit S]
-                   [--out PROFILE.png] [--csv FILE]
+    stackopt bench [--method M[:STRATEGY] ...] [--problem NAME ... | --tag T ...] [--time-limit S]
+                   [--out PROFILE.png] [--csv FILE] [--list]
 
 MODEL is a library game (``stackopt.models``), a ``.py`` file defining ``build(**params)``, or
 ``module:function``. Values (``--param A=90``, ``--steps 300``) are read as TOML values (numbers,
@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -180,7 +181,12 @@ def parser() -> CommandParser:
     report.set_defaults(run=run_report)
 
     bench = command(
-        "bench", help="run methods over the benchmark collection; draw a performance profile"
+        "bench",
+        help="run methods over the benchmark collection; draw a performance profile",
+        description="Run methods over the benchmark collection. Problems with integer Vars are "
+        "left out unless a --tag integer_leader / integer_follower or a --problem names them. A "
+        "game a method refuses is an error row. Ctrl-C stops the bench: the runs that ended are "
+        "printed and written, and the exit status is 130.",
     )
     bench.add_argument(
         "--method",
@@ -189,9 +195,17 @@ def parser() -> CommandParser:
         help="a method, e.g. mpec:scholtes or gradient (repeatable; default mpec:sos1, "
         "mpec:penalty)",
     )
-    bench.add_argument("--problem", action="append", metavar="NAME", help="a problem (repeatable)")
     bench.add_argument(
-        "--tag", action="append", default=[], help="only problems with this tag (repeatable)"
+        "--problem", action="append", metavar="NAME", help="a problem (repeatable; not with --tag)"
+    )
+    bench.add_argument(
+        "--tag",
+        action="append",
+        default=[],
+        help="only problems with this tag (repeatable: every tag; not with --problem)",
+    )
+    bench.add_argument(
+        "--list", action="store_true", help="list the problems chosen (name, optimum, tags, source)"
     )
     bench.add_argument("--time-limit", type=float, default=60.0, help="seconds per run")
     bench.add_argument(
@@ -349,7 +363,8 @@ def run_report(args: argparse.Namespace, extra: Sequence[str]) -> int:
 
 
 def run_bench(args: argparse.Namespace, extra: Sequence[str]) -> int:
-    """``stackopt bench``: the benchmark table, its solved counts and a performance profile."""
+    """``stackopt bench``: the benchmark table, its solved counts and a performance profile;
+    ``--list``: the problems chosen. Ctrl-C prints and writes the runs that ended, exit 130."""
     try:
         import matplotlib
     except ModuleNotFoundError as exc:
@@ -359,23 +374,104 @@ def run_bench(args: argparse.Namespace, extra: Sequence[str]) -> int:
 
     matplotlib.use("Agg")
     from stackopt.app.study import performance_profile
-    from stackopt.app.study.benchmark import SOLVED_RULE, benchmark
-    from stackopt.models.benchmarks import problems
+    from stackopt.app.study.benchmark import BenchmarkInterrupted, benchmark, select
+    from stackopt.backends.solver_interrupt import interruptible
 
-    chosen = args.problem
-    if chosen is None:
-        chosen = problems(tags=args.tag, exclude=["integer_leader", "integer_follower"])
-    table = benchmark(problems=chosen, methods=args.method, time_limit=args.time_limit)
-    columns = ["problem", "method", "status", "leader_objective", "optimum", "solved", "cpu_time"]
-    print(table[columns].to_string(index=False))
-    summary = table.groupby("method").agg(
-        solved=("solved", "sum"), attempted=("solved", "size"), median_cpu=("cpu_time", "median")
-    )
-    print(f"\n{SOLVED_RULE}\n{summary.to_string()}")
+    if args.list:
+        print(_problem_list(select(args.problem, args.tag)))
+        return 0
+    _check_output(args.out, "--out", _figure_formats())
+    if args.csv:
+        _check_output(args.csv, "--csv")
+    try:
+        table, stopped = benchmark(args.problem, args.method, args.time_limit, args.tag), None
+    except BenchmarkInterrupted as exc:
+        table, stopped = exc.table, exc
+    if table.empty:
+        raise KeyboardInterrupt  # Ctrl-C before a run ended: nothing to show
+    with interruptible():  # a second Ctrl-C is raised once the table is printed, not before
+        print(_bench_table(table))
+    written = [str(args.csv)] if args.csv else []
     if args.csv:
         table.to_csv(args.csv, index=False)
-    print(f"performance profile: {performance_profile.plot(table, args.out)}")
-    return 0
+    written.append(str(performance_profile.plot(table, args.out)))
+    print(f"performance profile: {written[-1]}")
+    if stopped is None:
+        return 0
+    last = " (the last one interrupted)" if table["status"].iloc[-1] == "interrupted" else ""
+    print(
+        f"stackopt: interrupted; {len(table)} of {stopped.planned} runs ended{last}: in the "
+        f"table above and in {' and '.join(written)}",
+        file=sys.stderr,
+    )
+    return 130
+
+
+def _bench_table(table: Any) -> str:
+    """The rows (numbers per value, ``:.6g``; times in seconds), the messages of error rows, and
+    the solved counts per method."""
+    from stackopt.app.study.benchmark import SOLVED_RULE
+
+    columns = ["problem", "method", "status", "leader_objective", "optimum", "solved"]
+    number = {c: _g6 for c in ("leader_objective", "optimum")}
+    seconds = {c: "{:.3f}".format for c in ("wall_time", "cpu_time")}
+    text = table[[*columns, *seconds]].to_string(
+        index=False, formatters={**number, **seconds}, na_rep="-"
+    )
+    errors = table[table["status"] == "error"]
+    if not errors.empty:
+        text += "\n\nerrors:\n" + "\n".join(
+            f"  {r.problem} {r.method}: {r.message}" for r in errors.itertuples()
+        )
+    summary = table.groupby("method", sort=False).agg(
+        solved=("solved", "sum"),
+        attempted=("solved", "size"),
+        errors=("status", lambda s: int((s == "error").sum())),
+        median_wall=("wall_time", "median"),
+        median_cpu=("cpu_time", "median"),
+    )
+    return f"{text}\n\n{SOLVED_RULE}\n{summary.to_string(float_format='{:.3f}'.format)}"
+
+
+def _g6(value: Any) -> str:
+    """A number to 6 significant digits (``-`` where there is none), 0 for -0."""
+    return "-" if value is None or value != value else f"{value + 0.0:.6g}"
+
+
+def _problem_list(chosen: Sequence[Any]) -> str:
+    """One line per benchmark problem: name, known optimum with its sense, tags, source."""
+    from stackopt.app.study.benchmark import INTEGER_TAGS
+
+    width = max(len(p.name) for p in chosen)
+    lines = [
+        f"{p.name:<{width}}  {p.sense[:3]} {_g6(p.optimum):<10}  "
+        f"{','.join(sorted(p.tags)):<45}  {p.source}"
+        for p in chosen
+    ]
+    note = f"({len(chosen)} problems; those tagged {' or '.join(INTEGER_TAGS)} run only where "
+    note += "a --tag or --problem names them)"
+    return "\n".join([*lines, note])
+
+
+def _figure_formats() -> list[str]:
+    """The file suffixes matplotlib can save a figure as."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    return sorted(FigureCanvasBase.get_supported_filetypes())
+
+
+def _check_output(path: Path, option: str, suffixes: Sequence[str] = ()) -> None:
+    """Refuse, before anything runs, an output file that cannot be written (a folder, a folder that
+    does not exist or is read-only, a read-only file) or, given ``suffixes``, of another type."""
+    folder = path.parent
+    if suffixes and path.suffix.lstrip(".").lower() not in suffixes:
+        raise OptionError(f"{option} {path}: give a file ending in .{', .'.join(suffixes)}")
+    if path.is_dir():
+        raise OptionError(f"{option} {path}: is a folder; give a file name")
+    if not folder.is_dir():
+        raise OptionError(f"{option} {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise OptionError(f"{option} {path}: not writable")
 
 
 def run_methods(args: argparse.Namespace, extra: Sequence[str]) -> int:
