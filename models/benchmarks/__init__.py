@@ -12,8 +12,11 @@ solution of the program, the record holds the better value with the point that a
 
 Left out, with the reason:
 
-- Nothing of MacMPEC's ``bard``, ``bilevel``, ``bilin``, ``ex9``, ``gnash``, ``nash`` and
-  ``stackelberg`` families: each file is the KKT system of a follower problem (``dempe`` is in too).
+- Of MacMPEC's ``bard``, ``bilevel``, ``bilin``, ``dempe``, ``ex9``, ``gnash``, ``nash`` and
+  ``stackelberg`` families (each file the KKT system of a follower problem), only ``ex9.1.7``:
+  ``ex9.1.3``'s followers with ``+4 y3`` in the leader's objective where ``ex9.1.3`` has
+  ``-4 y3``, a program of its own with optimum -26 (SCIP on the MPEC as written), attained at
+  ``ex9.1.3``'s optimal point; it has no record (``ex9.1.3``'s note names it).
 - PAO ``anadalingam``: a trilevel program (a submodel inside a submodel).
 - PAO ``sip_example1``: no known optimum (its PAO test is disabled), and the followers' objective
   is a leader Var.

@@ -32,8 +32,8 @@ TAGS = {
 @dataclass(frozen=True)
 class Problem:
     """One benchmark problem: ``factory()`` builds the game; ``optimum`` is its known optimal
-    leader objective in the game's own ``sense``. A value ``v`` solves it when
-    ``|v - optimum| <= tolerance * max(1, |optimum|)``."""
+    leader objective in the game's own ``sense``. A value v solves it when
+    |v - optimum| <= tolerance * max(1, |optimum|)."""
 
     name: str
     family: str
@@ -62,9 +62,9 @@ def _macmpec(name, family, files, factory, optimum, tags, sense="minimize", note
     return Problem(name, family, source, factory, optimum, sense, 1e-4, frozenset(tags), note)
 
 
-def _pao(name, factory, optimum, tags, sense="minimize"):
+def _pao(name, factory, optimum, tags, sense="minimize", note=""):
     source = f"PAO 1.0.2 pao/pyomo/examples/{name}.py (github.com/Pyomo/pao)"
-    return Problem(name, "pao", source, factory, optimum, sense, 1e-4, frozenset(tags))
+    return Problem(name, "pao", source, factory, optimum, sense, 1e-4, frozenset(tags), note)
 
 
 CONVEX, LINEAR, MULTI = "convex_followers", "linear", "multi_follower"
@@ -195,14 +195,23 @@ _PROBLEMS = [
     _pao("barguel", pao.barguel, 0.0, [CONVEX, INT_L]),
     _pao("toyexample1", pao.toyexample1, -22.0, [LINEAR, INT_L, INT_F]),
     _pao("toyexample2", pao.toyexample2, -20.0, [LINEAR, INT_L, INT_F]),
-    _pao("toyexample3", pao.toyexample3, -243.5, [LINEAR, INT_L, INT_F]),
+    _pao(
+        "toyexample3",
+        pao.toyexample3,
+        -243.5,
+        [LINEAR, INT_L, INT_F],
+        note="-243.5 (PAO's answer xR = 3, xZ = 8, yR = 0.5, yZ = 0) is an infimum, not attained: "
+        "at xR = 3 the follower takes yZ = 1, which breaks the leader's c1; with xZ = 8 and xR in "
+        "(3, 28/9] the value is -243.5 + 15.5 (xR - 3).",
+    ),
     _pao("moore", pao.moore, -22.0, [LINEAR, INT_L, INT_F]),
     _pao("mibs", pao.mibs, -41.0, [LINEAR, INT_L, INT_F]),
 ]
 
 
 def problems(tags: Iterable[str] = (), exclude: Iterable[str] = ()) -> list[Problem]:
-    """The collection's records, those with every tag in ``tags`` and none in ``exclude``."""
+    """The collection's records, those with every tag in ``tags`` and none in ``exclude`` (what
+    each tag says: ``TAGS``)."""
     tags, exclude = set(tags), set(exclude)
     unknown = (tags | exclude) - set(TAGS)
     if unknown:

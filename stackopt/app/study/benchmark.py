@@ -192,7 +192,9 @@ def benchmark(
     ``methods``: ``{label: {"method": ..., **options}}``, or strings ``"method[:strategy]"`` (one
     string or a list; default: ``mpec`` with ``sos1`` and ``penalty``). ``time_limit`` (seconds)
     goes to every method that takes one. The problems and the methods' options are checked
-    before the first run. Columns: :data:`COLUMNS` (``solved``: see the module docstring).
+    before the first run. Columns: problem, family, method, status, success, leader_objective,
+    optimum, solved (a success status and |f - f*| <= tolerance * max(1, |f*|):
+    :meth:`stackopt.models.benchmarks.Problem.solved`), wall_time, cpu_time, message.
 
     A run that raises (a game the method refuses: :class:`stackopt.ModelError`) is a row with
     status ``"error"`` and the exception as message, and the bench goes on. Ctrl-C raises
