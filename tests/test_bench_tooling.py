@@ -38,6 +38,14 @@ def test_a_game_a_method_refuses_is_an_error_row_and_the_bench_goes_on():
     assert rows["bard1", "mpec sos1"]["solved"] and rows["ex9.1.2", "value-function"]["solved"]
 
 
+def test_a_bench_where_no_run_has_an_objective_shows_none(capsys):
+    """Both default methods refuse ex9.1.2: leader_objective stays a float column, shown as -."""
+    table = so.benchmark(problems="ex9.1.2", time_limit=10)
+    assert table["status"].tolist() == ["error", "error"]
+    assert table["leader_objective"].dtype == float and table["leader_objective"].isna().all()
+    assert [line.split()[4] for line in cli._bench_table(table).splitlines()[1:3]] == ["-", "-"]
+
+
 def test_the_command_prints_the_refusal_and_counts_it_unsolved(tmp_path, capsys):
     csv = tmp_path / "rows.csv"
     args = ["bench", "--problem", "bard1", "--method", "value-function", "--method", "mpec:sos1"]

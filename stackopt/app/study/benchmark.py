@@ -210,9 +210,13 @@ def benchmark(
                 if rows[-1]["status"] == "interrupted":  # solve took the Ctrl-C: the bench stops
                     raise KeyboardInterrupt
     except KeyboardInterrupt:
-        table = pd.DataFrame(rows, columns=COLUMNS)
-        raise BenchmarkInterrupted(table, len(chosen) * len(runs)) from None
-    return pd.DataFrame(rows, columns=COLUMNS)
+        raise BenchmarkInterrupted(_table(rows), len(chosen) * len(runs)) from None
+    return _table(rows)
+
+
+def _table(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The rows as a DataFrame; leader_objective is a float column (NaN where a run has none)."""
+    return pd.DataFrame(rows, columns=COLUMNS).astype({"leader_objective": float})
 
 
 def _run(problem: Any, label: str, method: str, options: dict[str, Any]) -> dict[str, Any]:
