@@ -5,7 +5,12 @@ mu, a penalty rho). The parameter is a Var of the model held at its value by equ
 lb = ub = value, which Ipopt removes from the problem (``fixed_variable_treatment``:
 make_parameter); a new value is a new pair of bounds, not a new model file. Each solve after the
 first starts from the previous primal point and its constraint and bound multipliers
-(``warm_start_init_point``), with a barrier parameter ``mu_init`` the caller chooses.
+(``warm_start_init_point``), with a barrier parameter ``mu_init`` the caller chooses. Where the
+new value changes the objective's gradient (a penalty's weight), by d at the start, the bound
+multipliers take the change up, z_L + max(d, 0) and z_U + max(-d, 0) on the bounds there are, so
+that the start is as dual feasible as the last solution was: Ipopt's dual residual
+grad f + J^T y - z_L + z_U stays where the solve left it, instead of jumping by d (security game
+5 x 100, rho 10 -> 100: 7 Ipopt iterations instead of 18, the same point).
 
 Ipopt 3.11 has no wall-clock limit of its own: each solve gets ``max_cpu_time`` of the time left
 and an intermediate callback that stops Ipopt at the wall-clock deadline
@@ -82,6 +87,8 @@ class CompiledNLP:
         columns = {id(v): k for k, v in enumerate(self.vars)}
         self.column = None if parameter is None else columns.get(id(parameter))
         self.duals: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        #: the parameter's value at the solve that left ``duals``
+        self.duals_at: float | None = None
         self.iterations = 0
         self.retry_inside = retry_inside
 
@@ -116,6 +123,8 @@ class CompiledNLP:
             warm = dict(zip(("lagrange", "zl", "zu"), self.duals))
         constraint_bounds = None if bounds is None else bounds[2:]
         try:
+            if warm and self.column is not None and self.duals_at != x0[self.column]:
+                warm["zl"], warm["zu"] = self._shifted(x0, lb, ub)
             try:
                 x, info = self._ipopt(lb, ub, x0, constraint_bounds, clock, opts, warm)
             except PyNumeroEvaluationError:
@@ -134,7 +143,31 @@ class CompiledNLP:
         # a failed solve's multipliers are no guess for the next one
         solved = status in ("optimal", "feasible")
         self.duals = (info["mult_g"], info["mult_x_L"], info["mult_x_U"]) if solved else None
+        self.duals_at = None if self.column is None else float(x[self.column])
         return SolverRun(status, solver_message(info["status_msg"]), True, clock.iterations)
+
+    def _shifted(
+        self, x0: np.ndarray, lb: np.ndarray, ub: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The last solve's bound multipliers (z_L, z_U) with the change d of the objective's
+        gradient at ``x0`` from the last solve's parameter value to this one's taken up (module
+        docstring); unchanged where the gradient cannot be evaluated at ``x0``."""
+        assert self.duals is not None and self.column is not None  # a warm start, a parameter
+        assert self.duals_at is not None  # set with the duals
+        _, zl, zu = self.duals
+        x = x0.copy()
+        try:
+            self.nlp.set_primals(x)
+            new = self.nlp.evaluate_grad_objective().copy()
+            x[self.column] = self.duals_at
+            self.nlp.set_primals(x)
+            d = new - self.nlp.evaluate_grad_objective()
+        except PyNumeroEvaluationError:
+            return zl, zu
+        d[self.column] = 0.0
+        zl = zl + np.where(np.isfinite(lb), np.maximum(d, 0.0), 0.0)
+        zu = zu + np.where(np.isfinite(ub), np.maximum(-d, 0.0), 0.0)
+        return zl, zu
 
     def _ipopt(self, lb, ub, x0, constraint_bounds, clock: WallClock, options: dict, warm: dict):
         """Ipopt's (x, info) from ``x0`` within the bounds, with ``options`` and the ``warm``
