@@ -13,6 +13,12 @@ LP, or a MILP with integer Vars), SCIP otherwise (spatial branch and bound), nev
 leader's constraints is empty too, the followers cannot respond at any leader decision within the
 leader's bounds, and the proof says so. A ``stackopt.dual`` price is a free Var in H, a relaxation
 again.
+
+Where H is an LP (every active constraint linear in continuous Vars), HiGHS decides it in
+milliseconds, and ``so.solve`` asks before the method runs (:func:`prove_before`): an empty H is
+"infeasible" at once, where a local method would search for a point first (Ipopt's restoration
+phase on a shared capacity below the followers' demands: 26 s under mpec). Where H needs SCIP or a
+MILP, the proof waits until a method has failed (:func:`judge`).
 """
 
 from __future__ import annotations
@@ -36,8 +42,8 @@ from stackopt.game import StackelbergGame
 from stackopt.result import Result
 from stackopt.structure import analyze
 
-#: seconds a proof may take (the solve's time left, if less): it runs after a method has failed,
-#: while the user waits for the status. HiGHS decides a small linear relaxation in milliseconds
+#: seconds a proof may take (the solve's time left, if less): it runs before the method (an LP)
+#: or after it has failed, while the user waits. HiGHS decides a small linear relaxation in ms
 #: (clone and all: 0.03 s), SCIP finds a point of the paper-size security game's (5 x 100) in
 #: 0.4 s and of the QRE subsidy game's (3 x 10, 3000 Vars) in 0.7 s; a relaxation that SCIP
 #: cannot decide in a few seconds leaves the method's status as it was
@@ -54,37 +60,61 @@ class InfeasibilityProof:
     message: str
 
 
-def judge(result: Result, game: StackelbergGame, time_left: float | None) -> None:
+def prove_before(game: StackelbergGame, time_left: float | None) -> InfeasibilityProof | None:
+    """The proof (:func:`prove_within`) where H is an LP, which HiGHS decides before a
+    method runs (4 ms on MacMPEC's bard1, whose H is feasible); None where H is not an LP
+    (nonlinear: SCIP's spatial branch and bound; integer Vars: a MILP), whose proof a feasible
+    game should not pay for before its method, or where HiGHS is missing."""
+    try:  # H's constraints are the game's active ones (.high_point.relaxation clones them)
+        if not (available("highs") and _linear(game, continuous=True)):
+            return None
+    except Exception:  # an expression Pyomo cannot read: the method names the fault
+        return None
+    return prove_within(game, time_left)
+
+
+def prove_within(game: StackelbergGame, time_left: float | None) -> InfeasibilityProof:
+    """:func:`prove_infeasible` within PROOF_SECONDS, or ``time_left`` seconds if less; a
+    solver's exception is no proof."""
+    budget = PROOF_SECONDS if time_left is None else min(PROOF_SECONDS, time_left)
+    if budget <= 0:
+        return InfeasibilityProof(False, "not proven infeasible: the time limit has passed")
+    try:
+        return prove_infeasible(game, budget)
+    except Exception as exc:
+        return InfeasibilityProof(False, f"not proven infeasible: {explained(exc)}")
+
+
+def judge(
+    result: Result,
+    game: StackelbergGame,
+    time_left: float | None,
+    decided: InfeasibilityProof | None = None,
+) -> None:
     """Give ``result``, a method's Result without a success and without a feasible point, the
     status "infeasible" where :func:`prove_infeasible` proves the game infeasible (within
-    PROOF_SECONDS, or ``time_left`` seconds if less), with a message naming the proof. A local
-    solver's own "infeasible" (Ipopt's) without that proof becomes "error"; a global solver's
-    (an exact MPEC strategy's, value-function's) stands unchecked, and so does an "infeasible"
-    measured at the method's point. ``result.info["infeasibility"]`` says what the proof found."""
+    PROOF_SECONDS, or ``time_left`` seconds if less; ``decided``: the proof made before the
+    method ran, not made again), with a message naming the proof. A local solver's own
+    "infeasible" (Ipopt's) without that proof becomes "error"; a global solver's (an exact MPEC
+    strategy's, value-function's) stands unchecked, and so does an "infeasible" measured at the
+    method's point. ``result.info["infeasibility"]`` says what the proof found."""
     claimed = result.status == "infeasible" and (
         result.certificate is None or result.certificate.claim == "infeasible"
     )
     local = claimed and result.info.get("solver") in LOCAL_SOLVERS
     if claimed and not local:  # a global solver proved the game's reformulation infeasible
         return
-    budget = PROOF_SECONDS if time_left is None else min(PROOF_SECONDS, time_left)
-    try:
-        proof = (
-            prove_infeasible(game, budget)
-            if budget > 0
-            else InfeasibilityProof(False, "not proven infeasible: the time limit has passed")
-        )
-    except Exception as exc:  # no proof: the method's status stands
-        proof = InfeasibilityProof(False, f"not proven infeasible: {explained(exc)}")
-    result.info["infeasibility"] = proof.message
-    if proof.proven:
+    if decided is None:
+        decided = prove_within(game, time_left)
+    result.info["infeasibility"] = decided.message
+    if decided.proven:
         said = f"{result.status}: {result.message}" if result.message else result.status
-        result.status, result.message = "infeasible", f"{proof.message} (the method ended {said})"
+        result.status, result.message = "infeasible", f"{decided.message} (the method ended {said})"
     elif local:
         result.status = "error"
         result.message = (
             f"{result.message}; {result.info['solver']}'s infeasibility is local, no proof (the "
-            f"game is {proof.message})"
+            f"game is {decided.message})"
         )
 
 
@@ -134,11 +164,15 @@ def prove_infeasible(game: StackelbergGame, time_limit: float) -> InfeasibilityP
     )
 
 
-def _linear(model: pyo.Block) -> bool:
-    """Whether every active constraint of ``model`` is linear, with constant sides."""
+def _linear(model: pyo.Block, continuous: bool = False) -> bool:
+    """Whether every active constraint of ``model`` is linear, with constant sides (and, with
+    ``continuous``, in continuous Vars only)."""
     for c in model.component_data_objects(pyo.Constraint, active=True):
         if not all(side is None or is_fixed(side) for side in (c.lower, c.upper)):
             return False
-        if not generate_standard_repn(c.body, quadratic=False).is_linear():
+        repn = generate_standard_repn(c.body, quadratic=False)
+        if not repn.is_linear():
+            return False
+        if continuous and not all(v.is_continuous() for v in repn.linear_vars):
             return False
     return True

@@ -6,10 +6,12 @@ used, so a method whose optional dependency is missing costs nothing until it is
 times the call and turns any exception escaping a runner into an honest ``status="error"`` Result;
 model errors (:class:`stackopt.ModelError`), unknown options (``TypeError``, checked against the
 runner's signature before it runs), bad option values (:class:`stackopt.errors.OptionError`) and
-missing solvers are raised, since they are the caller's to fix before any solver runs. A method
+missing solvers are raised, since they are the caller's to fix before any solver runs. A game
+whose high-point relaxation's feasible set is empty has no feasible point
+(:mod:`stackopt.backends.infeasibility_proof`): where that relaxation is an LP, HiGHS decides it
+before the method runs, and an empty one ends the solve "infeasible" at once; otherwise a method
 that ends without a success and without a feasible point ends "infeasible" where a global solver
-proves that the game has none (its high-point relaxation's feasible set is empty:
-:mod:`stackopt.backends.infeasibility_proof`).
+proves it empty then.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import time
 import traceback
 from collections.abc import Callable
 from contextlib import nullcontext
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stackopt.blas_threads import one_blas_thread
 from stackopt.certificate import FEASIBILITY_TOL, certification
@@ -33,6 +35,9 @@ from stackopt.result import Result
 from stackopt.solution_loading import load_solution as load_solution_into
 from stackopt.solution_loading import values_kept
 from stackopt.solver_output import solver_output
+
+if TYPE_CHECKING:  # the backends load when a solve needs them
+    from stackopt.backends.infeasibility_proof import InfeasibilityProof
 
 METHODS: dict[str, str] = {
     "mpec": "stackopt.backends.mpec:run",
@@ -134,6 +139,20 @@ def solve(
             raise OptionError(f"{name} must be True or False, got {flag!r}")
     log.info("%s: solving %s with %s", method, _name(game), options or "default options")
     try:
+        decided = _prove_before(game, options, start, tee)
+    except KeyboardInterrupt:
+        stopped = Result(
+            status="interrupted",
+            message="interrupted (Ctrl-C) while proving the game infeasible or not, before the "
+            "method ran",
+        )
+        return _finish(stopped, game, method, options, start, load_solution, log)
+    if decided is not None and decided.proven:  # no point to look for: the method does not run
+        infeasible = Result(
+            status="infeasible", message=decided.message, info={"infeasibility": decided.message}
+        )
+        return _finish(infeasible, game, method, options, start, load_solution, log)
+    try:
         kept = nullcontext() if load_solution else values_kept(game)
         limited = options.get("time_limit") is not None
         with kept, certification(certify, limited), solver_output(tee), one_blas_thread():
@@ -151,32 +170,56 @@ def solve(
             message=explained(exc),
             info={"traceback": traceback.format_exc()},
         )
-    _judge_infeasibility(result, game, options, start, tee)
+    _judge_infeasibility(result, game, options, start, tee, decided)
     return _finish(result, game, method, options, start, load_solution, log)
 
 
+def _prove_before(
+    game: Any, options: dict[str, Any], start: float, tee: bool
+) -> InfeasibilityProof | None:
+    """Before the method runs, whether the game has a feasible point at all where that is cheap to
+    decide (:func:`stackopt.backends.infeasibility_proof.prove_before`: its high-point relaxation
+    is an LP), within the solve's time limit; None where it is not, and for a game that is not a
+    :class:`StackelbergGame`."""
+    if not isinstance(game, StackelbergGame):
+        return None
+    proof = importlib.import_module("stackopt.backends.infeasibility_proof")
+    with solver_output(tee):
+        return proof.prove_before(game, _time_left(options, start))
+
+
 def _judge_infeasibility(
-    result: Result, game: Any, options: dict[str, Any], start: float, tee: bool
+    result: Result,
+    game: Any,
+    options: dict[str, Any],
+    start: float,
+    tee: bool,
+    decided: InfeasibilityProof | None,
 ) -> None:
     """Where a method ended without a success and without a feasible point (a status in
     UNDECIDED, and no recomputed equilibrium within the leader's constraints), decide whether the
     game has a feasible point at all: :mod:`stackopt.backends.infeasibility_proof` makes the
     status "infeasible" where a global solver proves the leader's and followers' constraints
-    infeasible, within the solve's time limit; a Ctrl-C during the proof makes it "interrupted"."""
+    infeasible, within the solve's time limit (``decided``: the proof made before the method ran,
+    not made again); a Ctrl-C during the proof makes it "interrupted"."""
     if not isinstance(game, StackelbergGame) or result.status not in UNDECIDED:
         return
     if result.leader_objective is not None and result.violation is not None:
         if result.violation <= FEASIBILITY_TOL:  # the game has a feasible point: the method's
             return
-    limit = options.get("time_limit")
-    left = None if limit is None else limit - (time.perf_counter() - start)
     proof = importlib.import_module("stackopt.backends.infeasibility_proof")
     try:
         with solver_output(tee):
-            proof.judge(result, game, left)
+            proof.judge(result, game, _time_left(options, start), decided)
     except KeyboardInterrupt:
         result.status = "interrupted"
         result.message += "; interrupted (Ctrl-C) while proving the game infeasible or not"
+
+
+def _time_left(options: dict[str, Any], start: float) -> float | None:
+    """The seconds left of the solve's time limit since ``start`` (None: no limit)."""
+    limit = options.get("time_limit")
+    return None if limit is None else limit - (time.perf_counter() - start)
 
 
 def _finish(

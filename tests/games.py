@@ -47,6 +47,17 @@ def infeasible_duopoly() -> so.StackelbergGame:
     return g
 
 
+def infeasible_quadratic_duopoly() -> so.StackelbergGame:
+    """The infeasible duopoly's constraint squared, (q0 + q1)^2 >= 250^2: its high-point
+    relaxation is no LP, so the methods run before SCIP proves it empty (HiGHS decides the linear
+    one before any method runs)."""
+    from stackopt.models import duopoly
+
+    g = duopoly()
+    g.too_much = pyo.Constraint(expr=(g.q0 + g.F.q) ** 2 >= 250**2)
+    return g
+
+
 def named_price_duopoly() -> so.StackelbergGame:
     """The library duopoly (q = (46, 26), leader profit 1058) with its price a named Expression."""
     g = so.StackelbergGame(name="named_price_duopoly")

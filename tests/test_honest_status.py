@@ -5,7 +5,7 @@ import pytest
 import stackopt as so
 from stackopt.models import duopoly
 
-from .games import infeasible_duopoly
+from .games import infeasible_quadratic_duopoly
 from .test_evaluation_deadline import double_well
 
 #: Algorithm 1 as the paper runs it
@@ -13,18 +13,19 @@ PAPER = {"lr": 0.01, "optimizer": "adam", "line_search": False}
 
 
 def test_an_initial_decision_that_violates_the_leader_constraints_is_infeasible():
-    res = so.solve(infeasible_duopoly(), method="initial")
-    # q0 = 0: the follower's best response is q = (A - c2) / 2 = 49, and q0 + q >= 250 fails by 201
+    res = so.solve(infeasible_quadratic_duopoly(), method="initial")
+    # q0 = 0: the follower's best response is q = (A - c2) / 2 = 49, and (q0 + q)^2 >= 250^2 fails
+    # by 250^2 - 49^2 = 60099
     assert res.status == "infeasible" and not res.success
-    assert res.violation == pytest.approx(201.0, abs=1e-6)
+    assert res.violation == pytest.approx(60099.0, abs=1e-6)
     assert res.leader_objective == pytest.approx(0.0, abs=1e-9)  # still evaluated honestly
-    assert "violated by 2.01e+02 > 0.001 at the recomputed equilibrium (the method claimed " in (
+    assert "violated by 6.01e+04 > 0.001 at the recomputed equilibrium (the method claimed " in (
         res.message
     )
 
 
 def test_a_gradient_run_that_takes_all_its_steps_is_judged_at_its_returned_decision():
-    res = so.solve(infeasible_duopoly(), method="gradient", max_iter=3, **PAPER)
+    res = so.solve(infeasible_quadratic_duopoly(), method="gradient", max_iter=3, **PAPER)
     assert res.status == "infeasible"  # proven: q0 + q <= 200 < 250 (backends/infeasibility_proof)
     assert "(the method ended iteration_limit: " in res.message
     assert "(the method claimed feasible)" in res.message

@@ -92,8 +92,7 @@ def out_of_reach() -> so.StackelbergGame:
 def test_contradictory_follower_constraints_are_proven_infeasible_by_every_method(method):
     res = so.solve(contradictory_follower(), method=method, load_solution=False)
     assert res.status == "infeasible" and not res.success
-    assert res.message.startswith(FOLLOWERS_HIGHS + " (the method ended error: ")
-    assert res.info["infeasibility"] == FOLLOWERS_HIGHS
+    assert res.message == res.info["infeasibility"] == FOLLOWERS_HIGHS
 
 
 @pytest.mark.parametrize("method", ["slsqp", "initial"])
@@ -131,13 +130,9 @@ def test_a_leader_target_no_follower_point_reaches_names_the_joint_relaxation(me
     assert res.status == "infeasible" and res.message.startswith(JOINT.format("SCIP"))
 
 
-def test_the_linear_joint_proof_is_highs_and_keeps_the_methods_words():
+def test_the_linear_joint_proof_is_highs():
     res = so.solve(infeasible_duopoly(), method="initial", load_solution=False)
-    assert res.status == "infeasible"
-    assert res.message == (
-        JOINT.format("HiGHS") + " (the method ended infeasible: the leader's constraints are "
-        "violated by 2.01e+02 > 0.001 at the recomputed equilibrium (the method claimed feasible))"
-    )
+    assert res.status == "infeasible" and res.message == JOINT.format("HiGHS")
 
 
 def test_a_local_solvers_infeasible_without_a_proof_is_an_error():

@@ -217,7 +217,8 @@ def test_a_time_limit_shorter_than_the_derivation_ends_as_time_limit_without_a_p
 def test_constraints_fbbt_proves_infeasible_get_vacuous_bounds_and_an_infeasible_status():
     """x, y in [0, 1] and the leader's x + y >= 5: FBBT proves the MPEC's constraints infeasible,
     where bigm asked for an M ("no upper bound on the slack"); every bound holds on the empty
-    set, and HiGHS reports the infeasibility."""
+    set, and HiGHS reports the infeasibility. (The runner itself: so.solve decides this game's
+    empty linear high-point relaxation before any method runs.)"""
     g = so.StackelbergGame()
     g.x = pyo.Var(bounds=(0, 1), initialize=0.0)
     g.F = so.Follower()
@@ -226,9 +227,10 @@ def test_constraints_fbbt_proves_infeasible_get_vacuous_bounds_and_an_infeasible
     g.F.c = pyo.Constraint(expr=g.F.y >= g.x)
     g.c = pyo.Constraint(expr=g.x + g.F.y >= 5)
     g.o = pyo.Objective(expr=g.x + g.F.y)
+    from stackopt.backends.mpec import run
     from stackopt.backends.strategies.big_m_bounds import EMPTY
 
-    res = so.solve(g, method="mpec", strategy="bigm", solver="highs")
+    res = run(g, strategy="bigm", solver="highs")
     assert res.status == "infeasible"
     sources = {
         row[side] for row in res.info["big_m"].values() for side in ("dual_from", "primal_from")

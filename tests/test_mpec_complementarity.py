@@ -52,7 +52,8 @@ def test_penalty_returns_its_complementary_iterate_at_the_optimum():
 def test_the_penalty_stops_at_an_infeasible_solve_and_says_infeasible():
     """The leader needs y >= 1.5 of a follower whose y lies in [0, 1]: every penalized NLP is
     infeasible whatever rho, so each start ends after its first solve, with Ipopt's verdict and
-    status infeasible (not a complementarity gap after the whole schedule, nor a polishing)."""
+    status infeasible (not a complementarity gap after the whole schedule, nor a polishing). (The
+    runner itself: so.solve decides this game's empty linear high-point relaxation first.)"""
     g = so.StackelbergGame()
     g.x = pyo.Var(bounds=(0, 1), initialize=0.5)
     g.F = so.Follower()
@@ -60,7 +61,9 @@ def test_the_penalty_stops_at_an_infeasible_solve_and_says_infeasible():
     g.F.cost = pyo.Objective(expr=(g.F.y - g.x) ** 2)
     g.needs = pyo.Constraint(expr=g.F.y >= 1.5)
     g.obj = pyo.Objective(expr=g.x)
-    res = so.solve(g, method="mpec", strategy="penalty")
+    from stackopt.backends.mpec import run
+
+    res = run(g, strategy="penalty")
     assert res.status == "infeasible"
     assert "local infeasibility" in res.message and "rho = 10" in res.message
     starts = [row["start"] for row in res.history]

@@ -32,14 +32,14 @@ def test_default_reaches_getachew_ex1_optimum_from_the_relaxations_start():
 
 
 def test_default_adds_random_starts_only_when_no_start_is_certified():
-    """No equilibrium of the duopoly meets q0 + q1 >= 250: neither the model's start nor the
+    """No equilibrium of the duopoly meets (q0 + q1)^2 >= 250^2: neither the model's start nor the
     relaxation's succeeds, and the default runs two random starts more (four in all), still
     infeasible. bard1's first start is certified: two starts, no random one. PAO's pineda has no
     relaxation point (Ipopt finds none): its second start is random, and reaches the optimum 102
     that the model's start misses (1, at a degenerate vertex of the follower's LP)."""
-    from .games import infeasible_duopoly
+    from .games import infeasible_quadratic_duopoly
 
-    res = so.solve(infeasible_duopoly(), method="mpec", strategy="scholtes")
+    res = so.solve(infeasible_quadratic_duopoly(), method="mpec", strategy="scholtes")
     assert res.status == "infeasible"
     assert len(res.info["starts"]) == 4 and res.info["starts"][-1]["kind"] == "random"
     bard1 = so.solve(BY_NAME["bard1"].build(), method="mpec", strategy="penalty")
@@ -148,13 +148,15 @@ def test_default_without_certificate_adds_random_starts_only_after_failures():
     """Under certify=False no status goes above feasible; the default then counts a success as
     the certificate's "holds": bard1 runs its two starts and no random one (it ran four, each a
     full solve, whenever the certificate was off), and the infeasible duopoly still four."""
-    from .games import infeasible_duopoly
+    from .games import infeasible_quadratic_duopoly
 
     bard1 = so.solve(BY_NAME["bard1"].build(), method="mpec", strategy="penalty", certify=False)
     assert bard1.status == "feasible"
     assert bard1.leader_objective == pytest.approx(BY_NAME["bard1"].optimum, abs=1e-5)
     assert [s["kind"] for s in bard1.info["starts"]] == ["the start", "the high-point relaxation"]
-    res = so.solve(infeasible_duopoly(), method="mpec", strategy="scholtes", certify=False)
+    res = so.solve(
+        infeasible_quadratic_duopoly(), method="mpec", strategy="scholtes", certify=False
+    )
     assert res.status == "infeasible" and len(res.info["starts"]) == 4
 
 

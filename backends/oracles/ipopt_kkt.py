@@ -25,8 +25,15 @@ from stackopt.backends.strategies.penalty import Penalty
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
 
+#: Ipopt's iterations at most. The rescues that end at a KKT point take at most 78 (the MacMPEC and
+#: PAO collections under gradient and slsqp; 57 in the tests); where the followers have no point
+#: (PAO's bard511 at its start x = 0: y >= 3 - x and y <= 2x) Ipopt's primal infeasibility stalls
+#: at 1.5 and it ran its default 3000 (3 s) before the next rescue. (MacMPEC dempe at x = 0, where
+#: the follower's multiplier grows without bound, met the tolerance at the 3000th; the rescues
+#: after this one take it over.)
+MAX_ITER = 200
 #: Ipopt's options: the complementarity gap to well below the oracle's tolerance
-OPTIONS = {"tol": 1e-10, **IPOPT_NAN_CHECK}
+OPTIONS = {"tol": 1e-10, "max_iter": MAX_ITER, **IPOPT_NAN_CHECK}
 
 
 class IpoptKKTOracle(Timed):
