@@ -49,7 +49,8 @@ MIN_EVALUATION_SECONDS = 1.0
 
 _CERTIFY: ContextVar[bool] = ContextVar("stackopt_certify", default=True)
 _STARTED: ContextVar[float | None] = ContextVar("stackopt_started", default=None)
-_LIMITED: ContextVar[bool] = ContextVar("stackopt_time_limited", default=False)
+#: the instant a time-limited solve's limit runs out (None: no time limit)
+_LIMIT_END: ContextVar[float | None] = ContextVar("stackopt_limit_end", default=None)
 #: a time-limited solve's evaluation deadline, fixed by its first honest evaluation
 _DEADLINE: ContextVar[list[float]] = ContextVar("stackopt_deadline")
 
@@ -71,33 +72,38 @@ def certificate_budget() -> float:
 def evaluation_deadline(status: str) -> float | None:
     """The ``time.perf_counter()`` instant by which the honest evaluation recomputes the
     equilibrium at a method's decision, where the method stopped on its time limit (``status``)
-    or the solve has one: as long again as the solve took so far, at least
-    ``MIN_EVALUATION_SECONDS`` (that long outside :func:`stackopt.solve`), so that the user's limit
-    bounds the whole call to about twice itself; past it, the point is returned unjudged. Within
-    a time-limited solve, the first evaluation fixes the deadline for every later one (a
-    multistart judges several points: each taking as long again would compound). None (no
-    deadline) otherwise."""
-    if status != "time_limit" and not _LIMITED.get():
+    or the solve has one: the later of (a) as long again as the solve took so far, at least
+    ``MIN_EVALUATION_SECONDS`` (that long outside :func:`stackopt.solve`), and (b) the solve's
+    time limit plus ``MIN_EVALUATION_SECONDS``, so that a solve that ends early keeps the rest of
+    its limit for its certificate and the user's limit bounds the whole call to about twice
+    itself; past it, the point is returned unjudged. Within a time-limited solve, the first
+    evaluation fixes the deadline for every later one (a multistart judges several points: each
+    taking as long again would compound). None (no deadline) otherwise."""
+    limit_end = _LIMIT_END.get()
+    if status != "time_limit" and limit_end is None:
         return None
     fixed = _DEADLINE.get(None)
     if fixed:
         return fixed[0]
     now, started = time.perf_counter(), _STARTED.get()
     deadline = now + max(MIN_EVALUATION_SECONDS, 0.0 if started is None else now - started)
+    if limit_end is not None:
+        deadline = max(deadline, limit_end + MIN_EVALUATION_SECONDS)
     if fixed is not None:
         fixed.append(deadline)
     return deadline
 
 
 @contextmanager
-def certification(enabled: bool, time_limited: bool = False) -> Iterator[None]:
+def certification(enabled: bool, time_limit: float | None = None) -> Iterator[None]:
     """Run the expensive checks, or not, inside the ``with`` block (what ``certify=`` sets), and
-    time the solve for :func:`certificate_budget` and, where it has a time limit
-    (``time_limited``), for :func:`evaluation_deadline`."""
+    time the solve for :func:`certificate_budget` and, where it has a time limit (``time_limit``
+    seconds), for :func:`evaluation_deadline`."""
+    started = time.perf_counter()
     tokens = (
         _CERTIFY.set(bool(enabled)),
-        _STARTED.set(time.perf_counter()),
-        _LIMITED.set(bool(time_limited)),
+        _STARTED.set(started),
+        _LIMIT_END.set(None if time_limit is None else started + float(time_limit)),
     )
     deadline = _DEADLINE.set([])
     try:
@@ -105,7 +111,7 @@ def certification(enabled: bool, time_limited: bool = False) -> Iterator[None]:
     finally:
         _CERTIFY.reset(tokens[0])
         _STARTED.reset(tokens[1])
-        _LIMITED.reset(tokens[2])
+        _LIMIT_END.reset(tokens[2])
         _DEADLINE.reset(deadline)
 
 

@@ -154,8 +154,8 @@ def solve(
         return _finish(infeasible, game, method, options, start, load_solution, log)
     try:
         kept = nullcontext() if load_solution else values_kept(game)
-        limited = options.get("time_limit") is not None
-        with kept, certification(certify, limited), solver_output(tee), one_blas_thread():
+        limit = options.get("time_limit")
+        with kept, certification(certify, limit), solver_output(tee), one_blas_thread():
             result = run(game, **options)
     except (ModelError, OptionError, SolverUnavailableError):
         raise
