@@ -47,8 +47,10 @@ the optimizer with learning rate ``lr``: ``lr=0.01, optimizer="adam", line_searc
 Algorithm 1 exactly (the paper's setting, used by the reproduction study).
 
 **Kinks.** Where a follower's active set changes at pi the value function has a kink and the
-implicit gradient is one-sided: no trial along it may decrease L_mu although the leader can still
-descend (along the kink, or to the other side). Then the step is tried along the steepest descent
+implicit gradient sees one side of it at most (at pi itself, where a follower constraint is weakly
+active, it takes the element of the generalized Jacobian along (1, 1), which is neither side's:
+:mod:`stackopt.backends.sensitivity`): no trial along it may decrease L_mu although the leader can
+still descend (along the kink, or to the other side). Then the step is tried along the steepest descent
 direction of the linearized MPEC (the certificate's stationarity LP,
 :func:`stackopt.backends.certification.stationarity.descent_direction`), halved from a tenth of
 the box; the run is stationary only when that fails too. Where the run zig-zags across a kink
@@ -616,7 +618,7 @@ class _Descent:
         return trial
 
     def _other_side(self, at: _Point, y: np.ndarray, here: float, rng) -> _Trial | None:
-        """Where no trial along the gradient decreases L_mu the gradient may be one-sided: a
+        """Where no trial along the gradient decreases L_mu the gradient may see one side: a
         follower's active set changes at pi (a kink of the value function). The linearized MPEC's
         steepest descent direction (:func:`.descent_direction`) sees both sides; a step along it,
         halved from a tenth of the box, is accepted where L_mu decreases. None if it finds none."""

@@ -8,9 +8,12 @@ mode with ONE sparse solve, whatever the number of leader variables:
 
 Inactive constraints drop out and active ones are held at zero automatically through the generalized
 Jacobian of the Fischer-Burmeister rows (the clearly inactive ones are eliminated before J_z is
-factorized, :mod:`stackopt.reduced_lu`); weakly active ones (lam_j = 0 = g_j) are reported. When J_z
-is singular (a non-isolated equilibrium) a Tikhonov-regularized least-squares solve is used and a
-warning is recorded (the paper's "degenerate approximation").
+factorized, :mod:`stackopt.reduced_lu`). At a weakly active one (lam_j = 0 = g_j) the equilibrium
+has a kink and no derivative; the row used is the element of the generalized Jacobian of
+phi(lam_j, -g_j) along the direction (1, 1), d phi/d lam_j = d phi/d(-g_j) = 1 - 1/sqrt(2), which
+is neither one-sided derivative (those hold lam_j = 0, the constraint inactive, or g_j = 0, active),
+and a warning says so. When J_z is singular (a non-isolated equilibrium) a Tikhonov-regularized
+least-squares solve is used and a warning is recorded (the paper's "degenerate approximation").
 """
 
 from __future__ import annotations
@@ -49,8 +52,11 @@ class Sensitivity:
             )
         if len(ev.weakly_active):
             self.warnings.append(
-                f"{len(ev.weakly_active)} weakly active follower constraint(s): "
-                "the equilibrium is not differentiable there; a one-sided gradient is used"
+                f"{len(ev.weakly_active)} weakly active follower constraint(s) (multiplier 0 and "
+                "constraint binding): the equilibrium has a kink there and no derivative; the "
+                "gradient used takes the element of the generalized Jacobian of the "
+                "Fischer-Burmeister row along (1, 1) (d phi/d lam = d phi/d(-g) = 1 - 1/sqrt(2)), "
+                "which is neither one-sided derivative"
             )
 
     def _solve(self, rhs: np.ndarray, transpose: bool) -> np.ndarray:
