@@ -31,7 +31,7 @@ else t is halved. d is the gradient (``optimizer="sgd"``) or Adam's scaled direc
 trial step is ``lr`` when given; otherwise the scale-free rule of :mod:`.leader_steps`: the first
 trial moves the leader by a tenth of its range, t_0 = 0.1 D / ||d||_inf, D the widest finite box
 width of a leader Var (max(1, ||pi||_inf) when none is finite). Later trials start from the
-Barzilai-Borwein step s^T s / s^T y (twice the last accepted step when s^T y <= 0 or with Adam's
+Barzilai-Borwein step s^T s / s^T y (twice the last accepted step when s^T y is at most rounding or with Adam's
 direction), never longer than the box. The inner problem (L_mu for fixed y) is solved once the
 scale-free projected gradient ||P(pi - t_0 d) - pi||_inf / (0.1 D) (t_0 the run's first trial
 step: 1 at the start) is at most eps = max(tol, min(1e-2, 0.1 max_j G_j)) (no more accuracy than

@@ -10,9 +10,13 @@ gives
 for the leader's objective (in the model's own sense), each leader constraint body and each follower
 constraint's shadow price (:meth:`stackopt.kkt.KKTSystem.price_terms`, linear in z). Mutable
 Params count as parameters too: on a clone of the game each is replaced by a Var at its value,
-which joins pi. The implicit function theorem needs J_z nonsingular and strict complementarity; at
-a degenerate equilibrium (a singular J_z, or a follower constraint weakly active: lam_j = 0 = g_j,
-where z*(pi) has a kink) :class:`DegenerateEquilibrium` is raised instead of a one-sided number.
+which joins pi. The implicit function theorem needs strict complementarity and J_z nonsingular,
+or singular along the followers' multipliers alone (dependent active constraints: the decisions'
+derivative is still unique, :mod:`stackopt.backends.sensitivity`; a map that reads such
+multipliers has none, and the prices of those constraints are left out with a warning). At a
+degenerate equilibrium (a non-isolated one, a kink of z*(pi) where the dependent active
+constraints part with pi, or a follower constraint weakly active: lam_j = 0 = g_j)
+:class:`DegenerateEquilibrium` is raised instead of a one-sided number.
 
 Followers written in cvxpy (:mod:`stackopt.cvxpy_follower`) have no KKT system in Pyomo: their
 equilibrium x*(pi) is recomputed by best responses and dx*/dpi = (I - B_x)^{-1} B_pi comes from
@@ -65,7 +69,8 @@ class LeaderSensitivity:
 
     ``objective``: of the leader's objective, in the model's own sense; ``constraints[c]``: of the
     body of leader constraint c; ``equilibrium[v]``: of follower Var v (full name, e.g. "F[1].q")
-    at the equilibrium; ``prices[c]``: of follower constraint c's shadow price (``Result.duals``).
+    at the equilibrium; ``prices[c]``: of follower constraint c's shadow price (``Result.duals``),
+    where that price is unique.
     """
 
     objective: dict[str, Any]
@@ -166,28 +171,44 @@ def sensitivity(game: StackelbergGame, result: Result) -> LeaderSensitivity:
         )
     sens = Sensitivity(ev)
     if sens.degenerate:
-        raise DegenerateEquilibrium(
-            "the KKT Jacobian J_z is singular at this equilibrium (it is not isolated): the "
-            "implicit function theorem does not apply"
-        )
+        raise DegenerateEquilibrium(f"{sens.why}: the implicit function theorem does not apply")
     names = _names(evaluator.leader_vars, params)
     sign = evaluator.leader_sign
-    objective = sign * sens.adjoint(ev.leader_cost_grad_z, ev.leader_cost_grad_pi)
-    n_con = len(ev.constraint_values)
-    constraints = {}
+    functions = {"the leader's objective": (ev.leader_cost_grad_z, ev.leader_cost_grad_pi)}
     for i, c in enumerate(evaluator.kkt.structure.constraints):
-        weights = np.zeros(n_con)
+        weights = np.zeros(len(ev.constraint_values))
         weights[i] = 1.0
-        grad_z, grad_pi = ev.leader_vjp(0.0, weights)
-        constraints[c.name] = _by_name(names, sens.adjoint(grad_z, grad_pi))
+        functions[f"leader constraint {c.name}"] = ev.leader_vjp(0.0, weights)
+    for what, (grad_z, _) in functions.items():
+        if not sens.unique(grad_z):
+            raise DegenerateEquilibrium(
+                f"{what} reads follower multipliers that are not unique at this equilibrium "
+                "(dependent active constraints): its derivative is not defined"
+            )
+    totals = [sens.adjoint(*partials) for partials in functions.values()]
+    constraints = {
+        c.name: _by_name(names, total)
+        for c, total in zip(evaluator.kkt.structure.constraints, totals[1:])
+    }
     jacobian = sens.forward()
     equilibrium = {v.name: _by_name(names, jacobian[r]) for r, v in enumerate(evaluator.kkt.primal)}
-    prices = {
-        c: _by_name(names, sum((coef * jacobian[k] for k, coef in terms), np.zeros(len(names))))
-        for c, terms in evaluator.kkt.price_terms().items()
-    }
+    prices, ambiguous = {}, []
+    for c, terms in evaluator.kkt.price_terms().items():
+        reads = np.zeros(len(ev.z))
+        for k, coef in terms:
+            reads[k] += coef
+        if sens.unique(reads):
+            prices[c] = _by_name(names, reads @ jacobian)
+        else:
+            ambiguous.append(c)
+    warnings = list(sens.warnings)
+    if ambiguous:
+        warnings.append(
+            f"the shadow prices of {ambiguous} are not unique at this equilibrium (dependent "
+            "active constraints): their derivatives are left out of prices"
+        )
     return LeaderSensitivity(
-        _by_name(names, objective), constraints, equilibrium, prices, sens.warnings
+        _by_name(names, sign * totals[0]), constraints, equilibrium, prices, warnings
     )
 
 

@@ -4,8 +4,10 @@ The first trial is ``lr`` when the user gives one; otherwise the scale-free rule
 leader by ``FIRST_MOVE`` of its range, t_0 = FIRST_MOVE * D / ||d||_inf, with D the widest finite
 box width of a leader Var (max(1, ||pi||_inf) when none is finite). Later trials start from the
 Barzilai-Borwein step s^T s / s^T y (Barzilai and Borwein 1988; s, y the last changes of pi and of
-the gradient), or twice the last accepted step when s^T y <= 0 or the direction is not the
-gradient, and never move the leader by more than D. Rescaling pi by a constant rescales every step by it; rescaling the objective changes
+the gradient), or twice the last accepted step when s^T y <= ``ROUNDING`` ||s||_1 ||grad||_inf (no
+curvature beyond the gradient's rounding: with a noise of 1e-16 on a constant gradient the
+Barzilai-Borwein step is a leap across the box) or the direction is not the gradient, and never
+move the leader by more than D. Rescaling pi by a constant rescales every step by it; rescaling the objective changes
 none. Armijo's test accepts P(pi - t d) when the merit decreases by at least
 ``ARMIJO * grad^T (pi - P(pi - t d))`` (Bertsekas 1999, Sec. 2.3.2), else t is halved.
 """
@@ -22,6 +24,8 @@ ARMIJO = 1e-4
 NONMONOTONE = 10
 #: the first trial step moves the leader by this fraction of its range
 FIRST_MOVE = 0.1
+#: a gradient's change within this fraction of it is rounding, not curvature (Barzilai-Borwein)
+ROUNDING = 1e-12
 
 
 def first_trial(
@@ -51,7 +55,9 @@ def next_trial(
     if previous is not None and barzilai_borwein:
         s, d = pi - previous[0], grad - previous[1]
         curvature = float(s @ d)
-        if curvature > 0 and np.isfinite(curvature):
+        # a change of the gradient at its rounding level is no curvature (a linear piece)
+        noise = ROUNDING * float(np.abs(s).sum() * np.abs(grad).max(initial=0.0))
+        if curvature > noise and np.isfinite(curvature):
             out = float(s @ s) / curvature
     largest = float(np.abs(direction).max(initial=0.0))
     return min(out, longest / largest) if largest > 0 else out

@@ -1,10 +1,12 @@
-"""The gradient path at a weakly active follower constraint, against closed forms."""
+"""The gradient path at redundant follower constraints and a weakly active one, against closed
+forms."""
 
 import numpy as np
 import pyomo.environ as pyo
 import pytest
 
 import stackopt as so
+from stackopt.backends.leader_sensitivity import DegenerateEquilibrium
 from stackopt.backends.sensitivity import Sensitivity
 from stackopt.kkt_evaluator import KKTEvaluator
 
@@ -22,6 +24,56 @@ def _redundant(x0: float, priced: bool = False, twice: bool = True) -> so.Stacke
         g.F.c2 = pyo.Constraint(expr=2 * g.F.y <= 2)
     g.obj = pyo.Objective(expr=-g.F.y + 0.5 * g.x + (so.dual(g.F.c) if priced else 0))
     return g
+
+
+def _evaluated(game: so.StackelbergGame) -> so.Result:
+    return so.solve(game, method="initial", load_solution=False, certify=False)
+
+
+def test_redundant_constraints_have_a_unique_derivative():
+    """At x = 2: y = 1, dy/dx = 0, d(-y + x/2)/dx = 0.5; the prices of c and c2 are not unique."""
+    res = _evaluated(_redundant(2.0))
+    assert res.followers["F"]["y"] == pytest.approx(1.0, abs=1e-9)
+    assert min(res.duals.values()) < -1e-3  # both constraints priced: J_z is singular
+    s = so.sensitivity(_redundant(2.0), res)
+    assert s.objective["x"] == pytest.approx(0.5, abs=1e-9)
+    assert s.equilibrium["F.y"]["x"] == pytest.approx(0.0, abs=1e-9)
+    assert s.prices == {}
+    assert any("not unique" in w for w in s.warnings)
+
+
+def test_a_leader_objective_reading_a_non_unique_price_has_no_derivative():
+    res = _evaluated(_redundant(2.0, priced=True))
+    with pytest.raises(DegenerateEquilibrium, match="multipliers that are not unique"):
+        so.sensitivity(_redundant(2.0, priced=True), res)
+
+
+def test_a_kink_and_a_non_isolated_equilibrium_are_told_apart():
+    """y <= 1 and y <= x at x = 1 with both priced: y*(x) = min(x, 1) has a kink. y1 + y2 = x:
+    a line of equilibria."""
+    kink = _redundant(1.0)
+    kink.F.y.set_value(1.0)
+    kink.F.o.set_value((kink.F.y - 2) ** 2)
+    kink.F.c2.set_value(kink.F.y <= kink.x)
+    with pytest.raises(DegenerateEquilibrium, match="kink"):
+        so.sensitivity(kink, _evaluated(kink))
+    flat = so.StackelbergGame()
+    flat.x = pyo.Var(bounds=(0, 3), initialize=2.0)
+    flat.F = so.Follower()
+    flat.F.y = pyo.Var([1, 2], bounds=(0, 5), initialize=0.0)
+    flat.F.o = pyo.Objective(expr=(flat.F.y[1] + flat.F.y[2] - flat.x) ** 2)
+    flat.obj = pyo.Objective(expr=flat.F.y[1])
+    with pytest.raises(DegenerateEquilibrium, match="not isolated"):
+        so.sensitivity(flat, _evaluated(flat))
+
+
+def test_gradient_reaches_the_kink_in_few_steps_with_redundant_constraints():
+    """The optimum is x = 1, value -0.5 (the kink of y = min(x, 1)), as without c2."""
+    res = so.solve(_redundant(2.5), method="gradient", multistart=1)
+    assert res.status == "locally_optimal"
+    assert res.leader["x"] == pytest.approx(1.0, abs=1e-8)
+    assert res.leader_objective == pytest.approx(-0.5, abs=1e-8)
+    assert len(res.history) <= 10
 
 
 def test_the_weakly_active_warning_names_the_element_used():
