@@ -31,6 +31,11 @@ class BoundedNLP:
         rows: tuple[np.ndarray, np.ndarray] | None = None,
     ):
         self._nlp, self._lb, self._ub = nlp, lb, ub
+        # cyipopt's problem takes the NLP's objective factor for 1 and sets it only where Ipopt
+        # asks for another: a reused NLP would weight this solve's objective Hessian by the last
+        # solve's factor (Ipopt's objective scaling, 1/15 after the penalty's rho = 10 on
+        # MacMPEC gnash14)
+        nlp.set_obj_factor(1.0)
         self._x0 = inside(np.clip(x0, lb, ub), lb, ub)
         _first_derivatives_at(nlp, self._x0)
         if rows is not None:
