@@ -81,8 +81,9 @@ run stops with "error", returning the last decision whose equilibrium was found.
 from the start, then from the leader decision of the high-point relaxation (min F over every
 constraint, the followers' optimality dropped: :mod:`.high_point`) when it differs, then from
 random decisions in the leader's box (drawn with ``seed``), k runs in all, and keeps the best
-Result (a success first, then the leader's objective). By default, with the line search, the start
-and the relaxation's decision (a local method stops at the first local minimum; the relaxation's
+Result (a success first, then the leader's objective; each run's start is a candidate too:
+"Never worse than the start", below). By default, with the line search, the start and the
+relaxation's decision (a local method stops at the first local minimum; the relaxation's
 decision starts it where the leader does well), then two random decisions when neither run ends in
 a success (a flat implicit gradient, e.g. a follower at its bound, gives no direction back into
 the leader's constraints: MacMPEC ex9.2.3 from x = 1) or when the relaxation's leader decision is
@@ -107,6 +108,19 @@ that stops short of a stationary point (step or time limit, oracle failure) retu
 decision of the step with the best leader objective among those whose equilibrium violated the
 constraints by at most 1e-3 (the last decision if no step did); the history is the same and the
 message names the step. A stationary point is still returned as it is.
+
+**Never worse than the start.** The run's values are the oracle's equilibria, which for a nonconvex
+follower can be stationary responses that stop being the best ones (a double well: past x = 0 the
+oracle stays in the well that is no longer the global minimum, and the honest evaluation of the end
+point is far worse than the start). A line-search run that ends stationary or at its step limit
+therefore returns its start (phase 1's decision when phase 1 moved it) instead of its end point when
+the start's Result is a success (within the leader's constraints at its recomputed equilibrium,
+certified: the same honest evaluation, :mod:`stackopt.backends.evaluation`) and the end point's is
+none or has a worse leader objective (by more than ``START_MARGIN``, relative); its status is then
+"feasible", its message says so and ``info["end_point"]`` holds the end point's status, objective,
+decision and message. The start is certified only where its own equilibrium's objective beats the
+end point's honest one (or that is no success) and meets the leader's constraints: one certification
+more, where a descent went wrong. Algorithm 1's fixed steps return as in the paper.
 """
 
 from __future__ import annotations
@@ -167,6 +181,8 @@ CAPPED = (
     f"CPU time, at least {AUTO_START_MIN_TIME:g} s); multistart=k runs k starts without it"
 )
 BOUNDARY = "the step leaves the followers' domain: along its boundary (phase 1)"
+#: a run's start replaces its end point when better by more than this (relative) leader objective
+START_MARGIN = 1e-9
 
 
 class LeaderConstraints:
@@ -273,7 +289,8 @@ def run(
         Show a progress bar.
     returns : str
         "last" (Algorithm 1's last decision) or "best-feasible" (a run that stops short returns its
-        best step within the leader's constraints).
+        best step within the leader's constraints). Either way a run with the line search returns
+        its start where that is better at its recomputed equilibrium (module docstring).
     start : dict or None
         Leader Var name -> value (an indexed Var: name -> {index: value}) replacing the model's
         values as the start.
@@ -735,6 +752,7 @@ class _Descent:
         if at is None:
             pi = cons.project(evaluator.values_of(values)[1])
             return self._result(failed(), pi, note, history)
+        first = at
         best: tuple[float, int, _Point] | None = None  # (cost, step, point): feasible steps
         status, message = "iteration_limit", f"ran {self.max_iter} steps"
         t, previous = None, None  # the line search's trial step; (pi, grad) of the last step
@@ -899,7 +917,51 @@ class _Descent:
             message = f"{CAPPED} (after {len(history)} steps)"
         if note:
             message = f"{note}; {message}"
-        return self._result(status, returned, message, history)
+        result = self._result(status, returned, message, history)
+        stopped = status in ("locally_optimal", "iteration_limit")
+        if self.line_search and stopped and returned is not first:
+            return self._no_worse_than(first, result, history)
+        return result
+
+    def _no_worse_than(self, start: _Point, end: Result, history: list) -> Result:
+        """``end``, the certified Result at the run's end point, or the start's where that one is
+        a success with a better leader objective than ``end`` or ``end`` is none (module
+        docstring, "Never worse than the start"). The start is certified only where its own equilibrium's objective
+        is below ``end``'s (or ``end`` failed) and meets the leader's constraints there."""
+        sign = self.evaluator.leader_sign
+        target = np.inf  # the objective to beat, in minimization form
+        if end.success and end.leader_objective is not None:
+            target = sign * end.leader_objective - START_MARGIN * max(
+                1.0, abs(end.leader_objective)
+            )
+        believed = start.ev.leader_cost
+        if believed >= target or self.cons.values(start.ev).max(initial=0.0) > FEASIBILITY_TOL:
+            return end
+        kept = self._result("feasible", start, "", history)
+        if kept.status == "interrupted":  # Ctrl-C while certifying the start: the end stands
+            end.status = "interrupted"
+            end.message += "; interrupted (Ctrl-C) while the run's start was certified"
+            return end
+        if (
+            not kept.success
+            or kept.leader_objective is None
+            or sign * kept.leader_objective >= target
+        ):
+            return end
+        shown = "none" if end.leader_objective is None else f"{end.leader_objective:.8g}"
+        why = (
+            f"returned the run's start: its leader objective {kept.leader_objective:.8g} beats "
+            f"the end point's, {shown} (status {end.status}), each at its recomputed equilibrium "
+            f"(the run: {end.message})"
+        )
+        kept.message = f"{why}; {kept.message}" if kept.message else why
+        kept.info["end_point"] = {
+            "status": end.status,
+            "objective": end.leader_objective,
+            "leader": end.leader,
+            "message": end.message,
+        }
+        return kept
 
     def _poll(self, at: _Point, y: np.ndarray, delta: float, rng) -> _Point | None:
         """The first trial P(pi +- delta e_i), leader Var by Var, whose L_mu is below L_mu(pi) by

@@ -1,5 +1,5 @@
-"""The gradient path at redundant follower constraints and a weakly active one, against closed
-forms."""
+"""The gradient path at a nonconvex follower, redundant follower constraints and a weakly active one,
+against closed forms."""
 
 import numpy as np
 import pyomo.environ as pyo
@@ -9,6 +9,47 @@ import stackopt as so
 from stackopt.backends.leader_sensitivity import DegenerateEquilibrium
 from stackopt.backends.sensitivity import Sensitivity
 from stackopt.kkt_evaluator import KKTEvaluator
+
+
+def _double_well(x0: float) -> so.StackelbergGame:
+    """The follower's cost (y^2 - 1)^2 - x y has two wells; the leader wants y = 0.5."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(-2, 2), initialize=x0)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(-2, 2), initialize=1.0)
+    g.F.o = pyo.Objective(expr=(g.F.y**2 - 1) ** 2 - g.x * g.F.y)
+    g.obj = pyo.Objective(expr=(g.F.y - 0.5) ** 2 + 0.1 * (g.x - 0.5) ** 2)
+    return g
+
+
+def _double_well_value(x: float) -> float:
+    """The leader's objective at the follower's global best response: the real roots of
+    4 y^3 - 4 y - x = 0 and the bounds +-2, the one of least cost."""
+    roots = [r.real for r in np.roots([4.0, 0.0, -4.0, -x]) if abs(r.imag) < 1e-12]
+    candidates = [y for y in roots if -2 <= y <= 2] + [-2.0, 2.0]
+    y = min(candidates, key=lambda y: (y**2 - 1) ** 2 - x * y)
+    return (y - 0.5) ** 2 + 0.1 * (x - 0.5) ** 2
+
+
+def test_a_run_returns_its_start_where_its_end_point_is_worse():
+    """From x = 1.5 (value 0.524 at the global best response) Newton follows the right-hand well
+    past x = 0, where it is no longer the best response: the end point's honest value is 2.34."""
+    res = so.solve(_double_well(1.5), method="gradient", multistart=1)
+    assert res.status == "feasible"
+    assert res.leader["x"] == pytest.approx(1.5, abs=1e-12)
+    assert res.leader_objective == pytest.approx(_double_well_value(1.5), abs=1e-8)
+    assert res.leader_objective == pytest.approx(0.524306, abs=1e-6)
+    end = res.info["end_point"]
+    assert end["objective"] == pytest.approx(_double_well_value(end["leader"]["x"]), abs=1e-6)
+    assert end["objective"] > 2.0
+    assert "returned the run's start" in res.message
+
+
+def test_the_default_starts_are_no_worse_than_the_model_start():
+    res = so.solve(_double_well(1.5), method="gradient")
+    assert res.success
+    assert res.leader_objective == pytest.approx(_double_well_value(res.leader["x"]), abs=1e-8)
+    assert res.leader_objective <= _double_well_value(1.5)
 
 
 def _redundant(x0: float, priced: bool = False, twice: bool = True) -> so.StackelbergGame:
