@@ -146,3 +146,28 @@ def test_a_multiplier_whose_coefficients_are_all_zero_is_polished_at_zero(strate
     assert res.status == ("optimal" if strategy in ("sos1", "bigm") else "locally_optimal")
     assert res.leader["x"] == pytest.approx(1, abs=1e-6)
     assert res.leader_objective == pytest.approx(17, abs=1e-6)
+
+
+@pytest.mark.parametrize("ranged", [False, True])
+def test_a_pair_on_a_constraint_row_gets_its_whole_multiplier(ranged):
+    """min_x (x - 3)^2 - 2 y, y solves min_y (y - 2)^2 s.t. y + x <= 3, y >= 0: x = 2, y = 1 on
+    the row. In the TNLP with s = 3 - x - y fixed at 0, d/dx gives 2 (x - 3) + sigma_s = 0, so
+    sigma_s = 2. The follower's row is primal feasibility in the MPEC and the TNLP's own s >= 0
+    again: stated twice, its multiplier was split (1.96 on one copy). Written as a ranged row
+    -1 <= y + x <= 3, the lower side is inactive and gets no share."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, 4), initialize=1)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, None), initialize=0)
+    body = g.F.y + g.x
+    g.F.c = pyo.Constraint(expr=pyo.inequality(-1, body, 3) if ranged else body <= 3)
+    g.F.o = pyo.Objective(expr=(g.F.y - 2) ** 2)
+    g.o = pyo.Objective(expr=(g.x - 3) ** 2 - 2 * g.F.y)
+    res = so.solve(g, method="mpec", strategy="penalty")
+    assert res.status == "locally_optimal" and res.leader["x"] == pytest.approx(2, abs=1e-7)
+    assert res.info["polish"]["sides"]["F.c[upper]"] == "slack"
+    sigma = res.info["mpec_multipliers"]["F.c[upper]"]
+    assert sigma["slack"] == pytest.approx(2.0, abs=1e-6)
+    assert sigma["lam"] == pytest.approx(0.0, abs=1e-6)
+    if ranged:
+        assert res.info["mpec_multipliers"]["F.c[lower]"]["slack"] == pytest.approx(0, abs=1e-6)

@@ -139,6 +139,14 @@ class TightenedNLP:
             j: (row, glb[row], 1.0) if np.isfinite(glb[row]) else (row, gub[row], -1.0)
             for j, row in zip(in_rows, rows)
         }
+        #: pair j -> the row of the follower's (or shared) constraint that states s_j >= 0 once
+        #: more, as the MPEC's primal feasibility: its multiplier is a share of sigma_s_j
+        self.restated = {}
+        row_of = ComponentMap((con, k) for k, con in enumerate(nlp.get_pyomo_constraints()))
+        for j, row in enumerate(problem.kkt.inequalities):
+            source = None if row.constraint is None else model.find_component(row.constraint)
+            if source is not None and source in row_of:
+                self.restated[j] = row_of[source]
 
     def solve(self, sides: list[str], options: dict, deadline: float | None):
         """Solve with pair j's ``sides[j]`` ("lam", "slack" or "both") fixed at 0, from the
@@ -167,19 +175,34 @@ class TightenedNLP:
         """(sigma_lam, sigma_s) at the last solve's point, from the Lagrangian's gradient
         grad F + J^T y (Ipopt's Lagrangian is F + y^T c), which is z_L - z_U on every column,
         fixed ones included: sigma_lam_j is its lam column; sigma_s_j its v column / c for
-        s_j = c (v - r), or -y of row j (+y for a row written as -s_j <= bound)."""
+        s_j = c (v - r), or -y of row j (+y for a row written as -s_j <= bound). Where the
+        follower's constraint states s_j >= 0 again (row k, ``restated``: J_k = beta grad s_j),
+        Ipopt splits the multiplier between the two copies, and sigma_s_j takes k's share,
+        max(0, -beta y_k): an inequality's multiplier has one sign, and its share belongs to the
+        side it holds (the other side of a ranged row gets none)."""
         c = self.compiled
         nlp = c.nlp
         y = c.duals[0]
         nlp.set_primals(np.array([v.value for v in c.vars], dtype=float))
         nlp.set_duals(y)
         nlp.evaluate_constraints()  # first: see stackopt.asl_functions.ASLFunctions.jacobian
-        residual = nlp.evaluate_grad_objective() + nlp.evaluate_jacobian().T @ y
+        jacobian = nlp.evaluate_jacobian().tocsr()
+        residual = nlp.evaluate_grad_objective() + jacobian.T @ y
         sigma_s = np.zeros(len(self.lam_cols))
         for j, (col, coef, _) in self.by_bound.items():
             sigma_s[j] = residual[col] / coef
         for j, (row, _, sign) in self.by_row.items():
             sigma_s[j] = -sign * y[row]
+        for j, k in self.restated.items():
+            if j in self.by_bound:
+                col, coef, _ = self.by_bound[j]
+                beta = jacobian[k, col] / coef
+            else:
+                row, _, sign = self.by_row[j]
+                grad_s = sign * jacobian[row].toarray().ravel()
+                norm = float(grad_s @ grad_s)
+                beta = float(jacobian[k].toarray().ravel() @ grad_s) / norm if norm else 0.0
+            sigma_s[j] += max(0.0, -beta * y[k])
         sigma_lam = np.where(self.lam_cols >= 0, residual[self.lam_cols], 0.0)
         return sigma_lam, sigma_s
 
