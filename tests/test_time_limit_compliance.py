@@ -18,3 +18,14 @@ def test_bayes_milp_stopped_while_building_says_so():
     res = so.solve(random_game(3, 4, 3, 6), method="bayes-milp", time_limit=1e-9)
     assert res.status == "time_limit" and res.leader_objective is None
     assert res.message.startswith("time limit while the MILP was built")
+
+
+def test_bayes_lp_builds_its_model_within_the_time_limit():
+    """random_game(2, 4, 4, 6) under max_assignments=70_000: 65,536 assignments, whose LP took
+    about 20 s to build (an incentive matrix per assignment, then a block diagonal) before HiGHS
+    saw the limit; the build now stops at the limit, unfinished."""
+    game = random_game(2, 4, 4, 6, seed=1)
+    res = so.solve(game, method="bayes-lp", max_assignments=70_000, time_limit=0.1)
+    assert res.status == "time_limit" and res.leader_objective is None
+    assert res.message.startswith("time limit while the LP was built")
+    assert res.wall_time < 2.0

@@ -107,18 +107,29 @@ def solve(
     with solver_printout():  # highspy prints its banner when it is made
         highs = highspy.Highs()
     highs.setOptionValue("output_flag", showing())
-    if columns.integer is not None:
+    integer = np.zeros(len(columns.cost)) if columns.integer is None else columns.integer
+    if integer.any():
         highs.setOptionValue("mip_rel_gap", 1e-9)
     if deadline is not None:
         highs.setOptionValue("time_limit", max(1e-3, deadline - time.perf_counter()))
     sense = highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
-    model: list[Any] = [len(columns.cost), len(rows.lower), len(rows.index)]
-    model += [int(highspy.MatrixFormat.kRowwise), int(sense), 0.0]
-    model += [columns.cost, columns.lower, columns.upper, rows.lower, rows.upper]
-    model += [rows.start[:-1].astype(np.int32), rows.index.astype(np.int32), rows.value]
-    if columns.integer is not None:
-        model.append(columns.integer.astype(np.int32))
-    highs.passModel(*model)
+    highs.passModel(
+        len(columns.cost),
+        len(rows.lower),
+        len(rows.index),
+        int(highspy.MatrixFormat.kRowwise),
+        int(sense),
+        0.0,
+        columns.cost,
+        columns.lower,
+        columns.upper,
+        rows.lower,
+        rows.upper,
+        rows.start[:-1].astype(np.int32),
+        rows.index.astype(np.int32),
+        rows.value,
+        integer.astype(np.int32),  # all 0 (continuous): an LP
+    )
     # the interrupt callbacks run Python, where a Ctrl-C's signal handler asks HiGHS to stop
     highs.HandleUserInterrupt = True
     with interruptible(highs.cancelSolve):
