@@ -3,8 +3,14 @@ that built its model outside the limit, on a game whose build alone took far lon
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
+
 import stackopt as so
+from stackopt.backends.markov.outcome import leader_value
+from stackopt.backends.markov.soft_bellman import soft_best_response
 from stackopt.bayesian.instances import random_game
+from stackopt.markov.instances import random_markov_game
 
 
 def test_bayes_milp_builds_its_model_within_the_time_limit():
@@ -29,3 +35,17 @@ def test_bayes_lp_builds_its_model_within_the_time_limit():
     assert res.status == "time_limit" and res.leader_objective is None
     assert res.message.startswith("time limit while the LP was built")
     assert res.wall_time < 2.0
+
+
+def test_markov_nlp_builds_its_nlp_within_the_time_limit_and_returns_the_start():
+    """random_markov_game(80, 8, 8): the NLP's 819,200 transition terms took 5-10 s to build and
+    2 s to compile under time_limit=1 (Ipopt then got 1 ms); the build now stops at the limit
+    and the start policy (uniform) is returned, evaluated."""
+    game = random_markov_game(80, 8, 8, seed=1)
+    res = so.solve(game, method="markov-nlp", time_limit=1.0)
+    assert res.status == "time_limit" and res.wall_time < 4.0
+    assert res.message.startswith("time limit while the NLP was built")
+    uniform = np.full((80, 8), 1 / 8)
+    assert res.leader_objective == pytest.approx(
+        leader_value(game, uniform, soft_best_response(game, uniform)[0]), abs=1e-12
+    )
