@@ -164,8 +164,9 @@ def run(
         Seed of the random starting points.
     time_limit : float or None
         Wall-clock limit in seconds for the whole solve (every start, the continuation and repair
-        rounds); each solver call gets the time left, and when it runs out the best point so far
-        is returned. None: no limit for local strategies, 300 s for the exact ones.
+        rounds), None meaning no limit for the local strategies and 300 s for the exact ones (bigm,
+        sos1); each solver call gets the time left, and when it runs out the best point so far is
+        returned.
     solver_options : dict or None
         Options handed to the solver as they are (Ipopt's ``print_level``, SCIP's ``limits/gap``),
         each tried on it first: an OptionError names one it refuses, in its words
@@ -269,7 +270,7 @@ CAPPED = (
 )
 #: rounds of deviation cuts for local strategies (issue 21: repair, not only refuse)
 REPAIR_ROUNDS = 3
-#: the default wall-clock limit of the exact (global) strategies, seconds
+#: the default wall-clock limit of the exact (global) strategies, seconds (run's docstring says it)
 GLOBAL_TIME_LIMIT = 300.0
 
 

@@ -49,3 +49,20 @@ def test_markov_nlp_builds_its_nlp_within_the_time_limit_and_returns_the_start()
     assert res.leader_objective == pytest.approx(
         leader_value(game, uniform, soft_best_response(game, uniform)[0]), abs=1e-12
     )
+
+
+def _option(method: str, name: str, strategy: str | None = None) -> dict:
+    """The row of ``name`` among ``method``'s options in :func:`stackopt.methods`."""
+    rows = [r for r in so.methods() if r["method"] == method]
+    row = next(r for r in rows if strategy is None or r.get("strategy") == strategy)
+    return next(o for o in row["options"] if o["name"] == name)
+
+
+def test_the_exact_strategies_default_time_limit_is_in_their_option_description():
+    from stackopt.backends.mpec import GLOBAL_TIME_LIMIT
+
+    for strategy in ("sos1", "bigm"):
+        meaning = _option("mpec", "time_limit", strategy)["meaning"]
+        assert f"{GLOBAL_TIME_LIMIT:g} s for the exact ones (bigm, sos1)" in meaning
+    res = so.solve(so.models.duopoly(), method="mpec", strategy="sos1")
+    assert res.info["time_limit"] == GLOBAL_TIME_LIMIT
