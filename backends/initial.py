@@ -7,6 +7,8 @@ cvxpy, by their best responses).
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from stackopt.backends.cvxpy_equilibrium import CvxpyEquilibrium, cvxpy_result
@@ -18,8 +20,18 @@ from stackopt.result import Result
 from stackopt.structure import analyze
 
 
-def run(game: StackelbergGame) -> Result:
-    """Evaluate the game at its leader's initial decision."""
+def run(game: StackelbergGame, time_limit: float | None = None) -> Result:
+    """Evaluate the game at its leader's initial decision.
+
+    Parameters
+    ----------
+    time_limit : float or None
+        Wall-clock limit in seconds, which the honest evaluation's deadline follows (the later of
+        the limit's end plus 1 s and as long again as the solve took,
+        :func:`stackopt.certificate.evaluation_deadline`); an equilibrium not recomputed by then
+        leaves the decision unjudged, with status "time_limit".
+    """
+    started = time.perf_counter()
     structure = analyze(game)
     if any(part.cvxpy is not None for part in structure.followers):
         result = cvxpy_result(
@@ -36,5 +48,8 @@ def run(game: StackelbergGame) -> Result:
     result = honest_result(
         game, evaluator, status="feasible", values=values, reported_objective=None
     )
+    late = time_limit is not None and time.perf_counter() - started > time_limit
+    if late and result.leader_objective is None and result.status == "error":
+        result.status = "time_limit"  # the limit's evaluation deadline came first
     result.reported_objective = result.leader_objective
     return result

@@ -66,3 +66,24 @@ def test_the_exact_strategies_default_time_limit_is_in_their_option_description(
         assert f"{GLOBAL_TIME_LIMIT:g} s for the exact ones (bigm, sos1)" in meaning
     res = so.solve(so.models.duopoly(), method="mpec", strategy="sos1")
     assert res.info["time_limit"] == GLOBAL_TIME_LIMIT
+
+
+def test_initial_takes_a_time_limit():
+    assert "time_limit" in _option("initial", "time_limit")["meaning"]
+    res = so.solve(so.models.duopoly(), method="initial", time_limit=5.0)
+    free = so.solve(so.models.duopoly(), method="initial")
+    assert res.status == free.status == "feasible"
+    assert res.leader_objective == free.leader_objective
+
+
+def test_initial_whose_equilibrium_misses_the_evaluation_deadline_is_time_limit(monkeypatch):
+    """The honest evaluation gets no time at all: the decision comes back unjudged, and the
+    status says that the limit, not the method, ended it."""
+    import time
+
+    import stackopt.backends.evaluation as evaluation
+
+    monkeypatch.setattr(evaluation, "evaluation_deadline", lambda status: time.perf_counter())
+    res = so.solve(so.models.duopoly(), method="initial", time_limit=1e-9)
+    assert res.status == "time_limit" and res.leader_objective is None
+    assert res.leader and "no follower equilibrium could be recomputed" in res.message
