@@ -87,3 +87,11 @@ def test_initial_whose_equilibrium_misses_the_evaluation_deadline_is_time_limit(
     res = so.solve(so.models.duopoly(), method="initial", time_limit=1e-9)
     assert res.status == "time_limit" and res.leader_objective is None
     assert res.leader and "no follower equilibrium could be recomputed" in res.message
+
+
+def test_mpec_sos1_keeps_to_its_time_limit_on_a_200_firm_cournot_game():
+    """400 SOS1 sets: SCIP's SOS1 presolve tightened bounds for 7.5 s past its limit, without
+    reading the clock (the solve took 9-20 s under time_limit=2 or 5)."""
+    res = so.solve(so.models.cournot(200), method="mpec", strategy="sos1", time_limit=2.0)
+    assert res.status == "time_limit" and res.wall_time < 5.0
+    assert res.leader_objective is not None  # at least the warm start's point
