@@ -142,15 +142,21 @@ def test_a_passed_time_limit_decides_nothing_before_the_method():
 
 def test_the_proof_before_the_method_is_not_made_again_after_it(monkeypatch):
     """q0 + q >= 80 holds from q0 = 62 on; the start q0 = 0 misses it by 31 and "initial" ends
-    infeasible at its point; HiGHS found the relaxation's point once, before the method."""
+    infeasible at its point; HiGHS found the relaxation's point once, before the method (by the
+    LP from arrays; the full proof is for an empty one)."""
     calls = []
-    original = infeasibility_proof.prove_infeasible
 
-    def counted(game, time_limit):
-        calls.append(time_limit)
-        return original(game, time_limit)
+    def counted(name):
+        original = getattr(infeasibility_proof, name)
 
-    monkeypatch.setattr(infeasibility_proof, "prove_infeasible", counted)
+        def call(game, time_limit):
+            calls.append(name)
+            return original(game, time_limit)
+
+        monkeypatch.setattr(infeasibility_proof, name, call)
+
+    counted("prove_infeasible")
+    counted("_has_point")
     g = so.models.duopoly()
     g.enough = pyo.Constraint(expr=g.q0 + g.F.q >= 80)
     res = so.solve(g, method="initial", load_solution=False)
@@ -158,7 +164,7 @@ def test_the_proof_before_the_method_is_not_made_again_after_it(monkeypatch):
     assert res.info["infeasibility"] == (
         "not proven infeasible: HiGHS finds a point of the high-point relaxation"
     )
-    assert len(calls) == 1
+    assert calls == ["_has_point"]
 
 
 def test_ctrl_c_while_proving_before_the_method_is_interrupted(runs, monkeypatch):
