@@ -18,8 +18,8 @@ Where H is an LP (every active constraint linear in continuous Vars), HiGHS deci
 milliseconds, and ``so.solve`` asks before the method runs (:func:`prove_before`): an empty H is
 "infeasible" at once, where a local method would search for a point first (Ipopt's restoration
 phase on a shared capacity below the followers' demands: 26 s under mpec). That question is one
-LP from the game's rows as arrays (:mod:`stackopt.backends.array_model`: 0.3 ms on MacMPEC's
-bard1, where the clone and Pyomo's HiGHS interface took 3.5 ms of a 75 ms solve); only an H
+LP from the game's rows as arrays (:mod:`.linear_domain`: about 1 ms on MacMPEC's bard1,
+where the clone and Pyomo's HiGHS interface took 3.5 ms of a 75 ms solve); only an H
 found empty gets the proof below. Where H needs SCIP or a MILP, the proof waits until a method
 has failed (:func:`judge`).
 """
@@ -31,9 +31,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.common.collections import ComponentSet
 from pyomo.core.expr.numvalue import is_fixed
 from pyomo.core.expr.visitor import identify_variables
-from pyomo.repn import generate_standard_repn
 
 from stackopt.backends.high_point import relaxation
 from stackopt.backends.solvers import (
@@ -53,8 +53,6 @@ from stackopt.structure import analyze
 #: 0.4 s and of the QRE subsidy game's (3 x 10, 3000 Vars) in 0.7 s; a relaxation that SCIP
 #: cannot decide in a few seconds leaves the method's status as it was
 PROOF_SECONDS = 5.0
-#: a row without a Var holds where 0 is within its bounds up to this (Pyomo's writers' tolerance)
-CONSTANT_ROW_TOL = 1e-8
 #: the solvers whose "infeasible" is a proof, as the messages name them
 _NAMES = {"highs": "HiGHS", "scip": "SCIP"}
 
@@ -86,39 +84,18 @@ def prove_before(game: StackelbergGame, time_left: float | None) -> Infeasibilit
 
 def _has_point(game: StackelbergGame, time_left: float | None) -> bool:
     """Whether HiGHS finds a point of H, an LP here (:func:`prove_before`): the game's active rows
-    a x + b in [l, u] as arrays, every Var's bounds, objective 0, one HiGHS run; False where it
-    finds none (infeasible, or undecided in time), which the full proof then judges."""
-    from stackopt.backends.array_model import Columns, Rows, solve
+    in every Var they use, one LP from arrays (:mod:`.linear_domain`); False where it finds none
+    (infeasible, or HiGHS undecided), which the full proof then judges."""
+    from stackopt.backends.linear_domain import linear_domain
 
-    columns: dict[int, int] = {}
-    bounds: list[tuple[float, float]] = []
-    start, index, value, lower, upper = [0], [], [], [], []
+    used = ComponentSet()
     for c in game.component_data_objects(pyo.Constraint, active=True):
-        repn = generate_standard_repn(c.body, quadratic=False)
-        for v, coef in zip(repn.linear_vars, repn.linear_coefs):
-            if id(v) not in columns:
-                columns[id(v)] = len(bounds)
-                bounds.append((-np.inf if v.lb is None else v.lb, np.inf if v.ub is None else v.ub))
-            index.append(columns[id(v)])
-            value.append(float(coef))
-        constant = float(pyo.value(repn.constant))
-        lower.append(-np.inf if c.lower is None else float(pyo.value(c.lower)) - constant)
-        upper.append(np.inf if c.upper is None else float(pyo.value(c.upper)) - constant)
-        start.append(len(index))
-    if not bounds:  # no row has a Var left (x - x <= -1): each is 0 within its bounds, or not
-        return all(
-            lo <= CONSTANT_ROW_TOL and up >= -CONSTANT_ROW_TOL for lo, up in zip(lower, upper)
-        )
-    lo, up = (np.array(side, dtype=float) for side in zip(*bounds))
-    deadline = time.perf_counter() + (PROOF_SECONDS if time_left is None else time_left)
-    solved = solve(
-        Columns(np.zeros(len(bounds)), lo, up),
-        Rows(np.array(start), np.array(index), np.array(value), np.array(lower), np.array(upper)),
-        False,
-        deadline,
-        "the infeasibility check",
-    )
-    return solved.status in ("optimal", "feasible")
+        used.update(identify_variables(c.body, include_fixed=False))
+    if not used:  # every row constant: the structure check has refused those that do not hold
+        return True
+    domain = linear_domain(game, [], list(used))
+    budget = PROOF_SECONDS if time_left is None else max(1e-3, min(PROOF_SECONDS, time_left))
+    return domain is not None and domain.feasible(np.zeros(0), budget) is True
 
 
 def prove_within(game: StackelbergGame, time_left: float | None) -> InfeasibilityProof:

@@ -23,8 +23,9 @@ class LinearDomain:
         self.a_x, self.a_pi, self.const = a_x, a_pi, const
         self.lo, self.hi, self.bounds = lo, hi, bounds
 
-    def feasible(self, pi: np.ndarray) -> bool | None:
-        """True or False, or None when HiGHS answers neither (numerical trouble)."""
+    def feasible(self, pi: np.ndarray, time_limit: float | None = None) -> bool | None:
+        """True or False, or None when HiGHS answers neither (numerical trouble, or no answer
+        within ``time_limit`` seconds)."""
         shift = self.a_pi @ pi + self.const
         lo, hi = self.lo - shift, self.hi - shift
         eq = lo == hi
@@ -39,6 +40,7 @@ class LinearDomain:
             b_eq=lo[eq] if eq.any() else None,
             bounds=self.bounds,
             method="highs",
+            options={} if time_limit is None else {"time_limit": time_limit},
         )
         return {0: True, 2: False}.get(res.status)
 

@@ -8,7 +8,7 @@ Objective: max sum_theta D(theta) sum_{l, a} z[theta, l, a] u(l, a) = U(x, D) at
 
 The z block has |supp D| L A^n columns (``random_game(4, 4, 4, 8)``: 524,288 of them, 2.6 million
 non-zeros, written in 0.05 s): the rows are numpy arrays, made a block of type profiles at a time
-with the clock read between blocks, and passed to HiGHS (:mod:`stackopt.backends.array_model`).
+with the clock read between blocks, and passed to HiGHS (:mod:`.array_model`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from stackopt.backends.array_model import Columns, Rows, build, solve, stack, unfinished
+from stackopt.backends.bayesian.array_model import Columns, Rows, build, solve, stack, unfinished
 from stackopt.backends.bayesian.outcome import require_game, strategy_result
 from stackopt.backends.progress_log import StartLog
 from stackopt.bayesian.game import BayesianStackelbergGame

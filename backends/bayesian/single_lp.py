@@ -11,7 +11,7 @@ x* = z(W*, .) / sum_l z(W*, l) for the non-zero row with the best value per unit
 The LP has A^(nK) L columns and nK(A - 1) incentive rows per assignment (``random_game(3, 3, 4,
 6)``: 1.6 million columns, 42 million non-zeros): its rows are numpy arrays, made a block of
 assignments at a time with the clock read between blocks, and passed to HiGHS
-(:mod:`stackopt.backends.array_model`).
+(:mod:`.array_model`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from stackopt.backends.array_model import Columns, Rows, build, solve, stack, unfinished
+from stackopt.backends.bayesian.array_model import Columns, Rows, build, solve, stack, unfinished
 from stackopt.backends.bayesian.outcome import require_game, strategy_result
 from stackopt.backends.progress_log import StartLog
 from stackopt.bayesian.game import BayesianStackelbergGame
