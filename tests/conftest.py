@@ -12,3 +12,21 @@ def factorization(request, monkeypatch):
         monkeypatch.setattr(kkt_evaluator, "DENSE_LIMIT", 0)
         monkeypatch.setattr(kkt_evaluator, "DENSE_SHARE", float("inf"))
     return request.param
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A Dask client of an in-process cluster over TCP (one worker, two threads)."""
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=1,
+            threads_per_worker=2,
+            processes=False,
+            protocol="tcp",
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client

@@ -10,7 +10,6 @@ import sys
 
 import cvxpy as cp
 import pytest
-from distributed import Client, LocalCluster
 
 import stackopt as so
 from stackopt.app.study import Game, Store
@@ -93,7 +92,7 @@ def _copy_of(game: so.StackelbergGame, seed: int = 0) -> so.StackelbergGame:
     return game.clone()
 
 
-def test_a_study_of_cvxpy_games_runs_on_dask(tmp_path):
+def test_a_study_of_cvxpy_games_runs_on_dask(tmp_path, client):
     solved = cvxpy_duopoly()
     so.solve(solved, method="gradient", optimizer="sgd", lr=0.5, max_iter=50)
     methods = [dict(label="gradient", method="gradient", optimizer="sgd", lr=0.5, max_iter=50)]
@@ -101,19 +100,7 @@ def test_a_study_of_cvxpy_games_runs_on_dask(tmp_path):
         Game(cvxpy_duopoly, name="built"),
         Game(functools.partial(_copy_of, solved), name="pickled"),
     ]
-    with (
-        LocalCluster(
-            n_workers=1,
-            threads_per_worker=1,
-            processes=False,
-            protocol="tcp",
-            dashboard_address=None,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        df = so.compare(
-            games, methods, store=tmp_path / "r.sqlite", executor=client, progress=False
-        )
+    df = so.compare(games, methods, store=tmp_path / "r.sqlite", executor=client, progress=False)
     with Store(tmp_path / "r.sqlite", readonly=True) as store:
         stored = store.frame().set_index("game")
     assert sorted(stored.index) == ["built", "pickled"]

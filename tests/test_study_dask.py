@@ -36,21 +36,6 @@ SAME = [
 ]
 
 
-@pytest.fixture(scope="module")
-def client():
-    with (
-        LocalCluster(
-            n_workers=1,
-            threads_per_worker=2,
-            processes=False,
-            protocol="tcp",
-            dashboard_address=None,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        yield client
-
-
 def test_dask_cluster_run_equals_local_run(tmp_path, client):
     local = so.compare(
         GAMES,
