@@ -155,19 +155,20 @@ def _ray(cost: np.ndarray, matrix: np.ndarray, equal: np.ndarray) -> np.ndarray 
 
 
 def _feasible(matrix: np.ndarray, constants: np.ndarray, equal: np.ndarray) -> bool:
-    """Whether the rows a . y + b <= 0 (= 0 where ``equal``) have a point (an LP)."""
-    from scipy.optimize import linprog
+    """Whether the rows a . y + b <= 0 (= 0 where ``equal``) have a point (an LP,
+    :class:`~stackopt.backends.linear_domain.LinearDomain`)."""
+    from stackopt.backends.linear_domain import LinearDomain  # here: it loads scipy
 
-    lp = linprog(
-        np.zeros(matrix.shape[1]),
-        A_ub=matrix[~equal] if (~equal).any() else None,
-        b_ub=-constants[~equal] if (~equal).any() else None,
-        A_eq=matrix[equal] if equal.any() else None,
-        b_eq=-constants[equal] if equal.any() else None,
-        bounds=[(None, None)] * matrix.shape[1],
-        method="highs",
+    rows = len(constants)
+    domain = LinearDomain(
+        matrix,
+        np.zeros((rows, 0)),
+        constants,
+        np.where(equal, 0.0, -np.inf),
+        np.zeros(rows),
+        [(None, None)] * matrix.shape[1],
     )
-    return lp.status == 0
+    return domain.feasible(np.zeros(0)) is True
 
 
 def _finding(name: str, verdict: _Verdict, at: dict[int, float], leader: list) -> str:
