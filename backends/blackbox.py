@@ -8,14 +8,24 @@ differentiates c and G separately, with the same probe points; each probe's equi
 once; a leader Var pinned by its bounds (lb = ub) stays there, out of scipy's vector. Where the
 followers cannot respond at the start, phase 1 of the gradient method
 (:mod:`stackopt.backends.feasible_start`) moves the leader to the nearest decision where they can;
-where they cannot respond at a trial decision, scipy cannot go on and the last decision with an
-equilibrium is returned, at best "feasible" (its certificate decides).
+where they cannot respond at a trial decision, scipy cannot go on and the run ends, at best
+"feasible" (its certificate decides).
+
+A run that ends without scipy's success (Ctrl-C, time, the callback, scipy's iteration limit, a
+failure) returns the best decision it evaluated within the leader's constraints: of least cost c
+among those whose equilibrium violates them by at most FEASIBILITY_TOL = 1e-3 (the honest
+evaluation's), scipy's iterates and finite-difference probes alike (no new solve: the honest
+evaluation recomputes its equilibrium from the one solved there); where none was within them,
+scipy's last decision. The start (phase 1's decision, if it moved) is evaluated before the time
+limit is watched, so a run always has a decision with an objective to return. A success
+keeps scipy's point unless an evaluated decision is strictly cheaper and no more violated; the
+message then says which evaluation it was.
 
 Both take the option vocabulary of the iterative methods: ``max_iter`` (scipy's iteration limit),
 ``tol`` (scipy's ``tol``), ``start`` (leader Var name -> value), ``time_limit`` (wall clock) and
 ``callback(state) -> bool``, called after every scipy iteration with ``state`` = {"iteration",
-"objective", "leader"}; True stops the run. A stop by time or by the callback returns the last
-iterate, evaluated honestly, with status "time_limit" or "iteration_limit"; ``verbose`` shows a
+"objective", "leader"}; True stops the run. A stop by time, by the callback or by Ctrl-C has status
+"time_limit", "iteration_limit" or "interrupted" (at the best decision above); ``verbose`` shows a
 progress bar over the iterations. The logger ``stackopt.<method>`` gets the run's line as it ends
 and, during a long run, a heartbeat with the iteration, its objective and the equilibria solved
 (:mod:`stackopt.backends.progress_log`). The time is checked after every iteration and before every new
@@ -30,14 +40,14 @@ import time
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy.optimize import Bounds, NonlinearConstraint, minimize
 
 from stackopt.backends.cvxpy_equilibrium import CvxpyEquilibrium, cvxpy_result, leader_cost
 from stackopt.backends.cvxpy_path import leader_projection
-from stackopt.backends.evaluation import EQUILIBRIUM_TOL, honest_result
+from stackopt.backends.evaluation import EQUILIBRIUM_TOL, FEASIBILITY_TOL, honest_result
 from stackopt.backends.feasible_start import FollowerDomain
 from stackopt.backends.gradient import LeaderConstraints
 from stackopt.backends.oracles.kkt import KKTOracle
@@ -92,9 +102,16 @@ class _KKTGame:
         ev = self.evaluator.evaluate(eq.z, pi, derivatives=False)
         return ev.leader_cost, self.constraints.values(ev)
 
-    def result(self, pi: np.ndarray, **claim: Any) -> Result:
+    def point(self) -> np.ndarray:
+        """The followers' point (and multipliers) of the last equilibrium."""
+        return self.z.copy()
+
+    def result(self, pi: np.ndarray, point: np.ndarray | None = None, **claim: Any) -> Result:
+        """The honest Result at ``pi``, its equilibrium recomputed from ``point`` (the last
+        equilibrium's when None)."""
         ev = self.evaluator
-        values = dict(zip(ev.leader_names, pi)) | dict(zip(ev.z_names, self.z))
+        z = self.z if point is None else point
+        values = dict(zip(ev.leader_names, pi)) | dict(zip(ev.z_names, z))
         return honest_result(self.game, ev, values=values, **claim)
 
 
@@ -116,8 +133,27 @@ class _CvxpyGame:
         self.x = self.equilibrium.solve(pi, self.x)
         return leader_cost(self.structure, pi, self.x)[0], np.zeros(0)
 
-    def result(self, pi: np.ndarray, **claim: Any) -> Result:
-        return cvxpy_result(self.structure, self.equilibrium, pi, self.x, **claim)
+    def point(self) -> np.ndarray:
+        """The followers' point of the last equilibrium."""
+        return self.x.copy()
+
+    def result(self, pi: np.ndarray, point: np.ndarray | None = None, **claim: Any) -> Result:
+        """The Result at ``pi``, its equilibrium recomputed from ``point`` (the last one's when
+        None)."""
+        x = self.x if point is None else point
+        return cvxpy_result(self.structure, self.equilibrium, pi, x, **claim)
+
+
+class _Best(NamedTuple):
+    """A leader decision evaluated during the run: its cost c, its violation of the leader's
+    constraints, the followers' equilibrium there and its number among the evaluations (1: the
+    start)."""
+
+    pi: np.ndarray
+    cost: float
+    violation: float
+    point: np.ndarray
+    number: int
 
 
 class _BlackBox:
@@ -125,7 +161,10 @@ class _BlackBox:
 
     The values at the last 2 n + 2 points (n leader variables) are kept: one finite-difference
     sweep for c and one for G around the same point. Each new equilibrium may beat ``progress``'s
-    heartbeat with ``iterate``, scipy's (iteration, leader objective) so far.
+    heartbeat with ``iterate``, scipy's (iteration, leader objective) so far. ``best`` is the
+    evaluated decision of least c among those within the leader's constraints (violation
+    max(0, G, lo - A pi, A pi - hi) at most FEASIBILITY_TOL, the honest evaluation's), with its
+    equilibrium.
     """
 
     def __init__(self, problem: _KKTGame | _CvxpyGame, progress: StartLog):
@@ -135,16 +174,30 @@ class _BlackBox:
         #: no new point is evaluated after this ``time.perf_counter()`` instant (None: no limit)
         self.deadline: float | None = None
         self.history: list[dict[str, Any]] = []
-        self._seen: OrderedDict[bytes, tuple[float, np.ndarray]] = OrderedDict()
+        #: (c, G, violation) at the last points evaluated
+        self._seen: OrderedDict[bytes, tuple[float, np.ndarray, float]] = OrderedDict()
         self._capacity = 2 * len(problem.pi0) + 2
         #: the last leader decision with an equilibrium (returned if a later one has none)
         self.last = np.asarray(problem.pi0, dtype=float)
+        #: the best decision evaluated within the leader's constraints (None: none so far)
+        self.best: _Best | None = None
 
-    def at(self, pi: np.ndarray) -> tuple[float, np.ndarray]:
+    def _inside(self, pi: np.ndarray) -> np.ndarray:
         # scipy may probe a hair outside the leader's bounds (trust-constr's finite differences);
         # the game is only defined inside them, so a probe is evaluated at its nearest point there
         proj = self.problem.project
-        pi = np.clip(np.asarray(pi, float), proj.lb, proj.ub)
+        return np.clip(np.asarray(pi, float), proj.lb, proj.ub)
+
+    def _violation(self, pi: np.ndarray, G: np.ndarray) -> float:
+        """max(0, G, lo - A pi, A pi - hi): the leader's constraints at ``pi`` (within its bounds)."""
+        proj = self.problem.project
+        rows = proj.A @ pi
+        with np.errstate(invalid="ignore"):  # an infinite side minus itself
+            sides = np.concatenate([G, proj.lo - rows, rows - proj.hi])
+        return float(np.nan_to_num(sides, nan=0.0, neginf=0.0).max(initial=0.0))
+
+    def at(self, pi: np.ndarray) -> tuple[float, np.ndarray, float]:
+        pi = self._inside(pi)
         key = pi.tobytes()
         if key not in self._seen:
             if self.deadline is not None and time.perf_counter() > self.deadline:
@@ -152,9 +205,13 @@ class _BlackBox:
                 raise OutOfTime(
                     f"time limit during an iteration's function evaluations{_late(late)}"
                 )
-            self._seen[key] = self.problem.evaluate(pi)
+            cost, G = self.problem.evaluate(pi)
+            violation = self._violation(pi, G)
+            self._seen[key] = (cost, G, violation)
             self.last = pi
             self.equilibria += 1
+            if violation <= FEASIBILITY_TOL and (self.best is None or cost < self.best.cost):
+                self.best = _Best(pi, cost, violation, self.problem.point(), self.equilibria)
             plural = "equilibrium" if self.equilibria == 1 else "equilibria"
             self.progress.beat(*self.iterate, f"{self.equilibria} {plural}")
             if len(self._seen) > self._capacity:
@@ -171,8 +228,37 @@ class _BlackBox:
 
     def objective(self, pi: np.ndarray) -> float | None:
         """The leader's objective (the model's sense) at ``pi`` where it was evaluated, else None."""
-        seen = self._seen.get(np.asarray(pi, float).tobytes())
+        seen = self._seen.get(self._inside(pi).tobytes())
         return None if seen is None else self.problem.sign * seen[0]
+
+    def returned(
+        self, pi: np.ndarray, reported: float | None, what: str, success: bool = False
+    ) -> tuple[np.ndarray, np.ndarray | None, float | None, str]:
+        """The decision to judge in place of scipy's ``pi`` (``what`` it is, ``reported`` its
+        objective): (decision, its equilibrium or None for the last one, its objective, what
+        the message adds). A run without success returns ``best``, where there is one; a success
+        keeps ``pi`` unless ``best`` is strictly cheaper and no more violated than ``pi``."""
+        best = self.best
+        if best is None:
+            why = "" if success else f"no decision evaluated met the leader's constraints: {what}"
+            return pi, None, reported, why
+        which = f"evaluation {best.number} of {self.equilibria}"
+        which += " (the start)" if best.number == 1 else ""
+        objective = self.problem.sign * best.cost
+        if success:
+            seen = self._seen.get(self._inside(pi).tobytes())  # scipy evaluated its point
+            if seen is None or not (best.cost < seen[0] and best.violation <= seen[2]):
+                return pi, None, reported, ""
+            why = (
+                f"{which} is better than scipy's point and is returned (leader objective "
+                f"{objective:.10g} against {self.problem.sign * seen[0]:.10g}, violation "
+                f"{best.violation:.1e} against {seen[2]:.1e})"
+            )
+        else:
+            why = (
+                f"the best decision evaluated within the leader's constraints is returned: {which}"
+            )
+        return best.pi, best.point, objective, why
 
 
 #: seconds past the time limit from which a stop's message says how late the iteration ended
@@ -243,6 +329,41 @@ class _Watch:
             raise StopIteration
 
 
+class _End(NamedTuple):
+    """How scipy's run ended: the claim ``status``, its ``message``, its iterations, scipy's
+    objective at its decision (None: the box's value there, where it evaluated it) and its
+    function evaluations."""
+
+    status: str
+    message: str
+    nit: int
+    reported: float | None = None
+    nfev: int | None = None
+
+    def judged(
+        self, problem: _KKTGame | _CvxpyGame, box: _BlackBox, pi: np.ndarray, what: str, note: str
+    ) -> Result:
+        """The Result of the run that ended at scipy's ``pi`` (``what`` it is), or at the best
+        decision evaluated in its place (:meth:`_BlackBox.returned`); ``note`` begins its
+        message."""
+        reported = box.objective(pi) if self.reported is None else self.reported
+        success = self.status == "locally_optimal"
+        pi, point, reported, why = box.returned(pi, reported, f"{what} is returned", success)
+        status = self.status
+        if status == "feasible" and reported is None:  # no decision had an equilibrium
+            status = "error"
+        info = {"nit": self.nit} | ({} if self.nfev is None else {"nfev": self.nfev})
+        return problem.result(
+            pi,
+            point,
+            status=status,
+            reported_objective=reported,
+            message="; ".join(part for part in (note, self.message, why) if part),
+            history=box.history,
+            info=info,
+        )
+
+
 class _Options:
     """The option vocabulary of both baselines (their values checked by ``solve``:
     :mod:`stackopt.option_values`)."""
@@ -276,9 +397,11 @@ def _minimize(
     proj = problem.project
     pi0, note = proj(problem.pi0), ""
     try:
-        box.iterate = (0, problem.sign * box.at(pi0)[0])
+        box.at(pi0)
     except RuntimeError as exc:
         pi0, note = problem.feasible_start(pi0, str(exc))
+        box.at(pi0)  # phase 1's decision: the oracle starts at its equilibrium
+    box.iterate = (0, box.objective(pi0))
     box.deadline = deadline  # the start is evaluated whatever the limit
     free = _Free(proj.lb, proj.ub, pi0)
     if not free.mask.any():  # every Var pinned by its bounds: the start is the only decision
@@ -304,6 +427,7 @@ def _minimize(
     ):
         warnings.filterwarnings("ignore", "delta_grad == 0.0", UserWarning)
         watch = _Watch(box, options, bar, free)
+
         try:
             out = minimize(
                 lambda p: box.cost(free.full(p)),
@@ -315,48 +439,16 @@ def _minimize(
                 callback=watch,
                 options={"maxiter": options.max_iter},
             )
-        except KeyboardInterrupt:  # Ctrl-C: the last decision with an equilibrium is judged
-            return problem.result(
-                box.last,
-                status="interrupted",
-                reported_objective=box.objective(box.last),
-                message="; ".join(
-                    part
-                    for part in (note, "interrupted (Ctrl-C): the last decision evaluated")
-                    if part
-                ),
-                history=box.history,
-                info={"nit": watch.iteration},
-            )
-        except OutOfTime as exc:  # inside an iteration: its last iterate is judged
-            return problem.result(
-                watch.x,
-                status="time_limit",
-                reported_objective=box.iterate[1],  # scipy's value there (None: not evaluated)
-                message="; ".join(
-                    part for part in (note, f"{exc}; the last iterate is returned") if part
-                ),
-                history=box.history,
-                info={"nit": watch.iteration},
-            )
+        except KeyboardInterrupt:
+            end = _End("interrupted", "interrupted (Ctrl-C)", watch.iteration)
+            return end.judged(problem, box, box.last, "the last decision evaluated", note)
+        except OutOfTime as exc:  # inside an iteration
+            end = _End("time_limit", str(exc), watch.iteration, box.iterate[1])
+            return end.judged(problem, box, watch.x, "the last iterate", note)
         except RuntimeError as exc:  # no equilibrium at a trial decision: scipy cannot go on
-            reported = box.objective(box.last)  # None: no decision had one
-            return problem.result(  # the last decision with one: feasible at best, if certified
-                box.last,
-                status="error" if reported is None else "feasible",
-                reported_objective=reported,
-                message="; ".join(
-                    part
-                    for part in (
-                        note,
-                        f"{exc} at a trial leader decision",
-                        "the last decision with one is returned",
-                    )
-                    if part
-                ),
-                history=box.history,
-                info={"nit": watch.iteration},
-            )
+            # feasible at best, if certified
+            end = _End("feasible", f"{exc} at a trial leader decision", watch.iteration)
+            return end.judged(problem, box, box.last, "the last decision with an equilibrium", note)
     nit = int(out.nit)
     if watch.stopped is not None:
         status, message = watch.stopped
@@ -369,14 +461,8 @@ def _minimize(
             if nit >= options.max_iter
             else "error"
         )
-    return problem.result(
-        free.full(out.x),
-        status=status,
-        reported_objective=problem.sign * float(out.fun),
-        message="; ".join(part for part in (note, message) if part),
-        history=box.history,
-        info={"nit": nit, "nfev": int(out.nfev)},
-    )
+    end = _End(status, message, nit, problem.sign * float(out.fun), int(out.nfev))
+    return end.judged(problem, box, free.full(out.x), "the last iterate", note)
 
 
 def run_slsqp(
@@ -399,10 +485,11 @@ def run_slsqp(
     start : dict or None
         Leader Var name -> starting value (as in ``Result.leader``); the model's values otherwise.
     time_limit : float or None
-        Wall-clock limit in seconds; the last iterate is returned with status "time_limit".
+        Wall-clock limit in seconds; the best decision evaluated within the leader's constraints
+        is returned with status "time_limit".
     callback : callable or None
         ``callback(state) -> bool`` after every iteration, ``state`` = {"iteration",
-        "objective", "leader"}; True stops with status "iteration_limit".
+        "objective", "leader"}; True stops with status "iteration_limit" (at that best decision).
     verbose : bool
         A progress bar over the iterations.
     """
@@ -430,10 +517,11 @@ def run_trust_constr(
     start : dict or None
         Leader Var name -> starting value (as in ``Result.leader``); the model's values otherwise.
     time_limit : float or None
-        Wall-clock limit in seconds; the last iterate is returned with status "time_limit".
+        Wall-clock limit in seconds; the best decision evaluated within the leader's constraints
+        is returned with status "time_limit".
     callback : callable or None
         ``callback(state) -> bool`` after every iteration, ``state`` = {"iteration",
-        "objective", "leader"}; True stops with status "iteration_limit".
+        "objective", "leader"}; True stops with status "iteration_limit" (at that best decision).
     verbose : bool
         A progress bar over the iterations.
     """
