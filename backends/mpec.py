@@ -56,6 +56,7 @@ from stackopt.discrete_leader import discrete_leader_vars, refuse_discrete_leade
 from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
+from stackopt.kkt_model import KKTModel
 from stackopt.result import Result
 
 _BETTER = {"optimal": 0, "locally_optimal": 0, "feasible": 1}
@@ -219,7 +220,9 @@ def run(
     deadline = None if time_limit is None else time.perf_counter() + time_limit
     # an exact strategy's integral decision is judged on a copy with continuous leader Vars
     judged = relaxed_leader(game) if discrete_leader_vars(game) else game
-    evaluator = KKTEvaluator(judged)
+    # the first round's MPEC starts from the evaluator's KKT system, compiled once (kkt_model.py)
+    compiled = KKTModel.of(game) if judged is game else None
+    evaluator = KKTEvaluator(judged, None if compiled is None else compiled.copy())
     starts = 1 if strat.exact else multistart
     plan = StartPlan(game, starts, first, np.random.default_rng(seed), evaluator)
     history: list[dict] = []
@@ -237,8 +240,9 @@ def run(
             )
         judge = _Judge(judged, evaluator, strat, watch, round_)
         result, rows = _multistart(
-            strat, solver, game, cuts, plan, deadline, solver_options, watch, judge
+            strat, solver, game, cuts, plan, deadline, solver_options, watch, judge, compiled
         )
+        compiled = None  # a later round compiles its own
         history += [{"repair": round_, **row} if rounds else row for row in rows]
         if best_result is None or _rank(result, judge.sign) < _rank(best_result, judge.sign):
             best_result = result
@@ -295,14 +299,17 @@ class _Found:
     unpolished: dict[str, float] | None = None
 
 
-def _multistart(strat, solver, game, cuts, plan: StartPlan, deadline, solver_options, watch, judge):
+def _multistart(
+    strat, solver, game, cuts, plan: StartPlan, deadline, solver_options, watch, judge, compiled
+):
     """The best certified Result of the starts of ``plan`` (:mod:`.mpec_starts`) on the MPEC with
-    the deviation ``cuts``, within the deadline, and every solve's history rows. The starts share
+    the deviation ``cuts``, within the deadline, and every solve's history rows; the MPEC is built
+    on ``compiled`` (a KKTModel) where it is given. The starts share
     one reformulated model, and Ipopt's compiled NLP and tightened NLP. ``judge(found)`` certifies
     a start's point; the starts are judged in the order of their own objective (success first)
     until one is certified (optimal or locally optimal), so a start whose point the certificate
     rejects does not hide a worse one that holds."""
-    problem = MPECProblem(game)
+    problem = MPECProblem(game, compiled=compiled)
     problem.watch = watch
     for v in problem.structure.leader_vars:
         if v.name in plan.first:

@@ -24,7 +24,7 @@ from pyomo.repn import generate_standard_repn
 from stackopt.backends.lifted_expressions import evaluate_lifted, lift_named_expressions
 from stackopt.backends.start_points import current_value
 from stackopt.game import StackelbergGame
-from stackopt.kkt_transformation import replace_followers
+from stackopt.kkt_model import KKTModel
 from stackopt.pyomo_value import value_or_none
 
 
@@ -45,10 +45,17 @@ class MPECProblem:
     their values (by equal bounds, :class:`~stackopt.backends.oracles.ipopt_kkt.IpoptKKTOracle`).
     """
 
-    def __init__(self, game: StackelbergGame, followers_only: bool = False):
-        self.model = model = game.clone()
-        self.kkt = replace_followers(model)
+    def __init__(
+        self, game: StackelbergGame, followers_only: bool = False, compiled: KKTModel | None = None
+    ):
+        """``compiled``: the game's KKT system on a model this problem may change (a
+        :class:`~stackopt.kkt_model.KKTModel`), where the caller has one; else it is compiled."""
+        compiled = compiled or KKTModel.of(game)
+        self.model = model = compiled.model
+        self.kkt = compiled.kkt
         self.structure = self.kkt.structure
+        for part in self.structure.followers:
+            part.objective.deactivate()
         if followers_only:
             self.structure.objective.deactivate()
             for c in self.structure.constraints:

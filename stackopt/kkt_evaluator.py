@@ -41,9 +41,9 @@ from scipy.sparse import _sparsetools
 from stackopt.asl_functions import ASLFunctions, inside, jacobian_structure
 from stackopt.discrete_leader import refuse_discrete_leader
 from stackopt.game import StackelbergGame
-from stackopt.kkt import KKTSystem, compile_kkt
+from stackopt.kkt import KKTSystem
+from stackopt.kkt_model import KKTModel
 from stackopt.reduced_lu import Elimination, ReducedLU
-from stackopt.structure import analyze
 
 _ZERO_DIRECTION = 1.0 - 1.0 / np.sqrt(2.0)  # generalized derivative of phi at (0, 0) along (1, 1)
 _PIVOT_RATIO = 1e-13  # an LU pivot below this fraction of the largest one: numerically singular
@@ -421,11 +421,14 @@ class KKTEvaluator:
     ordering of pi and z (fully qualified component names).
     """
 
-    def __init__(self, game: StackelbergGame):
+    def __init__(self, game: StackelbergGame, compiled: KKTModel | None = None):
+        """``compiled``: the game's KKT system on a model the evaluator may change (a
+        :meth:`KKTModel.copy`), where the caller has one; else the evaluator compiles it."""
         refuse_discrete_leader(game, "the KKT evaluator (every continuous method)")
-        model = game.clone()
-        structure = analyze(model)
-        self.kkt: KKTSystem = compile_kkt(structure)
+        compiled = compiled or KKTModel.of(game)
+        model = compiled.model
+        self.kkt: KKTSystem = compiled.kkt
+        structure = self.kkt.structure
         self.leader_sign = structure.leader_sign
         for part in structure.followers:
             part.objective.deactivate()
