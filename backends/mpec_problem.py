@@ -67,8 +67,12 @@ class MPECProblem:
         model.stackopt_strategy = pyo.Block()
         #: the reformulated NLP compiled for Ipopt on first use (backends/compiled_nlp.py)
         self.compiled = None
-        #: the tightened NLP of the polishing step, compiled on first use (strategies/polish.py)
+        #: the tightened NLP of the polishing step, made on first use (strategies/polish.py)
         self.tightened = None
+        #: how the strategy's NLP is the MPEC without its pairs, where it is (the penalty's at
+        #: rho = 0: strategies.polish.NeutralForm), set by the strategy's ``apply``; the
+        #: polishing then solves that NLP instead of compiling its own
+        self.neutral: Any = None
         #: the caller's view of every solve (strategies.base.Watch), set by the MPEC runner
         self.watch: Any = None
         #: auxiliary Vars a strategy defined by an expression (v, e: v = e), set to e at each
@@ -108,23 +112,20 @@ class MPECProblem:
         exprs += [p.slack for p in self.pairs]
         return all(generate_standard_repn(e, quadratic=False).is_linear() for e in exprs)
 
-    def slack_rows(self) -> list[int]:
-        """The pairs whose s_j >= 0 needs a statement of its own (a row, or an auxiliary Var
-        s_j = -g_j >= 0): all but those where s_j = c (v - r) and v's own bound already says
-        v >= r (c > 0) or v <= r (c < 0), as for a follower's variable bound. Stated again, that
-        bound would cost Ipopt a variable and a multiplier more per pair, and the two copies of
-        an active bound violate LICQ."""
-        rows = []
-        for j, p in enumerate(self.pairs):
+    def slack_bounds(self) -> list[tuple[VarData, float, float] | None]:
+        """Per pair, (v, c, r) where s_j = c (v - r) and v's own bound already says v >= r
+        (c > 0) or v <= r (c < 0), as for a follower's variable bound; None for the others.
+        Stated again, that bound would cost Ipopt a variable and a multiplier more per pair, and
+        the two copies of an active bound violate LICQ."""
+        bounds: list[tuple[VarData, float, float] | None] = []
+        for p in self.pairs:
             single = linear_in_one_var(p.slack)
-            if single is None:
-                rows.append(j)
-                continue
-            v, coef, root = single
-            bound = v.lb if coef > 0 else v.ub
-            if bound is None or bound != root:
-                rows.append(j)
-        return rows
+            if single is not None:
+                v, coef, root = single
+                if (v.lb if coef > 0 else v.ub) != root:
+                    single = None
+            bounds.append(single)
+        return bounds
 
     def complementarity_gap(self) -> float:
         """max_j min(lam_j, s_j) / max(1, lam_j, s_j) over the pairs: >= 0 up to rounding, 0 at a

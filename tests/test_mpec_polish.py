@@ -27,9 +27,11 @@ def _projection_game(a: float, c: float) -> so.StackelbergGame:
     return g
 
 
-def test_polished_multipliers_match_the_closed_form_at_a_strongly_active_pair():
-    """a = -1, c = 3: x = -1, y = 0, lam = 1 > 0; mu = 0, so sigma_s = c = 3."""
-    res = so.solve(_projection_game(-1.0, 3.0), method="mpec", strategy="scholtes")
+@pytest.mark.parametrize("strategy", ["scholtes", "penalty"])
+def test_polished_multipliers_match_the_closed_form_at_a_strongly_active_pair(strategy):
+    """a = -1, c = 3: x = -1, y = 0, lam = 1 > 0; mu = 0, so sigma_s = c = 3. Scholtes' TNLP is
+    compiled apart; the penalty's is its own NLP at rho = 0 (polish.NeutralForm)."""
+    res = so.solve(_projection_game(-1.0, 3.0), method="mpec", strategy=strategy)
     assert res.status == "locally_optimal" and res.leader["x"] == pytest.approx(-1, abs=1e-7)
     polish = res.info["polish"]
     assert polish["accepted"] and polish["sides"] == {"F.y[lb]": "slack"}
@@ -38,9 +40,10 @@ def test_polished_multipliers_match_the_closed_form_at_a_strongly_active_pair():
     assert sigma["lam"] == pytest.approx(0.0, abs=1e-6)
 
 
-def test_a_biactive_pair_with_nonnegative_multipliers_is_s_stationary():
+@pytest.mark.parametrize("strategy", ["scholtes", "penalty"])
+def test_a_biactive_pair_with_nonnegative_multipliers_is_s_stationary(strategy):
     """a = 0, c = 3: x = y = lam = 0 (biactive); mu = 0, sigma_lam = 0, sigma_s = 3 >= 0."""
-    res = so.solve(_projection_game(0.0, 3.0), method="mpec", strategy="scholtes")
+    res = so.solve(_projection_game(0.0, 3.0), method="mpec", strategy=strategy)
     assert res.status == "locally_optimal" and res.leader["x"] == pytest.approx(0, abs=1e-7)
     polish = res.info["polish"]
     assert polish["sides"] == {"F.y[lb]": "both"} and polish["stationarity"] == "S"

@@ -7,7 +7,7 @@ MPEC-LICQ (Anitescu 2005, "On using the elastic mode in nonlinear programming ap
 MPECs"). rho grows by ``factor`` until the pairs are complementary.
 
 Each s_j is a Var: the follower's own Var where s_j = c (v - r) and v's bound states s_j >= 0
-(:meth:`MPECProblem.slack_rows`), else an auxiliary Var s_j >= 0 with s_j = -g_j; and Ipopt runs
+(:meth:`MPECProblem.slack_bounds`), else an auxiliary Var s_j >= 0 with s_j = -g_j; and Ipopt runs
 with ``bound_relax_factor`` 0, so its interior-point iterates keep lam_j > 0 and s_j > 0 exactly,
 every term is positive, and the penalized NLP is bounded below where F is. With s_j >= 0 as a row
 (which Ipopt's iterates violate up to its tolerance) or with Ipopt's default relaxation of the
@@ -25,7 +25,7 @@ import pyomo.environ as pyo
 
 from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.backends.strategies.base import ContinuationStrategy
-from stackopt.backends.strategies.polish import NEAR_SOLUTION_MU
+from stackopt.backends.strategies.polish import NEAR_SOLUTION_MU, NeutralForm
 from stackopt.option_values import GROW, POSITIVE
 
 
@@ -67,7 +67,8 @@ class Penalty(ContinuationStrategy):
     def apply(self, problem: MPECProblem) -> None:
         b, pairs = problem.block, problem.pairs
         rho = self.declare_parameter(problem, self.rho0)
-        rows = problem.slack_rows()
+        bounds = problem.slack_bounds()
+        rows = [j for j, bound in enumerate(bounds) if bound is None]
         b.s = pyo.Var(rows, bounds=(0, None), initialize=0.0)
         b.slack_definition = pyo.Constraint(rows, rule=lambda _, j: b.s[j] == pairs[j].slack)
         problem.defined += [(b.s[j], pairs[j].slack) for j in rows]
@@ -75,6 +76,7 @@ class Penalty(ContinuationStrategy):
         obj = problem.leader_objective
         sign = 1.0 if obj.sense == pyo.minimize else -1.0
         leader = sign * obj.expr if obj.active else 0.0
+        neutral = obj.active
         obj.deactivate()
         # rho inside each term: the ASL then sees the penalty as a sum of small elements and
         # forms its Hessian element by element; rho * (a sum) is one element over every pair's
@@ -83,6 +85,15 @@ class Penalty(ContinuationStrategy):
         b.penalized = pyo.Objective(
             expr=leader + sum(rho * p.lam * s for p, s in zip(pairs, slacks))
         )
+        if neutral:  # at rho = 0 this NLP is the MPEC without its pairs: the polishing's TNLP
+            problem.neutral = NeutralForm(
+                rho,
+                0.0,
+                [
+                    (b.s[j], 1.0, 0.0, b.slack_definition[j]) if bound is None else (*bound, None)
+                    for j, bound in enumerate(bounds)
+                ],
+            )
 
     def inner_tolerance(self, value: float) -> float:
         """Every penalized solve may be the answer: each is solved to the solver's tolerance."""

@@ -13,9 +13,11 @@ S-stationary when sigma_lam, sigma_s >= 0 on I_0, M-stationary when each pair of
 stationary otherwise; a negative sigma on I_0 says that releasing that side decreases F, and the
 next TNLP releases it.
 
-The TNLP is compiled once per problem (:class:`~stackopt.backends.compiled_nlp.CompiledNLP`);
-a guess is a set of bounds: lam_j fixed by its variable bounds, s_j by its variable's bounds
-(a follower's variable bound) or its row's.
+The TNLP is compiled once per problem (:class:`~stackopt.backends.compiled_nlp.CompiledNLP`),
+or is the strategy's own NLP where that one is the MPEC at a neutral parameter value (the
+penalty's at rho = 0: :class:`NeutralForm`); a guess is a set of bounds: lam_j fixed by its
+variable bounds, s_j by its variable's bounds (a follower's variable bound, or an auxiliary
+s_j = -g_j) or its row's.
 """
 
 from __future__ import annotations
@@ -26,8 +28,11 @@ from typing import Any
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.collections import ComponentMap, ComponentSet
+from pyomo.core.base.constraint import ConstraintData
+from pyomo.core.base.var import VarData
 from pyomo.core.expr.visitor import identify_variables
 
+from stackopt.asl_functions import jacobian_structure
 from stackopt.backends.mpec_problem import MPECProblem, linear_in_one_var
 
 #: a pair with lam_j and s_j both at most this is guessed biactive (a relaxation leaves such a
@@ -84,18 +89,86 @@ class Polished:
         return out
 
 
+@dataclass(frozen=True)
+class NeutralForm:
+    """How a strategy's own NLP is the MPEC without its complementarity pairs: at ``parameter`` =
+    ``value`` its components vanish (a penalty's rho = 0), its objective is the leader's in
+    minimization form, and pair j's s_j is c_j (v_j - r_j) for ``slacks[j]`` = (v_j, c_j, r_j,
+    d_j), with s_j >= 0 as v_j's bound: a follower's variable (d_j None), or an auxiliary Var
+    s_j = -g_j (c_j = 1, r_j = 0) stated by the row d_j. Every lam_j and v_j is a column of
+    that NLP."""
+
+    parameter: VarData
+    value: float
+    slacks: list[tuple[VarData, float, float, ConstraintData | None]]
+
+
 class TightenedNLP:
-    """The MPEC of ``problem`` without its strategy's components, compiled once: the leader's
-    objective in minimization form, and s_j >= 0 per pair, as the bound of its variable where
-    s_j = c (v - r) is one (a follower's variable bound: a row as well would duplicate the bound
-    and split its multiplier), as a row otherwise. :meth:`solve` fixes sides by bounds."""
+    """The MPEC of ``problem`` without its strategy's components: the leader's objective in
+    minimization form, and s_j >= 0 per pair. :meth:`solve` fixes sides by bounds.
+
+    Where the strategy's NLP has a :class:`NeutralForm` (``problem.neutral``, the penalty's), the
+    TNLP is that NLP, compiled already (``problem.compiled``), at the neutral parameter value.
+    Otherwise it is compiled once, with s_j >= 0 as the bound of its variable where s_j = c (v - r)
+    is one (a follower's variable bound: a row as well would duplicate the bound and split its
+    multiplier), as a row otherwise."""
 
     def __init__(self, problem: MPECProblem):
+        obj = problem.leader_objective
+        self.sign = 1.0 if obj.sense == pyo.minimize else -1.0
+        #: the strategy's parameter and the value it is held at in the TNLP (None: compiled apart)
+        self.held: tuple[VarData, float] | None = None
+        #: pair j -> (column of v, c, r) where s_j = c (v - r)
+        self.by_bound: dict[int, tuple[int, float, float]] = {}
+        #: pair j -> (row, the bound at s_j = 0, +1 or -1)
+        self.by_row: dict[int, tuple[int, float, float]] = {}
+        #: pair j -> the row stating its auxiliary s_j = -g_j (a neutral form's)
+        self.defining: dict[int, int] = {}
+        #: columns held at 0 (a lam_j in no row of a neutral form)
+        self.zero_cols = np.zeros(0, dtype=int)
+        #: lam_j that are no column of a compiled TNLP, set to 0 before each solve
+        self.absent: list[VarData] = []
+        if problem.neutral is not None and problem.compiled is not None:
+            self._neutral(problem, problem.neutral)
+        else:
+            self._compile(problem)
+        nlp = self.compiled.nlp
+        self.glb, self.gub = nlp.constraints_lb(), nlp.constraints_ub()
+        #: pair j -> the row of the follower's (or shared) constraint that states s_j >= 0 once
+        #: more, as the MPEC's primal feasibility: its multiplier is a share of sigma_s_j
+        self.restated = {}
+        row_of = ComponentMap((con, k) for k, con in enumerate(nlp.get_pyomo_constraints()))
+        for j, row in enumerate(problem.kkt.inequalities):
+            source = (
+                None if row.constraint is None else problem.model.find_component(row.constraint)
+            )
+            if source is not None and source in row_of:
+                self.restated[j] = row_of[source]
+
+    def _neutral(self, problem: MPECProblem, form: NeutralForm) -> None:
+        """The strategy's compiled NLP at ``form``'s neutral value."""
+        self.compiled = compiled = problem.compiled
+        assert compiled is not None  # checked by the caller
+        self.held = (form.parameter, form.value)
+        columns = ComponentMap((v, k) for k, v in enumerate(compiled.vars))
+        self.lam_cols = np.array([columns[p.lam] for p in problem.pairs], dtype=int)
+        self.by_bound = {j: (columns[v], c, r) for j, (v, c, r, _) in enumerate(form.slacks)}
+        definitions = [(j, d) for j, (*_, d) in enumerate(form.slacks) if d is not None]
+        rows = compiled.nlp.get_constraint_indices([d for _, d in definitions])
+        self.defining = {j: row for (j, _), row in zip(definitions, rows)}
+        # lam_j in no row (its coefficients all evaluate to 0) is held at 0, as a compiled TNLP
+        # leaves it out at 0: free, with no gradient at rho = 0, the barrier would push it up
+        in_rows = np.zeros(len(compiled.vars), dtype=bool)
+        in_rows[jacobian_structure(compiled.nlp).col] = True
+        self.zero_cols = self.lam_cols[~in_rows[self.lam_cols]]
+
+    def _compile(self, problem: MPECProblem) -> None:
+        """Its own NLP: the model with the strategy's block off and the leader's objective in
+        minimization form."""
         # imported here, as in strategies.base.solve_once: PyNumero's interface loads scipy
         from stackopt.backends.compiled_nlp import CompiledNLP
 
         model, pairs, obj = problem.model, problem.pairs, problem.leader_objective
-        self.sign = 1.0 if obj.sense == pyo.minimize else -1.0
         strategy_active, obj_active = problem.block.active, obj.active
         problem.block.deactivate()
         obj.deactivate()
@@ -123,7 +196,6 @@ class TightenedNLP:
         #: lam_j >= 0 holds; 0 keeps the pair complementary
         self.lam_cols = np.array([columns.get(p.lam, -1) for p in pairs], dtype=int)
         self.absent = [p.lam for p, col in zip(pairs, self.lam_cols) if col < 0]
-        #: pair j -> (column of v, c, r) where s_j = c (v - r)
         self.by_bound = {
             j: (columns[bound[0]], bound[1], bound[2])
             for j, bound in bounds.items()
@@ -131,30 +203,25 @@ class TightenedNLP:
         }
         rows = nlp.get_constraint_indices([b.side[j] for j in in_rows])
         glb, gub = nlp.constraints_lb(), nlp.constraints_ub()
-        self.glb, self.gub = glb, gub
         # the NL writer moves a row's constants into its bounds (and may write s >= 0 as
         # -s <= 0): s_j = 0 is the row at its finite bound; +1 marks a lower bound
-        #: pair j -> (row, the bound at s_j = 0, +1 or -1)
         self.by_row = {
             j: (row, glb[row], 1.0) if np.isfinite(glb[row]) else (row, gub[row], -1.0)
             for j, row in zip(in_rows, rows)
         }
-        #: pair j -> the row of the follower's (or shared) constraint that states s_j >= 0 once
-        #: more, as the MPEC's primal feasibility: its multiplier is a share of sigma_s_j
-        self.restated = {}
-        row_of = ComponentMap((con, k) for k, con in enumerate(nlp.get_pyomo_constraints()))
-        for j, row in enumerate(problem.kkt.inequalities):
-            source = None if row.constraint is None else model.find_component(row.constraint)
-            if source is not None and source in row_of:
-                self.restated[j] = row_of[source]
 
     def solve(self, sides: list[str], options: dict, deadline: float | None):
         """Solve with pair j's ``sides[j]`` ("lam", "slack" or "both") fixed at 0, from the
-        model's values and cold multipliers."""
+        model's values and cold multipliers (the strategy's parameter, where the TNLP is the
+        strategy's NLP, at its neutral value: it stays there with the point)."""
         c = self.compiled
         lb, ub, glb, gub = c.lb.copy(), c.ub.copy(), self.glb.copy(), self.gub.copy()
         for lam in self.absent:
             lam.set_value(0.0)
+        lb[self.zero_cols] = ub[self.zero_cols] = 0.0
+        if self.held is not None:  # the compiled NLP holds its parameter at the Var's value
+            parameter, value = self.held
+            parameter.set_value(value, skip_validation=True)
         for j, side in enumerate(sides):
             if side in ("lam", "both") and self.lam_cols[j] >= 0:
                 lb[self.lam_cols[j]] = ub[self.lam_cols[j]] = 0.0
@@ -194,17 +261,29 @@ class TightenedNLP:
         for j, (row, _, sign) in self.by_row.items():
             sigma_s[j] = -sign * y[row]
         for j, k in self.restated.items():
-            if j in self.by_bound:
-                col, coef, _ = self.by_bound[j]
-                beta = jacobian[k, col] / coef
-            else:
-                row, _, sign = self.by_row[j]
-                grad_s = sign * jacobian[row].toarray().ravel()
-                norm = float(grad_s @ grad_s)
-                beta = float(jacobian[k].toarray().ravel() @ grad_s) / norm if norm else 0.0
+            grad_s = self._slack_gradient(j, jacobian)
+            norm = float(grad_s @ grad_s)
+            beta = float(jacobian[k].toarray().ravel() @ grad_s) / norm if norm else 0.0
             sigma_s[j] += max(0.0, -beta * y[k])
         sigma_lam = np.where(self.lam_cols >= 0, residual[self.lam_cols], 0.0)
         return sigma_lam, sigma_s
+
+    def _slack_gradient(self, j: int, jacobian) -> np.ndarray:
+        """The gradient of s_j over the NLP's columns: c e_v for s_j = c (v - r); the row's
+        gradient, signed, for s_j >= 0 as a row; -(J_d - a e_s) / a for an auxiliary s_j stated
+        by the row d, a s_j + b(x) = 0 (so s_j = -b(x) / a in the other columns)."""
+        if j in self.by_row:
+            row, _, sign = self.by_row[j]
+            return sign * jacobian[row].toarray().ravel()
+        col, coef, _ = self.by_bound[j]
+        if j not in self.defining:
+            grad = np.zeros(jacobian.shape[1])
+            grad[col] = coef
+            return grad
+        row = jacobian[self.defining[j]].toarray().ravel()
+        a = row[col]
+        row[col] = 0.0
+        return -row / a
 
 
 def _as_bound(slack, present: ComponentSet) -> tuple | None:
