@@ -35,11 +35,10 @@ from contextlib import contextmanager
 
 import numpy as np
 import pyomo.environ as pyo
-from pyomo.core.expr import polynomial_degree
 from pyomo.repn import generate_standard_repn
 
 from stackopt.asl_functions import inside
-from stackopt.backends.certification.convexity import convex, convex_set
+from stackopt.backends.certification.convexity import Degrees, convex, convex_set
 from stackopt.backends.oracles.best_response import BestResponseNLP
 from stackopt.backends.solvers import available, run_solver
 from stackopt.backends.start_points import random_value
@@ -105,11 +104,16 @@ def _shape(part: FollowerPart, constraints: list) -> str:
     ``constraints`` are linear in its Vars, "convex" when its objective (in minimization form) and
     ``constraints`` are convex of degree at most 2 in them (:mod:`.convexity`: a convex objective
     on a convex feasible set, a ball or a convex quadratic constraint included), else "other".
-    Taken at each point: a fixed factor of value 0 lowers a degree (x_-i y_i^3 at x_-i = 0)."""
-    degree = polynomial_degree(part.objective.expr)
+    Taken at each point: a fixed factor of value 0 lowers a degree (x_-i y_i^3 at x_-i = 0).
+    The degrees are taken by one :class:`.convexity.Degrees`: a named Expression that several of
+    these functions share, or that the objective's two tests meet, is walked once."""
+    degrees = Degrees()
+    degree = degrees(part.objective.expr)
     if degree is not None and degree <= 1 and all(_linear(c.body) for c in constraints):
         return "linear"
-    if convex(part.objective.expr, part.sign) and all(convex_set(c) for c in constraints):
+    if convex(part.objective.expr, part.sign, degrees) and all(
+        convex_set(c, degrees) for c in constraints
+    ):
         return "convex"
     return "other"
 
