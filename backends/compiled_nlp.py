@@ -28,7 +28,6 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
 from pyomo.contrib.pynumero.interfaces.cyipopt_interface import CyIpoptNLP
-from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
 from pyomo.core.base.var import VarData
 
 from stackopt.backends.bounded_nlp import BoundedNLP
@@ -42,6 +41,7 @@ from stackopt.backends.solvers import (
     solver_message,
 )
 from stackopt.errors import explained
+from stackopt.pynumero_nlp import pynumero_nlp
 from stackopt.solver_output import showing
 
 #: Ipopt's return code -> stackopt status (Ipopt's ApplicationReturnStatus)
@@ -79,7 +79,7 @@ class CompiledNLP:
         self, model: pyo.Block, parameter: VarData | None = None, retry_inside: bool = True
     ):
         refuse_complementarity(model, "ipopt")
-        self.nlp = nlp = PyomoNLP(model)
+        self.nlp = nlp = pynumero_nlp(model)
         self.vars = nlp.get_pyomo_variables()
         self.lb, self.ub = nlp.primals_lb(), nlp.primals_ub()
         self.init = nlp.init_primals()

@@ -218,13 +218,14 @@ def run(
     if time_limit is None and strat.exact:
         time_limit = GLOBAL_TIME_LIMIT
     deadline = None if time_limit is None else time.perf_counter() + time_limit
-    # an exact strategy's integral decision is judged on a copy with continuous leader Vars
+    # an exact strategy's integral decision is judged, and its warm start's equilibrium computed,
+    # on a copy with continuous leader Vars (PyNumero ends the process on a discrete Var)
     judged = relaxed_leader(game) if discrete_leader_vars(game) else game
     # the first round's MPEC starts from the evaluator's KKT system, compiled once (kkt_model.py)
     compiled = KKTModel.of(game) if judged is game else None
     evaluator = KKTEvaluator(judged, None if compiled is None else compiled.copy())
     starts = 1 if strat.exact else multistart
-    plan = StartPlan(game, starts, first, np.random.default_rng(seed), evaluator)
+    plan = StartPlan(judged, starts, first, np.random.default_rng(seed), evaluator)
     history: list[dict] = []
     cuts: list[tuple[str, dict[str, float]]] = []
     best_result: Result | None = None

@@ -34,7 +34,6 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from pyomo.common.collections import ComponentMap
 from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
-from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
 from scipy.linalg import lapack
 from scipy.sparse import _sparsetools
 
@@ -43,6 +42,7 @@ from stackopt.discrete_leader import refuse_discrete_leader
 from stackopt.game import StackelbergGame
 from stackopt.kkt import KKTSystem
 from stackopt.kkt_model import KKTModel
+from stackopt.pynumero_nlp import pynumero_nlp
 from stackopt.reduced_lu import Elimination, ReducedLU
 
 _ZERO_DIRECTION = 1.0 - 1.0 / np.sqrt(2.0)  # generalized derivative of phi at (0, 0) along (1, 1)
@@ -193,7 +193,7 @@ class _Compiled:
     """One PyNumero NLP of the model's active parts, with its columns mapped to z and pi."""
 
     def __init__(self, model: pyo.Block, z_vars: list, pi_vars: list):
-        self.nlp = nlp = PyomoNLP(model)
+        self.nlp = nlp = pynumero_nlp(model)
         col = ComponentMap((v, i) for i, v in enumerate(nlp.get_pyomo_variables()))
         self.z_col = np.array([col.get(v, -1) for v in z_vars], dtype=int)
         self.pi_col = np.array([col.get(v, -1) for v in pi_vars], dtype=int)

@@ -66,3 +66,55 @@ def test_no_method_ends_the_process_on_a_binary_leader():
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     lines = [line for line in done.stdout.splitlines() if ": " in line]
     assert len(lines) == len(so.METHODS), done.stdout
+
+
+def test_an_integer_leader_whose_start_leaves_the_follower_without_a_response():
+    """At the start x = 0 the follower's y <= x - 2 has no solution, and the exact strategy's
+    warm start (the followers' equilibrium there) fell back to a kkt-oracle solve of the game
+    itself, integer x included: PyNumero ended the process. Truth: x = 2, objective 2."""
+    script = textwrap.dedent(
+        """
+        import pyomo.environ as pyo
+        import stackopt as so
+        g = so.StackelbergGame()
+        g.x = pyo.Var(within=pyo.Integers, bounds=(0, 5), initialize=0)
+        g.F = so.Follower()
+        g.F.y = pyo.Var(bounds=(0, 10))
+        g.F.o = pyo.Objective(expr=g.F.y, sense=pyo.maximize)
+        g.F.c = pyo.Constraint(expr=g.F.y <= g.x - 2)
+        g.o = pyo.Objective(expr=g.x - 0.5 * g.F.y)
+        for strategy in ("sos1", "bigm"):
+            res = so.solve(g.clone(), method="mpec", strategy=strategy)
+            print(strategy, res.status, res.leader["x"], res.leader_objective)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    rows = [line.split() for line in done.stdout.splitlines()]
+    assert [(r[0], r[1]) for r in rows] == [("sos1", "optimal"), ("bigm", "optimal")]
+    assert all(float(r[2]) == pytest.approx(2) and float(r[3]) == pytest.approx(2) for r in rows)
+
+
+def test_pynumero_is_never_handed_a_discrete_var():
+    """The last line behind the methods' own refusals: a model with an unfixed discrete Var is a
+    ModelError naming it, not PyNumero's exit(1) (checked in a child process)."""
+    script = textwrap.dedent(
+        """
+        import pyomo.environ as pyo
+        import stackopt as so
+        from stackopt.pynumero_nlp import pynumero_nlp
+        m = pyo.ConcreteModel()
+        m.u = pyo.Var(within=pyo.Binary)
+        m.o = pyo.Objective(expr=m.u)
+        try:
+            pynumero_nlp(m)
+        except so.ModelError as exc:
+            print(exc)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0 and "Var u is Binary" in done.stdout, done.stdout + done.stderr

@@ -21,7 +21,6 @@ import numpy as np
 from pyomo.common.collections import ComponentMap
 from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
 from pyomo.contrib.pynumero.interfaces.cyipopt_interface import CyIpoptNLP
-from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
 
 from stackopt.backends.bounded_nlp import BoundedNLP
 from stackopt.backends.ipopt_deadline import TIME_LIMIT_CODES, WallClock
@@ -33,6 +32,7 @@ from stackopt.backends.solvers import (
     solver_message,
 )
 from stackopt.errors import explained
+from stackopt.pynumero_nlp import pynumero_nlp
 from stackopt.structure import FollowerPart, GameStructure
 
 #: Ipopt's return codes that deliver a best response: solved, solved to an acceptable level
@@ -62,7 +62,7 @@ class BestResponseNLP:
             other.objective.activate() if active else other.objective.deactivate()
             for c in other.constraints:
                 c.activate() if active else c.deactivate()
-        self.nlp = PyomoNLP(structure.game)
+        self.nlp = pynumero_nlp(structure.game)
         columns = self.nlp.get_pyomo_variables()
         column = ComponentMap((v, k) for k, v in enumerate(columns))
         self.names = [v.name for v in columns]

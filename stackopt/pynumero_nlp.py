@@ -1,0 +1,27 @@
+"""PyNumero's NLP of a Pyomo model, refused with an exception where PyNumero would end the process.
+
+PyNumero's ASL reader calls ``exit(1)`` on a model with discrete Vars ("PyNumero does not support
+discrete variables"): the Python process, a Jupyter kernel with it, ends without a traceback. Every
+PyNumero NLP of the package is made here, after a look at the model's unfixed Vars, so that such a
+model is a :class:`stackopt.ModelError` naming the Var (a status of the solve) instead. The methods
+refuse discrete leaders themselves (:mod:`stackopt.discrete_leader`); this is the last line, for
+any path that would reach PyNumero with one.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
+
+from stackopt.errors import ModelError
+
+
+def pynumero_nlp(model: pyo.Block) -> PyomoNLP:
+    """``PyomoNLP(model)``, or a ModelError naming an unfixed discrete Var of ``model``."""
+    for v in model.component_data_objects(pyo.Var, descend_into=True):
+        if not v.fixed and not v.is_continuous():
+            raise ModelError(
+                f"Var {v.name} is {v.domain.name}: PyNumero (the NLP interface of Ipopt and of "
+                "the KKT evaluator) takes continuous Vars only"
+            )
+    return PyomoNLP(model)
