@@ -17,8 +17,10 @@ from stackopt.errors import ModelError
 
 
 def pynumero_nlp(model: pyo.Block) -> PyomoNLP:
-    """``PyomoNLP(model)``, or a ModelError naming an unfixed discrete Var of ``model``."""
-    for v in model.component_data_objects(pyo.Var, descend_into=True):
+    """``PyomoNLP(model)``, or a ModelError naming an unfixed discrete Var of ``model``'s active
+    blocks (a deactivated block's Vars, such as an exact strategy's binaries while its polishing
+    solves the tightened NLP, are no columns of the NLP)."""
+    for v in model.component_data_objects(pyo.Var, active=True, descend_into=True):
         if not v.fixed and not v.is_continuous():
             raise ModelError(
                 f"Var {v.name} is {v.domain.name}: PyNumero (the NLP interface of Ipopt and of "

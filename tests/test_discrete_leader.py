@@ -112,9 +112,15 @@ def test_pynumero_is_never_handed_a_discrete_var():
             pynumero_nlp(m)
         except so.ModelError as exc:
             print(exc)
+        m.u.domain = pyo.Reals  # a deactivated block's Binary (an exact strategy's) is no column
+        m.b = pyo.Block()
+        m.b.z = pyo.Var(within=pyo.Binary)
+        m.b.deactivate()
+        print("columns", pynumero_nlp(m).n_primals())
         """
     )
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0 and "Var u is Binary" in done.stdout, done.stdout + done.stderr
+    assert "columns 1" in done.stdout

@@ -174,3 +174,21 @@ def test_a_pair_on_a_constraint_row_gets_its_whole_multiplier(ranged):
     assert sigma["lam"] == pytest.approx(0.0, abs=1e-6)
     if ranged:
         assert res.info["mpec_multipliers"]["F.c[lower]"]["slack"] == pytest.approx(0, abs=1e-6)
+
+
+@pytest.mark.parametrize("strategy", ["scholtes", "penalty", "bigm", "sos1"])
+def test_a_follower_var_with_only_zero_coefficients_elsewhere_is_polished(strategy):
+    """y2 enters the leader's objective with a coefficient 0.0 (data): the NL writer leaves it
+    out, so it is no column of the TNLP, and its bound's pair was looked up as one (KeyError,
+    status error). Truth: x = y1 = 4, y2 = 0, objective -4."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, 4), initialize=0)
+    g.F = so.Follower()
+    g.F.y = pyo.Var([1, 2], bounds=(0, 5))
+    g.F.o = pyo.Objective(expr=g.F.y[1] + 2 * g.F.y[2])
+    g.F.c = pyo.Constraint(expr=g.F.y[1] >= g.x)
+    g.o = pyo.Objective(expr=g.x - 2 * g.F.y[1] + 0.0 * g.F.y[2])
+    res = so.solve(g, method="mpec", strategy=strategy)
+    assert res.status in ("optimal", "locally_optimal") and res.info["polish"]["accepted"]
+    assert res.leader_objective == pytest.approx(-4, abs=1e-7)
+    assert res.followers["F"]["y"][2] == pytest.approx(0, abs=1e-7)

@@ -128,6 +128,10 @@ class TightenedNLP:
         self.zero_cols = np.zeros(0, dtype=int)
         #: lam_j that are no column of a compiled TNLP, set to 0 before each solve
         self.absent: list[VarData] = []
+        #: pair j -> (v, r) where s_j = c (v - r) and v is no column of a compiled TNLP (its
+        #: coefficients are all 0, which the NL writer leaves out): v is set to r where s_j is
+        #: fixed, and sigma_s_j is 0
+        self.loose: dict[int, tuple[VarData, float]] = {}
         if problem.neutral is not None and problem.compiled is not None:
             self._neutral(problem, problem.neutral)
         else:
@@ -196,11 +200,11 @@ class TightenedNLP:
         #: lam_j >= 0 holds; 0 keeps the pair complementary
         self.lam_cols = np.array([columns.get(p.lam, -1) for p in pairs], dtype=int)
         self.absent = [p.lam for p, col in zip(pairs, self.lam_cols) if col < 0]
-        self.by_bound = {
-            j: (columns[bound[0]], bound[1], bound[2])
-            for j, bound in bounds.items()
-            if bound is not None
-        }
+        for j, bound in bounds.items():
+            if bound is not None and bound[0] in columns:
+                self.by_bound[j] = (columns[bound[0]], bound[1], bound[2])
+            elif bound is not None:
+                self.loose[j] = (bound[0], bound[2])
         rows = nlp.get_constraint_indices([b.side[j] for j in in_rows])
         glb, gub = nlp.constraints_lb(), nlp.constraints_ub()
         # the NL writer moves a row's constants into its bounds (and may write s >= 0 as
@@ -232,6 +236,10 @@ class TightenedNLP:
                     lb[col] = root if fixed else max(lb[col], root)
                 if fixed or coef < 0:
                     ub[col] = root if fixed else min(ub[col], root)
+            elif j in self.loose:
+                if fixed:
+                    v, root = self.loose[j]
+                    v.set_value(root, skip_validation=True)
             elif fixed:
                 row, bound, _ = self.by_row[j]
                 glb[row] = gub[row] = bound
@@ -269,12 +277,15 @@ class TightenedNLP:
         return sigma_lam, sigma_s
 
     def _slack_gradient(self, j: int, jacobian) -> np.ndarray:
-        """The gradient of s_j over the NLP's columns: c e_v for s_j = c (v - r); the row's
+        """The gradient of s_j over the NLP's columns: c e_v for s_j = c (v - r) (0 where v is
+        no column); the row's
         gradient, signed, for s_j >= 0 as a row; -(J_d - a e_s) / a for an auxiliary s_j stated
         by the row d, a s_j + b(x) = 0 (so s_j = -b(x) / a in the other columns)."""
         if j in self.by_row:
             row, _, sign = self.by_row[j]
             return sign * jacobian[row].toarray().ravel()
+        if j in self.loose:
+            return np.zeros(jacobian.shape[1])
         col, coef, _ = self.by_bound[j]
         if j not in self.defining:
             grad = np.zeros(jacobian.shape[1])
