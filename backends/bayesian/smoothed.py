@@ -75,28 +75,46 @@ def anneal(
 ) -> tuple[np.ndarray, list[dict[str, float]]]:
     """Projected gradient ascent on U_tau for each tau in turn (warm-started), at most
     ``max_iter`` steps per tau, fewer once a step moves x by at most ``tol`` (largest entry);
-    ``watch(state)`` after every tau may raise :class:`_Stop`. Returns x and a per-tau history."""
+    ``watch(state)`` after every tau may raise :class:`_Stop`. Returns x and a per-tau history
+    (with the steps taken and ``last_move``, the largest entry of the last step: above ``tol``
+    when the ascent ran out of steps)."""
     history: list[dict[str, float]] = []
     for tau in taus:
-        for _ in range(max_iter):
+        steps, last_move = 0, np.inf
+        while steps < max_iter and last_move > tol:
             _, grad = smoothed_value_and_gradient(game, x, tau)
             step = lr * grad / max(1.0, float(np.linalg.norm(grad)))
             moved = project_capped_simplex(x + step, 1.0)
-            done = float(np.abs(moved - x).max()) <= tol
+            last_move = float(np.abs(moved - x).max())
             x = moved
-            if done:
-                break
+            steps += 1
         smoothed = smoothed_value_and_gradient(game, x, tau)[0]
         history.append(
             {
                 "tau": float(tau),
                 "smoothed_objective": smoothed,
                 "true_objective": leader_value(game, x),
+                "steps": steps,
+                "last_move": last_move,
             }
         )
         if watch is not None:
             watch({**history[-1], "leader": x.copy()})
     return x, history
+
+
+def _ending(history: list[dict[str, float]], tol: float) -> tuple[str, str]:
+    """The claim of an ascent that ran to its end, and why: ``locally_optimal`` when its final
+    temperature's ascent stopped on ``tol`` (a fixed point of the projected step on U_tau, the
+    point returned), else ``iteration_limit`` (the earlier temperatures only lead to it)."""
+    last = history[-1]
+    if last["last_move"] <= tol:
+        return "locally_optimal", ""
+    return "iteration_limit", (
+        f"the ascent at the final temperature tau={last['tau']:g} ran out of max_iter="
+        f"{last['steps']:g} steps: its last step moved the strategy by {last['last_move']:.2e} > "
+        f"tol={tol:g}"
+    )
 
 
 def _log_start(
@@ -140,7 +158,9 @@ def run(
     """Anneal tau geometrically from tau0 to tau over ``stages`` from ``starts`` points.
 
     Keeps the start with the best final smoothed value; reports U_tau there and returns the true
-    U(x, D) as ``leader_objective``. ``history`` has one entry per tau.
+    U(x, D) as ``leader_objective``. ``history`` has one entry per tau (with its ``steps`` and
+    ``last_move``, the largest entry of its last step). The claim is ``locally_optimal`` when the
+    kept start's ascent at the final tau stopped on ``tol``, else ``iteration_limit``.
 
     Parameters
     ----------
@@ -151,7 +171,8 @@ def run(
     stages : int
         Number of temperatures from tau0 to tau.
     max_iter : int
-        Projected gradient steps per temperature (at most).
+        Projected gradient steps per temperature (at most); a final temperature's ascent that
+        takes them all without meeting ``tol`` ends with status "iteration_limit".
     lr : float
         Step size of the projected gradient ascent.
     starts : int
@@ -167,7 +188,7 @@ def run(
         status "time_limit".
     callback : callable or None
         ``callback(state) -> bool`` after every temperature of every start, ``state`` = {"start",
-        "tau", "smoothed_objective", "true_objective", "leader"}; True stops with the best strategy
+        "tau", "smoothed_objective", "true_objective", "steps", "last_move", "leader"}; True stops with the best strategy
         so far, status "iteration_limit".
     verbose : bool
         A progress bar over the temperatures of all starts.
@@ -237,12 +258,12 @@ def run(
                     runs.append((partial[-1]["leader"], history))
                 _log_start(game, progress, runs[-1] if partial else None, stopped[0])
                 break
-            _log_start(game, progress, runs[-1], "locally_optimal")
+            _log_start(game, progress, runs[-1], _ending(runs[-1][1], tol)[0])
     if not runs:  # Ctrl-C before the first temperature ended
         assert stopped is not None  # only a stop leaves no run: there is always a first start
         return Result(status=stopped[0], message=stopped[1])
     x, history = max(runs, key=lambda r: r[1][-1]["smoothed_objective"])
-    status, message = stopped if stopped is not None else ("locally_optimal", "")
+    status, message = stopped if stopped is not None else _ending(history, tol)
     return strategy_result(
         game,
         x,
