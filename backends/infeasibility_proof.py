@@ -121,7 +121,8 @@ def judge(
     PROOF_SECONDS, or ``time_left`` seconds if less; ``decided``: the proof made before the
     method ran, not made again), with a message naming the proof. A local solver's own
     "infeasible" (Ipopt's) without that proof becomes "error"; a global solver's (an exact MPEC
-    strategy's, value-function's) stands unchecked, and so does an "infeasible" measured at the
+    strategy's, value-function's; bigm's under a given M only where its derived M prove it)
+    stands unchecked, and so does an "infeasible" measured at the
     method's point. ``result.info["infeasibility"]`` says what the proof found."""
     claimed = result.status == "infeasible" and (
         result.certificate is None or result.certificate.claim == "infeasible"

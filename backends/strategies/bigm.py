@@ -17,7 +17,8 @@ solution back (a warning). Either way the global claim carries its caveat, and t
 can grant no more than ``locally_optimal``. The solver's point is polished by the tightened NLP of
 its branch (:mod:`.exact_polish`), so that the certificate judges a clean point. An MPEC the
 solver finds infeasible is explained by the followers without a best response
-(:mod:`.follower_rays`).
+(:mod:`.follower_rays`); under a given M that infeasibility is a proof only where every given M is
+at least the bound derived for its side, and is otherwise an "error".
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ from typing import ClassVar
 import pyomo.environ as pyo
 
 from stackopt.backends.mpec_problem import MPECProblem
+from stackopt.backends.solvers import SolverRun
 from stackopt.backends.strategies import big_m_bounds
-from stackopt.backends.strategies.base import StrategyOutcome, log, solve_once
+from stackopt.backends.strategies.base import OutOfTime, StrategyOutcome, log, solve_once
 from stackopt.backends.strategies.big_m_bounds import Bound
 from stackopt.backends.strategies.exact_polish import ExactStrategy, price_caveat
 from stackopt.backends.strategies.follower_rays import explain_infeasible
@@ -151,7 +153,8 @@ class BigM(ExactStrategy):
         """One solve, then the polishing of its point (:mod:`.exact_polish`). The solver's
         "optimal" is a global optimum of the MPEC only when every M is derived and none is active
         at the solver's point (module docstring); otherwise the outcome's caveat says why not. An
-        "infeasible" says which follower has no best response, where one has none."""
+        "infeasible" says which follower has no best response, where one has none; under a
+        given M it stands only where the derived M prove it (:func:`_given_infeasible`)."""
         run = explain_infeasible(problem, solve_once(problem, solver, options, deadline))
         history = [self._row(problem, run)]
         held = self._active(problem) if run.has_solution else []
@@ -161,6 +164,8 @@ class BigM(ExactStrategy):
             for side, bound in zip(("dual", "primal"), bounds)
             if bound.source == "given"
         ]
+        if run.status == "infeasible" and given:
+            run = _given_infeasible(problem, run)
         caveat, warnings = "", []
         if held:
             caveat = (
@@ -202,3 +207,48 @@ class BigM(ExactStrategy):
                 if value is not None and big_m_bounds.active(value, bound.value):
                     held.append(f"{p.name}[{side}]")
         return held
+
+
+def _given_infeasible(problem: MPECProblem, run: SolverRun) -> SolverRun:
+    """``run``, the MILP's "infeasible" under some given M values, where it is a proof: every given
+    M at least the bound :mod:`.big_m_bounds` derives for its side (valid at every point of the
+    MPEC, so the MILP with the given M holds a point wherever the MPEC has one); otherwise an
+    "error" saying so, for a given M too small may cut off every solution. The derivation runs on
+    the KKT system without the MILP's rows (which would bound it by the given M)."""
+    which = [tuple(b.source == "given" for b in bounds) for bounds in problem.derived]
+    problem.block.deactivate()
+    try:
+        derived = big_m_bounds.derive(problem, which, problem.deadline)
+    except OutOfTime:
+        derived = None
+    finally:
+        problem.block.activate()
+    if derived is None:
+        why = "the time limit passed while deriving bounds to compare them with"
+    else:
+        short = [
+            (f"{p.name}[{side}]", m.value, d.value)
+            for p, given, found in zip(problem.pairs, problem.derived, derived)
+            for side, m, d in zip(("dual", "primal"), given, found)
+            if m.source == "given" and (d.value is None or m.value < d.value)
+        ]
+        if not short:
+            message = (
+                f"{run.message}; every given big-M is at least the bound derived for its side "
+                "(valid at every point of the MPEC), so the MPEC is infeasible"
+            )
+            return SolverRun("infeasible", message, False, run.iterations)
+        why = _listed(
+            [
+                f"{name}: no bound derived"
+                if d is None
+                else f"{name}: given {m:.3g}, derived {d:.3g}"
+                for name, m, d in short
+            ]
+        )
+    message = (
+        f"{run.message}; the MILP is infeasible with big-M values given, which proves nothing: a "
+        f"given M too small may cut off every solution ({why}); leave dual_big_M / primal_big_M "
+        "out to have them derived, or use strategy='sos1' (no big-M)"
+    )
+    return SolverRun("error", message, False, run.iterations)
