@@ -53,7 +53,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from stackopt.backends.dynamics.learning_loop import Loop
-from stackopt.backends.dynamics.schedules import Schedule
+from stackopt.backends.dynamics.schedules import Schedule, ScheduleName
 from stackopt.backends.evaluation import honest_result
 from stackopt.backends.oracles.kkt import KKTOracle
 from stackopt.backends.progress_log import StartLog
@@ -227,7 +227,7 @@ class _Induced:
 def run(
     game: StackelbergGame,
     step: float = 0.5,
-    schedule: str | float = "constant",
+    schedule: ScheduleName | float = "constant",
     radius: float = 1e-3,
     eps0: float = 1.0,
     eps_decay: float = 1.0,

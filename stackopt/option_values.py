@@ -80,6 +80,11 @@ RANGES: dict[str, Range] = {
     "max_systems": COUNT,
     "step": POSITIVE,
     "leader_step": POSITIVE,
+    "follower_step": POSITIVE,
+    "schedule": NONNEGATIVE,  # the power p of gamma0 / k**p; a schedule's name is a Literal hint
+    "leader_schedule": NONNEGATIVE,
+    "follower_schedule": NONNEGATIVE,
+    "decay_rates": SHRINK,
     "mu": POSITIVE,
     "tau": POSITIVE,
     "tau0": POSITIVE,
@@ -116,12 +121,17 @@ def check_value(
     owner: str, name: str, value: Any, hint: Any, bounds: Range | None, kind: str = "option"
 ) -> None:
     """Raise :class:`OptionError` unless ``value`` is of type ``hint`` and, if a real number, not
-    NaN and within ``bounds``; the message reads "<owner>: <kind> <name> must be ..., got ..."."""
+    NaN and within ``bounds`` (a tuple or list: each entry, named ``<name>[i]``); the message reads
+    "<owner>: <kind> <name> must be ..., got ..."."""
     if not _is_instance(value, hint):
         raise OptionError(
             f"{owner}: {kind} {name} must be {_describe(hint)}, got {value!r} "
             f"({type(value).__name__})"
         )
+    if bounds is not None and isinstance(value, (tuple, list)):
+        for i, entry in enumerate(value):
+            check_value(owner, f"{name}[{i}]", entry, Any, bounds, kind)
+        return
     if not _is_real(value):
         return
     if math.isnan(value):
@@ -165,6 +175,13 @@ def _is_instance(value: Any, hint: Any) -> bool:
         return any(_is_instance(value, h) for h in typing.get_args(hint))
     if origin is typing.Literal:
         return value in typing.get_args(hint)
+    if origin is tuple and _fixed_length(hint):  # tuple[float, float]: that many entries, each
+        args = typing.get_args(hint)
+        return (
+            isinstance(value, (tuple, list))
+            and len(value) == len(args)
+            and all(_is_instance(v, h) for v, h in zip(value, args))
+        )
     if origin is not None:  # dict[str, float], tuple[str, ...], Callable[..., bool]: the container
         hint = origin
     if hint is float:
@@ -184,9 +201,21 @@ def _is_instance(value: Any, hint: Any) -> bool:
     return True
 
 
+def _fixed_length(hint: Any) -> bool:
+    """Whether a tuple hint gives each entry's type (tuple[float, float], not tuple[str, ...])."""
+    args = typing.get_args(hint)
+    return bool(args) and Ellipsis not in args
+
+
 def _describe(hint: Any) -> str:
-    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
         return " or ".join(_describe(h) for h in typing.get_args(hint))
+    if origin is typing.Literal:
+        return "one of " + ", ".join(repr(v) for v in typing.get_args(hint))
+    if origin is tuple and _fixed_length(hint):
+        entries = ", ".join(_describe(h) for h in typing.get_args(hint))
+        return f"a tuple or list of {len(typing.get_args(hint))} ({entries})"
     if hint is type(None) or hint is None:
         return "None"
     if hint is float:

@@ -135,12 +135,12 @@ def test_periodic_angles_are_wrapped():
 @pytest.mark.parametrize(
     ("method", "options", "match"),
     [
-        ("simgd", {"schedule": "1/k^2"}, "schedule must be a power p >= 0"),
-        ("simgd", {"schedule": -0.5}, "schedule must be a power p >= 0"),
+        ("simgd", {"schedule": "1/k^2"}, "option schedule must be one of .constant., "),
+        ("simgd", {"schedule": -0.5}, "option schedule must be >= 0, got -0.5"),
         ("simgd", {"step": (0.1, 0.2, 0.3)}, "one per player \\(2: the leader"),
         ("simgd", {"time_limit": 0}, "option time_limit must be > 0"),
         ("simgd", {"callback": 3}, "option callback must be a callable"),
-        ("stackelberg-br", {"follower_step": 0.0}, "follower_step must be in \\(0, 1\\]"),
+        ("stackelberg-br", {"follower_step": 1.5}, "follower_step must be in \\(0, 1\\]"),
         ("simgd", {"step": 0.0}, "option step must be > 0"),
         ("simgd", {"max_iter": 0}, "max_iter must be a positive integer"),
         ("simgd", {"periodic": ("theta",)}, "periodic names \\['theta'\\]"),

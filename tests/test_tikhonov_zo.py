@@ -63,7 +63,7 @@ def test_a_centred_selection_induces_its_own_stationary_point():
         ({"eps0": -1.0}, "eps0 must be >= 0"),
         ({"eps_decay": -0.5}, "eps_decay must be >= 0"),
         ({"start": {"y": 1.0}}, "start names \\['y'\\]"),
-        ({"schedule": "1/k^3"}, "schedule must be a power p >= 0"),
+        ({"schedule": "1/k^3"}, "option schedule must be one of .constant., "),
     ],
 )
 def test_bad_options_are_refused_naming_the_option(option, match):

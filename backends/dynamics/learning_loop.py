@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -25,7 +25,7 @@ import numpy as np
 from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
 
 from stackopt.backends.dynamics.derivatives import GameDerivatives
-from stackopt.backends.dynamics.schedules import Schedule
+from stackopt.backends.dynamics.schedules import Schedule, ScheduleName
 from stackopt.backends.evaluation import honest_result
 from stackopt.backends.progress_log import StartLog
 from stackopt.backends.start_points import start_value
@@ -68,7 +68,7 @@ def start_point(derivatives: GameDerivatives, start: dict[str, float] | None) ->
 
 
 def player_steps(
-    d: GameDerivatives, step: float | Sequence[float], schedule: str | float
+    d: GameDerivatives, step: float | tuple[float, ...], schedule: ScheduleName | float
 ) -> Callable[[int], np.ndarray]:
     """k -> gamma(k) per coordinate: ``step`` is every player's gamma0, or one per player (the
     leader first, then the followers in model order), each decaying by ``schedule``."""

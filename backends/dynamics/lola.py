@@ -19,6 +19,7 @@ import numpy as np
 
 from stackopt.backends.dynamics.derivatives import GameDerivatives
 from stackopt.backends.dynamics.learning_loop import Loop, Move, learn, player_steps
+from stackopt.backends.dynamics.schedules import ScheduleName
 from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
 from stackopt.result import Result
@@ -28,7 +29,7 @@ def run(
     game: StackelbergGame,
     step: float = 0.1,
     lookahead: float = 0.1,
-    schedule: str | float = "constant",
+    schedule: ScheduleName | float = "constant",
     max_iter: int = 5000,
     tol: float = 1e-6,
     time_limit: float | None = None,

@@ -9,12 +9,17 @@ can be checked before any step.
 from __future__ import annotations
 
 import math
+import typing
 from dataclasses import dataclass
+from typing import Literal
 
-from stackopt.errors import OptionError
+from stackopt.option_values import NONNEGATIVE, POSITIVE, SHRINK, check_fields
 
 POLYNOMIAL = {"constant": 0.0, "1/sqrt(k)": 0.5, "1/k^(2/3)": 2.0 / 3.0, "1/k": 1.0}
-SCHEDULES = (*POLYNOMIAL, "exponential")
+#: a schedule's name; the runners' schedule options are ``ScheduleName | float`` (a power p >= 0),
+#: checked by :mod:`stackopt.option_values` before any step
+ScheduleName = Literal["constant", "1/sqrt(k)", "1/k^(2/3)", "1/k", "exponential"]
+SCHEDULES = typing.get_args(ScheduleName)
 
 
 @dataclass(frozen=True)
@@ -22,24 +27,12 @@ class Schedule:
     """gamma(k) = gamma0 / k^p for a power p (a number or a name of ``POLYNOMIAL``),
     gamma0 * rate^(k-1) for "exponential"."""
 
-    kind: str | float
+    kind: ScheduleName | float
     gamma0: float
     rate: float = 0.999
 
     def __post_init__(self) -> None:
-        if isinstance(self.kind, bool) or not (
-            self.kind in SCHEDULES or (isinstance(self.kind, (int, float)) and self.kind >= 0)
-        ):
-            raise OptionError(
-                f"schedule must be a power p >= 0 (gamma0 / k**p) or one of {SCHEDULES}, "
-                f"got {self.kind!r}"
-            )
-        if not self.gamma0 > 0:
-            raise OptionError(f"step size must be > 0, got {self.gamma0}")
-        if self.kind == "exponential" and not 0 < self.rate < 1:
-            raise OptionError(
-                f"decay rate of the exponential schedule must be in (0, 1), got {self.rate}"
-            )
+        check_fields(self, {"kind": NONNEGATIVE, "gamma0": POSITIVE, "rate": SHRINK})
 
     def __call__(self, k: int) -> float:
         if self.kind == "exponential":

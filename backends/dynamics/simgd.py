@@ -9,13 +9,14 @@ point, which is no Stackelberg solution, so a converged run claims ``feasible``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from stackopt.backends.dynamics.derivatives import GameDerivatives
 from stackopt.backends.dynamics.learning_loop import Loop, Move, check_noise, learn, player_steps
+from stackopt.backends.dynamics.schedules import ScheduleName
 from stackopt.game import StackelbergGame
 from stackopt.result import Result
 
@@ -27,8 +28,8 @@ SEED_DRAWN_WHEN = {"noise": 0}
 
 def run(
     game: StackelbergGame,
-    step: float | Sequence[float] = 0.1,
-    schedule: str | float = "constant",
+    step: float | tuple[float, ...] = 0.1,
+    schedule: ScheduleName | float = "constant",
     noise: float = 0.0,
     seed: int = 0,
     max_iter: int = 5000,

@@ -30,6 +30,7 @@ from stackopt.backends.dynamics.learning_loop import (
     learn,
     player_steps,
 )
+from stackopt.backends.dynamics.schedules import ScheduleName
 from stackopt.backends.oracles.kkt import KKTOracle
 from stackopt.backends.sensitivity import Sensitivity
 from stackopt.errors import OptionError
@@ -46,7 +47,7 @@ def run(
     game: StackelbergGame,
     step: float = 0.1,
     follower_step: float = 1.0,
-    schedule: str | float = "constant",
+    schedule: ScheduleName | float = "constant",
     noise: float = 0.0,
     seed: int = 0,
     max_iter: int = 2000,

@@ -18,7 +18,7 @@ import numpy as np
 
 from stackopt.backends.dynamics.derivatives import GameDerivatives
 from stackopt.backends.dynamics.learning_loop import Loop, Move, check_noise, learn
-from stackopt.backends.dynamics.schedules import Schedule
+from stackopt.backends.dynamics.schedules import Schedule, ScheduleName
 from stackopt.backends.dynamics.total_derivative import TotalDerivative
 from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
@@ -34,8 +34,8 @@ def run(
     game: StackelbergGame,
     leader_step: float = 0.1,
     follower_step: float = 0.2,
-    leader_schedule: str | float = "1/k^(2/3)",
-    follower_schedule: str | float = "1/sqrt(k)",
+    leader_schedule: ScheduleName | float = "1/k^(2/3)",
+    follower_schedule: ScheduleName | float = "1/sqrt(k)",
     decay_rates: tuple[float, float] = (0.99, 0.999),
     noise: float = 0.0,
     seed: int = 0,

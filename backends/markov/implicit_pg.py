@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from stackopt.backends.dynamics.schedules import Schedule
+from stackopt.backends.dynamics.schedules import Schedule, ScheduleName
 from stackopt.backends.markov.outcome import leader_value, policy_result, require_game, table
 from stackopt.backends.markov.policy import logits, probabilities
 from stackopt.backends.markov.policy_gradient import (
@@ -55,8 +55,8 @@ def run(
     game: MarkovStackelbergGame,
     leader_step: float = 10.0,
     follower_step: float = 10.0,
-    leader_schedule: str | float = 0.6,
-    follower_schedule: str | float = 0.4,
+    leader_schedule: ScheduleName | float = 0.6,
+    follower_schedule: ScheduleName | float = 0.4,
     single_timescale: bool = False,
     max_iter: int = 5000,
     tol: float = 1e-6,
