@@ -42,11 +42,13 @@ from stackopt.certificate import FEASIBILITY_TOL, STATIONARITY_TOL, Stationarity
 from stackopt.kkt_evaluator import KKTEvaluator, Linearization
 
 #: pairs with lam_j and s_j both below this are biactive; within it (times max(1, |bound|)) of a
-#: bound a leader constraint or Var is active. An interior-point solver ends about mu / z_j away
-#: from an active bound, often 1e-7 to 1e-6: a stricter test would miss those
+#: bound a leader Var is active, and a leader constraint G_i whose slack is at most it times its
+#: reach ||grad G_i o r||_inf (what a unit scaled move changes it by: the same test for the row
+#: rescaled). An interior-point solver ends about mu / z_j away from an active bound, often 1e-7
+#: to 1e-6: a stricter test would miss those
 ACTIVE_TOL = 1e-5
-#: a leader Var within ACTIVE_TOL of its bound counts as on it unless moving it onto the bound
-#: gains more than this (scaled as the stationarity LP's decrease): x = 1.2e-7 above 0 where the
+#: a leader Var or constraint within ACTIVE_TOL of its bound counts as on it unless moving onto the
+#: bound gains more than this (scaled as the stationarity LP's decrease): x = 1.2e-7 above 0 where the
 #: follower answers y = sqrt(x) and the leader pays 4x + 1000y gains 0.17 (linearized) there, a
 #: slope of 1.4e6 that the solver's distance from the bound hid (trust-constr: locally_optimal at 0.35)
 NEAR_BOUND_GAIN = 1e-3
@@ -209,7 +211,6 @@ def _stationarity_at(
     radius = np.maximum(1.0, np.abs(point))
     lower, upper = np.full(len(point), -np.inf), np.full(len(point), np.inf)
     rows_eq = [lin.eq]
-    rows_ub = []
 
     lam = z[n_x : n_x + evaluator.n_lam]
     slack = -lin.g_values
@@ -223,17 +224,30 @@ def _stationarity_at(
     values = lin.leader_values[1:]
     lead = lin.leader[1:]
     lb, ub = evaluator.leader_lb, evaluator.leader_ub
+    # a constraint is active within ACTIVE_TOL of a unit move of its bound: its slack at most
+    # ACTIVE_TOL times its reach ||grad G_i o r||_inf, the most a unit move changes it (in the
+    # leader's own variables, so that rescaling the row changes nothing)
+    reach = np.asarray(abs(lead).multiply(radius[None, :]).max(axis=1).todense()).ravel()
     with np.errstate(invalid="ignore"):
-        at_ub = np.isfinite(ub) & (values >= ub - ACTIVE_TOL * np.maximum(1.0, np.abs(ub)))
-        at_lb = np.isfinite(lb) & (values <= lb + ACTIVE_TOL * np.maximum(1.0, np.abs(lb)))
+        at_ub = np.isfinite(ub) & (ub - values <= ACTIVE_TOL * reach)
+        at_lb = np.isfinite(lb) & (values - lb <= ACTIVE_TOL * reach)
     both = at_ub & at_lb
     rows_eq.append(lead[np.flatnonzero(both)])
-    rows_ub += [lead[np.flatnonzero(at_ub & ~both)], -lead[np.flatnonzero(at_lb & ~both)]]
-    # the inactive finite sides of the leader's constraints, each with its slack: G d <= ub - G
+    one_ub, one_lb = at_ub & ~both, at_lb & ~both
+    # within the tolerance of a bound, not on it: locked, unless moving onto the bound pays
+    near_ub, near_lb = one_ub & (values < ub), one_lb & (values > lb)
     finite = np.isfinite(values)
-    below, above = np.isfinite(ub) & finite & ~at_ub, np.isfinite(lb) & finite & ~at_lb
-    room_rows = sp.vstack([lead[np.flatnonzero(below)], -lead[np.flatnonzero(above)]])
-    room_rhs = np.concatenate([(ub - values)[below], (values - lb)[above]])
+
+    def leader_rows(onto: bool) -> tuple[list, sp.spmatrix, np.ndarray]:
+        """The locked sides of the leader's constraints, G d <= 0 (with ``onto``, not the near
+        ones), and the others with their slack, G d <= ub - G."""
+        hold_ub, hold_lb = one_ub & ~(onto & near_ub), one_lb & ~(onto & near_lb)
+        below = np.isfinite(ub) & finite & ~hold_ub & ~both
+        above = np.isfinite(lb) & finite & ~hold_lb & ~both
+        held = [lead[np.flatnonzero(hold_ub)], -lead[np.flatnonzero(hold_lb)]]
+        rows = sp.vstack([lead[np.flatnonzero(below)], -lead[np.flatnonzero(above)]])
+        return held, rows, np.concatenate([(ub - values)[below], (values - lb)[above]])
+
     # how far each leader Var may move down and up before its bound (0 at an active bound)
     down, up = np.full(len(pi), np.inf), np.full(len(pi), np.inf)
     for k, v in enumerate(evaluator.leader_vars):
@@ -241,7 +255,7 @@ def _stationarity_at(
             down[k] = pi[k] - v.lb
         if v.ub is not None:
             up[k] = v.ub - pi[k]
-    onto = (np.maximum(down, 0.0), np.maximum(up, 0.0))  # the room as it is
+    as_is = (np.maximum(down, 0.0), np.maximum(up, 0.0))  # the room before locking
     near = np.zeros(len(pi), dtype=bool)  # within ACTIVE_TOL of a bound, not on it
     for k, v in enumerate(evaluator.leader_vars):
         if v.lb is not None and pi[k] <= v.lb + ACTIVE_TOL * max(1.0, abs(v.lb)):
@@ -260,14 +274,16 @@ def _stationarity_at(
         ub_extra: list,
         lo: np.ndarray,
         hi: np.ndarray,
-        room: tuple[np.ndarray, np.ndarray] | None = None,
+        onto: bool = False,
     ) -> float | None:
         """-min grad c . d over the directions allowed by the rows and the sign bounds lo <= d <= hi
         (each 0 or infinite), in the scaled l1-ball on the leader's move: d = (dz, p+ - p-), one
         column per follower variable (boxed at Z_BOX r) and two, p+, p- >= 0, per leader one,
-        each within its Var's ``room`` = (down, up) (default: 0 at an active bound)."""
+        each within its Var's room (0 at an active bound). With ``onto`` the leader's Vars and
+        constraints near a bound have their room as it is: the move may reach the bound."""
         lead = slice(n_z, len(radius))
-        room_down, room_up = (down, up) if room is None else room
+        room_down, room_up = as_is if onto else (down, up)
+        held, room_rows, room_rhs = leader_rows(onto)
 
         def split(a: sp.spmatrix) -> sp.csr_matrix:
             a = sp.csc_matrix(a)
@@ -276,7 +292,7 @@ def _stationarity_at(
         a_eq = sp.vstack(rows_eq + eq_extra)
         weight = 1.0 / radius[lead]
         ball = sp.csr_matrix(np.concatenate([np.zeros(n_z), weight, weight])[None, :])
-        kept = split(sp.vstack(rows_ub + ub_extra))
+        kept = split(sp.vstack(held + ub_extra))
         a_ub = sp.vstack([kept, split(room_rows), ball], format="csr")
         b_ub = np.concatenate([np.zeros(kept.shape[0]), room_rhs, [1.0]])
         box = Z_BOX * radius[:n_z]
@@ -311,10 +327,10 @@ def _stationarity_at(
     relaxed = decrease([], [lin.g[biactive]], relaxed_lo, relaxed_hi)
     if relaxed is None:
         return StationarityCheck("unchecked", False, None, names, 0, "the stationarity LP failed")
-    if relaxed <= STATIONARITY_TOL and near.any():  # the near bounds' own room, as it is
+    if relaxed <= STATIONARITY_TOL and (near.any() or near_ub.any() or near_lb.any()):
         free_lo, free_hi = relaxed_lo.copy(), relaxed_hi.copy()
         free_lo[n_z + np.flatnonzero(near)], free_hi[n_z + np.flatnonzero(near)] = -np.inf, np.inf
-        gain = decrease([], [lin.g[biactive]], free_lo, free_hi, onto)
+        gain = decrease([], [lin.g[biactive]], free_lo, free_hi, onto=True)
         if gain is not None and gain > NEAR_BOUND_GAIN:
             return StationarityCheck(
                 "none",
@@ -370,7 +386,7 @@ def _stationarity_at(
     kind = _multiplier_type(
         gradient,
         sp.vstack(rows_eq, format="csr"),
-        sp.vstack(rows_ub, format="csr"),
+        sp.vstack(leader_rows(False)[0], format="csr"),
         lower,
         upper,
         lin.g[biactive],
