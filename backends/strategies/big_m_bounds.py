@@ -20,7 +20,10 @@ complementarity dropped), so it holds at every MPEC point, the optimum included:
    Over every such S (at most ``MAX_COLUMN_SETS``) and the interval of r after step 1,
    lam_j <= sum_k max(-P_jk r_k) with P = M_S^+. The MILP then keeps an optimal point with such
    multipliers (the leader's functions do not see them); valid when E has full column rank (the
-   set is pointed), which is checked.
+   set is pointed), which is checked. Where M is block diagonal (up to a permutation: followers
+   that no shared constraint joins), the set is the product of its blocks' and its vertices the
+   products of theirs, so each block's column sets are enumerated alone: the same bound, from
+   about 175 column sets per follower of 3 Vars and 4 rows rather than 60,000 for two together.
 
 The smallest finite bound is kept, with where it came from. Each is widened by ``MARGIN`` so that
 a solution at the bound's value is not mistaken for a solution held back by it (``active``).
@@ -47,6 +50,8 @@ from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.contrib.fbbt.fbbt import compute_bounds_on_expr, fbbt
 from pyomo.core.expr.visitor import identify_variables
 from pyomo.repn import generate_standard_repn
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.backends.solvers import SOLVER_CALL
@@ -54,7 +59,7 @@ from stackopt.backends.strategies.base import OutOfTime
 
 #: relative widening of a derived bound (see ``active``)
 MARGIN = 1e-4
-#: the most column sets the vertex bound enumerates before it gives up (no bound)
+#: the most column sets the vertex bound enumerates (over all blocks) before it gives up (no bound)
 MAX_COLUMN_SETS = 20000
 #: FBBT runs a constraint again when a bound of one of its Vars improved by more than this
 #: (Pyomo's default), and runs at most FBBT_PASSES times the number of constraints
@@ -278,23 +283,51 @@ def _vertex_bounds(problem: MPECProblem, deadline: float | None) -> list[float |
     n_nu = len(mults) - len(lam)
     if n_nu and np.linalg.matrix_rank(matrix[:, len(lam) :]) < n_nu:
         return unbounded  # the multiplier set has lines: no vertex
-    rank = np.linalg.matrix_rank(matrix)
-    if sum(math.comb(len(mults), k) for k in range(1, rank + 1)) > MAX_COLUMN_SETS:
+    blocks = [
+        (matrix[np.ix_(rows_b, cols_b)], rows_b, cols_b)
+        for rows_b, cols_b in _blocks(matrix)
+        if len(rows_b) and len(cols_b)
+    ]
+    ranks = [np.linalg.matrix_rank(block) for block, _, _ in blocks]
+    column_sets = sum(
+        math.comb(len(cols_b), k)
+        for (_, _, cols_b), rank in zip(blocks, ranks)
+        for k in range(1, rank + 1)
+    )
+    if column_sets > MAX_COLUMN_SETS:
         return unbounded
     bound = np.zeros(len(lam))
-    for k in range(1, rank + 1):
-        for subset in itertools.combinations(range(len(mults)), k):
-            _check_time(deadline, "vertex bound")
-            columns = matrix[:, subset]
-            if np.linalg.matrix_rank(columns) < k:
-                continue
-            pinv = np.linalg.pinv(columns)
-            # w_S = -pinv r: each entry's largest value over the box r_lo <= r <= r_hi
-            top = np.maximum(-pinv * r_lo, -pinv * r_hi).sum(axis=1)
-            for pos, j in enumerate(subset):
-                if j < len(lam):
-                    bound[j] = max(bound[j], top[pos])
+    for (block, rows_b, cols_b), rank in zip(blocks, ranks):
+        for k in range(1, rank + 1):
+            for subset in itertools.combinations(range(len(cols_b)), k):
+                _check_time(deadline, "vertex bound")
+                columns = block[:, subset]
+                if np.linalg.matrix_rank(columns) < k:
+                    continue
+                pinv = np.linalg.pinv(columns)
+                # w_S = -pinv r: each entry's largest value over the box r_lo <= r <= r_hi
+                top = np.maximum(-pinv * r_lo[rows_b], -pinv * r_hi[rows_b]).sum(axis=1)
+                for pos, j in enumerate(cols_b[list(subset)]):
+                    if j < len(lam):
+                        bound[j] = max(bound[j], top[pos])
     return [float(b) for b in bound]
+
+
+def _blocks(matrix: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The (rows, columns) of each diagonal block of ``matrix`` (up to a permutation): the
+    connected components of the graph of its rows and columns with an edge at every nonzero entry.
+    The multiplier set is the product of its blocks' sets, and its vertices the products of theirs:
+    the vertex bound enumerates each block's column sets alone (two followers without a shared
+    constraint: two blocks)."""
+    n_rows, n_cols = matrix.shape
+    rows, cols = np.nonzero(matrix)
+    size = n_rows + n_cols
+    graph = coo_matrix((np.ones(len(rows)), (rows, n_rows + cols)), shape=(size, size))
+    count, label = connected_components(graph, directed=False)
+    return [
+        (np.flatnonzero(label[:n_rows] == c), np.flatnonzero(label[n_rows:] == c))
+        for c in range(count)
+    ]
 
 
 def _multipliers_elsewhere(problem: MPECProblem, col: dict[int, int]) -> bool:
