@@ -237,7 +237,10 @@ class _BlackBox:
         """The decision to judge in place of scipy's ``pi`` (``what`` it is, ``reported`` its
         objective): (decision, its equilibrium or None for the last one, its objective, what
         the message adds). A run without success returns ``best``, where there is one; a success
-        keeps ``pi`` unless ``best`` is strictly cheaper and no more violated than ``pi``."""
+        keeps ``pi`` unless ``best`` is strictly cheaper and no more violated than ``pi``. Scipy's
+        ``pi`` is taken within the leader's bounds, as it was evaluated (trust-constr's interior
+        point may end a hair outside them)."""
+        pi = self._inside(pi)
         best = self.best
         if best is None:
             why = "" if success else f"no decision evaluated met the leader's constraints: {what}"
@@ -246,7 +249,7 @@ class _BlackBox:
         which += " (the start)" if best.number == 1 else ""
         objective = self.problem.sign * best.cost
         if success:
-            seen = self._seen.get(self._inside(pi).tobytes())  # scipy evaluated its point
+            seen = self._seen.get(pi.tobytes())  # scipy evaluated its point
             if seen is None or not (best.cost < seen[0] and best.violation <= seen[2]):
                 return pi, None, reported, ""
             why = (
