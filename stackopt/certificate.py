@@ -178,6 +178,9 @@ class StationarityCheck:
     the leader's moves in an l1-ball scaled by the variables' magnitudes and within its bounds
     and linearized constraints, divided by max(1, |objective|): the scaled inf-norm of the
     projected total gradient when no pair is biactive and no bound is nearer than the unit move.
+    A stationary point where a probe of the leader's cost finds it falls beyond first order
+    (:mod:`stackopt.backends.certification.curvature_probe`: a saddle or a maximum) keeps its
+    ``kind`` but does not hold; ``descent`` is then that move of the leader, by Var name.
     """
 
     kind: str
@@ -186,6 +189,7 @@ class StationarityCheck:
     biactive: list[str] = field(default_factory=list)
     branches: int = 0
     message: str = ""
+    descent: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass

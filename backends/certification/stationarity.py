@@ -37,6 +37,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
+from stackopt.backends.certification.curvature_probe import probe_curvature
 from stackopt.backends.certification.violation import leader_violation
 from stackopt.certificate import FEASIBILITY_TOL, STATIONARITY_TOL, StationarityCheck
 from stackopt.kkt_evaluator import KKTEvaluator, Linearization
@@ -100,6 +101,9 @@ def leader_stationarity(
     # the multipliers as found are the first choice: their linearization is the one made above
     checks = [_stationarity_at(evaluator, zk, pi, lin if zk is z else None) for zk in choices]
     worst = min(checks, key=lambda c: (c.holds, -(c.value or 0.0)))
+    refuted = _second_order(evaluator, lin, z, pi) if worst.holds else None
+    if refuted is not None:
+        worst.holds, worst.message, worst.descent = False, *refuted
     if len(checks) > 1:
         worst.message = (worst.message + "; " if worst.message else "") + (
             f"read at the worst of {len(checks)} vertices of the followers' multiplier sets"
@@ -196,6 +200,39 @@ def descent_direction(evaluator: KKTEvaluator, z: np.ndarray, pi: np.ndarray) ->
     return directions[0][evaluator.n_z :]
 
 
+def _active_sides(
+    evaluator: KKTEvaluator, lin: Linearization, radius: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which leader constraints are active at their lower and upper bound: their slack at most
+    ACTIVE_TOL times their reach ||grad G_i o r||_inf, what a unit scaled move of (z, pi) changes
+    them by (so that rescaling a row changes nothing)."""
+    values, lead = lin.leader_values[1:], lin.leader[1:]
+    lb, ub = evaluator.leader_lb, evaluator.leader_ub
+    reach = np.asarray(abs(lead).multiply(radius[None, :]).max(axis=1).todense()).ravel()
+    with np.errstate(invalid="ignore"):
+        at_ub = np.isfinite(ub) & (ub - values <= ACTIVE_TOL * reach)
+        at_lb = np.isfinite(lb) & (values - lb <= ACTIVE_TOL * reach)
+    return at_lb, at_ub
+
+
+def _second_order(
+    evaluator: KKTEvaluator, lin: Linearization, z: np.ndarray, pi: np.ndarray
+) -> tuple[str, dict[str, float]] | None:
+    """Why a first-order stationary (pi, z) is no local minimum, with the leader's better move by
+    name (:mod:`.curvature_probe`), or None."""
+    at_lb, at_ub = _active_sides(evaluator, lin, np.maximum(1.0, np.abs(np.concatenate([z, pi]))))
+    descent = probe_curvature(evaluator, z, pi, lin.leader[1:][np.flatnonzero(at_lb | at_ub)])
+    if descent is None:
+        return None
+    move = {name: float(step) for name, step in zip(evaluator.leader_names, descent.step)}
+    shown = ", ".join(f"{name} {step:+.3g}" for name, step in move.items() if step)
+    why = (
+        f"first-order stationary, but no local minimum: moving the leader by {shown} lowers its "
+        f"cost by {descent.drop:.3g} (scaled), beyond first order (a saddle or a maximum)"
+    )
+    return why, move
+
+
 def _stationarity_at(
     evaluator: KKTEvaluator,
     z: np.ndarray,
@@ -224,13 +261,7 @@ def _stationarity_at(
     values = lin.leader_values[1:]
     lead = lin.leader[1:]
     lb, ub = evaluator.leader_lb, evaluator.leader_ub
-    # a constraint is active within ACTIVE_TOL of a unit move of its bound: its slack at most
-    # ACTIVE_TOL times its reach ||grad G_i o r||_inf, the most a unit move changes it (in the
-    # leader's own variables, so that rescaling the row changes nothing)
-    reach = np.asarray(abs(lead).multiply(radius[None, :]).max(axis=1).todense()).ravel()
-    with np.errstate(invalid="ignore"):
-        at_ub = np.isfinite(ub) & (ub - values <= ACTIVE_TOL * reach)
-        at_lb = np.isfinite(lb) & (values - lb <= ACTIVE_TOL * reach)
+    at_lb, at_ub = _active_sides(evaluator, lin, radius)
     both = at_ub & at_lb
     rows_eq.append(lead[np.flatnonzero(both)])
     one_ub, one_lb = at_ub & ~both, at_lb & ~both
