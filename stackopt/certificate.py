@@ -226,6 +226,9 @@ class Certificate:
     evidence: dict[str, Any] = field(default_factory=dict)
     #: wall-clock seconds the checks took (best responses, repairs, stationarity LPs)
     seconds: float = 0.0
+    #: the leader's objective sense, 1 minimize or -1 maximize (0: not recorded, and a global
+    #: bound is then compared both ways)
+    sense: int = 0
 
     def __repr__(self) -> str:
         parts = [f"claim={self.claim!r}"]
@@ -286,7 +289,7 @@ def derive_status(
             why = gb.caveat if gb is not None and gb.caveat else "no proven global bound"
         elif not eq.exact:
             why = "a follower's best response is not proven global"
-        elif not _attains(certificate.objective, gb):
+        elif not _attains(certificate.objective, gb, certificate.sense):
             why = (
                 f"the objective at the recomputed equilibrium, {certificate.objective:.6g}, is not "
                 f"the proven bound {gb.bound:.6g} (the solver's follower point is not the "
@@ -307,11 +310,18 @@ def derive_status(
     return "feasible", f"leader stationarity not certified: {why} (the method claimed {claim})"
 
 
-def _attains(objective: float | None, bound: GlobalBound) -> bool:
-    """Whether the leader's objective reaches the proven bound (within the solver's gap)."""
+def _attains(objective: float | None, bound: GlobalBound, sense: int) -> bool:
+    """Whether the leader's objective reaches the proven bound (within the solver's gap and
+    1e-6 * max(1, |bound|)): sense * objective <= sense * bound + slack. An objective better than
+    the bound refutes nothing: the solver's value carries its own feasibility tolerance (HiGHS
+    reports -0.8571418571 where its decision's recomputed optimum is -0.857142857, 1.0e-6 below:
+    a row met within its MIP feasibility tolerance of 1e-6). Without the ``sense`` (0) the two
+    are compared both ways."""
     if bound.bound is None:
         return True
     if objective is None:
         return False
     slack = abs(bound.gap or 0.0) + 1e-6 * max(1.0, abs(bound.bound))
-    return abs(objective - bound.bound) <= slack
+    if sense == 0:
+        return abs(objective - bound.bound) <= slack
+    return sense * objective <= sense * bound.bound + slack
