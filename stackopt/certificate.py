@@ -39,6 +39,12 @@ SECOND_ORDER_TOL = 1e-8
 #: times max(1, |leader objective|)
 STATIONARITY_TOL = 1e-5
 
+#: a proven global bound is attained within the solver's gap plus this times max(1, |bound|): a
+#: global solver's value carries its feasibility tolerance (HiGHS meets each row within 1e-6, and
+#: its value moves by that times the row's dual), and the followers' gaps are certified to
+#: NASH_GAP_TOL only
+BOUND_TOL = 1e-5
+
 SUCCESS = ("optimal", "locally_optimal", "feasible")
 
 #: the share of the solve's own time that the optional parts of a certificate (random restarts of
@@ -311,17 +317,17 @@ def derive_status(
 
 
 def _attains(objective: float | None, bound: GlobalBound, sense: int) -> bool:
-    """Whether the leader's objective reaches the proven bound (within the solver's gap and
-    1e-6 * max(1, |bound|)): sense * objective <= sense * bound + slack. An objective better than
-    the bound refutes nothing: the solver's value carries its own feasibility tolerance (HiGHS
-    reports -0.8571418571 where its decision's recomputed optimum is -0.857142857, 1.0e-6 below:
-    a row met within its MIP feasibility tolerance of 1e-6). Without the ``sense`` (0) the two
-    are compared both ways."""
+    """Whether the leader's objective reaches the proven bound within the solver's gap and
+    BOUND_TOL * max(1, |bound|): sense * objective <= sense * bound + slack. An objective better
+    than the bound refutes nothing: the bound carries the solver's own feasibility tolerance
+    (HiGHS reports -0.8571418571 for a maximizing leader whose optimum, recomputed at its
+    decision, is -6/7: 1.0e-6 beyond it, a row met within HiGHS's 1e-6). Without the ``sense``
+    (0) the two are compared both ways."""
     if bound.bound is None:
         return True
     if objective is None:
         return False
-    slack = abs(bound.gap or 0.0) + 1e-6 * max(1.0, abs(bound.bound))
+    slack = abs(bound.gap or 0.0) + BOUND_TOL * max(1.0, abs(bound.bound))
     if sense == 0:
         return abs(objective - bound.bound) <= slack
     return sense * objective <= sense * bound.bound + slack
