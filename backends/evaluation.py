@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -319,10 +320,23 @@ def reported_multipliers(evaluator: KKTEvaluator, z: np.ndarray, pi: np.ndarray)
     (:attr:`stackopt.kkt.KKTSystem.implied`): the norm is the least among such multipliers. Where the
     leader's functions use ``stackopt.dual``, the prices are part of the leader's decision and
     stay those of z, which the certificate judged (the best for the leader, :func:`_optimistic`).
+    The least-norm multipliers of the last point asked for are kept per evaluator (``_REPORTED``).
     """
     if evaluator.kkt.structure.duals:
         return z
-    return least_norm_multipliers(evaluator, z, pi, EQUILIBRIUM_TOL)
+    point = (z.tobytes(), pi.tobytes())
+    last = _REPORTED.get(evaluator)
+    if last is None or last[0] != point:
+        last = point, least_norm_multipliers(evaluator, z, pi, EQUILIBRIUM_TOL)
+        _REPORTED[evaluator] = last
+    return last[1].copy()
+
+
+#: each evaluator's last (z, pi) as bytes and its :func:`reported_multipliers`: the size check of
+#: :func:`check_equilibrium` and ``Result.duals`` ask at the same point
+_REPORTED: weakref.WeakKeyDictionary[KKTEvaluator, tuple[tuple[bytes, bytes], np.ndarray]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def unchecked_warning(names: list[str], why: str) -> str:
