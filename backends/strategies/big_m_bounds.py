@@ -50,8 +50,6 @@ from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.contrib.fbbt.fbbt import compute_bounds_on_expr, fbbt
 from pyomo.core.expr.visitor import identify_variables
 from pyomo.repn import generate_standard_repn
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.backends.solvers import SOLVER_CALL
@@ -319,6 +317,10 @@ def _blocks(matrix: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
     The multiplier set is the product of its blocks' sets, and its vertices the products of theirs:
     the vertex bound enumerates each block's column sets alone (two followers without a shared
     constraint: two blocks)."""
+    # imported here: `import stackopt` (that names the strategies) must not load scipy
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     n_rows, n_cols = matrix.shape
     rows, cols = np.nonzero(matrix)
     size = n_rows + n_cols

@@ -32,7 +32,6 @@ from pyomo.core.base.constraint import ConstraintData
 from pyomo.core.base.var import VarData
 from pyomo.core.expr.visitor import identify_variables
 
-from stackopt.asl_functions import jacobian_structure
 from stackopt.backends.mpec_problem import MPECProblem, linear_in_one_var
 
 #: a pair with lam_j and s_j both at most this is guessed biactive (a relaxation leaves such a
@@ -151,6 +150,10 @@ class TightenedNLP:
 
     def _neutral(self, problem: MPECProblem, form: NeutralForm) -> None:
         """The strategy's compiled NLP at ``form``'s neutral value."""
+        # imported here: it loads scipy, which `import stackopt` (that names the strategies)
+        # must not pay for
+        from stackopt.asl_functions import jacobian_structure
+
         self.compiled = compiled = problem.compiled
         assert compiled is not None  # checked by the caller
         self.held = (form.parameter, form.value)
