@@ -34,6 +34,7 @@ from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
 from stackopt.backends.certification import NashGap, leader_stationarity, reduced_curvatures
 from stackopt.backends.certification.tie_selection import best_tied_response, tied
 from stackopt.backends.certification.violation import leader_violation
+from stackopt.backends.empty_response import followers_without_response
 from stackopt.backends.oracles.base import Equilibrium
 from stackopt.backends.oracles.kkt import KKTOracle
 from stackopt.backends.oracles.multipliers import (
@@ -58,6 +59,7 @@ from stackopt.certificate import (
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
 from stackopt.result import Result
+from stackopt.structure import analyze
 
 EQUILIBRIUM_TOL = 1e-6
 #: rounds of moving a follower to its better response and recomputing the equilibrium
@@ -481,11 +483,22 @@ def honest_result(
     )
     if not eq.converged:
         info.update(equilibrium_residual=eq.residual, equilibrium_oracle=eq.oracle)
-        return unjudged(
-            status if status in STOPPED else "error",
+        why = (
             "no follower equilibrium could be recomputed at the returned leader decision "
-            f"(KKT residual {eq.residual:.2e}: {eq.message})",
+            f"(KKT residual {eq.residual:.2e}: {eq.message})"
         )
+        left = None if deadline is None else max(0.0, deadline - time.perf_counter())
+        # on the game's own structure: the evaluator's model holds the followers' constraints
+        # as its KKT rows, deactivated as constraints
+        empty = followers_without_response(analyze(game), pi, left)
+        if empty:  # the point is infeasible, proven: a follower cannot respond there
+            who = f"follower {empty[0]} has" if len(empty) == 1 else f"followers {empty} have"
+            proof = (
+                f"{who} no feasible response at the returned leader decision: HiGHS proves "
+                "the follower's constraints, all linear, infeasible there"
+            )
+            return unjudged(status if status in STOPPED else "infeasible", f"{proof}; {why}")
+        return unjudged(status if status in STOPPED else "error", why)
     full = certifying() and status in SUCCESS
     started = time.perf_counter()
     budget = certificate_budget()
@@ -541,6 +554,7 @@ def honest_result(
         global_bound=global_bound,
         claim=claim,
         evidence=dict(evidence or {}),
+        sense=int(evaluator.leader_sign),
     )
     if gaps is not None and check.holds and status in ("optimal", "locally_optimal"):
         phase = time.perf_counter()

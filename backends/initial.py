@@ -3,8 +3,8 @@
 The leader's decision is each leader Var's current value (0, moved into its bounds, when it has
 none); the followers' equilibrium is computed from their current values (for followers written in
 cvxpy, by their best responses). Where none is found and a follower's constraints, all linear,
-provably leave it no response at that decision (:mod:`.empty_response`), the status is
-"infeasible"; otherwise "error".
+provably leave it no response at that decision, the status is "infeasible" (the honest
+evaluation's proof, :mod:`.empty_response`); otherwise "error".
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import time
 import numpy as np
 
 from stackopt.backends.cvxpy_equilibrium import CvxpyEquilibrium, cvxpy_result
-from stackopt.backends.empty_response import followers_without_response
 from stackopt.backends.evaluation import EQUILIBRIUM_TOL, honest_result
 from stackopt.backends.start_points import current_value
 from stackopt.game import StackelbergGame
@@ -51,17 +50,6 @@ def run(game: StackelbergGame, time_limit: float | None = None) -> Result:
     result = honest_result(
         game, evaluator, status="feasible", values=values, reported_objective=None
     )
-    if result.status == "error":  # no equilibrium: infeasible where a follower provably has none
-        pi = np.array([values[v.name] for v in structure.leader_vars])
-        empty = followers_without_response(structure, pi)
-        if empty:
-            result.status = "infeasible"
-            who = f"follower {empty[0]} has" if len(empty) == 1 else f"followers {empty} have"
-            proof = (
-                f"{who} no feasible response at the leader's decision: HiGHS proves the "
-                "follower's constraints, all linear, infeasible there"
-            )
-            result.message = f"{proof}; {result.message}" if result.message else proof
     late = time_limit is not None and time.perf_counter() - started > time_limit
     if late and result.leader_objective is None and result.status == "error":
         result.status = "time_limit"  # the limit's evaluation deadline came first

@@ -83,3 +83,9 @@ def test_highs_optimum_within_its_feasibility_tolerance_is_optimal():
     assert res.leader == {"x": 2.0}
     assert res.leader_objective == pytest.approx(-6 / 7, abs=1e-9)
     assert res.status == "optimal"
+    assert res.certificate.sense == -1  # the leader maximizes: compared one-sidedly
+
+
+def test_the_honest_evaluation_records_a_minimizing_sense():
+    res = so.solve(so.models.bard1(), method="mpec", strategy="sos1")
+    assert res.status == "optimal" and res.certificate.sense == 1
