@@ -110,6 +110,7 @@ def run(
         loop,
         method="stackelberg-br",
         claim="locally_optimal",
-        nature="a differential Stackelberg point (the leader's projected total derivative "
-        "vanishes at the followers' best response)",
+        nature="a critical point of the leader's total derivative (its projection vanishes at "
+        "the followers' best response: the first-order condition of a differential Stackelberg "
+        "equilibrium)",
     )

@@ -104,6 +104,7 @@ def run(
         loop,
         method="two-timescale",
         claim="locally_optimal",
-        nature="a differential Stackelberg point (the leader's total derivative and the "
-        "followers' gradients vanish, projected)",
+        nature="a critical point of the leader's total derivative and the followers' "
+        "gradients (they vanish, projected: the first-order condition of a differential "
+        "Stackelberg equilibrium)",
     )
