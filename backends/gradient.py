@@ -420,7 +420,8 @@ def _best_start(results: list[Result], kinds: list[str], sign: float) -> Result:
         }
         for i, r in enumerate(results)
     ]
-    chosen.message += f"; the best of {len(results)} starts (start {index}: {kinds[index]})"
+    # numbered from 1, as the starts' log lines are
+    chosen.message += f"; the best of {len(results)} starts (start {index + 1}: {kinds[index]})"
     return chosen
 
 
