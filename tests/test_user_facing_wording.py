@@ -1,5 +1,8 @@
 """The wording users read: messages, reprs and the command line's errors and warnings."""
 
+import pytest
+
+from stackopt.app.cli import main
 from stackopt.backends.gradient import _best_start
 from stackopt.result import Result
 
@@ -14,3 +17,26 @@ def test_the_best_start_is_numbered_from_one_as_in_the_log():
     assert _best_start(results, ["the start", "random"], sign=-1.0).message.endswith(
         "(start 2: random)"
     )
+
+
+@pytest.mark.parametrize(
+    "body, said",
+    [
+        (
+            'def build():\n    raise ValueError("boom in build")\n',
+            "game 'raises.py': build() raised ValueError: boom in build",
+        ),
+        (
+            "def build():\n    return 3\n",
+            "game 'raises.py': build() returned int, not a game (a stackopt.StackelbergGame, ",
+        ),
+    ],
+)
+def test_an_error_of_the_user_s_build_names_the_game_file(
+    body, said, tmp_path, monkeypatch, capsys
+):
+    (tmp_path / "raises.py").write_text(body)
+    monkeypatch.chdir(tmp_path)
+    assert main(["solve", "raises.py", "--method", "mpec"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"stackopt: error: {said}") and err.count("\n") == 1

@@ -262,7 +262,7 @@ def options(extra: Sequence[str]) -> dict[str, Any]:
 
 def run_solve(args: argparse.Namespace, extra: Sequence[str]) -> int:
     """``stackopt solve``: build the game, solve it, print the Result."""
-    from stackopt.app.study.factories import resolve_factory
+    from stackopt.app.study.factories import build_game, resolve_factory
     from stackopt.app.study.option_checks import check_call, takes_keyword
     from stackopt.solve import solve
 
@@ -274,7 +274,7 @@ def run_solve(args: argparse.Namespace, extra: Sequence[str]) -> int:
     elif args.seed is not None:
         raise OptionError(f"game {name!r} takes no seed: its builder has no seed parameter")
     check_call(factory, f"game {name!r}", params, kind="parameter")
-    game = factory(**params)
+    game = build_game(args.model, factory, params)
     result = solve(game, method=args.method, **options(extra))
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, default=str))

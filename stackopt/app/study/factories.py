@@ -15,7 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from stackopt.errors import OptionError
+from stackopt.errors import ModelError, OptionError
+from stackopt.solve import OTHER_GAMES
 
 
 def library_names() -> list[str]:
@@ -53,6 +54,23 @@ def resolve_factory(ref: str, base_dir: Path | None = None) -> tuple[str, Callab
         f"collection ({len(collection)}, e.g. {', '.join(list(collection)[:3])}: "
         "stackopt.models.benchmarks.problems()), a .py file or module:function"
     )
+
+
+def build_game(ref: str, factory: Callable[..., Any], params: dict[str, Any]) -> Any:
+    """``factory(**params)``, the game named ``ref``; an exception raised inside it, and a value
+    that is no game, is a :class:`ModelError` naming ``ref`` and the function (the user's code,
+    not stackopt, raised it: ``--debug`` shows its traceback)."""
+    call = f"{getattr(factory, '__name__', 'its builder')}()"
+    try:
+        game = factory(**params)
+    except Exception as exc:
+        raise ModelError(f"game {ref!r}: {call} raised {type(exc).__name__}: {exc}") from exc
+    if not hasattr(game, "component_data_objects") and type(game).__name__ not in OTHER_GAMES:
+        raise ModelError(
+            f"game {ref!r}: {call} returned {type(game).__name__}, not a game "
+            f"(a stackopt.StackelbergGame, {' or '.join(OTHER_GAMES)})"
+        )
+    return game
 
 
 def _from_file(path: Path) -> tuple[str, Callable[..., Any]]:
