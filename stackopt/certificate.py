@@ -240,20 +240,33 @@ class Certificate:
         parts = [f"claim={self.claim!r}"]
         if self.equilibrium is not None:
             eq = self.equilibrium
-            gap = "?" if eq.gap is None else f"{eq.gap:.2g}"
-            kind = "exact" if eq.exact else "lower bound"
-            parts.append(f"nash_gap={gap} ({kind}, {'ok' if eq.holds else 'FAILS'})")
+            verdict = "ok" if eq.holds else "FAILS"
+            if eq.gap is not None:
+                kind = "exact" if eq.exact else "lower bound"
+                parts.append(f"nash_gap={_g(eq.gap)} ({kind}, {verdict})")
+            else:  # no best response computed: skipped (certify=False), or none could be
+                parts.append(
+                    "nash_gap=unchecked" if not self.checked else f"nash_gap=? ({verdict})"
+                )
         if self.stationarity is not None:
             st = self.stationarity
-            value = "?" if st.value is None else f"{st.value:.2g}"
-            parts.append(f"stationarity={st.kind}:{value}")
+            if st.kind == "unchecked":
+                parts.append("stationarity=unchecked")
+            else:
+                value = "?" if st.value is None else _g(st.value)
+                parts.append(f"stationarity={st.kind}:{value} ({'ok' if st.holds else 'FAILS'})")
         if self.violation is not None:
-            parts.append(f"violation={self.violation:.2g}")
+            parts.append(f"violation={_g(self.violation)}")
         if self.global_bound is not None:
             parts.append(f"global={'proven' if self.global_bound.proven else 'unproven'}")
         if not self.checked:
             parts.append("checked=False")
         return f"Certificate({', '.join(parts)})"
+
+
+def _g(value: float) -> str:
+    """``value`` to two significant digits, and 0 for -0.0 (a solver's zero, not a sign)."""
+    return f"{value + 0.0:.2g}"
 
 
 def derive_status(

@@ -69,8 +69,9 @@ class Result:
         return _plain(asdict(self))
 
     def __repr__(self) -> str:
-        obj = "None" if self.leader_objective is None else f"{self.leader_objective:.6g}"
-        vio = "None" if self.violation is None else f"{self.violation:.3g}"
+        # + 0.0: -0.0 (a solver's zero) reads 0
+        obj = "None" if self.leader_objective is None else f"{self.leader_objective + 0.0:.6g}"
+        vio = "None" if self.violation is None else f"{self.violation + 0.0:.3g}"
         return (
             f"Result(status={self.status!r}, method={self.method!r}, leader_objective={obj}, "
             f"violation={vio}, wall_time={self.wall_time:.3f}s, certificate={self.certificate!r})"

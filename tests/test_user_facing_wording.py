@@ -4,6 +4,7 @@ import pytest
 
 from stackopt.app.cli import main
 from stackopt.backends.gradient import _best_start
+from stackopt.certificate import Certificate, EquilibriumCheck, StationarityCheck
 from stackopt.result import Result
 
 
@@ -40,3 +41,27 @@ def test_an_error_of_the_user_s_build_names_the_game_file(
     assert main(["solve", "raises.py", "--method", "mpec"]) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"stackopt: error: {said}") and err.count("\n") == 1
+
+
+def test_the_certificate_says_unchecked_for_a_check_that_did_not_run():
+    skipped = Certificate(checked=False, equilibrium=EquilibriumCheck(True, None), violation=0.0)
+    skipped.claim = "locally_optimal"
+    assert repr(skipped) == (
+        "Certificate(claim='locally_optimal', nash_gap=unchecked, violation=0, checked=False)"
+    )
+    undecided = Certificate(checked=True, stationarity=StationarityCheck("unchecked", False))
+    assert repr(undecided) == "Certificate(claim='', stationarity=unchecked)"
+
+
+def test_the_certificate_says_whether_stationarity_holds_and_prints_no_negative_zero():
+    gap = EquilibriumCheck(True, -0.0, exact=True)
+    holds = Certificate(
+        checked=True, equilibrium=gap, stationarity=StationarityCheck("S", True, -0.0)
+    )
+    assert repr(holds) == "Certificate(claim='', nash_gap=0 (exact, ok), stationarity=S:0 (ok))"
+    fails = Certificate(checked=True, stationarity=StationarityCheck("M", False, 0.31))
+    assert repr(fails) == "Certificate(claim='', stationarity=M:0.31 (FAILS))"
+    zero = Result(status="feasible", method="initial", leader_objective=-0.0, violation=-0.0)
+    assert repr(zero).startswith(
+        "Result(status='feasible', method='initial', leader_objective=0, violation=0, "
+    )
