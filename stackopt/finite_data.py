@@ -3,7 +3,10 @@
 A NaN or an infinity in the data reaches a solver as an invalid number (Ipopt stops, the KKT
 compiler's index maps break), and a Var whose lower bound exceeds its upper one makes every
 reformulation infeasible; each is a :class:`~stackopt.errors.ModelError` naming the component. An
-unbounded side is written by leaving the bound out (``None``), never as an infinity.
+unbounded side is written by leaving the bound out (``None``), never as an infinity. A mutable
+Param without a value (``pyo.Param(mutable=True)`` with no ``initialize`` or ``default``, or an
+entry of an indexed one never set) in a function or a bound has no number at all, and is a
+:class:`~stackopt.errors.ModelError` naming it and the function or Var that uses it.
 """
 
 from __future__ import annotations
@@ -14,17 +17,23 @@ from collections.abc import Iterator
 from typing import Any
 
 import pyomo.environ as pyo
+from pyomo.core.base.param import ParamData
+from pyomo.core.expr.numvalue import native_types
 
 from stackopt.errors import ModelError
 
 
 def check_finite_data(game: pyo.Block) -> None:
     """Raise :class:`ModelError` naming the first Var, Constraint or Objective of ``game`` (active
-    parts only) with a non-finite number, or the first Var with lower bound above upper bound
-    (every Var: deactivating a block switches off its constraints and objectives, not its Vars)."""
-    for v in game.component_data_objects(pyo.Var, descend_into=True):
-        _check_var(v)
+    parts only) with a non-finite number or a Param without a value, or the first Var with lower
+    bound above upper bound (every Var: deactivating a block switches off its constraints and
+    objectives, not its Vars)."""
     seen: set[int] = set()  # named Expressions shared by many rows are read once
+    for v in game.component_data_objects(pyo.Var, descend_into=True):
+        for bound in (v.lower, v.upper):  # a number, or an expression of Params
+            if type(bound) not in native_types and pyo.value(bound, exception=False) is None:
+                _check_expression(v, bound, seen)
+        _check_var(v)
     for c in game.component_data_objects(pyo.Constraint, active=True, descend_into=True):
         for side, bound in (("lower", c.lower), ("upper", c.upper)):
             if bound is None:
@@ -35,6 +44,8 @@ def check_finite_data(game: pyo.Block) -> None:
                     f"Constraint {c.name} has a non-finite right-hand side ({side} bound "
                     f"{value}); leave an unbounded side out instead"
                 )
+            if value is None:
+                _check_expression(c, bound, seen)
         _check_expression(c, c.body, seen)
     for o in game.component_data_objects(pyo.Objective, active=True, descend_into=True):
         _check_expression(o, o.expr, seen)
@@ -61,6 +72,12 @@ def _check_expression(component: Any, expr: Any, seen: set[int]) -> None:
             value = pyo.value(leaf, exception=False)
         except (TypeError, ValueError):  # a string argument of an external function
             continue
+        if value is None and isinstance(leaf, ParamData):
+            raise ModelError(
+                f"{component.ctype.__name__} {component.name} uses Param {leaf.name}, which has "
+                f"no value: give it one (pyo.Param(mutable=True, initialize=...), or "
+                f"{leaf.name}.set_value(...)) before solving"
+            )
         if isinstance(value, numbers.Real) and not math.isfinite(value):
             what = f"Param {leaf.name}" if hasattr(leaf, "name") else "a coefficient"
             raise ModelError(

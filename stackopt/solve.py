@@ -35,6 +35,7 @@ from stackopt.result import Result
 from stackopt.solution_loading import load_solution as load_solution_into
 from stackopt.solution_loading import values_kept
 from stackopt.solver_output import solver_output
+from stackopt.structure import check_data
 
 if TYPE_CHECKING:  # the backends load when a solve needs them
     from stackopt.backends.infeasibility_proof import InfeasibilityProof
@@ -134,6 +135,8 @@ def solve(
     check_keywords(method, run, options)
     check_values(f"method {method!r}", run, options)
     _check_game(method, game)
+    if isinstance(game, StackelbergGame):  # its data, before the proof below reads them
+        check_data(game)
     for name, flag in (("certify", certify), ("tee", tee), ("load_solution", load_solution)):
         if not isinstance(flag, bool):
             raise OptionError(f"{name} must be True or False, got {flag!r}")

@@ -186,11 +186,7 @@ def analyze(game: StackelbergGame, integer_followers: bool = False) -> GameStruc
 
     ``integer_followers``: admit integer follower decisions (for the methods that do not go
     through the followers' KKT conditions, :mod:`stackopt.backends.value_function`)."""
-    if not isinstance(game, StackelbergGame):
-        raise ModelError(f"expected a stackopt.StackelbergGame, got {type(game).__name__}")
-    _check_suffix_names(game)
-    _check_ranged_bounds(game)
-    check_finite_data(game)
+    check_data(game)
     for comp in game.component_data_objects(Complementarity, active=True, descend_into=True):
         raise ModelError(
             f"Complementarity {comp.name} is not supported in a StackelbergGame: stackopt derives "
@@ -356,6 +352,18 @@ def analyze(game: StackelbergGame, integer_followers: bool = False) -> GameStruc
     return GameStructure(
         game, ordered, leader_objs[0], leader_cons, followers, shared, list(prices.values())
     )
+
+
+def check_data(game: StackelbergGame) -> None:
+    """The checks that come before anything reads the game's numbers (:func:`analyze`'s first,
+    and ``stackopt.solve``'s before its infeasibility proof): ``game`` is a StackelbergGame, its
+    reserved names are Suffixes, no ranged constraint has a Var in a bound, and its data are
+    finite and set (:func:`stackopt.finite_data.check_finite_data`)."""
+    if not isinstance(game, StackelbergGame):
+        raise ModelError(f"expected a stackopt.StackelbergGame, got {type(game).__name__}")
+    _check_suffix_names(game)
+    _check_ranged_bounds(game)
+    check_finite_data(game)
 
 
 def _check_suffix_names(game: StackelbergGame) -> None:
