@@ -65,3 +65,21 @@ def test_the_certificate_says_whether_stationarity_holds_and_prints_no_negative_
     assert repr(zero).startswith(
         "Result(status='feasible', method='initial', leader_objective=0, violation=0, "
     )
+
+
+def test_the_command_line_prints_a_warning_as_one_line_without_its_source(
+    tmp_path, monkeypatch, capsys
+):
+    (tmp_path / "fixed.py").write_text(
+        "from stackopt.models import duopoly\n\ndef build():\n    return duopoly()\n"
+    )
+    (tmp_path / "study.toml").write_text(
+        '[study]\nseeds = 2\nworkers = 1\n\n[[games]]\nmodel = "fixed.py"\n\n'
+        '[[methods]]\nlabel = "initial"\nmethod = "initial"\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["compare", "study.toml", "--no-progress"]) == 0
+    assert capsys.readouterr().err == (
+        "stackopt: warning: game 'fixed' takes no seed and method 'initial' does not use the "
+        "seed: one run (seed 0) stands for the 2 seeds\n"
+    )

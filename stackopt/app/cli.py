@@ -15,7 +15,8 @@ MODEL is a library game (``stackopt.models``), a ``.py`` file defining ``build(*
 ``module:function``. Values (``--param A=90``, ``--steps 300``) are read as TOML values (numbers,
 booleans, ``[lists]``, ``{inline = tables}``), else as JSON (``--start '{"x": 2}'``), else as
 plain strings. An error is one line on stderr
-and a non-zero exit; ``--debug`` shows the traceback instead.
+and a non-zero exit; a warning is one line too (``stackopt: warning: ...``); ``--debug`` shows the
+traceback, and where each warning was raised, instead.
 """
 
 from __future__ import annotations
@@ -53,7 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if extra and args.command != "solve":
         _unrecognized(top, args.command, extra)
     try:
-        return args.run(args, extra)
+        with warnings.catch_warnings():
+            if not debug:  # --debug keeps Python's form, with the line that warned
+                warnings.showwarning = _show_warning
+            return args.run(args, extra)
     except BrokenPipeError:  # the reader (``| head``) left: not an error of ours
         sys.stderr.close()
         return 0
@@ -67,6 +71,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         text = str(exc) if isinstance(exc, CLEAR_ERRORS) else f"{type(exc).__name__}: {exc}"
         print(f"stackopt: error: {text}", file=sys.stderr)
         return 1
+
+
+def _show_warning(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:
+    """A warning as one line, ``stackopt: warning: ...`` (a category other than UserWarning named),
+    without the source line that raised it."""
+    kind = "" if category is UserWarning else f"{category.__name__}: "
+    print(f"stackopt: warning: {kind}{message}", file=sys.stderr)
 
 
 def _unrecognized(top: CommandParser, command: str, extra: list[str]) -> None:
@@ -341,11 +352,7 @@ def run_report(args: argparse.Namespace, extra: Sequence[str]) -> int:
     from stackopt.app import report
     from stackopt.app.study.store import Store
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        df = report.load(args.results)
-    for warning in caught:
-        print(f"stackopt report: warning: {warning.message}", file=sys.stderr)
+    df = report.load(args.results)
     if df.empty:
         raise ValueError(f"{args.results} holds no finished cell yet")
     print(report.summary(df).to_string())
@@ -355,7 +362,7 @@ def run_report(args: argparse.Namespace, extra: Sequence[str]) -> int:
     report.close(figures.values())
     print(f"plots: {', '.join(str(out / f'{name}.png') for name in figures)}")
     for name, why in skipped.items():
-        print(f"stackopt report: {name} not drawn: {why}", file=sys.stderr)
+        warnings.warn(f"{name} not drawn: {why}", stacklevel=1)
     with Store(args.results, readonly=True) as store:
         for path in args.export:
             print(f"exported: {store.export(path)}")
