@@ -75,15 +75,18 @@ OTHER_GAMES: dict[str, list[str]] = {
 
 
 def _check_game(method: str, game: Any) -> None:
-    """A :class:`ModelError` where ``method`` solves Pyomo games and ``game`` is a Bayesian or
-    Markov game, naming the methods that take it (any other object reaches the runner, which
-    refuses it when it reads it)."""
+    """A :class:`ModelError` where ``method`` solves Pyomo games and ``game`` is no
+    StackelbergGame, naming the methods that take a Bayesian or Markov game (the methods of those
+    games refuse any other object when they read it)."""
+    if isinstance(game, StackelbergGame) or any(method in ms for ms in OTHER_GAMES.values()):
+        return
     own = OTHER_GAMES.get(type(game).__name__)
-    if own and not any(method in ms for ms in OTHER_GAMES.values()):
+    if own:
         raise ModelError(
             f"method {method!r} needs a stackopt.StackelbergGame; got {type(game).__name__}, "
             f"whose methods are {', '.join(own)}"
         )
+    raise ModelError(f"expected a stackopt.StackelbergGame, got {type(game).__name__}")
 
 
 def _runner(method: str) -> Callable[..., Result]:
@@ -274,17 +277,32 @@ def _is_plain(value: Any) -> bool:
 def certify(game: Any, result: Result) -> Result:
     """Check ``result`` again on ``game``: a fresh Result for its point, with its method's claim,
     earned or lowered by a new certificate (:mod:`stackopt.backends.certification.recheck`); a
-    global bound proves ``optimal`` only on the game it was proven on, unchanged.
+    global bound proves ``optimal`` only on the game it was proven on, unchanged. Raises
+    :class:`ModelError` for a game that is no StackelbergGame, ``TypeError`` for a ``result``
+    that is no Result.
     """
+    check_game_and_result("so.certify", "checks", game, result)
+    recheck = importlib.import_module("stackopt.backends.certification.recheck")
+    return recheck.certify(game, result)
+
+
+def check_game_and_result(function: str, does: str, game: Any, result: Any) -> None:
+    """The arguments of ``function`` (``so.certify``, ``so.sensitivity``), which ``does`` (a verb:
+    checks, differentiates) a Result on a StackelbergGame: a :class:`ModelError` for a game of
+    another kind, or a Result of a method for one; a ``TypeError`` for a ``result`` that is no
+    :class:`Result`."""
     if not isinstance(game, StackelbergGame):
         raise ModelError(
-            f"so.certify checks a Result on a stackopt.StackelbergGame; got {type(game).__name__} "
+            f"{function} {does} a Result on a stackopt.StackelbergGame; got {type(game).__name__} "
             "(a Bayesian or Markov game's Result carries the certificate of its method)"
+        )
+    if not isinstance(result, Result):
+        raise TypeError(
+            f"{function}(game, result): result must be a stackopt.Result (as so.solve returns "
+            f"it); got {type(result).__name__}"
         )
     mine = [kind for kind, ms in OTHER_GAMES.items() if result.method in ms]
     if mine:
         raise ModelError(
             f"the Result of method {result.method!r} is for a {mine[0]}, not this StackelbergGame"
         )
-    recheck = importlib.import_module("stackopt.backends.certification.recheck")
-    return recheck.certify(game, result)
