@@ -53,6 +53,7 @@ from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
 from stackopt.result import Result
 from stackopt.solution_loading import set_point
+from stackopt.solve import check_game_and_result
 from stackopt.structure import GameStructure, analyze
 
 PARAM_VARS = "stackopt_param_vars"
@@ -142,8 +143,11 @@ def sensitivity(game: StackelbergGame, result: Result) -> LeaderSensitivity:
     """Total derivatives at ``result``'s point (module docstring).
 
     Raises ValueError for a Result without a point, :class:`DegenerateEquilibrium` where the
-    equilibrium is not differentiable.
+    equilibrium is not differentiable, :class:`stackopt.ModelError` for a game that is no
+    StackelbergGame (a Bayesian or Markov game) or a Result of a method for one, ``TypeError``
+    for a ``result`` that is no Result.
     """
+    check_game_and_result("so.sensitivity", "differentiates", game, result)
     if result.leader_objective is None or not result.followers:
         raise ValueError(
             f"the Result (status {result.status!r}) has no point evaluated at an equilibrium"
