@@ -323,6 +323,24 @@ def _implied_rows(rows: list[tuple[int, Any]], columns: dict[int, int]) -> set[i
     return out
 
 
+def _stationarity_row(part: FollowerPart, v: VarData, terms: list[Any]) -> Any:
+    """The stationarity expression of follower ``part`` in its Var ``v``, the sum of ``terms``.
+    A nonzero constant (no Var in it, Params at their values) is a :class:`ModelError`: the
+    follower's objective moves at a constant rate in ``v`` and no constraint or bound holds ``v``,
+    so the follower has no best response at any leader decision."""
+    row = sum(terms[1:], terms[0])
+    if not is_potentially_variable(row):
+        slope = pyo.value(row)
+        if slope != 0:
+            raise ModelError(
+                f"Follower {part.name} has no best response: its objective changes at the "
+                f"constant rate {part.sign * slope:g} in its Var {v.name}, which no constraint "
+                f"or bound of {part.name} holds, so it improves without end whatever the leader "
+                f"decides; bound {v.name} or constrain it"
+            )
+    return row
+
+
 def compile_kkt(structure: GameStructure, name: str = KKT_BLOCK) -> KKTSystem:
     """Add the joint KKT system of ``structure``'s followers to its game as a block ``name``.
 
@@ -380,7 +398,7 @@ def compile_kkt(structure: GameStructure, name: str = KKT_BLOCK) -> KKTSystem:
                 for r, d in _sparse_gradient(row.expr, position):
                     if not _is_zero(d):
                         terms[r].append(mult[j] * d if weight == 1.0 else mult[j] * d / weight)
-        rows += [sum(t[1:], t[0]) for t in terms]
+        rows += [_stationarity_row(part, v, t) for v, t in zip(part.vars, terms)]
     block.stationarity = pyo.Constraint(range(len(rows)), rule=lambda b, r: rows[r] == 0)
     kkt = KKTSystem(structure, block, inequalities, equalities, implied)
     _substitute_duals(structure, kkt.dual_expressions())
