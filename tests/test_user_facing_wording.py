@@ -1,10 +1,18 @@
 """The wording users read: messages, reprs and the command line's errors and warnings."""
 
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pandas as pd
 import pytest
 
+import stackopt as so
+from stackopt.app import report
 from stackopt.app.cli import main
 from stackopt.backends.gradient import _best_start
 from stackopt.certificate import Certificate, EquilibriumCheck, StationarityCheck
+from stackopt.models import duopoly
 from stackopt.result import Result
 
 
@@ -83,3 +91,45 @@ def test_the_command_line_prints_a_warning_as_one_line_without_its_source(
         "stackopt: warning: game 'fixed' takes no seed and method 'initial' does not use the "
         "seed: one run (seed 0) stands for the 2 seeds\n"
     )
+
+
+def test_the_summary_rows_keep_one_order_whatever_order_the_cells_finished_in():
+    finished = [(90, "scholtes"), (80, "sos1"), (90, "initial"), (80, "scholtes"), (90, "sos1")]
+    finished.append((80, "initial"))
+    rows = pd.DataFrame(
+        [
+            dict(game="duopoly", params={"A": a}, seed=0, method=m, status="feasible", sense="max",
+                 leader_objective=1.0, violation=0.0, wall_time=1.0, history={})
+            for a, m in finished
+        ]
+    )  # fmt: skip
+    order = [(a, m) for a in (80, 90) for m in ("scholtes", "sos1", "initial")]
+    assert report.summary(rows).droplevel("game").index.tolist() == order
+
+
+@pytest.fixture(scope="module")
+def initial_store(tmp_path_factory):
+    store = tmp_path_factory.mktemp("report") / "r.sqlite"
+    so.compare([(duopoly, {"A": [80, 90]})], [dict(label="initial", method="initial")],
+               seeds=[0], store=store, progress=False)  # fmt: skip
+    return store
+
+
+@pytest.mark.parametrize(
+    "option, said",
+    [
+        (["--param", "a"], "--param 'a': not in this study (its game parameters are A); did you mean 'A'?"),
+        (["--history-key", "step"], "--history-key 'step': not in this study (it has no history keys)"),
+        (["--export", "rows.xlsx"], "--export rows.xlsx: give a file ending in .csv, .parquet, .pq"),
+    ],
+)  # fmt: skip
+def test_report_refuses_a_bad_option_before_it_prints_or_writes_anything(
+    option, said, initial_store, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    assert (
+        main(["report", str(initial_store), "--out", "plots", "--export", "ok.csv", *option]) == 1
+    )
+    out, err = capsys.readouterr()
+    assert (out, err) == ("", f"stackopt: error: {said}\n")
+    assert list(tmp_path.iterdir()) == []

@@ -33,6 +33,7 @@ from typing import Any
 
 from stackopt import __version__
 from stackopt.errors import ModelError, OptionError, SolverUnavailableError
+from stackopt.near_names import did_you_mean
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -352,9 +353,15 @@ def run_report(args: argparse.Namespace, extra: Sequence[str]) -> int:
     from stackopt.app import report
     from stackopt.app.study.store import Store
 
+    for path in args.export:  # every option is checked before anything is drawn or written
+        _check_output(path, "--export", ("csv", "parquet", "pq"))
     df = report.load(args.results)
     if df.empty:
         raise ValueError(f"{args.results} holds no finished cell yet")
+    if args.param is not None:
+        _check_choice("--param", args.param, report.parameters(df), "game parameters")
+    if args.history_key is not None:
+        _check_choice("--history-key", args.history_key, report.history_keys(df), "history keys")
     print(report.summary(df).to_string())
     out = args.out or args.results.with_name(f"{args.results.stem}_report")
     figures, skipped = report.draw(df, param=args.param, history_key=args.history_key)
@@ -458,6 +465,15 @@ def _problem_list(chosen: Sequence[Any]) -> str:
     note = f"({len(chosen)} problems; those tagged {' or '.join(INTEGER_TAGS)} run only where "
     note += "a --tag or --problem names them)"
     return "\n".join([*lines, note])
+
+
+def _check_choice(option: str, given: str, known: Sequence[str], what: str) -> None:
+    """Refuse ``given`` for ``option`` where it is none of the study's ``known`` names (``what``
+    they are), naming the nearest ones."""
+    if given in known:
+        return
+    has = f"its {what} are {', '.join(known)}" if known else f"it has no {what}"
+    raise OptionError(f"{option} {given!r}: not in this study ({has}){did_you_mean(given, known)}")
 
 
 def _figure_formats() -> list[str]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import textwrap
 import warnings
 from collections.abc import Callable, Iterable
@@ -106,7 +107,8 @@ def summary(source: pd.DataFrame | str | Path, tol: float = FEASIBILITY_TOL) -> 
     plots draw them: an infeasible, time-limited, interrupted or failed cell's objective enters
     no mean). A method that does not
     use the seed ran once for all the seeds of a game that does not either: ``cells`` 1,
-    ``seeds`` their number."""
+    ``seeds`` their number. The rows come in one order whatever order the cells finished in
+    (:func:`_stable_order`)."""
     df, params = with_parameters(load(source))
     keys = ["game", *params, "method"]
     valid = df["leader_objective"].where(outcomes(df, tol) == "valid")
@@ -122,7 +124,30 @@ def summary(source: pd.DataFrame | str | Path, tol: float = FEASIBILITY_TOL) -> 
         time_median=("wall_time", "median"),
     )
     statuses = df.groupby(keys, sort=False, dropna=False)["status"].value_counts().unstack()
-    return table.join(statuses).fillna({s: 0 for s in statuses.columns})
+    table = table.join(statuses).fillna({s: 0 for s in statuses.columns})
+    return table.iloc[
+        _stable_order(table.index, list(dict.fromkeys(df["game"])), list(df["method"]))
+    ]
+
+
+def _stable_order(index: pd.MultiIndex, games: list[str], methods: list[str]) -> list[int]:
+    """The rows of a summary (index: game, parameter values, method) in one order whatever order
+    the cells finished in: games and methods as they first appear, parameter values ascending
+    (numbers before other values, a game's missing parameter last)."""
+    first = {m: i for i, m in reversed(list(enumerate(methods)))}
+
+    def value(v: Any) -> tuple:
+        if pd.api.types.is_scalar(v) and pd.isna(v):
+            return (2, 0.0, "")
+        if isinstance(v, numbers.Real) and not isinstance(v, bool):
+            return (0, float(v), "")
+        return (1, 0.0, str(v))
+
+    def key(position: int) -> tuple:
+        game, *params, method = index[position]
+        return (games.index(game), *map(value, params), first[method])
+
+    return sorted(range(len(index)), key=key)
 
 
 def outcomes(df: pd.DataFrame, tol: float = FEASIBILITY_TOL) -> pd.Series:
@@ -178,6 +203,11 @@ def outcome_handles(shown: Iterable[str]) -> list[Line2D]:
                label=OUTCOME_MARKERS[o][1])
         for o in OUTCOME_MARKERS if o in set(shown)
     ]  # fmt: skip
+
+
+def parameters(df: pd.DataFrame) -> list[str]:
+    """The names of the game parameters of ``df``'s cells, in the order they first appear."""
+    return list(dict.fromkeys(k for p in df["params"] for k in p))
 
 
 def param_values(df: pd.DataFrame, param: str) -> pd.Series:
@@ -346,11 +376,11 @@ def convergence(source: pd.DataFrame | str | Path, key: str | None = None) -> Fi
         counts = {k: int(df["history"].map(lambda h, k=k: k in h).sum()) for k in HISTORY_KEYS}
         key = max(counts, key=lambda k: counts[k]) if any(counts.values()) else None
     if key is None:
-        raise ValueError(f"give the history key to plot; this study records {_keys(df)}")
-    if key not in _keys(df):
+        raise ValueError(f"give the history key to plot; this study records {history_keys(df)}")
+    if key not in history_keys(df):
         raise ValueError(
             f"no cell of this study records {key!r} as numbers in its history; it records "
-            f"{_keys(df)}"
+            f"{history_keys(df)}"
         )
     recorded = df[df["history"].map(lambda h: key in h)]
     left_out = sorted(set(rows["method"]) - set(recorded["method"]))
@@ -378,8 +408,9 @@ def convergence(source: pd.DataFrame | str | Path, key: str | None = None) -> Fi
     return fig
 
 
-def _keys(df: pd.DataFrame) -> list[str]:
-    """The history keys with numbers (not the messages or decisions some methods record)."""
+def history_keys(df: pd.DataFrame) -> list[str]:
+    """The history keys of ``df``'s cells that hold numbers (not the messages or decisions some
+    methods record): those :func:`convergence` can plot."""
     return sorted({k for h in df["history"] for k, v in h.items() if _numbers(v)})
 
 
