@@ -36,6 +36,8 @@ earns the clearing price on its output: withholding, it sets the price itself)::
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyomo.environ as pyo
 from pyomo.core.base.constraint import ConstraintData
 from pyomo.core.base.var import VarData
@@ -56,7 +58,7 @@ def dual(constraint: ConstraintData) -> VarData:
                 f"stackopt.dual takes one constraint; {constraint.name} is indexed: "
                 f"use stackopt.dual({constraint.name}[index])"
             )
-        raise ModelError(f"stackopt.dual takes a Pyomo constraint, got {constraint!r}")
+        raise ModelError(f"stackopt.dual takes a Pyomo constraint, got {_described(constraint)}")
     game = constraint.model()
     prices = game.component(DUAL_BLOCK)
     if prices is None:
@@ -64,6 +66,16 @@ def dual(constraint: ConstraintData) -> VarData:
         game.add_component(DUAL_BLOCK, prices)
         prices.price = pyo.Var(pyo.Any, dense=False)
     return prices.price[constraint.name]
+
+
+def _described(given: Any) -> str:
+    """A Pyomo component by its kind and name, an expression by its text, anything else by repr."""
+    ctype = getattr(given, "ctype", None)
+    if ctype is not None:
+        return f"{ctype.__name__} {given.name}"
+    if hasattr(given, "is_expression_type"):
+        return f"the expression {given}"
+    return repr(given)
 
 
 def placeholder_constraint(var: VarData, game: pyo.Block) -> ConstraintData | None:

@@ -238,6 +238,13 @@ def analyze(game: StackelbergGame, integer_followers: bool = False) -> GameStruc
             prices.setdefault(id(var), DualRef(var, price))
             return "price"
         if var.model() is not game:
+            foreign = placeholder_constraint(var, var.model())
+            if foreign is not None:
+                raise ModelError(
+                    f"stackopt.dual({foreign.name}): {foreign.name} is not a constraint of this "
+                    f"game (it belongs to model {var.model().name!r}); price a constraint of "
+                    "one of the game's followers"
+                )
             raise ModelError(
                 f"{component.name} uses Var {var.name!r}, which is owned by nobody: it belongs to "
                 "another model; declare it on the game (leader) or on a Follower"
