@@ -57,6 +57,7 @@ from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
 from stackopt.kkt_model import KKTModel
+from stackopt.near_names import did_you_mean
 from stackopt.result import Result
 
 _BETTER = {"optimal": 0, "locally_optimal": 0, "feasible": 1}
@@ -73,9 +74,10 @@ def resolve_strategy(strategy: str | Strategy, options: dict | None = None) -> S
             return STRATEGIES[strategy](**(options or {}))
         except TypeError as exc:
             raise OptionError(f"strategy_options for {strategy!r}: {exc}") from None
+    near = did_you_mean(strategy, STRATEGIES) if isinstance(strategy, str) else ""
     raise OptionError(
         f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)} "
-        "or pass a strategy object such as stackopt.Scholtes(t_min=1e-10)"
+        f"or pass a strategy object such as stackopt.Scholtes(t_min=1e-10){near}"
     )
 
 

@@ -20,6 +20,7 @@ from stackopt.backends.solvers import GLOBAL_SOLVERS, LOCAL_SOLVERS, available
 from stackopt.backends.strategies import SOS1, STRATEGIES
 from stackopt.errors import OptionError
 from stackopt.method_options import first_sentence, options, summary
+from stackopt.near_names import did_you_mean
 from stackopt.solve import METHODS
 
 #: the solvers a method needs besides its own imports. A method on a StackelbergGame needs Ipopt:
@@ -170,11 +171,20 @@ def _extras_of(package: str) -> list[str]:
     return found
 
 
+def check_method_name(method: str, where: str = "") -> None:
+    """Refuse a ``method`` that is no name of ``METHODS``, after ``where`` (``"study.toml:3: "``),
+    with the known names and the nearest ones, case aside ("MPEC": did you mean 'mpec'?)."""
+    if method not in METHODS:
+        raise OptionError(
+            f"{where}unknown method {method!r}; known methods: {', '.join(sorted(METHODS))}"
+            f"{did_you_mean(str(method), METHODS)}"
+        )
+
+
 def options_text(method: str) -> str:
     """``method``'s description and options as text (``stackopt methods NAME``); for mpec, each
     strategy's parameters too."""
-    if method not in METHODS:
-        raise OptionError(f"unknown method {method!r}; known methods: {', '.join(sorted(METHODS))}")
+    check_method_name(method)
     row = describe(method)
     parts = [f"{method}: {row['description']}", "", _table(row["options"])]
     if method == "mpec":

@@ -133,3 +133,16 @@ def test_report_refuses_a_bad_option_before_it_prints_or_writes_anything(
     out, err = capsys.readouterr()
     assert (out, err) == ("", f"stackopt: error: {said}\n")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_strategy_or_method_name_in_the_wrong_case_gets_a_suggestion(capsys):
+    with pytest.raises(
+        so.OptionError, match=r"Scholtes\(t_min=1e-10\); did you mean 'scholtes'\?$"
+    ):
+        so.solve(duopoly(), method="mpec", strategy="Scholtes")
+    assert main(["methods", "MPEC"]) == 1
+    assert capsys.readouterr().err.endswith("value-function; did you mean 'mpec'?\n")
+    with pytest.raises(
+        so.OptionError, match=r"^methods\[0\]\.method: unknown .*did you mean 'gradient'\?"
+    ):
+        so.compare(duopoly, [dict(label="g", method="Gradien")], progress=False)

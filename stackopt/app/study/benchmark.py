@@ -24,10 +24,10 @@ from typing import Any
 import pandas as pd
 
 from stackopt.app.study.option_checks import check_method_options
-from stackopt.catalog import runner
+from stackopt.catalog import check_method_name, runner
 from stackopt.errors import OptionError
 from stackopt.result import Result
-from stackopt.solve import METHODS, solve
+from stackopt.solve import solve
 
 SOLVED_RULE = "solved: success status and |f - f*| <= tol * max(1, |f*|)"
 DEFAULT_METHODS = {
@@ -116,9 +116,7 @@ def checked_runs(
         options = dict(spec)
         method = options.pop("method")
         where = f"benchmark method {label!r}"
-        if method not in METHODS:
-            known = ", ".join(sorted(map(str, METHODS)))
-            raise OptionError(f"{where}: unknown method {method!r}; known methods: {known}")
+        check_method_name(method, f"{where}: ")
         if time_limit is not None and "time_limit" in inspect.signature(runner(method)).parameters:
             options.setdefault("time_limit", time_limit)
         check_method_options(method, options, where)

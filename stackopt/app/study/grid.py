@@ -33,8 +33,8 @@ from stackopt.app.study.option_checks import (
     takes_keyword,
 )
 from stackopt.app.study.seed_use import depends_on_seed
+from stackopt.catalog import check_method_name
 from stackopt.errors import OptionError
-from stackopt.solve import METHODS
 
 
 @dataclass
@@ -87,9 +87,7 @@ def check_method(index: int, spec: Mapping[str, Any]) -> tuple[str, dict[str, An
     if not isinstance(label, str) or not label:
         raise OptionError(f"{where}.label must be a non-empty string, got {label!r}")
     method = options.setdefault("method", "mpec")
-    if method not in METHODS:
-        known = ", ".join(sorted(METHODS))
-        raise OptionError(f"{where}.method: unknown method {method!r}; known methods: {known}")
+    check_method_name(method, f"{where}.method: ")
     check_method_options(method, {k: v for k, v in options.items() if k != "method"}, where)
     return label, options
 
