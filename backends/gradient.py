@@ -155,7 +155,7 @@ from stackopt.backends.optimizers import make_optimizer
 from stackopt.backends.oracles.base import Equilibrium
 from stackopt.backends.oracles.multipliers import with_multipliers
 from stackopt.backends.oracles.registry import make_oracle
-from stackopt.backends.progress_log import StartLog
+from stackopt.backends.progress_log import StartLog, counted
 from stackopt.backends.projection import LinearSetProjection
 from stackopt.backends.sensitivity import Sensitivity
 from stackopt.backends.start_points import current_value, interval, leader_start, random_value
@@ -755,7 +755,7 @@ class _Descent:
             return self._result(failed(), pi, note, history)
         first = at
         best: tuple[float, int, _Point] | None = None  # (cost, step, point): feasible steps
-        status, message = "iteration_limit", f"ran {self.max_iter} steps"
+        status, message = "iteration_limit", f"ran {counted(self.max_iter, 'step')}"
         t, previous = None, None  # the line search's trial step; (pi, grad) of the last step
         recent: deque[float] = deque(maxlen=NONMONOTONE)  # L_mu at the last steps
         sampled: deque = deque(maxlen=NONMONOTONE)  # (pi, grad) at the last steps: the bundle
@@ -885,24 +885,30 @@ class _Descent:
                         inner_done = False
                 if inner_done and settled:
                     status = "locally_optimal"
-                    message = f"stationary after {k + 1} steps" + (
+                    message = f"stationary after {counted(k + 1, 'step')}" + (
                         f" ({trial.message})" if trial.message else ""
                     )
                     break
                 if not self.line_search and self._paper_stationary(at.pi, moved, violation, grad):
-                    status, message = "locally_optimal", f"stationary after {k + 1} steps"
+                    status, message = (
+                        "locally_optimal",
+                        f"stationary after {counted(k + 1, 'step')}",
+                    )
                     break
                 if self.callback is not None and self.callback(
                     dict(row, leader=dict(zip(evaluator.leader_names, before.tolist())))
                 ):
-                    status, message = "iteration_limit", f"stopped by the callback after {k + 1}"
-                    message += " steps"
+                    status = "iteration_limit"
+                    message = f"stopped by the callback after {counted(k + 1, 'step')}"
                     break
                 if self.orc.late():
-                    status, message = failed(), f"time limit after {k + 1} steps"
+                    status, message = failed(), f"time limit after {counted(k + 1, 'step')}"
                     break
         except KeyboardInterrupt:
-            status, message = "interrupted", f"interrupted (Ctrl-C) after {len(history)} steps"
+            status, message = (
+                "interrupted",
+                f"interrupted (Ctrl-C) after {counted(len(history), 'step')}",
+            )
         finally:
             bar.close()
         returned = at
@@ -915,7 +921,7 @@ class _Descent:
         elif status == "error":
             message += "; returned the last decision with an equilibrium"
         if status == "iteration_limit" and self.orc.capped():
-            message = f"{CAPPED} (after {len(history)} steps)"
+            message = f"{CAPPED} (after {counted(len(history), 'step')})"
         if note:
             message = f"{note}; {message}"
         result = self._result(status, returned, message, history)

@@ -24,7 +24,7 @@ def _objective(value: float | None) -> str:
     return "none" if value is None or not math.isfinite(value) else f"{value + 0.0:.8g}"  # no -0
 
 
-def _count(n: int, unit: str) -> str:
+def counted(n: int, unit: str) -> str:
     """``n`` of ``unit``: "1 step", "2 steps"."""
     return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
 
@@ -82,6 +82,6 @@ class StartLog:
             self.name,
             status,
             _objective(objective),
-            _count(steps, self.unit),
+            counted(steps, self.unit),
             time.perf_counter() - self.began,
         )

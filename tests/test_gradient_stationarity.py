@@ -39,7 +39,7 @@ def test_adam_momentum_into_a_bound_is_not_stationarity():
 def test_a_bound_the_gradient_pushes_into_is_stationary():
     res = so.solve(capped_copy(1.0), method="gradient", max_iter=30, **PAPER)
     assert res.status == "locally_optimal"
-    assert res.message == "stationary after 1 steps"
+    assert res.message == "stationary after 1 step"
 
 
 def test_a_kink_of_the_value_function_is_crossed_along_the_linearized_mpecs_direction():

@@ -11,6 +11,7 @@ import stackopt as so
 from stackopt.app import report
 from stackopt.app.cli import main
 from stackopt.backends.gradient import _best_start
+from stackopt.backends.strategies.base import then
 from stackopt.certificate import Certificate, EquilibriumCheck, StationarityCheck
 from stackopt.models import duopoly
 from stackopt.result import Result
@@ -146,3 +147,18 @@ def test_a_strategy_or_method_name_in_the_wrong_case_gets_a_suggestion(capsys):
         so.OptionError, match=r"^methods\[0\]\.method: unknown .*did you mean 'gradient'\?"
     ):
         so.compare(duopoly, [dict(label="g", method="Gradien")], progress=False)
+
+
+def test_one_step_is_one_step():
+    res = so.solve(duopoly(), method="gradient", max_iter=1, multistart=1)
+    assert res.message == "ran 1 step"
+
+
+def test_a_solver_s_closing_period_is_dropped_before_what_we_add():
+    res = so.solve(duopoly(), method="mpec", strategy="scholtes")
+    assert ".;" not in res.message
+    assert res.message.endswith(
+        "(can be specified by options); polished by the tightened NLP (S-stationary at its "
+        "multipliers)"
+    )
+    assert then("scip: optimal", "polished") == "scip: optimal; polished" and then("", "x") == "x"

@@ -106,6 +106,12 @@ def solve_once(
     return run_solver(problem.model, solver, options, left, problem.warm_start)
 
 
+def then(message: str, more: str) -> str:
+    """A solver's ``message`` and ``more`` of ours, joined by "; " (the message's closing period,
+    as Ipopt's "... (can be specified by options).", dropped)."""
+    return f"{message.removesuffix('.')}; {more}" if message else more
+
+
 def out_of_time(deadline: float | None, problem: MPECProblem | None = None) -> bool:
     """The deadline has passed, or the caller's callback asked ``problem``'s run to stop."""
     asked = problem is not None and problem.watch is not None and problem.watch.stopped
@@ -309,8 +315,11 @@ class ContinuationStrategy(Strategy):
             if polished.accepted:
                 run = SolverRun(
                     "optimal",
-                    f"{run.message}; polished by the tightened NLP "
-                    f"({polished.stationarity}-stationary at its multipliers)",
+                    then(
+                        run.message,
+                        "polished by the tightened NLP "
+                        f"({polished.stationarity}-stationary at its multipliers)",
+                    ),
                     True,
                     run.iterations,
                 )

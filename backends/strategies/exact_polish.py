@@ -31,7 +31,7 @@ from pyomo.common.collections import ComponentSet
 
 from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.backends.solvers import SolverRun, available
-from stackopt.backends.strategies.base import Strategy, StrategyOutcome, solve_once
+from stackopt.backends.strategies.base import Strategy, StrategyOutcome, solve_once, then
 from stackopt.backends.strategies.polish import polish
 from stackopt.backends.strategies.price_rays import unbounded_prices
 
@@ -101,9 +101,10 @@ class ExactStrategy(Strategy):
         )
         history.append(self._row(problem, tnlp, polish=polished.solves))
         if polished.accepted:
-            message = (
-                f"{run.message}; polished by the tightened NLP of the solver's branch "
-                f"({polished.stationarity}-stationary at its multipliers)"
+            message = then(
+                run.message,
+                "polished by the tightened NLP of the solver's branch "
+                f"({polished.stationarity}-stationary at its multipliers)",
             )
             run = SolverRun(run.status, message, True, run.iterations)
         return run, polished.info(), solver_point if polished.accepted else None
