@@ -45,11 +45,16 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
-#: cyipopt logs every callback of every Ipopt iteration at INFO (two small solves: about 10^5
-#: lines under ``logging.basicConfig(level=logging.INFO)``); its own level is WARNING unless the
-#: user has set one (cyipopt reads it when it is imported, after this)
-if logging.getLogger("cyipopt").level == logging.NOTSET:
-    logging.getLogger("cyipopt").setLevel(logging.WARNING)
+#: the loggers that log at INFO what no stackopt user asked for: cyipopt every callback of every
+#: Ipopt iteration (two small solves: about 10^5 lines under
+#: ``logging.basicConfig(level=logging.INFO)``), Pyomo's HiGHS interface HiGHS's whole log of
+#: every LP and MILP (about 30 lines each; dozens of solves for a bigm MPEC). Each one's own level
+#: is WARNING unless the user has set one (cyipopt reads it when it is imported, after this);
+#: ``tee=True`` still shows the solvers' output
+_QUIET_LOGGERS = ("cyipopt", "pyomo.contrib.appsi.solvers.highs")
+for _name in _QUIET_LOGGERS:
+    if logging.getLogger(_name).level == logging.NOTSET:
+        logging.getLogger(_name).setLevel(logging.WARNING)
 
 #: public name -> the module that defines it, imported on first access (PEP 562)
 _LAZY = {

@@ -1,5 +1,8 @@
 """The wording users read: messages, reprs and the command line's errors and warnings."""
 
+import subprocess
+import sys
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -162,3 +165,30 @@ def test_a_solver_s_closing_period_is_dropped_before_what_we_add():
         "multipliers)"
     )
     assert then("scip: optimal", "polished") == "scip: optimal; polished" and then("", "x") == "x"
+
+
+LINEAR_GAME_AT_INFO = """
+import logging, sys
+logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(name)s")
+{before}
+import pyomo.environ as pyo, stackopt as so
+g = so.StackelbergGame(); g.x = pyo.Var(bounds=(0, 10)); g.F = so.Follower()
+g.F.y = pyo.Var(bounds=(0, 10)); g.F.c = pyo.Constraint(expr=g.F.y >= g.x - 2)
+g.F.o = pyo.Objective(expr=g.F.y); g.o = pyo.Objective(expr=-g.x + 2 * g.F.y)
+so.solve(g, method="mpec", strategy="bigm")
+"""
+
+
+@pytest.mark.parametrize(
+    "before, shown",
+    [("", False), ('logging.getLogger("pyomo.contrib.appsi.solvers.highs").setLevel(20)', True)],
+)
+def test_the_root_logger_at_info_shows_highs_log_only_where_the_user_asks(before, shown):
+    """Pyomo's HiGHS interface logs HiGHS's whole log of every solve at INFO: held at WARNING
+    unless the user set its level (a fresh process: the level is set when stackopt is imported)."""
+    code = LINEAR_GAME_AT_INFO.format(before=before)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert "stackopt.mpec" in out
+    assert ("pyomo.contrib.appsi.solvers.highs" in out) is shown
