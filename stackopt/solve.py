@@ -90,9 +90,10 @@ def _check_game(method: str, game: Any) -> None:
 
 
 def _runner(method: str) -> Callable[..., Result]:
-    if method not in METHODS:
-        known = ", ".join(sorted(METHODS))
-        raise OptionError(f"unknown method {method!r}; known methods: {known}")
+    # imported here: stackopt.catalog imports this module
+    from stackopt.catalog import check_method_name
+
+    check_method_name(method)
     module_name, func_name = METHODS[method].split(":")
     return getattr(importlib.import_module(module_name), func_name)
 

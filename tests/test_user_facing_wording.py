@@ -144,6 +144,8 @@ def test_a_strategy_or_method_name_in_the_wrong_case_gets_a_suggestion(capsys):
         so.OptionError, match=r"Scholtes\(t_min=1e-10\); did you mean 'scholtes'\?$"
     ):
         so.solve(duopoly(), method="mpec", strategy="Scholtes")
+    with pytest.raises(so.OptionError, match=r"did you mean 'mpec'\?$"):
+        so.solve(duopoly(), method="MPEC")
     assert main(["methods", "MPEC"]) == 1
     assert capsys.readouterr().err.endswith("value-function; did you mean 'mpec'?\n")
     with pytest.raises(
