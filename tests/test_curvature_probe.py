@@ -65,3 +65,21 @@ def test_a_saddle_off_the_axes_is_found_by_the_reduced_hessian():
     move = st.descent
     assert move["x1"] == pytest.approx(-move["x2"], rel=1e-6)
     assert move["x1"] * move["x2"] < 0
+
+
+@pytest.mark.parametrize("x0, period", [(1000.5, 1.0), (1.005, 0.01)])
+def test_a_strict_local_minimum_narrower_than_the_probe_is_still_locally_optimal(x0, period):
+    """cos(2 pi y / period) - 1e-4 y with y = x is a strict local minimum at x0: a probe h R away
+    (|x| = 1000: 10) lands in another basin, lower by the linear term; the drop does not hold at
+    h / 100, so no descent is claimed."""
+    import math
+
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0.5 * x0, 1.5 * x0), initialize=x0)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(initialize=x0)
+    g.F.o = pyo.Objective(expr=(g.F.y - g.x) ** 2)
+    g.cost = pyo.Objective(expr=pyo.cos(2 * math.pi * g.F.y / period) - 1e-4 * g.F.y)
+    res = so.solve(g, method="mpec", multistart=1)
+    assert res.status == "locally_optimal"
+    assert res.leader["x"] == pytest.approx(x0, abs=1e-4 * period)
