@@ -11,19 +11,32 @@ any path that would reach PyNumero with one.
 from __future__ import annotations
 
 import pyomo.environ as pyo
+from pyomo.common.collections import ComponentSet
 from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
+from pyomo.core.expr.visitor import identify_variables
 
 from stackopt.errors import ModelError
 
 
 def pynumero_nlp(model: pyo.Block) -> PyomoNLP:
-    """``PyomoNLP(model)``, or a ModelError naming an unfixed discrete Var of ``model``'s active
-    blocks (a deactivated block's Vars, such as an exact strategy's binaries while its polishing
-    solves the tightened NLP, are no columns of the NLP)."""
-    for v in model.component_data_objects(pyo.Var, active=True, descend_into=True):
-        if not v.fixed and not v.is_continuous():
-            raise ModelError(
-                f"Var {v.name} is {v.domain.name}: PyNumero (the NLP interface of Ipopt and of "
-                "the KKT evaluator) takes continuous Vars only"
-            )
+    """``PyomoNLP(model)``, or a ModelError naming an unfixed discrete Var that an active
+    constraint or objective of ``model`` uses (the NLP's columns: a Var no active function uses,
+    such as an exact strategy's binaries while its polishing solves the tightened NLP, or one the
+    user declared and left unused, is none). The functions are read only where a discrete Var
+    exists at all."""
+    discrete = ComponentSet(
+        v
+        for v in model.component_data_objects(pyo.Var, descend_into=True)
+        if not v.fixed and not v.is_continuous()
+    )
+    if discrete:
+        for kind in (pyo.Objective, pyo.Constraint):
+            for item in model.component_data_objects(kind, active=True, descend_into=True):
+                for v in identify_variables(item.expr, include_fixed=False):
+                    if v in discrete:
+                        raise ModelError(
+                            f"Var {v.name} is {v.domain.name}: PyNumero (the NLP interface of "
+                            f"Ipopt and of the KKT evaluator) takes continuous Vars only "
+                            f"({item.name} uses it)"
+                        )
     return PyomoNLP(model)

@@ -124,3 +124,19 @@ def test_pynumero_is_never_handed_a_discrete_var():
     )
     assert done.returncode == 0 and "Var u is Binary" in done.stdout, done.stdout + done.stderr
     assert "columns 1" in done.stdout
+
+
+def test_a_discrete_var_that_no_function_uses_is_no_obstacle():
+    """A Binary on a plain Block that nothing uses is no column of any NLP: the game is solved
+    (0.5 at x = 0.5) under mpec and gradient, as before the PyNumero guard."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(-5, 5), initialize=0.0)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(initialize=0.0)
+    g.F.o = pyo.Objective(expr=(g.F.y - g.x) ** 2)
+    g.o = pyo.Objective(expr=(g.x - 1) ** 2 + g.F.y**2)
+    g.data = pyo.Block()
+    g.data.b = pyo.Var(domain=pyo.Binary)
+    for method in ("mpec", "gradient"):
+        res = so.solve(g.clone(), method=method)
+        assert res.status == "locally_optimal" and res.leader_objective == pytest.approx(0.5)
