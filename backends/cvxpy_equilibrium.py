@@ -51,6 +51,7 @@ from stackopt.certificate import (
     derive_status,
 )
 from stackopt.errors import OptionError
+from stackopt.messages import then
 from stackopt.result import Result
 from stackopt.structure import GameStructure
 
@@ -268,9 +269,7 @@ def cvxpy_result(
         prices = equilibrium.prices(pi, x)
     except RuntimeError as exc:
         why = f"no equilibrium at the returned leader decision: {exc}"
-        return Result(
-            status="error", leader=leader, message=f"{message}; {why}" if message else why, **common
-        )
+        return Result(status="error", leader=leader, message=then(message, why), **common)
     cost, _, _ = leader_cost(structure, pi, x)
     objective = structure.leader_sign * cost
     values = np.array([pyo.value(c.body) for c in structure.constraints], float)
@@ -284,7 +283,7 @@ def cvxpy_result(
     )
     status, why = derive_status(status, certificate, if_violated)
     if why:
-        message = f"{message}; {why}" if message else why
+        message = then(message, why)
     common["info"]["oracle"] = "cvxpy"
     return Result(
         status=status,

@@ -58,6 +58,7 @@ from stackopt.certificate import (
 )
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
+from stackopt.messages import then
 from stackopt.result import Result
 from stackopt.structure import analyze
 
@@ -410,11 +411,6 @@ def _log_gaps(check: EquilibriumCheck, seconds: float) -> None:
     )
 
 
-def _joined(message: str, why: str) -> str:
-    """``why`` added to a method's ``message``."""
-    return f"{message}; {why}" if message else why
-
-
 def honest_result(
     game: StackelbergGame,
     evaluator: KKTEvaluator,
@@ -460,7 +456,7 @@ def honest_result(
             status=outcome,
             reported_objective=reported_objective,
             leader=leader,
-            message=_joined(message, why),
+            message=then(message, why),
             history=history,
             info=info,
             warnings=warnings,
@@ -520,7 +516,7 @@ def honest_result(
     except KeyboardInterrupt:  # the point is returned uncertified
         gaps, status = None, "interrupted"
         check = check_equilibrium(evaluator, None, eq, pi)
-        message = _joined(message, "interrupted (Ctrl-C) while certifying")
+        message = then(message, "interrupted (Ctrl-C) while certifying")
     info.update(equilibrium_residual=eq.residual, equilibrium_oracle=eq.oracle)
     ev = evaluator.evaluate(eq.z, pi, derivatives=False)
     followers = {
@@ -562,7 +558,7 @@ def honest_result(
             certificate.stationarity = leader_stationarity(evaluator, eq.z, pi)
         except KeyboardInterrupt:
             certificate.checked, status = False, "interrupted"
-            message = _joined(message, "interrupted (Ctrl-C) while certifying")
+            message = then(message, "interrupted (Ctrl-C) while certifying")
         else:
             stationarity = certificate.stationarity
             log.info(
@@ -582,7 +578,7 @@ def honest_result(
         certificate.seconds,
     )
     if why:
-        message = _joined(message, why)
+        message = then(message, why)
     local = [f for f in check.followers if not f.exact]
     if status in SUCCESS and gaps is not None and local:
         warnings.append(local_search_warning(local))

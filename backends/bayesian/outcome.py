@@ -26,6 +26,7 @@ from stackopt.certificate import (
     derive_status,
 )
 from stackopt.errors import ModelError
+from stackopt.messages import then
 from stackopt.result import Result
 
 
@@ -72,7 +73,7 @@ def strategy_result(
     )
     status, why = derive_status(status, certificate)
     if why:
-        message = f"{message}; {why}" if message else why
+        message = then(message, why)
     return Result(
         status=status,
         leader_objective=value,

@@ -30,6 +30,7 @@ from stackopt.certificate import (
 )
 from stackopt.errors import ModelError
 from stackopt.markov.game import MarkovStackelbergGame
+from stackopt.messages import then
 from stackopt.result import Result
 
 
@@ -100,7 +101,7 @@ def policy_result(
         certificate.stationarity = policy_stationarity(game, pi1, pi2, objective)
     status, why = derive_status(status, certificate)
     if why:
-        message = f"{message}; {why}" if message else why
+        message = then(message, why)
     return Result(
         status=status,
         leader_objective=objective,

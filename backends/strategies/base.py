@@ -21,6 +21,7 @@ import pyomo.environ as pyo
 from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.backends.solvers import SolverRun, run_solver
 from stackopt.backends.strategies.polish import polish
+from stackopt.messages import then
 from stackopt.option_values import Range, check_fields
 
 #: a pair counts as complementary when min(lam, s) is at most this, or lam * s at most its square,
@@ -104,12 +105,6 @@ def solve_once(
         return run
     left = None if deadline is None else max(0.0, deadline - time.perf_counter())
     return run_solver(problem.model, solver, options, left, problem.warm_start)
-
-
-def then(message: str, more: str) -> str:
-    """A solver's ``message`` and ``more`` of ours, joined by "; " (the message's closing period,
-    as Ipopt's "... (can be specified by options).", dropped)."""
-    return f"{message.removesuffix('.')}; {more}" if message else more
 
 
 def out_of_time(deadline: float | None, problem: MPECProblem | None = None) -> bool:

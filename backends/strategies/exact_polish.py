@@ -31,9 +31,10 @@ from pyomo.common.collections import ComponentSet
 
 from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.backends.solvers import SolverRun, available
-from stackopt.backends.strategies.base import Strategy, StrategyOutcome, solve_once, then
+from stackopt.backends.strategies.base import Strategy, StrategyOutcome, solve_once
 from stackopt.backends.strategies.polish import polish
 from stackopt.backends.strategies.price_rays import unbounded_prices
+from stackopt.messages import then
 
 #: the solver statuses whose point is polished (a point cut by a limit is judged as it is)
 POLISHED = ("optimal", "feasible")

@@ -32,6 +32,7 @@ from stackopt.backends.lifted_expressions import LIFTED_BLOCK
 from stackopt.backends.mpec_problem import MPECProblem
 from stackopt.backends.solvers import SolverRun
 from stackopt.kkt import Equality, Row
+from stackopt.messages import then
 
 #: a cost whose least value on the normalized recession cone is above -RAY_TOL * max(1, |c|)
 #: does not fall along it
@@ -76,7 +77,7 @@ def explain_infeasible(problem: MPECProblem, run: SolverRun) -> SolverRun:
             "the MPEC also has no point where a follower's problem is unbounded (no best "
             f"response) at every leader decision; not decided for {', '.join(open_)}"
         )
-    return SolverRun(run.status, f"{run.message}; {message}", run.has_solution, run.iterations)
+    return SolverRun(run.status, then(run.message, message), run.has_solution, run.iterations)
 
 
 def _decision(problem: MPECProblem) -> dict[int, float]:
