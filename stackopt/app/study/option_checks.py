@@ -2,11 +2,12 @@
 
 Each method's options go through the method's own checks, without solving anything:
 
-1. ``stackopt.solve`` is called on a stand-in game that stops the run at its first use of the game,
-   so its checks run as they would for a real game: the keywords against the runner's signature
-   (an unknown one is refused), each value's type and range
-   (:func:`stackopt.option_values.check_values`), and every check the runner makes on its options
-   before it reads the game;
+1. ``stackopt.solve``'s checks of the options run as they would for a real game: the keywords
+   against the runner's signature (an unknown one is refused), each value's type and range
+   (:func:`stackopt.option_values.check_values`); then the runner is called on a stand-in game
+   that stops the run at its first use of the game, so that every check the runner makes on its
+   options before it reads the game runs too (``stackopt.solve`` itself would refuse the stand-in,
+   which is no game);
 2. the objects a runner builds only after reading the game are built here from the same options
    (:data:`LATE_OBJECTS`: the gradient method's oracle).
 
@@ -22,8 +23,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from stackopt.errors import ModelError, OptionError
-from stackopt.option_values import check_value, type_hints
-from stackopt.solve import METHODS, solve
+from stackopt.method_options import check_keywords
+from stackopt.option_values import check_value, check_values, type_hints
+from stackopt.solve import METHODS
 
 
 def runner_of(method: str) -> Callable[..., Any]:
@@ -66,8 +68,11 @@ def check_call(
 def check_method_options(method: str, options: Mapping[str, Any], where: str) -> None:
     """Run ``method``'s own checks on ``options`` without solving; errors name ``where``."""
     try:
+        run = runner_of(method)
+        check_keywords(method, run, options)
+        check_values(f"method {method!r}", run, options)
         try:
-            solve(_StandInGame(), method=method, load_solution=False, certify=False, **options)
+            run(_StandInGame(), **options)
         except (_GameReached, ModelError):
             pass  # the runner checked its options and went on to read the game
         for build in LATE_OBJECTS.get(method, ()):
