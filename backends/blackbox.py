@@ -52,7 +52,7 @@ from stackopt.backends.feasible_start import FollowerDomain
 from stackopt.backends.gradient import LeaderConstraints
 from stackopt.backends.oracles.kkt import KKTOracle
 from stackopt.backends.oracles.multipliers import with_multipliers
-from stackopt.backends.progress_log import StartLog
+from stackopt.backends.progress_log import StartLog, counted
 from stackopt.backends.start_points import current_value, leader_start
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
@@ -326,7 +326,7 @@ class _Watch:
             self.stopped = ("iteration_limit", f"stopped by the callback after {self.iteration}")
         elif self.deadline is not None and time.perf_counter() > self.deadline:
             late = time.perf_counter() - self.deadline
-            message = f"time limit after {self.iteration} iterations{_late(late)}"
+            message = f"time limit after {counted(self.iteration, 'iteration')}{_late(late)}"
             self.stopped = ("time_limit", message)
         if self.stopped is not None:
             raise StopIteration

@@ -28,6 +28,7 @@ from stackopt.backends.leader_steps import (
     sufficient_decrease,
 )
 from stackopt.backends.optimizers import make_optimizer
+from stackopt.backends.progress_log import counted
 from stackopt.backends.projection import LinearSetProjection
 from stackopt.backends.start_points import current_value, leader_start
 from stackopt.errors import OptionError
@@ -77,7 +78,11 @@ def run_cvxpy(
     x = np.array([current_value(v) for v in structure.follower_vars])
     history: list[dict[str, Any]] = []
     names = [v.name for v in structure.leader_vars]
-    status, message, t_start = "iteration_limit", f"ran {max_iter} steps", time.perf_counter()
+    status, message, t_start = (
+        "iteration_limit",
+        f"ran {counted(max_iter, 'step')}",
+        time.perf_counter(),
+    )
     try:
         x = equilibrium.solve(pi, x)
     except RuntimeError as exc:
@@ -148,18 +153,24 @@ def run_cvxpy(
             pi, x, cost, g_pi, g_x = accepted
             scale = max(1.0, float(np.max(np.abs(pi), initial=0.0)))
             if moved <= (tol if line_search else 1e-12) * scale:
-                status, message = "locally_optimal", f"stationary after {k + 1} steps"
+                status, message = "locally_optimal", f"stationary after {counted(k + 1, 'step')}"
                 break
             if callback is not None and callback(
                 dict(history[-1], leader=dict(zip(names, before)))
             ):
-                status, message = "iteration_limit", f"stopped by the callback after {k + 1} steps"
+                status, message = (
+                    "iteration_limit",
+                    f"stopped by the callback after {counted(k + 1, 'step')}",
+                )
                 break
             if time_limit is not None and time.perf_counter() - t_start > time_limit:
-                status, message = "time_limit", f"time limit after {k + 1} steps"
+                status, message = "time_limit", f"time limit after {counted(k + 1, 'step')}"
                 break
     except KeyboardInterrupt:  # the last decision with an equilibrium, judged honestly
-        status, message = "interrupted", f"interrupted (Ctrl-C) after {len(history)} steps"
+        status, message = (
+            "interrupted",
+            f"interrupted (Ctrl-C) after {counted(len(history), 'step')}",
+        )
     ran_out = status == "iteration_limit"
     return cvxpy_result(
         structure,

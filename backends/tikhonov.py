@@ -56,7 +56,7 @@ from stackopt.backends.dynamics.learning_loop import Loop
 from stackopt.backends.dynamics.schedules import Schedule, ScheduleName
 from stackopt.backends.evaluation import honest_result
 from stackopt.backends.oracles.kkt import KKTOracle
-from stackopt.backends.progress_log import StartLog
+from stackopt.backends.progress_log import StartLog, counted
 from stackopt.backends.projection import LinearSetProjection
 from stackopt.backends.start_points import current_value, start_value
 from stackopt.errors import ModelError, OptionError
@@ -391,7 +391,7 @@ def run(
             else f", last selection gap {gap:.2e}"
         )
         why = (
-            f"not converged after {k} steps: windowed stationarity {stationarity:.2e}, spread "
+            f"not converged after {counted(k, 'step')}: windowed stationarity {stationarity:.2e}, spread "
             f"{spread:.2e}{measured} (tol {tol:g})"
         )
     value = induced(x, eps)  # the followers' point at the returned decision, not at a probe
@@ -403,7 +403,8 @@ def run(
         if_violated="iteration_limit",
         values=values,
         reported_objective=sign * value,
-        message=why or f"converged after {k} steps (zeroth order: stationarity not certified)",
+        message=why
+        or f"converged after {counted(k, 'step')} (zeroth order: stationarity not certified)",
         history=history,
         info={
             "iterations": k,

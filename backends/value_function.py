@@ -63,7 +63,7 @@ from pyomo.core.base.var import VarData
 from pyomo.repn import generate_standard_repn
 
 from stackopt.backends.evaluation import nested_values
-from stackopt.backends.progress_log import StartLog
+from stackopt.backends.progress_log import StartLog, counted
 from stackopt.backends.solvers import require, run_solver
 from stackopt.backends.start_points import current_value, interval
 from stackopt.certificate import (
@@ -375,7 +375,7 @@ def _generate(
         for k in range(max_iter):
             left = None if time_limit is None else time_limit - (time.perf_counter() - start)
             if left is not None and left <= 0:
-                claim, message = "time_limit", f"time limit after {k} iterations"
+                claim, message = "time_limit", f"time limit after {counted(k, 'iteration')}"
                 break
             run_ = run_solver(master, "scip", time_limit=left)
             if run_.unbounded:
@@ -416,12 +416,12 @@ def _generate(
                 log.info("iteration %d: bounds %.6g, %.6g", k, sign * lower, sign * upper)
             progress.beat(k + 1, sign * upper, f"master bound {sign * lower:.8g}")
             if best is not None and upper - lower <= tol * max(1.0, abs(upper)):
-                claim, message = "optimal", f"bounds met after {k + 1} iterations"
+                claim, message = "optimal", f"bounds met after {counted(k + 1, 'iteration')}"
                 break
             if callback is not None and callback(dict(history[-1])):
                 claim, message = (
                     "iteration_limit",
-                    f"stopped by the callback after {k + 1} iterations",
+                    f"stopped by the callback after {counted(k + 1, 'iteration')}",
                 )
                 break
             point = (leader_best or follower)[1]
@@ -434,7 +434,7 @@ def _generate(
         else:
             claim, message = (
                 "iteration_limit",
-                f"bounds {lower:.6g} <= {upper:.6g} after {max_iter} iterations",
+                f"bounds {lower:.6g} <= {upper:.6g} after {counted(max_iter, 'iteration')}",
             )
     except KeyboardInterrupt:  # Ctrl-C: the incumbent so far is certified
         claim, message = "interrupted", f"interrupted (Ctrl-C) at iteration {k}"

@@ -127,7 +127,7 @@ def test_a_stop_well_past_the_time_limit_says_how_late(method, monkeypatch):
 
     monkeypatch.setattr(blackbox, "LATE", 0.1)
     res = so.solve(duopoly(), method=method, time_limit=0.5, callback=lambda s: time.sleep(0.8))
-    assert res.status == "time_limit" and "after 1 iterations (" in res.message
+    assert res.status == "time_limit" and "after 1 iteration (" in res.message
     assert "s past it: scipy's iteration runs whole)" in res.message
 
 

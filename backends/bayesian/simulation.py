@@ -19,7 +19,7 @@ from stackopt.backends.bayesian.linear_bandit import LinearBanditLearner
 from stackopt.backends.bayesian.outcome import require_game, strategy_result
 from stackopt.backends.bayesian.type_feedback import EmpiricalTypeLearner, ProductTypeLearner
 from stackopt.backends.bayesian.vertices import VertexTable, vertex_table
-from stackopt.backends.progress_log import StartLog
+from stackopt.backends.progress_log import StartLog, counted
 from stackopt.bayesian.best_response import respond
 from stackopt.bayesian.game import BayesianStackelbergGame
 from stackopt.errors import OptionError
@@ -146,15 +146,17 @@ def run(
             bar.update(1)
             progress.beat(t, optimum - regret, f"cumulative regret {total[0]:.6g}")
             if callback is not None and callback({"round": t, "regret": float(regret)}):
-                ended.append(("iteration_limit", f"stopped by the callback after {t} rounds"))
+                ended.append(
+                    ("iteration_limit", f"stopped by the callback after {counted(t, 'round')}")
+                )
             elif deadline is not None and t < T and time.perf_counter() > deadline:
-                ended.append(("time_limit", f"time limit after {t} of {T} rounds"))
+                ended.append(("time_limit", f"time limit after {t} of {counted(T, 'round')}"))
             return bool(ended)
 
         try:
             cumulative = np.cumsum(simulate(game, agent, T, seed, table, stop))
         except KeyboardInterrupt:
-            message = f"interrupted (Ctrl-C) after {len(regrets)} of {T} rounds"
+            message = f"interrupted (Ctrl-C) after {len(regrets)} of {counted(T, 'round')}"
             if not regrets:
                 progress.end("interrupted", None, 0)
                 return Result(status="interrupted", message=message)

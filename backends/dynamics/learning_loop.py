@@ -27,7 +27,7 @@ from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
 from stackopt.backends.dynamics.derivatives import GameDerivatives
 from stackopt.backends.dynamics.schedules import Schedule, ScheduleName
 from stackopt.backends.evaluation import honest_result
-from stackopt.backends.progress_log import StartLog
+from stackopt.backends.progress_log import StartLog, counted
 from stackopt.backends.start_points import start_value
 from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
@@ -121,9 +121,9 @@ class Loop:
         """(status, message) when the callback asks to stop after step k or time is up, else
         None."""
         if self.callback is not None and self.callback(row):
-            return "iteration_limit", f"stopped by the callback after {k} steps"
+            return "iteration_limit", f"stopped by the callback after {counted(k, 'step')}"
         if self._deadline is not None and time.perf_counter() > self._deadline:
-            return "time_limit", f"time limit after {k} steps"
+            return "time_limit", f"time limit after {counted(k, 'step')}"
         return None
 
     @staticmethod
@@ -209,8 +209,8 @@ def learn(
     except KeyboardInterrupt:  # Ctrl-C: the last finished step's point is judged
         status, why = loop.interrupted(k)
     if status == "iteration_limit" and not why:
-        why = f"scaled stationarity {stationarity:.2e} > tol {tol:g} after {k} steps"
-    message = f"converged to {nature} after {k} steps" if status == claim else why
+        why = f"scaled stationarity {stationarity:.2e} > tol {tol:g} after {counted(k, 'step')}"
+    message = f"converged to {nature} after {counted(k, 'step')}" if status == claim else why
     values = dict(zip(d.names, x))
     ev = d.evaluator
     try:

@@ -37,7 +37,7 @@ from stackopt.backends.markov.policy_gradient import (
 )
 from stackopt.backends.markov.soft_bellman import soft_best_response
 from stackopt.backends.markov.starts import best_run, leader_starts, start_kind
-from stackopt.backends.progress_log import StartLog
+from stackopt.backends.progress_log import StartLog, counted
 from stackopt.errors import OptionError
 from stackopt.markov.game import MarkovStackelbergGame
 from stackopt.result import Result
@@ -213,20 +213,20 @@ def _ascend(
             theta1 = theta1 + alpha(k) * leader_logit_gradient(grad.total, pi1)
             theta2 = theta2 + beta(k) * grad.follower
             if callback is not None and callback(row):
-                why, stopped = f"stopped by the callback after {k} steps", True
+                why, stopped = f"stopped by the callback after {counted(k, 'step')}", True
                 break
             if deadline is not None and time.perf_counter() > deadline:
-                status, why = "time_limit", f"time limit after {k} steps"
+                status, why = "time_limit", f"time limit after {counted(k, 'step')}"
                 break
     except KeyboardInterrupt:  # Ctrl-C: the best policy so far is judged; no further start
         status, why, stopped = "interrupted", f"interrupted (Ctrl-C) at step {k}", True
     last = row
     if status == "iteration_limit" and not why:
-        why = f"stationarity {last['stationarity']:.2e} > tol {tol:g} after {k} steps"
+        why = f"stationarity {last['stationarity']:.2e} > tol {tol:g} after {counted(k, 'step')}"
         if last["stationarity"] <= tol:
             why = (
                 f"stationarity {_gap_at_response(game, pi1):.2e} against the follower's exact "
-                f"response > tol {tol:g} after {k} steps (against its lagging iterate "
+                f"response > tol {tol:g} after {counted(k, 'step')} (against its lagging iterate "
                 f"{last['stationarity']:.2e})"
             )
     if status != "locally_optimal":
