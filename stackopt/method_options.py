@@ -7,15 +7,15 @@ tables and the "did you mean" of an unknown keyword: the runner itself, never a 
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import inspect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from stackopt.errors import UnknownOptionError
+from stackopt.near_names import did_you_mean
 
 #: a numpydoc section header: a title line underlined by dashes
 _SECTION = re.compile(r"^(\w[\w ]*)\n-{3,}\n", re.MULTILINE)
@@ -120,9 +120,9 @@ def options(func: Callable) -> list[Option]:
     return out
 
 
-def check_keywords(method: str, func: Callable, keywords: dict[str, Any]) -> None:
+def check_keywords(method: str, func: Callable, keywords: Mapping[str, Any]) -> None:
     """Raise :class:`UnknownOptionError` for a keyword ``func`` does not take, with the nearest
-    names it does take ("did you mean ...") and where to find them all."""
+    names it does take, case aside ("did you mean ...") and where to find them all."""
     params = inspect.signature(func).parameters.values()
     if any(p.kind is p.VAR_KEYWORD for p in params):
         return
@@ -134,9 +134,7 @@ def check_keywords(method: str, func: Callable, keywords: dict[str, Any]) -> Non
             raise UnknownOptionError(
                 f"method {method!r}: option {key!r} is now {RENAMED[key]!r} ({RENAMED[key]}=...)"
             )
-        close = difflib.get_close_matches(key, names, n=3, cutoff=0.6)
-        hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
         raise UnknownOptionError(
-            f"method {method!r} has no option {key!r}{hint} "
+            f"method {method!r} has no option {key!r}{did_you_mean(key, names)} "
             f"(its options: {', '.join(names) or 'none'}; see stackopt.methods())"
         )

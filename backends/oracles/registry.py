@@ -13,6 +13,7 @@ from stackopt.backends.oracles.user import UserOracle
 from stackopt.errors import OptionError
 from stackopt.game import StackelbergGame
 from stackopt.kkt_evaluator import KKTEvaluator
+from stackopt.near_names import did_you_mean
 
 ORACLES: dict[str, type[Oracle]] = {
     "kkt": KKTOracle,
@@ -35,8 +36,9 @@ def make_oracle(
             raise OptionError("oracle_options apply to named oracles, not to a callable")
         return UserOracle(oracle, evaluator, tol)
     if oracle not in ORACLES:
+        near = did_you_mean(oracle, ORACLES) if isinstance(oracle, str) else ""
         raise OptionError(
-            f"unknown oracle {oracle!r}; choose one of {', '.join(ORACLES)} or a callable"
+            f"unknown oracle {oracle!r}; choose one of {', '.join(ORACLES)} or a callable{near}"
         )
     try:
         return ORACLES[oracle](game, evaluator, tol, **options)
