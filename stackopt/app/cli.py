@@ -351,10 +351,10 @@ def run_report(args: argparse.Namespace, extra: Sequence[str]) -> int:
 
     matplotlib.use("Agg")
     from stackopt.app import report
-    from stackopt.app.study.store import Store
+    from stackopt.app.study.store import EXPORT_SUFFIXES, Store
 
     for path in args.export:  # every option is checked before anything is drawn or written
-        _check_output(path, "--export", ("csv", "parquet", "pq"))
+        _check_output(path, "--export", tuple(EXPORT_SUFFIXES))
     df = report.load(args.results)
     if df.empty:
         raise ValueError(f"{args.results} holds no finished cell yet")

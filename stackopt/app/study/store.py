@@ -60,6 +60,8 @@ SCHEMA_VERSION = 3
 FAILED = ("error", "time_limit")
 #: The status of cells an executor could not run (a lost Dask scheduler): always run again.
 UNFINISHED = "interrupted"
+#: the file types :meth:`Store.export` writes, by suffix (any case: ".CSV" is CSV)
+EXPORT_SUFFIXES = {"csv": "csv", "parquet": "parquet", "pq": "parquet"}
 #: the column schema 2 added; a schema 1 store gains it (null: a row stands for its own seed)
 SEEDS_COLUMN = "seeds TEXT NOT NULL DEFAULT 'null'"
 
@@ -208,16 +210,18 @@ class Store:
         return frame
 
     def export(self, path: str | Path) -> Path:
-        """Write every row to ``path``, as CSV or Parquet by its suffix: one column per game
-        parameter (after ``params``; see :func:`with_parameters`), nested values as JSON."""
+        """Write every row to ``path``, as CSV or Parquet by its suffix (:data:`EXPORT_SUFFIXES`,
+        any case): one column per game parameter (after ``params``; see
+        :func:`with_parameters`), nested values as JSON."""
         path = Path(path)
-        frame = flat(with_parameters(self.frame())[0])
-        if path.suffix == ".csv":
-            frame.to_csv(path, index=False)
-        elif path.suffix in (".parquet", ".pq"):
-            frame.to_parquet(path, index=False)
-        else:
+        kind = EXPORT_SUFFIXES.get(path.suffix.lstrip(".").lower())
+        if kind is None:
             raise ValueError(f"export {str(path)!r}: the suffix must be .csv or .parquet")
+        frame = flat(with_parameters(self.frame())[0])
+        if kind == "csv":
+            frame.to_csv(path, index=False)
+        else:
+            frame.to_parquet(path, index=False)
         return path
 
     def close(self) -> None:
