@@ -22,6 +22,15 @@ ORACLES: dict[str, type[Oracle]] = {
 }
 
 
+def check_oracle_name(oracle: Any) -> None:
+    """Refuse a name that is no oracle's, with the nearest names (case aside)."""
+    if oracle not in ORACLES:
+        near = did_you_mean(oracle, ORACLES) if isinstance(oracle, str) else ""
+        raise OptionError(
+            f"unknown oracle {oracle!r}; choose one of {', '.join(ORACLES)} or a callable{near}"
+        )
+
+
 def make_oracle(
     oracle: str | Callable,
     game: StackelbergGame,
@@ -35,11 +44,7 @@ def make_oracle(
         if options:
             raise OptionError("oracle_options apply to named oracles, not to a callable")
         return UserOracle(oracle, evaluator, tol)
-    if oracle not in ORACLES:
-        near = did_you_mean(oracle, ORACLES) if isinstance(oracle, str) else ""
-        raise OptionError(
-            f"unknown oracle {oracle!r}; choose one of {', '.join(ORACLES)} or a callable{near}"
-        )
+    check_oracle_name(oracle)
     try:
         return ORACLES[oracle](game, evaluator, tol, **options)
     except TypeError as exc:

@@ -89,13 +89,12 @@ def _option(run: Callable[..., Any], options: Mapping[str, Any], name: str) -> A
 
 
 def _gradient_oracle(run: Callable[..., Any], options: Mapping[str, Any]) -> None:
-    from stackopt.backends.oracles.registry import ORACLES
+    from stackopt.backends.oracles.registry import ORACLES, check_oracle_name
 
     oracle = _option(run, options, "oracle")
     if callable(oracle):
         return
-    if oracle not in ORACLES:
-        raise OptionError(f"unknown oracle {oracle!r}; choose one of {', '.join(ORACLES)}")
+    check_oracle_name(oracle)
     extra = _option(run, options, "oracle_options") or {}
     check_call(ORACLES[oracle], f"oracle_options of {oracle!r}", extra, args=(None, None, None))
 
