@@ -16,6 +16,7 @@ import pytest
 
 import stackopt as so
 from stackopt.backends import blackbox
+from stackopt.backends.progress_log import counted
 from stackopt.models import duopoly
 from tests.test_blackbox import room_game
 
@@ -103,7 +104,7 @@ def test_a_time_limit_returns_the_best_feasible_decision_evaluated(method, evalu
     )
     assert violation(iterates[-1]) > 0.01
     assert res.status == "time_limit"
-    assert f"time limit after {len(iterates)} iterations" in res.message
+    assert f"time limit after {counted(len(iterates), 'iteration')}" in res.message
     q0 = best_feasible(seen)
     assert res.leader["q0"] == q0 and res.violation <= FEASIBILITY_TOL
     assert res.leader_objective == pytest.approx(profit(q0), abs=1e-7)

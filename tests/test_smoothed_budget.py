@@ -12,7 +12,7 @@ def test_an_ascent_that_runs_out_of_max_iter_ends_iteration_limit_with_its_point
     short = dict(method="bayes-smoothed", max_iter=1, stages=1, starts=1)
     res = so.solve(game, **short)  # one gradient step from the uniform strategy
     assert res.status == "iteration_limit" and not res.success
-    assert "ran out of max_iter=1 steps" in res.message
+    assert "ran out of its 1 step (max_iter)" in res.message
     assert res.history[-1]["steps"] == 1 and res.history[-1]["last_move"] > 1e-12
     assert res.leader_objective == pytest.approx(res.history[-1]["true_objective"])
     assert res.leader_objective < optimum - 0.1  # 0.4649 against 0.5759

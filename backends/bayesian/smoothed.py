@@ -18,7 +18,7 @@ import numpy as np
 from scipy.special import softmax
 
 from stackopt.backends.bayesian.outcome import require_game, strategy_result
-from stackopt.backends.progress_log import StartLog
+from stackopt.backends.progress_log import StartLog, counted
 from stackopt.backends.projection import project_capped_simplex
 from stackopt.bayesian.best_response import follower_payoffs, leader_value
 from stackopt.bayesian.game import BayesianStackelbergGame
@@ -111,9 +111,9 @@ def _ending(history: list[dict[str, float]], tol: float) -> tuple[str, str]:
     if last["last_move"] <= tol:
         return "locally_optimal", ""
     return "iteration_limit", (
-        f"the ascent at the final temperature tau={last['tau']:g} ran out of max_iter="
-        f"{last['steps']:g} steps: its last step moved the strategy by {last['last_move']:.2e} > "
-        f"tol={tol:g}"
+        f"the ascent at the final temperature tau={last['tau']:g} ran out of its "
+        f"{counted(int(last['steps']), 'step')} (max_iter): its last step moved the strategy by "
+        f"{last['last_move']:.2e} > tol={tol:g}"
     )
 
 
