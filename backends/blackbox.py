@@ -237,7 +237,8 @@ class _BlackBox:
         """The decision to judge in place of scipy's ``pi`` (``what`` it is, ``reported`` its
         objective): (decision, its equilibrium or None for the last one, its objective, what
         the message adds). A run without success returns ``best``, where there is one; a success
-        keeps ``pi`` unless ``best`` is strictly cheaper and no more violated than ``pi``. Scipy's
+        keeps ``pi`` unless ``best`` is cheaper by more than ``SWAP_MARGIN`` (relative) and no
+        more violated than ``pi``. Scipy's
         ``pi`` is taken within the leader's bounds, as it was evaluated (trust-constr's interior
         point may end a hair outside them)."""
         pi = self._inside(pi)
@@ -250,7 +251,8 @@ class _BlackBox:
         objective = self.problem.sign * best.cost
         if success:
             seen = self._seen.get(pi.tobytes())  # scipy evaluated its point
-            if seen is None or not (best.cost < seen[0] and best.violation <= seen[2]):
+            margin = SWAP_MARGIN * max(1.0, abs(seen[0])) if seen is not None else 0.0
+            if seen is None or not (best.cost < seen[0] - margin and best.violation <= seen[2]):
                 return pi, None, reported, ""
             why = (
                 f"{which} is better than scipy's point and is returned (leader objective "
@@ -264,6 +266,11 @@ class _BlackBox:
         return best.pi, best.point, objective, why
 
 
+#: a success's point gives way to a better evaluated one only where that one is cheaper by more
+#: than this, relative to max(1, |cost|): the equilibria are solved to about 1e-9, and a
+#: finite-difference probe one rounding error cheaper (0.9 against 0.9000000000000001) is no
+#: better decision
+SWAP_MARGIN = 1e-9
 #: seconds past the time limit from which a stop's message says how late the iteration ended
 LATE = 1.0
 

@@ -151,3 +151,11 @@ def test_a_start_moved_by_phase_one_is_evaluated_before_the_clock_runs(caplog):
     assert res.reported_objective == pytest.approx(res.leader_objective, abs=1e-9)
     end = [r.getMessage() for r in caplog.records if ": time_limit, objective " in r.getMessage()]
     assert len(end) == 1 and f"objective {res.reported_objective:.8g}," in end[0]
+
+
+def test_a_probe_one_rounding_error_cheaper_does_not_replace_a_success():
+    """On the continuum game SLSQP ends at 0.9000000000000001 and a finite-difference probe at
+    0.9: a difference below SWAP_MARGIN keeps scipy's point, without a message about it."""
+    res = so.solve(so.models.continuum_equilibria(), method="slsqp")
+    assert res.leader_objective == pytest.approx(0.9, abs=1e-12)
+    assert "better than scipy's point" not in res.message
