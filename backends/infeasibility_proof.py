@@ -44,6 +44,7 @@ from stackopt.backends.solvers import (
 )
 from stackopt.errors import ModelError, explained
 from stackopt.game import StackelbergGame
+from stackopt.messages import then
 from stackopt.result import Result
 from stackopt.structure import analyze
 
@@ -138,9 +139,10 @@ def judge(
         result.status, result.message = "infeasible", f"{decided.message} (the method ended {said})"
     elif local:
         result.status = "error"
-        result.message = (
-            f"{result.message}; {result.info['solver']}'s infeasibility is local, no proof (the "
-            f"game is {decided.message})"
+        result.message = then(
+            result.message,
+            f"{result.info['solver']}'s infeasibility is local, no proof (the game is "
+            f"{decided.message})",
         )
 
 

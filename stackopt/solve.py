@@ -29,6 +29,7 @@ from stackopt.certificate import FEASIBILITY_TOL, certification
 from stackopt.errors import ModelError, OptionError, SolverUnavailableError, explained
 from stackopt.game import StackelbergGame
 from stackopt.game_fingerprint import fingerprint
+from stackopt.messages import then
 from stackopt.method_options import check_keywords
 from stackopt.option_values import check_values
 from stackopt.result import Result
@@ -242,9 +243,10 @@ def _finish(
     plain options recorded, the wall time since ``start`` (a ``time.perf_counter()`` instant),
     the end logged, the point loaded into the game when asked."""
     if result.success and result.certificate is None:  # the one rule has no exception
-        result.message = (
-            f"{result.message}; " if result.message else ""
-        ) + f"the method claimed {result.status} without a certificate: no success is granted"
+        result.message = then(
+            result.message,
+            f"the method claimed {result.status} without a certificate: no success is granted",
+        )
         result.status = "error"
     bound = result.certificate.global_bound if result.certificate is not None else None
     if bound is not None and isinstance(game, StackelbergGame):

@@ -41,6 +41,7 @@ from stackopt.backends.certification.curvature_probe import probe_curvature
 from stackopt.backends.certification.violation import leader_violation
 from stackopt.certificate import FEASIBILITY_TOL, STATIONARITY_TOL, StationarityCheck
 from stackopt.kkt_evaluator import KKTEvaluator, Linearization
+from stackopt.messages import then
 
 #: pairs with lam_j and s_j both below this are biactive; within it (times max(1, |bound|)) of a
 #: bound a leader Var is active, and a leader constraint G_i whose slack is at most it times its
@@ -105,8 +106,9 @@ def leader_stationarity(
     if refuted is not None:
         worst.holds, worst.message, worst.descent = False, *refuted
     if len(checks) > 1:
-        worst.message = (worst.message + "; " if worst.message else "") + (
-            f"read at the worst of {len(checks)} vertices of the followers' multiplier sets"
+        worst.message = then(
+            worst.message,
+            f"read at the worst of {len(checks)} vertices of the followers' multiplier sets",
         )
     return worst
 

@@ -36,6 +36,7 @@ from stackopt.backends.strategies.big_m_bounds import Bound
 from stackopt.backends.strategies.exact_polish import ExactStrategy, price_caveat
 from stackopt.backends.strategies.follower_rays import explain_infeasible
 from stackopt.errors import ModelError, OptionError
+from stackopt.messages import then
 from stackopt.option_values import POSITIVE
 from stackopt.pyomo_value import value_or_none
 
@@ -233,9 +234,10 @@ def _given_infeasible(problem: MPECProblem, run: SolverRun) -> SolverRun:
             if m.source == "given" and (d.value is None or m.value < d.value)
         ]
         if not short:
-            message = (
-                f"{run.message}; every given big-M is at least the bound derived for its side "
-                "(valid at every point of the MPEC), so the MPEC is infeasible"
+            message = then(
+                run.message,
+                "every given big-M is at least the bound derived for its side (valid at every "
+                "point of the MPEC), so the MPEC is infeasible",
             )
             return SolverRun("infeasible", message, False, run.iterations)
         why = _listed(
@@ -246,9 +248,10 @@ def _given_infeasible(problem: MPECProblem, run: SolverRun) -> SolverRun:
                 for name, m, d in short
             ]
         )
-    message = (
-        f"{run.message}; the MILP is infeasible with big-M values given, which proves nothing: a "
+    message = then(
+        run.message,
+        "the MILP is infeasible with big-M values given, which proves nothing: a "
         f"given M too small may cut off every solution ({why}); leave dual_big_M / primal_big_M "
-        "out to have them derived, or use strategy='sos1' (no big-M)"
+        "out to have them derived, or use strategy='sos1' (no big-M)",
     )
     return SolverRun("error", message, False, run.iterations)
