@@ -83,7 +83,7 @@ class Sensitivity:
         self._null = vt[rank:]
         jac_pi = ev.jac_pi.toarray()
         scale = max(1.0, float(np.abs(jac_pi).max(initial=0.0)))
-        n_x = ev._ev.n_x  # z = (x, lam, nu)
+        n_x = ev.n_x  # z = (x, lam, nu)
         if float(np.abs(self._null[:, :n_x]).max(initial=0.0)) > NULL_TOL:
             self.why = (
                 "the KKT Jacobian J_z is singular at this equilibrium along the followers' "

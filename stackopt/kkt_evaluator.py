@@ -278,6 +278,11 @@ class KKTEvaluation:
         self.z, self.pi = z, pi
         self._ev, self._fischer, self._derivatives = evaluator, fischer, derivatives
 
+    @property
+    def n_x(self) -> int:
+        """The number of the followers' decisions: z = (x, lam, nu) starts with them."""
+        return self._ev.n_x
+
     @cached_property
     def norm(self) -> float:
         """||F(z, pi)||_inf, NaN when F has a NaN entry."""
