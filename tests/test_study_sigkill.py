@@ -85,3 +85,30 @@ def test_resume_after_sigkill_loses_no_finished_row(tmp_path):
     assert fresh["leader_objective"].tolist() == resumed["leader_objective"].tolist()
     expected = [(A - 8) ** 2 / 8 for A in (90, 100) for _ in range(4)]
     assert resumed["leader_objective"].tolist() == pytest.approx(expected)
+
+
+def test_ctrl_c_without_a_timeout_stops_the_running_cells_and_keeps_the_finished(tmp_path):
+    """A real SIGINT to a study with no cell timeout (the default): the running children were
+    killed through the timeout's row, whose message formats the timeout, None, and a TypeError
+    replaced the KeyboardInterrupt."""
+    game_file = tmp_path / "slow_game.py"
+    game_file.write_text(SLOW_GAME)
+    store = tmp_path / "interrupted.sqlite"
+    script = textwrap.dedent(STUDY.format(methods=METHODS))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, str(game_file), str(store)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and rows(store) < 2:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert "KeyboardInterrupt" in err and "TypeError" not in err, err[-2000:]
+    kept = rows(store)
+    assert 2 <= kept < 8
+    name, build = resolve_factory(str(game_file))
+    game = Game(build, params={"A": [90, 100]}, name=name)
+    resumed = so.compare(game, METHODS, seeds=range(4), store=store, workers=2, progress=False)
+    assert len(resumed) == 8 and set(resumed["status"]) == {"locally_optimal"}

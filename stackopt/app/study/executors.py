@@ -53,10 +53,10 @@ class LocalExecutor:
                     running[child.fd] = child
                     selector.register(child.fd, selectors.EVENT_READ)
                 yield from self._step(selector, running)
-        finally:
+        finally:  # Ctrl-C, or the caller stopped: the running cells stay unfinished
             selector.close()
             for child in running.values():
-                child.kill()
+                child.stop()
 
     @staticmethod
     def _step(selector: selectors.BaseSelector, running: dict[int, Child]) -> Iterator[dict]:

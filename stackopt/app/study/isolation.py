@@ -58,11 +58,15 @@ class Child:
             return pickle.loads(data)
         return failed_row(self.cell, "error", _death(status), self.elapsed())
 
-    def kill(self) -> dict[str, Any]:
-        """Kill the child at its deadline and return its ``"time_limit"`` row."""
+    def stop(self) -> None:
+        """Kill the child and reap it (its cell is left unfinished: a study that stops)."""
         os.kill(self.pid, signal.SIGKILL)
         os.waitpid(self.pid, 0)
         os.close(self.fd)
+
+    def kill(self) -> dict[str, Any]:
+        """Kill the child at its deadline and return its ``"time_limit"`` row."""
+        self.stop()
         message = f"cell ran past the study timeout of {self.timeout:g} s and was killed"
         return failed_row(self.cell, "time_limit", message, self.elapsed())
 
