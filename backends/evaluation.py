@@ -486,7 +486,10 @@ def honest_result(
         left = None if deadline is None else max(0.0, deadline - time.perf_counter())
         # on the game's own structure: the evaluator's model holds the followers' constraints
         # as its KKT rows, deactivated as constraints
-        empty = followers_without_response(analyze(game), pi, left)
+        try:
+            empty = followers_without_response(analyze(game), pi, left)
+        except KeyboardInterrupt:  # the decision is kept, unjudged
+            return unjudged("interrupted", f"interrupted (Ctrl-C) after: {why}")
         if empty:  # the point is infeasible, proven: a follower cannot respond there
             who = f"follower {empty[0]} has" if len(empty) == 1 else f"followers {empty} have"
             proof = (
@@ -555,7 +558,7 @@ def honest_result(
     if gaps is not None and check.holds and status in ("optimal", "locally_optimal"):
         phase = time.perf_counter()
         try:
-            certificate.stationarity = leader_stationarity(evaluator, eq.z, pi)
+            certificate.stationarity = leader_stationarity(evaluator, eq.z, pi, deadline)
         except KeyboardInterrupt:
             certificate.checked, status = False, "interrupted"
             message = then(message, "interrupted (Ctrl-C) while certifying")

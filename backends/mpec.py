@@ -374,7 +374,8 @@ def _multistart(
         if watch.interrupted:
             break
         if start == starts and plan.automatic and starts == plan.count():
-            if not _certified(_best_judged(candidates, judged, judge, watch)):
+            best_so_far = _best_judged(candidates, judged, judge, watch)
+            if not _certified(best_so_far) and not watch.interrupted:  # Ctrl-C while judging
                 starts += AUTO_RANDOM_STARTS  # the default's random starts: no start certified
     best = _best_judged(candidates, judged, judge, watch)
     if len(candidates) > 1:

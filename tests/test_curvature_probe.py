@@ -83,3 +83,18 @@ def test_a_strict_local_minimum_narrower_than_the_probe_is_still_locally_optimal
     res = so.solve(g, method="mpec", multistart=1)
     assert res.status == "locally_optimal"
     assert res.leader["x"] == pytest.approx(x0, abs=1e-4 * period)
+
+
+def test_the_probe_makes_no_probe_past_its_deadline():
+    """The probes' Newton solves stop at the certificate's deadline (the solve's time limit):
+    the maximizing leader's minimum at x = 50 is found without one, and not past it."""
+    import scipy.sparse as sp
+
+    from stackopt.backends.certification.curvature_probe import probe_curvature
+    from stackopt.kkt_evaluator import KKTEvaluator
+
+    ev = KKTEvaluator(_follower_copies(pyo.maximize))
+    z, pi = ev.values_of({"x": 50.0, "F.y": 50.0})
+    active = sp.csr_matrix((0, len(z) + len(pi)))
+    assert probe_curvature(ev, z, pi, active) is not None
+    assert probe_curvature(ev, z, pi, active, deadline=0.0) is None

@@ -24,6 +24,7 @@ step h, and two more for each probe found cheaper.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,10 +65,15 @@ class Descent:
 
 
 def probe_curvature(
-    evaluator: KKTEvaluator, z: np.ndarray, pi: np.ndarray, active: sp.spmatrix
+    evaluator: KKTEvaluator,
+    z: np.ndarray,
+    pi: np.ndarray,
+    active: sp.spmatrix,
+    deadline: float | None = None,
 ) -> Descent | None:
     """A better decision within the probe's reach of (pi, z) (module docstring), or None: none
-    found, or the point not probed (too many leader Vars, none free, a degenerate equilibrium). ``active``:
+    found, or the point not probed (too many leader Vars, none free, a degenerate equilibrium; past
+    ``deadline`` no probe is made). ``active``:
     the partial Jacobian d G / d(z, pi) of the leader constraints active at pi."""
     if len(pi) > MAX_PROBED:
         return None
@@ -96,7 +102,10 @@ def probe_curvature(
     newton = NewtonOracle(evaluator, PROBE_EQUILIBRIUM_TOL)
 
     def change(d: np.ndarray, h: float) -> float | None:
-        """(c(pi + h R d) - c(pi)) / max(1, |c|), None where the probe is not admissible."""
+        """(c(pi + h R d) - c(pi)) / max(1, |c|), None where the probe is not admissible or
+        the ``deadline`` (a ``time.perf_counter()`` instant) has passed."""
+        if deadline is not None and time.perf_counter() >= deadline:
+            return None
         step = h * radius * d
         at = pi + step
         for k, v in enumerate(evaluator.leader_vars):

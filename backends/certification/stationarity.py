@@ -71,7 +71,7 @@ _Bounds = tuple[float | None, float | None]  # an LP variable's (lower, upper); 
 
 
 def leader_stationarity(
-    evaluator: KKTEvaluator, z: np.ndarray, pi: np.ndarray
+    evaluator: KKTEvaluator, z: np.ndarray, pi: np.ndarray, deadline: float | None = None
 ) -> StationarityCheck:
     """Classify (pi, z) as S-, B- or not stationary for the leader (the module docstring).
 
@@ -102,7 +102,7 @@ def leader_stationarity(
     # the multipliers as found are the first choice: their linearization is the one made above
     checks = [_stationarity_at(evaluator, zk, pi, lin if zk is z else None) for zk in choices]
     worst = min(checks, key=lambda c: (c.holds, -(c.value or 0.0)))
-    refuted = _second_order(evaluator, lin, z, pi) if worst.holds else None
+    refuted = _second_order(evaluator, lin, z, pi, deadline) if worst.holds else None
     if refuted is not None:
         worst.holds, worst.message, worst.descent = False, *refuted
     if len(checks) > 1:
@@ -218,12 +218,17 @@ def _active_sides(
 
 
 def _second_order(
-    evaluator: KKTEvaluator, lin: Linearization, z: np.ndarray, pi: np.ndarray
+    evaluator: KKTEvaluator,
+    lin: Linearization,
+    z: np.ndarray,
+    pi: np.ndarray,
+    deadline: float | None,
 ) -> tuple[str, dict[str, float]] | None:
     """Why a first-order stationary (pi, z) is no local minimum, with the leader's better move by
-    name (:mod:`.curvature_probe`), or None."""
+    name (:mod:`.curvature_probe`, its probes stopped at ``deadline``), or None."""
     at_lb, at_ub = _active_sides(evaluator, lin, np.maximum(1.0, np.abs(np.concatenate([z, pi]))))
-    descent = probe_curvature(evaluator, z, pi, lin.leader[1:][np.flatnonzero(at_lb | at_ub)])
+    active = lin.leader[1:][np.flatnonzero(at_lb | at_ub)]
+    descent = probe_curvature(evaluator, z, pi, active, deadline)
     if descent is None:
         return None
     move = {name: float(step) for name, step in zip(evaluator.leader_names, descent.step)}
