@@ -30,3 +30,15 @@ def client():
         Client(cluster) as client,
     ):
         yield client
+
+
+@pytest.fixture(scope="module")
+def initial_store(tmp_path_factory):
+    """A study store with one method, initial, on the duopoly at A = 80 and 90 (seed 0)."""
+    import stackopt as so
+    from stackopt.models import duopoly
+
+    store = tmp_path_factory.mktemp("report") / "r.sqlite"
+    so.compare([(duopoly, {"A": [80, 90]})], [dict(label="initial", method="initial")],
+               seeds=[0], store=store, progress=False)  # fmt: skip
+    return store

@@ -6,22 +6,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-import stackopt as so
 from stackopt.app.cli import main
 from stackopt.app.study import Store
-from stackopt.models import duopoly
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    path = tmp_path_factory.mktemp("export") / "r.sqlite"
-    so.compare([(duopoly, {"A": [80, 90]})], [dict(label="initial", method="initial")],
-               seeds=[0], store=path, progress=False)  # fmt: skip
-    return path
-
-
-def test_store_export_reads_the_suffix_case_aside(store, tmp_path):
-    with Store(store) as db:
+def test_store_export_reads_the_suffix_case_aside(initial_store, tmp_path):
+    with Store(initial_store) as db:
         csv = pd.read_csv(db.export(tmp_path / "rows.CSV"))
         parquet = pd.read_parquet(db.export(tmp_path / "rows.PQ"))
         with pytest.raises(ValueError, match="the suffix must be .csv or .parquet"):
@@ -30,10 +20,16 @@ def test_store_export_reads_the_suffix_case_aside(store, tmp_path):
     assert csv["key"].tolist() == parquet["key"].tolist()
 
 
-def test_the_report_writes_an_upper_case_export(store, tmp_path, capsys):
+def test_the_report_writes_an_upper_case_export(initial_store, tmp_path, capsys):
     out = tmp_path / "rows.CSV"
-    assert main(["report", str(store), "--out", str(tmp_path / "plots"), "--export", str(out)]) == 0
+    assert (
+        main(["report", str(initial_store), "--out", str(tmp_path / "plots"), "--export", str(out)])
+        == 0
+    )
     assert sorted(pd.read_csv(out)["A"]) == [80, 90]
     capsys.readouterr()
-    assert main(["report", str(store), "--out", str(tmp_path / "p"), "--export", "r.XLSX"]) == 1
+    assert (
+        main(["report", str(initial_store), "--out", str(tmp_path / "p"), "--export", "r.XLSX"])
+        == 1
+    )
     assert "--export r.XLSX: give a file ending in .csv, .parquet, .pq" in capsys.readouterr().err

@@ -111,14 +111,6 @@ def test_the_summary_rows_keep_one_order_whatever_order_the_cells_finished_in():
     assert report.summary(rows).droplevel("game").index.tolist() == order
 
 
-@pytest.fixture(scope="module")
-def initial_store(tmp_path_factory):
-    store = tmp_path_factory.mktemp("report") / "r.sqlite"
-    so.compare([(duopoly, {"A": [80, 90]})], [dict(label="initial", method="initial")],
-               seeds=[0], store=store, progress=False)  # fmt: skip
-    return store
-
-
 @pytest.mark.parametrize(
     "option, said",
     [
