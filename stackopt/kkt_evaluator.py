@@ -15,8 +15,9 @@ The KKT system and the leader's functions are compiled as two separate NLPs, so 
 equilibrium oracle, which evaluates F many times, never pays for the leader's functions (often the
 largest expressions of the model); those are evaluated only when an evaluation asks for them. The
 leader's NLP is the vector [c; leader constraint bodies], c = sign * objective as one more row, so
-one call gives all of it and one more its Jacobian (:meth:`KKTEvaluation.leader_vjp`). Both NLPs
-are called straight into their ASL functions (:mod:`stackopt.asl_functions`).
+one call gives all of it and one more its Jacobian (:meth:`KKTEvaluation.leader_vjp`). Both are
+compiled with the model's named Expressions lifted (:mod:`stackopt.lifted_nlp`) and called straight
+into their ASL functions (:mod:`stackopt.asl_functions`).
 Derivatives are read on first use too, so that a trial point a line search rejects costs F alone,
 and the LU factorization of dF/dz is made once per evaluation and shared by whoever solves with it
 (an oracle's Newton step, the implicit gradient, the next leader step's predictor).
@@ -37,12 +38,12 @@ from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
 from scipy.linalg import lapack
 from scipy.sparse import _sparsetools
 
-from stackopt.asl_functions import ASLFunctions, inside, jacobian_structure
+from stackopt.asl_functions import inside
 from stackopt.discrete_leader import refuse_discrete_leader
 from stackopt.game import StackelbergGame
 from stackopt.kkt import KKTSystem
 from stackopt.kkt_model import KKTModel
-from stackopt.pynumero_nlp import pynumero_nlp
+from stackopt.lifted_nlp import LiftedNLP
 from stackopt.reduced_lu import Elimination, ReducedLU
 
 _ZERO_DIRECTION = 1.0 - 1.0 / np.sqrt(2.0)  # generalized derivative of phi at (0, 0) along (1, 1)
@@ -190,23 +191,22 @@ def _factorization(
 
 
 class _Compiled:
-    """One PyNumero NLP of the model's active parts, with its columns mapped to z and pi."""
+    """The model's active rows, compiled (:class:`.LiftedNLP`), with its columns mapped to z and pi."""
 
     def __init__(self, model: pyo.Block, z_vars: list, pi_vars: list):
-        self.nlp = nlp = pynumero_nlp(model)
-        col = ComponentMap((v, i) for i, v in enumerate(nlp.get_pyomo_variables()))
+        self.functions = nlp = LiftedNLP(model)  # evaluated at the primals in functions.x
+        col = ComponentMap((v, i) for i, v in enumerate(nlp.variables))
         self.z_col = np.array([col.get(v, -1) for v in z_vars], dtype=int)
         self.pi_col = np.array([col.get(v, -1) for v in pi_vars], dtype=int)
-        self.kind = np.full(nlp.n_primals(), -1)  # 0: a z column, 1: a pi column
-        self.pos = np.zeros(nlp.n_primals(), dtype=int)
+        self.kind = np.full(len(nlp.x), -1)  # 0: a z column, 1: a pi column
+        self.pos = np.zeros(len(nlp.x), dtype=int)
         for kind, cols in ((0, self.z_col), (1, self.pi_col)):
             present = cols >= 0
             self.kind[cols[present]] = kind
             self.pos[cols[present]] = np.flatnonzero(present)
-        self.row = ComponentMap((c, i) for i, c in enumerate(nlp.get_pyomo_constraints()))
-        self.lb, self.ub = nlp.constraints_lb(), nlp.constraints_ub()
-        self.x_lb, self.x_ub = nlp.primals_lb(), nlp.primals_ub()
-        self.functions = ASLFunctions(nlp)  # evaluated at the primals in functions.x
+        self.row = ComponentMap((c, i) for i, c in enumerate(nlp.rows))
+        self.lb, self.ub = nlp.lb, nlp.ub
+        self.x_lb, self.x_ub = nlp.x_lb, nlp.x_ub
         # z[z_from] and pi[pi_from] are the NLP's columns z_to and pi_to (slices where they can be)
         self._z_from, self._z_to = (
             _span(np.flatnonzero(self.z_col >= 0)),
@@ -253,11 +253,7 @@ def _weighted_hessian(
     the error is raised here instead (PyNumeroEvaluationError)."""
     compiled.set(np.asarray(z, float), np.asarray(pi, float))
     compiled.jacobian()
-    nlp = compiled.nlp
-    nlp.set_primals(compiled.functions.x)
-    nlp.set_duals(duals)
-    nlp.set_obj_factor(0.0)
-    hess = nlp.evaluate_hessian_lag().toarray()
+    hess = compiled.functions.hessian(duals)
     cols = np.concatenate([compiled.pi_col, compiled.z_col])
     out = np.zeros((len(cols), len(cols)))
     ok = cols >= 0
@@ -489,7 +485,7 @@ class KKTEvaluator:
         self._cost_row = int(self._leader.rows([model.stackopt_leader_cost])[0])
         self.leader_lb = self._leader.lb[self._leader_rows]
         self.leader_ub = self._leader.ub[self._leader_rows]
-        self._patterns(jacobian_structure(kkt.nlp), jacobian_structure(self._leader.nlp))
+        self._patterns(kkt.functions.structure, self._leader.functions.structure)
 
     def _patterns(self, jac: sp.coo_matrix, leader_jac: sp.coo_matrix) -> None:
         """Precompute where each NLP Jacobian entry lands in dF/dz, dF/dpi and d[c; G]/d(z, pi).
@@ -499,7 +495,7 @@ class KKTEvaluator:
         """
         top, n_lam = np.concatenate([self._stat_rows, self._h_rows]), self.n_lam
         n_top, lam = len(top), np.arange(n_lam)
-        out_row = np.full(self._kkt.nlp.n_constraints(), -1)
+        out_row = np.full(self._kkt.functions.n_constraints(), -1)
         out_row[top], out_row[self._g_rows] = np.arange(n_top), n_top + lam
         scale_of = np.zeros(len(out_row), dtype=int)
         scale_of[self._g_rows] = 1 + lam
@@ -517,7 +513,7 @@ class KKTEvaluator:
         self._elimination = Elimination(
             self._jz.indices, self._jz.cols, self.n_z, self.n_x, n_top, n_lam, _factorization
         )
-        lead_pos = np.full(self._leader.nlp.n_constraints(), -1)  # 0: c, 1 + i: constraint i
+        lead_pos = np.full(self._leader.functions.n_constraints(), -1)  # 0: c, 1 + i: constraint i
         lead_pos[self._cost_row] = 0
         lead_pos[self._leader_rows] = 1 + np.arange(len(self._leader_rows))
         lp = lead_pos[leader_jac.row]
@@ -539,7 +535,7 @@ class KKTEvaluator:
 
     def leader_hessian(self, z: np.ndarray, pi: np.ndarray) -> np.ndarray:
         """The Hessian of the leader cost (minimization form) w.r.t. (pi, z), dense, pi first."""
-        duals = np.zeros(self._leader.nlp.n_constraints())
+        duals = np.zeros(self._leader.functions.n_constraints())
         duals[self._cost_row] = 1.0  # the Hessian of the Lagrangian is then that of the c row
         return _weighted_hessian(self._leader, z, pi, duals)
 
@@ -549,7 +545,7 @@ class KKTEvaluator:
         """The Hessian of sum_j weights_j F_j over the stationarity rows F_j (one per follower Var,
         in z's order) w.r.t. (pi, z), dense, pi first: the followers' third derivatives contracted
         with ``weights``, by one compiled Hessian evaluation."""
-        duals = np.zeros(self._kkt.nlp.n_constraints())
+        duals = np.zeros(self._kkt.functions.n_constraints())
         duals[self._stat_rows] = weights
         return _weighted_hessian(self._kkt, z, pi, duals)
 
@@ -585,11 +581,11 @@ class KKTEvaluator:
             compiled.set(z, pi)
             compiled.owner = None
             values = compiled.functions.constraints().copy()
-            jac = jacobian_structure(compiled.nlp)
+            jac = compiled.functions.structure.copy()
             jac.data[:] = compiled.jacobian()
             col = np.where(compiled.kind[jac.col] == 0, 0, self.n_z) + compiled.pos[jac.col]
             keep = compiled.kind[jac.col] >= 0
-            out_row = np.full(compiled.nlp.n_constraints(), -1)
+            out_row = np.full(compiled.functions.n_constraints(), -1)
             out_row[rows] = np.arange(len(rows))
             keep &= out_row[jac.row] >= 0
             mat = sp.csr_matrix(
