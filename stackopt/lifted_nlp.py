@@ -43,6 +43,8 @@ def _named_expressions(model: pyo.Block) -> list:
     """The named Expressions (Expression components' data) that ``model``'s active rows and
     objectives read themselves, not only inside another one, each once, that vary (a constant one
     stays inline)."""
+    if next(model.component_data_objects(pyo.Expression, descend_into=True), None) is None:
+        return []
     seen: dict[int, Any] = {}
     stack = [
         item.expr
@@ -108,7 +110,8 @@ class LiftedNLP:
         self._v = np.setdiff1d(np.arange(nlp.n_primals()), self._y)
         self.variables = [own[i] for i in self._v]
         lb, ub = nlp.primals_lb()[self._v], nlp.primals_ub()[self._v]
-        self.x = self._f.x[self._v].copy()
+        # without lifted Expressions x is the NLP's own buffer, and there is nothing to place
+        self.x = self._f.x[self._v].copy() if named else self._f.x
         self._placed: np.ndarray | None = None  # the x both NLPs are at
         self._e = None
         if named:
@@ -186,30 +189,33 @@ class LiftedNLP:
 
     def _at_x(self) -> None:
         """Put both NLPs at x: y = e(v) by one evaluation of the expressions' NLP."""
-        if self._placed is not None and np.array_equal(self._placed, self.x):
+        if self._e is None or (self._placed is not None and np.array_equal(self._placed, self.x)):
             return
         self._placed = None
         full = self._f.x
         full[self._v] = self.x[: len(self._v)]
-        if self._e is not None:
-            _, functions, e_col, order = self._e
-            functions.x[:] = self.x[e_col]
-            full[self._y] = functions.constraints()[order]
+        _, functions, e_col, order = self._e
+        functions.x[:] = self.x[e_col]
+        full[self._y] = functions.constraints()[order]
         self._placed = self.x.copy()
 
     def constraints(self) -> np.ndarray:
-        """r(v, e(v)) - rhs at x (:meth:`ASLFunctions.constraints`' form)."""
+        """r(v, e(v)) - rhs at x (:meth:`ASLFunctions.constraints`' form), in a buffer that the
+        next call overwrites."""
         self._at_x()
         return self._f.constraints()
 
     def jacobian(self) -> np.ndarray:
-        """The entries of dr/dv at x, in ``structure``'s order, a new array."""
+        """The entries of dr/dv at x, in ``structure``'s order, in a buffer that the next call
+        may overwrite (copy what must outlive it)."""
         self._at_x()
         entries = self._f.jacobian()
+        if self._e is None:  # r_v is all of it, in the NLP's order
+            return entries
         out = np.zeros(self.structure.nnz)
         out[: len(self._rv)] = entries[self._rv]
         entry, e_entry, target = self._pairs
-        if self._e is not None and len(entry):
+        if len(entry):
             e_values = self._e[1].jacobian()
             out += np.bincount(target, entries[entry] * e_values[e_entry], minlength=len(out))
         return out
