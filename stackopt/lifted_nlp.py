@@ -69,6 +69,9 @@ def _named_expressions(model: pyo.Block) -> list:
 def _lifted(model: pyo.Block, named: list) -> Iterator[list]:
     """``model`` with each named Expression of ``named`` a Var y_k of its own; yields those Vars
     and restores the model on leaving."""
+    if not named:
+        yield []
+        return
     block = pyo.Block()
     model.add_component(LIFTED_BLOCK, block)
     definitions = [e.expr for e in named]
@@ -113,7 +116,7 @@ class LiftedNLP:
         # without lifted Expressions x is the NLP's own buffer, and there is nothing to place
         self.x = self._f.x[self._v].copy() if named else self._f.x
         self._placed: np.ndarray | None = None  # the x both NLPs are at
-        self._e = None
+        self._e: tuple[PyomoNLP, ASLFunctions, np.ndarray, np.ndarray] | None = None
         if named:
             self._e_model, e_nlp = _expressions_nlp(named)
             at = ComponentMap((v, i) for i, v in enumerate(self.variables))
@@ -133,10 +136,16 @@ class LiftedNLP:
         self.x_lb, self.x_ub = np.asarray(lb, float), np.asarray(ub, float)
         self.rows = nlp.get_pyomo_constraints()
         self.lb, self.ub = nlp.constraints_lb(), nlp.constraints_ub()
-        self._derivative_maps(jacobian_structure(nlp))
+        if self._e is not None:
+            self._derivative_maps(jacobian_structure(nlp), *self._e)
+        else:  # dr/dv is the NLP's Jacobian as it is
+            self.structure = jacobian_structure(nlp)
 
-    def _derivative_maps(self, jac: sp.coo_matrix) -> None:
-        """Precompute how the entries of r's Jacobian in (v, y) and of e_v make dr/dv."""
+    def _derivative_maps(
+        self, jac: sp.coo_matrix, e_nlp: PyomoNLP, _, e_col: np.ndarray, order: np.ndarray
+    ) -> None:
+        """Precompute how the entries of r's Jacobian in (v, y) and of e_v (``e_nlp``'s, its
+        columns at ``e_col`` of v, its rows the named Expressions in ``order``) make dr/dv."""
         n_v = len(self.x)
         v_of = np.full(jac.shape[1], -1)
         v_of[self._v] = np.arange(len(self._v))
@@ -145,27 +154,22 @@ class LiftedNLP:
         rv = np.flatnonzero(v_of[jac.col] >= 0)
         ry = np.flatnonzero(y_of[jac.col] >= 0)
         keys = jac.row[rv].astype(np.int64) * n_v + v_of[jac.col[rv]]
-        pair_entry = pair_e = np.zeros(0, dtype=int)
-        if self._e is not None:
-            e_nlp, _, e_col, order = self._e
-            e_jac = jacobian_structure(e_nlp)
-            k_of = np.empty(len(order), dtype=int)
-            k_of[order] = np.arange(len(order))  # the expressions' NLP's row -> k
-            e_k = k_of[e_jac.row]
-            by_k = np.argsort(e_k, kind="stable")
-            count = np.bincount(e_k, minlength=len(order))
-            first = np.cumsum(count) - count
-            # each entry (r, y_k) of r's Jacobian meets each entry (k, c) of e_v's
-            k = y_of[jac.col[ry]]
-            pair_entry = np.repeat(ry, count[k])
-            offset = np.arange(len(pair_entry)) - np.repeat(
-                np.cumsum(count[k]) - count[k], count[k]
-            )
-            pair_e = by_k[np.repeat(first[k], count[k]) + offset]
-            keys = np.concatenate(
-                [keys, jac.row[pair_entry].astype(np.int64) * n_v + e_col[e_jac.col[pair_e]]]
-            )
-            self._e_matrix = (e_k, e_col[e_jac.col])  # e_v's entries: (k, v)
+        e_jac = jacobian_structure(e_nlp)
+        k_of = np.empty(len(order), dtype=int)
+        k_of[order] = np.arange(len(order))  # the expressions' NLP's row -> k
+        e_k = k_of[e_jac.row]
+        by_k = np.argsort(e_k, kind="stable")
+        count = np.bincount(e_k, minlength=len(order))
+        first = np.cumsum(count) - count
+        # each entry (r, y_k) of r's Jacobian meets each entry (k, c) of e_v's
+        k = y_of[jac.col[ry]]
+        pair_entry = np.repeat(ry, count[k])
+        offset = np.arange(len(pair_entry)) - np.repeat(np.cumsum(count[k]) - count[k], count[k])
+        pair_e = by_k[np.repeat(first[k], count[k]) + offset]
+        keys = np.concatenate(
+            [keys, jac.row[pair_entry].astype(np.int64) * n_v + e_col[e_jac.col[pair_e]]]
+        )
+        self._e_matrix = (e_k, e_col[e_jac.col])  # e_v's entries: (k, v)
         # the output's entries: r_v's in their own order, then the (r, c) only r_y e_v has
         unique, inverse = np.unique(keys, return_inverse=True)
         slot = np.full(len(unique), -1)
