@@ -145,3 +145,26 @@ def test_an_ipopt_solve_to_an_acceptable_level_only_is_no_exact_best_response(mo
     monkeypatch.setattr(BestResponseNLP, "__call__", acceptable)
     check = _gap_check(_quadratic_game(), 1.0, [0.0] * N)
     assert not check.exact and check.method.startswith("ipopt from")
+
+
+def test_a_small_convex_followers_gap_is_ipopts_and_scip_stays_for_when_ipopt_fails(monkeypatch):
+    """A convex quadratic follower small enough for SCIP (2 Vars) gets its exact gap from one
+    Ipopt solve (a KKT point of a convex problem is global): at x = 1 its best response is
+    y = a - (2 + 1)/3 with a = (1, 2), value 3 * 1^2 = 3; at y = 0 its value is 5: the gap is 2. When
+    Ipopt does not solve it, SCIP's branch-and-bound proves the same gap."""
+    from stackopt.backends.certification import nash_gap
+
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, 5), initialize=1.0)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(range(2), bounds=(-10, 10), initialize=0.0)
+    y = g.F.y
+    g.F.obj = pyo.Objective(expr=sum((y[j] - g.x - j) ** 2 for j in range(2)) + (y[0] + y[1]) ** 2)
+    g.obj = pyo.Objective(expr=(y[0] - 1) ** 2 + (g.x - 2) ** 2)
+    check = NashGap(analyze(g))(np.array([1.0, 0.0, 0.0]))[0]
+    assert check.exact and check.method == "ipopt, convex quadratic follower", check
+    assert check.gap == pytest.approx(2.0, rel=1e-7)
+    monkeypatch.setattr(nash_gap.NashGap, "_convex_response", lambda self, *args: None)
+    check = NashGap(analyze(g))(np.array([1.0, 0.0, 0.0]))[0]
+    assert check.exact and check.method == "scip", check
+    assert check.gap == pytest.approx(2.0, rel=1e-6)
