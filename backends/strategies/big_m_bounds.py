@@ -52,6 +52,7 @@ from pyomo.core.expr.visitor import identify_variables
 from pyomo.repn import generate_standard_repn
 
 from stackopt.backends.mpec_problem import MPECProblem
+from stackopt.backends.solver_interrupt import interruptible
 from stackopt.backends.solvers import SOLVER_CALL
 from stackopt.backends.strategies.base import OutOfTime
 
@@ -101,7 +102,8 @@ def derive(
     and the first that stays unbounded ends the derivation (that pair needs an M from the user;
     the pairs after it are not looked at). Raises :class:`~.base.OutOfTime` once ``deadline`` (a
     ``time.perf_counter()`` instant) has passed, checked between FBBT's constraints, the LPs and
-    the vertex bound's column sets.
+    the vertex bound's column sets. A Ctrl-C during an LP is raised as KeyboardInterrupt once
+    that LP has returned (:mod:`stackopt.backends.solver_interrupt`).
     """
     saved = [(v, v.domain, v.lower, v.upper) for v in problem.model.component_data_objects(pyo.Var)]
     try:
@@ -224,7 +226,11 @@ def _lp_maxima(
             if deadline is not None:
                 solver.config.time_limit = max(0.0, deadline - time.perf_counter())
             lp.target.expr = expr
-            with SOLVER_CALL:  # appsi captures the process's output streams while it solves
+            # appsi captures the process's output streams while it solves. A KeyboardInterrupt
+            # raised inside HiGHS's interrupt callback would end the LP with HiGHS's model
+            # emptied, and the next LP on it crash the process: a Ctrl-C is raised once the LP
+            # has returned
+            with SOLVER_CALL, interruptible():
                 result = solver.solve(lp)
             condition = result.termination_condition.name
             if condition == "maxTimeLimit":
