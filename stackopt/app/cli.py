@@ -498,10 +498,12 @@ def _check_output(path: Path, option: str, suffixes: Sequence[str] = ()) -> None
 
 
 def run_methods(args: argparse.Namespace, extra: Sequence[str]) -> int:
-    """``stackopt methods [NAME]``: the runnable methods, or one method's options."""
+    """``stackopt methods [NAME]``: the runnable methods, or one method's options, as plain
+    text (the docstrings' reST markup as the words it shows)."""
+    from stackopt.app.plain_text import plain_text
     from stackopt.catalog import methods, options_text
 
-    print(repr(methods()) if args.name is None else options_text(args.name))
+    print(plain_text(repr(methods()) if args.name is None else options_text(args.name)))
     return 0
 
 
