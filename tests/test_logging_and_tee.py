@@ -91,7 +91,8 @@ def test_mpec_logs_each_start_and_each_phase_of_the_certificate_once(caplog):
     seconds = r"\d+\.\d\d s"
     phases = [
         rf"certificate: equilibrium recomputed by kkt in {seconds} \(KKT residual .*\)",
-        rf"certificate: Nash gaps in {seconds}, largest 0: F by \w+ \(exact\)",
+        rf"certificate: Nash gaps in {seconds}, largest 0: F by ipopt, convex quadratic "
+        r"follower \(exact\)",
         rf"certificate: leader stationarity S \(holds\) in {seconds}",
         r"certificate: locally_optimal \(claimed locally_optimal\) at leader objective 1058, "
         rf"violation 0.0e\+00; {seconds}",
