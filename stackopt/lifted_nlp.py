@@ -6,8 +6,10 @@ gives every row that uses one the Hessian of that whole subexpression. The KKT r
 paper-size security game (5 x 100) all read the attacker's normalizer over every target: their
 NLP has 76,500 Jacobian and 200,000 Hessian entries, and writing and reading it took 0.18 s. Here
 the rows r read each named Expression e_k that they use themselves as a column y_k of its own, and
-a second NLP has one row per e_k(v) (its nested named Expressions inline): 3,238 + 1,738 Jacobian
-and 6,284 + 2,464 Hessian entries, 0.07 s with the maps below. The MPEC lifts them too
+a second NLP has one row per e_k(v), its nested named Expressions written out
+(:func:`_expressions_nlp`): 3,238 + 1,738 Jacobian and 6,284 + 2,214 Hessian entries, 0.08 s with
+the maps below. Neither NLP has a defined variable of the ASL, whose derivatives are wrong for a
+row that shares a product of Vars with one it reads. The MPEC lifts them too
 (:mod:`stackopt.backends.lifted_expressions`).
 
 The callers see the rows r and the model's Vars v alone. At v, y = e(v) (one evaluation of the
@@ -87,11 +89,14 @@ def _lifted(model: pyo.Block, named: list) -> Iterator[list]:
 
 
 def _expressions_nlp(named: list) -> tuple[pyo.Block, PyomoNLP]:
-    """The NLP whose row k is e_k (on a model of its own, which it returns too)."""
+    """The NLP whose row k is e_k (on a model of its own, which it returns too), with the nested
+    named Expressions written out in each row: as the ASL's defined variables, a row that shares
+    a product of Vars with one it reads gets wrong derivatives (p = x y - u with u = x y, which is
+    0, has the gradient (y, x) and d^2 p / dx dy = 1)."""
     rows = pyo.ConcreteModel()
     rows.e = pyo.Constraint(range(len(named)), rule=lambda b, k: named[k] == 0)
     rows.o = pyo.Objective(expr=0.0)
-    return rows, pynumero_nlp(rows)
+    return rows, pynumero_nlp(rows, inline_expressions=True)
 
 
 class LiftedNLP:
@@ -109,7 +114,11 @@ class LiftedNLP:
         self.nlp, self._f = nlp, ASLFunctions(nlp)
         own = nlp.get_pyomo_variables()
         col = ComponentMap((v, i) for i, v in enumerate(own))
-        self._y = np.array([col[v] for v in ys], dtype=int)  # each is read: a column
+        # an Expression read only with the coefficient 0 (a mutable Param at 0) is no column: the
+        # NL writer drops the term, and nothing reads it
+        read = [k for k, v in enumerate(ys) if v in col]
+        named = [named[k] for k in read]
+        self._y = np.array([col[ys[k]] for k in read], dtype=int)
         self._v = np.setdiff1d(np.arange(nlp.n_primals()), self._y)
         self.variables = [own[i] for i in self._v]
         lb, ub = nlp.primals_lb()[self._v], nlp.primals_ub()[self._v]
@@ -226,32 +235,26 @@ class LiftedNLP:
 
     def hessian(self, duals: np.ndarray) -> np.ndarray:
         """The Hessian of duals . r(v, e(v)) w.r.t. v at the last ``jacobian``'s point, dense."""
-        n_v, n_full = len(self.x), self.nlp.n_primals()
-        z = sp.csr_matrix(
-            (np.ones(len(self._v)), (self._v, np.arange(len(self._v)))), shape=(n_full, n_v)
+        if self._e is None:
+            return _hessian(self.nlp, self._f.x, duals).toarray()
+        n_v, n_full, n_y = len(self.x), self.nlp.n_primals(), len(self._y)
+        e_nlp, functions, e_col, order = self._e
+        ry, r_row, r_y = self._ry
+        lam = np.bincount(r_y, self._f.jacobian()[ry] * duals[r_row], minlength=n_y)
+        e_v = sp.csr_matrix((functions.jacobian(), self._e_matrix), shape=(n_y, n_v))
+        z = (
+            sp.csr_matrix(
+                (np.ones(len(self._v)), (self._v, np.arange(len(self._v)))), shape=(n_full, n_v)
+            )
+            + sp.csr_matrix((np.ones(n_y), (self._y, np.arange(n_y))), shape=(n_full, n_y)) @ e_v
         )
-        hessian = np.zeros((n_v, n_v))
-        if self._e is not None:
-            e_nlp, functions, e_col, order = self._e
-            ry, r_row, r_y = self._ry
-            lam = np.bincount(r_y, self._f.jacobian()[ry] * duals[r_row], minlength=len(order))
-            e_v = sp.csr_matrix((functions.jacobian(), self._e_matrix), shape=(len(order), n_v))
-            z = (
-                z
-                + sp.csr_matrix(
-                    (np.ones(len(self._y)), (self._y, np.arange(len(self._y)))),
-                    shape=(n_full, len(order)),
-                )
-                @ e_v
-            )
-            e_duals = np.empty(len(order))
-            e_duals[order] = lam
-            place = sp.csr_matrix(
-                (np.ones(len(e_col)), (np.arange(len(e_col)), e_col)),
-                shape=(len(e_col), n_v),
-            )
-            hessian += (place.T @ _hessian(e_nlp, functions.x, e_duals) @ place).toarray()
-        hessian += (z.T @ _hessian(self.nlp, self._f.x, duals) @ z).toarray()
+        hessian = (z.T @ _hessian(self.nlp, self._f.x, duals) @ z).toarray()
+        e_duals = np.empty(n_y)
+        e_duals[order] = lam
+        place = sp.csr_matrix(
+            (np.ones(len(e_col)), (np.arange(len(e_col)), e_col)), shape=(len(e_col), n_v)
+        )
+        hessian += (place.T @ _hessian(e_nlp, functions.x, e_duals) @ place).toarray()
         return hessian
 
 

@@ -18,7 +18,7 @@ from pyomo.core.expr.visitor import identify_variables
 from stackopt.errors import ModelError
 
 
-def pynumero_nlp(model: pyo.Block) -> PyomoNLP:
+def pynumero_nlp(model: pyo.Block, inline_expressions: bool = False) -> PyomoNLP:
     """``PyomoNLP(model)``, or a ModelError naming an unfixed discrete Var that an active
     constraint or objective of ``model`` uses (the NLP's columns: a Var no active function uses,
     such as an exact strategy's binaries while its polishing solves the tightened NLP, or one the
@@ -39,4 +39,6 @@ def pynumero_nlp(model: pyo.Block) -> PyomoNLP:
                             f"Ipopt and of the KKT evaluator) takes continuous Vars only "
                             f"({item.name} uses it)"
                         )
+    if inline_expressions:  # the named Expressions written out in each row, no defined variables
+        return PyomoNLP(model, nl_file_options={"export_defined_variables": False})
     return PyomoNLP(model)

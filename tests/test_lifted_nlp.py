@@ -1,5 +1,6 @@
-"""The lifted NLP (stackopt/lifted_nlp.py) against PyNumero's own NLP of the same rows, where the
-ASL evaluates the named Expressions inline: values, Jacobian and Hessian of the Lagrangian."""
+"""The lifted NLP (stackopt/lifted_nlp.py) against PyNumero's NLP of the same rows with every named
+Expression written out in each row (the NL writer's export_defined_variables off): values, Jacobian
+and Hessian of the Lagrangian."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from stackopt.pynumero_nlp import pynumero_nlp
 
 
 def _same_as_inline(model: pyo.Block, seed: int = 0) -> LiftedNLP:
-    """Assert the lifted NLP's rows, dr/dv and Hessian equal the inline NLP's at a random point."""
+    """Assert the lifted NLP's rows, dr/dv and Hessian equal the written-out NLP's at a random
+    point."""
     rng = np.random.default_rng(seed)
-    inline, lifted = pynumero_nlp(model), LiftedNLP(model)
+    inline, lifted = pynumero_nlp(model, inline_expressions=True), LiftedNLP(model)
     names = [v.name for v in inline.get_pyomo_variables()]
     assert sorted(names) == sorted(v.name for v in lifted.variables)
     cols = np.array([names.index(v.name) for v in lifted.variables])
@@ -113,3 +115,39 @@ def test_an_expression_undefined_at_the_point_is_an_evaluation_error():
         lifted.constraints()
     lifted.x[:] = 2.0
     assert lifted.constraints() == pytest.approx([2 * np.log(2.0)])
+
+
+def test_a_row_sharing_a_product_with_a_nested_expression_has_the_exact_hessian():
+    """p = x y - u with u = x y (nested) is 0: the ASL's Hessian with u a defined variable gives
+    d^2 p / dx dy = 1; the lifted NLP's is the exact 0, and the written-out NLP's too."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(initialize=0.7)
+    m.y = pyo.Var(initialize=1.3)
+    m.u = pyo.Expression(expr=m.x * m.y)
+    m.p = pyo.Expression(expr=m.x * m.y - m.u)
+    m.r = pyo.Constraint(expr=m.p + m.x**2 * m.y == 1)
+    m.o = pyo.Objective(expr=0.0)
+    lifted = _same_as_inline(m)
+    lifted.x[:] = [0.7, 1.3]
+    lifted.jacobian()
+    names = [v.name for v in lifted.variables]
+    i, j = names.index("x"), names.index("y")
+    hessian = lifted.hessian(np.ones(1))
+    assert hessian[i, j] == pytest.approx(2 * 0.7, abs=1e-14)  # d^2 (x^2 y) / dx dy = 2 x
+    assert hessian[i, i] == pytest.approx(2 * 1.3, abs=1e-14)
+
+
+def test_an_expression_read_only_with_a_zero_coefficient_is_not_lifted():
+    """weight * reg with the mutable Param weight at 0: the NL writer drops the term; the leader's
+    problem min (x - 2)^2 + y with y = x solves at x = 1.5, objective 1.75."""
+    g = so.StackelbergGame()
+    g.x = pyo.Var(bounds=(0, 5), initialize=1.0)
+    g.weight = pyo.Param(mutable=True, initialize=0.0)
+    g.F = so.Follower()
+    g.F.y = pyo.Var(bounds=(0, 5), initialize=1.0)
+    g.F.cost = pyo.Objective(expr=(g.F.y - g.x) ** 2)
+    g.reg = pyo.Expression(expr=(g.x - g.F.y) ** 2)
+    g.obj = pyo.Objective(expr=(g.x - 2) ** 2 + g.F.y + g.weight * g.reg)
+    res = so.solve(g, method="mpec")
+    assert res.status == "locally_optimal", res.message
+    assert res.leader_objective == pytest.approx(1.75, abs=1e-7)
