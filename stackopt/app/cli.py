@@ -41,6 +41,17 @@ else:
     import tomli as tomllib
 
 CLEAR_ERRORS = (OptionError, ModelError, SolverUnavailableError, FileNotFoundError, ValueError)
+#: ``stackopt solve``'s exit status by the Result's status; any other status exits with 0
+SOLVE_EXIT = {"error": 1, "interrupted": 130}
+SOLVE_EPILOG = """\
+exit status:
+  0    the method returned a Result whose status is neither error nor interrupted
+       (optimal, locally_optimal, feasible, infeasible, iteration_limit, time_limit:
+       read the status, or --json, to know whether the game was solved)
+  1    the Result's status is error, or an error (one line on stderr) stopped the
+       command before a Result: an unknown game, method or option, a bad model
+  2    the command line itself is wrong (a missing --method, an unknown argument)
+  130  Ctrl-C: the Result, status interrupted, holds the best point so far, if any"""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -138,7 +149,11 @@ def parser() -> CommandParser:
         return top.commands[name]
 
     solve = command(
-        "solve", help="solve one game; any --OPTION VALUE goes to the method", allow_abbrev=False
+        "solve",
+        help="solve one game; any --OPTION VALUE goes to the method",
+        allow_abbrev=False,
+        epilog=SOLVE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     solve.add_argument("model", help="library game, path to a .py file with build(), or mod:func")
     solve.add_argument(
@@ -273,7 +288,8 @@ def options(extra: Sequence[str]) -> dict[str, Any]:
 
 
 def run_solve(args: argparse.Namespace, extra: Sequence[str]) -> int:
-    """``stackopt solve``: build the game, solve it, print the Result."""
+    """``stackopt solve``: build the game, solve it, print the Result; the exit status is the
+    Result's (:data:`SOLVE_EXIT`, :data:`SOLVE_EPILOG`)."""
     from stackopt.app.study.factories import build_game, resolve_factory
     from stackopt.app.study.option_checks import check_call, takes_keyword
     from stackopt.solve import solve
@@ -292,7 +308,7 @@ def run_solve(args: argparse.Namespace, extra: Sequence[str]) -> int:
         print(json.dumps(result.to_dict(), indent=2, default=str))
     else:
         print(_result_table(result))
-    return 1 if result.status == "error" else 0
+    return SOLVE_EXIT.get(result.status, 0)
 
 
 def _result_table(result: Any) -> str:
