@@ -80,9 +80,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if debug:
             raise
-        text = str(exc) if isinstance(exc, CLEAR_ERRORS) else f"{type(exc).__name__}: {exc}"
+        text = str(exc) if _clear(exc) else f"{type(exc).__name__}: {exc}"
         print(f"stackopt: error: {text}", file=sys.stderr)
         return 1
+
+
+def _clear(exc: Exception) -> bool:
+    """Whether ``exc``'s message says it all: one of :data:`CLEAR_ERRORS`, or a study executor's
+    ExecutorError (which names the scheduler and what to do), looked up where a study loaded it:
+    the command line does not load the study code to print an error."""
+    executors = sys.modules.get("stackopt.app.study.executors")
+    study_errors = (executors.ExecutorError,) if executors is not None else ()
+    return isinstance(exc, (*CLEAR_ERRORS, *study_errors))
 
 
 def _show_warning(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:

@@ -7,8 +7,10 @@
   a ``distributed.Client``): each cell is a task on a Dask cluster; the task isolates the cell the
   same way on its worker and returns the row. A lost scheduler, or a cluster without a worker (or
   without its scheduler connection) for ``worker_timeout`` seconds, stops the study with an
-  :class:`ExecutorError`; the cells it did not finish are stored as ``"interrupted"``, with the
-  cause, and a resumed study runs them again.
+  :class:`ExecutorError` that names the scheduler and what to do; the cells it did not finish are
+  stored as ``"interrupted"``, with the cause, and a resumed study runs them again. While a Dask
+  study runs, the ``distributed`` loggers' tracebacks (a lost scheduler makes the client log its
+  failed reconnection's) are dropped: the error says it in one line.
 
 Only the parent writes the store: executors return rows, they never touch it.
 """
@@ -16,6 +18,7 @@ Only the parent writes the store: executors return rows, they never touch it.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import selectors
 import time
@@ -101,13 +104,21 @@ class DaskExecutor:
             try:
                 client = Client(client, timeout=worker_timeout)
             except OSError as exc:
-                raise ExecutorError(f"cannot reach the Dask scheduler at {client}: {exc}") from None
+                raise ExecutorError(
+                    f"cannot reach the Dask scheduler at {client} ({exc}): check that a scheduler "
+                    "runs at that address and that this machine can reach it"
+                ) from None
         self.client = client
         self.address = getattr(client.scheduler, "address", "?")
 
     def run(self, cells: list[Cell], timeout: float | None) -> Iterator[dict[str, Any]]:
         """Submit every cell and yield the rows as the tasks finish; when the cluster cannot run
         the rest, yield their ``"interrupted"`` rows and raise :class:`ExecutorError`."""
+        with _without_tracebacks("distributed"):
+            yield from self._run(cells, timeout)
+
+    def _run(self, cells: list[Cell], timeout: float | None) -> Iterator[dict[str, Any]]:
+        """:meth:`run`, with the ``distributed`` loggers' tracebacks already dropped."""
         from distributed import wait
 
         futures = {
@@ -151,7 +162,7 @@ class DaskExecutor:
                     yield failed_row(futures[future], "interrupted", message, 0.0)
                 raise ExecutorError(
                     f"{trouble}: {len(pending)} cell(s) did not run (stored as 'interrupted'); "
-                    "run the study again to run them"
+                    f"{self._remedy(trouble)}, then run the study again to run them"
                 )
         finally:
             with contextlib.suppress(Exception):
@@ -168,6 +179,12 @@ class DaskExecutor:
             return f"no Dask worker at the scheduler {self.address}"
         return None
 
+    def _remedy(self, trouble: str) -> str:
+        """What the user can do about ``trouble`` (:meth:`_trouble`, or a lost scheduler)."""
+        if trouble.startswith("no Dask worker"):
+            return f"start a worker for it (dask worker {self.address})"
+        return f"check that the Dask scheduler at {self.address} runs (or give another one)"
+
     @staticmethod
     def _row(future: Any, cell: Cell) -> dict[str, Any]:
         if future.status == "finished":
@@ -175,6 +192,25 @@ class DaskExecutor:
         exc = future.exception()  # the task itself raised: its worker died running the cell
         message = f"the Dask task of this cell failed: {type(exc).__name__}: {exc}"
         return failed_row(cell, "error", message, 0.0)
+
+
+@contextlib.contextmanager
+def _without_tracebacks(family: str) -> Iterator[None]:
+    """Within the block, drop the records that carry a traceback from the loggers of ``family``
+    (``"distributed"``: that logger and those below it); their other records pass."""
+    names = [n for n in list(logging.root.manager.loggerDict) if n.split(".")[0] == family]
+    loggers = [logging.getLogger(n) for n in {family, *names}]
+
+    def no_traceback(record: logging.LogRecord) -> bool:
+        return record.exc_info is None
+
+    for logger in loggers:
+        logger.addFilter(no_traceback)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(no_traceback)
 
 
 def _reason(exc: BaseException) -> str:
