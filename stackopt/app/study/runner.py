@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from stackopt.app.study.cell import Cell
 from stackopt.app.study.executors import make_executor
 from stackopt.app.study.grid import GameLike, cells
 from stackopt.app.study.store import FAILED, UNFINISHED, Store
 from stackopt.errors import OptionError
-from stackopt.progress import progress_bar
+from stackopt.progress import progress_bar, tqdm
 
 
 def compare(
@@ -46,6 +48,9 @@ def compare(
     stops when its cluster has had no worker for ``worker_timeout`` seconds. Cells that an
     executor could not run (a lost Dask scheduler, no worker left) are stored as ``"interrupted"``
     with the cause, the study stops with an error naming it, and running it again runs them.
+    ``progress`` shows a progress bar over the cells to run, on stderr, and, for a study whose
+    store already holds some of its cells, the line above it that says how many
+    (:func:`resuming`).
 
     Returns one row per cell of this study (columns: see :data:`stackopt.app.study.store.COLUMNS`).
     """
@@ -57,6 +62,8 @@ def compare(
     with Store(store) as db:
         done = db.statuses()
         todo = [c for c in grid if c.key not in done or done[c.key] in todo_statuses]
+        if progress and any(c.key in done for c in grid):  # the line above the bar
+            tqdm.write(resuming(grid, todo, done, store), file=sys.stderr)
         with progress_bar(len(todo), "cell", enabled=progress) as bar:
             for row in runner.run(todo, timeout):
                 # another run on the store may have finished the cell meanwhile: a failure
@@ -66,3 +73,15 @@ def compare(
                 db.write(row, replaces=todo_statuses | unfinished if finished else todo_statuses)
                 bar.update(1)
         return db.frame(c.key for c in grid)
+
+
+def resuming(grid: list[Cell], todo: list[Cell], done: dict[str, str], store: str | Path) -> str:
+    """The line a resumed study starts with: how many of its cells ``store`` already holds
+    (``done``: status by key), how many it runs, and which of those it runs again."""
+    again = [done[c.key] for c in todo if c.key in done]
+    line = f"resuming: {len(grid) - len(todo)} of {len(grid)} cells already in {store}, "
+    line += f"{len(todo)} to run"
+    if again:
+        counts = ", ".join(f"{again.count(s)} {s}" for s in dict.fromkeys(again))
+        line += f" (run again: {counts})"
+    return line
