@@ -1,7 +1,8 @@
 """Run one cell in a forked child process, so that a crash or a hang costs only that cell.
 
 The child runs :func:`stackopt.app.study.cell.run_cell` and writes the pickled row to a pipe; the
-parent reads the pipe until end of file, then reaps the child. A child that dies before writing its
+parent reads the pipe until end of file, then reaps the child. A cell whose code raises
+``SystemExit`` gives an ``"error"`` row with its message; a child that dies before writing its
 row gives an ``"error"`` row naming its exit code or signal; a child still running at its deadline
 is killed and gives a ``"time_limit"`` row. Raw ``os.fork`` (not ``multiprocessing``) is used so
 that cells can also be isolated inside daemonic processes such as Dask workers. POSIX only.
@@ -90,10 +91,14 @@ def run_isolated(cell: Cell, timeout: float | None) -> dict[str, Any]:
 
 
 def _child_main(cell: Cell, write_fd: int, parent: int) -> None:
-    code = 1
+    code, started = 1, time.monotonic()
     try:
         die_with_parent(parent)
-        data = pickle.dumps(run_cell(cell))
+        try:
+            row = run_cell(cell)
+        except SystemExit as exc:  # sys.exit("bad size") in the cell's code: an error, not a death
+            row = failed_row(cell, "error", f"SystemExit: {exc}", time.monotonic() - started)
+        data = pickle.dumps(row)
         with os.fdopen(write_fd, "wb") as pipe:
             pipe.write(data)
         code = 0
