@@ -190,7 +190,18 @@ class LiftedNLP:
         out_keys[slot] = unique
         self._rv = rv
         self._ry = (ry, jac.row[ry], y_of[jac.col[ry]])
-        self._pairs = tuple(np.array(x, dtype=int) for x in (pair_entry, pair_e, pair_out))
+        self._pairs = (pair_entry, pair_e, pair_out)
+        # the Hessian's constant parts: v's and y's places in the rows' NLP, e's columns in v
+        n_full, n_y = jac.shape[1], len(self._y)
+        self._v_place = sp.csr_matrix(
+            (np.ones(len(self._v)), (self._v, np.arange(len(self._v)))), shape=(n_full, n_v)
+        )
+        self._y_place = sp.csr_matrix(
+            (np.ones(n_y), (self._y, np.arange(n_y))), shape=(n_full, n_y)
+        )
+        self._e_place = sp.csr_matrix(
+            (np.ones(len(e_col)), (np.arange(len(e_col)), e_col)), shape=(len(e_col), n_v)
+        )
         self.structure = sp.coo_matrix(
             (np.zeros(len(out_keys)), (out_keys // max(n_v, 1), out_keys % max(n_v, 1))),
             shape=(jac.shape[0], n_v),
@@ -237,23 +248,16 @@ class LiftedNLP:
         """The Hessian of duals . r(v, e(v)) w.r.t. v at the last ``jacobian``'s point, dense."""
         if self._e is None:
             return _hessian(self.nlp, self._f.x, duals).toarray()
-        n_v, n_full, n_y = len(self.x), self.nlp.n_primals(), len(self._y)
-        e_nlp, functions, e_col, order = self._e
+        n_v, n_y = len(self.x), len(self._y)
+        e_nlp, functions, _, order = self._e
         ry, r_row, r_y = self._ry
         lam = np.bincount(r_y, self._f.jacobian()[ry] * duals[r_row], minlength=n_y)
         e_v = sp.csr_matrix((functions.jacobian(), self._e_matrix), shape=(n_y, n_v))
-        z = (
-            sp.csr_matrix(
-                (np.ones(len(self._v)), (self._v, np.arange(len(self._v)))), shape=(n_full, n_v)
-            )
-            + sp.csr_matrix((np.ones(n_y), (self._y, np.arange(n_y))), shape=(n_full, n_y)) @ e_v
-        )
+        z = self._v_place + self._y_place @ e_v
         hessian = (z.T @ _hessian(self.nlp, self._f.x, duals) @ z).toarray()
         e_duals = np.empty(n_y)
         e_duals[order] = lam
-        place = sp.csr_matrix(
-            (np.ones(len(e_col)), (np.arange(len(e_col)), e_col)), shape=(len(e_col), n_v)
-        )
+        place = self._e_place
         hessian += (place.T @ _hessian(e_nlp, functions.x, e_duals) @ place).toarray()
         return hessian
 
